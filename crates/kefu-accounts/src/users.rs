@@ -1,0 +1,323 @@
+//! Staff accounts: who they are, their roles and branches, their password.
+
+use crate::branches;
+use crate::{Failure, Result, password};
+use kefu_core::ids::{BranchId, UserId};
+use kefu_core::{Actor, Invalid, Lang, Role, Rule, Scope};
+use kefu_store::{Change, Db, RowExt, Tx};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub locale: String,
+    pub active: bool,
+    pub roles: Vec<Role>,
+    pub branches: Vec<BranchId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+    pub branches: Vec<BranchId>,
+    pub locale: Lang,
+}
+
+/// What an administrator may change about an account.
+#[derive(Debug, Clone)]
+pub struct UserEdit {
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub branches: Vec<BranchId>,
+    pub active: bool,
+    pub locale: Lang,
+}
+
+fn validate_username(username: &str) -> Result<(), Invalid> {
+    let ok_len = (3..=32).contains(&username.len());
+    let ok_chars = username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "username",
+            Rule::new(
+                "username_format",
+                "须为 3–32 个小写字母、数字、点、下划线或连字符",
+                "must be 3–32 lowercase letters, digits, dots, underscores or hyphens",
+            ),
+        ))
+    }
+}
+
+fn validate_edit(display_name: &str, roles: &[Role], branches: &[BranchId], actor: &Actor) -> Result<()> {
+    if display_name.trim().is_empty() {
+        return Err(Invalid::required("display_name").into());
+    }
+    if display_name.chars().count() > 64 {
+        return Err(Invalid::too_long("display_name", 64).into());
+    }
+    if roles.is_empty() {
+        return Err(Invalid::new("roles", Rule::new("roles_required", "至少选择一个角色", "choose at least one role")).into());
+    }
+    if branches.is_empty() {
+        return Err(
+            Invalid::new("branches", Rule::new("branches_required", "至少选择一个机构", "choose at least one branch"))
+                .into(),
+        );
+    }
+    for b in branches {
+        actor.scope.check(*b)?;
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, actor: &Actor, new: NewUser) -> Result<User> {
+    let username = new.username.trim().to_lowercase();
+    validate_username(&username)?;
+    validate_edit(&new.display_name, &new.roles, &new.branches, actor)?;
+    password::check_policy(&username, &new.password)?;
+    let hash = password::hash(&new.password);
+    let now = kefu_core::time::instant_text(jiff::Timestamp::now());
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, locale, active, created_at, password_changed_at) \
+         VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
+    )
+    .bind(username.clone())
+    .bind(new.display_name.trim().to_string())
+    .bind(hash)
+    .bind(new.locale.code())
+    .bind(now)
+    .fetch_one(tx.conn())
+    .await
+    .map_err(|e| Failure::unique_as_taken(e, "username"))?;
+    let user = User {
+        id: UserId(id),
+        username,
+        display_name: new.display_name.trim().to_string(),
+        locale: new.locale.code().to_string(),
+        active: true,
+        roles: new.roles,
+        branches: new.branches,
+    };
+    write_memberships(&mut tx, &user).await?;
+    tx.audit(
+        actor,
+        Change { entity: "user", entity_id: id.to_string(), action: "create", branch: None, old: None, new: Some(json!(user)) },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+async fn write_memberships(tx: &mut Tx, user: &User) -> Result<()> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user.id.0).execute(tx.conn()).await?;
+    sqlx::query("DELETE FROM user_branches WHERE user_id = $1").bind(user.id.0).execute(tx.conn()).await?;
+    for role in &user.roles {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(user.id.0)
+            .bind(role.code())
+            .execute(tx.conn())
+            .await?;
+    }
+    for branch in &user.branches {
+        sqlx::query("INSERT INTO user_branches (user_id, branch_id) VALUES ($1, $2)")
+            .bind(user.id.0)
+            .bind(branch.0)
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// An account and its stored password hash, for signing in.
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>> {
+    let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let user = get(db, UserId(row.i64("id")?)).await?;
+    Ok(Some(Credentials { user, password_hash: row.text("password_hash")? }))
+}
+
+pub async fn get(db: &Db, id: UserId) -> Result<User> {
+    let row = sqlx::query("SELECT id, username, display_name, locale, active FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Failure::NotFound)?;
+    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+        .bind(id.0)
+        .fetch_all(db.pool())
+        .await?;
+    let branches: Vec<i64> =
+        sqlx::query_scalar("SELECT branch_id FROM user_branches WHERE user_id = $1 ORDER BY branch_id")
+            .bind(id.0)
+            .fetch_all(db.pool())
+            .await?;
+    Ok(User {
+        id,
+        username: row.text("username")?,
+        display_name: row.text("display_name")?,
+        locale: row.text("locale")?,
+        active: row.flag("active")?,
+        roles: roles.iter().filter_map(|r| Role::from_code(r)).collect(),
+        branches: branches.into_iter().map(BranchId).collect(),
+    })
+}
+
+/// The account as seen by someone in `scope`: an account is visible when one
+/// of its branches is.
+pub async fn get_in_scope(db: &Db, scope: &Scope, id: UserId) -> Result<User> {
+    let user = get(db, id).await?;
+    match user.branches.iter().find(|b| scope.contains(**b)) {
+        Some(_) => Ok(user),
+        None => Err(kefu_core::access::OutOfScope(user.branches.first().copied().unwrap_or(BranchId(0))).into()),
+    }
+}
+
+pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<User>> {
+    let sql = format!(
+        "SELECT DISTINCT user_id FROM user_branches WHERE branch_id IN ({}) ORDER BY user_id",
+        scope.sql_list()
+    );
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    let mut users = Vec::with_capacity(ids.len());
+    for id in ids {
+        users.push(get(db, UserId(id)).await?);
+    }
+    Ok(users)
+}
+
+pub async fn update(db: &Db, actor: &Actor, id: UserId, edit: UserEdit) -> Result<User> {
+    let old = get_in_scope(db, &actor.scope, id).await?;
+    validate_edit(&edit.display_name, &edit.roles, &edit.branches, actor)?;
+    // Branches outside the editor's scope stay as they were: a store manager
+    // must not strip a group-level grant they cannot see.
+    let mut branches: Vec<BranchId> =
+        old.branches.iter().copied().filter(|b| !actor.scope.contains(*b)).chain(edit.branches).collect();
+    branches.sort();
+    branches.dedup();
+    let new = User {
+        display_name: edit.display_name.trim().to_string(),
+        roles: edit.roles,
+        branches,
+        active: edit.active,
+        locale: edit.locale.code().to_string(),
+        ..old.clone()
+    };
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET display_name = $1, active = $2, locale = $3 WHERE id = $4")
+        .bind(new.display_name.clone())
+        .bind(i64::from(new.active))
+        .bind(new.locale.clone())
+        .bind(id.0)
+        .execute(tx.conn())
+        .await?;
+    write_memberships(&mut tx, &new).await?;
+    if !new.active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(tx.conn()).await?;
+    }
+    tx.audit(
+        actor,
+        Change {
+            entity: "user",
+            entity_id: id.to_string(),
+            action: "update",
+            branch: None,
+            old: Some(json!(old)),
+            new: Some(json!(new)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(new)
+}
+
+/// Sets a new password and signs the account out everywhere.
+pub async fn set_password(db: &Db, actor: &Actor, id: UserId, new_password: &str) -> Result<()> {
+    let user = get(db, id).await?;
+    password::check_policy(&user.username, new_password)?;
+    let hash = password::hash(new_password);
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(kefu_core::time::instant_text(jiff::Timestamp::now()))
+        .bind(id.0)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(tx.conn()).await?;
+    // The hash itself never enters the audit log.
+    tx.audit(
+        actor,
+        Change { entity: "user", entity_id: id.to_string(), action: "password", branch: None, old: None, new: None },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A user's own choice of interface language.
+pub async fn set_locale(db: &Db, actor: &Actor, lang: Lang) -> Result<()> {
+    let old = get(db, actor.user_id).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(lang.code()).bind(actor.user_id.0).execute(tx.conn()).await?;
+    tx.audit(
+        actor,
+        Change {
+            entity: "user",
+            entity_id: actor.user_id.to_string(),
+            action: "update",
+            branch: None,
+            old: Some(json!({ "locale": old.locale })),
+            new: Some(json!({ "locale": lang.code() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn count(db: &Db) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db.pool()).await?)
+}
+
+/// The actor a signed-in user acts as: their roles, and their branches
+/// expanded to every branch beneath.
+pub async fn actor(db: &Db, user: &User) -> Result<Actor> {
+    let all = branches::all(db).await?;
+    Ok(Actor {
+        user_id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        roles: user.roles.clone(),
+        scope: Scope::new(branches::expand(&all, &user.branches)),
+        lang: Lang::parse(&user.locale),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_format() {
+        assert!(validate_username("wang.li").is_ok());
+        assert!(validate_username("ab").is_err());
+        assert!(validate_username("王力").is_err());
+        assert!(validate_username("Wang").is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! Workshop visits: the service history of a vehicle (maintenance, repairs,
+//! warranty and accident work) with mileage and the amount paid in fen.
+
+use jiff::civil::Date;
+use kefu_core::Money;
+use kefu_core::Scope;
+use kefu_core::ids::{BranchId, CustomerId, ServiceVisitId, VehicleId};
+use kefu_core::time::instant_text;
+use kefu_store::{Db, Failure, RowExt, Tx};
+use serde::Serialize;
+
+type Result<T> = std::result::Result<T, Failure>;
+
+pub const KINDS: [&str; 5] = ["first_maintenance", "maintenance", "repair", "warranty", "accident"];
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Visit {
+    pub id: ServiceVisitId,
+    pub branch_id: BranchId,
+    pub vehicle_id: VehicleId,
+    pub customer_id: CustomerId,
+    pub visit_date: Date,
+    pub kind: String,
+    pub mileage_km: i64,
+    pub amount: Money,
+    pub advisor: String,
+    pub summary: String,
+}
+
+const COLUMNS: &str =
+    "id, branch_id, vehicle_id, customer_id, visit_date, kind, mileage_km, amount_fen, advisor, summary";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Visit> {
+    Ok(Visit {
+        id: ServiceVisitId(r.i64("id")?),
+        branch_id: BranchId(r.i64("branch_id")?),
+        vehicle_id: VehicleId(r.i64("vehicle_id")?),
+        customer_id: CustomerId(r.i64("customer_id")?),
+        visit_date: r
+            .text("visit_date")?
+            .parse()
+            .map_err(|e| kefu_store::StoreError::Other(format!("visit_date: {e}")))?,
+        kind: r.text("kind")?,
+        mileage_km: r.i64("mileage_km")?,
+        amount: Money::from_fen(r.i64("amount_fen")?),
+        advisor: r.text("advisor")?,
+        summary: r.text("summary")?,
+    })
+}
+
+/// Records a past visit inside the caller's transaction (history loads and,
+/// later, closed repair orders), which audits.
+pub async fn record_in(tx: &mut Tx, v: &Visit) -> Result<ServiceVisitId> {
+    debug_assert!(KINDS.contains(&v.kind.as_str()));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO service_visits (branch_id, vehicle_id, customer_id, visit_date, kind, mileage_km, amount_fen, \
+         advisor, summary, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(v.branch_id.0)
+    .bind(v.vehicle_id.0)
+    .bind(v.customer_id.0)
+    .bind(v.visit_date.to_string())
+    .bind(v.kind.clone())
+    .bind(v.mileage_km)
+    .bind(v.amount.fen())
+    .bind(v.advisor.clone())
+    .bind(v.summary.clone())
+    .bind(instant_text(jiff::Timestamp::now()))
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(ServiceVisitId(id))
+}
+
+/// A customer's visits, newest first.
+pub async fn of_customer(db: &Db, scope: &Scope, customer: CustomerId) -> Result<Vec<Visit>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM service_visits WHERE customer_id = $1 AND branch_id IN ({}) \
+         ORDER BY visit_date DESC, id DESC",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).fetch_all(db.pool()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Visits in scope on or after `from` and before `until`.
+pub async fn count_between(db: &Db, scope: &Scope, from: Date, until: Date) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM service_visits WHERE branch_id IN ({}) AND visit_date >= $1 AND visit_date < $2",
+        scope.sql_list()
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(from.to_string())
+        .bind(until.to_string())
+        .fetch_one(db.pool())
+        .await?)
+}
+
+/// Vehicles in scope whose last visit was before `cutoff` (or that never
+/// came): the lapsed customers the documents ask to win back.
+pub async fn count_lapsed_vehicles(db: &Db, scope: &Scope, cutoff: Date) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM vehicles v WHERE v.branch_id IN ({}) AND NOT EXISTS \
+         (SELECT 1 FROM service_visits s WHERE s.vehicle_id = v.id AND s.visit_date >= $1)",
+        scope.sql_list()
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(cutoff.to_string()).fetch_one(db.pool()).await?)
+}

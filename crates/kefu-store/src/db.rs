@@ -1,0 +1,148 @@
+use crate::audit::{self, Change};
+use crate::{Result, StoreError};
+use kefu_core::Actor;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle shared by the whole process.
+///
+/// SQLite allows one writer at a time; rather than let concurrent writers
+/// collide and retry, writes go through a pool of one connection and so queue
+/// in order, while reads use their own pool and, under WAL, never wait for a
+/// writer. On PostgreSQL both pools are the same pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+impl Db {
+    /// Opens (creating when needed) the database at `url` and applies every
+    /// pending migration.
+    pub async fn open(url: &str) -> Result<Db> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Connects without migrating.
+    pub async fn connect(url: &str) -> Result<Db> {
+        install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let url = sqlite_url_with_create(url);
+            let read = sqlite_pool(&url, 8).await?;
+            let write = sqlite_pool(&url, 1).await?;
+            Ok(Db { backend: Backend::Sqlite, read, write })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            Ok(Db { backend: Backend::Postgres, read: pool.clone(), write: pool })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_string()))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Begins a write transaction. Its [`Tx::commit`] refuses to commit
+    /// unless the change was audited.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: true })
+    }
+
+    /// Begins a write transaction for bookkeeping that is not a change to
+    /// anyone's records (sessions, login throttling counters, migrations).
+    pub async fn begin_housekeeping(&self) -> Result<Tx> {
+        Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: false })
+    }
+
+    pub(crate) fn write_pool(&self) -> &AnyPool {
+        &self.write
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// A write transaction that carries its audit records.
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    audited: bool,
+    require_audit: bool,
+}
+
+impl Tx {
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+
+    /// Records who changed what, with the old and new values, in the same
+    /// transaction as the change itself.
+    pub async fn audit(&mut self, actor: &Actor, change: Change<'_>) -> Result<()> {
+        audit::write(&mut self.inner, actor, change).await?;
+        self.audited = true;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        if self.require_audit && !self.audited {
+            self.inner.rollback().await?;
+            return Err(StoreError::Unaudited);
+        }
+        self.inner.commit().await?;
+        Ok(())
+    }
+}
+
+/// sqlx opens SQLite files read-write but does not create them unless asked.
+fn sqlite_url_with_create(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers work beside the one writer; NORMAL sync
+                // is durable across process crashes under WAL; foreign keys
+                // are off by default in SQLite and must be asked for.
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
+}

@@ -1,0 +1,63 @@
+//! The JSON API under /api/v1, documented by its own OpenAPI document.
+//! Callers sign in with the session cookie (and send the CSRF token in the
+//! `X-CSRF-Token` header when they write) or with an API token as
+//! `Authorization: Bearer kefu_…`.
+
+pub mod customers;
+pub mod me;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kefu API", description = "Customer service centre: archives, outreach, service, complaints."),
+    paths(
+        me::me,
+        me::branches,
+        customers::list,
+        customers::create,
+        customers::get,
+        customers::update,
+    ),
+    components(schemas(me::MeDto, me::BranchDto, customers::CustomerDto, customers::CustomerPage, customers::CustomerBody, Problem)),
+    modifiers(&Security),
+    security(("session" = []), ("token" = [])),
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::guard::SESSION_COOKIE))),
+        );
+        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// An error, as RFC 9457 problem details.
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct Problem {
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    /// The message, in the user's language.
+    pub detail: String,
+    /// The field that broke a rule, for 422 answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The rule's code, for 422 answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+pub async fn openapi_json() -> impl IntoResponse {
+    let json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    ([(header::CONTENT_TYPE, "application/json")], json)
+}

@@ -1,0 +1,175 @@
+//! Failures become responses in one place: problem+json for the API, a page
+//! with the message for the browser, both in the user's language.
+
+use crate::i18n::{field_label, t};
+use crate::lang::request_lang;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kefu_core::{Invalid, Lang};
+use kefu_store::Failure;
+
+#[derive(Debug, Clone)]
+pub enum AppError {
+    /// 401: no session, an expired one, or a bad token.
+    Unauthenticated,
+    /// 403: the role lacks the permission.
+    Forbidden,
+    /// 403: the record or branch is outside the user's branches.
+    OutOfScope,
+    /// 403: the form's CSRF token is missing or wrong.
+    Csrf,
+    NotFound,
+    /// 422: a field broke a rule.
+    Invalid(Invalid),
+    /// 422: the body could not be parsed (malformed JSON, a bad form).
+    BadRequest(String),
+    Throttled,
+    Internal(String),
+}
+
+impl From<Failure> for AppError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Invalid(i) => AppError::Invalid(i),
+            Failure::NotFound => AppError::NotFound,
+            Failure::OutOfScope(_) => AppError::OutOfScope,
+            Failure::Store(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<kefu_store::StoreError> for AppError {
+    fn from(e: kefu_store::StoreError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<minijinja::Error> for AppError {
+    fn from(e: minijinja::Error) -> Self {
+        AppError::Internal(format!("template: {e:#}"))
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::OutOfScope | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) | AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::OutOfScope => "out_of_scope",
+            AppError::Csrf => "csrf",
+            AppError::NotFound => "not_found",
+            AppError::Invalid(_) => "invalid",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Throttled => "throttled",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The sentence a user reads.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AppError::Unauthenticated => t(lang, "error_unauthenticated"),
+            AppError::Forbidden => t(lang, "error_forbidden"),
+            AppError::OutOfScope => t(lang, "error_out_of_scope"),
+            AppError::Csrf => t(lang, "error_csrf"),
+            AppError::NotFound => t(lang, "error_not_found"),
+            AppError::Invalid(i) => i.message(lang, &field_label(lang, &i.field)),
+            AppError::BadRequest(detail) => format!("{}: {detail}", t(lang, "error_bad_request")),
+            AppError::Throttled => t(lang, "error_throttled"),
+            AppError::Internal(_) => t(lang, "error_internal"),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    /// The response carries the error itself; [`render`] turns it into a
+    /// page or a problem document once it knows the request.
+    fn into_response(self) -> Response {
+        let mut res = self.status().into_response();
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+/// Middleware: renders every [`AppError`] (and axum's bare 404 fallback) for
+/// the request it answers.
+pub async fn render(req: Request, next: Next) -> Response {
+    let lang = request_lang(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let path_and_query = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let res = next.run(req).await;
+    let Some(err) = res.extensions().get::<AppError>().cloned() else {
+        return res;
+    };
+    // A signed-in request knows its user's language better than the cookie.
+    let lang = res.extensions().get::<Lang>().copied().unwrap_or(lang);
+    if let AppError::Internal(detail) = &err {
+        tracing::error!(%detail, "internal error");
+    }
+    if api {
+        problem(&err, lang)
+    } else if matches!(err, AppError::Unauthenticated) {
+        let next = urlencode(&path_and_query);
+        Redirect::to(&format!("/login?next={next}&reason=login_required")).into_response()
+    } else {
+        error_page(&err, lang)
+    }
+}
+
+fn problem(err: &AppError, lang: Lang) -> Response {
+    let invalid = match err {
+        AppError::Invalid(i) => Some(i),
+        _ => None,
+    };
+    let body = crate::api::Problem {
+        r#type: format!("urn:kefu:error:{}", err.code()),
+        title: err.code().to_string(),
+        status: err.status().as_u16(),
+        detail: err.message(lang),
+        field: invalid.map(|i| i.field.clone()),
+        rule: invalid.map(|i| i.rule.code.to_string()),
+    };
+    let json = serde_json::to_string(&body).unwrap_or_default();
+    (err.status(), [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()
+}
+
+fn error_page(err: &AppError, lang: Lang) -> Response {
+    let title = t(lang, "error_title");
+    let msg = minijinja::HtmlEscape(&err.message(lang)).to_string();
+    let home = t(lang, "back_home");
+    let html = format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"/static/app.css\"></head><body class=\"error-page\"><main>\
+         <h1>{title}</h1><p class=\"error\" role=\"alert\">{msg}</p><p><a href=\"/\">{home}</a></p></main></body></html>",
+        lang.code()
+    );
+    (err.status(), Html(html)).into_response()
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The fallback for unknown routes.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}

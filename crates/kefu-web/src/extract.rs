@@ -1,0 +1,35 @@
+//! Body extractors whose refusals speak our language: a form or JSON body
+//! that cannot be parsed becomes a 422 with the parser's reason, rendered
+//! like every other error.
+
+use crate::error::AppError;
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
+
+/// A urlencoded form (repeated fields become lists).
+pub struct FormBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum_extra::extract::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| FormBody(f.0))
+            .map_err(|e| AppError::BadRequest(e.body_text()))
+    }
+}
+
+/// A JSON body.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Json::<T>::from_request(req, state)
+            .await
+            .map(|j| JsonBody(j.0))
+            .map_err(|e| AppError::BadRequest(e.body_text()))
+    }
+}

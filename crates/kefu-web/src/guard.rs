@@ -1,0 +1,130 @@
+//! The one gate every route passes through: who is asking (session cookie or
+//! API token), may their role do this (the permission table in kefu-core),
+//! and — for form posts made with a session — is the CSRF token right. The
+//! actor it admits carries the branch scope that every capability query
+//! takes, so a record outside the user's branches cannot be read or changed.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use kefu_accounts::{sessions, tokens, users};
+use kefu_core::{Actor, Permission};
+
+pub const SESSION_COOKIE: &str = "kefu_session";
+pub const CSRF_FIELD: &str = "_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (sign-in page, health, static files).
+    Public,
+    /// A signed-in user whose role has the permission.
+    Signed(Permission),
+}
+
+/// The signed-in request: the actor, and the CSRF token to put in forms
+/// (None when the caller used an API token).
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub csrf: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("handler of a public route asked for a signed-in user".into()))
+    }
+}
+
+pub async fn guard(State((app, access)): State<(AppState, Access)>, req: Request, next: Next) -> Response {
+    let Access::Signed(permission) = access else {
+        return next.run(req).await;
+    };
+    match admit(&app, permission, req).await {
+        Ok((req, lang)) => {
+            let mut res = next.run(req).await;
+            res.extensions_mut().insert(lang);
+            res
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn admit(app: &AppState, permission: Permission, req: Request) -> Result<(Request, kefu_core::Lang), AppError> {
+    let db = app.db();
+    let now = app.now();
+    let (user_id, csrf) = if let Some(token) = bearer(req.headers()) {
+        (tokens::user_for(db, token).await?.ok_or(AppError::Unauthenticated)?, None)
+    } else {
+        let jar = CookieJar::from_headers(req.headers());
+        let token = jar.get(SESSION_COOKIE).ok_or(AppError::Unauthenticated)?.value().to_string();
+        let session = sessions::find(db, &token, now).await?.ok_or(AppError::Unauthenticated)?;
+        sessions::touch(db, &session, now).await?;
+        (session.user_id, Some(session.csrf_token))
+    };
+    let user = users::get(db, user_id).await?;
+    let actor = users::actor(db, &user).await?;
+    if !actor.can(permission) {
+        return Err(AppError::Forbidden);
+    }
+    let req = match &csrf {
+        Some(expected) if !is_safe(req.method()) => check_csrf(req, expected).await?,
+        _ => req,
+    };
+    let lang = actor.lang;
+    let mut req = req;
+    req.extensions_mut().insert(Ctx { actor, csrf });
+    Ok((req, lang))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The token comes in a header (scripts, fetch) or as the `_csrf` field of
+/// a urlencoded form; the form body is read and handed on unchanged.
+async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
+    if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if same(sent, expected) { Ok(req) } else { Err(AppError::Csrf) };
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Csrf);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024)
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    match sent {
+        Some(sent) if same(&sent, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+/// Compares without stopping at the first difference, so timing does not
+/// reveal how much of a guess was right.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,44 @@
+//! Interface text in Chinese (the default) and English, one TOML catalog per
+//! language embedded in the binary.
+
+use kefu_core::Lang;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+type Catalog = BTreeMap<String, String>;
+
+fn load(source: &str) -> Catalog {
+    toml::from_str(source).expect("embedded catalog is valid TOML")
+}
+
+static ZH: LazyLock<Catalog> = LazyLock::new(|| load(include_str!("i18n/zh-CN.toml")));
+static EN: LazyLock<Catalog> = LazyLock::new(|| load(include_str!("i18n/en.toml")));
+
+pub fn catalog(lang: Lang) -> &'static Catalog {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+/// The text for `key`; a missing key shows itself, so it is noticed.
+pub fn t(lang: Lang, key: &str) -> String {
+    catalog(lang).get(key).cloned().unwrap_or_else(|| key.to_string())
+}
+
+/// A field's label for error messages: `field_<name>` in the catalog.
+pub fn field_label(lang: Lang, field: &str) -> String {
+    t(lang, &format!("field_{field}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogs_have_the_same_keys() {
+        let zh: Vec<_> = ZH.keys().collect();
+        let en: Vec<_> = EN.keys().collect();
+        assert_eq!(zh, en);
+    }
+}

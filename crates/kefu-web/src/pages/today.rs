@@ -1,0 +1,34 @@
+//! The page an agent opens at 8:30: today's numbers for their branches.
+
+use crate::error::AppError;
+use crate::guard::Ctx;
+use crate::render::page;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::Html;
+use jiff::ToSpan;
+use kefu_accounts::branches;
+use kefu_auto::visits;
+use kefu_care::customers;
+
+
+pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let db = app.db();
+    let scope = &ctx.actor.scope;
+    let today = app.today();
+    let week_start = today - (today.weekday().to_monday_zero_offset() as i64).days();
+    let tomorrow = today + 1.day();
+    let tiles = [
+        ("today_customers", customers::count(db, scope).await?),
+        ("today_vehicles", kefu_auto::vehicles::count(db, scope).await?),
+        ("today_new_cars_week", kefu_auto::vehicles::count_purchased_between(db, scope, today - 7.days(), tomorrow).await?),
+        ("today_visits_today", visits::count_between(db, scope, today, tomorrow).await?),
+        ("today_visits_week", visits::count_between(db, scope, week_start, tomorrow).await?),
+        ("today_followups_due", visits::count_between(db, scope, today - 7.days(), today - 6.days()).await?),
+        ("today_birthdays", customers::count_birthdays_on(db, scope, today).await?),
+        ("today_lapsed", visits::count_lapsed_vehicles(db, scope, today - 3.months()).await?),
+    ];
+    let names: Vec<String> = branches::in_scope(db, scope).await?.into_iter().map(|b| b.name).collect();
+    let tiles: Vec<_> = tiles.iter().map(|(key, value)| view! { key => key, value => value }).collect();
+    page(&app, &ctx, "today.html", "nav_today", view! { today => today.to_string(), tiles => tiles, branches => names })
+}

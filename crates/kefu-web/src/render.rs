@@ -1,0 +1,96 @@
+//! Server-rendered pages: templates embedded in the binary, and the context
+//! every page shares (the user, the language's text, the CSRF token, the
+//! navigation).
+
+use crate::error::AppError;
+use crate::guard::Ctx;
+use crate::i18n::catalog;
+use crate::state::AppState;
+use axum::response::Html;
+use kefu_core::{Lang, Permission};
+use minijinja::Environment;
+use serde_json::Value;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("today.html", include_str!("../templates/today.html")),
+    ("customers/list.html", include_str!("../templates/customers/list.html")),
+    ("customers/view.html", include_str!("../templates/customers/view.html")),
+    ("customers/form.html", include_str!("../templates/customers/form.html")),
+    ("admin/users.html", include_str!("../templates/admin/users.html")),
+    ("admin/user_form.html", include_str!("../templates/admin/user_form.html")),
+    ("admin/branches.html", include_str!("../templates/admin/branches.html")),
+    ("admin/audit.html", include_str!("../templates/admin/audit.html")),
+];
+
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source).expect("embedded templates parse");
+    }
+    env
+}
+
+/// One entry of the main navigation. Capabilities still to come are listed
+/// but not linked, so the layout already shows where they will live.
+struct NavItem {
+    key: &'static str,
+    href: Option<&'static str>,
+    needs: Permission,
+}
+
+const NAV: &[NavItem] = &[
+    NavItem { key: "nav_today", href: Some("/"), needs: Permission::TodayView },
+    NavItem { key: "nav_customers", href: Some("/customers"), needs: Permission::CustomersRead },
+    NavItem { key: "nav_outreach", href: None, needs: Permission::CustomersRead },
+    NavItem { key: "nav_service", href: None, needs: Permission::CustomersRead },
+    NavItem { key: "nav_complaints", href: None, needs: Permission::CustomersRead },
+    NavItem { key: "nav_surveys", href: None, needs: Permission::CustomersRead },
+    NavItem { key: "nav_members", href: None, needs: Permission::CustomersRead },
+    NavItem { key: "nav_reports", href: None, needs: Permission::CustomersRead },
+];
+
+const ADMIN_NAV: &[NavItem] = &[
+    NavItem { key: "nav_users", href: Some("/admin/users"), needs: Permission::UsersManage },
+    NavItem { key: "nav_branches", href: Some("/admin/branches"), needs: Permission::BranchesManage },
+    NavItem { key: "nav_audit", href: Some("/admin/audit"), needs: Permission::AuditRead },
+];
+
+fn nav(ctx: &Ctx, items: &[NavItem], section: &str) -> Vec<Value> {
+    items
+        .iter()
+        .filter(|i| ctx.actor.can(i.needs))
+        .map(|i| view! { key => i.key, href => i.href, active => i.key == section })
+        .collect()
+}
+
+/// Renders a page for a signed-in user. `section` is the navigation key to
+/// highlight.
+pub fn page(app: &AppState, ctx: &Ctx, template: &str, section: &str, data: Value) -> Result<Html<String>, AppError> {
+    let lang = ctx.actor.lang;
+    let shared = view! {
+        lang => lang.code(),
+        tr => catalog(lang),
+        me => view! { name => ctx.actor.display_name, username => ctx.actor.username },
+        csrf => ctx.csrf,
+        nav => nav(ctx, NAV, section),
+        admin_nav => nav(ctx, ADMIN_NAV, section),
+    };
+    render(app, template, data, shared)
+}
+
+/// Renders a page for someone not signed in (the sign-in page).
+pub fn public_page(app: &AppState, lang: Lang, template: &str, data: Value) -> Result<Html<String>, AppError> {
+    let shared = view! { lang => lang.code(), tr => catalog(lang) };
+    render(app, template, data, shared)
+}
+
+/// Renders `template` with the page's own values and the shared ones.
+fn render(app: &AppState, template: &str, mut data: Value, shared: Value) -> Result<Html<String>, AppError> {
+    if let (Value::Object(own), Value::Object(shared)) = (&mut data, shared) {
+        own.extend(shared);
+    }
+    let ctx = minijinja::value::Serde(data);
+    Ok(Html(app.0.templates.get_template(template)?.render(ctx)?))
+}

@@ -1,0 +1,86 @@
+//! The route table: every route with the access it requires. The router is
+//! built from this table, so no route can exist without passing the guard,
+//! and tests walk the same table to check every route's refusals.
+
+use crate::guard::{Access, guard};
+use crate::state::AppState;
+use crate::{api, ops, pages};
+use axum::Router;
+use axum::http::Method;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, get, post, put};
+use kefu_core::Permission::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+type Entry = (RouteSpec, MethodRouter<AppState>);
+
+fn entry(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Entry {
+    (RouteSpec { method, path, access }, handler)
+}
+
+fn table() -> Vec<Entry> {
+    use Access::{Public, Signed};
+    use Method as M;
+    vec![
+        // operations and sign-in
+        entry(M::GET, "/healthz", Public, get(ops::healthz)),
+        entry(M::GET, "/metrics", Public, get(ops::metrics)),
+        entry(M::GET, "/static/app.css", Public, get(ops::stylesheet)),
+        entry(M::GET, "/login", Public, get(pages::auth::form)),
+        entry(M::POST, "/login", Public, post(pages::auth::submit)),
+        entry(M::POST, "/logout", Signed(TodayView), post(pages::auth::logout)),
+        entry(M::POST, "/me/locale", Signed(TodayView), post(pages::auth::set_locale)),
+        // pages
+        entry(M::GET, "/", Signed(TodayView), get(pages::today::page_handler)),
+        entry(M::GET, "/customers", Signed(CustomersRead), get(pages::customers::list)),
+        entry(M::GET, "/customers/new", Signed(CustomersWrite), get(pages::customers::new_form)),
+        entry(M::POST, "/customers/new", Signed(CustomersWrite), post(pages::customers::create)),
+        entry(M::GET, "/customers/{id}", Signed(CustomersRead), get(pages::customers::view)),
+        entry(M::GET, "/customers/{id}/edit", Signed(CustomersWrite), get(pages::customers::edit_form)),
+        entry(M::POST, "/customers/{id}/edit", Signed(CustomersWrite), post(pages::customers::update)),
+        entry(M::GET, "/admin/users", Signed(UsersManage), get(pages::admin::users_list)),
+        entry(M::GET, "/admin/users/new", Signed(UsersManage), get(pages::admin::user_new)),
+        entry(M::POST, "/admin/users/new", Signed(UsersManage), post(pages::admin::user_create)),
+        entry(M::GET, "/admin/users/{id}", Signed(UsersManage), get(pages::admin::user_edit)),
+        entry(M::POST, "/admin/users/{id}", Signed(UsersManage), post(pages::admin::user_update)),
+        entry(M::POST, "/admin/users/{id}/password", Signed(UsersManage), post(pages::admin::user_password)),
+        entry(M::GET, "/admin/branches", Signed(BranchesManage), get(pages::admin::branches_list)),
+        entry(M::POST, "/admin/branches", Signed(BranchesManage), post(pages::admin::branch_create)),
+        entry(M::GET, "/admin/audit", Signed(AuditRead), get(pages::admin::audit)),
+        // JSON API
+        entry(M::GET, "/api/v1/openapi.json", Public, get(api::openapi_json)),
+        entry(M::GET, "/api/v1/me", Signed(TodayView), get(api::me::me)),
+        entry(M::GET, "/api/v1/branches", Signed(TodayView), get(api::me::branches)),
+        entry(M::GET, "/api/v1/customers", Signed(CustomersRead), get(api::customers::list)),
+        entry(M::POST, "/api/v1/customers", Signed(CustomersWrite), post(api::customers::create)),
+        entry(M::GET, "/api/v1/customers/{id}", Signed(CustomersRead), get(api::customers::get)),
+        entry(M::PUT, "/api/v1/customers/{id}", Signed(CustomersWrite), put(api::customers::update)),
+    ]
+}
+
+/// Every route and what it requires.
+pub fn specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
+/// The application: every route behind its guard, errors rendered in one
+/// place, every request counted.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (spec, handler) in table() {
+        let guarded = handler.layer(from_fn_with_state((state.clone(), spec.access), guard));
+        router = router.route(spec.path, guarded);
+    }
+    router
+        .fallback(crate::error::not_found)
+        .layer(from_fn_with_state(state.clone(), crate::metrics::track))
+        .layer(axum::middleware::from_fn(crate::error::render))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,58 @@
+//! What every handler can reach: the database, the clock, the business zone,
+//! the templates, the metrics and the settings.
+
+use crate::metrics::Metrics;
+use kefu_core::time::{BusinessZone, Clock};
+use kefu_store::Db;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSecurity {
+    /// Secure cookies unless the request came over plain HTTP from another
+    /// machine (a LAN install without TLS, where a Secure cookie would never
+    /// come back and nobody could sign in).
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub cookie_security: CookieSecurity,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { cookie_security: CookieSecurity::Auto }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub zone: BusinessZone,
+    pub config: WebConfig,
+    pub templates: minijinja::Environment<'static>,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, zone: BusinessZone, config: WebConfig) -> AppState {
+        AppState(Arc::new(Inner { db, clock, zone, config, templates: crate::render::environment(), metrics: Metrics::new() }))
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.0.clock.now()
+    }
+
+    pub fn today(&self) -> jiff::civil::Date {
+        self.0.zone.date_of(self.now())
+    }
+}

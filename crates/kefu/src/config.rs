@@ -1,0 +1,65 @@
+//! Settings: command-line flags and KEFU_* environment variables win over
+//! kefu.toml, which wins over the defaults; every setting has a working
+//! default.
+
+use anyhow::Context;
+use kefu_core::time::{BusinessZone, DEFAULT_ZONE};
+use kefu_web::CookieSecurity;
+use serde::Deserialize;
+use std::path::Path;
+
+pub const DEFAULT_DATABASE: &str = "sqlite://kefu.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    database: Option<String>,
+    bind: Option<String>,
+    zone: Option<String>,
+    /// auto, always or never
+    cookie_secure: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: String,
+    pub bind: String,
+    pub zone: String,
+    pub cookie_security: CookieSecurity,
+}
+
+impl Settings {
+    pub fn load(path: Option<&Path>, database: Option<String>) -> anyhow::Result<Settings> {
+        let file = match path {
+            Some(p) => read(p)?,
+            None if Path::new("kefu.toml").exists() => read(Path::new("kefu.toml"))?,
+            None => File::default(),
+        };
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let cookie = env("KEFU_COOKIE_SECURE").or(file.cookie_secure).unwrap_or_else(|| "auto".into());
+        let cookie_security = match cookie.as_str() {
+            "auto" => CookieSecurity::Auto,
+            "always" => CookieSecurity::Always,
+            "never" => CookieSecurity::Never,
+            other => anyhow::bail!("cookie_secure: {other:?} is not one of auto, always, never"),
+        };
+        let settings = Settings {
+            database: database.or(file.database).unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            bind: file.bind.unwrap_or_else(|| DEFAULT_BIND.into()),
+            zone: env("KEFU_ZONE").or(file.zone).unwrap_or_else(|| DEFAULT_ZONE.into()),
+            cookie_security,
+        };
+        settings.zone()?;
+        Ok(settings)
+    }
+
+    pub fn zone(&self) -> anyhow::Result<BusinessZone> {
+        BusinessZone::named(&self.zone).with_context(|| format!("zone: {:?} is not a known time zone", self.zone))
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<File> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not a valid kefu settings file", path.display()))
+}

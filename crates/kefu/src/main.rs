@@ -1,0 +1,78 @@
+//! `kefu`: the one binary. Serves the web application, migrates the
+//! database, manages accounts, loads demo data and makes backups.
+
+use clap::{Parser, Subcommand};
+use kefu::config::Settings;
+use kefu::{backup, demo, serve, users};
+
+#[derive(Parser)]
+#[command(name = "kefu", version, about = "客服 kefu — customer service centre suite")]
+struct Cli {
+    /// Database URL: sqlite://FILE (the default, kefu.db in the working folder) or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database: Option<String>,
+    /// Settings file (default: kefu.toml in the working folder, if present).
+    #[arg(long, global = true, env = "KEFU_CONFIG")]
+    config: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies migrations first; creates the first admin on an empty database).
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, env = "KEFU_BIND")]
+        bind: Option<String>,
+        /// Load the demo data set when the database holds no customers yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Load the demo data set: a dealer group with two stores and about 2,000 customers.
+    Demo {
+        /// Seed for the generator; the same seed gives the same data.
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Copy the SQLite database to FILE while kefu keeps running.
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        file: std::path::PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref(), cli.database)?;
+    match cli.command {
+        Command::Serve { bind, demo } => serve::run(settings, bind, demo).await,
+        Command::Migrate => {
+            let db = kefu_store::Db::connect(&settings.database).await?;
+            let applied = db.migrate().await?;
+            println!("{}", if applied.is_empty() { "数据库已是最新 / schema up to date".to_string() } else { format!("已应用迁移 / applied migrations: {applied:?}") });
+            Ok(())
+        }
+        Command::User(cmd) => users::run(settings, cmd).await,
+        Command::Demo { seed } => {
+            let db = kefu_store::Db::open(&settings.database).await?;
+            let today = settings.zone()?.date_of(jiff::Timestamp::now());
+            let summary = demo::load(&db, seed, today).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Backup { file } => backup::run(&settings, &file).await,
+    }
+}
