@@ -59,12 +59,12 @@ pub async fn find(db: &Db, token: &str, now: Timestamp) -> Result<Option<Session
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let expires: Timestamp = row.text("expires_at")?.parse().map_err(|e| kefu_store::StoreError::Other(format!("{e}")))?;
+    let expires: Timestamp =
+        row.text("expires_at")?.parse().map_err(|e| kefu_store::StoreError::Other(format!("{e}")))?;
     if expires <= now {
         return Ok(None);
     }
-    let last_seen_at =
-        row.text("last_seen_at")?.parse().map_err(|e| kefu_store::StoreError::Other(format!("{e}")))?;
+    let last_seen_at = row.text("last_seen_at")?.parse().map_err(|e| kefu_store::StoreError::Other(format!("{e}")))?;
     Ok(Some(Session {
         user_id: UserId(row.i64("user_id")?),
         csrf_token: row.text("csrf_token")?,

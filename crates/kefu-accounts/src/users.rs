@@ -64,13 +64,16 @@ fn validate_edit(display_name: &str, roles: &[Role], branches: &[BranchId], acto
         return Err(Invalid::too_long("display_name", 64).into());
     }
     if roles.is_empty() {
-        return Err(Invalid::new("roles", Rule::new("roles_required", "至少选择一个角色", "choose at least one role")).into());
+        return Err(
+            Invalid::new("roles", Rule::new("roles_required", "至少选择一个角色", "choose at least one role")).into()
+        );
     }
     if branches.is_empty() {
-        return Err(
-            Invalid::new("branches", Rule::new("branches_required", "至少选择一个机构", "choose at least one branch"))
-                .into(),
-        );
+        return Err(Invalid::new(
+            "branches",
+            Rule::new("branches_required", "至少选择一个机构", "choose at least one branch"),
+        )
+        .into());
     }
     for b in branches {
         actor.scope.check(*b)?;
@@ -110,7 +113,14 @@ pub async fn create(db: &Db, actor: &Actor, new: NewUser) -> Result<User> {
     write_memberships(&mut tx, &user).await?;
     tx.audit(
         actor,
-        Change { entity: "user", entity_id: id.to_string(), action: "create", branch: None, old: None, new: Some(json!(user)) },
+        Change {
+            entity: "user",
+            entity_id: id.to_string(),
+            action: "create",
+            branch: None,
+            old: None,
+            new: Some(json!(user)),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -274,7 +284,11 @@ pub async fn set_password(db: &Db, actor: &Actor, id: UserId, new_password: &str
 pub async fn set_locale(db: &Db, actor: &Actor, lang: Lang) -> Result<()> {
     let old = get(db, actor.user_id).await?;
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(lang.code()).bind(actor.user_id.0).execute(tx.conn()).await?;
+    sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+        .bind(lang.code())
+        .bind(actor.user_id.0)
+        .execute(tx.conn())
+        .await?;
     tx.audit(
         actor,
         Change {

@@ -43,6 +43,7 @@ pub struct CustomerInput {
 }
 
 /// A validated [`CustomerInput`].
+#[derive(Debug)]
 struct Valid {
     kind: &'static str,
     name: String,
@@ -60,7 +61,12 @@ impl CustomerInput {
         let kind = match self.kind.trim() {
             "" | "person" => "person",
             "company" => "company",
-            _ => return Err(Invalid::new("kind", Rule::new("customer_kind", "须为 个人 或 单位", "must be person or company"))),
+            _ => {
+                return Err(Invalid::new(
+                    "kind",
+                    Rule::new("customer_kind", "须为 个人 或 单位", "must be person or company"),
+                ));
+            }
         };
         let name = self.name.trim().to_string();
         if name.is_empty() {
@@ -83,18 +89,27 @@ impl CustomerInput {
             "" => None,
             b => {
                 let date: Date = b.parse().map_err(|_| {
-                    Invalid::new("birthday", Rule::new("date_format", "日期格式须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"))
+                    Invalid::new(
+                        "birthday",
+                        Rule::new("date_format", "日期格式须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"),
+                    )
                 })?;
                 if date > today || date.year() < 1900 {
                     return Err(Invalid::new(
                         "birthday",
-                        Rule::new("birthday_range", "须在 1900 年之后且不晚于今天", "must be after 1900 and not in the future"),
+                        Rule::new(
+                            "birthday_range",
+                            "须在 1900 年之后且不晚于今天",
+                            "must be after 1900 and not in the future",
+                        ),
                     ));
                 }
                 Some(date)
             }
         };
-        for (field, value, max) in [("address", &self.address, 200), ("source", &self.source, 64), ("notes", &self.notes, 2000)] {
+        for (field, value, max) in
+            [("address", &self.address, 200), ("source", &self.source, 64), ("notes", &self.notes, 2000)]
+        {
             if value.chars().count() > max {
                 return Err(Invalid::too_long(field, max));
             }

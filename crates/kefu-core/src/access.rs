@@ -46,10 +46,7 @@ use Permission::*;
 /// The one table mapping roles to permissions.
 const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
     (Role::Admin, &[TodayView, CustomersRead, UsersManage, BranchesManage, AuditRead]),
-    (
-        Role::Manager,
-        &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, UsersManage, AuditRead],
-    ),
+    (Role::Manager, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, UsersManage, AuditRead]),
     (Role::Supervisor, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView]),
     (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView]),
 ];
@@ -71,11 +68,7 @@ impl Role {
     }
 
     pub fn permissions(self) -> &'static [Permission] {
-        ROLE_PERMISSIONS
-            .iter()
-            .find(|(role, _)| *role == self)
-            .map(|(_, perms)| *perms)
-            .unwrap_or(&[])
+        ROLE_PERMISSIONS.iter().find(|(role, _)| *role == self).map(|(_, perms)| *perms).unwrap_or(&[])
     }
 
     pub fn label(self, lang: Lang) -> &'static str {

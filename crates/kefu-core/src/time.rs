@@ -2,9 +2,9 @@
 //! zone (Asia/Shanghai by default), and "now" comes from a [`Clock`] so tests
 //! can set today.
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use std::sync::{Arc, Mutex};
 
 pub const DEFAULT_ZONE: &str = "Asia/Shanghai";

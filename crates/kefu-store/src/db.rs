@@ -42,11 +42,8 @@ impl Db {
             let write = sqlite_pool(&url, 1).await?;
             Ok(Db { backend: Backend::Sqlite, read, write })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect(url)
-                .await?;
+            let pool =
+                AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?;
             Ok(Db { backend: Backend::Postgres, read: pool.clone(), write: pool })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_string()))

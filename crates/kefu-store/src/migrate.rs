@@ -17,7 +17,11 @@ pub struct Migration {
 }
 
 pub const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "accounts_and_audit", sql: include_str!("../migrations/0001_accounts_and_audit.sql") },
+    Migration {
+        version: 1,
+        name: "accounts_and_audit",
+        sql: include_str!("../migrations/0001_accounts_and_audit.sql"),
+    },
     Migration { version: 2, name: "archives", sql: include_str!("../migrations/0002_archives.sql") },
 ];
 
@@ -48,9 +52,8 @@ impl Db {
                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
             )
             .await?;
-            let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
-                .fetch_all(&mut *conn)
-                .await?;
+            let done: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await?;
             let mut applied = Vec::new();
             for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
                 let fail = |source| StoreError::Migration { version: m.version, name: m.name, source };

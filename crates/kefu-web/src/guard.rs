@@ -113,9 +113,7 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
         return Err(AppError::Csrf);
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024)
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024).await.map_err(|e| AppError::BadRequest(e.to_string()))?;
     let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
     match sent {
         Some(sent) if same(&sent, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),

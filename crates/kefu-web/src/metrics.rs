@@ -59,12 +59,15 @@ impl Default for Metrics {
 /// Middleware: counts and times every request under its route pattern
 /// (not the raw path, so ids do not explode the label set).
 pub async fn track(State(app): State<crate::state::AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
     let started = Instant::now();
     let res = next.run(req).await;
     let m = &app.0.metrics;
-    m.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status: res.status().as_u16() }).inc();
+    m.requests
+        .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status: res.status().as_u16() })
+        .inc();
     m.latency.get_or_create(&RouteLabels { method, route }).observe(started.elapsed().as_secs_f64());
     res
 }

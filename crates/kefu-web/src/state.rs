@@ -41,7 +41,14 @@ pub struct Inner {
 
 impl AppState {
     pub fn new(db: Db, clock: Arc<dyn Clock>, zone: BusinessZone, config: WebConfig) -> AppState {
-        AppState(Arc::new(Inner { db, clock, zone, config, templates: crate::render::environment(), metrics: Metrics::new() }))
+        AppState(Arc::new(Inner {
+            db,
+            clock,
+            zone,
+            config,
+            templates: crate::render::environment(),
+            metrics: Metrics::new(),
+        }))
     }
 
     pub fn db(&self) -> &Db {

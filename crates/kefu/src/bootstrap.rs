@@ -15,7 +15,8 @@ pub async fn first_admin(db: &Db) -> anyhow::Result<Option<FirstLogin>> {
     if users::count(db).await? > 0 {
         return Ok(None);
     }
-    let mut top: Vec<_> = branches::all(db).await?.into_iter().filter(|b| b.parent_id.is_none()).map(|b| b.id).collect();
+    let mut top: Vec<_> =
+        branches::all(db).await?.into_iter().filter(|b| b.parent_id.is_none()).map(|b| b.id).collect();
     if top.is_empty() {
         let hq = NewBranch { code: "HQ".into(), name: "总部".into(), kind: "group".into(), ..NewBranch::default() };
         top.push(branches::create(db, &Actor::system(Scope::new(vec![])), hq).await?.id);

@@ -51,7 +51,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -62,7 +63,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let db = kefu_store::Db::connect(&settings.database).await?;
             let applied = db.migrate().await?;
-            println!("{}", if applied.is_empty() { "数据库已是最新 / schema up to date".to_string() } else { format!("已应用迁移 / applied migrations: {applied:?}") });
+            println!(
+                "{}",
+                if applied.is_empty() {
+                    "数据库已是最新 / schema up to date".to_string()
+                } else {
+                    format!("已应用迁移 / applied migrations: {applied:?}")
+                }
+            );
             Ok(())
         }
         Command::User(cmd) => users::run(settings, cmd).await,

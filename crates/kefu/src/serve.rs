@@ -12,7 +12,9 @@ use std::sync::Arc;
 pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow::Result<()> {
     let bind = bind.unwrap_or_else(|| settings.bind.clone());
     let zone = settings.zone()?;
-    let db = Db::open(&settings.database).await.with_context(|| format!("opening the database {}", redact(&settings.database)))?;
+    let db = Db::open(&settings.database)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&settings.database)))?;
     let today = zone.date_of(jiff::Timestamp::now());
     if demo && !crate::demo::present(&db).await? {
         let summary = crate::demo::load(&db, crate::demo::DEFAULT_SEED, today).await?;

@@ -53,14 +53,29 @@ pub async fn run(settings: Settings, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::Add { username, name, roles, branches: codes, locale, password_stdin } => {
             let roles = roles
                 .iter()
-                .map(|r| Role::from_code(r).with_context(|| format!("--role: {r:?} is not one of admin, manager, supervisor, agent")))
+                .map(|r| {
+                    Role::from_code(r)
+                        .with_context(|| format!("--role: {r:?} is not one of admin, manager, supervisor, agent"))
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let branch_ids = codes
                 .iter()
-                .map(|c| all.iter().find(|b| &b.code == c).map(|b| b.id).with_context(|| format!("--branch: no branch has the code {c:?}")))
+                .map(|c| {
+                    all.iter()
+                        .find(|b| &b.code == c)
+                        .map(|b| b.id)
+                        .with_context(|| format!("--branch: no branch has the code {c:?}"))
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let (password, generated) = password(password_stdin)?;
-            let new = users::NewUser { username, display_name: name, password: password.clone(), roles, branches: branch_ids, locale: Lang::parse(&locale) };
+            let new = users::NewUser {
+                username,
+                display_name: name,
+                password: password.clone(),
+                roles,
+                branches: branch_ids,
+                locale: Lang::parse(&locale),
+            };
             let user = users::create(&db, &system, new).await.map_err(explain)?;
             println!("已创建用户 / created user {} (id {})", user.username, user.id);
             if generated {
@@ -68,7 +83,8 @@ pub async fn run(settings: Settings, cmd: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Passwd { username, password_stdin } => {
-            let creds = users::credentials(&db, &username).await?.with_context(|| format!("no user is called {username:?}"))?;
+            let creds =
+                users::credentials(&db, &username).await?.with_context(|| format!("no user is called {username:?}"))?;
             let (password, generated) = password(password_stdin)?;
             users::set_password(&db, &system, creds.user.id, &password).await.map_err(explain)?;
             println!("已修改密码 / password changed for {username}");
@@ -77,7 +93,8 @@ pub async fn run(settings: Settings, cmd: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Token { username, name } => {
-            let creds = users::credentials(&db, &username).await?.with_context(|| format!("no user is called {username:?}"))?;
+            let creds =
+                users::credentials(&db, &username).await?.with_context(|| format!("no user is called {username:?}"))?;
             let token = tokens::issue(&db, &system, creds.user.id, &name).await?;
             println!("{token}");
         }

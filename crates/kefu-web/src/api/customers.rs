@@ -65,7 +65,11 @@ pub struct Paging {
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(Paging),
     responses((status = 200, body = CustomerPage), (status = 401, body = super::Problem), (status = 403, body = super::Problem)))]
-pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(p): Query<Paging>) -> Result<Json<CustomerPage>, AppError> {
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<Paging>,
+) -> Result<Json<CustomerPage>, AppError> {
     let scope = &ctx.actor.scope;
     let limit = p.limit.unwrap_or(50).clamp(1, 500);
     let offset = p.offset.unwrap_or(0).max(0);
@@ -122,7 +126,8 @@ pub async fn create(
     ctx: Ctx,
     JsonBody(body): JsonBody<CustomerBody>,
 ) -> Result<(StatusCode, Json<CustomerDto>), AppError> {
-    let branch = body.branch_id.map(BranchId).ok_or_else(|| AppError::Invalid(kefu_core::Invalid::required("branch_id")))?;
+    let branch =
+        body.branch_id.map(BranchId).ok_or_else(|| AppError::Invalid(kefu_core::Invalid::required("branch_id")))?;
     let c = customers::create(app.db(), &ctx.actor, branch, &body.input(), None, app.today()).await?;
     Ok((StatusCode::CREATED, Json(CustomerDto::of(c, &ctx))))
 }

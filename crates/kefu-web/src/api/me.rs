@@ -49,7 +49,13 @@ pub async fn branches(axum::extract::State(app): State<AppState>, ctx: Ctx) -> R
     let list = branches::in_scope(app.db(), &ctx.actor.scope).await?;
     Ok(Json(
         list.into_iter()
-            .map(|b| BranchDto { id: b.id.0, parent_id: b.parent_id.map(|p| p.0), code: b.code, name: b.name, kind: b.kind })
+            .map(|b| BranchDto {
+                id: b.id.0,
+                parent_id: b.parent_id.map(|p| p.0),
+                code: b.code,
+                name: b.name,
+                kind: b.kind,
+            })
             .collect(),
     ))
 }

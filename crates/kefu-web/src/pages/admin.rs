@@ -15,8 +15,8 @@ use kefu_accounts::users::{self, NewUser, User, UserEdit};
 use kefu_core::ids::{BranchId, UserId};
 use kefu_core::{Lang, Role};
 use kefu_store::{AuditFilter, list_audit};
-use serde_json::Value;
 use serde::Deserialize;
+use serde_json::Value;
 
 // ---- users ---------------------------------------------------------------
 
@@ -116,7 +116,11 @@ pub async fn user_new(State(app): State<AppState>, ctx: Ctx) -> Result<Response,
     user_form_page(&app, &ctx, None, &UserForm { active: Some("1".into()), ..UserForm::default() }, None, None).await
 }
 
-pub async fn user_create(State(app): State<AppState>, ctx: Ctx, FormBody(f): FormBody<UserForm>) -> Result<Response, AppError> {
+pub async fn user_create(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    FormBody(f): FormBody<UserForm>,
+) -> Result<Response, AppError> {
     let new = NewUser {
         username: f.username.clone(),
         display_name: f.display_name.clone(),
@@ -230,7 +234,11 @@ pub async fn branches_list(State(app): State<AppState>, ctx: Ctx) -> Result<Resp
     branches_page(&app, &ctx, &BranchForm::default(), None).await
 }
 
-pub async fn branch_create(State(app): State<AppState>, ctx: Ctx, FormBody(f): FormBody<BranchForm>) -> Result<Response, AppError> {
+pub async fn branch_create(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    FormBody(f): FormBody<BranchForm>,
+) -> Result<Response, AppError> {
     let new = NewBranch {
         parent_id: f.parent_id.map(BranchId),
         code: f.code.clone(),
@@ -260,7 +268,11 @@ pub struct AuditQuery {
 
 const AUDIT_PAGE: i64 = 100;
 
-pub async fn audit(State(app): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> Result<Html<String>, AppError> {
+pub async fn audit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> Result<Html<String>, AppError> {
     let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let filter = AuditFilter {
         entity: blank(&q.entity),

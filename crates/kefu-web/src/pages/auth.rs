@@ -132,7 +132,14 @@ pub async fn submit(
     let mut tx = db.begin().await?;
     tx.audit(
         &actor,
-        Change { entity: "user", entity_id: user.id.to_string(), action: "login", branch: None, old: None, new: Some(serde_json::json!({ "ip": ip })) },
+        Change {
+            entity: "user",
+            entity_id: user.id.to_string(),
+            action: "login",
+            branch: None,
+            old: None,
+            new: Some(serde_json::json!({ "ip": ip })),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -151,7 +158,14 @@ pub async fn logout(State(app): State<AppState>, ctx: Ctx, jar: CookieJar) -> Re
     let mut tx = db.begin().await?;
     tx.audit(
         &ctx.actor,
-        Change { entity: "user", entity_id: ctx.actor.user_id.to_string(), action: "logout", branch: None, old: None, new: None },
+        Change {
+            entity: "user",
+            entity_id: ctx.actor.user_id.to_string(),
+            action: "logout",
+            branch: None,
+            old: None,
+            new: None,
+        },
     )
     .await?;
     tx.commit().await?;

@@ -14,8 +14,8 @@ use kefu_auto::{vehicles, visits};
 use kefu_care::customers::{self, Customer, CustomerInput};
 use kefu_core::Permission;
 use kefu_core::ids::{BranchId, CustomerId};
-use serde_json::Value;
 use serde::Deserialize;
+use serde_json::Value;
 use std::collections::HashMap;
 
 const PAGE: i64 = 50;
@@ -149,7 +149,8 @@ async fn form_page(
         .into_iter()
         .map(|b| view! { id => b.id, name => b.name })
         .collect();
-    let status = if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     let html = page(
         app,
         ctx,
@@ -164,7 +165,11 @@ pub async fn new_form(State(app): State<AppState>, ctx: Ctx) -> Result<Response,
     form_page(&app, &ctx, None, &CustomerInput::default(), None, None).await
 }
 
-pub async fn create(State(app): State<AppState>, ctx: Ctx, FormBody(f): FormBody<CustomerForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    FormBody(f): FormBody<CustomerForm>,
+) -> Result<Response, AppError> {
     let input = f.input();
     let Some(branch) = f.branch_id.map(BranchId) else {
         return Err(AppError::Invalid(kefu_core::Invalid::required("branch_id")));

@@ -11,7 +11,6 @@ use kefu_accounts::branches;
 use kefu_auto::visits;
 use kefu_care::customers;
 
-
 pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let db = app.db();
     let scope = &ctx.actor.scope;
@@ -21,7 +20,10 @@ pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<
     let tiles = [
         ("today_customers", customers::count(db, scope).await?),
         ("today_vehicles", kefu_auto::vehicles::count(db, scope).await?),
-        ("today_new_cars_week", kefu_auto::vehicles::count_purchased_between(db, scope, today - 7.days(), tomorrow).await?),
+        (
+            "today_new_cars_week",
+            kefu_auto::vehicles::count_purchased_between(db, scope, today - 7.days(), tomorrow).await?,
+        ),
         ("today_visits_today", visits::count_between(db, scope, today, tomorrow).await?),
         ("today_visits_week", visits::count_between(db, scope, week_start, tomorrow).await?),
         ("today_followups_due", visits::count_between(db, scope, today - 7.days(), today - 6.days()).await?),

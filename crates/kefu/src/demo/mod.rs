@@ -54,8 +54,16 @@ const STORES: [Store; 2] = [
 ];
 
 const REPAIRS: &[&str] = &[
-    "更换前刹车片", "空调不制冷检修", "更换蓄电池", "右后门钣金喷漆", "更换雨刮片", "四轮定位", "更换轮胎两条",
-    "发动机故障灯亮检修", "更换火花塞", "异响检查（底盘）",
+    "更换前刹车片",
+    "空调不制冷检修",
+    "更换蓄电池",
+    "右后门钣金喷漆",
+    "更换雨刮片",
+    "四轮定位",
+    "更换轮胎两条",
+    "发动机故障灯亮检修",
+    "更换火花塞",
+    "异响检查（底盘）",
 ];
 const SOURCES: &[&str] = &["展厅到店", "网络预约", "老客户介绍", "电话咨询", "车展"];
 
@@ -89,7 +97,12 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<Summary> {
     let group = branches::create(
         db,
         &nobody,
-        NewBranch { code: GROUP_CODE.into(), name: "华星汽车集团".into(), kind: "group".into(), ..NewBranch::default() },
+        NewBranch {
+            code: GROUP_CODE.into(),
+            name: "华星汽车集团".into(),
+            kind: "group".into(),
+            ..NewBranch::default()
+        },
     )
     .await?;
     let mut store_ids = Vec::new();
@@ -180,7 +193,8 @@ impl Generator {
         let company = i % 12 == 5;
         let (name, gender) = if company { (names::company(rng, "北京"), "") } else { names::person(rng) };
         let birthday = (!company && rng.random_bool(0.8)).then(|| {
-            let first = Date::new(rng.random_range(1955..2003i16), rng.random_range(1..=12), 1).expect("the first exists");
+            let first =
+                Date::new(rng.random_range(1955..2003i16), rng.random_range(1..=12), 1).expect("the first exists");
             first + rng.random_range(0..i64::from(first.days_in_month())).days()
         });
         CustomerInput {
@@ -236,14 +250,20 @@ impl Generator {
             let (kind, fen, summary) = if first {
                 ("first_maintenance", 0, "首次保养：更换机油、机滤，全车检查".to_string())
             } else {
-                ("maintenance", rng.random_range(48..168i64) * 1000, "常规保养：更换机油、机滤，检查制动与轮胎".to_string())
+                (
+                    "maintenance",
+                    rng.random_range(48..168i64) * 1000,
+                    "常规保养：更换机油、机滤，检查制动与轮胎".to_string(),
+                )
             };
-            history.push(visit(date, kind, km, fen, *names::pick(rng, advisors), summary));
+            let advisor = *names::pick(rng, advisors);
+            history.push(visit(date, kind, km, fen, advisor, summary));
             let repair_day = date + rng.random_range(20..150i64).days();
             if rng.random_bool(0.18) && repair_day <= today {
                 let km = daily_km * repair_day.since(purchase).map(|s| s.get_days() as i64).unwrap_or(0);
                 let what = names::pick(rng, REPAIRS).to_string();
-                history.push(visit(repair_day, "repair", km, rng.random_range(20..1200i64) * 1000, *names::pick(rng, advisors), what));
+                let advisor = *names::pick(rng, advisors);
+                history.push(visit(repair_day, "repair", km, rng.random_range(20..1200i64) * 1000, advisor, what));
             }
             day = date + vehicles::due_after(daily_km, false).days();
             first = false;

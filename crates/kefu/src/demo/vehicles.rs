@@ -15,9 +15,13 @@ pub struct Line {
 }
 
 pub const FAW_VW: Line =
-    Line { brand: "一汽-大众", wmi: "LFV", models: &["速腾", "迈腾", "宝来", "探岳", "探歌", "CC", "ID.4 CROZZ"] };
+    Line {
+        brand: "一汽-大众", wmi: "LFV", models: &["速腾", "迈腾", "宝来", "探岳", "探歌", "CC", "ID.4 CROZZ"]
+    };
 pub const GAC_TOYOTA: Line =
-    Line { brand: "广汽丰田", wmi: "LVG", models: &["凯美瑞", "汉兰达", "雷凌", "威兰达", "赛那", "致炫"] };
+    Line {
+        brand: "广汽丰田", wmi: "LVG", models: &["凯美瑞", "汉兰达", "雷凌", "威兰达", "赛那", "致炫"]
+    };
 
 pub const COLOURS: &[&str] = &["珍珠白", "极地白", "曜石黑", "星空灰", "月光银", "宝石蓝", "魅力红", "琥珀棕"];
 
@@ -50,7 +54,9 @@ const PLATE_LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 pub fn plate(rng: &mut ChaCha8Rng, electric: bool) -> String {
     let (province, authority) =
         if rng.random_bool(0.9) { ("京", *pick(rng, b"ABCEFGHJKLMNPQ")) } else { ("冀", *pick(rng, b"ABCDEFGHJR")) };
-    let digits = |rng: &mut ChaCha8Rng, n: usize| (0..n).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect::<String>();
+    let digits = |rng: &mut ChaCha8Rng, n: usize| {
+        (0..n).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect::<String>()
+    };
     let serial = if electric {
         format!("{}{}{}", *pick(rng, b"DF") as char, *pick(rng, PLATE_LETTERS) as char, digits(rng, 4))
     } else if rng.random_bool(0.5) {
@@ -83,7 +89,8 @@ mod tests {
     fn generated_vins_and_plates_pass_the_validators() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for serial in 0..2000 {
-            let v = vin(&mut rng, if serial % 2 == 0 { &FAW_VW } else { &GAC_TOYOTA }, 2016 + (serial % 11) as i16, serial);
+            let v =
+                vin(&mut rng, if serial % 2 == 0 { &FAW_VW } else { &GAC_TOYOTA }, 2016 + (serial % 11) as i16, serial);
             kefu_core::ident::Vin::parse("vin", &v).unwrap_or_else(|e| panic!("{v}: {e}"));
             let p = plate(&mut rng, serial % 5 == 0);
             let parsed = kefu_core::ident::Plate::parse("plate", &p).unwrap_or_else(|e| panic!("{p}: {e}"));

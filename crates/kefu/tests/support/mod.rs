@@ -1,0 +1,214 @@
+//! The test harness: a real kefu server on a fresh database — a SQLite file
+//! or a new database on the PostgreSQL server the test script started —
+//! spoken to over HTTP on loopback.
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use kefu_accounts::branches::{self, NewBranch};
+use kefu_accounts::users::{self, NewUser};
+use kefu_care::customers::{self, CustomerInput};
+use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::time::{BusinessZone, TestClock};
+use kefu_core::{Actor, Lang, Role, Scope};
+use kefu_store::Db;
+use kefu_web::{AppState, WebConfig};
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "Kefu-test-2026";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)(support::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)(support::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+/// A fresh, empty database of the given kind. The returned guard keeps the
+/// SQLite file's folder alive.
+pub async fn fresh_db(backend: Backend) -> (Db, String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("kefu.db").display());
+            (Db::open(&url).await.expect("open sqlite"), url, Some(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("KEFU_TEST_PG_URL").unwrap_or_else(|_| {
+                panic!(
+                    "KEFU_TEST_PG_URL is not set. Run the tests with scripts/test, which starts a throwaway \
+                     PostgreSQL server, or set KEFU_TEST_PG_URL to a server on which the tests may create databases."
+                )
+            });
+            let name = format!("kefu_test_{}", hex::encode(rand::random::<[u8; 6]>()));
+            let admin = Db::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(admin.pool())
+                .await
+                .expect("create test database");
+            admin.close().await;
+            let base = admin_url.rsplit_once('/').expect("URL has a database part").0;
+            let url = format!("{base}/{name}");
+            (Db::open(&url).await.expect("open postgres"), url, None)
+        }
+    }
+}
+
+/// The fixture: a group with stores A and B, staff in each, and one
+/// customer per store.
+pub struct Fixture {
+    pub group: BranchId,
+    pub store_a: BranchId,
+    pub store_b: BranchId,
+    pub customer_a: CustomerId,
+    pub customer_b: CustomerId,
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub db: Db,
+    pub url: String,
+    pub db_url: String,
+    pub clock: TestClock,
+    pub fx: Fixture,
+    _dir: Option<tempfile::TempDir>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+/// 2026-11-29 09:00 in Shanghai.
+pub fn start_instant() -> jiff::Timestamp {
+    "2026-11-29T01:00:00Z".parse().unwrap()
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        let (db, db_url, dir) = fresh_db(backend).await;
+        let fx = fixture(&db).await;
+        let clock = TestClock::at(start_instant());
+        let state = AppState::new(db.clone(), Arc::new(clock.clone()), BusinessZone::shanghai(), WebConfig::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            kefu_web::serve(listener, state, std::future::pending()).await.unwrap();
+        });
+        TestApp { backend, db, url, db_url, clock, fx, _dir: dir, _server: server }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// A browser-like client that keeps cookies and does not follow
+    /// redirects, so tests see where they lead.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Signs in and returns the client holding the session.
+    pub async fn login(&self, username: &str) -> reqwest::Client {
+        let client = self.client();
+        let res = self.try_login(&client, username, PASSWORD).await;
+        assert_eq!(res.status(), 303, "sign-in of {username} should redirect");
+        client
+    }
+
+    pub async fn try_login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+        let page = client.get(self.at("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_in(&page).expect("login form has a CSRF token");
+        client
+            .post(self.at("/login"))
+            .form(&[("username", username), ("password", password), ("_csrf", &csrf), ("next", "/")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The CSRF token of the signed-in session, read off a page.
+    pub async fn csrf(&self, client: &reqwest::Client) -> String {
+        let page = client.get(self.at("/")).send().await.unwrap().text().await.unwrap();
+        csrf_in(&page).expect("signed-in pages carry the CSRF token")
+    }
+
+    pub async fn audit_count(&self, entity: &str, action: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = $1 AND action = $2")
+            .bind(entity.to_string())
+            .bind(action.to_string())
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+async fn fixture(db: &Db) -> Fixture {
+    let nobody = Actor::system(Scope::new(vec![]));
+    let group = branches::create(
+        db,
+        &nobody,
+        NewBranch { code: "TG".into(), name: "测试集团".into(), kind: "group".into(), ..Default::default() },
+    )
+    .await
+    .unwrap()
+    .id;
+    let root = Actor::system(Scope::new(vec![group]));
+    let store = |code: &str, name: &str| NewBranch {
+        parent_id: Some(group),
+        code: code.into(),
+        name: name.into(),
+        kind: "store".into(),
+        ..Default::default()
+    };
+    let store_a = branches::create(db, &root, store("TA", "甲店")).await.unwrap().id;
+    let store_b = branches::create(db, &root, store("TB", "乙店")).await.unwrap().id;
+    let all = Actor::system(Scope::new(vec![group, store_a, store_b]));
+    for (username, name, role, branch, locale) in [
+        ("admin", "管理员", Role::Admin, group, Lang::Zh),
+        ("manager_a", "甲店经理", Role::Manager, store_a, Lang::Zh),
+        ("agent_a", "甲店客服", Role::Agent, store_a, Lang::Zh),
+        ("agent_b", "乙店客服", Role::Agent, store_b, Lang::Zh),
+        ("agent_en", "Alice Agent", Role::Agent, store_a, Lang::En),
+    ] {
+        users::create(
+            db,
+            &all,
+            NewUser {
+                username: username.into(),
+                display_name: name.into(),
+                password: PASSWORD.into(),
+                roles: vec![role],
+                branches: vec![branch],
+                locale,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
+    let customer =
+        |name: &str, mobile: &str| CustomerInput { name: name.into(), mobile: mobile.into(), ..Default::default() };
+    let customer_a =
+        customers::create(db, &all, store_a, &customer("张伟", "13800138000"), None, today).await.unwrap().id;
+    let customer_b =
+        customers::create(db, &all, store_b, &customer("李娜", "13912345678"), None, today).await.unwrap().id;
+    Fixture { group, store_a, store_b, customer_a, customer_b }
+}
