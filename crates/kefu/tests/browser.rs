@@ -1,0 +1,282 @@
+//! Real-browser tests: headless Chromium driven over WebDriver (chromedriver)
+//! against a real kefu server, to check that signing in, the today page, the
+//! customer pages and signing out work the way a person uses them.
+//!
+//! Chromium and chromedriver come from `KEFU_TEST_CHROMIUM` and
+//! `KEFU_TEST_CHROMEDRIVER` (set by scripts/test), else from `chromium` and
+//! `chromedriver` on PATH. When either is missing the tests fail; they never
+//! skip.
+
+mod support;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Backend, PASSWORD, TestApp};
+
+/// How long to wait for a page, an element or chromedriver itself.
+const WAIT: Duration = Duration::from_secs(10);
+
+const HOW_TO_GET: &str = "run the tests with scripts/test (which installs them), \
+                          or apt-get install chromium chromium-driver";
+
+/// The executable named by the environment variable `var`, else `name` on PATH.
+fn find_program(var: &str, name: &str) -> PathBuf {
+    if let Some(set) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+        let path = PathBuf::from(set);
+        assert!(path.is_file(), "{var} is set to {}, which does not exist; {HOW_TO_GET}", path.display());
+        return path;
+    }
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            panic!("{name} was not found: {var} is not set and there is no {name} on PATH; {HOW_TO_GET}")
+        })
+}
+
+/// A port on loopback that nothing listens on right now.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    listener.local_addr().unwrap().port()
+}
+
+/// A running chromedriver. Dropping it kills chromedriver and every browser
+/// process it started (they share its process group), even when the test
+/// failed half-way, and then removes the browser profile.
+struct Driver {
+    child: Child,
+    url: String,
+    log: PathBuf,
+    /// Chromium's profile, fresh for every session.
+    profile: tempfile::TempDir,
+    _logs: tempfile::TempDir,
+}
+
+impl Driver {
+    async fn start(program: &Path) -> Driver {
+        let logs = tempfile::tempdir().expect("temp dir for chromedriver's log");
+        let profile = tempfile::tempdir().expect("temp dir for Chromium's profile");
+        let log = logs.path().join("chromedriver.log");
+        let port = free_port();
+        let mut child = Command::new(program)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {HOW_TO_GET}", program.display()));
+        let url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = child.try_wait().expect("poll chromedriver") {
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!("chromedriver exited at start ({status}); its log:\n{log}");
+            }
+            if let Ok(res) = http.get(format!("{url}/status")).send().await
+                && let Ok(status) = res.json::<Value>().await
+                && status["value"]["ready"] == true
+            {
+                break;
+            }
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("chromedriver did not answer on {url} within {WAIT:?}; its log:\n{log}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { child, url, log, profile, _logs: logs }
+    }
+
+    /// A new headless Chromium session with a fresh profile.
+    async fn browser(&self, chromium: &Path) -> Client {
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": chromium.display().to_string(),
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", self.profile.path().display()),
+                ],
+            }
+        });
+        let Value::Object(caps) = caps else { unreachable!() };
+        ClientBuilder::new(HttpConnector::new()).capabilities(caps).connect(&self.url).await.unwrap_or_else(|e| {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            panic!("cannot open a Chromium session ({}): {e}; chromedriver's log:\n{log}", chromium.display())
+        })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The group id is chromedriver's pid (process_group(0)); Chromium's
+        // processes are in it too.
+        if let Ok(pgid) = libc::pid_t::try_from(self.child.id()) {
+            // SAFETY: kill(2) with a negative pid only sends a signal to the
+            // process group we created; it touches no memory.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// chromedriver plus a browser session on it.
+async fn open_browser() -> (Driver, Client) {
+    let chromedriver = find_program("KEFU_TEST_CHROMEDRIVER", "chromedriver");
+    let chromium = find_program("KEFU_TEST_CHROMIUM", "chromium");
+    let driver = Driver::start(&chromedriver).await;
+    let client = driver.browser(&chromium).await;
+    (driver, client)
+}
+
+async fn wait_for(client: &Client, locator: Locator<'_>, what: &str) -> fantoccini::elements::Element {
+    match client.wait().at_most(WAIT).for_element(locator).await {
+        Ok(element) => element,
+        Err(e) => {
+            let url = client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            let source = client.source().await.unwrap_or_default();
+            panic!("waited {WAIT:?} for {what} ({locator:?}) on {url}: {e}\npage:\n{source}")
+        }
+    }
+}
+
+async fn text_of(client: &Client, locator: Locator<'_>, what: &str) -> String {
+    wait_for(client, locator, what).await.text().await.expect("element text").trim().to_string()
+}
+
+async fn path_of(client: &Client) -> String {
+    client.current_url().await.expect("current URL").path().to_string()
+}
+
+async fn fill_login_form(client: &Client, username: &str, password: &str) {
+    wait_for(client, Locator::Css(r#"input[name="username"]"#), "the user name field")
+        .await
+        .send_keys(username)
+        .await
+        .expect("type the user name");
+    wait_for(client, Locator::Css(r#"input[name="password"]"#), "the password field")
+        .await
+        .send_keys(password)
+        .await
+        .expect("type the password");
+    wait_for(client, Locator::Css(r#"form[action="/login"] button[type="submit"]"#), "the sign-in button")
+        .await
+        .click()
+        .await
+        .expect("click sign in");
+}
+
+async fn sign_in_browse_customers_and_sign_out(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_driver, client) = open_browser().await;
+
+    // The home page sends a stranger to the sign-in page.
+    client.goto(&app.at("/")).await.expect("open /");
+    wait_for(&client, Locator::Css(r#"form[action="/login"]"#), "the sign-in form").await;
+    assert_eq!(path_of(&client).await, "/login", "/ redirects to the sign-in page");
+
+    fill_login_form(&client, "agent_a", PASSWORD).await;
+
+    // The today page, greeting the agent by name.
+    let user = text_of(&client, Locator::Css(r#"[data-testid="current-user"]"#), "the signed-in user's name").await;
+    assert_eq!(user, "甲店客服");
+    assert_eq!(path_of(&client).await, "/", "signing in lands on the today page");
+    let in_scope: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE branch_id = $1")
+        .bind(app.fx.store_a.0)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count store A's customers");
+    let tile =
+        text_of(&client, Locator::Css(r#"[data-testid="count-today_customers"] .n"#), "the customer count tile").await;
+    assert_eq!(tile, in_scope.to_string(), "the tile counts the customers of agent_a's store");
+
+    // A picture of the page for a person to look at; not part of the test.
+    match client.screenshot().await {
+        Ok(png) => {
+            if let Err(e) = std::fs::write("/tmp/kefu-today.png", png) {
+                eprintln!("could not save /tmp/kefu-today.png: {e}");
+            }
+        }
+        Err(e) => eprintln!("could not take a screenshot of the today page: {e}"),
+    }
+
+    // The customer list, through the side navigation: store A's customer,
+    // not store B's.
+    wait_for(&client, Locator::LinkText("客户档案"), "the 客户档案 navigation link").await.click().await.unwrap();
+    let zhang = wait_for(&client, Locator::LinkText("张伟"), "张伟 in the customer list").await;
+    assert_eq!(path_of(&client).await, "/customers");
+    let list = client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(!list.contains("李娜"), "store B's customer is not listed for store A's agent:\n{list}");
+
+    // 张伟's own page.
+    zhang.click().await.expect("open 张伟");
+    let mobile = text_of(&client, Locator::Css(r#"[data-testid="mobile"]"#), "张伟's mobile").await;
+    assert_eq!(mobile, "13800138000");
+    assert_eq!(path_of(&client).await, format!("/customers/{}", app.fx.customer_a));
+    let heading = text_of(&client, Locator::Css("main h1"), "the customer heading").await;
+    assert!(heading.starts_with("张伟"), "the page is about 张伟: {heading}");
+
+    // Sign out: back on the sign-in page, and the session is gone.
+    wait_for(&client, Locator::XPath("//form[@action='/logout']//button[normalize-space()='退出']"), "the 退出 button")
+        .await
+        .click()
+        .await
+        .expect("click 退出");
+    wait_for(&client, Locator::Css(r#"input[name="password"]"#), "the sign-in page after signing out").await;
+    assert_eq!(path_of(&client).await, "/login", "signing out shows the sign-in page");
+    client.goto(&app.at("/customers")).await.expect("open /customers again");
+    wait_for(&client, Locator::Css(r#"input[name="password"]"#), "the sign-in page").await;
+    assert_eq!(path_of(&client).await, "/login", "after signing out, pages ask to sign in again");
+
+    client.close().await.expect("close the browser session");
+}
+
+async fn wrong_password_shows_an_error(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_driver, client) = open_browser().await;
+
+    client.goto(&app.at("/login")).await.expect("open /login");
+    fill_login_form(&client, "agent_a", "not-the-password-1").await;
+
+    let error = text_of(&client, Locator::Css(r#"p.error[role="alert"]"#), "the sign-in error").await;
+    assert!(error.contains("用户名或密码不正确"), "the page says the name or password is wrong: {error}");
+    assert_eq!(path_of(&client).await, "/login", "a refused sign-in stays on the sign-in page");
+    assert!(
+        client.find(Locator::Css(r#"[data-testid="current-user"]"#)).await.is_err(),
+        "nobody is signed in after a wrong password"
+    );
+
+    client.close().await.expect("close the browser session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_browse_customers_and_sign_out_sqlite() {
+    sign_in_browse_customers_and_sign_out(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_shows_an_error_sqlite() {
+    wrong_password_shows_an_error(Backend::Sqlite).await;
+}
