@@ -87,6 +87,6 @@ mod tests {
         assert_eq!(check_policy("wang", "short1").unwrap_err().rule.code, "password_too_short");
         assert_eq!(check_policy("wang", "onlyletterslong").unwrap_err().rule.code, "password_too_simple");
         assert_eq!(check_policy("wang", "Wang12345678").unwrap_err().rule.code, "password_contains_username");
-        assert!(check_policy("wang", "服务第一-2026").is_ok());
+        assert!(check_policy("wang", "服务第一-2026年").is_ok());
     }
 }

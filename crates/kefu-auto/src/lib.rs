@@ -2,5 +2,6 @@
 //! appointments, repair orders, insurance, the lounge and the pack's default
 //! outreach playbooks).
 
+pub mod maintenance;
 pub mod vehicles;
 pub mod visits;

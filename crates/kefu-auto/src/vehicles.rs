@@ -1,42 +1,72 @@
-//! Vehicles: the auto pack's asset, owned by a customer.
+//! Vehicles: the auto pack's asset, owned by a customer and often driven by
+//! one of their contacts, with its mileage readings over time and the dates
+//! the outreach engine works from (first maintenance, insurance expiry).
 
 use jiff::civil::Date;
+use kefu_care::search::{self, Probe, kind};
+use kefu_care::timeline::{self, NewEvent};
 use kefu_core::ident::{Plate, Vin};
-use kefu_core::ids::{BranchId, CustomerId, VehicleId};
+use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
 use kefu_core::time::instant_text;
-use kefu_core::{Invalid, Scope};
-use kefu_store::{Db, Failure, RowExt, Tx};
+use kefu_core::{Actor, Invalid, Rule, Scope};
+use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::Serialize;
+use serde_json::json;
 
 type Result<T> = std::result::Result<T, Failure>;
+
+/// The asset kind in timelines.
+pub const ASSET: &str = "vehicle";
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Vehicle {
     pub id: VehicleId,
     pub branch_id: BranchId,
     pub customer_id: CustomerId,
+    pub driver_contact_id: Option<ContactId>,
     pub vin: String,
     pub plate: Option<String>,
     pub brand: String,
     pub model: String,
+    pub variant: String,
     pub colour: String,
     pub purchase_date: Option<Date>,
+    pub selling_branch_id: Option<BranchId>,
     pub mileage_km: i64,
+    pub first_maintenance_date: Option<Date>,
+    pub insurance_expiry: Option<Date>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct VehicleInput {
+    #[serde(default)]
     pub vin: String,
+    #[serde(default)]
     pub plate: String,
+    #[serde(default)]
     pub brand: String,
+    #[serde(default)]
     pub model: String,
+    #[serde(default)]
+    pub variant: String,
+    #[serde(default)]
     pub colour: String,
+    #[serde(default)]
     pub purchase_date: Option<Date>,
+    #[serde(default)]
+    pub selling_branch_id: Option<BranchId>,
+    #[serde(default)]
     pub mileage_km: i64,
+    #[serde(default)]
+    pub first_maintenance_date: Option<Date>,
+    #[serde(default)]
+    pub insurance_expiry: Option<Date>,
+    #[serde(default)]
+    pub driver_contact_id: Option<ContactId>,
 }
 
 impl VehicleInput {
-    fn validate(&self) -> std::result::Result<(Vin, Option<Plate>), Invalid> {
+    fn validate(&self, today: Date) -> std::result::Result<(Vin, Option<Plate>), Invalid> {
         let vin = Vin::parse("vin", &self.vin)?;
         let plate = match self.plate.trim() {
             "" => None,
@@ -48,54 +78,236 @@ impl VehicleInput {
         if self.model.trim().is_empty() {
             return Err(Invalid::required("model"));
         }
-        if self.mileage_km < 0 {
+        if self.mileage_km < 0 || self.mileage_km > 3_000_000 {
             return Err(Invalid::new(
                 "mileage_km",
-                kefu_core::Rule::new("non_negative", "不能为负数", "must not be negative"),
+                Rule::new("mileage_range", "须在 0 到 3,000,000 公里之间", "must be between 0 and 3,000,000 km"),
+            ));
+        }
+        if self.purchase_date.is_some_and(|d| d > today) {
+            return Err(Invalid::new(
+                "purchase_date",
+                Rule::new("not_in_future", "不能晚于今天", "must not be in the future"),
             ));
         }
         Ok((vin, plate))
     }
 }
 
-const COLUMNS: &str = "id, branch_id, customer_id, vin, plate, brand, model, colour, purchase_date, mileage_km";
+/// Search keys for a vehicle: the plate with and without its province
+/// character, and the VIN's last six and last eight characters.
+pub fn keys(v: &Vehicle) -> Vec<String> {
+    let mut k = Vec::new();
+    if let Some(p) = &v.plate
+        && let Ok(plate) = Plate::parse("plate", p)
+    {
+        k.push(search::key(kind::PLATE, plate.as_str()));
+        k.push(search::key(kind::PLATE, plate.without_province()));
+    }
+    k.push(search::key(kind::VIN_TAIL, &format!("6{}", &v.vin[v.vin.len().saturating_sub(6)..])));
+    k.push(search::key(kind::VIN_TAIL, &format!("8{}", &v.vin[v.vin.len().saturating_sub(8)..])));
+    k.push(search::key(kind::VIN_TAIL, &format!("f{}", v.vin)));
+    k
+}
+
+/// The probes the auto pack adds to a search: plates in any case, with or
+/// without the province character, and VIN tails of six, eight or all
+/// seventeen characters.
+pub fn probes(query: &str) -> Vec<Probe> {
+    let q: String =
+        query.chars().filter(|c| !c.is_whitespace() && !"-·.•".contains(*c)).collect::<String>().to_uppercase();
+    let mut out = Vec::new();
+    if q.is_empty() {
+        return out;
+    }
+    let starts_with_province = q.chars().next().is_some_and(|c| !c.is_ascii());
+    if starts_with_province {
+        if Plate::parse("plate", &q).is_ok() {
+            out.push(Probe::exact(kind::PLATE, &q, 0, "plate"));
+        } else if q.chars().count() >= 3 {
+            out.push(Probe::prefix(kind::PLATE, &q, 3, "plate"));
+        }
+        return out;
+    }
+    let alnum = q.chars().all(|c| c.is_ascii_alphanumeric());
+    let has_letter = q.chars().any(|c| c.is_ascii_alphabetic());
+    let has_digit = q.chars().any(|c| c.is_ascii_digit());
+    if alnum && has_letter && has_digit && (5..=7).contains(&q.len()) {
+        out.push(Probe::exact(kind::PLATE, &q, 1, "plate"));
+    }
+    if alnum && q.len() == 6 && has_digit {
+        out.push(Probe::exact(kind::VIN_TAIL, &format!("6{q}"), 1, "vin"));
+    }
+    if alnum && q.len() == 8 && has_digit {
+        out.push(Probe::exact(kind::VIN_TAIL, &format!("8{q}"), 1, "vin"));
+    }
+    if alnum && q.len() == 17 {
+        out.push(Probe::exact(kind::VIN_TAIL, &format!("f{q}"), 0, "vin"));
+    }
+    out
+}
+
+/// The tables of this pack that point at customers, moved by a merge.
+pub const CUSTOMER_REFERENCES: &[(&str, &str)] = &[("vehicles", "customer_id"), ("service_visits", "customer_id")];
+
+const COLUMNS: &str = "id, branch_id, customer_id, driver_contact_id, vin, plate, brand, model, variant, colour, \
+     purchase_date, selling_branch_id, mileage_km, first_maintenance_date, insurance_expiry";
+
+fn date(r: &sqlx::any::AnyRow, col: &str) -> Result<Option<Date>> {
+    Ok(r.opt_text(col)?.and_then(|d| d.parse().ok()))
+}
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Vehicle> {
     Ok(Vehicle {
         id: VehicleId(r.i64("id")?),
         branch_id: BranchId(r.i64("branch_id")?),
         customer_id: CustomerId(r.i64("customer_id")?),
+        driver_contact_id: r.opt_i64("driver_contact_id")?.map(ContactId),
         vin: r.text("vin")?,
         plate: r.opt_text("plate")?,
         brand: r.text("brand")?,
         model: r.text("model")?,
+        variant: r.text("variant")?,
         colour: r.text("colour")?,
-        purchase_date: r.opt_text("purchase_date")?.and_then(|d| d.parse().ok()),
+        purchase_date: date(r, "purchase_date")?,
+        selling_branch_id: r.opt_i64("selling_branch_id")?.map(BranchId),
         mileage_km: r.i64("mileage_km")?,
+        first_maintenance_date: date(r, "first_maintenance_date")?,
+        insurance_expiry: date(r, "insurance_expiry")?,
     })
 }
 
-/// Validates and inserts inside the caller's transaction, which audits.
-pub async fn create_in(tx: &mut Tx, branch: BranchId, owner: CustomerId, input: &VehicleInput) -> Result<Vehicle> {
-    let (vin, plate) = input.validate()?;
+/// Validates and inserts inside the caller's transaction, which audits; the
+/// first mileage reading and the search keys come with it.
+pub async fn create_in(
+    tx: &mut Tx,
+    branch: BranchId,
+    owner: CustomerId,
+    input: &VehicleInput,
+    today: Date,
+) -> Result<Vehicle> {
+    let (vin, plate) = input.validate(today)?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO vehicles (branch_id, customer_id, vin, plate, brand, model, colour, purchase_date, mileage_km, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+        "INSERT INTO vehicles (branch_id, customer_id, driver_contact_id, vin, plate, brand, model, variant, colour, \
+         purchase_date, selling_branch_id, mileage_km, first_maintenance_date, insurance_expiry, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING {COLUMNS}"
     )))
     .bind(branch.0)
     .bind(owner.0)
+    .bind(input.driver_contact_id.map(|c| c.0))
     .bind(vin.as_str().to_string())
     .bind(plate.map(|p| p.as_str().to_string()))
     .bind(input.brand.trim().to_string())
     .bind(input.model.trim().to_string())
+    .bind(input.variant.trim().to_string())
     .bind(input.colour.trim().to_string())
     .bind(input.purchase_date.map(|d| d.to_string()))
+    .bind(input.selling_branch_id.map(|b| b.0))
     .bind(input.mileage_km)
+    .bind(input.first_maintenance_date.map(|d| d.to_string()))
+    .bind(input.insurance_expiry.map(|d| d.to_string()))
     .bind(instant_text(jiff::Timestamp::now()))
     .fetch_one(tx.conn())
     .await
     .map_err(|e| Failure::unique_as_taken(e, "vin"))?;
-    from_row(&row)
+    let vehicle = from_row(&row)?;
+    if vehicle.mileage_km > 0 {
+        record_mileage_in(tx, vehicle.id, today, vehicle.mileage_km, "import").await?;
+    }
+    search::insert_keys(tx, owner, &format!("vehicle:{}", vehicle.id), &keys(&vehicle)).await?;
+    Ok(vehicle)
+}
+
+/// Adds a vehicle to a customer in scope.
+pub async fn create(db: &Db, actor: &Actor, owner: CustomerId, input: &VehicleInput, today: Date) -> Result<Vehicle> {
+    let customer = kefu_care::customers::get(db, &actor.scope, owner).await?;
+    let mut tx = db.begin().await?;
+    let vehicle = create_in(&mut tx, customer.branch_id, owner, input, today).await?;
+    timeline::record(
+        &mut tx,
+        NewEvent {
+            branch: customer.branch_id,
+            customer: owner,
+            asset: Some((ASSET, vehicle.id.0)),
+            at: jiff::Timestamp::now(),
+            kind: timeline::kind::CHANGE,
+            summary: vehicle.plate.clone().unwrap_or_else(|| vehicle.vin.clone()),
+            detail: json!({ "vehicle_added": vehicle.id }),
+            actor: &actor.display_name,
+        },
+    )
+    .await?;
+    tx.audit(
+        actor,
+        Change {
+            entity: "vehicle",
+            entity_id: vehicle.id.to_string(),
+            action: "create",
+            branch: Some(customer.branch_id),
+            old: None,
+            new: Some(json!(vehicle)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(vehicle)
+}
+
+/// A mileage reading; the vehicle's current mileage follows the newest one.
+pub async fn record_mileage_in(tx: &mut Tx, vehicle: VehicleId, on: Date, km: i64, source: &str) -> Result<()> {
+    sqlx::query("INSERT INTO mileage_readings (vehicle_id, reading_date, mileage_km, source) VALUES ($1, $2, $3, $4)")
+        .bind(vehicle.0)
+        .bind(on.to_string())
+        .bind(km)
+        .bind(source.to_string())
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("UPDATE vehicles SET mileage_km = $1 WHERE id = $2 AND mileage_km < $1")
+        .bind(km)
+        .bind(vehicle.0)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Reading {
+    pub date: Date,
+    pub mileage_km: i64,
+    pub source: String,
+}
+
+pub async fn readings(db: &Db, vehicle: VehicleId) -> Result<Vec<Reading>> {
+    let rows = sqlx::query(
+        "SELECT reading_date, mileage_km, source FROM mileage_readings WHERE vehicle_id = $1 ORDER BY reading_date, id",
+    )
+    .bind(vehicle.0)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Reading {
+                date: r
+                    .text("reading_date")?
+                    .parse()
+                    .map_err(|e| kefu_store::StoreError::Other(format!("reading_date: {e}")))?,
+                mileage_km: r.i64("mileage_km")?,
+                source: r.text("source")?,
+            })
+        })
+        .collect()
+}
+
+/// One vehicle, if it lies in scope.
+pub async fn get(db: &Db, scope: &Scope, id: VehicleId) -> Result<Vehicle> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM vehicles WHERE id = $1")))
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Failure::NotFound)?;
+    let vehicle = from_row(&row)?;
+    scope.check(vehicle.branch_id)?;
+    Ok(vehicle)
 }
 
 /// A customer's vehicles, if the customer lies in scope.
@@ -125,4 +337,27 @@ pub async fn count_purchased_between(db: &Db, scope: &Scope, from: Date, until: 
         .bind(until.to_string())
         .fetch_one(db.pool())
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe_keys(q: &str) -> Vec<String> {
+        probes(q).into_iter().map(|p| p.key).collect()
+    }
+
+    #[test]
+    fn plates_are_found_with_or_without_the_province_in_any_case() {
+        assert!(probe_keys("京a12345").contains(&"l京A12345".to_string()));
+        assert!(probe_keys("a12345").contains(&"lA12345".to_string()));
+        assert!(probe_keys("京AD12345").contains(&"l京AD12345".to_string()));
+    }
+
+    #[test]
+    fn vin_tails_of_six_eight_and_seventeen() {
+        assert!(probe_keys("184847").contains(&"v6184847".to_string()));
+        assert!(probe_keys("c2184847").contains(&"v8C2184847".to_string()));
+        assert!(probe_keys("LSVAM4187C2184847").contains(&"vfLSVAM4187C2184847".to_string()));
+    }
 }

@@ -2,6 +2,7 @@
 //! warranty and accident work) with mileage and the amount paid in fen.
 
 use jiff::civil::Date;
+use kefu_care::timeline::{self, NewEvent};
 use kefu_core::Money;
 use kefu_core::Scope;
 use kefu_core::ids::{BranchId, CustomerId, ServiceVisitId, VehicleId};
@@ -48,9 +49,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Visit> {
     })
 }
 
-/// Records a past visit inside the caller's transaction (history loads and,
-/// later, closed repair orders), which audits.
-pub async fn record_in(tx: &mut Tx, v: &Visit) -> Result<ServiceVisitId> {
+/// Records a visit inside the caller's transaction (history loads and, later,
+/// closed repair orders), which audits. The visit also enters the customer's
+/// timeline and the vehicle's mileage readings.
+pub async fn record_in(tx: &mut Tx, v: &Visit, actor: &str) -> Result<ServiceVisitId> {
     debug_assert!(KINDS.contains(&v.kind.as_str()));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO service_visits (branch_id, vehicle_id, customer_id, visit_date, kind, mileage_km, amount_fen, \
@@ -68,7 +70,49 @@ pub async fn record_in(tx: &mut Tx, v: &Visit) -> Result<ServiceVisitId> {
     .bind(instant_text(jiff::Timestamp::now()))
     .fetch_one(tx.conn())
     .await?;
+    crate::vehicles::record_mileage_in(tx, v.vehicle_id, v.visit_date, v.mileage_km, "visit").await?;
+    // The visit's instant is noon UTC of its date: within the business day
+    // in every zone from UTC-11 to UTC+11.
+    let at = v.visit_date.to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap_or_default()
+        + jiff::SignedDuration::from_hours(12);
+    timeline::record(
+        tx,
+        NewEvent {
+            branch: v.branch_id,
+            customer: v.customer_id,
+            asset: Some((crate::vehicles::ASSET, v.vehicle_id.0)),
+            at,
+            kind: timeline::kind::VISIT,
+            summary: v.summary.clone(),
+            detail: serde_json::json!({ "visit_kind": v.kind, "amount_fen": v.amount.fen(), "mileage_km": v.mileage_km }),
+            actor,
+        },
+    )
+    .await?;
     Ok(ServiceVisitId(id))
+}
+
+/// The date of a vehicle's last maintenance (first or routine), from which
+/// the next one is reckoned.
+pub async fn last_service(db: &Db, vehicle: VehicleId) -> Result<Option<Date>> {
+    let last: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1 AND kind IN ('first_maintenance', 'maintenance')",
+    )
+    .bind(vehicle.0)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(last.and_then(|d| d.parse().ok()))
+}
+
+/// A vehicle's visits, newest first.
+pub async fn of_vehicle(db: &Db, scope: &Scope, vehicle: VehicleId) -> Result<Vec<Visit>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM service_visits WHERE vehicle_id = $1 AND branch_id IN ({}) \
+         ORDER BY visit_date DESC, id DESC",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(vehicle.0).fetch_all(db.pool()).await?;
+    rows.iter().map(from_row).collect()
 }
 
 /// A customer's visits, newest first.

@@ -1,11 +1,14 @@
-//! The customer archive: persons and companies, each belonging to a branch.
+//! The customer archive: persons and companies, each belonging to a branch,
+//! with their own numbers, ID number, tags and contact preferences.
 
-use crate::pinyin_name::pinyin_forms;
+use crate::preferences::{Preferences, PreferencesInput};
+use crate::search::{self, mobile_keys, name_keys};
+use crate::timeline::{self, NewEvent};
 use jiff::civil::Date;
-use kefu_core::ident::Mobile;
+use kefu_core::ident::{Mobile, ResidentId};
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
-use kefu_core::{Actor, Invalid, Rule, Scope};
+use kefu_core::{Actor, Invalid, Permission, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::Serialize;
 use serde_json::json;
@@ -19,27 +22,51 @@ pub struct Customer {
     pub customer_no: String,
     pub kind: String,
     pub name: String,
-    pub mobile: Option<String>,
     pub gender: String,
+    pub mobile: Option<String>,
+    pub landline: String,
+    pub email: String,
     pub birthday: Option<Date>,
+    pub id_number: Option<String>,
     pub address: String,
     pub source: String,
     pub is_member: bool,
     pub notes: String,
+    pub tags: Vec<String>,
+    pub preferences: Preferences,
+    pub merged_into: Option<CustomerId>,
 }
 
 /// The fields a person types when recording or editing a customer.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct CustomerInput {
+    #[serde(default)]
     pub kind: String,
+    #[serde(default)]
     pub name: String,
-    pub mobile: String,
+    #[serde(default)]
     pub gender: String,
+    #[serde(default)]
+    pub mobile: String,
+    #[serde(default)]
+    pub landline: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
     pub birthday: String,
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
     pub address: String,
+    #[serde(default)]
     pub source: String,
+    #[serde(default)]
     pub is_member: bool,
+    #[serde(default)]
     pub notes: String,
+    /// Comma- or space-separated.
+    #[serde(default)]
+    pub tags: String,
 }
 
 /// A validated [`CustomerInput`].
@@ -47,20 +74,54 @@ pub struct CustomerInput {
 struct Valid {
     kind: &'static str,
     name: String,
-    mobile: Option<Mobile>,
     gender: &'static str,
+    mobile: Option<Mobile>,
+    landline: String,
+    email: String,
     birthday: Option<Date>,
+    id_number: Option<ResidentId>,
     address: String,
     source: String,
     is_member: bool,
     notes: String,
+    tags: Vec<String>,
+}
+
+fn date_rule(field: &str) -> Invalid {
+    Invalid::new(field, Rule::new("date_format", "日期格式须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"))
+}
+
+/// Splits typed tags ("VIP, 车队客户 老客户") into a clean, ordered list.
+pub fn parse_tags(text: &str) -> std::result::Result<Vec<String>, Invalid> {
+    let mut tags: Vec<String> = text
+        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    tags.sort();
+    tags.dedup();
+    if let Some(long) = tags.iter().find(|t| t.chars().count() > 20) {
+        return Err(Invalid::new(
+            "tags",
+            Rule::new(
+                "tag_too_long",
+                format!("标签“{long}”超过 20 个字符"),
+                format!("tag {long:?} is longer than 20 characters"),
+            ),
+        ));
+    }
+    if tags.len() > 20 {
+        return Err(Invalid::new("tags", Rule::new("too_many_tags", "最多 20 个标签", "at most 20 tags")));
+    }
+    Ok(tags)
 }
 
 impl CustomerInput {
     fn validate(&self, today: Date) -> std::result::Result<Valid, Invalid> {
         let kind = match self.kind.trim() {
-            "" | "person" => "person",
-            "company" => "company",
+            "" | "person" | "个人" => "person",
+            "company" | "单位" | "公司" => "company",
             _ => {
                 return Err(Invalid::new(
                     "kind",
@@ -75,25 +136,32 @@ impl CustomerInput {
         if name.chars().count() > 64 {
             return Err(Invalid::too_long("name", 64));
         }
-        let mobile = match self.mobile.trim() {
-            "" => None,
-            m => Some(Mobile::parse("mobile", m)?),
-        };
         let gender = match self.gender.trim() {
             "" => "",
             "m" | "男" => "m",
             "f" | "女" => "f",
             _ => return Err(Invalid::new("gender", Rule::new("gender", "须为 男 或 女", "must be m or f"))),
         };
-        let birthday = match self.birthday.trim() {
+        let mobile = match self.mobile.trim() {
             "" => None,
+            m => Some(Mobile::parse("mobile", m)?),
+        };
+        let landline = crate::contacts::validate_landline("landline", &self.landline)?;
+        let email = self.email.trim().to_string();
+        if !email.is_empty() && !is_email(&email) {
+            return Err(Invalid::new(
+                "email",
+                Rule::new("email_format", "电子邮箱格式不正确", "is not an e-mail address"),
+            ));
+        }
+        let id_number = match self.id_number.trim() {
+            "" => None,
+            text => Some(ResidentId::parse("id_number", text, today)?),
+        };
+        let birthday = match self.birthday.trim() {
+            "" => id_number.as_ref().map(ResidentId::birth_date),
             b => {
-                let date: Date = b.parse().map_err(|_| {
-                    Invalid::new(
-                        "birthday",
-                        Rule::new("date_format", "日期格式须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"),
-                    )
-                })?;
+                let date: Date = b.parse().map_err(|_| date_rule("birthday"))?;
                 if date > today || date.year() < 1900 {
                     return Err(Invalid::new(
                         "birthday",
@@ -101,6 +169,18 @@ impl CustomerInput {
                             "birthday_range",
                             "须在 1900 年之后且不晚于今天",
                             "must be after 1900 and not in the future",
+                        ),
+                    ));
+                }
+                if let Some(id) = &id_number
+                    && id.birth_date() != date
+                {
+                    return Err(Invalid::new(
+                        "birthday",
+                        Rule::new(
+                            "birthday_id_mismatch",
+                            "与身份证号中的出生日期不一致",
+                            "differs from the date of birth in the ID number",
                         ),
                     ));
                 }
@@ -117,35 +197,82 @@ impl CustomerInput {
         Ok(Valid {
             kind,
             name,
-            mobile,
             gender,
+            mobile,
+            landline,
+            email,
             birthday,
+            id_number,
             address: self.address.trim().to_string(),
             source: self.source.trim().to_string(),
             is_member: self.is_member,
             notes: self.notes.trim().to_string(),
+            tags: parse_tags(&self.tags)?,
         })
     }
 }
 
-const COLUMNS: &str =
-    "id, branch_id, customer_no, kind, name, mobile, gender, birthday, address, source, is_member, notes";
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(' ')
+        }
+        None => false,
+    }
+}
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<Customer> {
+const COLUMNS: &str = "id, branch_id, customer_no, kind, name, gender, mobile, landline, email, birthday, id_number, \
+     address, source, is_member, notes, allow_letter, allow_sms, allow_email, allow_phone, do_not_call, \
+     preferred_time, quiet_start, quiet_end, merged_into";
+
+fn time_of(text: Option<String>) -> Option<jiff::civil::Time> {
+    text.filter(|t| !t.is_empty()).and_then(|t| format!("{t}:00").parse().ok())
+}
+
+fn from_row(r: &sqlx::any::AnyRow, tags: Vec<String>) -> Result<Customer> {
     Ok(Customer {
         id: CustomerId(r.i64("id")?),
         branch_id: BranchId(r.i64("branch_id")?),
         customer_no: r.text("customer_no")?,
         kind: r.text("kind")?,
         name: r.text("name")?,
-        mobile: r.opt_text("mobile")?,
         gender: r.text("gender")?,
+        mobile: r.opt_text("mobile")?,
+        landline: r.text("landline")?,
+        email: r.text("email")?,
         birthday: r.opt_text("birthday")?.and_then(|d| d.parse().ok()),
+        id_number: r.opt_text("id_number")?,
         address: r.text("address")?,
         source: r.text("source")?,
         is_member: r.flag("is_member")?,
         notes: r.text("notes")?,
+        tags,
+        preferences: Preferences {
+            allow_letter: r.flag("allow_letter")?,
+            allow_sms: r.flag("allow_sms")?,
+            allow_email: r.flag("allow_email")?,
+            allow_phone: r.flag("allow_phone")?,
+            do_not_call: r.flag("do_not_call")?,
+            preferred_time: r.text("preferred_time")?,
+            quiet_start: time_of(r.opt_text("quiet_start")?),
+            quiet_end: time_of(r.opt_text("quiet_end")?),
+        },
+        merged_into: r.opt_i64("merged_into")?.map(CustomerId),
     })
+}
+
+/// The search keys of the customer record itself.
+fn own_keys(c: &Customer) -> Vec<String> {
+    let mut keys = name_keys(&c.name);
+    if let Some(m) = &c.mobile {
+        keys.extend(mobile_keys(m));
+    }
+    keys.push(search::key(search::kind::CUSTOMER_NO, &c.customer_no.to_uppercase()));
+    keys
 }
 
 /// Records a new customer in `branch`. The customer number is assigned from
@@ -160,9 +287,8 @@ pub async fn create(
     today: Date,
 ) -> Result<Customer> {
     actor.scope.check(branch)?;
-    let v = input.validate(today)?;
     let mut tx = db.begin().await?;
-    let customer = insert(&mut tx, branch, &v, customer_no).await?;
+    let customer = create_in(&mut tx, branch, input, customer_no, today).await?;
     tx.audit(
         actor,
         Change {
@@ -189,28 +315,27 @@ pub async fn create_in(
     today: Date,
 ) -> Result<Customer> {
     let v = input.validate(today)?;
-    insert(tx, branch, &v, customer_no).await
-}
-
-async fn insert(tx: &mut Tx, branch: BranchId, v: &Valid, customer_no: Option<&str>) -> Result<Customer> {
-    let (pinyin, initials) = pinyin_forms(&v.name);
     let now = instant_text(jiff::Timestamp::now());
     // A placeholder number unique to this insert, replaced from the id below.
-    let provisional = customer_no.map(str::to_string).unwrap_or_else(|| format!("new-{now}-{}", v.name));
+    let provisional = match customer_no {
+        Some(no) => no.trim().to_uppercase(),
+        None => format!("new-{}", hex::encode(rand::random::<[u8; 8]>())),
+    };
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO customers (branch_id, customer_no, kind, name, name_pinyin, name_initials, mobile, gender, \
-         birthday, address, source, is_member, notes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING {COLUMNS}"
+        "INSERT INTO customers (branch_id, customer_no, kind, name, gender, mobile, landline, email, birthday, \
+         id_number, address, source, is_member, notes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING {COLUMNS}"
     )))
     .bind(branch.0)
     .bind(provisional)
     .bind(v.kind)
     .bind(v.name.clone())
-    .bind(pinyin)
-    .bind(initials)
-    .bind(v.mobile.as_ref().map(|m| m.as_str().to_string()))
     .bind(v.gender)
+    .bind(v.mobile.as_ref().map(|m| m.as_str().to_string()))
+    .bind(v.landline.clone())
+    .bind(v.email.clone())
     .bind(v.birthday.map(|d| d.to_string()))
+    .bind(v.id_number.as_ref().map(|i| i.as_str().to_string()))
     .bind(v.address.clone())
     .bind(v.source.clone())
     .bind(i64::from(v.is_member))
@@ -219,7 +344,7 @@ async fn insert(tx: &mut Tx, branch: BranchId, v: &Valid, customer_no: Option<&s
     .fetch_one(tx.conn())
     .await
     .map_err(|e| Failure::unique_as_taken(e, "customer_no"))?;
-    let mut customer = from_row(&row)?;
+    let mut customer = from_row(&row, v.tags.clone())?;
     if customer_no.is_none() {
         customer.customer_no = format!("KH{:07}", customer.id.0);
         sqlx::query("UPDATE customers SET customer_no = $1 WHERE id = $2")
@@ -228,78 +353,175 @@ async fn insert(tx: &mut Tx, branch: BranchId, v: &Valid, customer_no: Option<&s
             .execute(tx.conn())
             .await?;
     }
+    write_tags(tx, customer.id, &customer.tags).await?;
+    search::insert_keys(tx, customer.id, "customer", &own_keys(&customer)).await?;
     Ok(customer)
 }
 
-/// One customer, if it lies in the actor's scope.
+async fn write_tags(tx: &mut Tx, id: CustomerId, tags: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1").bind(id.0).execute(tx.conn()).await?;
+    for tag in tags {
+        sqlx::query("INSERT INTO customer_tags (customer_id, tag) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(tag.clone())
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn tags_of(db: &Db, id: CustomerId) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT tag FROM customer_tags WHERE customer_id = $1 ORDER BY tag")
+        .bind(id.0)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// One customer, if it lies in the scope. A merged-away record is still
+/// returned (its page says where it went).
 pub async fn get(db: &Db, scope: &Scope, id: CustomerId) -> Result<Customer> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM customers WHERE id = $1")))
         .bind(id.0)
         .fetch_optional(db.pool())
         .await?
         .ok_or(Failure::NotFound)?;
-    let customer = from_row(&row)?;
-    scope.check(customer.branch_id)?;
-    Ok(customer)
+    let branch = BranchId(row.i64("branch_id")?);
+    scope.check(branch)?;
+    from_row(&row, tags_of(db, id).await?)
 }
 
-/// The newest customers in scope, a page at a time.
+/// Several customers by id, in the order given, leaving out those outside
+/// the scope (search results, exports).
+pub async fn many(db: &Db, scope: &Scope, ids: &[CustomerId]) -> Result<Vec<Customer>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(",");
+    let sql = format!("SELECT {COLUMNS} FROM customers WHERE id IN ({list}) AND branch_id IN ({})", scope.sql_list());
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for r in &rows {
+        found.push(from_row(r, Vec::new())?);
+    }
+    Ok(ids.iter().filter_map(|id| found.iter().find(|c| c.id == *id).cloned()).collect())
+}
+
+/// The newest customers in scope, a page at a time (merged-away records
+/// left out).
 pub async fn list(db: &Db, scope: &Scope, limit: i64, offset: i64) -> Result<Vec<Customer>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM customers WHERE branch_id IN ({}) ORDER BY id DESC LIMIT $1 OFFSET $2",
+        "SELECT {COLUMNS} FROM customers WHERE branch_id IN ({}) AND merged_into IS NULL ORDER BY id DESC LIMIT $1 OFFSET $2",
         scope.sql_list()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).bind(offset).fetch_all(db.pool()).await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(|r| from_row(r, Vec::new())).collect()
 }
 
 pub async fn count(db: &Db, scope: &Scope) -> Result<i64> {
-    let sql = format!("SELECT COUNT(*) FROM customers WHERE branch_id IN ({})", scope.sql_list());
+    let sql =
+        format!("SELECT COUNT(*) FROM customers WHERE branch_id IN ({}) AND merged_into IS NULL", scope.sql_list());
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(db.pool()).await?)
 }
 
 /// Customers in scope whose birthday falls on `day` (any year).
 pub async fn count_birthdays_on(db: &Db, scope: &Scope, day: Date) -> Result<i64> {
     let sql = format!(
-        "SELECT COUNT(*) FROM customers WHERE branch_id IN ({}) AND substr(birthday, 6, 5) = $1",
+        "SELECT COUNT(*) FROM customers WHERE branch_id IN ({}) AND merged_into IS NULL AND substr(birthday, 6, 5) = $1",
         scope.sql_list()
     );
     let month_day = format!("{:02}-{:02}", day.month(), day.day());
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(month_day).fetch_one(db.pool()).await?)
 }
 
-/// Changes a customer's details, keeping the old values in the audit log.
-pub async fn update(db: &Db, actor: &Actor, id: CustomerId, input: &CustomerInput, today: Date) -> Result<Customer> {
-    let old = get(db, &actor.scope, id).await?;
-    let v = input.validate(today)?;
-    let (pinyin, initials) = pinyin_forms(&v.name);
+/// The fields that differ between two versions, for the timeline.
+fn changed_fields(old: &Customer, new: &Customer) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    let pairs: [(&'static str, bool); 14] = [
+        ("kind", old.kind != new.kind),
+        ("name", old.name != new.name),
+        ("gender", old.gender != new.gender),
+        ("mobile", old.mobile != new.mobile),
+        ("landline", old.landline != new.landline),
+        ("email", old.email != new.email),
+        ("birthday", old.birthday != new.birthday),
+        ("id_number", old.id_number != new.id_number),
+        ("address", old.address != new.address),
+        ("source", old.source != new.source),
+        ("is_member", old.is_member != new.is_member),
+        ("notes", old.notes != new.notes),
+        ("tags", old.tags != new.tags),
+        ("preferences", old.preferences != new.preferences),
+    ];
+    for (name, differs) in pairs {
+        if differs {
+            f.push(name);
+        }
+    }
+    f
+}
+
+/// Writes a changed customer: the row, tags, search keys, a timeline entry
+/// naming the changed fields, and the audit record with old and new values.
+pub(crate) async fn save(db: &Db, actor: &Actor, old: &Customer, new: &Customer) -> Result<()> {
+    let fields = changed_fields(old, new);
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let p = &new.preferences;
     let mut tx = db.begin().await?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE customers SET kind = $1, name = $2, name_pinyin = $3, name_initials = $4, mobile = $5, gender = $6, \
-         birthday = $7, address = $8, source = $9, is_member = $10, notes = $11, updated_at = $12 \
-         WHERE id = $13 RETURNING {COLUMNS}"
-    )))
-    .bind(v.kind)
-    .bind(v.name.clone())
-    .bind(pinyin)
-    .bind(initials)
-    .bind(v.mobile.as_ref().map(|m| m.as_str().to_string()))
-    .bind(v.gender)
-    .bind(v.birthday.map(|d| d.to_string()))
-    .bind(v.address.clone())
-    .bind(v.source.clone())
-    .bind(i64::from(v.is_member))
-    .bind(v.notes.clone())
+    sqlx::query(
+        "UPDATE customers SET kind = $1, name = $2, gender = $3, mobile = $4, landline = $5, email = $6, birthday = $7, \
+         id_number = $8, address = $9, source = $10, is_member = $11, notes = $12, allow_letter = $13, allow_sms = $14, \
+         allow_email = $15, allow_phone = $16, do_not_call = $17, preferred_time = $18, quiet_start = $19, \
+         quiet_end = $20, updated_at = $21 WHERE id = $22",
+    )
+    .bind(new.kind.clone())
+    .bind(new.name.clone())
+    .bind(new.gender.clone())
+    .bind(new.mobile.clone())
+    .bind(new.landline.clone())
+    .bind(new.email.clone())
+    .bind(new.birthday.map(|d| d.to_string()))
+    .bind(new.id_number.clone())
+    .bind(new.address.clone())
+    .bind(new.source.clone())
+    .bind(i64::from(new.is_member))
+    .bind(new.notes.clone())
+    .bind(i64::from(p.allow_letter))
+    .bind(i64::from(p.allow_sms))
+    .bind(i64::from(p.allow_email))
+    .bind(i64::from(p.allow_phone))
+    .bind(i64::from(p.do_not_call))
+    .bind(p.preferred_time.clone())
+    .bind(Preferences::quiet_text(p.quiet_start))
+    .bind(Preferences::quiet_text(p.quiet_end))
     .bind(instant_text(jiff::Timestamp::now()))
-    .bind(id.0)
-    .fetch_one(tx.conn())
+    .bind(new.id.0)
+    .execute(tx.conn())
     .await?;
-    let new = from_row(&row)?;
+    if old.tags != new.tags {
+        write_tags(&mut tx, new.id, &new.tags).await?;
+    }
+    search::replace_keys(&mut tx, new.id, "customer", &own_keys(new)).await?;
+    timeline::record(
+        &mut tx,
+        NewEvent {
+            branch: new.branch_id,
+            customer: new.id,
+            asset: None,
+            at: jiff::Timestamp::now(),
+            kind: timeline::kind::CHANGE,
+            summary: String::new(),
+            detail: json!({ "fields": fields }),
+            actor: &actor.display_name,
+        },
+    )
+    .await?;
     tx.audit(
         actor,
         Change {
             entity: "customer",
-            entity_id: id.to_string(),
+            entity_id: new.id.to_string(),
             action: "update",
             branch: Some(new.branch_id),
             old: Some(json!(old)),
@@ -308,6 +530,59 @@ pub async fn update(db: &Db, actor: &Actor, id: CustomerId, input: &CustomerInpu
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Changes a customer's details.
+pub async fn update(db: &Db, actor: &Actor, id: CustomerId, input: &CustomerInput, today: Date) -> Result<Customer> {
+    let old = get(db, &actor.scope, id).await?;
+    let v = input.validate(today)?;
+    let new = Customer {
+        kind: v.kind.to_string(),
+        name: v.name,
+        gender: v.gender.to_string(),
+        mobile: v.mobile.map(|m| m.as_str().to_string()),
+        landline: v.landline,
+        email: v.email,
+        birthday: v.birthday,
+        id_number: v.id_number.map(|i| i.as_str().to_string()),
+        address: v.address,
+        source: v.source,
+        is_member: v.is_member,
+        notes: v.notes,
+        tags: v.tags,
+        ..old.clone()
+    };
+    save(db, actor, &old, &new).await?;
+    Ok(new)
+}
+
+/// Sets the preferences inside the caller's transaction (bulk loads).
+pub async fn set_preferences_in(tx: &mut Tx, id: CustomerId, input: &PreferencesInput) -> Result<Preferences> {
+    let p = input.validate()?;
+    sqlx::query(
+        "UPDATE customers SET allow_letter = $1, allow_sms = $2, allow_email = $3, allow_phone = $4, do_not_call = $5, \
+         preferred_time = $6, quiet_start = $7, quiet_end = $8 WHERE id = $9",
+    )
+    .bind(i64::from(p.allow_letter))
+    .bind(i64::from(p.allow_sms))
+    .bind(i64::from(p.allow_email))
+    .bind(i64::from(p.allow_phone))
+    .bind(i64::from(p.do_not_call))
+    .bind(p.preferred_time.clone())
+    .bind(Preferences::quiet_text(p.quiet_start))
+    .bind(Preferences::quiet_text(p.quiet_end))
+    .bind(id.0)
+    .execute(tx.conn())
+    .await?;
+    Ok(p)
+}
+
+/// Changes only the contact preferences.
+pub async fn set_preferences(db: &Db, actor: &Actor, id: CustomerId, input: &PreferencesInput) -> Result<Customer> {
+    let old = get(db, &actor.scope, id).await?;
+    let new = Customer { preferences: input.validate()?, ..old.clone() };
+    save(db, actor, &old, &new).await?;
     Ok(new)
 }
 
@@ -317,25 +592,44 @@ impl Customer {
         CustomerInput {
             kind: self.kind.clone(),
             name: self.name.clone(),
-            mobile: self.mobile.clone().unwrap_or_default(),
             gender: self.gender.clone(),
+            mobile: self.mobile.clone().unwrap_or_default(),
+            landline: self.landline.clone(),
+            email: self.email.clone(),
             birthday: self.birthday.map(|d| d.to_string()).unwrap_or_default(),
+            id_number: self.id_number.clone().unwrap_or_default(),
             address: self.address.clone(),
             source: self.source.clone(),
             is_member: self.is_member,
             notes: self.notes.clone(),
+            tags: self.tags.join(", "),
         }
     }
 
-    /// The mobile number as a role without [`kefu_core::Permission::PersonalDataView`] sees it.
-    pub fn mobile_for(&self, actor: &Actor) -> Option<String> {
-        let m = self.mobile.as_deref()?;
-        if actor.can(kefu_core::Permission::PersonalDataView) {
-            Some(m.to_string())
-        } else {
-            Some(Mobile::parse("mobile", m).map(|m| m.masked()).unwrap_or_else(|_| "****".into()))
+    /// The customer as `actor` may see it: mobile and ID number masked for
+    /// roles without personal-data access.
+    pub fn shown_to(&self, actor: &Actor) -> Customer {
+        if actor.can(Permission::PersonalDataView) {
+            return self.clone();
+        }
+        Customer {
+            mobile: self.mobile.as_deref().map(mask_mobile),
+            id_number: self.id_number.as_deref().map(mask_id_number),
+            ..self.clone()
         }
     }
+}
+
+pub fn mask_mobile(m: &str) -> String {
+    Mobile::parse("mobile", m).map(|m| m.masked()).unwrap_or_else(|_| "****".into())
+}
+
+pub fn mask_id_number(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() < 10 {
+        return "*".repeat(chars.len());
+    }
+    format!("{}********{}", chars[..6].iter().collect::<String>(), chars[chars.len() - 4..].iter().collect::<String>())
 }
 
 #[cfg(test)]
@@ -359,5 +653,29 @@ mod tests {
         input.mobile = String::new();
         input.birthday = "2030-01-01".into();
         assert_eq!(input.validate(today()).unwrap_err().rule.code, "birthday_range");
+        input.birthday = String::new();
+        input.email = "wang@".into();
+        assert_eq!(input.validate(today()).unwrap_err().field, "email");
+    }
+
+    #[test]
+    fn the_id_number_gives_the_birthday_and_must_agree_with_it() {
+        let input =
+            CustomerInput { name: "王芳".into(), id_number: "11010519491231002X".into(), ..Default::default() };
+        assert_eq!(input.validate(today()).unwrap().birthday.unwrap().to_string(), "1949-12-31");
+        let clash = CustomerInput { birthday: "1950-01-01".into(), ..input };
+        assert_eq!(clash.validate(today()).unwrap_err().rule.code, "birthday_id_mismatch");
+    }
+
+    #[test]
+    fn tags_are_split_sorted_and_bounded() {
+        assert_eq!(parse_tags("VIP, 车队客户、VIP 老客户").unwrap(), ["VIP", "老客户", "车队客户"]);
+        assert!(parse_tags(&"长".repeat(21)).is_err());
+    }
+
+    #[test]
+    fn masks_hide_the_middle() {
+        assert_eq!(mask_mobile("13800138000"), "138****8000");
+        assert_eq!(mask_id_number("11010519491231002X"), "110105********002X");
     }
 }

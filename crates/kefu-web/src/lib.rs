@@ -13,6 +13,7 @@ macro_rules! view {
 }
 
 pub mod api;
+mod archive;
 mod cookies;
 pub mod error;
 mod extract;

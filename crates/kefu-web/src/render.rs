@@ -18,6 +18,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("customers/list.html", include_str!("../templates/customers/list.html")),
     ("customers/view.html", include_str!("../templates/customers/view.html")),
     ("customers/form.html", include_str!("../templates/customers/form.html")),
+    ("customers/event.html", include_str!("../templates/customers/event.html")),
+    ("vehicles/view.html", include_str!("../templates/vehicles/view.html")),
     ("admin/users.html", include_str!("../templates/admin/users.html")),
     ("admin/user_form.html", include_str!("../templates/admin/user_form.html")),
     ("admin/branches.html", include_str!("../templates/admin/branches.html")),

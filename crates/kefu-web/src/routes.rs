@@ -8,7 +8,7 @@ use crate::{api, ops, pages};
 use axum::Router;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use kefu_core::Permission::*;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +44,17 @@ fn table() -> Vec<Entry> {
         entry(M::GET, "/customers/{id}", Signed(CustomersRead), get(pages::customers::view)),
         entry(M::GET, "/customers/{id}/edit", Signed(CustomersWrite), get(pages::customers::edit_form)),
         entry(M::POST, "/customers/{id}/edit", Signed(CustomersWrite), post(pages::customers::update)),
+        entry(M::POST, "/customers/{id}/preferences", Signed(CustomersWrite), post(pages::customers::set_preferences)),
+        entry(M::POST, "/customers/{id}/contacts", Signed(CustomersWrite), post(pages::customers::add_contact)),
+        entry(
+            M::POST,
+            "/customers/{id}/contacts/{contact}/delete",
+            Signed(CustomersWrite),
+            post(pages::customers::remove_contact),
+        ),
+        entry(M::POST, "/customers/{id}/vehicles", Signed(CustomersWrite), post(pages::customers::add_vehicle)),
+        entry(M::POST, "/customers/{id}/merge", Signed(CustomersWrite), post(pages::customers::merge_duplicate)),
+        entry(M::GET, "/vehicles/{id}", Signed(CustomersRead), get(pages::vehicles::view)),
         entry(M::GET, "/admin/users", Signed(UsersManage), get(pages::admin::users_list)),
         entry(M::GET, "/admin/users/new", Signed(UsersManage), get(pages::admin::user_new)),
         entry(M::POST, "/admin/users/new", Signed(UsersManage), post(pages::admin::user_create)),
@@ -61,6 +72,24 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/api/v1/customers", Signed(CustomersWrite), post(api::customers::create)),
         entry(M::GET, "/api/v1/customers/{id}", Signed(CustomersRead), get(api::customers::get)),
         entry(M::PUT, "/api/v1/customers/{id}", Signed(CustomersWrite), put(api::customers::update)),
+        entry(M::GET, "/api/v1/search", Signed(CustomersRead), get(api::customers::search)),
+        entry(
+            M::PUT,
+            "/api/v1/customers/{id}/preferences",
+            Signed(CustomersWrite),
+            put(api::customers::set_preferences),
+        ),
+        entry(M::GET, "/api/v1/customers/{id}/overview", Signed(CustomersRead), get(api::customers::overview)),
+        entry(M::POST, "/api/v1/customers/{id}/contacts", Signed(CustomersWrite), post(api::customers::add_contact)),
+        entry(
+            M::DELETE,
+            "/api/v1/customers/{id}/contacts/{contact}",
+            Signed(CustomersWrite),
+            delete(api::customers::remove_contact),
+        ),
+        entry(M::POST, "/api/v1/customers/{id}/vehicles", Signed(CustomersWrite), post(api::customers::add_vehicle)),
+        entry(M::POST, "/api/v1/customers/{id}/merge", Signed(CustomersWrite), post(api::customers::merge_into)),
+        entry(M::GET, "/api/v1/vehicles/{id}", Signed(CustomersRead), get(api::customers::get_vehicle)),
     ]
 }
 

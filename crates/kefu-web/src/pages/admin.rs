@@ -3,11 +3,12 @@
 use super::form_message;
 use crate::error::AppError;
 use crate::extract::FormBody;
+use crate::extract::PathParams;
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_accounts::branches::{self, NewBranch};
@@ -138,7 +139,11 @@ pub async fn user_create(
     }
 }
 
-pub async fn user_edit(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn user_edit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
     let user = users::get_in_scope(app.db(), &ctx.actor.scope, UserId(id)).await?;
     user_form_page(&app, &ctx, Some(user.id), &UserForm::from_user(&user), None, None).await
 }
@@ -146,7 +151,7 @@ pub async fn user_edit(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64
 pub async fn user_update(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<UserForm>,
 ) -> Result<Response, AppError> {
     let id = UserId(id);
@@ -176,7 +181,7 @@ pub struct PasswordForm {
 pub async fn user_password(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<PasswordForm>,
 ) -> Result<Response, AppError> {
     let user = users::get_in_scope(app.db(), &ctx.actor.scope, UserId(id)).await?;

@@ -1,19 +1,31 @@
-//! The customer archive pages: the list, the customer's page with vehicles
-//! and workshop history, and the form to record or edit a customer.
+//! The customer archive pages: the list with the one search box, the 360°
+//! page (who they are, what they own, what is due, the last contacts and the
+//! whole timeline), and the forms that change a customer, their contacts,
+//! preferences and vehicles, and merge duplicates.
 
 use super::form_message;
+use crate::archive;
 use crate::error::AppError;
 use crate::extract::FormBody;
+use crate::extract::PathParams;
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiff::ToSpan;
+use jiff::civil::Date;
 use kefu_accounts::branches;
-use kefu_auto::{vehicles, visits};
+use kefu_auto::vehicles::{self, Vehicle, VehicleInput};
+use kefu_auto::{maintenance, visits};
+use kefu_care::contacts::{self, ContactInput};
 use kefu_care::customers::{self, Customer, CustomerInput};
+use kefu_care::merge;
+use kefu_care::preferences::PreferencesInput;
+use kefu_care::timeline;
 use kefu_core::Permission;
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, ContactId, CustomerId};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -24,115 +36,188 @@ const PAGE: i64 = 50;
 pub struct ListQuery {
     #[serde(default)]
     offset: i64,
+    #[serde(default)]
+    q: String,
 }
 
 async fn branch_names(app: &AppState) -> Result<HashMap<BranchId, String>, AppError> {
     Ok(branches::all(app.db()).await?.into_iter().map(|b| (b.id, b.name)).collect())
 }
 
-fn customer_value(c: &Customer, ctx: &Ctx, branch: &str) -> Value {
+fn row_value(c: &Customer, ctx: &Ctx, branch: &str, matched: Option<&str>) -> Value {
+    let c = c.shown_to(&ctx.actor);
     view! {
-        id => c.id, customer_no => c.customer_no, kind => c.kind, name => c.name,
-        mobile => c.mobile_for(&ctx.actor), gender => c.gender, birthday => c.birthday.map(|d| d.to_string()),
-        address => c.address, source => c.source, is_member => c.is_member, notes => c.notes, branch => branch,
+        id => c.id, customer_no => c.customer_no, kind => c.kind, name => c.name, mobile => c.mobile,
+        branch => branch, is_member => c.is_member, matched => matched,
     }
 }
 
+/// The list, or — with `q` — the search results, best first.
 pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
     let scope = &ctx.actor.scope;
-    let offset = q.offset.max(0);
-    let total = customers::count(app.db(), scope).await?;
-    let rows = customers::list(app.db(), scope, PAGE, offset).await?;
     let names = branch_names(&app).await?;
-    let rows: Vec<Value> =
-        rows.iter().map(|c| customer_value(c, &ctx, names.get(&c.branch_id).map_or("", String::as_str))).collect();
+    let name_of = |c: &Customer| names.get(&c.branch_id).cloned().unwrap_or_default();
+    let query = q.q.trim();
+    let (rows, total, offset) = if query.is_empty() {
+        let offset = q.offset.max(0);
+        let total = customers::count(app.db(), scope).await?;
+        let rows: Vec<Value> = customers::list(app.db(), scope, PAGE, offset)
+            .await?
+            .iter()
+            .map(|c| row_value(c, &ctx, &name_of(c), None))
+            .collect();
+        (rows, total, offset)
+    } else {
+        let hits = archive::search(app.db(), scope, query, PAGE as usize).await?;
+        let found = customers::many(app.db(), scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
+        let rows: Vec<Value> =
+            found.iter().zip(&hits).map(|(c, h)| row_value(c, &ctx, &name_of(c), Some(h.matched))).collect();
+        let n = rows.len() as i64;
+        (rows, n, 0)
+    };
     page(
         &app,
         &ctx,
         "customers/list.html",
         "nav_customers",
         view! {
-            customers => rows, total => total, can_write => ctx.actor.can(Permission::CustomersWrite),
-            prev_offset => (offset > 0).then(|| (offset - PAGE).max(0)),
-            next_offset => (offset + PAGE < total).then_some(offset + PAGE),
+            customers => rows, total => total, q => query, searching => !query.is_empty(),
+            can_write => ctx.actor.can(Permission::CustomersWrite),
+            prev_offset => (query.is_empty() && offset > 0).then(|| (offset - PAGE).max(0)),
+            next_offset => (query.is_empty() && offset + PAGE < total).then_some(offset + PAGE),
         },
     )
 }
 
-pub async fn view(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
+/// What falls due for a customer soon: services, insurance, the birthday.
+fn due_items(today: Date, c: &Customer, vehicles: &[(Vehicle, Option<Date>)]) -> Vec<Value> {
+    let mut items: Vec<(Date, Value)> = Vec::new();
+    let horizon = today + 60.days();
+    for (v, next_service) in vehicles {
+        let label = v.plate.clone().unwrap_or_else(|| v.vin.clone());
+        if let Some(d) = next_service {
+            items.push((
+                *d,
+                view! { what => "due_maintenance", date => d.to_string(), vehicle => label, overdue => *d < today },
+            ));
+        }
+        if let Some(d) = v.insurance_expiry.filter(|d| *d <= horizon) {
+            items.push((
+                d,
+                view! { what => "due_insurance", date => d.to_string(), vehicle => label, overdue => d < today },
+            ));
+        }
+    }
+    if let Some(b) = c.birthday {
+        let this_year = Date::new(today.year(), b.month(), b.day()).unwrap_or(b);
+        let next = if this_year < today { this_year + 1.year() } else { this_year };
+        if next <= today + 30.days() {
+            items.push((
+                next,
+                view! { what => "due_birthday", date => next.to_string(), vehicle => "", overdue => false },
+            ));
+        }
+    }
+    items.sort_by_key(|(d, _)| *d);
+    items.into_iter().map(|(_, v)| v).collect()
+}
+
+fn event_value(e: &timeline::Event, app: &AppState) -> Value {
+    let at = kefu_core::time::parse_instant(&e.at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| e.at.clone());
+    view! { at => at, kind => e.kind, summary => e.summary, detail => e.detail, actor => e.actor, asset_id => e.asset_id }
+}
+
+/// The 360° page.
+pub async fn view(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Html<String>, AppError> {
+    let db = app.db();
     let scope = &ctx.actor.scope;
-    let c = customers::get(app.db(), scope, CustomerId(id)).await?;
-    let vehicles = vehicles::of_customer(app.db(), scope, c.id).await?;
-    let visits: Vec<Value> = visits::of_customer(app.db(), scope, c.id)
+    let today = app.today();
+    let c = customers::get(db, scope, CustomerId(id)).await?;
+    let contacts: Vec<_> = contacts::of_customer(db, c.id).await?.iter().map(|k| k.shown_to(&ctx.actor)).collect();
+    let mut owned = Vec::new();
+    for v in vehicles::of_customer(db, scope, c.id).await? {
+        let readings: Vec<(Date, i64)> =
+            vehicles::readings(db, v.id).await?.into_iter().map(|r| (r.date, r.mileage_km)).collect();
+        let last_service = visits::last_service(db, v.id).await?;
+        let next = maintenance::next_due(v.purchase_date, last_service, &readings);
+        owned.push((v, next));
+    }
+    let due = due_items(today, &c, &owned);
+    let vehicles: Vec<Value> =
+        owned.iter().map(|(v, next)| view! { v => v, next_service => next.map(|d| d.to_string()) }).collect();
+    let recent: Vec<Value> = timeline::of_customer(db, scope, c.id, &timeline::kind::CONTACTS, 5)
         .await?
         .iter()
-        .map(|v| {
-            view! {
-                visit_date => v.visit_date.to_string(), kind => v.kind, mileage_km => v.mileage_km,
-                amount => v.amount.to_string(), advisor => v.advisor, summary => v.summary,
-            }
-        })
+        .map(|e| event_value(e, &app))
         .collect();
+    let events: Vec<Value> =
+        timeline::of_customer(db, scope, c.id, &[], 200).await?.iter().map(|e| event_value(e, &app)).collect();
+    let suspects = merge::suspects(db, scope, &c).await?;
+    let suspect_rows: Vec<Value> =
+        customers::many(db, scope, &suspects.iter().map(|s| s.customer_id).collect::<Vec<_>>())
+            .await?
+            .iter()
+            .zip(&suspects)
+            .map(|(s, why)| view! { id => s.id, name => s.name, customer_no => s.customer_no, reason => why.reason })
+            .collect();
+    let merged_into = match c.merged_into {
+        Some(target) => Some(
+            customers::get(db, scope, target)
+                .await
+                .map(|t| view! { id => t.id, customer_no => t.customer_no, name => t.name })?,
+        ),
+        None => None,
+    };
     let names = branch_names(&app).await?;
-    let branch = names.get(&c.branch_id).cloned().unwrap_or_default();
+    let shown = c.shown_to(&ctx.actor);
+    let p = &c.preferences;
     page(
         &app,
         &ctx,
         "customers/view.html",
         "nav_customers",
         view! {
-            c => customer_value(&c, &ctx, &branch), branch => branch,
-            vehicles => vehicles, visits => visits,
-            can_write => ctx.actor.can(Permission::CustomersWrite),
+            c => shown, branch => names.get(&c.branch_id).cloned().unwrap_or_default(),
+            prefs => view! {
+                allow_letter => p.allow_letter, allow_sms => p.allow_sms, allow_email => p.allow_email,
+                allow_phone => p.allow_phone, do_not_call => p.do_not_call, preferred_time => p.preferred_time,
+                quiet_start => kefu_care::preferences::Preferences::quiet_text(p.quiet_start),
+                quiet_end => kefu_care::preferences::Preferences::quiet_text(p.quiet_end),
+            },
+            contacts => contacts, vehicles => vehicles, due => due, recent => recent, events => events,
+            suspects => suspect_rows, merged_into => merged_into,
+            relations => contacts::RELATIONS, times_of_day => kefu_care::preferences::TIMES_OF_DAY,
+            can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),
         },
     )
 }
 
-/// The customer form as posted.
+fn input_value(i: &CustomerInput, branch_id: Option<i64>) -> Value {
+    view! {
+        branch_id => branch_id, kind => i.kind, name => i.name, mobile => i.mobile, landline => i.landline,
+        email => i.email, gender => i.gender, birthday => i.birthday, id_number => i.id_number, address => i.address,
+        source => i.source, is_member => i.is_member, notes => i.notes, tags => i.tags,
+    }
+}
+
+/// The customer form as posted: checkboxes arrive only when ticked.
 #[derive(Deserialize, Default)]
 pub struct CustomerForm {
     #[serde(default)]
     branch_id: Option<i64>,
+    #[serde(flatten)]
+    input: CustomerInput,
     #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    mobile: String,
-    #[serde(default)]
-    gender: String,
-    #[serde(default)]
-    birthday: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default)]
-    source: String,
-    #[serde(default)]
-    is_member: Option<String>,
-    #[serde(default)]
-    notes: String,
+    member: Option<String>,
 }
 
 impl CustomerForm {
     fn input(&self) -> CustomerInput {
-        CustomerInput {
-            kind: self.kind.clone(),
-            name: self.name.clone(),
-            mobile: self.mobile.clone(),
-            gender: self.gender.clone(),
-            birthday: self.birthday.clone(),
-            address: self.address.clone(),
-            source: self.source.clone(),
-            is_member: self.is_member.is_some(),
-            notes: self.notes.clone(),
-        }
-    }
-}
-
-fn input_value(i: &CustomerInput, branch_id: Option<i64>) -> Value {
-    view! {
-        branch_id => branch_id, kind => i.kind, name => i.name, mobile => i.mobile, gender => i.gender,
-        birthday => i.birthday, address => i.address, source => i.source, is_member => i.is_member, notes => i.notes,
+        CustomerInput { is_member: self.member.is_some(), ..self.input.clone() }
     }
 }
 
@@ -149,8 +234,7 @@ async fn form_page(
         .into_iter()
         .map(|b| view! { id => b.id, name => b.name })
         .collect();
-    let status =
-        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let html = page(
         app,
         ctx,
@@ -183,7 +267,11 @@ pub async fn create(
     }
 }
 
-pub async fn edit_form(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn edit_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
     let c = customers::get(app.db(), &ctx.actor.scope, CustomerId(id)).await?;
     form_page(&app, &ctx, Some(c.id), &c.to_input(), None, None).await
 }
@@ -191,7 +279,7 @@ pub async fn edit_form(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64
 pub async fn update(
     State(app): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<CustomerForm>,
 ) -> Result<Response, AppError> {
     let id = CustomerId(id);
@@ -203,4 +291,182 @@ pub async fn update(
             form_page(&app, &ctx, Some(id), &input, None, Some(msg)).await
         }
     }
+}
+
+/// After a change made from the 360° page: back to it, or the page again
+/// with the message when a field broke a rule.
+async fn back_or_message(
+    app: AppState,
+    ctx: Ctx,
+    id: i64,
+    result: Result<(), kefu_store::Failure>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/customers/{id}")).into_response()),
+        Err(e) => {
+            let msg = form_message(e.into(), ctx.actor.lang)?;
+            let html = view(State(app.clone()), ctx.clone(), PathParams(id)).await?;
+            // Show the message above the page content.
+            let body = html.0.replacen(
+                "<main>",
+                &format!("<main><p class=\"error\" role=\"alert\">{}</p>", minijinja::HtmlEscape(&msg)),
+                1,
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
+        }
+    }
+}
+
+/// The preferences form: unticked boxes are simply absent.
+#[derive(Deserialize, Default)]
+pub struct PreferencesForm {
+    allow_letter: Option<String>,
+    allow_sms: Option<String>,
+    allow_email: Option<String>,
+    allow_phone: Option<String>,
+    do_not_call: Option<String>,
+    #[serde(default)]
+    preferred_time: String,
+    #[serde(default)]
+    quiet_start: String,
+    #[serde(default)]
+    quiet_end: String,
+}
+
+pub async fn set_preferences(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<PreferencesForm>,
+) -> Result<Response, AppError> {
+    let input = PreferencesInput {
+        allow_letter: f.allow_letter.is_some(),
+        allow_sms: f.allow_sms.is_some(),
+        allow_email: f.allow_email.is_some(),
+        allow_phone: f.allow_phone.is_some(),
+        do_not_call: f.do_not_call.is_some(),
+        preferred_time: f.preferred_time,
+        quiet_start: f.quiet_start,
+        quiet_end: f.quiet_end,
+    };
+    let result = customers::set_preferences(app.db(), &ctx.actor, CustomerId(id), &input).await.map(|_| ());
+    back_or_message(app, ctx, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ContactForm {
+    #[serde(flatten)]
+    input: ContactInput,
+    primary: Option<String>,
+}
+
+pub async fn add_contact(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<ContactForm>,
+) -> Result<Response, AppError> {
+    let input = ContactInput { is_primary: f.primary.is_some(), ..f.input };
+    let result = contacts::add(app.db(), &ctx.actor, CustomerId(id), &input).await.map(|_| ());
+    back_or_message(app, ctx, id, result).await
+}
+
+pub async fn remove_contact(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams((id, contact)): PathParams<(i64, i64)>,
+) -> Result<Response, AppError> {
+    contacts::remove(app.db(), &ctx.actor, CustomerId(id), ContactId(contact)).await?;
+    Ok(Redirect::to(&format!("/customers/{id}")).into_response())
+}
+
+/// The vehicle form; dates may be left empty.
+#[derive(Deserialize, Default)]
+pub struct VehicleForm {
+    #[serde(default)]
+    vin: String,
+    #[serde(default)]
+    plate: String,
+    #[serde(default)]
+    brand: String,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    variant: String,
+    #[serde(default)]
+    colour: String,
+    #[serde(default)]
+    purchase_date: String,
+    #[serde(default)]
+    mileage_km: String,
+    #[serde(default)]
+    insurance_expiry: String,
+}
+
+fn optional_date(field: &str, text: &str) -> Result<Option<Date>, kefu_core::Invalid> {
+    match text.trim() {
+        "" => Ok(None),
+        t => t.parse().map(Some).map_err(|_| {
+            kefu_core::Invalid::new(
+                field,
+                kefu_core::Rule::new("date_format", "日期格式须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"),
+            )
+        }),
+    }
+}
+
+impl VehicleForm {
+    fn input(&self) -> Result<VehicleInput, kefu_core::Invalid> {
+        let mileage_km = match self.mileage_km.trim() {
+            "" => 0,
+            m => m.parse().map_err(|_| {
+                kefu_core::Invalid::new(
+                    "mileage_km",
+                    kefu_core::Rule::new("integer", "须为整数", "must be a whole number"),
+                )
+            })?,
+        };
+        Ok(VehicleInput {
+            vin: self.vin.clone(),
+            plate: self.plate.clone(),
+            brand: self.brand.clone(),
+            model: self.model.clone(),
+            variant: self.variant.clone(),
+            colour: self.colour.clone(),
+            purchase_date: optional_date("purchase_date", &self.purchase_date)?,
+            mileage_km,
+            insurance_expiry: optional_date("insurance_expiry", &self.insurance_expiry)?,
+            ..VehicleInput::default()
+        })
+    }
+}
+
+pub async fn add_vehicle(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<VehicleForm>,
+) -> Result<Response, AppError> {
+    let result = match f.input() {
+        Ok(input) => vehicles::create(app.db(), &ctx.actor, CustomerId(id), &input, app.today()).await.map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    back_or_message(app, ctx, id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    /// The duplicate that is merged into this customer.
+    other: i64,
+}
+
+pub async fn merge_duplicate(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<MergeForm>,
+) -> Result<Response, AppError> {
+    let refs = archive::customer_references();
+    let result = merge::merge(app.db(), &ctx.actor, CustomerId(id), CustomerId(f.other), &refs).await.map(|_| ());
+    back_or_message(app, ctx, id, result).await
 }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod customers;
 pub mod today;
+pub mod vehicles;
 
 use crate::error::AppError;
 use kefu_core::Lang;

@@ -13,7 +13,9 @@ use jiff::civil::Date;
 use kefu_accounts::branches::{self, NewBranch};
 use kefu_auto::vehicles::VehicleInput;
 use kefu_auto::visits::{self, Visit};
+use kefu_care::contacts::{self, ContactInput};
 use kefu_care::customers::{self, CustomerInput};
+use kefu_care::preferences::PreferencesInput;
 use kefu_core::ids::{BranchId, CustomerId, ServiceVisitId, VehicleId};
 use kefu_core::{Actor, Money, Scope};
 use kefu_store::{Change, Db};
@@ -90,6 +92,11 @@ pub async fn present(db: &Db) -> anyhow::Result<bool> {
 }
 
 pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<Summary> {
+    load_sized(db, seed, today, CUSTOMERS).await
+}
+
+/// The demo with `count` customers instead of the usual number.
+pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow::Result<Summary> {
     if present(db).await? {
         anyhow::bail!("the demo data is already loaded (branch {GROUP_CODE} exists)");
     }
@@ -126,32 +133,44 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<Summary> {
     let actor = Actor::system(Scope::new([group.id].into_iter().chain(store_ids.iter().copied()).collect()));
 
     let mut generator = Generator { rng: ChaCha8Rng::seed_from_u64(seed), today, serial: 0, plates: HashSet::new() };
-    let bar = progress::bar(CUSTOMERS as u64, "演示数据 demo");
+    let bar = progress::bar(count as u64, "演示数据 demo");
     let mut summary = Summary::default();
-    for batch_start in (0..CUSTOMERS).step_by(BATCH) {
+    for batch_start in (0..count).step_by(BATCH) {
         let mut tx = db.begin().await?;
         let before = (summary.customers, summary.vehicles, summary.visits);
-        for i in batch_start..(batch_start + BATCH).min(CUSTOMERS) {
+        for i in batch_start..(batch_start + BATCH).min(count) {
             let store_index = if generator.rng.random_bool(0.55) { 0 } else { 1 };
             let store = &STORES[store_index];
             let branch = store_ids[store_index];
             let person = generator.customer(store, i);
+            let company = person.kind == "company";
             let customer = customers::create_in(&mut tx, branch, &person, None, today).await?;
             summary.customers += 1;
+            let mut driver = None;
+            if company || generator.rng.random_bool(0.25) {
+                let input = generator.contact(company);
+                driver = Some(contacts::add_in(&mut tx, customer.id, &input).await?.id);
+            }
+            if generator.rng.random_bool(0.05) {
+                // "不喜欢接电话": the documents' example of a preference.
+                customers::set_preferences_in(&mut tx, customer.id, &generator.shy_preferences()).await?;
+            }
             let count = match generator.rng.random_range(0..100) {
                 0..85 => 1,
                 85..98 => 2,
                 _ => 3,
             };
             for _ in 0..count {
-                let (input, history) = generator.vehicle(store);
-                let vehicle = kefu_auto::vehicles::create_in(&mut tx, branch, customer.id, &input).await?;
+                let (mut input, history) = generator.vehicle(store);
+                input.driver_contact_id = driver;
+                let vehicle = kefu_auto::vehicles::create_in(&mut tx, branch, customer.id, &input, today).await?;
                 summary.vehicles += 1;
                 for mut v in history {
                     v.branch_id = branch;
                     v.vehicle_id = vehicle.id;
                     v.customer_id = customer.id;
-                    visits::record_in(&mut tx, &v).await?;
+                    let advisor = v.advisor.clone();
+                    visits::record_in(&mut tx, &v, &advisor).await?;
                     summary.visits += 1;
                 }
             }
@@ -206,7 +225,36 @@ impl Generator {
             address: names::address(rng, store.district),
             source: names::pick(rng, SOURCES).to_string(),
             is_member: rng.random_bool(0.3),
-            notes: if rng.random_bool(0.05) { "不喜欢接电话，请用短信联系".into() } else { String::new() },
+            tags: if company {
+                "车队客户".into()
+            } else if rng.random_bool(0.08) {
+                "VIP".into()
+            } else {
+                String::new()
+            },
+            ..CustomerInput::default()
+        }
+    }
+
+    /// Someone else who drives the car or takes the calls: a spouse, a
+    /// family member, a company's driver.
+    fn contact(&mut self, company: bool) -> ContactInput {
+        let rng = &mut self.rng;
+        let (name, _) = names::person(rng);
+        let relation = if company { "driver" } else { *names::pick(rng, &["driver", "spouse", "family"]) };
+        ContactInput { name, relation: relation.into(), mobile: names::mobile(rng), ..ContactInput::default() }
+    }
+
+    fn shy_preferences(&mut self) -> PreferencesInput {
+        PreferencesInput {
+            allow_letter: true,
+            allow_sms: true,
+            allow_email: true,
+            allow_phone: false,
+            do_not_call: self.rng.random_bool(0.5),
+            preferred_time: "evening".into(),
+            quiet_start: "21:30".into(),
+            quiet_end: "08:30".into(),
         }
     }
 
@@ -269,15 +317,20 @@ impl Generator {
             first = false;
         }
         history.sort_by_key(|v| v.visit_date);
-        let mileage = history.last().map_or(0, |v| v.mileage_km);
+        // Policies run a year from the purchase; the next expiry is the
+        // coming anniversary.
+        let years = today.since(purchase).map(|s| s.get_days() / 365).unwrap_or(0);
+        let insurance_expiry = purchase.checked_add(jiff::Span::new().years(years + 1)).ok();
         let input = VehicleInput {
             vin,
             plate,
             brand: store.line.brand.into(),
             model: model.into(),
+            variant: names::pick(rng, vehicles::VARIANTS).to_string(),
             colour: names::pick(rng, vehicles::COLOURS).to_string(),
             purchase_date: Some(purchase),
-            mileage_km: mileage,
+            insurance_expiry,
+            ..VehicleInput::default()
         };
         (input, history)
     }

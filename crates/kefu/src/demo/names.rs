@@ -183,8 +183,11 @@ mod tests {
             names.iter().all(|n| n.chars().count() >= 2 && n.chars().all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
         );
         let share = |s: &str| names.iter().filter(|n| n.starts_with(s)).count() as f64 / names.len() as f64;
-        assert!(share("王") > 0.05 && share("王") < 0.095, "王 {}", share("王"));
-        assert!(share("王") > share("沈") * 5.0);
+        let total: u32 = SURNAMES.iter().map(|(_, w)| w).sum();
+        for (surname, weight) in [("王", 71), ("刘", 54), ("沈", 3)] {
+            let expected = f64::from(weight) / f64::from(total);
+            assert!((share(surname) - expected).abs() < 0.015, "{surname}: {} against {expected}", share(surname));
+        }
     }
 
     #[test]

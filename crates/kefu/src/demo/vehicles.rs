@@ -23,6 +23,8 @@ pub const GAC_TOYOTA: Line =
         brand: "广汽丰田", wmi: "LVG", models: &["凯美瑞", "汉兰达", "雷凌", "威兰达", "赛那", "致炫"]
     };
 
+pub const VARIANTS: &[&str] = &["舒适型", "豪华型", "尊贵型", "运动版", "智享版"];
+
 pub const COLOURS: &[&str] = &["珍珠白", "极地白", "曜石黑", "星空灰", "月光银", "宝石蓝", "魅力红", "琥珀棕"];
 
 /// VIN characters allowed outside the check digit (no I, O, Q).

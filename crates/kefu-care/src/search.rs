@@ -1,0 +1,236 @@
+//! Search in one box, the way agents search: a name or part of it, its
+//! pinyin or initials (张伟 by "zhangwei" or "zw"), a mobile number or its
+//! last four digits, a customer number — and, from the packs, plates and VIN
+//! tails.
+//!
+//! Every searchable value is written as keys into `search_keys`, each key
+//! prefixed with a letter for its kind. A query is turned into probes — exact
+//! keys and key prefixes — and answered by index lookups, so a search costs
+//! a few B-tree descents whatever the size of the archive.
+
+use crate::pinyin_name::syllables;
+use kefu_core::Scope;
+use kefu_core::ids::CustomerId;
+use kefu_store::{Db, Failure, RowExt, Tx};
+use serde::Serialize;
+
+type Result<T> = std::result::Result<T, Failure>;
+
+/// Kinds of key, by their prefix letter.
+pub mod kind {
+    pub const NAME: char = 'n';
+    pub const PINYIN: char = 'p';
+    pub const INITIALS: char = 'i';
+    pub const MOBILE: char = 'm';
+    pub const MOBILE_TAIL: char = 't';
+    pub const CUSTOMER_NO: char = 'c';
+    pub const PLATE: char = 'l';
+    pub const VIN_TAIL: char = 'v';
+}
+
+/// Longest key suffix kept for names: long company names are found by any
+/// part of their first dozen characters.
+const NAME_SUFFIXES: usize = 12;
+
+pub fn key(kind: char, value: &str) -> String {
+    let mut k = String::with_capacity(value.len() + 1);
+    k.push(kind);
+    k.push_str(value);
+    k
+}
+
+/// Keys for a name: every suffix (so any part of the name is a key prefix),
+/// the pinyin from each syllable on, and the initials from each on.
+pub fn name_keys(name: &str) -> Vec<String> {
+    let name: String = name.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let chars: Vec<char> = name.chars().collect();
+    let mut keys: Vec<String> = (0..chars.len().min(NAME_SUFFIXES))
+        .map(|i| key(kind::NAME, &chars[i..].iter().take(NAME_SUFFIXES).collect::<String>()))
+        .collect();
+    let syl = syllables(&name);
+    if !syl.is_empty() && syl.iter().any(|s| s.chars().count() > 1 || !s.chars().all(|c| c.is_ascii_digit())) {
+        for i in 0..syl.len().min(6) {
+            keys.push(key(kind::PINYIN, &syl[i..].concat()));
+            let initials: String = syl[i..].iter().filter_map(|s| s.chars().next()).collect();
+            if initials.chars().count() >= 2 {
+                keys.push(key(kind::INITIALS, &initials));
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Keys for a mobile number: the whole number and its last four digits.
+pub fn mobile_keys(mobile: &str) -> Vec<String> {
+    let tail = &mobile[mobile.len().saturating_sub(4)..];
+    vec![key(kind::MOBILE, mobile), key(kind::MOBILE_TAIL, tail)]
+}
+
+/// How a probe matches keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    Exact,
+    Prefix,
+}
+
+/// One lookup a query turns into; `rank` orders the kinds of hit (lower
+/// first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub key: String,
+    pub how: Match,
+    pub rank: u8,
+    /// What matched, for the result list ("mobile", "plate"…).
+    pub label: &'static str,
+}
+
+impl Probe {
+    pub fn exact(kind: char, value: &str, rank: u8, label: &'static str) -> Probe {
+        Probe { key: key(kind, value), how: Match::Exact, rank, label }
+    }
+    pub fn prefix(kind: char, value: &str, rank: u8, label: &'static str) -> Probe {
+        Probe { key: key(kind, value), how: Match::Prefix, rank, label }
+    }
+}
+
+/// The probes of the common core for a query: names, pinyin, initials,
+/// mobiles and customer numbers. Packs add their own (plates, VINs).
+pub fn core_probes(query: &str) -> Vec<Probe> {
+    let q: String = query.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let lower = q.to_lowercase();
+    let mut probes = Vec::new();
+    if q.is_empty() {
+        return probes;
+    }
+    let digits = q.chars().all(|c| c.is_ascii_digit());
+    let ascii_letters = q.chars().all(|c| c.is_ascii_alphabetic());
+    let has_cjk = q.chars().any(|c| ('\u{3400}'..='\u{9fff}').contains(&c));
+    if digits {
+        let number = lower.strip_prefix("86").filter(|r| r.len() == 11).unwrap_or(&lower);
+        match number.len() {
+            4 => probes.push(Probe::exact(kind::MOBILE_TAIL, number, 1, "mobile")),
+            11 => probes.push(Probe::exact(kind::MOBILE, number, 0, "mobile")),
+            5..=10 => probes.push(Probe::prefix(kind::MOBILE, number, 2, "mobile")),
+            _ => {}
+        }
+    }
+    if q.len() >= 3 && q.chars().all(|c| c.is_ascii_alphanumeric()) && !ascii_letters {
+        probes.push(Probe::exact(kind::CUSTOMER_NO, &q.to_uppercase(), 0, "customer_no"));
+    }
+    if has_cjk {
+        probes.push(Probe::exact(kind::NAME, &lower, 0, "name"));
+        probes.push(Probe::prefix(kind::NAME, &lower, 3, "name"));
+    }
+    if ascii_letters && lower.len() >= 2 {
+        probes.push(Probe::exact(kind::PINYIN, &lower, 1, "pinyin"));
+        probes.push(Probe::exact(kind::INITIALS, &lower, 2, "initials"));
+        probes.push(Probe::prefix(kind::PINYIN, &lower, 4, "pinyin"));
+        probes.push(Probe::prefix(kind::INITIALS, &lower, 5, "initials"));
+        // Latin company or English names are stored as name keys too.
+        probes.push(Probe::prefix(kind::NAME, &lower, 5, "name"));
+    }
+    probes
+}
+
+/// Replaces the keys one source contributed for a customer.
+pub async fn replace_keys(tx: &mut Tx, customer: CustomerId, source: &str, keys: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM search_keys WHERE customer_id = $1 AND source = $2")
+        .bind(customer.0)
+        .bind(source.to_string())
+        .execute(tx.conn())
+        .await?;
+    insert_keys(tx, customer, source, keys).await
+}
+
+/// Adds keys (a fresh record has none to replace).
+pub async fn insert_keys(tx: &mut Tx, customer: CustomerId, source: &str, keys: &[String]) -> Result<()> {
+    for chunk in keys.chunks(100) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, $1, $2)", i + 3)).collect();
+        let sql = format!(
+            "INSERT INTO search_keys (key, customer_id, source) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).bind(source.to_string());
+        for k in chunk {
+            q = q.bind(k.clone());
+        }
+        q.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+/// A customer found, with what matched.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    pub customer_id: CustomerId,
+    pub matched: &'static str,
+    pub rank: u8,
+}
+
+/// Runs the probes within `scope`; the best `limit` customers, best first.
+/// Merged-away records are never found.
+pub async fn run(db: &Db, scope: &Scope, probes: &[Probe], limit: usize) -> Result<Vec<Hit>> {
+    let mut probes = probes.to_vec();
+    probes.sort_by_key(|p| (p.rank, p.how == Match::Prefix));
+    let mut hits: Vec<Hit> = Vec::new();
+    for probe in &probes {
+        if hits.len() >= limit {
+            break;
+        }
+        // One customer can match through several keys; ask for enough rows.
+        let room = ((limit + hits.len()) * 2) as i64;
+        let condition = match probe.how {
+            Match::Exact => "k.key = $1",
+            // Keys sort bytewise; every key starting with the prefix lies
+            // below the prefix followed by the highest code point.
+            Match::Prefix => "k.key >= $1 AND k.key < $2",
+        };
+        let sql = format!(
+            "SELECT DISTINCT k.key, k.customer_id FROM search_keys k JOIN customers c ON c.id = k.customer_id \
+             WHERE {condition} AND c.branch_id IN ({}) AND c.merged_into IS NULL ORDER BY k.key, k.customer_id LIMIT $3",
+            scope.sql_list()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(probe.key.clone())
+            .bind(format!("{}\u{10FFFF}", probe.key))
+            .bind(room)
+            .fetch_all(db.pool())
+            .await?;
+        for r in rows {
+            let id = CustomerId(r.i64("customer_id")?);
+            if hits.len() < limit && !hits.iter().any(|h| h.customer_id == id) {
+                hits.push(Hit { customer_id: id, matched: probe.label, rank: probe.rank });
+            }
+        }
+    }
+    Ok(hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_found_by_any_part_its_pinyin_and_initials() {
+        let keys = name_keys("张伟");
+        for k in ["n张伟", "n伟", "pzhangwei", "pwei", "izw"] {
+            assert!(keys.contains(&k.to_string()), "{k} in {keys:?}");
+        }
+        let company = name_keys("北京华宇商贸有限公司");
+        assert!(company.iter().any(|k| k.starts_with("n华宇")), "a middle part is a key prefix");
+    }
+
+    #[test]
+    fn queries_become_the_probes_agents_mean() {
+        let labels = |q: &str| core_probes(q).iter().map(|p| (p.key.clone(), p.how.clone())).collect::<Vec<_>>();
+        assert!(labels("8000").contains(&("t8000".into(), Match::Exact)));
+        assert!(labels("138 0013 8000").contains(&("m13800138000".into(), Match::Exact)));
+        assert!(labels("zw").contains(&("izw".into(), Match::Exact)));
+        assert!(labels("zhangwei").contains(&("pzhangwei".into(), Match::Exact)));
+        assert!(labels("张").contains(&("n张".into(), Match::Prefix)));
+        assert!(labels("kh0000012").contains(&("cKH0000012".into(), Match::Exact)));
+        assert!(core_probes("   ").is_empty());
+    }
+}

@@ -1,0 +1,59 @@
+//! A vehicle's own page: its details, mileage readings, workshop visits and
+//! its timeline.
+
+use crate::error::AppError;
+use crate::extract::PathParams;
+use crate::guard::Ctx;
+use crate::render::page;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::Html;
+use kefu_auto::{maintenance, vehicles, visits};
+use kefu_care::{customers, timeline};
+use kefu_core::ids::VehicleId;
+use serde_json::Value;
+
+pub async fn view(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Html<String>, AppError> {
+    let db = app.db();
+    let scope = &ctx.actor.scope;
+    let v = vehicles::get(db, scope, VehicleId(id)).await?;
+    let owner = customers::get(db, scope, v.customer_id).await?;
+    let readings = vehicles::readings(db, v.id).await?;
+    let pairs: Vec<_> = readings.iter().map(|r| (r.date, r.mileage_km)).collect();
+    let next = maintenance::next_due(v.purchase_date, visits::last_service(db, v.id).await?, &pairs);
+    let daily = maintenance::daily_km(&pairs).map(|k| format!("{k:.0}"));
+    let visits: Vec<Value> = visits::of_vehicle(db, scope, v.id)
+        .await?
+        .iter()
+        .map(|s| {
+            view! {
+                visit_date => s.visit_date.to_string(), kind => s.kind, mileage_km => s.mileage_km,
+                amount => s.amount.to_string(), advisor => s.advisor, summary => s.summary,
+            }
+        })
+        .collect();
+    let events: Vec<Value> = timeline::of_asset(db, scope, vehicles::ASSET, v.id.0, 100)
+        .await?
+        .iter()
+        .map(|e| {
+            let at =
+                kefu_core::time::parse_instant(&e.at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| e.at.clone());
+            view! { at => at, kind => e.kind, summary => e.summary, detail => e.detail, actor => e.actor }
+        })
+        .collect();
+    page(
+        &app,
+        &ctx,
+        "vehicles/view.html",
+        "nav_customers",
+        view! {
+            v => v, owner => view! { id => owner.id, name => owner.name, customer_no => owner.customer_no },
+            readings => readings, next_service => next.map(|d| d.to_string()), daily_km => daily,
+            visits => visits, events => events,
+        },
+    )
+}

@@ -1,0 +1,346 @@
+//! The customer archive, on SQLite and on PostgreSQL: every search kind finds
+//! the right customer among many, the 360° overview, contacts, preferences,
+//! merging without losing a row, and masking.
+
+mod support;
+
+use kefu_core::{Actor, Scope};
+use serde_json::{Value, json};
+use support::{Backend, TestApp};
+
+/// A known customer among the demo's generated ones: a person with an owner
+/// mobile, a driver, a new-energy car from Guangdong.
+async fn known_customer(app: &TestApp) -> i64 {
+    let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
+    kefu::demo::load_sized(&app.db, 7, today, 300).await.unwrap();
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+    let created: Value = client
+        .post(app.at("/api/v1/customers"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "branch_id": app.fx.store_a, "name": "欧阳娜娜", "mobile": "136 5551 5678", "tags": "VIP" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let res = client
+        .post(app.at(&format!("/api/v1/customers/{id}/vehicles")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "vin": "LSVAM4187C2184847", "plate": "粤B·D12345", "brand": "上汽大众", "model": "ID.3",
+                        "purchase_date": "2026-06-01", "mileage_km": 3200 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let res = client
+        .post(app.at(&format!("/api/v1/customers/{id}/contacts")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "黎明", "relation": "driver", "mobile": "13700001111" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    id
+}
+
+on_both!(every_search_kind_finds_the_customer, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let id = known_customer(&app).await;
+    // The demo's stores are outside the fixture's branches; put the known
+    // customer among many in the agent's own scope too.
+    let client = app.login("admin").await;
+    let customer_no = format!("KH{id:07}");
+    for q in [
+        "欧阳娜娜",
+        "娜娜",
+        "欧阳",
+        "ouyangnana",
+        "OuYangNaNa",
+        "oynn",
+        "13655515678",
+        "136-5551-5678",
+        "5678",
+        "粤BD12345",
+        "粤B·D12345",
+        "bd12345",
+        "184847",
+        "C2184847",
+        "LSVAM4187C2184847",
+        customer_no.as_str(),
+        &customer_no.to_lowercase(),
+        "黎明",
+        "13700001111",
+        "1111",
+    ] {
+        let hits: Value =
+            client.get(app.at("/api/v1/search")).query(&[("q", q)]).send().await.unwrap().json().await.unwrap();
+        let ids: Vec<i64> = hits.as_array().unwrap().iter().map(|h| h["customer"]["id"].as_i64().unwrap()).collect();
+        assert!(ids.contains(&id), "{q:?} should find customer {id}, found {hits}");
+        if q.chars().count() > 4 {
+            assert_eq!(ids[0], id, "{q:?} ranks the exact match first: {hits}");
+        }
+    }
+    // The admin sees mobiles masked in results.
+    let hits: Value = client.get(app.at("/api/v1/search?q=13655515678")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(hits[0]["customer"]["mobile"], "136****5678");
+    // Nothing for a stranger; nothing from another branch.
+    let none: Value = client.get(app.at("/api/v1/search?q=不存在的人")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(none, json!([]));
+    let agent_b = app.login("agent_b").await;
+    let hidden: Value = agent_b.get(app.at("/api/v1/search?q=欧阳娜娜")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(hidden, json!([]), "store B cannot find store A's customer");
+});
+
+on_both!(the_360_overview_shows_who_what_and_history, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let id = known_customer(&app).await;
+    let client = app.login("agent_a").await;
+    let o: Value =
+        client.get(app.at(&format!("/api/v1/customers/{id}/overview"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(o["customer"]["name"], "欧阳娜娜");
+    assert_eq!(o["customer"]["tags"], json!(["VIP"]));
+    assert_eq!(o["contacts"][0]["relation"], "driver");
+    assert_eq!(o["vehicles"][0]["plate"], "粤BD12345");
+    // No service yet: the first one is due three months after the purchase.
+    assert_eq!(o["vehicles"][0]["next_service"], "2026-09-01");
+    let kinds: Vec<&str> = o["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["change", "change"], "adding the vehicle and the contact are on the timeline");
+    let html = client.get(app.at(&format!("/customers/{id}"))).send().await.unwrap().text().await.unwrap();
+    for part in ["欧阳娜娜", "粤BD12345", "黎明", "驾驶人", "联系偏好", "保养到期"] {
+        assert!(html.contains(part), "the 360° page shows {part}");
+    }
+});
+
+on_both!(preferences_are_validated_saved_and_audited, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+    let url = app.at(&format!("/customers/{}/preferences", app.fx.customer_a));
+    let res = client
+        .post(&url)
+        .form(&[
+            ("allow_sms", "1"),
+            ("do_not_call", "1"),
+            ("quiet_start", "25:00"),
+            ("quiet_end", "08:00"),
+            ("_csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("免打扰开始：时间格式须为 HH:MM"));
+    let res = client
+        .post(&url)
+        .form(&[
+            ("allow_sms", "1"),
+            ("do_not_call", "1"),
+            ("preferred_time", "evening"),
+            ("quiet_start", "21:00"),
+            ("quiet_end", "08:00"),
+            ("_csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let c: Value = client
+        .get(app.at(&format!("/api/v1/customers/{}", app.fx.customer_a)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["preferences"]["do_not_call"], true);
+    assert_eq!(c["preferences"]["allow_phone"], false);
+    assert_eq!(c["preferences"]["allow_letter"], false);
+    assert_eq!(c["preferences"]["quiet_start"], "21:00");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'customer' AND action = 'update'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+});
+
+on_both!(merging_keeps_every_history_row, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
+    kefu::demo::load_sized(&app.db, 3, today, 40).await.unwrap();
+    let branches = kefu_accounts::branches::all(&app.db).await.unwrap();
+    let all = Actor::system(Scope::new(branches.iter().map(|b| b.id).collect()));
+    // Two demo customers of the same store, each with vehicles and visits.
+    let pair: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT c.id, c.branch_id FROM customers c WHERE EXISTS (SELECT 1 FROM service_visits s WHERE s.customer_id = c.id) \
+         ORDER BY c.branch_id, c.id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let (keep, drop) = pair.windows(2).find(|w| w[0].1 == w[1].1).map(|w| (w[0].0, w[1].0)).unwrap();
+    let ids_of = |table: &'static str, customer: i64| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM {table} WHERE customer_id = $1 ORDER BY id"
+            )))
+            .bind(customer)
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+        }
+    };
+    let tables = ["vehicles", "service_visits", "contacts", "timeline_events"];
+    let mut before = Vec::new();
+    for t in tables {
+        let mut ids = ids_of(t, keep).await;
+        ids.extend(ids_of(t, drop).await);
+        assert!(!ids.is_empty() || t == "contacts", "{t}: the pair has history to merge");
+        before.push(ids);
+    }
+    let refs = kefu_auto::vehicles::CUSTOMER_REFERENCES;
+    kefu_care::merge::merge(&app.db, &all, kefu_core::ids::CustomerId(keep), kefu_core::ids::CustomerId(drop), refs)
+        .await
+        .unwrap();
+    for (t, ids) in tables.iter().zip(&before) {
+        let now = ids_of(t, keep).await;
+        for id in ids {
+            assert!(now.contains(id), "{t} row {id} belongs to the kept customer after the merge");
+        }
+        assert!(ids_of(t, drop).await.is_empty(), "{t}: nothing left on the merged-away customer");
+    }
+    let merged_into: Option<i64> = sqlx::query_scalar("SELECT merged_into FROM customers WHERE id = $1")
+        .bind(drop)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(merged_into, Some(keep));
+    let audit: String = sqlx::query_scalar("SELECT new_value FROM audit_log WHERE action = 'merge'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(audit.contains("service_visits"), "the audit names what moved: {audit}");
+    // Merging again is refused with a message.
+    let again = kefu_care::merge::merge(
+        &app.db,
+        &all,
+        kefu_core::ids::CustomerId(keep),
+        kefu_core::ids::CustomerId(drop),
+        refs,
+    )
+    .await;
+    assert!(matches!(again, Err(kefu_store::Failure::Invalid(_))));
+});
+
+on_both!(duplicates_are_flagged_and_merged_from_the_page, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+    // The same person, entered again with a spaced-out mobile.
+    let twin: Value = client
+        .post(app.at("/api/v1/customers"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "branch_id": app.fx.store_a, "name": "张伟", "mobile": "138-0013-8000", "address": "北京市朝阳区" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let o: Value = client
+        .get(app.at(&format!("/api/v1/customers/{}/overview", app.fx.customer_a)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(o["duplicates"], json!([{ "customer_id": twin["id"], "reason": "same_mobile" }]));
+    let res = client
+        .post(app.at(&format!("/customers/{}/merge", app.fx.customer_a)))
+        .form(&[("other", twin["id"].to_string().as_str()), ("_csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let kept: Value = client
+        .get(app.at(&format!("/api/v1/customers/{}", app.fx.customer_a)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kept["address"], "北京市朝阳区", "gaps are filled from the merged record");
+    let found: Value = client.get(app.at("/api/v1/search?q=13800138000")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1, "the merged-away twin is no longer found: {found}");
+});
+
+on_both!(contacts_and_vehicles_refuse_bad_identifiers, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+    let base = format!("/api/v1/customers/{}", app.fx.customer_a);
+    for (body, field, rule) in [
+        (json!({ "vin": "LSVAM4187C2184848", "brand": "大众", "model": "速腾" }), "vin", "vin_check_digit"),
+        (
+            json!({ "vin": "LSVAM4187C2184847", "plate": "京I12345", "brand": "大众", "model": "速腾" }),
+            "plate",
+            "plate_letter_io",
+        ),
+    ] {
+        let p: Value = client
+            .post(app.at(&format!("{base}/vehicles")))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!((p["field"].as_str(), p["rule"].as_str()), (Some(field), Some(rule)), "{p}");
+    }
+    let p: Value = client
+        .post(app.at(&format!("{base}/contacts")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "王司机", "relation": "driver", "landline": "88886666" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["field"], "landline");
+    assert!(p["detail"].as_str().unwrap().contains("区号"), "{p}");
+    let p: Value = client
+        .put(app.at(&base))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "张伟", "id_number": "110105194912310021" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["rule"], "id_check_char", "{p}");
+    // A valid ID number is stored, shown to the agent and masked for the admin.
+    let res = client
+        .put(app.at(&base))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "张伟", "mobile": "13800138000", "id_number": "11010519491231002X" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let c: Value = res.json().await.unwrap();
+    assert_eq!((c["id_number"].as_str(), c["birthday"].as_str()), (Some("11010519491231002X"), Some("1949-12-31")));
+    let admin: Value = app.login("admin").await.get(app.at(&base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(admin["id_number"], "110105********002X");
+    let vehicles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vehicles").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(vehicles, 0, "refused vehicles were not stored");
+});
