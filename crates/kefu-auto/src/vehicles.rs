@@ -94,6 +94,37 @@ impl VehicleInput {
     }
 }
 
+impl VehicleInput {
+    /// The vehicle this input becomes when stored as `id` — the row
+    /// [`create_in`] writes — for bulk loads that write rows themselves.
+    pub fn record(
+        &self,
+        id: VehicleId,
+        branch: BranchId,
+        owner: CustomerId,
+        today: Date,
+    ) -> std::result::Result<Vehicle, Invalid> {
+        let (vin, plate) = self.validate(today)?;
+        Ok(Vehicle {
+            id,
+            branch_id: branch,
+            customer_id: owner,
+            driver_contact_id: self.driver_contact_id,
+            vin: vin.as_str().to_string(),
+            plate: plate.map(|p| p.as_str().to_string()),
+            brand: self.brand.trim().to_string(),
+            model: self.model.trim().to_string(),
+            variant: self.variant.trim().to_string(),
+            colour: self.colour.trim().to_string(),
+            purchase_date: self.purchase_date,
+            selling_branch_id: self.selling_branch_id,
+            mileage_km: self.mileage_km,
+            first_maintenance_date: self.first_maintenance_date,
+            insurance_expiry: self.insurance_expiry,
+        })
+    }
+}
+
 /// Search keys for a vehicle: the plate with and without its province
 /// character, and the VIN's last six and last eight characters.
 pub fn keys(v: &Vehicle) -> Vec<String> {

@@ -71,25 +71,26 @@ pub async fn record_in(tx: &mut Tx, v: &Visit, actor: &str) -> Result<ServiceVis
     .fetch_one(tx.conn())
     .await?;
     crate::vehicles::record_mileage_in(tx, v.vehicle_id, v.visit_date, v.mileage_km, "visit").await?;
+    timeline::record(tx, event(v, actor)).await?;
+    Ok(ServiceVisitId(id))
+}
+
+/// The timeline entry a visit makes.
+pub fn event<'a>(v: &'a Visit, actor: &'a str) -> NewEvent<'a> {
     // The visit's instant is noon UTC of its date: within the business day
     // in every zone from UTC-11 to UTC+11.
     let at = v.visit_date.to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap_or_default()
         + jiff::SignedDuration::from_hours(12);
-    timeline::record(
-        tx,
-        NewEvent {
-            branch: v.branch_id,
-            customer: v.customer_id,
-            asset: Some((crate::vehicles::ASSET, v.vehicle_id.0)),
-            at,
-            kind: timeline::kind::VISIT,
-            summary: v.summary.clone(),
-            detail: serde_json::json!({ "visit_kind": v.kind, "amount_fen": v.amount.fen(), "mileage_km": v.mileage_km }),
-            actor,
-        },
-    )
-    .await?;
-    Ok(ServiceVisitId(id))
+    NewEvent {
+        branch: v.branch_id,
+        customer: v.customer_id,
+        asset: Some((crate::vehicles::ASSET, v.vehicle_id.0)),
+        at,
+        kind: timeline::kind::VISIT,
+        summary: v.summary.clone(),
+        detail: serde_json::json!({ "visit_kind": v.kind, "amount_fen": v.amount.fen(), "mileage_km": v.mileage_km }),
+        actor,
+    }
 }
 
 /// The date of a vehicle's last maintenance (first or routine), from which

@@ -130,6 +130,24 @@ impl ContactInput {
     }
 }
 
+impl ContactInput {
+    /// The contact this input becomes when stored as `id` — the row
+    /// [`add_in`] writes — for bulk loads that write rows themselves.
+    pub fn record(&self, id: ContactId, customer: CustomerId) -> std::result::Result<Contact, Invalid> {
+        let v = self.validate()?;
+        Ok(Contact {
+            id,
+            customer_id: customer,
+            name: v.name,
+            relation: v.relation,
+            mobile: v.mobile.map(|m| m.as_str().to_string()),
+            landline: v.landline,
+            address: v.address,
+            is_primary: v.is_primary,
+        })
+    }
+}
+
 const COLUMNS: &str = "id, customer_id, name, relation, mobile, landline, address, is_primary";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Contact> {
@@ -156,7 +174,8 @@ impl Contact {
     }
 }
 
-fn keys(c: &Contact) -> Vec<String> {
+/// The search keys a contact gives its customer (source "contact:ID").
+pub fn keys(c: &Contact) -> Vec<String> {
     let mut k = name_keys(&c.name);
     if let Some(m) = &c.mobile {
         k.extend(mobile_keys(m));

@@ -212,6 +212,41 @@ impl CustomerInput {
     }
 }
 
+impl CustomerInput {
+    /// The customer this input becomes when stored as `id` with
+    /// `customer_no` — the row [`create_in`] writes — for bulk loads that
+    /// assign ids and write rows themselves.
+    pub fn record(
+        &self,
+        id: CustomerId,
+        branch: BranchId,
+        customer_no: &str,
+        today: Date,
+    ) -> std::result::Result<Customer, Invalid> {
+        let v = self.validate(today)?;
+        Ok(Customer {
+            id,
+            branch_id: branch,
+            customer_no: customer_no.trim().to_uppercase(),
+            kind: v.kind.to_string(),
+            name: v.name,
+            gender: v.gender.to_string(),
+            mobile: v.mobile.map(|m| m.as_str().to_string()),
+            landline: v.landline,
+            email: v.email,
+            birthday: v.birthday,
+            id_number: v.id_number.map(|i| i.as_str().to_string()),
+            address: v.address,
+            source: v.source,
+            is_member: v.is_member,
+            notes: v.notes,
+            tags: v.tags,
+            preferences: Preferences::default(),
+            merged_into: None,
+        })
+    }
+}
+
 fn is_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
@@ -265,8 +300,8 @@ fn from_row(r: &sqlx::any::AnyRow, tags: Vec<String>) -> Result<Customer> {
     })
 }
 
-/// The search keys of the customer record itself.
-fn own_keys(c: &Customer) -> Vec<String> {
+/// The search keys of the customer record itself (source "customer").
+pub fn keys(c: &Customer) -> Vec<String> {
     let mut keys = name_keys(&c.name);
     if let Some(m) = &c.mobile {
         keys.extend(mobile_keys(m));
@@ -354,7 +389,7 @@ pub async fn create_in(
             .await?;
     }
     write_tags(tx, customer.id, &customer.tags).await?;
-    search::insert_keys(tx, customer.id, "customer", &own_keys(&customer)).await?;
+    search::insert_keys(tx, customer.id, "customer", &keys(&customer)).await?;
     Ok(customer)
 }
 
@@ -502,7 +537,7 @@ pub(crate) async fn save(db: &Db, actor: &Actor, old: &Customer, new: &Customer)
     if old.tags != new.tags {
         write_tags(&mut tx, new.id, &new.tags).await?;
     }
-    search::replace_keys(&mut tx, new.id, "customer", &own_keys(new)).await?;
+    search::replace_keys(&mut tx, new.id, "customer", &keys(new)).await?;
     timeline::record(
         &mut tx,
         NewEvent {

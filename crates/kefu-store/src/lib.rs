@@ -8,12 +8,14 @@
 //! [`Db::backend`].
 
 mod audit;
+mod bulk;
 mod db;
 mod failure;
 mod migrate;
 mod row;
 
 pub use audit::{AuditEntry, AuditFilter, Change, list_audit};
+pub use bulk::{Rows, Val};
 pub use db::{Backend, Db, Tx};
 pub use failure::Failure;
 pub use migrate::{MIGRATIONS, Migration};

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use kefu::config::Settings;
-use kefu::{backup, demo, serve, users};
+use kefu::{backup, demo, generate, serve, users};
 
 #[derive(Parser)]
 #[command(name = "kefu", version, about = "客服 kefu — customer service centre suite")]
@@ -39,6 +39,22 @@ enum Command {
         /// Seed for the generator; the same seed gives the same data.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
+    },
+    /// Generate realistic customers, vehicles and workshop histories in bulk, at any scale.
+    #[command(name = "gen")]
+    Gen {
+        /// How many customers (about 1.2 vehicles each).
+        #[arg(long)]
+        customers: usize,
+        /// Seed for the generator; the same seed and day give the same data.
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        /// The day the histories run up to (default: today in the business zone).
+        #[arg(long)]
+        today: Option<jiff::civil::Date>,
+        /// How many stores of the group (1–8, in Beijing, Shanghai, Guangzhou, Shenzhen, Hangzhou, Chengdu, Wuhan).
+        #[arg(long, default_value_t = 8)]
+        stores: usize,
     },
     /// Copy the SQLite database to FILE while kefu keeps running.
     Backup {
@@ -78,7 +94,21 @@ async fn main() -> anyhow::Result<()> {
             let db = kefu_store::Db::open(&settings.database).await?;
             let today = settings.zone()?.date_of(jiff::Timestamp::now());
             let summary = demo::load(&db, seed, today).await?;
-            println!("{summary}");
+            println!("演示数据已载入 / demo data loaded: {summary}");
+            Ok(())
+        }
+        Command::Gen { customers, seed, today, stores } => {
+            let db = kefu_store::Db::open(&settings.database).await?;
+            let today = match today {
+                Some(day) => day,
+                None => settings.zone()?.date_of(jiff::Timestamp::now()),
+            };
+            let report = generate::run(&db, generate::Options { customers, seed, today, stores }).await?;
+            println!(
+                "已生成 / generated: {} in {:.1} s",
+                report.summary,
+                report.elapsed.as_secs_f64()
+            );
             Ok(())
         }
         Command::Backup { file } => backup::run(&settings, &file).await,

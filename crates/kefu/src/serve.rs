@@ -18,7 +18,7 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
     let today = zone.date_of(jiff::Timestamp::now());
     if demo && !crate::demo::present(&db).await? {
         let summary = crate::demo::load(&db, crate::demo::DEFAULT_SEED, today).await?;
-        eprintln!("{summary}");
+        eprintln!("演示数据已载入 / demo data loaded: {summary}");
     }
     let first_admin = bootstrap::first_admin(&db).await?;
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("listening on {bind}"))?;

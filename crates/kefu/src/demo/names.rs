@@ -143,25 +143,14 @@ pub fn mobile(rng: &mut ChaCha8Rng) -> String {
     format!("{}{:08}", pick(rng, MOBILE_SEGMENTS), rng.random_range(0..100_000_000u32))
 }
 
-const STREETS: &[&str] = &[
-    "建国路",
-    "朝阳北路",
-    "望京街",
-    "酒仙桥路",
-    "中关村大街",
-    "学院路",
-    "西三环北路",
-    "阜成路",
-    "万泉河路",
-    "北四环中路",
-];
 const COMPOUNDS: &[&str] =
     &["华贸城", "远洋天地", "望京花园", "金隅丽景园", "世纪城", "紫金庄园", "首城国际", "万科星园"];
 
-pub fn address(rng: &mut ChaCha8Rng, district: &str) -> String {
+/// A home address in `district` of `city` ("北京市"), on one of `streets`.
+pub fn address(rng: &mut ChaCha8Rng, city: &str, district: &str, streets: &[&str]) -> String {
     format!(
-        "北京市{district}{}{}号{}{}号楼{}单元{}",
-        pick(rng, STREETS),
+        "{city}{district}{}{}号{}{}号楼{}单元{}",
+        pick(rng, streets),
         rng.random_range(1..300),
         pick(rng, COMPOUNDS),
         rng.random_range(1..30),

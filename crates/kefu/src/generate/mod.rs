@@ -1,0 +1,110 @@
+//! `kefu gen`: the demo's generator at any scale. The same plans as
+//! `kefu demo` (one generator, crate::demo::generator), written in bulk: a
+//! thread plans and turns plans into rows while the database writes the
+//! previous batch; each batch is one transaction of multi-row INSERTs with
+//! its audit record; secondary indexes are built once at the end.
+
+mod rows;
+
+use crate::demo::generator::Generator;
+use crate::demo::stores::STORES;
+use crate::demo::{self, Summary};
+use crate::progress;
+use jiff::civil::Date;
+use kefu_store::{Change, Db};
+use rows::{Batch, NextIds, TABLES};
+use std::time::{Duration, Instant};
+
+/// Customers per transaction: large enough that commits are rare, small
+/// enough that two batches in flight stay well under a gigabyte.
+const BATCH: usize = 5_000;
+
+pub struct Options {
+    pub customers: usize,
+    pub seed: u64,
+    pub today: Date,
+    pub stores: usize,
+}
+
+/// What was generated and how long it took.
+pub struct Report {
+    pub summary: Summary,
+    pub elapsed: Duration,
+}
+
+pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
+    if o.stores == 0 || o.stores > STORES.len() {
+        anyhow::bail!("--stores: between 1 and {} stores", STORES.len());
+    }
+    let started = Instant::now();
+    let stores = &STORES[..o.stores];
+    let (group, store_ids, actor) = demo::create_group(db, stores).await?;
+    let mut ids = NextIds {
+        customer: db.max_id("customers").await? + 1,
+        contact: db.max_id("contacts").await? + 1,
+        vehicle: db.max_id("vehicles").await? + 1,
+    };
+    let (seed, today, count) = (o.seed, o.today, o.customers);
+    let (send, mut receive) = tokio::sync::mpsc::channel::<anyhow::Result<Batch>>(2);
+    let planner = std::thread::spawn(move || {
+        let mut generator = Generator::new(seed, today, stores);
+        for start in (0..count).step_by(BATCH) {
+            let plans = (start..(start + BATCH).min(count)).map(|_| generator.next_plan()).collect();
+            let batch = rows::batch(plans, &store_ids, &mut ids, today);
+            let failed = batch.is_err();
+            if send.blocking_send(batch).is_err() || failed {
+                return;
+            }
+        }
+    });
+
+    let indexes = db.drop_indexes(&TABLES).await?;
+    db.set_bulk_load(true).await?;
+    let bar = progress::bar(count as u64, "生成 gen");
+    let mut summary = Summary { stores: stores.len(), ..Summary::default() };
+    let written = async {
+        while let Some(batch) = receive.recv().await {
+            let mut batch = batch?;
+            let mut tx = db.begin().await?;
+            for rows in &mut batch.tables {
+                rows.write(tx.conn(), db.backend()).await?;
+            }
+            tx.audit(
+                &actor,
+                Change {
+                    entity: "gen",
+                    entity_id: demo::stores::GROUP_CODE.into(),
+                    action: "load",
+                    branch: Some(group),
+                    old: None,
+                    new: Some(serde_json::json!({
+                        "seed": seed,
+                        "customers": batch.customers,
+                        "vehicles": batch.vehicles,
+                        "visits": batch.visits,
+                    })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            summary.customers += batch.customers;
+            summary.vehicles += batch.vehicles;
+            summary.visits += batch.visits;
+            bar.inc(batch.customers as u64);
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    // Whatever happened, the schema gets its indexes back.
+    drop(receive);
+    bar.set_message("索引 indexes");
+    let restored = db.create_indexes(&indexes).await;
+    let relaxed = db.set_bulk_load(false).await;
+    bar.finish_and_clear();
+    planner.join().map_err(|_| anyhow::anyhow!("the planning thread panicked"))?;
+    written?;
+    restored?;
+    relaxed?;
+    db.continue_ids(&["customers", "contacts", "vehicles"]).await?;
+    Ok(Report { summary, elapsed: started.elapsed() })
+}

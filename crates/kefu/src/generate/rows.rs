@@ -1,0 +1,272 @@
+//! Plans turned into the rows the archive's capabilities write — the same
+//! records (`CustomerInput::record`, `ContactInput::record`,
+//! `VehicleInput::record`), the same search keys (`customers::keys`,
+//! `contacts::keys`, `vehicles::keys`) and the same timeline entries
+//! (`visits::event`) — with ids assigned here so that a batch needs no
+//! round trips.
+
+use crate::demo::generator::Plan;
+use jiff::civil::Date;
+use kefu_auto::{vehicles, visits};
+use kefu_care::preferences::Preferences;
+use kefu_care::{contacts, customers};
+use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
+use kefu_core::time::instant_text;
+use kefu_store::{Rows, Val};
+
+/// The next id of each table whose ids other rows point at.
+#[derive(Debug, Clone, Copy)]
+pub struct NextIds {
+    pub customer: i64,
+    pub contact: i64,
+    pub vehicle: i64,
+}
+
+/// One batch: the rows of every table, and what they add up to.
+pub struct Batch {
+    pub tables: Vec<Rows>,
+    pub customers: usize,
+    pub vehicles: usize,
+    pub visits: usize,
+}
+
+const CUSTOMERS: &[&str] = &[
+    "id",
+    "branch_id",
+    "customer_no",
+    "kind",
+    "name",
+    "gender",
+    "mobile",
+    "landline",
+    "email",
+    "birthday",
+    "id_number",
+    "address",
+    "source",
+    "is_member",
+    "notes",
+    "allow_letter",
+    "allow_sms",
+    "allow_email",
+    "allow_phone",
+    "do_not_call",
+    "preferred_time",
+    "quiet_start",
+    "quiet_end",
+    "created_at",
+    "updated_at",
+];
+const TAGS: &[&str] = &["customer_id", "tag"];
+const CONTACTS: &[&str] =
+    &["id", "customer_id", "name", "relation", "mobile", "landline", "address", "is_primary", "created_at"];
+const VEHICLES: &[&str] = &[
+    "id",
+    "branch_id",
+    "customer_id",
+    "driver_contact_id",
+    "vin",
+    "plate",
+    "brand",
+    "model",
+    "variant",
+    "colour",
+    "purchase_date",
+    "selling_branch_id",
+    "mileage_km",
+    "first_maintenance_date",
+    "insurance_expiry",
+    "created_at",
+];
+const READINGS: &[&str] = &["vehicle_id", "reading_date", "mileage_km", "source"];
+const VISITS: &[&str] = &[
+    "branch_id",
+    "vehicle_id",
+    "customer_id",
+    "visit_date",
+    "kind",
+    "mileage_km",
+    "amount_fen",
+    "advisor",
+    "summary",
+    "created_at",
+];
+const EVENTS: &[&str] =
+    &["branch_id", "customer_id", "asset_kind", "asset_id", "at", "kind", "summary", "detail", "actor"];
+const KEYS: &[&str] = &["key", "customer_id", "source"];
+
+/// The tables a load writes, in an order that satisfies the foreign keys.
+pub const TABLES: [&str; 8] = [
+    "customers",
+    "customer_tags",
+    "contacts",
+    "vehicles",
+    "mileage_readings",
+    "service_visits",
+    "timeline_events",
+    "search_keys",
+];
+
+fn date(d: Option<Date>) -> Val {
+    d.map(|d| d.to_string()).into()
+}
+
+/// Builds the rows of a batch of plans. `stores` maps a plan's store to its
+/// branch; `ids` is advanced past the ids used.
+pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Date) -> anyhow::Result<Batch> {
+    let now = instant_text(jiff::Timestamp::now());
+    let [mut cust, mut tags, mut cont, mut veh, mut read, mut vis, mut ev, mut keys] =
+        [CUSTOMERS, TAGS, CONTACTS, VEHICLES, READINGS, VISITS, EVENTS, KEYS]
+            .into_iter()
+            .zip(TABLES)
+            .map(|(cols, table)| Rows::new(table, cols))
+            .collect::<Vec<_>>()
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("one buffer per table"))?;
+    let (mut n_vehicles, mut n_visits) = (0, 0);
+    let n_customers = plans.len();
+    let mut add_keys = |customer: CustomerId, source: &str, mut list: Vec<String>| {
+        list.sort();
+        list.dedup();
+        for k in list {
+            keys.push([k.into(), customer.0.into(), source.into()]);
+        }
+    };
+    for plan in plans {
+        let branch = stores[plan.store];
+        let id = CustomerId(ids.customer);
+        ids.customer += 1;
+        let c = plan.customer.record(id, branch, &format!("KH{:07}", id.0), today)?;
+        let p = match &plan.preferences {
+            Some(input) => input.validate()?,
+            None => Preferences::default(),
+        };
+        cust.push([
+            c.id.0.into(),
+            c.branch_id.0.into(),
+            c.customer_no.as_str().into(),
+            c.kind.as_str().into(),
+            c.name.as_str().into(),
+            c.gender.as_str().into(),
+            c.mobile.clone().into(),
+            c.landline.as_str().into(),
+            c.email.as_str().into(),
+            date(c.birthday),
+            c.id_number.clone().into(),
+            c.address.as_str().into(),
+            c.source.as_str().into(),
+            c.is_member.into(),
+            c.notes.as_str().into(),
+            p.allow_letter.into(),
+            p.allow_sms.into(),
+            p.allow_email.into(),
+            p.allow_phone.into(),
+            p.do_not_call.into(),
+            p.preferred_time.as_str().into(),
+            Preferences::quiet_text(p.quiet_start).into(),
+            Preferences::quiet_text(p.quiet_end).into(),
+            now.as_str().into(),
+            now.as_str().into(),
+        ]);
+        for t in &c.tags {
+            tags.push([c.id.0.into(), t.as_str().into()]);
+        }
+        add_keys(c.id, "customer", customers::keys(&c));
+        let driver = match &plan.driver {
+            Some(input) => {
+                let k = input.record(ContactId(ids.contact), c.id)?;
+                ids.contact += 1;
+                cont.push([
+                    k.id.0.into(),
+                    c.id.0.into(),
+                    k.name.as_str().into(),
+                    k.relation.as_str().into(),
+                    k.mobile.clone().into(),
+                    k.landline.as_str().into(),
+                    k.address.as_str().into(),
+                    k.is_primary.into(),
+                    now.as_str().into(),
+                ]);
+                add_keys(c.id, &format!("contact:{}", k.id), contacts::keys(&k));
+                Some(k.id)
+            }
+            None => None,
+        };
+        for (mut input, history) in plan.vehicles {
+            input.driver_contact_id = driver;
+            let mut v = input.record(VehicleId(ids.vehicle), branch, c.id, today)?;
+            ids.vehicle += 1;
+            n_vehicles += 1;
+            // As vehicles::create_in: a mileage given with the vehicle is a
+            // reading of today.
+            if v.mileage_km > 0 {
+                read.push([v.id.0.into(), today.to_string().into(), v.mileage_km.into(), "import".into()]);
+            }
+            for mut visit in history {
+                visit.branch_id = branch;
+                visit.vehicle_id = v.id;
+                visit.customer_id = c.id;
+                n_visits += 1;
+                vis.push([
+                    branch.0.into(),
+                    v.id.0.into(),
+                    c.id.0.into(),
+                    visit.visit_date.to_string().into(),
+                    visit.kind.as_str().into(),
+                    visit.mileage_km.into(),
+                    visit.amount.fen().into(),
+                    visit.advisor.as_str().into(),
+                    visit.summary.as_str().into(),
+                    now.as_str().into(),
+                ]);
+                // As visits::record_in: the visit is a mileage reading, the
+                // vehicle's mileage follows the highest, and the visit
+                // enters the timeline.
+                read.push([
+                    v.id.0.into(),
+                    visit.visit_date.to_string().into(),
+                    visit.mileage_km.into(),
+                    "visit".into(),
+                ]);
+                v.mileage_km = v.mileage_km.max(visit.mileage_km);
+                let e = visits::event(&visit, &visit.advisor);
+                ev.push([
+                    e.branch.0.into(),
+                    e.customer.0.into(),
+                    e.asset.map(|(k, _)| k.to_string()).into(),
+                    e.asset.map(|(_, id)| id).into(),
+                    instant_text(e.at).into(),
+                    e.kind.into(),
+                    e.summary.into(),
+                    e.detail.to_string().into(),
+                    e.actor.into(),
+                ]);
+            }
+            veh.push([
+                v.id.0.into(),
+                v.branch_id.0.into(),
+                v.customer_id.0.into(),
+                v.driver_contact_id.map(|d| d.0).into(),
+                v.vin.as_str().into(),
+                v.plate.clone().into(),
+                v.brand.as_str().into(),
+                v.model.as_str().into(),
+                v.variant.as_str().into(),
+                v.colour.as_str().into(),
+                date(v.purchase_date),
+                v.selling_branch_id.map(|b| b.0).into(),
+                v.mileage_km.into(),
+                date(v.first_maintenance_date),
+                date(v.insurance_expiry),
+                now.as_str().into(),
+            ]);
+            add_keys(c.id, &format!("vehicle:{}", v.id), vehicles::keys(&v));
+        }
+    }
+    Ok(Batch {
+        tables: vec![cust, tags, cont, veh, read, vis, ev, keys],
+        customers: n_customers,
+        vehicles: n_vehicles,
+        visits: n_visits,
+    })
+}
