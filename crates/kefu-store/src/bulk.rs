@@ -85,15 +85,17 @@ impl Rows {
     pub async fn write(&mut self, conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<()> {
         let width = self.columns.len();
         let per_statement = MAX_PARAMS / width;
-        for chunk in std::mem::take(&mut self.values).chunks(per_statement * width) {
-            let rows = chunk.len() / width;
-            let mut q = sqlx::query(AssertSqlSafe(self.insert_sql(rows, backend)));
+        let mut values = std::mem::take(&mut self.values).into_iter().peekable();
+        while values.peek().is_some() {
+            let chunk: Vec<Val> = values.by_ref().take(per_statement * width).collect();
+            let mut q = sqlx::query(AssertSqlSafe(self.insert_sql(chunk.len() / width, backend)));
+            // Owned values move into the arguments rather than being copied.
             for v in chunk {
                 q = match v {
-                    Val::Int(i) => q.bind(*i),
-                    Val::Text(t) => q.bind(t.as_str()),
+                    Val::Int(i) => q.bind(i),
+                    Val::Text(t) => q.bind(t),
                     Val::NullInt => q.bind(None::<i64>),
-                    Val::NullText => q.bind(None::<&str>),
+                    Val::NullText => q.bind(None::<String>),
                 };
             }
             q.execute(&mut *conn).await?;
