@@ -1,9 +1,18 @@
 //! Where the common core meets the packs for the customer archive: the
-//! probes a search box runs and the tables a merge moves come from the core
-//! and from every installed pack.
+//! probes a search box runs, the tables a merge moves, and what the 360°
+//! view reads, from the common core and from every installed pack. The page
+//! and the API both read through here, and so does the benchmark's floor.
 
+use jiff::civil::Date;
+use kefu_auto::vehicles::{self, Vehicle};
+use kefu_auto::{maintenance, visits};
+use kefu_care::contacts::{self, Contact};
+use kefu_care::customers::{self, Customer};
+use kefu_care::merge::{self, Suspect};
 use kefu_care::search::{self, Hit, Probe};
+use kefu_care::timeline::{self, Event};
 use kefu_core::Scope;
+use kefu_core::ids::CustomerId;
 use kefu_store::{Db, Failure};
 
 pub fn probes(query: &str) -> Vec<Probe> {
@@ -16,7 +25,60 @@ pub async fn search(db: &Db, scope: &Scope, query: &str, limit: usize) -> Result
     search::run(db, scope, &probes(query), limit).await
 }
 
+/// The customers a search finds, best first, with what matched.
+pub async fn search_customers(
+    db: &Db,
+    scope: &Scope,
+    query: &str,
+    limit: usize,
+) -> Result<Vec<(Customer, &'static str)>, Failure> {
+    let hits = search(db, scope, query, limit).await?;
+    let found = customers::many(db, scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
+    // `many` leaves out what the scope hides, so pair by id, not by position.
+    Ok(found
+        .into_iter()
+        .filter_map(|c| hits.iter().find(|h| h.customer_id == c.id).map(|h| (c, h.matched)))
+        .collect())
+}
+
 /// The packs' tables that point at customers.
 pub fn customer_references() -> Vec<(&'static str, &'static str)> {
     kefu_auto::vehicles::CUSTOMER_REFERENCES.to_vec()
+}
+
+/// Everything the 360° view shows of one customer.
+pub struct Overview {
+    pub customer: Customer,
+    pub contacts: Vec<Contact>,
+    /// Each vehicle with its next service, predicted from its own mileage.
+    pub vehicles: Vec<(Vehicle, Option<Date>)>,
+    /// The last contacts (calls, SMS, letters, e-mail, visits).
+    pub recent: Vec<Event>,
+    /// The newest `timeline` events of every kind.
+    pub events: Vec<Event>,
+    pub suspects: Vec<Suspect>,
+}
+
+/// When a vehicle's next service falls due.
+pub async fn next_service(db: &Db, v: &Vehicle) -> Result<Option<Date>, Failure> {
+    let readings: Vec<(Date, i64)> =
+        vehicles::readings(db, v.id).await?.into_iter().map(|r| (r.date, r.mileage_km)).collect();
+    Ok(maintenance::next_due(v.purchase_date, visits::last_service(db, v.id).await?, &readings))
+}
+
+pub async fn overview(db: &Db, scope: &Scope, id: CustomerId, timeline: i64) -> Result<Overview, Failure> {
+    let customer = customers::get(db, scope, id).await?;
+    let mut owned = Vec::new();
+    for v in vehicles::of_customer(db, scope, id).await? {
+        let next = next_service(db, &v).await?;
+        owned.push((v, next));
+    }
+    Ok(Overview {
+        contacts: contacts::of_customer(db, id).await?,
+        vehicles: owned,
+        recent: timeline::of_customer(db, scope, id, &timeline::kind::CONTACTS, 5).await?,
+        events: timeline::of_customer(db, scope, id, &[], timeline).await?,
+        suspects: merge::suspects(db, scope, &customer).await?,
+        customer,
+    })
 }

@@ -13,7 +13,7 @@ macro_rules! view {
 }
 
 pub mod api;
-mod archive;
+pub mod archive;
 mod cookies;
 pub mod error;
 mod extract;

@@ -11,7 +11,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use kefu_auto::vehicles::{self, Vehicle, VehicleInput};
-use kefu_auto::{maintenance, visits};
 use kefu_care::contacts::{self, Contact, ContactInput};
 use kefu_care::customers::{self, Customer, CustomerInput};
 use kefu_care::merge;
@@ -157,14 +156,12 @@ pub async fn search(
     ctx: Ctx,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, AppError> {
-    let scope = &ctx.actor.scope;
-    let hits = archive::search(app.db(), scope, &q.q, q.limit.unwrap_or(20).clamp(1, 100)).await?;
-    let found = customers::many(app.db(), scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
+    let found =
+        archive::search_customers(app.db(), &ctx.actor.scope, &q.q, q.limit.unwrap_or(20).clamp(1, 100)).await?;
     Ok(Json(
         found
             .iter()
-            .zip(&hits)
-            .map(|(c, h)| SearchHit { customer: CustomerDto::of(c, &ctx), matched: h.matched.to_string() })
+            .map(|(c, matched)| SearchHit { customer: CustomerDto::of(c, &ctx), matched: matched.to_string() })
             .collect(),
     ))
 }
@@ -421,12 +418,6 @@ impl VehicleDto {
     }
 }
 
-async fn next_service(app: &AppState, v: &Vehicle) -> Result<Option<jiff::civil::Date>, AppError> {
-    let readings: Vec<_> =
-        vehicles::readings(app.db(), v.id).await?.into_iter().map(|r| (r.date, r.mileage_km)).collect();
-    Ok(maintenance::next_due(v.purchase_date, visits::last_service(app.db(), v.id).await?, &readings))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct VehicleBody {
     vin: String,
@@ -468,7 +459,7 @@ pub async fn add_vehicle(
         ..VehicleInput::default()
     };
     let v = vehicles::create(app.db(), &ctx.actor, CustomerId(id), &input, app.today()).await?;
-    let next = next_service(&app, &v).await?;
+    let next = archive::next_service(app.db(), &v).await?;
     Ok((StatusCode::CREATED, Json(VehicleDto::of(&v, next))))
 }
 
@@ -480,7 +471,7 @@ pub async fn get_vehicle(
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<VehicleDto>, AppError> {
     let v = vehicles::get(app.db(), &ctx.actor.scope, VehicleId(id)).await?;
-    let next = next_service(&app, &v).await?;
+    let next = archive::next_service(app.db(), &v).await?;
     Ok(Json(VehicleDto::of(&v, next)))
 }
 
@@ -538,24 +529,15 @@ pub async fn overview(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<Overview>, AppError> {
-    let db = app.db();
-    let scope = &ctx.actor.scope;
-    let c = customers::get(db, scope, CustomerId(id)).await?;
-    let mut owned = Vec::new();
-    for v in vehicles::of_customer(db, scope, c.id).await? {
-        let next = next_service(&app, &v).await?;
-        owned.push(VehicleDto::of(&v, next));
-    }
-    let recent = timeline::of_customer(db, scope, c.id, &timeline::kind::CONTACTS, 5).await?;
-    let events = timeline::of_customer(db, scope, c.id, &[], 50).await?;
-    let duplicates = merge::suspects(db, scope, &c).await?;
+    let o = archive::overview(app.db(), &ctx.actor.scope, CustomerId(id), 50).await?;
     Ok(Json(Overview {
-        contacts: contacts::of_customer(db, c.id).await?.iter().map(|k| ContactDto::of(k, &ctx)).collect(),
-        customer: CustomerDto::of(&c, &ctx),
-        vehicles: owned,
-        recent_contacts: recent.iter().map(EventDto::from).collect(),
-        timeline: events.iter().map(EventDto::from).collect(),
-        duplicates: duplicates
+        contacts: o.contacts.iter().map(|k| ContactDto::of(k, &ctx)).collect(),
+        customer: CustomerDto::of(&o.customer, &ctx),
+        vehicles: o.vehicles.iter().map(|(v, next)| VehicleDto::of(v, *next)).collect(),
+        recent_contacts: o.recent.iter().map(EventDto::from).collect(),
+        timeline: o.events.iter().map(EventDto::from).collect(),
+        duplicates: o
+            .suspects
             .iter()
             .map(|d| DuplicateDto {
                 customer_id: d.customer_id.0,

@@ -18,7 +18,6 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_accounts::branches;
 use kefu_auto::vehicles::{self, Vehicle, VehicleInput};
-use kefu_auto::{maintenance, visits};
 use kefu_care::contacts::{self, ContactInput};
 use kefu_care::customers::{self, Customer, CustomerInput};
 use kefu_care::merge;
@@ -68,10 +67,9 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
             .collect();
         (rows, total, offset)
     } else {
-        let hits = archive::search(app.db(), scope, query, PAGE as usize).await?;
-        let found = customers::many(app.db(), scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
+        let found = archive::search_customers(app.db(), scope, query, PAGE as usize).await?;
         let rows: Vec<Value> =
-            found.iter().zip(&hits).map(|(c, h)| row_value(c, &ctx, &name_of(c), Some(h.matched))).collect();
+            found.iter().map(|(c, matched)| row_value(c, &ctx, &name_of(c), Some(matched))).collect();
         let n = rows.len() as i64;
         (rows, n, 0)
     };
@@ -136,27 +134,14 @@ pub async fn view(
     let db = app.db();
     let scope = &ctx.actor.scope;
     let today = app.today();
-    let c = customers::get(db, scope, CustomerId(id)).await?;
-    let contacts: Vec<_> = contacts::of_customer(db, c.id).await?.iter().map(|k| k.shown_to(&ctx.actor)).collect();
-    let mut owned = Vec::new();
-    for v in vehicles::of_customer(db, scope, c.id).await? {
-        let readings: Vec<(Date, i64)> =
-            vehicles::readings(db, v.id).await?.into_iter().map(|r| (r.date, r.mileage_km)).collect();
-        let last_service = visits::last_service(db, v.id).await?;
-        let next = maintenance::next_due(v.purchase_date, last_service, &readings);
-        owned.push((v, next));
-    }
+    let archive::Overview { customer: c, contacts, vehicles: owned, recent, events, suspects } =
+        archive::overview(db, scope, CustomerId(id), 200).await?;
+    let contacts: Vec<_> = contacts.iter().map(|k| k.shown_to(&ctx.actor)).collect();
     let due = due_items(today, &c, &owned);
     let vehicles: Vec<Value> =
         owned.iter().map(|(v, next)| view! { v => v, next_service => next.map(|d| d.to_string()) }).collect();
-    let recent: Vec<Value> = timeline::of_customer(db, scope, c.id, &timeline::kind::CONTACTS, 5)
-        .await?
-        .iter()
-        .map(|e| event_value(e, &app))
-        .collect();
-    let events: Vec<Value> =
-        timeline::of_customer(db, scope, c.id, &[], 200).await?.iter().map(|e| event_value(e, &app)).collect();
-    let suspects = merge::suspects(db, scope, &c).await?;
+    let recent: Vec<Value> = recent.iter().map(|e| event_value(e, &app)).collect();
+    let events: Vec<Value> = events.iter().map(|e| event_value(e, &app)).collect();
     let suspect_rows: Vec<Value> =
         customers::many(db, scope, &suspects.iter().map(|s| s.customer_id).collect::<Vec<_>>())
             .await?
