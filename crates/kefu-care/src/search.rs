@@ -187,9 +187,15 @@ pub async fn run(db: &Db, scope: &Scope, probes: &[Probe], limit: usize) -> Resu
             // below the prefix followed by the highest code point.
             Match::Prefix => "k.key >= $1 AND k.key < $2",
         };
+        // The key range must drive the join and be read in key order, so
+        // the scan stops at the limit. Without statistics SQLite may rather
+        // walk every customer of the branches and look up their keys — at a
+        // million customers, hundreds of milliseconds for a prefix — and it
+        // never reorders a CROSS JOIN. PostgreSQL plans it as a plain join.
         let sql = format!(
-            "SELECT DISTINCT k.key, k.customer_id FROM search_keys k JOIN customers c ON c.id = k.customer_id \
-             WHERE {condition} AND c.branch_id IN ({}) AND c.merged_into IS NULL ORDER BY k.key, k.customer_id LIMIT $3",
+            "SELECT DISTINCT k.key, k.customer_id FROM search_keys k CROSS JOIN customers c \
+             WHERE c.id = k.customer_id AND {condition} AND c.branch_id IN ({}) AND c.merged_into IS NULL \
+             ORDER BY k.key, k.customer_id LIMIT $3",
             scope.sql_list()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

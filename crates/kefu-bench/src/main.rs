@@ -1,0 +1,199 @@
+//! `kefu-bench`: measures the customer archive over HTTP on loopback —
+//! every search kind, the 360° page and the overview API — and, beside each
+//! figure, its floor: the same reads the handler makes, through the same
+//! library functions and the same kind of pool, with the same concurrency,
+//! but without HTTP, the guard, JSON or templates. Prints one markdown
+//! table row per measurement. `scripts/bench` drives it.
+
+mod load;
+mod sample;
+
+use clap::Parser;
+use kefu_accounts::{branches, users};
+use kefu_care::customers;
+use kefu_core::Scope;
+use kefu_core::ids::CustomerId;
+use kefu_store::Db;
+use kefu_web::archive;
+use load::{Bounds, Stats};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(about = "Load the kefu customer archive over HTTP and against its database floor")]
+struct Args {
+    /// The database the server runs on (for sampling and the floor).
+    #[arg(long)]
+    database: String,
+    /// The server, on loopback: http://127.0.0.1:PORT
+    #[arg(long)]
+    url: String,
+    /// An API token of `--username` (from `kefu user token`).
+    #[arg(long, env = "KEFU_BENCH_TOKEN")]
+    token: String,
+    #[arg(long, default_value = "bench")]
+    username: String,
+    /// The backend's name in the table.
+    #[arg(long)]
+    backend: String,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Requests per measurement (each a different query).
+    #[arg(long, default_value_t = 2000)]
+    requests: usize,
+    /// Longest a measurement may run, in seconds.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Append the table rows to this file too.
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+}
+
+const SEARCH_TARGET: Duration = Duration::from_millis(10);
+const PAGE_TARGET: Duration = Duration::from_millis(20);
+/// The limits the handlers use: the API's default page of hits, and the
+/// timeline lengths of the API overview and of the page.
+const SEARCH_LIMIT: usize = 20;
+const API_TIMELINE: i64 = 50;
+const PAGE_TIMELINE: i64 = 200;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let a = Args::parse();
+    anyhow::ensure!(
+        a.url.starts_with("http://127.") || a.url.starts_with("http://localhost") || a.url.starts_with("http://[::1]"),
+        "--url must be on loopback"
+    );
+    let db = Db::connect(&a.database).await?;
+    let user = users::credentials(&db, &a.username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user {:?}", a.username))?
+        .user;
+    let scope = users::actor(&db, &user).await?.scope;
+    let sample = sample::take(&db, &scope, a.requests, a.seed).await?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
+    let bounds = Bounds { concurrency: a.concurrency, count: a.requests, limit: Duration::from_secs(a.seconds) };
+    let ctx = Arc::new(Ctx { db, scope, client, url: a.url.clone(), token: a.token.clone() });
+    let mut out = match &a.out {
+        Some(p) => Some(std::fs::OpenOptions::new().create(true).append(true).open(p)?),
+        None => None,
+    };
+    let mut report = |kind: &str, target: Duration, app: Stats, floor: Stats| -> anyhow::Result<()> {
+        let line = row(kind, &a.backend, target, &app, &floor);
+        eprintln!("{kind} on {}: {} requests over HTTP, {} on the floor", a.backend, app.done, floor.done);
+        println!("{line}");
+        if let Some(f) = &mut out {
+            writeln!(f, "{line}")?;
+        }
+        Ok(())
+    };
+
+    for kind in sample.searches {
+        let queries = Arc::new(kind.queries);
+        warm_up(&ctx, &queries).await;
+        let (c, q) = (ctx.clone(), queries.clone());
+        let app = load::run(bounds, move |i| {
+            let (c, q) = (c.clone(), q.clone());
+            async move { c.get("/api/v1/search", &[("q", q[i % q.len()].as_str())]).await }
+        })
+        .await;
+        let (c, q) = (ctx.clone(), queries.clone());
+        let floor = load::run(bounds, move |i| {
+            let (c, q) = (c.clone(), q.clone());
+            async move { archive::search_customers(&c.db, &c.scope, &q[i % q.len()], SEARCH_LIMIT).await.is_ok() }
+        })
+        .await;
+        report(&format!("search: {}", kind.name), SEARCH_TARGET, app, floor)?;
+    }
+
+    let ids = Arc::new(sample.customer_ids);
+    for (kind, api) in [("360° page GET /customers/{id}", false), ("overview API /api/v1/customers/{id}/overview", true)] {
+        let (c, q) = (ctx.clone(), ids.clone());
+        let app = load::run(bounds, move |i| {
+            let (c, q) = (c.clone(), q.clone());
+            let id = q[i % q.len()];
+            async move {
+                let path = if api { format!("/api/v1/customers/{id}/overview") } else { format!("/customers/{id}") };
+                c.get(&path, &[]).await
+            }
+        })
+        .await;
+        let (c, q) = (ctx.clone(), ids.clone());
+        let floor = load::run(bounds, move |i| {
+            let (c, q) = (c.clone(), q.clone());
+            let id = CustomerId(q[i % q.len()]);
+            async move { if api { c.overview_reads(id).await } else { c.page_reads(id).await }.is_ok() }
+        })
+        .await;
+        report(kind, PAGE_TARGET, app, floor)?;
+    }
+    Ok(())
+}
+
+struct Ctx {
+    db: Db,
+    scope: Scope,
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl Ctx {
+    /// One GET, reading the whole body; true on 200.
+    async fn get(&self, path: &str, query: &[(&str, &str)]) -> bool {
+        let res =
+            self.client.get(format!("{}{path}", self.url)).query(query).bearer_auth(&self.token).send().await;
+        match res {
+            Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+            _ => false,
+        }
+    }
+
+    async fn overview_reads(&self, id: CustomerId) -> Result<(), kefu_store::Failure> {
+        archive::overview(&self.db, &self.scope, id, API_TIMELINE).await.map(drop)
+    }
+
+    /// What the page reads besides the overview: the suspects' records and
+    /// the branch names.
+    async fn page_reads(&self, id: CustomerId) -> Result<(), kefu_store::Failure> {
+        let o = archive::overview(&self.db, &self.scope, id, PAGE_TIMELINE).await?;
+        customers::many(&self.db, &self.scope, &o.suspects.iter().map(|s| s.customer_id).collect::<Vec<_>>()).await?;
+        branches::all(&self.db).await?;
+        Ok(())
+    }
+}
+
+/// A few requests first, so connections are open and caches warm.
+async fn warm_up(ctx: &Ctx, queries: &[String]) {
+    for q in queries.iter().take(20) {
+        ctx.get("/api/v1/search", &[("q", q)]).await;
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn row(kind: &str, backend: &str, target: Duration, app: &Stats, floor: &Stats) -> String {
+    let ratio = |a: Duration, f: Duration| a.as_secs_f64() / f.as_secs_f64().max(1e-6);
+    let failed = if app.failed + floor.failed > 0 {
+        format!(" ({} failed)", app.failed + floor.failed)
+    } else {
+        String::new()
+    };
+    format!(
+        "| {kind}{failed} | {backend} | {} | {} | {:.0} | {} | {} | {:.1} / {:.1} | {} |",
+        ms(app.p50),
+        ms(app.p99),
+        app.per_second,
+        ms(floor.p50),
+        ms(floor.p99),
+        ratio(app.p50, floor.p50),
+        ratio(app.p99, floor.p99),
+        if app.p99 <= target && app.failed == 0 { "yes" } else { "no" },
+    )
+}
