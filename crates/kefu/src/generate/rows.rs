@@ -22,9 +22,15 @@ pub struct NextIds {
     pub vehicle: i64,
 }
 
-/// One batch: the rows of every table, and what they add up to.
+/// A search key: the key, the customer, the source.
+pub type Key = (String, i64, String);
+
+/// One batch: the rows of every table but the search keys, the search keys
+/// (written last, in key order, see crate::generate), and what they add up
+/// to.
 pub struct Batch {
     pub tables: Vec<Rows>,
+    pub keys: Vec<Key>,
     pub customers: usize,
     pub vehicles: usize,
     pub visits: usize,
@@ -93,7 +99,7 @@ const VISITS: &[&str] = &[
 ];
 const EVENTS: &[&str] =
     &["branch_id", "customer_id", "asset_kind", "asset_id", "at", "kind", "summary", "detail", "actor"];
-const KEYS: &[&str] = &["key", "customer_id", "source"];
+pub const KEYS: &[&str] = &["key", "customer_id", "source"];
 
 /// The tables a load writes, in an order that satisfies the foreign keys.
 pub const TABLES: [&str; 8] = [
@@ -115,8 +121,8 @@ fn date(d: Option<Date>) -> Val {
 /// branch; `ids` is advanced past the ids used.
 pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Date) -> anyhow::Result<Batch> {
     let now = instant_text(jiff::Timestamp::now());
-    let [mut cust, mut tags, mut cont, mut veh, mut read, mut vis, mut ev, mut keys] =
-        [CUSTOMERS, TAGS, CONTACTS, VEHICLES, READINGS, VISITS, EVENTS, KEYS]
+    let [mut cust, mut tags, mut cont, mut veh, mut read, mut vis, mut ev] =
+        [CUSTOMERS, TAGS, CONTACTS, VEHICLES, READINGS, VISITS, EVENTS]
             .into_iter()
             .zip(TABLES)
             .map(|(cols, table)| Rows::new(table, cols))
@@ -125,12 +131,9 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
             .map_err(|_| anyhow::anyhow!("one buffer per table"))?;
     let (mut n_vehicles, mut n_visits) = (0, 0);
     let n_customers = plans.len();
-    let mut add_keys = |customer: CustomerId, source: &str, mut list: Vec<String>| {
-        list.sort();
-        list.dedup();
-        for k in list {
-            keys.push([k.into(), customer.0.into(), source.into()]);
-        }
+    let mut keys: Vec<Key> = Vec::new();
+    let mut add_keys = |customer: CustomerId, source: &str, list: Vec<String>| {
+        keys.extend(list.into_iter().map(|k| (k, customer.0, source.to_string())));
     };
     for plan in plans {
         let branch = stores[plan.store];
@@ -264,7 +267,8 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
         }
     }
     Ok(Batch {
-        tables: vec![cust, tags, cont, veh, read, vis, ev, keys],
+        tables: vec![cust, tags, cont, veh, read, vis, ev],
+        keys,
         customers: n_customers,
         vehicles: n_vehicles,
         visits: n_visits,
