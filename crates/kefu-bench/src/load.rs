@@ -96,10 +96,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_run_stops_at_its_count() {
-        let stats = run(Bounds { concurrency: 3, count: 10, limit: Duration::from_secs(10) }, |i| async move {
-            i % 5 != 0
-        })
-        .await;
+        let stats =
+            run(Bounds { concurrency: 3, count: 10, limit: Duration::from_secs(10) }, |i| async move { i % 5 != 0 })
+                .await;
         assert_eq!((stats.done, stats.failed), (8, 2));
     }
 }

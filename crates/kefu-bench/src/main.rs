@@ -69,10 +69,8 @@ async fn main() -> anyhow::Result<()> {
         "--url must be on loopback"
     );
     let db = Db::connect(&a.database).await?;
-    let user = users::credentials(&db, &a.username)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no user {:?}", a.username))?
-        .user;
+    let user =
+        users::credentials(&db, &a.username).await?.ok_or_else(|| anyhow::anyhow!("no user {:?}", a.username))?.user;
     let scope = users::actor(&db, &user).await?.scope;
     let sample = sample::take(&db, &scope, a.requests, a.seed).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
@@ -111,7 +109,9 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let ids = Arc::new(sample.customer_ids);
-    for (kind, api) in [("360° page GET /customers/{id}", false), ("overview API /api/v1/customers/{id}/overview", true)] {
+    for (kind, api) in
+        [("360° page GET /customers/{id}", false), ("overview API /api/v1/customers/{id}/overview", true)]
+    {
         let (c, q) = (ctx.clone(), ids.clone());
         let app = load::run(bounds, move |i| {
             let (c, q) = (c.clone(), q.clone());
@@ -145,8 +145,7 @@ struct Ctx {
 impl Ctx {
     /// One GET, reading the whole body; true on 200.
     async fn get(&self, path: &str, query: &[(&str, &str)]) -> bool {
-        let res =
-            self.client.get(format!("{}{path}", self.url)).query(query).bearer_auth(&self.token).send().await;
+        let res = self.client.get(format!("{}{path}", self.url)).query(query).bearer_auth(&self.token).send().await;
         match res {
             Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
             _ => false,
@@ -180,11 +179,8 @@ fn ms(d: Duration) -> String {
 
 fn row(kind: &str, backend: &str, target: Duration, app: &Stats, floor: &Stats) -> String {
     let ratio = |a: Duration, f: Duration| a.as_secs_f64() / f.as_secs_f64().max(1e-6);
-    let failed = if app.failed + floor.failed > 0 {
-        format!(" ({} failed)", app.failed + floor.failed)
-    } else {
-        String::new()
-    };
+    let failed =
+        if app.failed + floor.failed > 0 { format!(" ({} failed)", app.failed + floor.failed) } else { String::new() };
     format!(
         "| {kind}{failed} | {backend} | {} | {} | {:.0} | {} | {} | {:.1} / {:.1} | {} |",
         ms(app.p50),

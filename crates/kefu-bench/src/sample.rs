@@ -4,6 +4,7 @@
 
 use kefu_care::pinyin_name::syllables;
 use kefu_core::Scope;
+use kefu_core::ids::BranchId;
 use kefu_store::{Db, RowExt};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,7 +21,9 @@ pub struct Sample {
 }
 
 /// `n` random rows of `table` in `scope` matching `filter`, by probing
-/// random ids (cheap at any size, unlike ORDER BY random()).
+/// random ids (cheap at any size, unlike ORDER BY random()). The branch is
+/// checked here rather than in SQL: given `branch_id IN (…)` SQLite would
+/// walk the branch index instead of the id range.
 async fn rows(
     db: &Db,
     scope: &Scope,
@@ -35,17 +38,18 @@ async fn rows(
             .fetch_one(db.pool())
             .await?;
     let (Some(lo), Some(hi)) = (lo, hi) else { anyhow::bail!("{table} is empty: generate data first") };
-    let sql = format!(
-        "SELECT {columns} FROM {table} WHERE id >= $1 AND branch_id IN ({}) AND {filter} ORDER BY id LIMIT 1",
-        scope.sql_list()
-    );
+    let sql = format!("SELECT branch_id, {columns} FROM {table} WHERE id >= $1 AND {filter} ORDER BY id LIMIT 1");
     let mut out = Vec::with_capacity(n);
     for _ in 0..n * 20 {
         if out.len() == n {
             break;
         }
-        if let Some(r) =
-            sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(rng.random_range(lo..=hi)).fetch_optional(db.pool()).await?
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(rng.random_range(lo..=hi))
+            .fetch_optional(db.pool())
+            .await?;
+        if let Some(r) = row
+            && scope.contains(BranchId(r.i64("branch_id")?))
         {
             out.push(r);
         }
@@ -56,9 +60,16 @@ async fn rows(
 
 pub async fn take(db: &Db, scope: &Scope, n: usize, seed: u64) -> anyhow::Result<Sample> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let people =
-        rows(db, scope, &mut rng, "customers", "id, name, mobile, customer_no", "kind = 'person' AND mobile IS NOT NULL", n)
-            .await?;
+    let people = rows(
+        db,
+        scope,
+        &mut rng,
+        "customers",
+        "id, name, mobile, customer_no",
+        "kind = 'person' AND mobile IS NOT NULL",
+        n,
+    )
+    .await?;
     let cars = rows(db, scope, &mut rng, "vehicles", "vin, plate", "plate IS NOT NULL", n).await?;
     let mut kinds: Vec<(&'static str, Vec<String>)> = [
         "full name",
@@ -102,8 +113,5 @@ pub async fn take(db: &Db, scope: &Scope, n: usize, seed: u64) -> anyhow::Result
         }
         customer_ids.push(p.i64("id")?);
     }
-    Ok(Sample {
-        searches: kinds.into_iter().map(|(name, queries)| Kind { name, queries }).collect(),
-        customer_ids,
-    })
+    Ok(Sample { searches: kinds.into_iter().map(|(name, queries)| Kind { name, queries }).collect(), customer_ids })
 }

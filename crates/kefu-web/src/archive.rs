@@ -35,10 +35,7 @@ pub async fn search_customers(
     let hits = search(db, scope, query, limit).await?;
     let found = customers::many(db, scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
     // `many` leaves out what the scope hides, so pair by id, not by position.
-    Ok(found
-        .into_iter()
-        .filter_map(|c| hits.iter().find(|h| h.customer_id == c.id).map(|h| (c, h.matched)))
-        .collect())
+    Ok(found.into_iter().filter_map(|c| hits.iter().find(|h| h.customer_id == c.id).map(|h| (c, h.matched))).collect())
 }
 
 /// The packs' tables that point at customers.

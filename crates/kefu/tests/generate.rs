@@ -91,10 +91,17 @@ on_both!(generated_customers_are_found_by_search, |backend: Backend| async move 
     .unwrap();
     assert_eq!(sample.len(), 5);
     for (id, customer_no, mobile, plate, vin) in sample {
-        for q in [customer_no, mobile, plate.clone(), plate.chars().skip(1).collect::<String>().to_lowercase(), vin[9..].to_string()] {
+        for q in [
+            customer_no,
+            mobile,
+            plate.clone(),
+            plate.chars().skip(1).collect::<String>().to_lowercase(),
+            vin[9..].to_string(),
+        ] {
             let hits: Value =
                 client.get(app.at("/api/v1/search")).query(&[("q", &q)]).send().await.unwrap().json().await.unwrap();
-            let ids: Vec<i64> = hits.as_array().unwrap().iter().map(|h| h["customer"]["id"].as_i64().unwrap()).collect();
+            let ids: Vec<i64> =
+                hits.as_array().unwrap().iter().map(|h| h["customer"]["id"].as_i64().unwrap()).collect();
             assert!(ids.contains(&id), "{q:?} should find generated customer {id}, found {hits}");
         }
     }

@@ -22,8 +22,12 @@ pub const FAW_VW: Line = Line {
     models: &["速腾", "迈腾", "宝来", "探岳", "探歌", "CC", "ID.4 CROZZ"],
     new_energy: &["ID.4 CROZZ"],
 };
-pub const GAC_TOYOTA: Line =
-    Line { brand: "广汽丰田", wmi: "LVG", models: &["凯美瑞", "汉兰达", "雷凌", "威兰达", "赛那", "致炫"], new_energy: &[] };
+pub const GAC_TOYOTA: Line = Line {
+    brand: "广汽丰田",
+    wmi: "LVG",
+    models: &["凯美瑞", "汉兰达", "雷凌", "威兰达", "赛那", "致炫"],
+    new_energy: &[],
+};
 pub const SAIC_VW: Line = Line {
     brand: "上汽大众",
     wmi: "LSV",
@@ -31,7 +35,9 @@ pub const SAIC_VW: Line = Line {
     new_energy: &["ID.3"],
 };
 pub const GAC_HONDA: Line =
-    Line { brand: "广汽本田", wmi: "LHG", models: &["雅阁", "飞度", "缤智", "皓影", "奥德赛"], new_energy: &[] };
+    Line {
+        brand: "广汽本田", wmi: "LHG", models: &["雅阁", "飞度", "缤智", "皓影", "奥德赛"], new_energy: &[]
+    };
 pub const BYD: Line = Line {
     brand: "比亚迪",
     wmi: "LGX",
@@ -45,7 +51,9 @@ pub const GEELY: Line = Line {
     new_energy: &["银河L7"],
 };
 pub const FAW_TOYOTA: Line =
-    Line { brand: "一汽丰田", wmi: "LFM", models: &["卡罗拉", "亚洲龙", "RAV4荣放", "皇冠陆放"], new_energy: &[] };
+    Line {
+        brand: "一汽丰田", wmi: "LFM", models: &["卡罗拉", "亚洲龙", "RAV4荣放", "皇冠陆放"], new_energy: &[]
+    };
 pub const DF_NISSAN: Line =
     Line { brand: "东风日产", wmi: "LGB", models: &["轩逸", "天籁", "奇骏", "逍客"], new_energy: &[] };
 

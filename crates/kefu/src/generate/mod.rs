@@ -17,8 +17,8 @@ use crate::demo::stores::STORES;
 use crate::demo::{self, Summary};
 use crate::progress;
 use jiff::civil::Date;
-use kefu_store::{Change, Db};
 use kefu_store::Rows;
+use kefu_store::{Change, Db};
 use rows::{Batch, Key, NextIds, TABLES};
 use std::time::{Duration, Instant};
 
@@ -126,7 +126,12 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
 }
 
 /// Writes the search keys in key order, a million to a transaction.
-async fn write_keys(db: &Db, actor: &kefu_core::Actor, group: kefu_core::ids::BranchId, mut keys: Vec<Key>) -> anyhow::Result<()> {
+async fn write_keys(
+    db: &Db,
+    actor: &kefu_core::Actor,
+    group: kefu_core::ids::BranchId,
+    mut keys: Vec<Key>,
+) -> anyhow::Result<()> {
     keys.sort_unstable();
     keys.dedup();
     let mut keys = keys.into_iter().peekable();
