@@ -141,7 +141,7 @@ impl Db {
                  ORDER BY name"
             ),
             Backend::Postgres => format!(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ({list}) \
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ({list}) \
                  AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname"
             ),
         };
