@@ -36,10 +36,12 @@ pub struct Options {
 }
 
 /// What was generated and how long it took: in all, and of that the
-/// building of the indexes after the rows were in.
+/// sorting and writing of the search keys and the building of the indexes
+/// after the rows were in.
 pub struct Report {
     pub summary: Summary,
     pub elapsed: Duration,
+    pub keys: Duration,
     pub indexing: Duration,
 }
 
@@ -74,6 +76,7 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
     let bar = progress::bar(count as u64, "生成 gen");
     let mut summary = Summary { stores: stores.len(), ..Summary::default() };
     let mut keys: Vec<Key> = Vec::new();
+    let mut keys_took = Duration::ZERO;
     let written = async {
         while let Some(batch) = receive.recv().await {
             let mut batch = batch?;
@@ -106,7 +109,10 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
             bar.inc(batch.customers as u64);
         }
         bar.set_message("检索键 search keys");
-        write_keys(db, &actor, group, keys).await
+        let keys_started = Instant::now();
+        write_keys(db, &actor, group, keys).await?;
+        keys_took = keys_started.elapsed();
+        anyhow::Ok(())
     }
     .await;
     // Whatever happened, the schema gets its indexes back.
@@ -122,7 +128,7 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
     relaxed?;
     let indexing = indexing.elapsed();
     db.continue_ids(&["customers", "contacts", "vehicles"]).await?;
-    Ok(Report { summary, elapsed: started.elapsed(), indexing })
+    Ok(Report { summary, elapsed: started.elapsed(), keys: keys_took, indexing })
 }
 
 /// Writes the search keys in key order, a million to a transaction.
