@@ -271,6 +271,65 @@ async fn wrong_password_shows_an_error(backend: Backend) {
     client.close().await.expect("close the browser session");
 }
 
+async fn find_by_last_four_and_change_a_preference(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_driver, client) = open_browser().await;
+    client.goto(&app.at("/login")).await.expect("open /login");
+    fill_login_form(&client, "agent_a", PASSWORD).await;
+    wait_for(&client, Locator::Css(r#"[data-testid="current-user"]"#), "the today page").await;
+
+    // The agent types the last four digits of the caller's mobile.
+    client.goto(&app.at("/customers")).await.expect("open the customer list");
+    let search = wait_for(&client, Locator::Css(r#"form.search input[name="q"]"#), "the search box").await;
+    search.send_keys("8000").await.expect("type the last four digits");
+    wait_for(&client, Locator::Css(r#"form.search button[type="submit"]"#), "the search button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let results = text_of(&client, Locator::Css(r#"[data-testid="customer-results"]"#), "the search results").await;
+    assert!(results.contains("张伟") && results.contains("手机号"), "张伟 is found by his mobile: {results}");
+    assert!(!results.contains("李娜"), "only the matching customer is listed: {results}");
+
+    // Open the 360° page and mark the customer "do not call", evenings only.
+    wait_for(&client, Locator::LinkText("张伟"), "张伟 in the results").await.click().await.unwrap();
+    wait_for(&client, Locator::Css(r#"[data-testid="preferences"]"#), "the preferences form").await;
+    assert_eq!(path_of(&client).await, format!("/customers/{}", app.fx.customer_a));
+    let do_not_call = wait_for(&client, Locator::Css(r#"input[name="do_not_call"]"#), "the do-not-call box").await;
+    assert!(do_not_call.prop("checked").await.unwrap().as_deref() != Some("true"), "not ticked before");
+    do_not_call.click().await.expect("tick do not call");
+    let when = wait_for(&client, Locator::Css(r#"select[name="preferred_time"]"#), "the best-time list").await;
+    when.select_by_value("evening").await.expect("choose evening");
+    wait_for(&client, Locator::Css(r#"[data-testid="preferences"] button[type="submit"]"#), "the save button")
+        .await
+        .click()
+        .await
+        .expect("save the preferences");
+
+    // Back on the page, the change is shown and stored.
+    wait_for(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline after saving").await;
+    let ticked = wait_for(&client, Locator::Css(r#"input[name="do_not_call"]"#), "the do-not-call box").await;
+    assert_eq!(ticked.prop("checked").await.unwrap().as_deref(), Some("true"), "the box stays ticked");
+    let timeline = text_of(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline").await;
+    assert!(timeline.contains("联系偏好"), "the change is on the timeline: {timeline}");
+    let (do_not_call, preferred): (i64, String) =
+        sqlx::query_as("SELECT do_not_call, preferred_time FROM customers WHERE id = $1")
+            .bind(app.fx.customer_a.0)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((do_not_call, preferred.as_str()), (1, "evening"));
+    match client.screenshot().await {
+        Ok(png) => {
+            if let Err(e) = std::fs::write("/tmp/kefu-360.png", png) {
+                eprintln!("could not save /tmp/kefu-360.png: {e}");
+            }
+        }
+        Err(e) => eprintln!("could not take a screenshot of the 360° page: {e}"),
+    }
+    client.close().await.expect("close the browser session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_browse_customers_and_sign_out_sqlite() {
     sign_in_browse_customers_and_sign_out(Backend::Sqlite).await;
@@ -279,4 +338,9 @@ async fn sign_in_browse_customers_and_sign_out_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_shows_an_error_sqlite() {
     wrong_password_shows_an_error(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_by_last_four_and_change_a_preference_sqlite() {
+    find_by_last_four_and_change_a_preference(Backend::Sqlite).await;
 }
