@@ -162,6 +162,16 @@ async fn wait_for(client: &Client, locator: Locator<'_>, what: &str) -> fantocci
     }
 }
 
+/// Waits until `element`'s page has been replaced by the next one, so what
+/// follows reads the new page and not the old.
+async fn wait_until_replaced(element: &fantoccini::elements::Element, what: &str) {
+    let deadline = Instant::now() + WAIT;
+    while element.text().await.is_ok() {
+        assert!(Instant::now() < deadline, "{what} was still shown after {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn text_of(client: &Client, locator: Locator<'_>, what: &str) -> String {
     wait_for(client, locator, what).await.text().await.expect("element text").trim().to_string()
 }
@@ -293,7 +303,7 @@ async fn find_by_last_four_and_change_a_preference(backend: Backend) {
 
     // Open the 360° page and mark the customer "do not call", evenings only.
     wait_for(&client, Locator::LinkText("张伟"), "张伟 in the results").await.click().await.unwrap();
-    wait_for(&client, Locator::Css(r#"[data-testid="preferences"]"#), "the preferences form").await;
+    let old_page = wait_for(&client, Locator::Css(r#"[data-testid="preferences"]"#), "the preferences form").await;
     assert_eq!(path_of(&client).await, format!("/customers/{}", app.fx.customer_a));
     let do_not_call = wait_for(&client, Locator::Css(r#"input[name="do_not_call"]"#), "the do-not-call box").await;
     assert!(do_not_call.prop("checked").await.unwrap().as_deref() != Some("true"), "not ticked before");
@@ -306,7 +316,8 @@ async fn find_by_last_four_and_change_a_preference(backend: Backend) {
         .await
         .expect("save the preferences");
 
-    // Back on the page, the change is shown and stored.
+    // Back on the page (the old one is gone), the change is shown and stored.
+    wait_until_replaced(&old_page, "the page before saving").await;
     wait_for(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline after saving").await;
     let ticked = wait_for(&client, Locator::Css(r#"input[name="do_not_call"]"#), "the do-not-call box").await;
     assert_eq!(ticked.prop("checked").await.unwrap().as_deref(), Some("true"), "the box stays ticked");
