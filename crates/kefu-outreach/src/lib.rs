@@ -1,0 +1,5 @@
+//! The outreach engine: playbooks turned into the day's tasks, and the
+//! channels those tasks go out through — printed letters, SMS, e-mail and the
+//! agents' call queue.
+
+pub mod channels;
