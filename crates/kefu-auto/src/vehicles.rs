@@ -215,6 +215,7 @@ pub async fn create_in(
         record_mileage_in(tx, vehicle.id, today, vehicle.mileage_km, "import").await?;
     }
     search::insert_keys(tx, owner, &format!("vehicle:{}", vehicle.id), &keys(&vehicle)).await?;
+    refresh_due_dates(tx, vehicle.id).await?;
     Ok(vehicle)
 }
 
@@ -251,6 +252,48 @@ pub async fn create(db: &Db, actor: &Actor, owner: CustomerId, input: &VehicleIn
     .await?;
     tx.commit().await?;
     Ok(vehicle)
+}
+
+/// Recomputes the vehicle's next service (kind and day) and its latest
+/// visit from its purchase, visits and readings, inside the caller's
+/// transaction; the daily outreach run finds vehicles by these columns.
+pub async fn refresh_due_dates(tx: &mut Tx, vehicle: VehicleId) -> Result<()> {
+    let purchase: Option<String> = sqlx::query_scalar("SELECT purchase_date FROM vehicles WHERE id = $1")
+        .bind(vehicle.0)
+        .fetch_one(tx.conn())
+        .await?;
+    let purchase: Option<Date> = purchase.and_then(|d| d.parse().ok());
+    let last_service: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1 AND kind IN ('first_maintenance', 'maintenance')",
+    )
+    .bind(vehicle.0)
+    .fetch_one(tx.conn())
+    .await?;
+    let last_visit: Option<String> = sqlx::query_scalar("SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1")
+        .bind(vehicle.0)
+        .fetch_one(tx.conn())
+        .await?;
+    let rows = sqlx::query("SELECT reading_date, mileage_km FROM mileage_readings WHERE vehicle_id = $1 ORDER BY reading_date, id")
+        .bind(vehicle.0)
+        .fetch_all(tx.conn())
+        .await?;
+    let mut readings = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Ok(d) = r.text("reading_date")?.parse::<Date>() {
+            readings.push((d, r.i64("mileage_km")?));
+        }
+    }
+    let last_service: Option<Date> = last_service.and_then(|d| d.parse().ok());
+    let next = crate::maintenance::next_due(purchase, last_service, &readings);
+    let kind = next.map(|_| if last_service.is_some() { "routine" } else { "first" });
+    sqlx::query("UPDATE vehicles SET next_service_kind = $1, next_service_due = $2, last_visit_date = $3 WHERE id = $4")
+        .bind(kind)
+        .bind(next.map(|d| d.to_string()))
+        .bind(last_visit)
+        .bind(vehicle.0)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// A mileage reading; the vehicle's current mileage follows the newest one.

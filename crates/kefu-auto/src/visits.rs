@@ -71,6 +71,7 @@ pub async fn record_in(tx: &mut Tx, v: &Visit, actor: &str) -> Result<ServiceVis
     .fetch_one(tx.conn())
     .await?;
     crate::vehicles::record_mileage_in(tx, v.vehicle_id, v.visit_date, v.mileage_km, "visit").await?;
+    crate::vehicles::refresh_due_dates(tx, v.vehicle_id).await?;
     // The visit's instant is noon UTC of its date: within the business day
     // in every zone from UTC-11 to UTC+11.
     let at = v.visit_date.to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap_or_default()

@@ -233,6 +233,25 @@ fn time_of(text: Option<String>) -> Option<jiff::civil::Time> {
     text.filter(|t| !t.is_empty()).and_then(|t| format!("{t}:00").parse().ok())
 }
 
+/// The contact preferences in a row that selected the customers table's
+/// preference columns (allow_letter … quiet_end).
+pub fn preferences_of(r: &sqlx::any::AnyRow) -> Result<Preferences> {
+    Ok(Preferences {
+        allow_letter: r.flag("allow_letter")?,
+        allow_sms: r.flag("allow_sms")?,
+        allow_email: r.flag("allow_email")?,
+        allow_phone: r.flag("allow_phone")?,
+        do_not_call: r.flag("do_not_call")?,
+        preferred_time: r.text("preferred_time")?,
+        quiet_start: time_of(r.opt_text("quiet_start")?),
+        quiet_end: time_of(r.opt_text("quiet_end")?),
+    })
+}
+
+/// The preference columns, for queries that read them with [`preferences_of`].
+pub const PREFERENCE_COLUMNS: &str =
+    "allow_letter, allow_sms, allow_email, allow_phone, do_not_call, preferred_time, quiet_start, quiet_end";
+
 fn from_row(r: &sqlx::any::AnyRow, tags: Vec<String>) -> Result<Customer> {
     Ok(Customer {
         id: CustomerId(r.i64("id")?),
@@ -251,16 +270,7 @@ fn from_row(r: &sqlx::any::AnyRow, tags: Vec<String>) -> Result<Customer> {
         is_member: r.flag("is_member")?,
         notes: r.text("notes")?,
         tags,
-        preferences: Preferences {
-            allow_letter: r.flag("allow_letter")?,
-            allow_sms: r.flag("allow_sms")?,
-            allow_email: r.flag("allow_email")?,
-            allow_phone: r.flag("allow_phone")?,
-            do_not_call: r.flag("do_not_call")?,
-            preferred_time: r.text("preferred_time")?,
-            quiet_start: time_of(r.opt_text("quiet_start")?),
-            quiet_end: time_of(r.opt_text("quiet_end")?),
-        },
+        preferences: preferences_of(r)?,
         merged_into: r.opt_i64("merged_into")?.map(CustomerId),
     })
 }

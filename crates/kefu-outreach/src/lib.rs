@@ -3,3 +3,8 @@
 //! agents' call queue.
 
 pub mod channels;
+pub mod playbook;
+pub mod rules;
+pub mod run;
+pub mod source;
+pub mod template;
