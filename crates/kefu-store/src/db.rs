@@ -124,19 +124,22 @@ fn sqlite_url_with_create(url: &str) -> String {
 }
 
 async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool> {
+    // A read-only connection (a backup being checked) cannot switch the
+    // journal mode; it only needs the busy timeout.
+    let pragmas = if url.contains("mode=ro") {
+        "PRAGMA busy_timeout = 10000;"
+    } else {
+        // WAL lets readers work beside the one writer; NORMAL sync is
+        // durable across process crashes under WAL; foreign keys are off by
+        // default in SQLite and must be asked for.
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+    };
     Ok(AnyPoolOptions::new()
         .max_connections(size)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
-                // WAL lets readers work beside the one writer; NORMAL sync
-                // is durable across process crashes under WAL; foreign keys
-                // are off by default in SQLite and must be asked for.
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                )
-                .await?;
+                conn.execute(pragmas).await?;
                 Ok(())
             })
         })

@@ -292,11 +292,13 @@ async fn find_by_last_four_and_change_a_preference(backend: Backend) {
     client.goto(&app.at("/customers")).await.expect("open the customer list");
     let search = wait_for(&client, Locator::Css(r#"form.search input[name="q"]"#), "the search box").await;
     search.send_keys("8000").await.expect("type the last four digits");
+    let list_page = wait_for(&client, Locator::Css("main"), "the list page").await;
     wait_for(&client, Locator::Css(r#"form.search button[type="submit"]"#), "the search button")
         .await
         .click()
         .await
         .unwrap();
+    wait_until_replaced(&list_page, "the list before searching").await;
     let results = text_of(&client, Locator::Css(r#"[data-testid="customer-results"]"#), "the search results").await;
     assert!(results.contains("张伟") && results.contains("手机号"), "张伟 is found by his mobile: {results}");
     assert!(!results.contains("李娜"), "only the matching customer is listed: {results}");
