@@ -3,5 +3,6 @@
 //! outreach playbooks).
 
 pub mod maintenance;
+pub mod outreach;
 pub mod vehicles;
 pub mod visits;

@@ -269,14 +269,17 @@ pub async fn refresh_due_dates(tx: &mut Tx, vehicle: VehicleId) -> Result<()> {
     .bind(vehicle.0)
     .fetch_one(tx.conn())
     .await?;
-    let last_visit: Option<String> = sqlx::query_scalar("SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1")
-        .bind(vehicle.0)
-        .fetch_one(tx.conn())
-        .await?;
-    let rows = sqlx::query("SELECT reading_date, mileage_km FROM mileage_readings WHERE vehicle_id = $1 ORDER BY reading_date, id")
-        .bind(vehicle.0)
-        .fetch_all(tx.conn())
-        .await?;
+    let last_visit: Option<String> =
+        sqlx::query_scalar("SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1")
+            .bind(vehicle.0)
+            .fetch_one(tx.conn())
+            .await?;
+    let rows = sqlx::query(
+        "SELECT reading_date, mileage_km FROM mileage_readings WHERE vehicle_id = $1 ORDER BY reading_date, id",
+    )
+    .bind(vehicle.0)
+    .fetch_all(tx.conn())
+    .await?;
     let mut readings = Vec::with_capacity(rows.len());
     for r in &rows {
         if let Ok(d) = r.text("reading_date")?.parse::<Date>() {
@@ -286,13 +289,15 @@ pub async fn refresh_due_dates(tx: &mut Tx, vehicle: VehicleId) -> Result<()> {
     let last_service: Option<Date> = last_service.and_then(|d| d.parse().ok());
     let next = crate::maintenance::next_due(purchase, last_service, &readings);
     let kind = next.map(|_| if last_service.is_some() { "routine" } else { "first" });
-    sqlx::query("UPDATE vehicles SET next_service_kind = $1, next_service_due = $2, last_visit_date = $3 WHERE id = $4")
-        .bind(kind)
-        .bind(next.map(|d| d.to_string()))
-        .bind(last_visit)
-        .bind(vehicle.0)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE vehicles SET next_service_kind = $1, next_service_due = $2, last_visit_date = $3 WHERE id = $4",
+    )
+    .bind(kind)
+    .bind(next.map(|d| d.to_string()))
+    .bind(last_visit)
+    .bind(vehicle.0)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 

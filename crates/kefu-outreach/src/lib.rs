@@ -2,9 +2,12 @@
 //! channels those tasks go out through — printed letters, SMS, e-mail and the
 //! agents' call queue.
 
+pub mod birthdays;
+pub mod calls;
 pub mod channels;
 pub mod playbook;
 pub mod rules;
 pub mod run;
 pub mod source;
+pub mod store;
 pub mod template;

@@ -125,7 +125,12 @@ pub fn check_template(field: &str, template: &str) -> Result<(), Invalid> {
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let close = after.find('}').ok_or_else(|| {
-            invalid(field, "template_brace", "模板中的 { 没有对应的 }".into(), "a { in the template is not closed".into())
+            invalid(
+                field,
+                "template_brace",
+                "模板中的 { 没有对应的 }".into(),
+                "a { in the template is not closed".into(),
+            )
         })?;
         let var = &after[..close];
         if !VARIABLES.contains(&var) {
@@ -144,13 +149,23 @@ pub fn check_template(field: &str, template: &str) -> Result<(), Invalid> {
 /// Parses and checks a playbook file; errors name the playbook and step.
 pub fn parse(toml_text: &str) -> Result<Vec<Playbook>, Invalid> {
     let file: PlaybookFile = toml::from_str(toml_text).map_err(|e| {
-        invalid("playbooks", "toml", format!("TOML 格式错误：{}", e.message()), format!("not valid TOML: {}", e.message()))
+        invalid(
+            "playbooks",
+            "toml",
+            format!("TOML 格式错误：{}", e.message()),
+            format!("not valid TOML: {}", e.message()),
+        )
     })?;
     let mut seen = std::collections::HashSet::new();
     for p in &file.playbooks {
         let field = format!("playbook {}", p.code);
         if p.code.is_empty() || !p.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-            return Err(invalid(&field, "playbook_code", "编码只能包含小写字母、数字和下划线".into(), "the code may contain only a-z, 0-9 and _".into()));
+            return Err(invalid(
+                &field,
+                "playbook_code",
+                "编码只能包含小写字母、数字和下划线".into(),
+                "the code may contain only a-z, 0-9 and _".into(),
+            ));
         }
         if !seen.insert(p.code.clone()) {
             return Err(invalid(&field, "playbook_duplicate", "编码重复".into(), "the code appears twice".into()));
@@ -170,15 +185,30 @@ pub fn parse(toml_text: &str) -> Result<Vec<Playbook>, Invalid> {
         for (i, s) in p.steps.iter().enumerate() {
             let step_field = format!("{field} step {}", i + 1);
             if s.offset_days < last {
-                return Err(invalid(&step_field, "step_order", "步骤须按天数先后排列".into(), "steps must be in day order".into()));
+                return Err(invalid(
+                    &step_field,
+                    "step_order",
+                    "步骤须按天数先后排列".into(),
+                    "steps must be in day order".into(),
+                ));
             }
             if s.offset_days.abs() > 3660 {
-                return Err(invalid(&step_field, "step_offset", "天数须在 ±3660 以内".into(), "offset must be within ±3660 days".into()));
+                return Err(invalid(
+                    &step_field,
+                    "step_offset",
+                    "天数须在 ±3660 以内".into(),
+                    "offset must be within ±3660 days".into(),
+                ));
             }
             last = s.offset_days;
             check_template(&step_field, &s.template)?;
             if s.fallback.contains(&s.channel) {
-                return Err(invalid(&step_field, "step_fallback", "替代渠道不能与本渠道相同".into(), "a fallback repeats the step's own channel".into()));
+                return Err(invalid(
+                    &step_field,
+                    "step_fallback",
+                    "替代渠道不能与本渠道相同".into(),
+                    "a fallback repeats the step's own channel".into(),
+                ));
             }
         }
     }

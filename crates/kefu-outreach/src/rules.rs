@@ -148,7 +148,10 @@ template = "x"
             .filter(|(_, s)| !s.is_empty())
             .collect();
         assert_eq!(days, vec![(d("2026-02-15"), vec![0]), (d("2026-02-22"), vec![1]), (d("2026-02-26"), vec![2])]);
-        assert_eq!(anchors_for(&p, d("2026-02-26")), vec![(-14, d("2026-03-12")), (-7, d("2026-03-05")), (-3, d("2026-03-01"))]);
+        assert_eq!(
+            anchors_for(&p, d("2026-02-26")),
+            vec![(-14, d("2026-03-12")), (-7, d("2026-03-05")), (-3, d("2026-03-01"))]
+        );
     }
 
     #[test]
@@ -195,12 +198,8 @@ template = "x"
     #[test]
     fn touches_of_one_day_merge_per_customer_and_channel() {
         let t = |customer, channel, priority, index| Touch { customer, channel, priority, index };
-        let touches = [
-            t(1, Channel::Call, 3, 0),
-            t(1, Channel::Call, 8, 1),
-            t(1, Channel::Sms, 3, 2),
-            t(2, Channel::Call, 3, 3),
-        ];
+        let touches =
+            [t(1, Channel::Call, 3, 0), t(1, Channel::Call, 8, 1), t(1, Channel::Sms, 3, 2), t(2, Channel::Call, 3, 3)];
         assert_eq!(merge_same_day(&touches), vec![1, 1, 2, 3]);
     }
 }

@@ -136,13 +136,32 @@ pub async fn run(
         vars.insert("due_date", s.anchor_date.to_string());
         vars.insert("today", today.to_string());
         let message = template::fill(&step.template, &vars);
-        let (id, new) = insert_task(&mut tx, s, p, pl.step, today, touch.channel, step.channel, status, merged_into, &reason, &message, &now).await?;
+        let (id, new) = insert_task(
+            &mut tx,
+            s,
+            p,
+            pl.step,
+            today,
+            touch.channel,
+            step.channel,
+            status,
+            merged_into,
+            &reason,
+            &message,
+            &now,
+        )
+        .await?;
         stored_id.insert(t, id);
         if new {
             if status == "merged" {
                 summary.merged += 1;
             } else {
-                *summary.created.entry(p.code.clone()).or_default().entry(touch.channel.code().to_string()).or_default() += 1;
+                *summary
+                    .created
+                    .entry(p.code.clone())
+                    .or_default()
+                    .entry(touch.channel.code().to_string())
+                    .or_default() += 1;
                 summary.created_total += 1;
             }
         } else {
@@ -155,22 +174,34 @@ pub async fn run(
         let (p, s) = (enabled[pl.playbook], &subjects[pl.subject]);
         let step = &p.steps[pl.step];
         let (_, new) = insert_task(
-            &mut tx, s, p, pl.step, today, step.channel, step.channel, "skipped", None,
-            &format!("{:?}", StopWhen::OptedOut).to_lowercase(), "", &now,
+            &mut tx,
+            s,
+            p,
+            pl.step,
+            today,
+            step.channel,
+            step.channel,
+            "skipped",
+            None,
+            &format!("{:?}", StopWhen::OptedOut).to_lowercase(),
+            "",
+            &now,
         )
         .await?;
         if new {
             summary.opted_out += 1;
         }
     }
-    sqlx::query("INSERT INTO outreach_runs (run_date, started_at, finished_at, created, summary) VALUES ($1, $2, $3, $4, $5)")
-        .bind(today.to_string())
-        .bind(now.clone())
-        .bind(instant_text(jiff::Timestamp::now()))
-        .bind(summary.created_total)
-        .bind(serde_json::to_string(&summary).unwrap_or_default())
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "INSERT INTO outreach_runs (run_date, started_at, finished_at, created, summary) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(today.to_string())
+    .bind(now.clone())
+    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(summary.created_total)
+    .bind(serde_json::to_string(&summary).unwrap_or_default())
+    .execute(tx.conn())
+    .await?;
     tx.audit(
         actor,
         Change {

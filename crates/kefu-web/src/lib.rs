@@ -13,7 +13,6 @@ macro_rules! view {
 }
 
 pub mod api;
-mod archive;
 mod cookies;
 pub mod error;
 mod extract;
@@ -22,6 +21,7 @@ pub mod i18n;
 mod lang;
 mod metrics;
 mod ops;
+pub mod packs;
 mod pages;
 mod render;
 pub mod routes;

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod bootstrap;
 pub mod config;
 pub mod demo;
+pub mod outreach;
 mod progress;
 pub mod serve;
 pub mod users;

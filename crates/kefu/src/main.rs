@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use kefu::config::Settings;
-use kefu::{backup, demo, serve, users};
+use kefu::{backup, demo, outreach, serve, users};
 
 #[derive(Parser)]
 #[command(name = "kefu", version, about = "客服 kefu — customer service centre suite")]
@@ -40,10 +40,23 @@ enum Command {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
     },
+    /// The daily outreach: playbooks turned into the day's letters, SMS, e-mails and calls.
+    #[command(subcommand)]
+    Outreach(OutreachCommand),
     /// Copy the SQLite database to FILE while kefu keeps running.
     Backup {
         /// Where to write the copy (must not exist yet).
         file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutreachCommand {
+    /// Create the day's tasks (idempotent: a second run for the same day creates nothing).
+    Run {
+        /// The business date to run for (default: today in the business zone).
+        #[arg(long)]
+        date: Option<jiff::civil::Date>,
     },
 }
 
@@ -82,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Command::Outreach(OutreachCommand::Run { date }) => outreach::run(&settings, date).await,
         Command::Backup { file } => backup::run(&settings, &file).await,
     }
 }

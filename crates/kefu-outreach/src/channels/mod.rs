@@ -16,10 +16,16 @@ pub struct Letterhead {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub enum Recipient {
     /// A postal address: the name and the address lines.
-    Postal { name: String, address: String },
+    Postal {
+        name: String,
+        address: String,
+    },
     /// A mainland mobile number (11 digits).
     Mobile(String),
-    Email { name: String, address: String },
+    Email {
+        name: String,
+        address: String,
+    },
 }
 
 /// One rendered message of a task.

@@ -1,11 +1,11 @@
 //! The customer archive over JSON: customers, search, the 360° overview,
 //! contacts, preferences, vehicles and merging.
 
-use crate::archive;
 use crate::error::AppError;
 use crate::extract::JsonBody;
 use crate::extract::PathParams;
 use crate::guard::Ctx;
+use crate::packs;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -158,7 +158,7 @@ pub async fn search(
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, AppError> {
     let scope = &ctx.actor.scope;
-    let hits = archive::search(app.db(), scope, &q.q, q.limit.unwrap_or(20).clamp(1, 100)).await?;
+    let hits = packs::search(app.db(), scope, &q.q, q.limit.unwrap_or(20).clamp(1, 100)).await?;
     let found = customers::many(app.db(), scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
     Ok(Json(
         found
@@ -582,7 +582,7 @@ pub async fn merge_into(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<MergeBody>,
 ) -> Result<Json<CustomerDto>, AppError> {
-    let refs = archive::customer_references();
+    let refs = packs::customer_references();
     let c = merge::merge(app.db(), &ctx.actor, CustomerId(id), CustomerId(b.other), &refs).await?;
     Ok(Json(CustomerDto::of(&c, &ctx)))
 }

@@ -4,11 +4,11 @@
 //! preferences and vehicles, and merge duplicates.
 
 use super::form_message;
-use crate::archive;
 use crate::error::AppError;
 use crate::extract::FormBody;
 use crate::extract::PathParams;
 use crate::guard::Ctx;
+use crate::packs;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -68,7 +68,7 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
             .collect();
         (rows, total, offset)
     } else {
-        let hits = archive::search(app.db(), scope, query, PAGE as usize).await?;
+        let hits = packs::search(app.db(), scope, query, PAGE as usize).await?;
         let found = customers::many(app.db(), scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
         let rows: Vec<Value> =
             found.iter().zip(&hits).map(|(c, h)| row_value(c, &ctx, &name_of(c), Some(h.matched))).collect();
@@ -466,7 +466,7 @@ pub async fn merge_duplicate(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<MergeForm>,
 ) -> Result<Response, AppError> {
-    let refs = archive::customer_references();
+    let refs = packs::customer_references();
     let result = merge::merge(app.db(), &ctx.actor, CustomerId(id), CustomerId(f.other), &refs).await.map(|_| ());
     back_or_message(app, ctx, id, result).await
 }

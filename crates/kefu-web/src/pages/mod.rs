@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod customers;
+pub mod outreach;
 pub mod today;
 pub mod vehicles;
 

@@ -1,0 +1,46 @@
+//! Where the common core meets the installed packs: the probes a search box
+//! runs, the tables a merge moves, the default playbooks and the anchors the
+//! daily outreach run finds its subjects by.
+
+use kefu_care::search::{self, Hit, Probe};
+use kefu_core::Scope;
+use kefu_store::{Db, Failure};
+
+pub fn probes(query: &str) -> Vec<Probe> {
+    let mut p = search::core_probes(query);
+    p.extend(kefu_auto::vehicles::probes(query));
+    p
+}
+
+pub async fn search(db: &Db, scope: &Scope, query: &str, limit: usize) -> Result<Vec<Hit>, Failure> {
+    search::run(db, scope, &probes(query), limit).await
+}
+
+/// The packs' tables that point at customers.
+pub fn customer_references() -> Vec<(&'static str, &'static str)> {
+    kefu_auto::vehicles::CUSTOMER_REFERENCES.to_vec()
+}
+
+/// The playbooks the packs ship.
+pub fn default_playbooks() -> Vec<kefu_outreach::playbook::Playbook> {
+    kefu_auto::outreach::default_playbooks()
+}
+
+static VEHICLES: kefu_auto::outreach::VehicleAnchors = kefu_auto::outreach::VehicleAnchors;
+static BIRTHDAYS: kefu_outreach::birthdays::Birthdays = kefu_outreach::birthdays::Birthdays;
+
+/// Every anchor source: the core's and the packs'.
+pub fn anchor_sources() -> [&'static dyn kefu_outreach::source::AnchorSource; 2] {
+    [&BIRTHDAYS, &VEHICLES]
+}
+
+/// Runs the day's outreach with the playbooks in force.
+pub async fn run_outreach(
+    db: &Db,
+    actor: &kefu_core::Actor,
+    today: jiff::civil::Date,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<kefu_outreach::run::Summary, Failure> {
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
+    kefu_outreach::run::run(db, actor, &playbooks, &anchor_sources(), today, progress).await
+}
