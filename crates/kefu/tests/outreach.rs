@@ -351,3 +351,17 @@ on_both!(playbooks_are_edited_with_checks_and_an_audit_trail, |backend| async mo
     assert_eq!(app.audit_count("playbook", "update").await, 1);
     assert_eq!(app.login("agent_a").await.get(app.at("/admin/playbooks")).send().await.unwrap().status(), 403);
 });
+
+on_both!(the_queue_marks_customers_in_their_quiet_hours, |backend| async move {
+    let app = TestApp::start(backend).await;
+    car(&app, "2026-11-24", None).await;
+    // It is 09:00 in Shanghai on the test clock; the customer asked for quiet until noon.
+    sqlx::query("UPDATE customers SET quiet_start = '08:00', quiet_end = '12:00' WHERE id = $1")
+        .bind(app.fx.customer_a.0)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    run(&app.db, &everyone(&app), d("2026-11-29")).await;
+    let page = app.login("agent_a").await.get(app.at("/outreach/calls")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("免打扰 08:00–12:00 · 现在是免打扰时段"), "the call says to wait: {page}");
+});

@@ -84,11 +84,31 @@ fn playbook_names() -> std::collections::HashMap<String, String> {
     packs::default_playbooks().into_iter().map(|p| (p.code, p.name)).collect()
 }
 
-/// Today's calls, most important first.
+/// Whether it is now the customer's quiet hours, at local time `now`.
+fn quiet_now(c: &calls::Call, now: jiff::civil::Time) -> bool {
+    let prefs = kefu_care::preferences::PreferencesInput {
+        quiet_start: c.quiet_start.clone(),
+        quiet_end: c.quiet_end.clone(),
+        ..Default::default()
+    };
+    prefs.validate().map(|p| p.is_quiet(now)).unwrap_or(false)
+}
+
+/// Today's calls, most important first; customers in their quiet hours
+/// right now wait at the end.
 pub async fn queue(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let names = playbook_names();
-    let list = calls::queue(app.db(), &ctx.actor.scope, app.today(), 200).await?;
-    let rows: Vec<Value> = list.iter().map(|c| call_value(c, &ctx, &names)).collect();
+    let mut list = calls::queue(app.db(), &ctx.actor.scope, app.today(), 200).await?;
+    let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
+    list.sort_by_key(|c| quiet_now(c, now));
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|c| {
+            let mut v = call_value(c, &ctx, &names);
+            v["quiet_now"] = quiet_now(c, now).into();
+            v
+        })
+        .collect();
     page(&app, &ctx, "outreach/calls.html", "nav_outreach", view! { calls => rows, today => app.today().to_string() })
 }
 
