@@ -379,3 +379,32 @@ pub async fn close_followup(db: &Db, actor: &Actor, id: i64, resolution: &str) -
     tx.commit().await?;
     Ok(())
 }
+
+/// Today's outreach work in scope, for the start page.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct TodayCounts {
+    pub calls_waiting: i64,
+    pub letters_to_print: i64,
+    pub messages_to_send: i64,
+    pub followups_open: i64,
+}
+
+pub async fn today_counts(db: &Db, scope: &Scope, today: Date) -> Result<TodayCounts> {
+    let sql = format!(
+        "SELECT channel, COUNT(*) AS n FROM outreach_tasks WHERE status IN ('pending', 'claimed') AND due_date <= $1 \
+         AND (retry_on IS NULL OR retry_on <= $1) AND branch_id IN ({}) GROUP BY channel",
+        scope.sql_list()
+    );
+    let mut counts = TodayCounts::default();
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.to_string()).fetch_all(db.pool()).await? {
+        let n = r.i64("n")?;
+        match r.text("channel")?.as_str() {
+            "call" => counts.calls_waiting += n,
+            "letter" => counts.letters_to_print += n,
+            _ => counts.messages_to_send += n,
+        }
+    }
+    let sql = format!("SELECT COUNT(*) FROM followups WHERE status = 'open' AND branch_id IN ({})", scope.sql_list());
+    counts.followups_open = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(db.pool()).await?;
+    Ok(counts)
+}

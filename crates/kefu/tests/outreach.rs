@@ -365,3 +365,27 @@ on_both!(the_queue_marks_customers_in_their_quiet_hours, |backend| async move {
     let page = app.login("agent_a").await.get(app.at("/outreach/calls")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("免打扰 08:00–12:00 · 现在是免打扰时段"), "the call says to wait: {page}");
 });
+
+on_both!(the_today_page_counts_todays_outreach_work, |backend| async move {
+    let app = TestApp::start(backend).await;
+    car(&app, "2026-11-24", None).await;
+    run(&app.db, &everyone(&app), d("2026-11-29")).await;
+    let page = app.login("agent_a").await.get(app.at("/")).send().await.unwrap().text().await.unwrap();
+    let tile = |key: &str| {
+        let part = page.split(&format!(r#"data-testid="count-{key}""#)).nth(1).unwrap_or_default();
+        part.split(r#"<span class="n">"#).nth(1).and_then(|s| s.split('<').next()).unwrap_or_default().to_string()
+    };
+    // Bought five days ago: today is the thank-you call.
+    assert_eq!(tile("today_calls_waiting"), "1");
+    assert_eq!(tile("today_followups_open"), "0");
+    // The agent of the other store has none of it.
+    let other = app.login("agent_b").await.get(app.at("/")).send().await.unwrap().text().await.unwrap();
+    assert!(other.contains(r#"data-testid="count-today_calls_waiting""#));
+    assert!(
+        other
+            .split(r#"data-testid="count-today_calls_waiting""#)
+            .nth(1)
+            .unwrap()
+            .contains(r#"<span class="n">0</span>"#)
+    );
+});
