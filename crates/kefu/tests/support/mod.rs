@@ -3,6 +3,8 @@
 //! spoken to over HTTP on loopback.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod process;
+
 use kefu_accounts::branches::{self, NewBranch};
 use kefu_accounts::users::{self, NewUser};
 use kefu_care::customers::{self, CustomerInput};
