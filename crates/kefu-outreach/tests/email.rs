@@ -3,7 +3,9 @@
 //! message it receives decoded by Python's own e-mail parser.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
@@ -21,12 +23,37 @@ struct SmtpSink {
 
 impl SmtpSink {
     fn start() -> SmtpSink {
+        SmtpSink::spawn(&[])
+    }
+
+    /// A server that insists on STARTTLS, with a self-signed certificate
+    /// for 127.0.0.1 that no trust store knows.
+    fn start_tls(dir: &Path) -> SmtpSink {
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| {
+                panic!("cannot run openssl: {e}; install it (apt-get install openssl; scripts/test does)")
+            });
+        assert!(made.success(), "openssl could not make a certificate");
+        SmtpSink::spawn(&[cert.as_os_str(), key.as_os_str()])
+    }
+
+    fn spawn(tls: &[&OsStr]) -> SmtpSink {
         // A free port: bind, read it, release it for the server.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg(port.to_string())
+            .args(tls)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -90,10 +117,14 @@ fn email(task_id: i64, name: &str, address: &str) -> Message {
 }
 
 fn channel_to(sink: &SmtpSink) -> EmailChannel {
+    channel_with(sink, SmtpSecurity::Plain)
+}
+
+fn channel_with(sink: &SmtpSink, security: SmtpSecurity) -> EmailChannel {
     EmailChannel::new(&EmailConfig {
         host: "127.0.0.1".into(),
         port: sink.port,
-        security: SmtpSecurity::Plain,
+        security,
         username: None,
         password: None,
         from_address: "service@baojun-4s.example".into(),
@@ -153,5 +184,35 @@ async fn a_refused_recipient_fails_alone() {
     assert!(failure(2).0.contains("cannot send to a mobile number"), "{:?}", failure(2));
     assert!(failure(3).0.contains("\"不是邮箱\" is not an e-mail address"), "{:?}", failure(3));
     assert_eq!(sink.next_message()["to_address"], "liming@customer.example");
+    sink.assert_nothing_more();
+}
+
+/// STARTTLS verifies the server's certificate: one that does not verify
+/// stops the message before anything is sent.
+#[tokio::test]
+async fn starttls_refuses_a_certificate_it_cannot_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start_tls(dir.path());
+
+    let deliveries =
+        channel_with(&sink, SmtpSecurity::StartTls).deliver(&[email(6, "张伟", "zhangwei@customer.example")]).await;
+
+    let Outcome::Failed(e) = &deliveries[0].outcome else { panic!("{deliveries:?}") };
+    assert!(e.reason.to_lowercase().contains("certificate"), "{e:?}");
+    assert!(!e.retry, "a certificate that does not verify will not verify tomorrow: {e:?}");
+    sink.assert_nothing_more();
+}
+
+/// A server that does not offer STARTTLS gets nothing: no fall-back to
+/// plain text on the way.
+#[tokio::test]
+async fn starttls_never_falls_back_to_plain_text() {
+    let sink = SmtpSink::start();
+
+    let deliveries =
+        channel_with(&sink, SmtpSecurity::StartTls).deliver(&[email(7, "张伟", "zhangwei@customer.example")]).await;
+
+    let Outcome::Failed(e) = &deliveries[0].outcome else { panic!("{deliveries:?}") };
+    assert!(e.reason.contains("STARTTLS"), "{e:?}");
     sink.assert_nothing_more();
 }

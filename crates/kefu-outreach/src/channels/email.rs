@@ -136,7 +136,7 @@ impl EmailChannel {
                 reason: format!("SMTP: {e}"),
                 // A 4xx answer, a dropped connection or a timeout pass; a 5xx
                 // refusal or a certificate that does not verify will not.
-                retry: !(e.is_permanent() || e.is_tls() || e.is_client() || e.is_response()),
+                retry: !(e.is_permanent() || e.is_tls() || e.is_client() || e.is_response() || tls_refused(&e)),
             }),
         }
     }
@@ -159,6 +159,20 @@ impl Channel for EmailChannel {
             deliveries
         })
     }
+}
+
+/// Whether the TLS handshake failed (a certificate that does not verify):
+/// lettre reports it as a connection error, with the handshake's error —
+/// an I/O error of kind `InvalidData` from tokio-rustls — as its source.
+fn tls_refused(error: &lettre::transport::smtp::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData) {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn is_loopback(host: &str) -> bool {

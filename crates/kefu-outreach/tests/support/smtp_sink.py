@@ -1,16 +1,18 @@
 """A real SMTP server for the e-mail channel's tests: aiosmtpd from PyPI.
 
-Usage: python3 smtp_sink.py PORT
+Usage: python3 smtp_sink.py PORT [CERT KEY]
 
 Listens on 127.0.0.1:PORT, prints READY once it takes connections, then one
 JSON line per message received: the SMTP envelope, and the headers and text
 as Python's own e-mail parser decodes them (RFC 2047 words, base64 or
 quoted-printable bodies), so the test checks what a mail client would show.
 Recipients at refused.example are refused with 550, as a server refuses an
-unknown mailbox.
+unknown mailbox. Given a certificate and key, it offers STARTTLS and
+refuses mail until the connection is upgraded.
 """
 
 import json
+import ssl
 import sys
 import threading
 from email import message_from_bytes, policy
@@ -52,7 +54,12 @@ class Sink:
 
 
 def main():
-    controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
+    tls = {}
+    if len(sys.argv) == 4:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        tls = {"tls_context": context, "require_starttls": True}
+    controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]), **tls)
     controller.start()
     print("READY", flush=True)
     # Serve until the test kills the process.
