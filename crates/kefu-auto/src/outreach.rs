@@ -7,8 +7,8 @@ use kefu_care::customers::{PREFERENCE_COLUMNS, preferences_of};
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_outreach::playbook::{self, Playbook};
 use kefu_outreach::rules::Reachable;
+use kefu_outreach::source::Vars;
 use kefu_outreach::source::{AnchorSource, Subject, Subjects};
-use kefu_outreach::template::Vars;
 use kefu_store::{Db, Failure, RowExt};
 
 /// The playbooks the pack ships; an administrator's edits override them.

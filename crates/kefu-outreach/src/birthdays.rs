@@ -2,8 +2,8 @@
 //! February is greeted on 28 February in the years without one.
 
 use crate::rules::Reachable;
+use crate::source::Vars;
 use crate::source::{AnchorSource, Subject, Subjects};
-use crate::template::Vars;
 use jiff::civil::Date;
 use kefu_care::customers::{PREFERENCE_COLUMNS, preferences_of};
 use kefu_core::ids::{BranchId, CustomerId};

@@ -5,9 +5,9 @@
 pub mod birthdays;
 pub mod calls;
 pub mod channels;
+pub mod dispatch;
 pub mod playbook;
 pub mod rules;
 pub mod run;
 pub mod source;
 pub mod store;
-pub mod template;

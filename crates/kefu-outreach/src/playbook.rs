@@ -3,6 +3,7 @@
 //! (so many days from the anchor, a channel, a message), when to stop, and
 //! who is eligible. Packs ship theirs as TOML; an administrator may edit them.
 
+use crate::channels::template::Template;
 use kefu_core::{Invalid, Rule};
 use serde::{Deserialize, Serialize};
 
@@ -119,33 +120,6 @@ fn invalid(field: &str, code: &'static str, zh: String, en: String) -> Invalid {
     Invalid::new(field, Rule::new(code, zh, en))
 }
 
-/// Checks a template's {variables}: each must be known, braces balanced.
-pub fn check_template(field: &str, template: &str) -> Result<(), Invalid> {
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let close = after.find('}').ok_or_else(|| {
-            invalid(
-                field,
-                "template_brace",
-                "模板中的 { 没有对应的 }".into(),
-                "a { in the template is not closed".into(),
-            )
-        })?;
-        let var = &after[..close];
-        if !VARIABLES.contains(&var) {
-            return Err(invalid(
-                field,
-                "template_variable",
-                format!("模板变量 {{{var}}} 不存在，可用：{}", VARIABLES.join("、")),
-                format!("unknown template variable {{{var}}}; known: {}", VARIABLES.join(", ")),
-            ));
-        }
-        rest = &after[close + 1..];
-    }
-    Ok(())
-}
-
 /// Parses and checks a playbook file; errors name the playbook and step.
 pub fn parse(toml_text: &str) -> Result<Vec<Playbook>, Invalid> {
     let file: PlaybookFile = toml::from_str(toml_text).map_err(|e| {
@@ -201,7 +175,7 @@ pub fn parse(toml_text: &str) -> Result<Vec<Playbook>, Invalid> {
                 ));
             }
             last = s.offset_days;
-            check_template(&step_field, &s.template)?;
+            Template::parse(&step_field, &s.template, &VARIABLES)?;
             if s.fallback.contains(&s.channel) {
                 return Err(invalid(
                     &step_field,
@@ -248,14 +222,14 @@ template = "邀请{name}预约首保"
     fn mistakes_are_named() {
         let bad_var = SAMPLE.replace("{plate}", "{licence}");
         let e = parse(&bad_var).unwrap_err();
-        assert_eq!(e.rule.code, "template_variable");
+        assert_eq!(e.rule.code, "template_unknown_variable");
         assert!(e.field.contains("first_service step 1"), "{}", e.field);
         let bad_order = SAMPLE.replace("offset_days = -7", "offset_days = -30");
         assert_eq!(parse(&bad_order).unwrap_err().rule.code, "step_order");
         let bad_anchor = SAMPLE.replace("first_service_due", "moon_phase");
         assert_eq!(parse(&bad_anchor).unwrap_err().rule.code, "playbook_anchor");
         assert_eq!(parse("[[playbook]]\ncode=").unwrap_err().rule.code, "toml");
-        let unclosed = SAMPLE.replace("{name}：", "{name：");
-        assert_eq!(parse(&unclosed).unwrap_err().rule.code, "template_variable");
+        let unclosed = SAMPLE.replace("预约首保", "预约首保{name");
+        assert_eq!(parse(&unclosed).unwrap_err().rule.code, "template_unclosed");
     }
 }

@@ -3,10 +3,10 @@
 //! (playbook, step, customer, asset, anchor day), so running the day again,
 //! or on two servers against one PostgreSQL, creates nothing new.
 
+use crate::channels::template::Template;
 use crate::playbook::{Channel, Playbook, StopWhen};
 use crate::rules::{self, Facts, Touch};
 use crate::source::{AnchorSource, Subject};
-use crate::template;
 use jiff::civil::Date;
 use kefu_core::Actor;
 use kefu_core::time::instant_text;
@@ -135,7 +135,8 @@ pub async fn run(
         vars.insert("anchor_date", s.anchor_date.to_string());
         vars.insert("due_date", s.anchor_date.to_string());
         vars.insert("today", today.to_string());
-        let message = template::fill(&step.template, &vars);
+        let message = render(&step.template, &vars);
+        let vars_json = serde_json::to_string(&vars).unwrap_or_default();
         let (id, new) = insert_task(
             &mut tx,
             s,
@@ -147,7 +148,7 @@ pub async fn run(
             status,
             merged_into,
             &reason,
-            &message,
+            (message.as_str(), vars_json.as_str()),
             &now,
         )
         .await?;
@@ -184,7 +185,7 @@ pub async fn run(
             "skipped",
             None,
             &format!("{:?}", StopWhen::OptedOut).to_lowercase(),
-            "",
+            ("", "{}"),
             &now,
         )
         .await?;
@@ -218,6 +219,19 @@ pub async fn run(
     Ok(summary)
 }
 
+/// A step's message for a subject. Templates were checked when the playbook
+/// was loaded; a variable a subject has no value for (a customer-level
+/// touch has no plate) is left empty.
+fn render(template: &str, vars: &crate::source::Vars) -> String {
+    let mut values: std::collections::BTreeMap<String, String> =
+        crate::playbook::VARIABLES.iter().map(|v| (v.to_string(), String::new())).collect();
+    values.extend(vars.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    Template::parse("template", template, &crate::playbook::VARIABLES)
+        .ok()
+        .and_then(|t| t.render(&values).ok())
+        .unwrap_or_else(|| template.to_string())
+}
+
 /// Subjects of a playbook and anchor day for whom a call booked an
 /// appointment: their cadence stops.
 async fn booked_subjects(db: &Db, playbook: &str, anchor: Date) -> Result<HashSet<(i64, i64)>> {
@@ -244,14 +258,14 @@ async fn insert_task(
     status: &str,
     merged_into: Option<i64>,
     reason: &str,
-    message: &str,
+    (message, vars): (&str, &str),
     now: &str,
 ) -> Result<(i64, bool)> {
     let (asset_kind, asset_id) = s.asset.map_or(("", 0), |(k, id)| (k, id));
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO outreach_tasks (branch_id, customer_id, asset_kind, asset_id, playbook, step, anchor_date, due_date, \
-         channel, planned_channel, priority, status, reason, merged_into, message, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
+         channel, planned_channel, priority, status, reason, merged_into, message, vars, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
          ON CONFLICT (playbook, step, customer_id, asset_kind, asset_id, anchor_date) DO NOTHING RETURNING id",
     )
     .bind(s.branch.0)
@@ -269,6 +283,7 @@ async fn insert_task(
     .bind(reason.to_string())
     .bind(merged_into)
     .bind(message.to_string())
+    .bind(vars.to_string())
     .bind(now.to_string())
     .fetch_optional(tx.conn())
     .await?;

@@ -4,7 +4,6 @@
 //! birthdays; each pack answers for its own assets.
 
 use crate::rules::Reachable;
-use crate::template::Vars;
 use jiff::civil::Date;
 use kefu_care::preferences::Preferences;
 use kefu_core::ids::{BranchId, CustomerId};
@@ -29,6 +28,9 @@ pub struct Subject {
     /// Values for the message templates.
     pub vars: Vars,
 }
+
+/// Values for a message's {variables}, by variable name.
+pub type Vars = std::collections::BTreeMap<&'static str, String>;
 
 pub type Subjects<'a> = Pin<Box<dyn Future<Output = Result<Vec<Subject>, Failure>> + Send + 'a>>;
 

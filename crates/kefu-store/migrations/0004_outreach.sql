@@ -46,8 +46,10 @@ CREATE TABLE outreach_tasks (
     -- why a touch was skipped, or what it carries when others merged into it
     reason TEXT NOT NULL DEFAULT '',
     merged_into BIGINT REFERENCES outreach_tasks (id),
-    -- the rendered message or call script
+    -- the rendered message or call script, and the values it was filled
+    -- with (an SMS provider sends its approved template with these)
     message TEXT NOT NULL DEFAULT '',
+    vars TEXT NOT NULL DEFAULT '{}',
     claimed_by BIGINT REFERENCES users (id),
     claimed_at TEXT,
     attempts BIGINT NOT NULL DEFAULT 0,

@@ -44,3 +44,14 @@ pub async fn run_outreach(
     let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
     kefu_outreach::run::run(db, actor, &playbooks, &anchor_sources(), today, progress).await
 }
+
+/// Sends the SMS and e-mails due by `today` through the configured gateways.
+pub async fn send_outreach(
+    app: &crate::AppState,
+    actor: &kefu_core::Actor,
+    today: jiff::civil::Date,
+) -> Result<kefu_outreach::dispatch::Dispatched, Failure> {
+    let playbooks = kefu_outreach::store::effective(app.db(), &default_playbooks()).await?;
+    let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
+    kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, today, now).await
+}

@@ -4,7 +4,6 @@ use crate::config::Settings;
 use crate::progress;
 use jiff::civil::Date;
 use kefu_accounts::branches;
-use kefu_core::time::BusinessZone;
 use kefu_core::{Actor, Scope};
 use kefu_outreach::run::Summary;
 use kefu_store::Db;
@@ -50,9 +49,12 @@ pub fn report(s: &Summary) -> String {
 }
 
 /// Runs the outreach every morning at 06:00 in the business zone, and at
-/// start when today's run has not happened yet. Several servers may do this
-/// against one PostgreSQL: the tasks' unique keys make the runs agree.
-pub async fn schedule(db: Db, zone: BusinessZone) {
+/// start when today's run has not happened yet, then sends the SMS and
+/// e-mails due. Several servers may do this against one PostgreSQL: the
+/// tasks' unique keys make the runs agree, and a message is sent by the
+/// server that finds it pending.
+pub async fn schedule(app: kefu_web::AppState) {
+    let (db, zone) = (app.db().clone(), app.0.zone.clone());
     loop {
         let now = jiff::Timestamp::now();
         let today = zone.date_of(now);
@@ -61,17 +63,26 @@ pub async fn schedule(db: Db, zone: BusinessZone) {
             .fetch_one(db.pool())
             .await
             .unwrap_or(None);
-        if done.is_none() {
-            match system_actor(&db).await {
-                Ok(actor) => match kefu_web::packs::run_outreach(&db, &actor, today, &|_, _| {}).await {
-                    Ok(s) => tracing::info!(date = %today, created = s.created_total, "daily outreach run"),
-                    Err(e) => tracing::error!(error = %e, "daily outreach run failed"),
-                },
-                Err(e) => tracing::error!(error = %e, "daily outreach run: branches unavailable"),
+        match system_actor(&db).await {
+            Ok(actor) => {
+                if done.is_none() {
+                    match kefu_web::packs::run_outreach(&db, &actor, today, &|_, _| {}).await {
+                        Ok(s) => tracing::info!(date = %today, created = s.created_total, "daily outreach run"),
+                        Err(e) => tracing::error!(error = %e, "daily outreach run failed"),
+                    }
+                }
+                match kefu_web::packs::send_outreach(&app, &actor, today).await {
+                    Ok(d) => {
+                        tracing::info!(sent = d.sent, failed = d.failed, quiet = d.quiet, "outreach messages sent")
+                    }
+                    Err(e) => tracing::error!(error = %e, "sending outreach messages failed"),
+                }
             }
+            Err(e) => tracing::error!(error = %e, "daily outreach run: branches unavailable"),
         }
-        let next_morning = zone.start_of(today.tomorrow().unwrap_or(today)) + jiff::SignedDuration::from_hours(6);
-        let wait = next_morning.duration_since(jiff::Timestamp::now()).max(jiff::SignedDuration::from_secs(60));
-        tokio::time::sleep(wait.unsigned_abs()).await;
+        // Again at the next full hour (messages held for quiet hours go
+        // out then), and the next day's run after 06:00.
+        let next_hour = jiff::SignedDuration::from_secs(3600 - now.as_second().rem_euclid(3600));
+        tokio::time::sleep(next_hour.unsigned_abs()).await;
     }
 }

@@ -30,8 +30,15 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
         println!("首个管理员 / first admin — 用户名 username: {}  密码 password: {}", login.username, login.password);
         println!("（仅显示这一次，请登录后修改 / shown only this once; change it after signing in）");
     }
-    tokio::spawn(crate::outreach::schedule(db.clone(), zone.clone()));
-    let state = AppState::new(db, Arc::new(SystemClock), zone, WebConfig { cookie_security: settings.cookie_security });
+    let channels = settings.channels()?;
+    let state = AppState::new(
+        db,
+        Arc::new(SystemClock),
+        zone,
+        WebConfig { cookie_security: settings.cookie_security },
+        channels,
+    );
+    tokio::spawn(crate::outreach::schedule(state.clone()));
     kefu_web::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

@@ -337,7 +337,7 @@ on_both!(playbooks_are_edited_with_checks_and_an_audit_trail, |backend| async mo
         .unwrap();
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
-    assert!(html.contains("nickname") && html.contains("不存在"), "the message names the variable");
+    assert!(html.contains("nickname") && html.contains("未知变量"), "the message names the variable");
     let edited = source.replace("祝您生日快乐", "恭祝您生日快乐");
     let res = manager
         .post(app.at("/admin/playbooks/birthday"))
@@ -388,4 +388,104 @@ on_both!(the_today_page_counts_todays_outreach_work, |backend| async move {
             .unwrap()
             .contains(r#"<span class="n">0</span>"#)
     );
+});
+
+/// A local SMS webhook receiver: keeps every body it is sent.
+async fn sms_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use axum::routing::post;
+    let got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Default::default();
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        post(move |body: axum::Json<serde_json::Value>| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(body.0);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+on_both!(letters_print_as_one_pdf_and_sms_go_out_through_the_gateway, |backend| async move {
+    use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
+    use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
+    let letters_dir = tempfile::tempdir().unwrap();
+    let (sms_url, received) = sms_receiver().await;
+    let clock = std::sync::Arc::new(kefu_core::time::TestClock::at(support::start_instant()));
+    let channels = kefu_outreach::dispatch::Channels {
+        letters: Some(
+            LetterChannel::new(
+                &LetterConfig::new(letters_dir.path()),
+                clock,
+                kefu_core::time::BusinessZone::shanghai(),
+            )
+            .unwrap(),
+        ),
+        sms: Some(SmsChannel::new(WebhookSms::new(WebhookConfig { url: sms_url, secret: "s3cret".into() }).unwrap())),
+        email: None,
+    };
+    let app = TestApp::start_with(backend, channels).await;
+    // Bought yesterday and two days ago: today's thank-you letter and SMS.
+    car(&app, "2026-11-28", None).await;
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+    client
+        .post(app.at(&format!("/api/v1/customers/{}/vehicles", app.fx.customer_a)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "vin": "LFV2A21K8M4123456", "plate": "京B54321", "brand": "一汽-大众", "model": "迈腾", "purchase_date": "2026-11-27" }))
+        .send()
+        .await
+        .unwrap();
+    run(&app.db, &everyone(&app), d("2026-11-29")).await;
+
+    let pdf = client.get(app.at("/outreach/letters.pdf")).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let file = letters_dir.path().join("downloaded.pdf");
+    std::fs::write(&file, pdf.bytes().await.unwrap()).unwrap();
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("张伟") && text.contains("北京市朝阳区建国路"),
+        "the letter names the customer and the address:\n{text}"
+    );
+    let printed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outreach_tasks WHERE channel = 'letter' AND status = 'printed'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(printed, 1);
+    assert_eq!(
+        client.get(app.at("/outreach/letters.pdf")).send().await.unwrap().status(),
+        404,
+        "nothing left to print"
+    );
+
+    let manager = app.login("manager_a").await;
+    let csrf = app.csrf(&manager).await;
+    assert_eq!(
+        manager.post(app.at("/outreach/send")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap().status(),
+        303
+    );
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["mobile"], "13800138000");
+    assert!(got[0]["text"].as_str().unwrap().contains("张伟"), "{got:?}");
+    let (status, reference): (String, Option<String>) =
+        sqlx::query_as("SELECT status, provider_ref FROM outreach_tasks WHERE channel = 'sms'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(status, "sent");
+    assert!(reference.is_some());
+    let sms_events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM timeline_events WHERE kind IN ('sms', 'letter')")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sms_events, 2, "the letter and the SMS are on the customer's timeline");
 });

@@ -268,3 +268,38 @@ pub async fn save_playbook(
         }
     }
 }
+
+/// Today's letters as one PDF to print, one letter a page; downloading it
+/// marks them printed.
+pub async fn letters_pdf(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let Some(letters) = app.0.channels.letters.as_ref() else {
+        return Err(AppError::Conflict(kefu_core::Rule::new(
+            "letters_unavailable",
+            "未配置信函字体（请安装 fonts-noto-cjk 或在 kefu.toml 的 [letters] 中设置 font_path）",
+            "letters need a Chinese font: install fonts-noto-cjk or set font_path under [letters] in kefu.toml",
+        )));
+    };
+    let playbooks = store::effective(app.db(), &packs::default_playbooks()).await?;
+    let Some(file) =
+        kefu_outreach::dispatch::print_letters(app.db(), &ctx.actor, letters, &playbooks, app.today()).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let bytes =
+        tokio::fs::read(&file).await.map_err(|e| AppError::Internal(format!("reading {}: {e}", file.display())))?;
+    let name = format!("letters-{}.pdf", app.today());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Sends the pending SMS and e-mails now (they also go out every hour).
+pub async fn send_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    packs::send_outreach(&app, &ctx.actor, app.today()).await?;
+    Ok(Redirect::to("/outreach").into_response())
+}
