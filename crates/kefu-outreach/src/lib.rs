@@ -5,9 +5,11 @@
 pub mod birthdays;
 pub mod calls;
 pub mod channels;
+pub mod effectiveness;
 pub mod playbook;
 pub mod rules;
 pub mod run;
 pub mod source;
 pub mod store;
 pub mod template;
+pub mod touch_state;
