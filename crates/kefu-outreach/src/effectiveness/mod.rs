@@ -19,9 +19,9 @@
 //! - A touch counts once it reached the customer (`TouchState::delivered`);
 //!   it is credited when it went out on or before the day of the visit.
 
-mod load;
+pub mod load;
 
-pub use load::report;
+pub use load::{NotCame, Report, TouchLine, report};
 
 use crate::playbook::{Channel, Playbook, StopWhen};
 use crate::touch_state::TouchState;
