@@ -126,7 +126,8 @@ mod tests {
     fn what_counts_as_delivered_finished_and_reached() {
         use Channel::*;
         // channel, status, outcome → (finished, delivered, reached)
-        let table: &[(Channel, &str, Option<&str>, (bool, bool, bool))] = &[
+        type Row<'a> = (Channel, &'a str, Option<&'a str>, (bool, bool, bool));
+        let table: &[Row] = &[
             (Letter, "pending", None, (false, false, false)),
             (Letter, "printed", None, (true, true, false)),
             (Sms, "sent", None, (true, true, false)),

@@ -221,7 +221,7 @@ mod tests {
                 key: format!("2026-11-{:02}", 23 + i),
                 label: format!("D{i}"),
                 value: *v,
-                text: v.map_or("—".into(), |v| number(v)),
+                text: v.map_or("—".into(), number),
             })
             .collect()
     }
@@ -233,7 +233,7 @@ mod tests {
     #[test]
     fn one_bar_per_point_scaled_to_a_round_maximum() {
         let p = points(&[Some(3.0), Some(0.0), Some(4.0)]);
-        let tick = |v: f64| number(v);
+        let tick = number;
         let svg = bars(&chart(&p, &tick));
         assert_eq!(svg.matches("<rect").count(), 3);
         assert!(svg.contains(r#"data-key="2026-11-23" data-value="3""#), "{svg}");

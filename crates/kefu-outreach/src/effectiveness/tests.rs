@@ -141,7 +141,8 @@ fn a_visit_is_credited_to_the_touches_before_it() {
     let mut pending_sms = routine_touches();
     pending_sms[1].state.status = "pending".into();
     // touches, visit day → credited touches, last
-    let table: &[(&[Touch], &str, &[usize], Option<usize>)] = &[
+    type Row<'a> = (&'a [Touch], &'a str, &'a [usize], Option<usize>);
+    let table: &[Row] = &[
         (&all, "2026-02-14", &[], None),
         (&all, "2026-02-15", &[0], Some(0)),
         (&all, "2026-02-24", &[0, 1], Some(1)),
