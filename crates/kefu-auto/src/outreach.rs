@@ -1,6 +1,7 @@
-//! The auto pack's part of the outreach engine: its default playbooks and
-//! the subjects of its anchors — vehicles bought, falling due for a service,
-//! seen in the workshop, with insurance expiring, or not seen for a while.
+//! The auto pack's part of the outreach engine: its default playbooks, the
+//! subjects of its anchors — vehicles bought, falling due for a service,
+//! seen in the workshop, with insurance expiring, or not seen for a while —
+//! and the workshop visits that tell whether an invitation worked.
 
 use jiff::civil::Date;
 use kefu_care::customers::{PREFERENCE_COLUMNS, preferences_of};
@@ -8,8 +9,9 @@ use kefu_core::ids::{BranchId, CustomerId};
 use kefu_outreach::playbook::{self, Playbook};
 use kefu_outreach::rules::Reachable;
 use kefu_outreach::source::Vars;
-use kefu_outreach::source::{AnchorSource, Subject, Subjects};
+use kefu_outreach::source::{AnchorSource, Arrival, Arrivals, Found, Subject, Subjects};
 use kefu_store::{Db, Failure, RowExt};
+use std::collections::HashMap;
 
 /// The playbooks the pack ships; an administrator's edits override them.
 pub fn default_playbooks() -> Vec<Playbook> {
@@ -88,6 +90,73 @@ impl AnchorSource for VehicleAnchors {
                     },
                     vars,
                 });
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Workshop visits as arrivals: a vehicle came when it had a visit.
+pub struct VisitArrivals;
+
+/// Ids are integers we read from the database, so they are inlined; in
+/// chunks, to keep each statement a reasonable size.
+const ID_CHUNK: usize = 500;
+
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+impl Arrivals for VisitArrivals {
+    fn asset_kind(&self) -> &'static str {
+        crate::vehicles::ASSET
+    }
+
+    fn arrivals<'a>(
+        &'a self,
+        db: &'a Db,
+        assets: &'a [i64],
+        customers: &'a [i64],
+        from: Date,
+        until: Date,
+    ) -> Found<'a, Vec<Arrival>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for (column, ids) in [("vehicle_id", assets), ("customer_id", customers)] {
+                for chunk in ids.chunks(ID_CHUNK) {
+                    let sql = format!(
+                        "SELECT DISTINCT customer_id, vehicle_id, visit_date FROM service_visits \
+                         WHERE {column} IN ({}) AND visit_date >= $1 AND visit_date <= $2",
+                        id_list(chunk)
+                    );
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(from.to_string())
+                        .bind(until.to_string())
+                        .fetch_all(db.pool())
+                        .await?;
+                    for r in &rows {
+                        out.push(Arrival {
+                            customer: r.i64("customer_id")?,
+                            asset: r.i64("vehicle_id")?,
+                            date: kefu_outreach::touch_state::date_column(r, "visit_date")?,
+                        });
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn labels<'a>(&'a self, db: &'a Db, assets: &'a [i64]) -> Found<'a, HashMap<i64, String>> {
+        Box::pin(async move {
+            let mut out = HashMap::new();
+            for chunk in assets.chunks(ID_CHUNK) {
+                let sql = format!("SELECT id, plate, vin FROM vehicles WHERE id IN ({})", id_list(chunk));
+                for r in &sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
+                    // A car not yet registered is known by its VIN.
+                    let label = r.opt_text("plate")?.filter(|p| !p.is_empty()).map_or_else(|| r.text("vin"), Ok)?;
+                    out.insert(r.i64("id")?, label);
+                }
             }
             Ok(out)
         })

@@ -57,6 +57,12 @@ impl Outcome {
     pub fn from_code(code: &str) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| o.code() == code)
     }
+
+    /// Someone spoke with the customer about the matter. "Do not call" is
+    /// not counted: the customer hung up on the call itself.
+    pub fn reached(self) -> bool {
+        matches!(self, Outcome::ReachedBooked | Outcome::ReachedDeclined | Outcome::ProblemReported)
+    }
 }
 
 /// A call in the queue.

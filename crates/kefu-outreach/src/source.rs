@@ -40,3 +40,35 @@ pub trait AnchorSource: Send + Sync {
     /// The subjects whose `anchor` falls on `date`.
     fn subjects<'a>(&'a self, db: &'a Db, anchor: &'a str, date: Date) -> Subjects<'a>;
 }
+
+/// A day a customer came, with the asset they came with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    pub customer: i64,
+    /// The asset's id, of the source's [`Arrivals::asset_kind`].
+    pub asset: i64,
+    pub date: Date,
+}
+
+pub type Found<'a, T> = Pin<Box<dyn Future<Output = Result<T, Failure>> + Send + 'a>>;
+
+/// Where a pack tells when its customers came in (the auto pack: workshop
+/// visits), for the effectiveness report. Arrivals are not limited to the
+/// reader's branches: a customer solicited by one store who came to a sister
+/// store still came.
+pub trait Arrivals: Send + Sync {
+    /// The asset kind the arrivals are of ("vehicle").
+    fn asset_kind(&self) -> &'static str;
+    /// Arrivals from `from` to `until` (inclusive) of these assets, and of
+    /// any asset of these customers.
+    fn arrivals<'a>(
+        &'a self,
+        db: &'a Db,
+        assets: &'a [i64],
+        customers: &'a [i64],
+        from: Date,
+        until: Date,
+    ) -> Found<'a, Vec<Arrival>>;
+    /// A short name for each asset, as staff know it (the plate).
+    fn labels<'a>(&'a self, db: &'a Db, assets: &'a [i64]) -> Found<'a, std::collections::HashMap<i64, String>>;
+}

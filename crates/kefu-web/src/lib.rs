@@ -13,6 +13,7 @@ macro_rules! view {
 }
 
 pub mod api;
+mod chart;
 mod cookies;
 pub mod error;
 mod extract;
@@ -26,6 +27,7 @@ mod pages;
 mod render;
 pub mod routes;
 pub mod state;
+mod xlsx;
 
 pub use routes::{RouteSpec, router, specs};
 pub use state::{AppState, CookieSecurity, WebConfig};

@@ -1,6 +1,7 @@
 //! Where the common core meets the installed packs: the probes a search box
-//! runs, the tables a merge moves, the default playbooks and the anchors the
-//! daily outreach run finds its subjects by.
+//! runs, the tables a merge moves, the default playbooks, the anchors the
+//! daily outreach run finds its subjects by, and the arrivals that tell
+//! whether an invitation worked.
 
 use kefu_care::search::{self, Hit, Probe};
 use kefu_core::Scope;
@@ -54,4 +55,33 @@ pub async fn send_outreach(
     let playbooks = kefu_outreach::store::effective(app.db(), &default_playbooks()).await?;
     let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
     kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, today, now).await
+}
+
+static VISITS: kefu_auto::outreach::VisitArrivals = kefu_auto::outreach::VisitArrivals;
+
+/// Where every pack tells when its customers came in.
+pub fn arrivals() -> [&'static dyn kefu_outreach::source::Arrivals; 1] {
+    [&VISITS]
+}
+
+/// The effectiveness report for events first touched from `from` to `to`,
+/// with the playbooks in force.
+pub async fn effectiveness(
+    db: &Db,
+    scope: &Scope,
+    (from, to): (jiff::civil::Date, jiff::civil::Date),
+    today: jiff::civil::Date,
+) -> Result<kefu_outreach::effectiveness::Report, Failure> {
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
+    kefu_outreach::effectiveness::report(db, scope, &playbooks, &arrivals(), (from, to), today).await
+}
+
+/// The weekly follow-up summary with the playbooks in force.
+pub async fn weekly(
+    db: &Db,
+    scope: &Scope,
+    week: kefu_auto::weekly::Week,
+) -> Result<kefu_auto::weekly::Summary, Failure> {
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
+    kefu_auto::weekly::summary(db, scope, &playbooks, week).await
 }

@@ -25,6 +25,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("outreach/call.html", include_str!("../templates/outreach/call.html")),
     ("outreach/followups.html", include_str!("../templates/outreach/followups.html")),
     ("outreach/playbooks.html", include_str!("../templates/outreach/playbooks.html")),
+    ("outreach/effectiveness.html", include_str!("../templates/outreach/effectiveness.html")),
+    ("outreach/weekly.html", include_str!("../templates/outreach/weekly.html")),
     ("admin/users.html", include_str!("../templates/admin/users.html")),
     ("admin/user_form.html", include_str!("../templates/admin/user_form.html")),
     ("admin/branches.html", include_str!("../templates/admin/branches.html")),

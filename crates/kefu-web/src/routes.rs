@@ -70,6 +70,10 @@ fn table() -> Vec<Entry> {
             Signed(FollowUpsManage),
             post(pages::outreach::close_followup),
         ),
+        entry(M::GET, "/outreach/effectiveness", Signed(FollowUpsManage), get(pages::effectiveness::page_handler)),
+        entry(M::GET, "/outreach/effectiveness.xlsx", Signed(FollowUpsManage), get(pages::effectiveness::export)),
+        entry(M::GET, "/outreach/weekly", Signed(FollowUpsManage), get(pages::weekly::page_handler)),
+        entry(M::GET, "/outreach/weekly.xlsx", Signed(FollowUpsManage), get(pages::weekly::export)),
         entry(M::GET, "/admin/playbooks", Signed(OutreachManage), get(pages::outreach::playbooks)),
         entry(M::POST, "/admin/playbooks/{code}", Signed(OutreachManage), post(pages::outreach::save_playbook)),
         entry(M::GET, "/admin/users", Signed(UsersManage), get(pages::admin::users_list)),
@@ -107,6 +111,8 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/api/v1/customers/{id}/vehicles", Signed(CustomersWrite), post(api::customers::add_vehicle)),
         entry(M::POST, "/api/v1/customers/{id}/merge", Signed(CustomersWrite), post(api::customers::merge_into)),
         entry(M::GET, "/api/v1/vehicles/{id}", Signed(CustomersRead), get(api::customers::get_vehicle)),
+        entry(M::GET, "/api/v1/outreach/effectiveness", Signed(FollowUpsManage), get(api::reports::effectiveness)),
+        entry(M::GET, "/api/v1/outreach/weekly", Signed(FollowUpsManage), get(api::reports::weekly)),
     ]
 }
 

@@ -5,6 +5,7 @@
 
 pub mod customers;
 pub mod me;
+pub mod reports;
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -29,8 +30,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::add_vehicle,
         customers::get_vehicle,
         customers::merge_into,
+        reports::effectiveness,
+        reports::weekly,
     ),
-    components(schemas(me::MeDto, me::BranchDto, customers::CustomerDto, customers::CustomerPage, customers::CustomerBody, Problem)),
+    components(schemas(me::MeDto, me::BranchDto, customers::CustomerDto, customers::CustomerPage, customers::CustomerBody,
+        reports::EffectivenessDto, reports::WeeklyDto, Problem)),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
 )]

@@ -56,6 +56,7 @@ pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Stri
             today => today.to_string(), counts => counts,
             last_run => last_run.and_then(|t| kefu_core::time::parse_instant(&t)).map(|t| app.0.zone.display(t)),
             can_run => ctx.actor.can(Permission::OutreachManage),
+            can_report => ctx.actor.can(Permission::FollowUpsManage),
         },
     )
 }
