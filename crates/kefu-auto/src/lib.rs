@@ -2,6 +2,7 @@
 //! appointments, repair orders, insurance, the lounge and the pack's default
 //! outreach playbooks).
 
+pub mod import;
 pub mod maintenance;
 pub mod vehicles;
 pub mod visits;

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod bootstrap;
 pub mod config;
 pub mod demo;
+pub mod import;
 mod progress;
 pub mod serve;
 pub mod users;
