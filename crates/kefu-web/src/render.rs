@@ -19,6 +19,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("customers/view.html", include_str!("../templates/customers/view.html")),
     ("customers/form.html", include_str!("../templates/customers/form.html")),
     ("customers/event.html", include_str!("../templates/customers/event.html")),
+    ("customers/import.html", include_str!("../templates/customers/import.html")),
+    ("customers/import_job.html", include_str!("../templates/customers/import_job.html")),
     ("vehicles/view.html", include_str!("../templates/vehicles/view.html")),
     ("admin/users.html", include_str!("../templates/admin/users.html")),
     ("admin/user_form.html", include_str!("../templates/admin/user_form.html")),

@@ -37,6 +37,8 @@ pub struct Inner {
     pub config: WebConfig,
     pub templates: minijinja::Environment<'static>,
     pub metrics: Metrics,
+    /// The progress of the imports running in this process.
+    pub imports: crate::imports::Running,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             config,
             templates: crate::render::environment(),
             metrics: Metrics::new(),
+            imports: Default::default(),
         }))
     }
 

@@ -4,6 +4,7 @@
 //! `Authorization: Bearer kefu_…`.
 
 pub mod customers;
+pub mod imports;
 pub mod me;
 
 use axum::http::header;
@@ -29,8 +30,12 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::add_vehicle,
         customers::get_vehicle,
         customers::merge_into,
+        imports::upload,
+        imports::get,
+        imports::check,
+        imports::run,
     ),
-    components(schemas(me::MeDto, me::BranchDto, customers::CustomerDto, customers::CustomerPage, customers::CustomerBody, Problem)),
+    components(schemas(me::MeDto, me::BranchDto, customers::CustomerDto, customers::CustomerPage, customers::CustomerBody, imports::JobDto, imports::ReportDto, Problem)),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
 )]

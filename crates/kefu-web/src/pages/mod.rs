@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod auth;
 pub mod customers;
+pub mod exports;
+pub mod imports;
 pub mod today;
 pub mod vehicles;
 
