@@ -304,15 +304,29 @@ impl Stored {
         {
             stored.by_number.insert(r.text("customer_no")?, (CustomerId(r.i64("id")?), BranchId(r.i64("branch_id")?)));
         }
-        let mut names: Vec<&str> =
-            rows.iter().filter(|(_, p)| p.customer.customer_no().is_none()).map(|(_, p)| p.customer.name()).collect();
-        names.sort_unstable();
-        names.dedup();
-        let head = format!(
-            "SELECT id, name, mobile FROM customers WHERE branch_id = {} AND merged_into IS NULL AND name",
-            branch.0
+        // By mobile where the row has one, by name among those without.
+        let unnumbered = || rows.iter().map(|(_, p)| &p.customer).filter(|c| c.customer_no().is_none());
+        let mut mobiles: Vec<&str> = unnumbered().filter_map(NewCustomer::mobile).collect();
+        let mut names: Vec<&str> = unnumbered().filter(|c| c.mobile().is_none()).map(NewCustomer::name).collect();
+        for list in [&mut mobiles, &mut names] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let base =
+            format!("SELECT id, name, mobile FROM customers WHERE branch_id = {} AND merged_into IS NULL", branch.0);
+        let mut found =
+            bulk::select_in(conn, &format!("{base} AND mobile"), mobiles.into_iter().map(Cell::from).collect(), "")
+                .await?;
+        found.extend(
+            bulk::select_in(
+                conn,
+                &format!("{base} AND mobile IS NULL AND name"),
+                names.into_iter().map(Cell::from).collect(),
+                "",
+            )
+            .await?,
         );
-        for r in bulk::select_in(conn, &head, names.into_iter().map(Cell::from).collect(), "").await? {
+        for r in found {
             let key = (r.text("name")?, r.opt_text("mobile")?.unwrap_or_default());
             stored.by_name_mobile.entry(key).or_insert(CustomerId(r.i64("id")?));
         }

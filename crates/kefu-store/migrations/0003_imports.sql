@@ -24,6 +24,6 @@ CREATE TABLE import_jobs (
 );
 CREATE INDEX import_jobs_branch ON import_jobs (branch_id, id);
 
--- Imports match a row with a stored customer by name (and mobile) within
--- the branch.
-CREATE INDEX customers_branch_name ON customers (branch_id, name);
+-- Imports match a row with a stored customer by mobile and name within the
+-- branch (and by name alone when neither has a mobile).
+CREATE INDEX customers_branch_mobile ON customers (branch_id, mobile, name);

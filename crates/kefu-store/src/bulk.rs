@@ -75,11 +75,12 @@ pub async fn with_values(
     rows: Vec<Vec<Cell>>,
 ) -> Result<Vec<AnyRow>> {
     let per_statement = (MAX_BINDS / width.max(1)).max(1);
+    let style = Placeholders::of(conn);
     let mut returned = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
-        let sql = template.replacen("{values}", &values_list(width, chunk.len()), 1);
+        let sql = template.replacen("{values}", &values_list(style, width, chunk.len()), 1);
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for cell in chunk.into_iter().flatten() {
             query = match cell {
@@ -96,10 +97,10 @@ pub async fn with_values(
 /// statements as the bind limit allows, and collects the rows: the lookups a
 /// bulk load makes to find what is already stored.
 pub async fn select_in(conn: &mut AnyConnection, head: &str, values: Vec<Cell>, tail: &str) -> Result<Vec<AnyRow>> {
+    let style = Placeholders::of(conn);
     let mut found = Vec::new();
     for chunk in values.chunks(MAX_BINDS) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("{head} IN ({}) {tail}", list.join(", "));
+        let sql = format!("{head} IN {} {tail}", values_list(style, chunk.len(), 1));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for cell in chunk {
             query = match cell.clone() {
@@ -112,7 +113,23 @@ pub async fn select_in(conn: &mut AnyConnection, head: &str, values: Vec<Cell>, 
     Ok(found)
 }
 
-fn values_list(width: usize, rows: usize) -> String {
+/// How parameters are written. SQLite looks up a numbered or named
+/// parameter (`$7`) in a list, one by one, when it parses and binds, so a
+/// statement with thousands of them takes quadratic time; plain `?` are
+/// bound by position. PostgreSQL only knows `$1`, `$2`…
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholders {
+    Positional,
+    Numbered,
+}
+
+impl Placeholders {
+    fn of(conn: &AnyConnection) -> Placeholders {
+        if conn.backend_name() == "SQLite" { Placeholders::Positional } else { Placeholders::Numbered }
+    }
+}
+
+fn values_list(style: Placeholders, width: usize, rows: usize) -> String {
     let mut sql = String::with_capacity(rows * width * 8);
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -120,8 +137,13 @@ fn values_list(width: usize, rows: usize) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(r * width + c + 1).to_string());
+            match style {
+                Placeholders::Positional => sql.push('?'),
+                Placeholders::Numbered => {
+                    sql.push('$');
+                    sql.push_str(&(r * width + c + 1).to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -133,7 +155,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_number_row_by_row() {
-        assert_eq!(values_list(2, 2), "($1, $2), ($3, $4)");
+    fn placeholders_follow_the_rows() {
+        assert_eq!(values_list(Placeholders::Numbered, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(values_list(Placeholders::Positional, 2, 2), "(?, ?), (?, ?)");
     }
 }

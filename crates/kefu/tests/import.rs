@@ -272,6 +272,7 @@ on_both!(exports_hold_the_rows_with_phones_masked_for_the_admin, |backend| async
     assert!(lines[1].contains("13800138000"));
     let page = agent.get(app.at("/customers?q=张伟")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("/customers/export.xlsx?q="), "the list links its export");
+    assert_eq!(app.audit_count("customer", "export").await, 2, "each export is on record");
 });
 
 on_both!(the_web_flow_uploads_maps_checks_and_imports, |backend| async move {

@@ -12,7 +12,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kefu_accounts::branches;
 use kefu_care::customers::{self, Customer};
+use kefu_store::Change;
 use serde::Deserialize;
+use serde_json::json;
 use std::collections::HashMap;
 
 /// The most rows one export holds.
@@ -40,8 +42,9 @@ pub struct ExportQuery {
     q: String,
 }
 
-/// The header and the rows of the export, as text.
-async fn rows(app: &AppState, ctx: &Ctx, q: &str) -> Result<(Vec<String>, Vec<Vec<String>>), AppError> {
+/// The header and the rows of the export, as text. Who took which customers
+/// out of the system is on record.
+async fn rows(app: &AppState, ctx: &Ctx, q: &str, format: &str) -> Result<(Vec<String>, Vec<Vec<String>>), AppError> {
     let scope = &ctx.actor.scope;
     let found: Vec<Customer> = if q.trim().is_empty() {
         customers::list(app.db(), scope, MAX_ROWS as i64, 0).await?
@@ -49,6 +52,20 @@ async fn rows(app: &AppState, ctx: &Ctx, q: &str) -> Result<(Vec<String>, Vec<Ve
         let hits = archive::search(app.db(), scope, q.trim(), MAX_ROWS).await?;
         customers::many(app.db(), scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?
     };
+    let mut tx = app.db().begin().await?;
+    tx.audit(
+        &ctx.actor,
+        Change {
+            entity: "customer",
+            entity_id: String::new(),
+            action: "export",
+            branch: None,
+            old: None,
+            new: Some(json!({ "q": q, "format": format, "rows": found.len() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     let lang = ctx.actor.lang;
     let names: HashMap<_, _> = branches::all(app.db()).await?.into_iter().map(|b| (b.id, b.name)).collect();
     let header = FIELDS.iter().map(|f| field_label(lang, f)).collect();
@@ -92,7 +109,7 @@ fn file_name(app: &AppState, ext: &str) -> String {
 }
 
 pub async fn csv(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQuery>) -> Result<Response, AppError> {
-    let (header, rows) = rows(&app, &ctx, &q.q).await?;
+    let (header, rows) = rows(&app, &ctx, &q.q, "csv").await?;
     // The BOM tells Excel the file is UTF-8, so Chinese opens legibly.
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
@@ -108,7 +125,7 @@ pub async fn csv(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQu
 }
 
 pub async fn xlsx(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQuery>) -> Result<Response, AppError> {
-    let (header, rows) = rows(&app, &ctx, &q.q).await?;
+    let (header, rows) = rows(&app, &ctx, &q.q, "xlsx").await?;
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("writing XLSX: {e}"));
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
