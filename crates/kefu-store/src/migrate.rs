@@ -4,9 +4,8 @@
 //! Each migration is one SQL file written in the dialect both databases
 //! share; the few spellings that differ (`{{pk}}` for an auto-numbered key,
 //! `{{text_c}}` for bytewise-ordered text, `{{without_rowid}}`, `{{blob}}`
-//! for bytes) are filled in
-//! per backend. Migrations are append-only:
-//! a released file is never edited, a change is a new file.
+//! for bytes) are filled in per backend. Migrations are append-only: a
+//! released file is never edited, a change is a new file.
 
 use crate::db::{Backend, Db};
 use crate::{Result, StoreError};

@@ -57,6 +57,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Bulk loads run statements of thousands of rows; sqlx's slow-statement
+    // warning would print each one whole.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")

@@ -205,6 +205,41 @@ on_both!(an_interrupted_import_leaves_whole_rows_and_a_rerun_completes_it, |back
     assert_eq!(orphans, 0, "no imported customer without the vehicle of their row");
 });
 
+on_both!(a_row_the_database_refuses_rolls_back_its_batch_only, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let batch = kefu_care::import::run::BATCH;
+    let table = table::read(kefu::demo::import_file::csv(9, today(), batch + 300).as_bytes(), None).unwrap();
+    // A VIN in the second batch that the database itself refuses.
+    let vin_column = table.headers.iter().position(|h| h == "车架号").unwrap();
+    let doomed = table.rows[batch + 100].cell(vin_column).to_string();
+    let refuse = match backend {
+        Backend::Sqlite => format!(
+            "CREATE TRIGGER refuse_vin BEFORE INSERT ON vehicles WHEN NEW.vin = '{doomed}' \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        ),
+        Backend::Postgres => format!(
+            "CREATE FUNCTION refuse_vin() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.vin = '{doomed}' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_vin BEFORE INSERT ON vehicles FOR EACH ROW EXECUTE FUNCTION refuse_vin()"
+        ),
+    };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(refuse)).execute(app.db.pool()).await.unwrap();
+    let before = count(&app, "customers").await;
+    assert!(import(&app, &table, Mode::AllOrNothing).await.is_err());
+    assert_eq!(count(&app, "customers").await, before, "all or nothing: nothing");
+    assert!(import(&app, &table, Mode::SkipBadRows).await.is_err());
+    assert_eq!(count(&app, "customers").await - before, batch as i64, "the first batch, whole");
+    assert_eq!(count(&app, "vehicles").await, batch as i64, "each with its vehicle, and no more");
+    let drop = match backend {
+        Backend::Sqlite => "DROP TRIGGER refuse_vin",
+        Backend::Postgres => "DROP TRIGGER refuse_vin ON vehicles",
+    };
+    sqlx::raw_sql(drop).execute(app.db.pool()).await.unwrap();
+    let done = import(&app, &table, Mode::SkipBadRows).await.unwrap();
+    assert_eq!((done.imported, done.present), (300, batch));
+    assert_eq!(count(&app, "vehicles").await, (batch + 300) as i64);
+});
+
 on_both!(xlsx_workbooks_and_gbk_csv_files_are_read, |backend| async move {
     let app = TestApp::start(backend).await;
     // A workbook as Excel writes it: mobiles as numbers, dates as dates.
@@ -332,4 +367,36 @@ on_both!(the_web_flow_uploads_maps_checks_and_imports, |backend| async move {
     assert_eq!(res.status(), 422);
     let page = client.get(app.at(&job_url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("已完成") && page.contains("行号"), "the finished report stays");
+});
+
+on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async move {
+    use kefu::import::{ImportArgs, run};
+    let app = TestApp::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("旧系统.csv");
+    std::fs::write(&file, mixed_csv()).unwrap();
+    let settings = kefu::config::Settings {
+        database: app.db_url.clone(),
+        bind: String::new(),
+        zone: "Asia/Shanghai".into(),
+        cookie_security: kefu_web::CookieSecurity::Auto,
+    };
+    let args = |file: &std::path::Path, map: &[&str], skip: bool| ImportArgs {
+        file: file.to_path_buf(),
+        branch: "TA".into(),
+        map: map.iter().map(|m| m.to_string()).collect(),
+        sheet: None,
+        dry_run: false,
+        skip_bad_rows: skip,
+    };
+    let before = count(&app, "customers").await;
+    let refused = run(&settings, args(&file, &[], false)).await.unwrap_err().to_string();
+    assert!(refused.contains("3 rows rejected"), "{refused}");
+    assert_eq!(count(&app, "customers").await, before);
+    let unknown = run(&settings, args(&file, &["mobile=电话"], true)).await.unwrap_err().to_string();
+    assert!(unknown.contains("电话"), "the unknown column is named: {unknown}");
+    let missing = run(&settings, args(&dir.path().join("none.csv"), &[], true)).await.unwrap_err();
+    assert!(format!("{missing:#}").contains("none.csv"), "{missing:#}");
+    run(&settings, args(&file, &[], true)).await.unwrap();
+    assert_eq!(count(&app, "customers").await, before + 3);
 });
