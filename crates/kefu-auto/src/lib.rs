@@ -2,6 +2,7 @@
 //! pack's outreach playbooks and the weekly follow-up summary (later
 //! appointments, repair orders, insurance, the lounge).
 
+pub mod import;
 pub mod maintenance;
 pub mod outreach;
 pub mod vehicles;

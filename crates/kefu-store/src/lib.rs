@@ -8,6 +8,7 @@
 //! [`Db::backend`].
 
 mod audit;
+pub mod bulk;
 mod db;
 mod failure;
 mod migrate;

@@ -19,6 +19,7 @@ pub mod error;
 mod extract;
 pub mod guard;
 pub mod i18n;
+pub mod imports;
 mod lang;
 mod metrics;
 mod ops;

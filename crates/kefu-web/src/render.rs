@@ -19,6 +19,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("customers/view.html", include_str!("../templates/customers/view.html")),
     ("customers/form.html", include_str!("../templates/customers/form.html")),
     ("customers/event.html", include_str!("../templates/customers/event.html")),
+    ("customers/import.html", include_str!("../templates/customers/import.html")),
+    ("customers/import_job.html", include_str!("../templates/customers/import_job.html")),
     ("vehicles/view.html", include_str!("../templates/vehicles/view.html")),
     ("outreach/overview.html", include_str!("../templates/outreach/overview.html")),
     ("outreach/calls.html", include_str!("../templates/outreach/calls.html")),

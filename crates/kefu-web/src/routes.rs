@@ -40,6 +40,13 @@ fn table() -> Vec<Entry> {
         entry(M::GET, "/", Signed(TodayView), get(pages::today::page_handler)),
         entry(M::GET, "/customers", Signed(CustomersRead), get(pages::customers::list)),
         entry(M::GET, "/customers/new", Signed(CustomersWrite), get(pages::customers::new_form)),
+        entry(M::GET, "/customers/export.csv", Signed(CustomersRead), get(pages::exports::csv)),
+        entry(M::GET, "/customers/export.xlsx", Signed(CustomersRead), get(pages::exports::xlsx)),
+        entry(M::GET, "/customers/import", Signed(CustomersWrite), get(pages::imports::upload_form)),
+        entry(M::POST, "/customers/import", Signed(CustomersWrite), post(pages::imports::upload).layer(upload_limit())),
+        entry(M::GET, "/customers/import/{job}", Signed(CustomersWrite), get(pages::imports::job)),
+        entry(M::POST, "/customers/import/{job}/check", Signed(CustomersWrite), post(pages::imports::check)),
+        entry(M::POST, "/customers/import/{job}/run", Signed(CustomersWrite), post(pages::imports::run)),
         entry(M::POST, "/customers/new", Signed(CustomersWrite), post(pages::customers::create)),
         entry(M::GET, "/customers/{id}", Signed(CustomersRead), get(pages::customers::view)),
         entry(M::GET, "/customers/{id}/edit", Signed(CustomersWrite), get(pages::customers::edit_form)),
@@ -113,7 +120,16 @@ fn table() -> Vec<Entry> {
         entry(M::GET, "/api/v1/vehicles/{id}", Signed(CustomersRead), get(api::customers::get_vehicle)),
         entry(M::GET, "/api/v1/outreach/effectiveness", Signed(FollowUpsManage), get(api::reports::effectiveness)),
         entry(M::GET, "/api/v1/outreach/weekly", Signed(FollowUpsManage), get(api::reports::weekly)),
+        entry(M::POST, "/api/v1/imports", Signed(CustomersWrite), post(api::imports::upload).layer(upload_limit())),
+        entry(M::GET, "/api/v1/imports/{job}", Signed(CustomersWrite), get(api::imports::get)),
+        entry(M::POST, "/api/v1/imports/{job}/check", Signed(CustomersWrite), post(api::imports::check)),
+        entry(M::POST, "/api/v1/imports/{job}/run", Signed(CustomersWrite), post(api::imports::run)),
     ]
+}
+
+/// Uploads may be larger than the 2 MB axum allows a body by default.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(crate::guard::UPLOAD_LIMIT)
 }
 
 /// Every route and what it requires.

@@ -39,6 +39,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// The outreach channels configured: letters, SMS, e-mail.
     pub channels: kefu_outreach::dispatch::Channels,
+    /// The progress of the imports running in this process.
+    pub imports: crate::imports::Running,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             templates: crate::render::environment(),
             metrics: Metrics::new(),
             channels,
+            imports: Default::default(),
         }))
     }
 

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod demo;
 pub mod outreach;
+pub mod import;
 mod progress;
 pub mod serve;
 pub mod users;

@@ -4,6 +4,7 @@
 //! `Authorization: Bearer kefu_…`.
 
 pub mod customers;
+pub mod imports;
 pub mod me;
 pub mod reports;
 
@@ -32,9 +33,23 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::merge_into,
         reports::effectiveness,
         reports::weekly,
+        imports::upload,
+        imports::get,
+        imports::check,
+        imports::run,
     ),
-    components(schemas(me::MeDto, me::BranchDto, customers::CustomerDto, customers::CustomerPage, customers::CustomerBody,
-        reports::EffectivenessDto, reports::WeeklyDto, Problem)),
+    components(schemas(
+        me::MeDto,
+        me::BranchDto,
+        customers::CustomerDto,
+        customers::CustomerPage,
+        customers::CustomerBody,
+        reports::EffectivenessDto,
+        reports::WeeklyDto,
+        imports::JobDto,
+        imports::ReportDto,
+        Problem
+    )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
 )]

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod customers;
 pub(crate) mod effectiveness;
 pub mod outreach;
+pub mod exports;
+pub mod imports;
 pub mod today;
 pub mod vehicles;
 pub(crate) mod weekly;

@@ -4,6 +4,7 @@
 //! out backwards from `today`, so the demo looks like a working store on the
 //! day it is loaded.
 
+pub mod import_file;
 mod names;
 mod vehicles;
 
