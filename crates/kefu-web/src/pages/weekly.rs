@@ -73,7 +73,8 @@ fn charts(lang: Lang, s: &Summary) -> (String, String) {
             text: percent(d.counts.reach_rate()),
         })
         .collect();
-    let count_tick = |v: f64| format!("{v}");
+    // Counts have no halves: the middle gridline goes unlabelled when odd.
+    let count_tick = |v: f64| if v.fract() == 0.0 { format!("{v}") } else { String::new() };
     let percent_tick = |v: f64| format!("{:.0}%", v * 100.0);
     let bars = chart::bars(&Chart {
         id: "chart-due",
