@@ -24,8 +24,8 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0001_accounts_and_audit.sql"),
     },
     Migration { version: 2, name: "archives", sql: include_str!("../migrations/0002_archives.sql") },
-    Migration { version: 4, name: "outreach", sql: include_str!("../migrations/0004_outreach.sql") },
     Migration { version: 3, name: "imports", sql: include_str!("../migrations/0003_imports.sql") },
+    Migration { version: 4, name: "outreach", sql: include_str!("../migrations/0004_outreach.sql") },
 ];
 
 impl Migration {

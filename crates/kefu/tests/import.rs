@@ -380,6 +380,9 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
         bind: String::new(),
         zone: "Asia/Shanghai".into(),
         cookie_security: kefu_web::CookieSecurity::Auto,
+        letters: kefu_outreach::channels::letter::LetterConfig::new(dir.path()),
+        sms: None,
+        email: None,
     };
     let args = |file: &std::path::Path, map: &[&str], skip: bool| ImportArgs {
         file: file.to_path_buf(),

@@ -2,10 +2,10 @@
 //! headed in the reader's language, with mobiles and ID numbers masked for
 //! roles that do not see personal data.
 
-use crate::packs;
 use crate::error::AppError;
 use crate::guard::Ctx;
 use crate::i18n::{field_label, t};
+use crate::packs;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::header;
