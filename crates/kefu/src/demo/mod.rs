@@ -101,11 +101,18 @@ pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow
     if present(db).await? {
         anyhow::bail!("the demo data is already loaded (branch {GROUP_CODE} exists)");
     }
-    let nobody = Actor::system(Scope::new(vec![]));
-    let group = branches::create(
-        db,
+    // Everything in one transaction: an interrupted load leaves no half
+    // demo behind that a later start would mistake for a complete one.
+    let mut tx = db.begin().await?;
+    // After a plain first start the administrator sees the top-level
+    // branch it made; the demo group goes beneath it so they see the demo.
+    let parent = branches::all(db).await?.into_iter().find(|b| b.parent_id.is_none()).map(|b| b.id);
+    let nobody = Actor::system(Scope::new(parent.into_iter().collect()));
+    let group = branches::create_in(
+        &mut tx,
         &nobody,
         NewBranch {
+            parent_id: parent,
             code: GROUP_CODE.into(),
             name: "华星汽车集团".into(),
             kind: "group".into(),
@@ -116,8 +123,8 @@ pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow
     let mut store_ids = Vec::new();
     let actor = Actor::system(Scope::new(vec![group.id]));
     for (i, s) in STORES.iter().enumerate() {
-        let b = branches::create(
-            db,
+        let b = branches::create_in(
+            &mut tx,
             &actor,
             NewBranch {
                 parent_id: Some(group.id),
@@ -137,7 +144,6 @@ pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow
     let bar = progress::bar(count as u64, "演示数据 demo");
     let mut summary = Summary::default();
     for batch_start in (0..count).step_by(BATCH) {
-        let mut tx = db.begin().await?;
         let before = (summary.customers, summary.vehicles, summary.visits);
         for i in batch_start..(batch_start + BATCH).min(count) {
             let store_index = if generator.rng.random_bool(0.55) { 0 } else { 1 };
@@ -194,8 +200,8 @@ pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow
             },
         )
         .await?;
-        tx.commit().await?;
     }
+    tx.commit().await?;
     bar.finish_and_clear();
     Ok(summary)
 }
