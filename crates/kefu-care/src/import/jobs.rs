@@ -206,13 +206,17 @@ pub async fn start(db: &Db, id: ImportJobId, mode: Mode) -> Result<bool> {
     Ok(started == 1)
 }
 
-/// Records how the import ended. A finished import's file is removed once
-/// its rows were committed (it holds personal data and is in the archive
-/// now); a failed one keeps it so it can be run again.
+/// Records how the import ended. An import that committed is done, and its
+/// file is removed (it holds personal data and is in the archive now); one
+/// that wrote nothing (an all-or-nothing file with bad rows) counts as
+/// checked, and a failed one keeps its file, so either can be run again.
 pub async fn finish(db: &Db, id: ImportJobId, report: Option<&Report>, error: &str) -> Result<()> {
-    let done = error.is_empty() && report.is_some();
-    let status = if done { status::DONE } else { status::FAILED };
-    let clear = if done && report.is_some_and(|r| r.committed) { ", file_data = NULL" } else { "" };
+    let committed = report.is_some_and(|r| r.committed);
+    let (status, clear) = match (error.is_empty(), committed) {
+        (true, true) => (status::DONE, ", file_data = NULL"),
+        (true, false) => (status::CHECKED, ""),
+        (false, _) => (status::FAILED, ""),
+    };
     update(
         db,
         id,

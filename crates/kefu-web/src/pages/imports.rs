@@ -63,7 +63,10 @@ async fn upload_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Result
     let recent: Vec<Value> = jobs::recent(app.db(), &ctx.actor.scope, 20)
         .await?
         .into_iter()
-        .map(|j| view! { id => j.id, file_name => j.file_name, status => j.status, created_at => j.created_at })
+        .map(|j| {
+            let at = kefu_core::time::parse_instant(&j.created_at).map(|t| app.0.zone.display(t));
+            view! { id => j.id, file_name => j.file_name, status => j.status, created_at => at }
+        })
         .collect();
     let status =
         if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
