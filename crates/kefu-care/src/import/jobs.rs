@@ -32,6 +32,8 @@ pub struct Job {
     pub user_id: Option<UserId>,
     pub file_name: String,
     pub sheet: String,
+    /// The file's column headers.
+    pub headers: Vec<String>,
     pub mapping: Mapping,
     pub mode: Mode,
     pub status: String,
@@ -40,7 +42,8 @@ pub struct Job {
     pub created_at: String,
 }
 
-const COLUMNS: &str = "id, branch_id, user_id, file_name, sheet, mapping, mode, status, report, error, created_at";
+const COLUMNS: &str =
+    "id, branch_id, user_id, file_name, sheet, headers, mapping, mode, status, report, error, created_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
     let json_error =
@@ -51,6 +54,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
         user_id: r.opt_i64("user_id")?.map(UserId),
         file_name: r.text("file_name")?,
         sheet: r.text("sheet")?,
+        headers: serde_json::from_str(&r.text("headers")?).map_err(|e| json_error("headers", e))?,
         mapping: serde_json::from_str(&r.text("mapping")?).map_err(|e| json_error("mapping", e))?,
         mode: serde_json::from_value(json!(r.text("mode")?)).map_err(|e| json_error("mode", e))?,
         status: r.text("status")?,
@@ -84,14 +88,15 @@ pub async fn create(
     let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO import_jobs (branch_id, user_id, file_name, file_data, sheet, mapping, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+        "INSERT INTO import_jobs (branch_id, user_id, file_name, file_data, sheet, headers, mapping, status, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
     )))
     .bind(branch.0)
     .bind((actor.user_id.0 != 0).then_some(actor.user_id.0))
     .bind(file_name.to_string())
     .bind(bytes)
     .bind(sheet.to_string())
+    .bind(serde_json::to_string(&table.headers).unwrap_or_default())
     .bind(serde_json::to_string(&mapping).unwrap_or_default())
     .bind(status::UPLOADED)
     .bind(now)
@@ -190,6 +195,11 @@ pub async fn checked(db: &Db, id: ImportJobId, report: &Report) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// Whether the job's file is still kept, so it can be mapped and run.
+pub fn can_run(job: &Job) -> bool {
+    matches!(job.status.as_str(), status::UPLOADED | status::CHECKED | status::FAILED)
 }
 
 /// Marks the job running; false when it is running already or has run, so a
