@@ -514,3 +514,80 @@ impl Target for CustomerRows {
         Ok(fates)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kefu_care::import::Mapping;
+    use kefu_care::import::mapping::normalise;
+
+    #[test]
+    fn no_header_name_means_two_fields() {
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for f in FIELDS {
+            for name in f.synonyms.iter().chain([&f.key]) {
+                if let Some(other) = seen.insert(normalise(name), f.key) {
+                    assert_eq!(other, f.key, "{name:?} names both {other} and {}", f.key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_dealer_systems_export_maps_itself() {
+        let headers: Vec<String> = [
+            "客户编号",
+            "客户名称",
+            "性别",
+            "联系电话",
+            "身份证号码",
+            "出生日期",
+            "通讯地址",
+            "驾驶员姓名",
+            "驾驶员手机",
+            "底盘号",
+            "号牌号码",
+            "厂牌",
+            "车系",
+            "车身颜色",
+            "开票日期",
+            "行驶里程",
+            "交强险到期",
+            "备注",
+        ]
+        .map(String::from)
+        .to_vec();
+        let m = Mapping::suggest(FIELDS, &headers);
+        let expected = [
+            "customer_no",
+            "name",
+            "gender",
+            "mobile",
+            "id_number",
+            "birthday",
+            "address",
+            "contact_name",
+            "contact_mobile",
+            "vin",
+            "plate",
+            "brand",
+            "model",
+            "colour",
+            "purchase_date",
+            "mileage_km",
+            "insurance_expiry",
+            "notes",
+        ];
+        for (i, field) in expected.iter().enumerate() {
+            assert_eq!(m.column(field), Some(i), "{field} ← {}", headers[i]);
+        }
+    }
+
+    #[test]
+    fn relations_are_read_in_chinese() {
+        assert_eq!(relation_code(""), "driver", "the columns are usually the driver's");
+        assert_eq!(relation_code("爱人"), "spouse");
+        assert_eq!(relation_code("Family"), "family");
+        assert_eq!(relation_code("老板"), "老板", "anything else is left for the form's rule to refuse");
+    }
+}

@@ -10,6 +10,8 @@ CREATE TABLE import_jobs (
     file_data {{blob}},
     -- the worksheet of a workbook; empty for the first one or a CSV file
     sheet TEXT NOT NULL DEFAULT '',
+    -- the file's column headers, JSON (kept when the file is removed)
+    headers TEXT NOT NULL DEFAULT '[]',
     -- field → column index, JSON
     mapping TEXT NOT NULL DEFAULT '{}',
     -- dry_run, all_or_nothing, skip_bad_rows: the last run's mode

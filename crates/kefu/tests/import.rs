@@ -346,17 +346,25 @@ on_both!(the_web_flow_uploads_maps_checks_and_imports, |backend| async move {
     let page = client.get(app.at(&job_url)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("试导入结果") && page.contains("车架号第9位校验位不正确"), "the dry run's report");
     assert_eq!(counts(&app).await[..5], before[..5], "the dry run wrote nothing");
-    let res = post(format!("{job_url}/run"), "skip_bad_rows").await.unwrap();
-    assert_eq!(res.status(), 303);
-    let id = job_url.rsplit('/').next().unwrap();
-    let mut job = Value::Null;
-    for _ in 0..200 {
-        job = client.get(app.at(&format!("/api/v1/imports/{id}"))).send().await.unwrap().json().await.unwrap();
-        if job["status"] != "running" {
-            break;
+    let id = job_url.rsplit('/').next().unwrap().to_string();
+    let finished = || async {
+        let mut job = Value::Null;
+        for _ in 0..200 {
+            job = client.get(app.at(&format!("/api/v1/imports/{id}"))).send().await.unwrap().json().await.unwrap();
+            if job["status"] != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+        job
+    };
+    // All or nothing: the bad rows stop it, and the file stays for another try.
+    assert_eq!(post(format!("{job_url}/run"), "all_or_nothing").await.unwrap().status(), 303);
+    let job = finished().await;
+    assert_eq!((job["status"].as_str(), job["report"]["committed"].as_bool()), (Some("checked"), Some(false)), "{job}");
+    assert_eq!(counts(&app).await[..5], before[..5], "nothing was imported");
+    assert_eq!(post(format!("{job_url}/run"), "skip_bad_rows").await.unwrap().status(), 303);
+    let job = finished().await;
     assert_eq!(job["status"], "done", "{job}");
     assert_eq!(job["report"]["imported"], 3);
     assert_eq!(job["report"]["rejected"][0]["row"], 3);

@@ -32,6 +32,8 @@ pub struct Job {
     pub user_id: Option<UserId>,
     pub file_name: String,
     pub sheet: String,
+    /// The file's column headers.
+    pub headers: Vec<String>,
     pub mapping: Mapping,
     pub mode: Mode,
     pub status: String,
@@ -40,7 +42,8 @@ pub struct Job {
     pub created_at: String,
 }
 
-const COLUMNS: &str = "id, branch_id, user_id, file_name, sheet, mapping, mode, status, report, error, created_at";
+const COLUMNS: &str =
+    "id, branch_id, user_id, file_name, sheet, headers, mapping, mode, status, report, error, created_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
     let json_error =
@@ -51,6 +54,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
         user_id: r.opt_i64("user_id")?.map(UserId),
         file_name: r.text("file_name")?,
         sheet: r.text("sheet")?,
+        headers: serde_json::from_str(&r.text("headers")?).map_err(|e| json_error("headers", e))?,
         mapping: serde_json::from_str(&r.text("mapping")?).map_err(|e| json_error("mapping", e))?,
         mode: serde_json::from_value(json!(r.text("mode")?)).map_err(|e| json_error("mode", e))?,
         status: r.text("status")?,
@@ -84,14 +88,15 @@ pub async fn create(
     let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO import_jobs (branch_id, user_id, file_name, file_data, sheet, mapping, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+        "INSERT INTO import_jobs (branch_id, user_id, file_name, file_data, sheet, headers, mapping, status, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
     )))
     .bind(branch.0)
     .bind((actor.user_id.0 != 0).then_some(actor.user_id.0))
     .bind(file_name.to_string())
     .bind(bytes)
     .bind(sheet.to_string())
+    .bind(serde_json::to_string(&table.headers).unwrap_or_default())
     .bind(serde_json::to_string(&mapping).unwrap_or_default())
     .bind(status::UPLOADED)
     .bind(now)
@@ -192,6 +197,11 @@ pub async fn checked(db: &Db, id: ImportJobId, report: &Report) -> Result<()> {
     Ok(())
 }
 
+/// Whether the job's file is still kept, so it can be mapped and run.
+pub fn can_run(job: &Job) -> bool {
+    matches!(job.status.as_str(), status::UPLOADED | status::CHECKED | status::FAILED)
+}
+
 /// Marks the job running; false when it is running already or has run, so a
 /// double click starts one import.
 pub async fn start(db: &Db, id: ImportJobId, mode: Mode) -> Result<bool> {
@@ -206,13 +216,17 @@ pub async fn start(db: &Db, id: ImportJobId, mode: Mode) -> Result<bool> {
     Ok(started == 1)
 }
 
-/// Records how the import ended. A finished import's file is removed once
-/// its rows were committed (it holds personal data and is in the archive
-/// now); a failed one keeps it so it can be run again.
+/// Records how the import ended. An import that committed is done, and its
+/// file is removed (it holds personal data and is in the archive now); one
+/// that wrote nothing (an all-or-nothing file with bad rows) counts as
+/// checked, and a failed one keeps its file, so either can be run again.
 pub async fn finish(db: &Db, id: ImportJobId, report: Option<&Report>, error: &str) -> Result<()> {
-    let done = error.is_empty() && report.is_some();
-    let status = if done { status::DONE } else { status::FAILED };
-    let clear = if done && report.is_some_and(|r| r.committed) { ", file_data = NULL" } else { "" };
+    let committed = report.is_some_and(|r| r.committed);
+    let (status, clear) = match (error.is_empty(), committed) {
+        (true, true) => (status::DONE, ", file_data = NULL"),
+        (true, false) => (status::CHECKED, ""),
+        (false, _) => (status::FAILED, ""),
+    };
     update(
         db,
         id,

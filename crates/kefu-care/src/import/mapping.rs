@@ -129,10 +129,6 @@ impl Cells<'_> {
     pub fn get(&self, field: &str) -> &str {
         self.mapping.column(field).map(|i| self.row.cell(i)).unwrap_or("")
     }
-
-    pub fn number(&self) -> usize {
-        self.row.number
-    }
 }
 
 #[cfg(test)]

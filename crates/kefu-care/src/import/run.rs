@@ -18,7 +18,7 @@ type Result<T> = std::result::Result<T, Failure>;
 
 /// Rows per batch: per transaction in skip mode, per set of statements in
 /// every mode.
-pub const BATCH: usize = 2_000;
+pub const BATCH: usize = 5_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

@@ -80,7 +80,7 @@ pub struct JobDto {
     file_name: String,
     /// uploaded, checked, running, done, failed
     status: String,
-    /// The file's column headers (empty once the file was imported and removed).
+    /// The file's column headers.
     headers: Vec<String>,
     /// Field → column header.
     mapping: BTreeMap<String, String>,
@@ -89,19 +89,18 @@ pub struct JobDto {
     error: String,
 }
 
-async fn job_dto(app: &AppState, ctx: &Ctx, job: &Job) -> Result<JobDto, AppError> {
-    let headers = jobs::table(app.db(), job).await.map(|t| t.headers).unwrap_or_default();
+fn job_dto(app: &AppState, ctx: &Ctx, job: &Job) -> JobDto {
     let report = app.0.imports.get(job.id).or(job.report.clone());
-    Ok(JobDto {
+    JobDto {
         id: job.id.0,
         branch_id: job.branch_id.0,
         file_name: job.file_name.clone(),
         status: job.status.clone(),
-        mapping: job.mapping.by_header(&headers),
-        headers,
+        mapping: job.mapping.by_header(&job.headers),
+        headers: job.headers.clone(),
         report: report.as_ref().map(|r| ReportDto::of(r, ctx)),
         error: job.error.clone(),
-    })
+    }
 }
 
 /// multipart/form-data: `file`, `branch_id`, optionally `sheet`.
@@ -123,7 +122,7 @@ pub async fn upload(
     form: Multipart,
 ) -> Result<(StatusCode, Json<JobDto>), AppError> {
     let (job, _) = Upload::read(form).await?.keep(&app, &ctx).await?;
-    Ok((StatusCode::CREATED, Json(job_dto(&app, &ctx, &job).await?)))
+    Ok((StatusCode::CREATED, Json(job_dto(&app, &ctx, &job))))
 }
 
 #[utoipa::path(get, path = "/api/v1/imports/{job}", tag = "imports", params(("job" = i64, Path)),
@@ -134,7 +133,7 @@ pub async fn get(
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<JobDto>, AppError> {
     let job = jobs::get(app.db(), &ctx.actor.scope, ImportJobId(id)).await?;
-    Ok(Json(job_dto(&app, &ctx, &job).await?))
+    Ok(Json(job_dto(&app, &ctx, &job)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -177,5 +176,5 @@ pub async fn run(
     let mapping = imports::mapping_with(&job, &table, &body.mapping)?;
     imports::start(&app, &ctx, job, table, mapping, body.mode.unwrap_or(Mode::AllOrNothing)).await?;
     let job = jobs::get(app.db(), &ctx.actor.scope, id).await?;
-    Ok((StatusCode::ACCEPTED, Json(job_dto(&app, &ctx, &job).await?)))
+    Ok((StatusCode::ACCEPTED, Json(job_dto(&app, &ctx, &job))))
 }

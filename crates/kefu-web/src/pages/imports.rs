@@ -63,7 +63,10 @@ async fn upload_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Result
     let recent: Vec<Value> = jobs::recent(app.db(), &ctx.actor.scope, 20)
         .await?
         .into_iter()
-        .map(|j| view! { id => j.id, file_name => j.file_name, status => j.status, created_at => j.created_at })
+        .map(|j| {
+            let at = kefu_core::time::parse_instant(&j.created_at).map(|t| app.0.zone.display(t));
+            view! { id => j.id, file_name => j.file_name, status => j.status, created_at => at }
+        })
         .collect();
     let status =
         if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
@@ -95,12 +98,7 @@ pub async fn upload(State(app): State<AppState>, ctx: Ctx, form: Multipart) -> R
 async fn job_page(app: &AppState, ctx: &Ctx, id: ImportJobId, error: Option<String>) -> Result<Html<String>, AppError> {
     let job = jobs::get(app.db(), &ctx.actor.scope, id).await?;
     let lang = ctx.actor.lang;
-    // A file already imported has been removed; its report remains.
-    let headers = match jobs::table(app.db(), &job).await {
-        Ok(table) => table.headers,
-        Err(_) => Vec::new(),
-    };
-    let chosen = job.mapping.by_header(&headers);
+    let chosen = job.mapping.by_header(&job.headers);
     let fields: Vec<Value> = FIELDS
         .iter()
         .map(|f| view! { key => f.key, label => crate::i18n::field_label(lang, f.key), column => chosen.get(f.key) })
@@ -113,7 +111,7 @@ async fn job_page(app: &AppState, ctx: &Ctx, id: ImportJobId, error: Option<Stri
         "customers/import_job.html",
         "nav_customers",
         view! {
-            job => job, headers => headers, fields => fields, running => running,
+            job => job, headers => job.headers, fields => fields, running => running, can_run => jobs::can_run(&job),
             report => report, rejected => report.as_ref().map(|r| rejected_rows(r, lang)),
             error => error.or((!job.error.is_empty()).then(|| job.error.clone())),
         },
