@@ -358,6 +358,23 @@ on_both!(the_web_flow_uploads_maps_checks_and_imports, |backend| async move {
         }
         job
     };
+    // A job left marked running by a server that stopped is taken up again
+    // only once it is clearly stale.
+    let mark_running = |at: &'static str| {
+        let db = app.db.clone();
+        let id = id.clone();
+        async move {
+            sqlx::query("UPDATE import_jobs SET status = 'running', updated_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(id.parse::<i64>().unwrap())
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+    };
+    mark_running("9999-01-01T00:00:00.000000Z").await;
+    assert_eq!(post(format!("{job_url}/run"), "all_or_nothing").await.unwrap().status(), 422, "running already");
+    mark_running("2000-01-01T00:00:00.000000Z").await;
     // All or nothing: the bad rows stop it, and the file stays for another try.
     assert_eq!(post(format!("{job_url}/run"), "all_or_nothing").await.unwrap().status(), 303);
     let job = finished().await;
