@@ -69,8 +69,8 @@ pub async fn dry_run(
     Ok(report)
 }
 
-/// Saves the mapping and starts the import in the background; refused when
-/// the job is running or done already.
+/// Starts the import with the mapping in the background; refused when the
+/// job is running or done already.
 pub async fn start(
     app: &AppState,
     ctx: &Ctx,
@@ -82,8 +82,7 @@ pub async fn start(
     if mode == Mode::DryRun {
         return Err(AppError::BadRequest("mode: all_or_nothing or skip_bad_rows".into()));
     }
-    jobs::save_mapping(app.db(), job.id, &mapping).await?;
-    if !jobs::start(app.db(), job.id, mode).await? {
+    if !jobs::start(app.db(), job.id, mode, &mapping).await? {
         return Err(AppError::Invalid(kefu_core::Invalid::new(
             "file",
             kefu_core::Rule::new(

@@ -358,6 +358,27 @@ on_both!(the_web_flow_uploads_maps_checks_and_imports, |backend| async move {
         }
         job
     };
+    // Another store's staff cannot see or run it.
+    let other = app.login("agent_b").await;
+    assert_eq!(other.get(app.at(&job_url)).send().await.unwrap().status(), 403);
+    assert_eq!(other.get(app.at(&format!("/api/v1/imports/{id}"))).send().await.unwrap().status(), 403);
+    // A job left marked running by a server that stopped is taken up again
+    // only once it is clearly stale.
+    let mark_running = |at: &'static str| {
+        let db = app.db.clone();
+        let id = id.clone();
+        async move {
+            sqlx::query("UPDATE import_jobs SET status = 'running', updated_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(id.parse::<i64>().unwrap())
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+    };
+    mark_running("9999-01-01T00:00:00.000000Z").await;
+    assert_eq!(post(format!("{job_url}/run"), "all_or_nothing").await.unwrap().status(), 422, "running already");
+    mark_running("2000-01-01T00:00:00.000000Z").await;
     // All or nothing: the bad rows stop it, and the file stays for another try.
     assert_eq!(post(format!("{job_url}/run"), "all_or_nothing").await.unwrap().status(), 303);
     let job = finished().await;
@@ -410,4 +431,43 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
     assert!(format!("{missing:#}").contains("none.csv"), "{missing:#}");
     run(&settings, args(&file, &[], true)).await.unwrap();
     assert_eq!(count(&app, "customers").await, before + 3);
+});
+
+on_both!(the_api_checks_a_file_in_the_callers_language, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let client = app.login("agent_en").await;
+    let csrf = app.csrf(&client).await;
+    let file = reqwest::multipart::Part::bytes(mixed_csv().into_bytes()).file_name("old.csv");
+    let form = reqwest::multipart::Form::new().text("branch_id", app.fx.store_a.to_string()).part("file", file);
+    let res =
+        client.post(app.at("/api/v1/imports")).header("x-csrf-token", &csrf).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let job: Value = res.json().await.unwrap();
+    assert_eq!(job["mapping"]["vin"], "车架号", "{job}");
+    let id = job["id"].as_i64().unwrap();
+    // Unmapping the name leaves no row that can be valid: refused up front.
+    let res = client
+        .post(app.at(&format!("/api/v1/imports/{id}/check")))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "mapping": { "name": "" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!((problem["field"].as_str(), problem["rule"].as_str()), (Some("name"), Some("column_missing")));
+    let report: Value = client
+        .post(app.at(&format!("/api/v1/imports/{id}/check")))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "mapping": { "name": "客户姓名" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["imported"], 3, "{report}");
+    let first = &report["rejected"][0];
+    assert_eq!((first["row"].as_i64(), first["column"].as_str()), (Some(3), Some("手机号码")));
+    assert!(first["message"].as_str().unwrap().starts_with("a mobile number has 11 digits"), "{first}");
 });

@@ -40,10 +40,11 @@ pub struct Job {
     pub report: Option<Report>,
     pub error: String,
     pub created_at: String,
+    pub updated_at: String,
 }
 
 const COLUMNS: &str =
-    "id, branch_id, user_id, file_name, sheet, headers, mapping, mode, status, report, error, created_at";
+    "id, branch_id, user_id, file_name, sheet, headers, mapping, mode, status, report, error, created_at, updated_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
     let json_error =
@@ -64,6 +65,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
         },
         error: r.text("error")?,
         created_at: r.text("created_at")?,
+        updated_at: r.text("updated_at")?,
     })
 }
 
@@ -197,20 +199,36 @@ pub async fn checked(db: &Db, id: ImportJobId, report: &Report) -> Result<()> {
     Ok(())
 }
 
-/// Whether the job's file is still kept, so it can be mapped and run.
-pub fn can_run(job: &Job) -> bool {
-    matches!(job.status.as_str(), status::UPLOADED | status::CHECKED | status::FAILED)
+/// A job still marked running this long after it started was cut off (its
+/// server stopped); it may be run again — its committed batches are whole
+/// and a re-run skips what they stored.
+const STALE: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
+/// Job times are written by the system clock, so they are compared with it.
+fn stale_before() -> String {
+    instant_text(jiff::Timestamp::now() - STALE)
 }
 
-/// Marks the job running; false when it is running already or has run, so a
-/// double click starts one import.
-pub async fn start(db: &Db, id: ImportJobId, mode: Mode) -> Result<bool> {
+/// Whether the job's file can be mapped and run (again).
+pub fn can_run(job: &Job) -> bool {
+    matches!(job.status.as_str(), status::UPLOADED | status::CHECKED | status::FAILED)
+        || (job.status == status::RUNNING && job.updated_at < stale_before())
+}
+
+/// Marks the job running with the mapping it runs with; false when it is
+/// running already or has run, so a double click starts one import.
+pub async fn start(db: &Db, id: ImportJobId, mode: Mode, mapping: &Mapping) -> Result<bool> {
     let started = update(
         db,
         id,
-        "status = $1, mode = $2, error = ''",
-        " AND status IN ('uploaded', 'checked', 'failed')",
-        vec![Some(status::RUNNING.into()), Some(mode_text(mode))],
+        "status = $1, mode = $2, mapping = $3, error = ''",
+        " AND (status IN ('uploaded', 'checked', 'failed') OR (status = 'running' AND updated_at < $4))",
+        vec![
+            Some(status::RUNNING.into()),
+            Some(mode_text(mode)),
+            serde_json::to_string(mapping).ok(),
+            Some(stale_before()),
+        ],
     )
     .await?;
     Ok(started == 1)

@@ -104,14 +104,15 @@ async fn job_page(app: &AppState, ctx: &Ctx, id: ImportJobId, error: Option<Stri
         .map(|f| view! { key => f.key, label => crate::i18n::field_label(lang, f.key), column => chosen.get(f.key) })
         .collect();
     let report = app.0.imports.get(job.id).or(job.report.clone());
-    let running = job.status == status::RUNNING;
+    let can_run = jobs::can_run(&job);
+    let running = job.status == status::RUNNING && !can_run;
     page(
         app,
         ctx,
         "customers/import_job.html",
         "nav_customers",
         view! {
-            job => job, headers => job.headers, fields => fields, running => running, can_run => jobs::can_run(&job),
+            job => job, headers => job.headers, fields => fields, running => running, can_run => can_run,
             report => report, rejected => report.as_ref().map(|r| rejected_rows(r, lang)),
             error => error.or((!job.error.is_empty()).then(|| job.error.clone())),
         },
