@@ -214,6 +214,33 @@ impl CustomerInput {
     }
 }
 
+impl Valid {
+    /// The customer these details describe, as a new record (default
+    /// preferences, not merged); an update keeps the stored preferences.
+    fn into_customer(self, id: CustomerId, branch_id: BranchId, customer_no: String) -> Customer {
+        Customer {
+            id,
+            branch_id,
+            customer_no,
+            kind: self.kind.to_string(),
+            name: self.name,
+            gender: self.gender.to_string(),
+            mobile: self.mobile.map(|m| m.as_str().to_string()),
+            landline: self.landline,
+            email: self.email,
+            birthday: self.birthday,
+            id_number: self.id_number.map(|i| i.as_str().to_string()),
+            address: self.address,
+            source: self.source,
+            is_member: self.is_member,
+            notes: self.notes,
+            tags: self.tags,
+            preferences: Preferences::default(),
+            merged_into: None,
+        }
+    }
+}
+
 fn is_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
@@ -443,27 +470,7 @@ pub async fn insert_many(tx: &mut Tx, branch: BranchId, rows: Vec<NewCustomer>) 
                 own
             }
         };
-        let v = n.v;
-        customers.push(Customer {
-            id,
-            branch_id: branch,
-            customer_no,
-            kind: v.kind.to_string(),
-            name: v.name,
-            gender: v.gender.to_string(),
-            mobile: v.mobile.map(|m| m.as_str().to_string()),
-            landline: v.landline,
-            email: v.email,
-            birthday: v.birthday,
-            id_number: v.id_number.map(|i| i.as_str().to_string()),
-            address: v.address,
-            source: v.source,
-            is_member: v.is_member,
-            notes: v.notes,
-            tags: v.tags,
-            preferences: Preferences::default(),
-            merged_into: None,
-        });
+        customers.push(n.v.into_customer(id, branch, customer_no));
     }
     bulk::with_values(
         tx.conn(),
@@ -665,20 +672,9 @@ pub async fn update(db: &Db, actor: &Actor, id: CustomerId, input: &CustomerInpu
     let old = get(db, &actor.scope, id).await?;
     let v = input.validate(today)?;
     let new = Customer {
-        kind: v.kind.to_string(),
-        name: v.name,
-        gender: v.gender.to_string(),
-        mobile: v.mobile.map(|m| m.as_str().to_string()),
-        landline: v.landline,
-        email: v.email,
-        birthday: v.birthday,
-        id_number: v.id_number.map(|i| i.as_str().to_string()),
-        address: v.address,
-        source: v.source,
-        is_member: v.is_member,
-        notes: v.notes,
-        tags: v.tags,
-        ..old.clone()
+        preferences: old.preferences.clone(),
+        merged_into: old.merged_into,
+        ..v.into_customer(old.id, old.branch_id, old.customer_no.clone())
     };
     save(db, actor, &old, &new).await?;
     Ok(new)
