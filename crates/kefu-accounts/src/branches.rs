@@ -96,7 +96,6 @@ pub fn expand(all: &[Branch], given: &[BranchId]) -> Vec<BranchId> {
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: NewBranch) -> Result<Branch> {
-    new.validate()?;
     if let Some(parent) = new.parent_id {
         actor.scope.check(parent)?;
     } else if !actor.scope.branches().is_empty() && !is_top_level_admin(db, actor).await? {
@@ -105,6 +104,15 @@ pub async fn create(db: &Db, actor: &Actor, new: NewBranch) -> Result<Branch> {
         return Err(Invalid::required("parent_id").into());
     }
     let mut tx = db.begin().await?;
+    let branch = create_in(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(branch)
+}
+
+/// Creates a branch inside the caller's transaction (the demo loads its
+/// stores and their customers as one), with its audit record.
+pub async fn create_in(tx: &mut kefu_store::Tx, actor: &Actor, new: NewBranch) -> Result<Branch> {
+    new.validate()?;
     let now = kefu_core::time::instant_text(jiff::Timestamp::now());
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO branches (parent_id, code, name, kind, address, phone, created_at) \
@@ -141,7 +149,6 @@ pub async fn create(db: &Db, actor: &Actor, new: NewBranch) -> Result<Branch> {
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(branch)
 }
 

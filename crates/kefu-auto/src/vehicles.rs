@@ -9,9 +9,11 @@ use kefu_core::ident::{Plate, Vin};
 use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
-use kefu_store::{Change, Db, Failure, RowExt, Tx};
+use kefu_store::bulk::{self, Cell};
+use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -217,36 +219,125 @@ pub async fn create_in(
     input: &VehicleInput,
     today: Date,
 ) -> Result<Vehicle> {
-    let (vin, plate) = input.validate(today)?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO vehicles (branch_id, customer_id, driver_contact_id, vin, plate, brand, model, variant, colour, \
-         purchase_date, selling_branch_id, mileage_km, first_maintenance_date, insurance_expiry, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING {COLUMNS}"
-    )))
-    .bind(branch.0)
-    .bind(owner.0)
-    .bind(input.driver_contact_id.map(|c| c.0))
-    .bind(vin.as_str().to_string())
-    .bind(plate.map(|p| p.as_str().to_string()))
-    .bind(input.brand.trim().to_string())
-    .bind(input.model.trim().to_string())
-    .bind(input.variant.trim().to_string())
-    .bind(input.colour.trim().to_string())
-    .bind(input.purchase_date.map(|d| d.to_string()))
-    .bind(input.selling_branch_id.map(|b| b.0))
-    .bind(input.mileage_km)
-    .bind(input.first_maintenance_date.map(|d| d.to_string()))
-    .bind(input.insurance_expiry.map(|d| d.to_string()))
-    .bind(instant_text(jiff::Timestamp::now()))
-    .fetch_one(tx.conn())
-    .await
-    .map_err(|e| Failure::unique_as_taken(e, "vin"))?;
-    let vehicle = from_row(&row)?;
-    if vehicle.mileage_km > 0 {
-        record_mileage_in(tx, vehicle.id, today, vehicle.mileage_km, "import").await?;
+    let mut created = create_many_in(tx, branch, vec![(owner, input.check(today)?)], today).await?;
+    Ok(created.remove(0))
+}
+
+/// A vehicle that passed validation and waits to be inserted (bulk loads).
+pub struct NewVehicle {
+    input: VehicleInput,
+    vin: Vin,
+    plate: Option<Plate>,
+}
+
+impl VehicleInput {
+    /// The same validation the forms and the API apply.
+    pub fn check(&self, today: Date) -> std::result::Result<NewVehicle, Invalid> {
+        let (vin, plate) = self.validate(today)?;
+        Ok(NewVehicle { input: self.clone(), vin, plate })
     }
-    search::insert_keys(tx, owner, &format!("vehicle:{}", vehicle.id), &keys(&vehicle)).await?;
-    Ok(vehicle)
+}
+
+impl NewVehicle {
+    pub fn vin(&self) -> &str {
+        self.vin.as_str()
+    }
+
+    /// Names the contact who usually drives it.
+    pub fn driven_by(self, contact: Option<ContactId>) -> NewVehicle {
+        NewVehicle { input: VehicleInput { driver_contact_id: contact, ..self.input }, ..self }
+    }
+}
+
+const INSERT_COLUMNS: [&str; 17] = [
+    "branch_id",
+    "customer_id",
+    "driver_contact_id",
+    "vin",
+    "plate",
+    "brand",
+    "model",
+    "variant",
+    "colour",
+    "purchase_date",
+    "selling_branch_id",
+    "mileage_km",
+    "first_maintenance_date",
+    "insurance_expiry",
+    "created_at",
+    "next_service_kind",
+    "next_service_due",
+];
+
+/// Inserts validated vehicles of their owners in `branch`, with the first
+/// mileage readings and the search keys, in as few statements as the
+/// database allows; returns them in the order given.
+pub async fn create_many_in(
+    tx: &mut Tx,
+    branch: BranchId,
+    rows: Vec<(CustomerId, NewVehicle)>,
+    today: Date,
+) -> Result<Vec<Vehicle>> {
+    let now = instant_text(jiff::Timestamp::now());
+    let date = |d: Option<Date>| Cell::from(d.map(|d| d.to_string()));
+    let cells = rows
+        .iter()
+        .map(|(owner, n)| {
+            let i = &n.input;
+            vec![
+                Cell::from(branch.0),
+                owner.0.into(),
+                i.driver_contact_id.map(|c| c.0).into(),
+                n.vin.as_str().into(),
+                n.plate.as_ref().map(|p| p.as_str().to_string()).into(),
+                i.brand.trim().into(),
+                i.model.trim().into(),
+                i.variant.trim().into(),
+                i.colour.trim().into(),
+                date(i.purchase_date),
+                i.selling_branch_id.map(|b| b.0).into(),
+                i.mileage_km.into(),
+                date(i.first_maintenance_date),
+                date(i.insurance_expiry),
+                now.as_str().into(),
+                // A new vehicle has no visits: its next service is the
+                // first, reckoned from the purchase (see refresh_due_dates).
+                i.purchase_date.map(|_| "first".to_string()).into(),
+                date(crate::maintenance::next_due(i.purchase_date, None, &[])),
+            ]
+        })
+        .collect();
+    let returned = bulk::insert(tx.conn(), "vehicles", &INSERT_COLUMNS, cells, &format!("RETURNING {COLUMNS}"))
+        .await
+        .map_err(|e| match e {
+        StoreError::Sql(e) => Failure::unique_as_taken(e, "vin"),
+        other => Failure::Store(other),
+    })?;
+    let mut by_vin = HashMap::with_capacity(returned.len());
+    for r in &returned {
+        let v = from_row(r)?;
+        by_vin.insert(v.vin.clone(), v);
+    }
+    let mut created = Vec::with_capacity(rows.len());
+    for (_, n) in &rows {
+        let v = by_vin
+            .remove(n.vin.as_str())
+            .ok_or_else(|| StoreError::Other(format!("no id returned for vehicle {}", n.vin)))?;
+        created.push(v);
+    }
+    let readings = created
+        .iter()
+        .filter(|v| v.mileage_km > 0)
+        .map(|v| vec![Cell::from(v.id.0), today.to_string().into(), v.mileage_km.into(), "import".into()])
+        .collect();
+    bulk::insert(tx.conn(), "mileage_readings", &["vehicle_id", "reading_date", "mileage_km", "source"], readings, "")
+        .await?;
+    let keys = created
+        .iter()
+        .map(|v| search::Keys { customer: v.customer_id, source: format!("vehicle:{}", v.id), keys: keys(v) })
+        .collect();
+    search::insert_many(tx, keys).await?;
+    Ok(created)
 }
 
 /// Adds a vehicle to a customer in scope.
@@ -282,6 +373,53 @@ pub async fn create(db: &Db, actor: &Actor, owner: CustomerId, input: &VehicleIn
     .await?;
     tx.commit().await?;
     Ok(vehicle)
+}
+
+/// Recomputes the vehicle's next service (kind and day) and its latest
+/// visit from its purchase, visits and readings, inside the caller's
+/// transaction; the daily outreach run finds vehicles by these columns.
+pub async fn refresh_due_dates(tx: &mut Tx, vehicle: VehicleId) -> Result<()> {
+    let purchase: Option<String> = sqlx::query_scalar("SELECT purchase_date FROM vehicles WHERE id = $1")
+        .bind(vehicle.0)
+        .fetch_one(tx.conn())
+        .await?;
+    let purchase: Option<Date> = purchase.and_then(|d| d.parse().ok());
+    let last_service: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1 AND kind IN ('first_maintenance', 'maintenance')",
+    )
+    .bind(vehicle.0)
+    .fetch_one(tx.conn())
+    .await?;
+    let last_visit: Option<String> =
+        sqlx::query_scalar("SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1")
+            .bind(vehicle.0)
+            .fetch_one(tx.conn())
+            .await?;
+    let rows = sqlx::query(
+        "SELECT reading_date, mileage_km FROM mileage_readings WHERE vehicle_id = $1 ORDER BY reading_date, id",
+    )
+    .bind(vehicle.0)
+    .fetch_all(tx.conn())
+    .await?;
+    let mut readings = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Ok(d) = r.text("reading_date")?.parse::<Date>() {
+            readings.push((d, r.i64("mileage_km")?));
+        }
+    }
+    let last_service: Option<Date> = last_service.and_then(|d| d.parse().ok());
+    let next = crate::maintenance::next_due(purchase, last_service, &readings);
+    let kind = next.map(|_| if last_service.is_some() { "routine" } else { "first" });
+    sqlx::query(
+        "UPDATE vehicles SET next_service_kind = $1, next_service_due = $2, last_visit_date = $3 WHERE id = $4",
+    )
+    .bind(kind)
+    .bind(next.map(|d| d.to_string()))
+    .bind(last_visit)
+    .bind(vehicle.0)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
 }
 
 /// A mileage reading; the vehicle's current mileage follows the newest one.

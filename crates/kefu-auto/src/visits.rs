@@ -71,6 +71,7 @@ pub async fn record_in(tx: &mut Tx, v: &Visit, actor: &str) -> Result<ServiceVis
     .fetch_one(tx.conn())
     .await?;
     crate::vehicles::record_mileage_in(tx, v.vehicle_id, v.visit_date, v.mileage_km, "visit").await?;
+    crate::vehicles::refresh_due_dates(tx, v.vehicle_id).await?;
     timeline::record(tx, event(v, actor)).await?;
     Ok(ServiceVisitId(id))
 }

@@ -7,9 +7,11 @@ use kefu_core::ident::Mobile;
 use kefu_core::ids::{ContactId, CustomerId};
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Rule};
-use kefu_store::{Change, Db, Failure, RowExt, Tx};
+use kefu_store::bulk::{self, Cell};
+use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -185,24 +187,75 @@ pub fn keys(c: &Contact) -> Vec<String> {
 
 /// Adds a contact inside the caller's transaction (which audits).
 pub async fn add_in(tx: &mut Tx, customer: CustomerId, input: &ContactInput) -> Result<Contact> {
-    let v = input.validate()?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO contacts (customer_id, name, relation, mobile, landline, address, is_primary, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
-    )))
-    .bind(customer.0)
-    .bind(v.name)
-    .bind(v.relation)
-    .bind(v.mobile.map(|m| m.as_str().to_string()))
-    .bind(v.landline)
-    .bind(v.address)
-    .bind(i64::from(v.is_primary))
-    .bind(instant_text(jiff::Timestamp::now()))
-    .fetch_one(tx.conn())
-    .await?;
-    let contact = from_row(&row)?;
-    search::insert_keys(tx, customer, &format!("contact:{}", contact.id), &keys(&contact)).await?;
-    Ok(contact)
+    let mut added = add_many_in(tx, vec![(customer, input.check()?)]).await?;
+    Ok(added.remove(0))
+}
+
+/// A contact that passed validation and waits to be inserted (bulk loads).
+pub struct NewContact(Valid);
+
+impl ContactInput {
+    /// The same validation the forms and the API apply.
+    pub fn check(&self) -> std::result::Result<NewContact, Invalid> {
+        self.validate().map(NewContact)
+    }
+}
+
+impl NewContact {
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    pub fn mobile(&self) -> Option<&str> {
+        self.0.mobile.as_ref().map(Mobile::as_str)
+    }
+}
+
+const INSERT_COLUMNS: [&str; 8] =
+    ["customer_id", "name", "relation", "mobile", "landline", "address", "is_primary", "created_at"];
+
+/// Adds validated contacts to their customers in as few statements as the
+/// database allows, with their search keys; returns them in the order given.
+pub async fn add_many_in(tx: &mut Tx, rows: Vec<(CustomerId, NewContact)>) -> Result<Vec<Contact>> {
+    let now = instant_text(jiff::Timestamp::now());
+    let cells = rows
+        .iter()
+        .map(|(customer, NewContact(v))| {
+            vec![
+                Cell::from(customer.0),
+                v.name.as_str().into(),
+                v.relation.as_str().into(),
+                v.mobile.as_ref().map(|m| m.as_str().to_string()).into(),
+                v.landline.as_str().into(),
+                v.address.as_str().into(),
+                i64::from(v.is_primary).into(),
+                now.as_str().into(),
+            ]
+        })
+        .collect();
+    let returned = bulk::insert(tx.conn(), "contacts", &INSERT_COLUMNS, cells, &format!("RETURNING {COLUMNS}")).await?;
+    // RETURNING promises no order: give each row the id of a returned row
+    // with the same values (identical rows may take each other's ids).
+    let mut by_values: HashMap<(i64, String, Option<String>), Vec<Contact>> = HashMap::new();
+    for r in &returned {
+        let c = from_row(r)?;
+        by_values.entry((c.customer_id.0, c.name.clone(), c.mobile.clone())).or_default().push(c);
+    }
+    let mut added = Vec::with_capacity(rows.len());
+    for (customer, NewContact(v)) in rows {
+        let mobile = v.mobile.map(|m| m.as_str().to_string());
+        let contact = by_values
+            .get_mut(&(customer.0, v.name, mobile))
+            .and_then(Vec::pop)
+            .ok_or_else(|| StoreError::Other(format!("no id returned for a contact of customer {customer}")))?;
+        added.push(contact);
+    }
+    let keys = added
+        .iter()
+        .map(|c| search::Keys { customer: c.customer_id, source: format!("contact:{}", c.id), keys: keys(c) })
+        .collect();
+    search::insert_many(tx, keys).await?;
+    Ok(added)
 }
 
 pub async fn of_customer(db: &Db, customer: CustomerId) -> Result<Vec<Contact>> {

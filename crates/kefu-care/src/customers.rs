@@ -9,9 +9,11 @@ use kefu_core::ident::{Mobile, ResidentId};
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Permission, Rule, Scope};
-use kefu_store::{Change, Db, Failure, RowExt, Tx};
+use kefu_store::bulk::{self, Cell};
+use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -212,6 +214,33 @@ impl CustomerInput {
     }
 }
 
+impl Valid {
+    /// The customer these details describe, as a new record (default
+    /// preferences, not merged); an update keeps the stored preferences.
+    fn into_customer(self, id: CustomerId, branch_id: BranchId, customer_no: String) -> Customer {
+        Customer {
+            id,
+            branch_id,
+            customer_no,
+            kind: self.kind.to_string(),
+            name: self.name,
+            gender: self.gender.to_string(),
+            mobile: self.mobile.map(|m| m.as_str().to_string()),
+            landline: self.landline,
+            email: self.email,
+            birthday: self.birthday,
+            id_number: self.id_number.map(|i| i.as_str().to_string()),
+            address: self.address,
+            source: self.source,
+            is_member: self.is_member,
+            notes: self.notes,
+            tags: self.tags,
+            preferences: Preferences::default(),
+            merged_into: None,
+        }
+    }
+}
+
 impl CustomerInput {
     /// The customer this input becomes when stored as `id` with
     /// `customer_no` — the row [`create_in`] writes — for bulk loads that
@@ -223,27 +252,7 @@ impl CustomerInput {
         customer_no: &str,
         today: Date,
     ) -> std::result::Result<Customer, Invalid> {
-        let v = self.validate(today)?;
-        Ok(Customer {
-            id,
-            branch_id: branch,
-            customer_no: customer_no.trim().to_uppercase(),
-            kind: v.kind.to_string(),
-            name: v.name,
-            gender: v.gender.to_string(),
-            mobile: v.mobile.map(|m| m.as_str().to_string()),
-            landline: v.landline,
-            email: v.email,
-            birthday: v.birthday,
-            id_number: v.id_number.map(|i| i.as_str().to_string()),
-            address: v.address,
-            source: v.source,
-            is_member: v.is_member,
-            notes: v.notes,
-            tags: v.tags,
-            preferences: Preferences::default(),
-            merged_into: None,
-        })
+        Ok(self.validate(today)?.into_customer(id, branch, customer_no.trim().to_uppercase()))
     }
 }
 
@@ -268,6 +277,25 @@ fn time_of(text: Option<String>) -> Option<jiff::civil::Time> {
     text.filter(|t| !t.is_empty()).and_then(|t| format!("{t}:00").parse().ok())
 }
 
+/// The contact preferences in a row that selected the customers table's
+/// preference columns (allow_letter … quiet_end).
+pub fn preferences_of(r: &sqlx::any::AnyRow) -> Result<Preferences> {
+    Ok(Preferences {
+        allow_letter: r.flag("allow_letter")?,
+        allow_sms: r.flag("allow_sms")?,
+        allow_email: r.flag("allow_email")?,
+        allow_phone: r.flag("allow_phone")?,
+        do_not_call: r.flag("do_not_call")?,
+        preferred_time: r.text("preferred_time")?,
+        quiet_start: time_of(r.opt_text("quiet_start")?),
+        quiet_end: time_of(r.opt_text("quiet_end")?),
+    })
+}
+
+/// The preference columns, for queries that read them with [`preferences_of`].
+pub const PREFERENCE_COLUMNS: &str =
+    "allow_letter, allow_sms, allow_email, allow_phone, do_not_call, preferred_time, quiet_start, quiet_end";
+
 fn from_row(r: &sqlx::any::AnyRow, tags: Vec<String>) -> Result<Customer> {
     Ok(Customer {
         id: CustomerId(r.i64("id")?),
@@ -286,16 +314,7 @@ fn from_row(r: &sqlx::any::AnyRow, tags: Vec<String>) -> Result<Customer> {
         is_member: r.flag("is_member")?,
         notes: r.text("notes")?,
         tags,
-        preferences: Preferences {
-            allow_letter: r.flag("allow_letter")?,
-            allow_sms: r.flag("allow_sms")?,
-            allow_email: r.flag("allow_email")?,
-            allow_phone: r.flag("allow_phone")?,
-            do_not_call: r.flag("do_not_call")?,
-            preferred_time: r.text("preferred_time")?,
-            quiet_start: time_of(r.opt_text("quiet_start")?),
-            quiet_end: time_of(r.opt_text("quiet_end")?),
-        },
+        preferences: preferences_of(r)?,
         merged_into: r.opt_i64("merged_into")?.map(CustomerId),
     })
 }
@@ -349,48 +368,141 @@ pub async fn create_in(
     customer_no: Option<&str>,
     today: Date,
 ) -> Result<Customer> {
-    let v = input.validate(today)?;
-    let now = instant_text(jiff::Timestamp::now());
-    // A placeholder number unique to this insert, replaced from the id below.
-    let provisional = match customer_no {
-        Some(no) => no.trim().to_uppercase(),
-        None => format!("new-{}", hex::encode(rand::random::<[u8; 8]>())),
-    };
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO customers (branch_id, customer_no, kind, name, gender, mobile, landline, email, birthday, \
-         id_number, address, source, is_member, notes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING {COLUMNS}"
-    )))
-    .bind(branch.0)
-    .bind(provisional)
-    .bind(v.kind)
-    .bind(v.name.clone())
-    .bind(v.gender)
-    .bind(v.mobile.as_ref().map(|m| m.as_str().to_string()))
-    .bind(v.landline.clone())
-    .bind(v.email.clone())
-    .bind(v.birthday.map(|d| d.to_string()))
-    .bind(v.id_number.as_ref().map(|i| i.as_str().to_string()))
-    .bind(v.address.clone())
-    .bind(v.source.clone())
-    .bind(i64::from(v.is_member))
-    .bind(v.notes.clone())
-    .bind(now)
-    .fetch_one(tx.conn())
-    .await
-    .map_err(|e| Failure::unique_as_taken(e, "customer_no"))?;
-    let mut customer = from_row(&row, v.tags.clone())?;
-    if customer_no.is_none() {
-        customer.customer_no = format!("KH{:07}", customer.id.0);
-        sqlx::query("UPDATE customers SET customer_no = $1 WHERE id = $2")
-            .bind(customer.customer_no.clone())
-            .bind(customer.id.0)
-            .execute(tx.conn())
-            .await?;
+    let new = input.check(today)?.numbered(customer_no);
+    let mut created = insert_many(tx, branch, vec![new]).await?;
+    Ok(created.remove(0))
+}
+
+/// A customer that passed validation and waits to be inserted: bulk loads
+/// validate every row first and write many at once.
+#[derive(Debug)]
+pub struct NewCustomer {
+    v: Valid,
+    /// The number from an old system, normalised; None to assign one.
+    customer_no: Option<String>,
+}
+
+impl CustomerInput {
+    /// The same validation the forms and the API apply.
+    pub fn check(&self, today: Date) -> std::result::Result<NewCustomer, Invalid> {
+        Ok(NewCustomer { v: self.validate(today)?, customer_no: None })
     }
-    write_tags(tx, customer.id, &customer.tags).await?;
-    search::insert_keys(tx, customer.id, "customer", &keys(&customer)).await?;
-    Ok(customer)
+}
+
+impl NewCustomer {
+    /// Keeps the customer's number from an old system (blank assigns one).
+    pub fn numbered(self, customer_no: Option<&str>) -> NewCustomer {
+        let customer_no = customer_no.map(|n| n.trim().to_uppercase()).filter(|n| !n.is_empty());
+        NewCustomer { customer_no, ..self }
+    }
+
+    pub fn customer_no(&self) -> Option<&str> {
+        self.customer_no.as_deref()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.v.name
+    }
+
+    pub fn mobile(&self) -> Option<&str> {
+        self.v.mobile.as_ref().map(Mobile::as_str)
+    }
+}
+
+const INSERT_COLUMNS: [&str; 16] = [
+    "branch_id",
+    "customer_no",
+    "kind",
+    "name",
+    "gender",
+    "mobile",
+    "landline",
+    "email",
+    "birthday",
+    "id_number",
+    "address",
+    "source",
+    "is_member",
+    "notes",
+    "created_at",
+    "updated_at",
+];
+
+/// Inserts validated customers in `branch` with their tags and search keys,
+/// in as few statements as the database allows; returns them in the order
+/// given. Customers without a number get "KH" and seven digits of their id.
+pub async fn insert_many(tx: &mut Tx, branch: BranchId, rows: Vec<NewCustomer>) -> Result<Vec<Customer>> {
+    let now = instant_text(jiff::Timestamp::now());
+    // A placeholder number unique to each insert, replaced from the id below.
+    let provisional: Vec<String> = rows
+        .iter()
+        .map(|n| n.customer_no.clone().unwrap_or_else(|| format!("new-{}", hex::encode(rand::random::<[u8; 8]>()))))
+        .collect();
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .zip(&provisional)
+        .map(|(n, no)| {
+            let v = &n.v;
+            vec![
+                branch.0.into(),
+                no.as_str().into(),
+                v.kind.into(),
+                v.name.as_str().into(),
+                v.gender.into(),
+                v.mobile.as_ref().map(|m| m.as_str().to_string()).into(),
+                v.landline.as_str().into(),
+                v.email.as_str().into(),
+                v.birthday.map(|d| d.to_string()).into(),
+                v.id_number.as_ref().map(|i| i.as_str().to_string()).into(),
+                v.address.as_str().into(),
+                v.source.as_str().into(),
+                i64::from(v.is_member).into(),
+                v.notes.as_str().into(),
+                now.as_str().into(),
+                now.as_str().into(),
+            ]
+        })
+        .collect();
+    let returned = bulk::insert(tx.conn(), "customers", &INSERT_COLUMNS, cells, "RETURNING id, customer_no")
+        .await
+        .map_err(|e| match e {
+            StoreError::Sql(e) => Failure::unique_as_taken(e, "customer_no"),
+            other => Failure::Store(other),
+        })?;
+    let mut ids = HashMap::with_capacity(returned.len());
+    for r in &returned {
+        ids.insert(r.text("customer_no")?, CustomerId(r.i64("id")?));
+    }
+    let mut customers = Vec::with_capacity(rows.len());
+    let mut assigned = Vec::new();
+    for (n, no) in rows.into_iter().zip(provisional) {
+        let id = *ids.get(&no).ok_or_else(|| StoreError::Other(format!("no id returned for customer {no}")))?;
+        let customer_no = match n.customer_no {
+            Some(_) => no,
+            None => {
+                let own = format!("KH{:07}", id.0);
+                assigned.push(vec![Cell::from(id.0), Cell::from(own.as_str())]);
+                own
+            }
+        };
+        customers.push(n.v.into_customer(id, branch, customer_no));
+    }
+    bulk::with_values(
+        tx.conn(),
+        "UPDATE customers SET customer_no = v.column2 FROM (VALUES {values}) AS v WHERE customers.id = v.column1",
+        2,
+        assigned,
+    )
+    .await?;
+    let tags = customers
+        .iter()
+        .flat_map(|c| c.tags.iter().map(|t| vec![Cell::from(c.id.0), Cell::from(t.as_str())]))
+        .collect();
+    bulk::insert(tx.conn(), "customer_tags", &["customer_id", "tag"], tags, "").await?;
+    let keys =
+        customers.iter().map(|c| search::Keys { customer: c.id, source: "customer".into(), keys: keys(c) }).collect();
+    search::insert_many(tx, keys).await?;
+    Ok(customers)
 }
 
 async fn write_tags(tx: &mut Tx, id: CustomerId, tags: &[String]) -> Result<()> {
@@ -573,20 +685,9 @@ pub async fn update(db: &Db, actor: &Actor, id: CustomerId, input: &CustomerInpu
     let old = get(db, &actor.scope, id).await?;
     let v = input.validate(today)?;
     let new = Customer {
-        kind: v.kind.to_string(),
-        name: v.name,
-        gender: v.gender.to_string(),
-        mobile: v.mobile.map(|m| m.as_str().to_string()),
-        landline: v.landline,
-        email: v.email,
-        birthday: v.birthday,
-        id_number: v.id_number.map(|i| i.as_str().to_string()),
-        address: v.address,
-        source: v.source,
-        is_member: v.is_member,
-        notes: v.notes,
-        tags: v.tags,
-        ..old.clone()
+        preferences: old.preferences.clone(),
+        merged_into: old.merged_into,
+        ..v.into_customer(old.id, old.branch_id, old.customer_no.clone())
     };
     save(db, actor, &old, &new).await?;
     Ok(new)

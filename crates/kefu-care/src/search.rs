@@ -11,6 +11,7 @@
 use crate::pinyin_name::syllables;
 use kefu_core::Scope;
 use kefu_core::ids::CustomerId;
+use kefu_store::bulk::{self, Cell};
 use kefu_store::{Db, Failure, RowExt, Tx};
 use serde::Serialize;
 
@@ -146,18 +147,25 @@ pub async fn replace_keys(tx: &mut Tx, customer: CustomerId, source: &str, keys:
 
 /// Adds keys (a fresh record has none to replace).
 pub async fn insert_keys(tx: &mut Tx, customer: CustomerId, source: &str, keys: &[String]) -> Result<()> {
-    for chunk in keys.chunks(100) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, $1, $2)", i + 3)).collect();
-        let sql = format!(
-            "INSERT INTO search_keys (key, customer_id, source) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).bind(source.to_string());
-        for k in chunk {
-            q = q.bind(k.clone());
-        }
-        q.execute(tx.conn()).await?;
-    }
+    insert_many(tx, vec![Keys { customer, source: source.to_string(), keys: keys.to_vec() }]).await
+}
+
+/// The keys one source contributes for a customer.
+pub struct Keys {
+    pub customer: CustomerId,
+    pub source: String,
+    pub keys: Vec<String>,
+}
+
+/// Adds the keys of many fresh records in as few statements as possible.
+pub async fn insert_many(tx: &mut Tx, sets: Vec<Keys>) -> Result<()> {
+    let mut rows: Vec<(String, i64, String)> =
+        sets.into_iter().flat_map(|s| s.keys.into_iter().map(move |k| (k, s.customer.0, s.source.clone()))).collect();
+    // In key order the inserts walk the index instead of jumping about it.
+    rows.sort();
+    rows.dedup();
+    let cells = rows.into_iter().map(|(k, c, s)| vec![Cell::from(k), Cell::from(c), Cell::from(s)]).collect();
+    bulk::insert(tx.conn(), "search_keys", &["key", "customer_id", "source"], cells, "ON CONFLICT DO NOTHING").await?;
     Ok(())
 }
 

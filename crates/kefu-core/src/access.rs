@@ -25,6 +25,12 @@ pub enum Permission {
     BranchesManage,
     /// Read the audit log.
     AuditRead,
+    /// Work the call queue: claim calls and record their outcomes.
+    CallsWork,
+    /// Run the daily outreach and edit the playbooks.
+    OutreachManage,
+    /// See and close the follow-up items problems open.
+    FollowUpsManage,
 }
 
 /// Staff roles. Packs add their own roles later by extending this table.
@@ -45,10 +51,23 @@ use Permission::*;
 
 /// The one table mapping roles to permissions.
 const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
-    (Role::Admin, &[TodayView, CustomersRead, UsersManage, BranchesManage, AuditRead]),
-    (Role::Manager, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, UsersManage, AuditRead]),
-    (Role::Supervisor, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView]),
-    (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView]),
+    (Role::Admin, &[TodayView, CustomersRead, UsersManage, BranchesManage, AuditRead, OutreachManage]),
+    (
+        Role::Manager,
+        &[
+            TodayView,
+            CustomersRead,
+            CustomersWrite,
+            PersonalDataView,
+            UsersManage,
+            AuditRead,
+            CallsWork,
+            OutreachManage,
+            FollowUpsManage,
+        ],
+    ),
+    (Role::Supervisor, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, FollowUpsManage]),
+    (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork]),
 ];
 
 impl Role {

@@ -29,4 +29,6 @@ typed_id!(
     VehicleId,
     /// A visit to the workshop (auto pack).
     ServiceVisitId,
+    /// An uploaded file waiting to be imported, and its run.
+    ImportJobId,
 );

@@ -57,6 +57,10 @@ impl BusinessZone {
         BusinessZone::named(DEFAULT_ZONE).expect("the bundled tz database has Asia/Shanghai")
     }
 
+    pub fn time_zone(&self) -> TimeZone {
+        self.0.clone()
+    }
+
     /// The business date an instant falls on.
     pub fn date_of(&self, at: Timestamp) -> Date {
         at.to_zoned_datetime(self.0.clone()).date()

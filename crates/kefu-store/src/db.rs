@@ -38,8 +38,8 @@ impl Db {
         install_default_drivers();
         if url.starts_with("sqlite:") {
             let url = sqlite_url_with_create(url);
-            let read = sqlite_pool(&url, 8).await?;
-            let write = sqlite_pool(&url, 1).await?;
+            let read = sqlite_pool(&url, 8, READ_CACHE_KIB).await?;
+            let write = sqlite_pool(&url, 1, WRITE_CACHE_KIB).await?;
             Ok(Db { backend: Backend::Sqlite, read, write })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool =
@@ -123,20 +123,31 @@ fn sqlite_url_with_create(url: &str) -> String {
     }
 }
 
-async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool> {
+/// SQLite's page cache per connection, in KiB. The one writer gets a large
+/// one: a bulk load's index inserts land all over the search index, and with
+/// SQLite's default 2 MB each of them reads its page back from the file.
+const WRITE_CACHE_KIB: i64 = 256 * 1024;
+const READ_CACHE_KIB: i64 = 16 * 1024;
+
+async fn sqlite_pool(url: &str, size: u32, cache_kib: i64) -> Result<AnyPool> {
+    // A read-only connection (a backup being checked) cannot switch the
+    // journal mode; it only needs the busy timeout.
+    let pragmas = if url.contains("mode=ro") {
+        "PRAGMA busy_timeout = 10000;"
+    } else {
+        // WAL lets readers work beside the one writer; NORMAL sync is
+        // durable across process crashes under WAL; foreign keys are off by
+        // default in SQLite and must be asked for.
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+    };
     Ok(AnyPoolOptions::new()
         .max_connections(size)
         .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
-                // WAL lets readers work beside the one writer; NORMAL sync
-                // is durable across process crashes under WAL; foreign keys
-                // are off by default in SQLite and must be asked for.
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                )
-                .await?;
+                conn.execute(pragmas).await?;
+                // The cache grows only as pages are used.
+                conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}"))).await?;
                 Ok(())
             })
         })

@@ -12,6 +12,9 @@ pub enum Failure {
     Invalid(#[from] Invalid),
     #[error("not found")]
     NotFound,
+    /// Someone else got there first (a call another agent claimed).
+    #[error("{}", .0.en)]
+    Conflict(kefu_core::Rule),
     /// The record or branch lies outside the actor's branches.
     #[error(transparent)]
     OutOfScope(#[from] OutOfScope),

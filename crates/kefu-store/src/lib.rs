@@ -8,14 +8,15 @@
 //! [`Db::backend`].
 
 mod audit;
-mod bulk;
+pub mod bulk;
+mod bulk_load;
 mod db;
 mod failure;
 mod migrate;
 mod row;
 
 pub use audit::{AuditEntry, AuditFilter, Change, list_audit};
-pub use bulk::{Rows, Val};
+pub use bulk_load::Rows;
 pub use db::{Backend, Db, Tx};
 pub use failure::Failure;
 pub use migrate::{MIGRATIONS, Migration};

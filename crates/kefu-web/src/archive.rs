@@ -1,7 +1,7 @@
-//! Where the common core meets the packs for the customer archive: the
-//! probes a search box runs, the tables a merge moves, and what the 360°
-//! view reads, from the common core and from every installed pack. The page
-//! and the API both read through here, and so does the benchmark's floor.
+//! What the archive's pages and API read: search results paired with their
+//! customers, and the 360° view of one customer, from the common core and
+//! every installed pack (through `packs`). The benchmark's floor reads
+//! through here too.
 
 use jiff::civil::Date;
 use kefu_auto::vehicles::{self, Vehicle};
@@ -9,21 +9,10 @@ use kefu_auto::{maintenance, visits};
 use kefu_care::contacts::{self, Contact};
 use kefu_care::customers::{self, Customer};
 use kefu_care::merge::{self, Suspect};
-use kefu_care::search::{self, Hit, Probe};
 use kefu_care::timeline::{self, Event};
 use kefu_core::Scope;
 use kefu_core::ids::CustomerId;
 use kefu_store::{Db, Failure};
-
-pub fn probes(query: &str) -> Vec<Probe> {
-    let mut p = search::core_probes(query);
-    p.extend(kefu_auto::vehicles::probes(query));
-    p
-}
-
-pub async fn search(db: &Db, scope: &Scope, query: &str, limit: usize) -> Result<Vec<Hit>, Failure> {
-    search::run(db, scope, &probes(query), limit).await
-}
 
 /// The customers a search finds, best first, with what matched.
 pub async fn search_customers(
@@ -32,15 +21,10 @@ pub async fn search_customers(
     query: &str,
     limit: usize,
 ) -> Result<Vec<(Customer, &'static str)>, Failure> {
-    let hits = search(db, scope, query, limit).await?;
+    let hits = crate::packs::search(db, scope, query, limit).await?;
     let found = customers::many(db, scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
     // `many` leaves out what the scope hides, so pair by id, not by position.
     Ok(found.into_iter().filter_map(|c| hits.iter().find(|h| h.customer_id == c.id).map(|h| (c, h.matched))).collect())
-}
-
-/// The packs' tables that point at customers.
-pub fn customer_references() -> Vec<(&'static str, &'static str)> {
-    kefu_auto::vehicles::CUSTOMER_REFERENCES.to_vec()
 }
 
 /// Everything the 360° view shows of one customer.

@@ -21,6 +21,8 @@ pub enum AppError {
     /// 403: the form's CSRF token is missing or wrong.
     Csrf,
     NotFound,
+    /// 409: someone else got there first.
+    Conflict(kefu_core::Rule),
     /// 422: a field broke a rule.
     Invalid(Invalid),
     /// 422: the body could not be parsed (malformed JSON, a bad form).
@@ -34,6 +36,7 @@ impl From<Failure> for AppError {
         match f {
             Failure::Invalid(i) => AppError::Invalid(i),
             Failure::NotFound => AppError::NotFound,
+            Failure::Conflict(rule) => AppError::Conflict(rule),
             Failure::OutOfScope(_) => AppError::OutOfScope,
             Failure::Store(e) => AppError::Internal(e.to_string()),
         }
@@ -58,6 +61,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::OutOfScope | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) | AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -71,6 +75,7 @@ impl AppError {
             AppError::OutOfScope => "out_of_scope",
             AppError::Csrf => "csrf",
             AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
             AppError::Invalid(_) => "invalid",
             AppError::BadRequest(_) => "bad_request",
             AppError::Throttled => "throttled",
@@ -86,6 +91,7 @@ impl AppError {
             AppError::OutOfScope => t(lang, "error_out_of_scope"),
             AppError::Csrf => t(lang, "error_csrf"),
             AppError::NotFound => t(lang, "error_not_found"),
+            AppError::Conflict(rule) => rule.message(lang).to_string(),
             AppError::Invalid(i) => i.message(lang, &field_label(lang, &i.field)),
             AppError::BadRequest(detail) => format!("{}: {detail}", t(lang, "error_bad_request")),
             AppError::Throttled => t(lang, "error_throttled"),

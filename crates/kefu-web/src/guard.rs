@@ -98,27 +98,48 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Largest body the guard reads to find the token: an uploaded file.
+pub const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
+
 /// The token comes in a header (scripts, fetch) or as the `_csrf` field of
-/// a urlencoded form; the form body is read and handed on unchanged.
+/// a urlencoded or multipart form (file uploads); the body is read and
+/// handed on unchanged.
 async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
     if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if same(sent, expected) { Ok(req) } else { Err(AppError::Csrf) };
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let (limit, multipart) = if content_type.starts_with("application/x-www-form-urlencoded") {
+        (2 * 1024 * 1024, false)
+    } else if content_type.starts_with("multipart/form-data") {
+        (UPLOAD_LIMIT, true)
+    } else {
         return Err(AppError::Csrf);
-    }
+    };
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024).await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let sent = if multipart {
+        multipart_field(&content_type, &bytes, CSRF_FIELD).await
+    } else {
+        form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned())
+    };
     match sent {
         Some(sent) if same(&sent, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => Err(AppError::Csrf),
     }
+}
+
+/// The text of the field `name` of a multipart body, if it has one.
+async fn multipart_field(content_type: &str, bytes: &axum::body::Bytes, name: &str) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let mut form = multer::Multipart::new(Body::from(bytes.clone()).into_data_stream(), boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Compares without stopping at the first difference, so timing does not

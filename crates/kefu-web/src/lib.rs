@@ -14,18 +14,22 @@ macro_rules! view {
 
 pub mod api;
 pub mod archive;
+mod chart;
 mod cookies;
 pub mod error;
 mod extract;
 pub mod guard;
 pub mod i18n;
+pub mod imports;
 mod lang;
 mod metrics;
 mod ops;
+pub mod packs;
 mod pages;
 mod render;
 pub mod routes;
 pub mod state;
+mod xlsx;
 
 pub use routes::{RouteSpec, router, specs};
 pub use state::{AppState, CookieSecurity, WebConfig};

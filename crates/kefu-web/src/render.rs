@@ -19,7 +19,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("customers/view.html", include_str!("../templates/customers/view.html")),
     ("customers/form.html", include_str!("../templates/customers/form.html")),
     ("customers/event.html", include_str!("../templates/customers/event.html")),
+    ("customers/import.html", include_str!("../templates/customers/import.html")),
+    ("customers/import_job.html", include_str!("../templates/customers/import_job.html")),
     ("vehicles/view.html", include_str!("../templates/vehicles/view.html")),
+    ("outreach/overview.html", include_str!("../templates/outreach/overview.html")),
+    ("outreach/calls.html", include_str!("../templates/outreach/calls.html")),
+    ("outreach/call.html", include_str!("../templates/outreach/call.html")),
+    ("outreach/followups.html", include_str!("../templates/outreach/followups.html")),
+    ("outreach/playbooks.html", include_str!("../templates/outreach/playbooks.html")),
+    ("outreach/effectiveness.html", include_str!("../templates/outreach/effectiveness.html")),
+    ("outreach/weekly.html", include_str!("../templates/outreach/weekly.html")),
     ("admin/users.html", include_str!("../templates/admin/users.html")),
     ("admin/user_form.html", include_str!("../templates/admin/user_form.html")),
     ("admin/branches.html", include_str!("../templates/admin/branches.html")),
@@ -45,7 +54,9 @@ struct NavItem {
 const NAV: &[NavItem] = &[
     NavItem { key: "nav_today", href: Some("/"), needs: Permission::TodayView },
     NavItem { key: "nav_customers", href: Some("/customers"), needs: Permission::CustomersRead },
-    NavItem { key: "nav_outreach", href: None, needs: Permission::CustomersRead },
+    NavItem { key: "nav_outreach", href: Some("/outreach"), needs: Permission::CustomersRead },
+    NavItem { key: "nav_calls", href: Some("/outreach/calls"), needs: Permission::CallsWork },
+    NavItem { key: "nav_followups", href: Some("/outreach/followups"), needs: Permission::FollowUpsManage },
     NavItem { key: "nav_service", href: None, needs: Permission::CustomersRead },
     NavItem { key: "nav_complaints", href: None, needs: Permission::CustomersRead },
     NavItem { key: "nav_surveys", href: None, needs: Permission::CustomersRead },
@@ -56,6 +67,7 @@ const NAV: &[NavItem] = &[
 const ADMIN_NAV: &[NavItem] = &[
     NavItem { key: "nav_users", href: Some("/admin/users"), needs: Permission::UsersManage },
     NavItem { key: "nav_branches", href: Some("/admin/branches"), needs: Permission::BranchesManage },
+    NavItem { key: "nav_playbooks", href: Some("/admin/playbooks"), needs: Permission::OutreachManage },
     NavItem { key: "nav_audit", href: Some("/admin/audit"), needs: Permission::AuditRead },
 ];
 

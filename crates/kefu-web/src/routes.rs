@@ -40,6 +40,13 @@ fn table() -> Vec<Entry> {
         entry(M::GET, "/", Signed(TodayView), get(pages::today::page_handler)),
         entry(M::GET, "/customers", Signed(CustomersRead), get(pages::customers::list)),
         entry(M::GET, "/customers/new", Signed(CustomersWrite), get(pages::customers::new_form)),
+        entry(M::GET, "/customers/export.csv", Signed(CustomersRead), get(pages::exports::csv)),
+        entry(M::GET, "/customers/export.xlsx", Signed(CustomersRead), get(pages::exports::xlsx)),
+        entry(M::GET, "/customers/import", Signed(CustomersWrite), get(pages::imports::upload_form)),
+        entry(M::POST, "/customers/import", Signed(CustomersWrite), post(pages::imports::upload).layer(upload_limit())),
+        entry(M::GET, "/customers/import/{job}", Signed(CustomersWrite), get(pages::imports::job)),
+        entry(M::POST, "/customers/import/{job}/check", Signed(CustomersWrite), post(pages::imports::check)),
+        entry(M::POST, "/customers/import/{job}/run", Signed(CustomersWrite), post(pages::imports::run)),
         entry(M::POST, "/customers/new", Signed(CustomersWrite), post(pages::customers::create)),
         entry(M::GET, "/customers/{id}", Signed(CustomersRead), get(pages::customers::view)),
         entry(M::GET, "/customers/{id}/edit", Signed(CustomersWrite), get(pages::customers::edit_form)),
@@ -55,6 +62,27 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/customers/{id}/vehicles", Signed(CustomersWrite), post(pages::customers::add_vehicle)),
         entry(M::POST, "/customers/{id}/merge", Signed(CustomersWrite), post(pages::customers::merge_duplicate)),
         entry(M::GET, "/vehicles/{id}", Signed(CustomersRead), get(pages::vehicles::view)),
+        entry(M::GET, "/outreach", Signed(CustomersRead), get(pages::outreach::overview)),
+        entry(M::POST, "/outreach/run", Signed(OutreachManage), post(pages::outreach::run_now)),
+        entry(M::POST, "/outreach/send", Signed(OutreachManage), post(pages::outreach::send_now)),
+        entry(M::GET, "/outreach/letters.pdf", Signed(CallsWork), get(pages::outreach::letters_pdf)),
+        entry(M::GET, "/outreach/calls", Signed(CallsWork), get(pages::outreach::queue)),
+        entry(M::GET, "/outreach/calls/{id}", Signed(CallsWork), get(pages::outreach::call)),
+        entry(M::POST, "/outreach/calls/{id}/claim", Signed(CallsWork), post(pages::outreach::claim)),
+        entry(M::POST, "/outreach/calls/{id}/outcome", Signed(CallsWork), post(pages::outreach::outcome)),
+        entry(M::GET, "/outreach/followups", Signed(FollowUpsManage), get(pages::outreach::followups)),
+        entry(
+            M::POST,
+            "/outreach/followups/{id}/close",
+            Signed(FollowUpsManage),
+            post(pages::outreach::close_followup),
+        ),
+        entry(M::GET, "/outreach/effectiveness", Signed(FollowUpsManage), get(pages::effectiveness::page_handler)),
+        entry(M::GET, "/outreach/effectiveness.xlsx", Signed(FollowUpsManage), get(pages::effectiveness::export)),
+        entry(M::GET, "/outreach/weekly", Signed(FollowUpsManage), get(pages::weekly::page_handler)),
+        entry(M::GET, "/outreach/weekly.xlsx", Signed(FollowUpsManage), get(pages::weekly::export)),
+        entry(M::GET, "/admin/playbooks", Signed(OutreachManage), get(pages::outreach::playbooks)),
+        entry(M::POST, "/admin/playbooks/{code}", Signed(OutreachManage), post(pages::outreach::save_playbook)),
         entry(M::GET, "/admin/users", Signed(UsersManage), get(pages::admin::users_list)),
         entry(M::GET, "/admin/users/new", Signed(UsersManage), get(pages::admin::user_new)),
         entry(M::POST, "/admin/users/new", Signed(UsersManage), post(pages::admin::user_create)),
@@ -90,7 +118,18 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/api/v1/customers/{id}/vehicles", Signed(CustomersWrite), post(api::customers::add_vehicle)),
         entry(M::POST, "/api/v1/customers/{id}/merge", Signed(CustomersWrite), post(api::customers::merge_into)),
         entry(M::GET, "/api/v1/vehicles/{id}", Signed(CustomersRead), get(api::customers::get_vehicle)),
+        entry(M::GET, "/api/v1/outreach/effectiveness", Signed(FollowUpsManage), get(api::reports::effectiveness)),
+        entry(M::GET, "/api/v1/outreach/weekly", Signed(FollowUpsManage), get(api::reports::weekly)),
+        entry(M::POST, "/api/v1/imports", Signed(CustomersWrite), post(api::imports::upload).layer(upload_limit())),
+        entry(M::GET, "/api/v1/imports/{job}", Signed(CustomersWrite), get(api::imports::get)),
+        entry(M::POST, "/api/v1/imports/{job}/check", Signed(CustomersWrite), post(api::imports::check)),
+        entry(M::POST, "/api/v1/imports/{job}/run", Signed(CustomersWrite), post(api::imports::run)),
     ]
+}
+
+/// Uploads may be larger than the 2 MB axum allows a body by default.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(crate::guard::UPLOAD_LIMIT)
 }
 
 /// Every route and what it requires.

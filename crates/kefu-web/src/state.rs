@@ -37,10 +37,20 @@ pub struct Inner {
     pub config: WebConfig,
     pub templates: minijinja::Environment<'static>,
     pub metrics: Metrics,
+    /// The outreach channels configured: letters, SMS, e-mail.
+    pub channels: kefu_outreach::dispatch::Channels,
+    /// The progress of the imports running in this process.
+    pub imports: crate::imports::Running,
 }
 
 impl AppState {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, zone: BusinessZone, config: WebConfig) -> AppState {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        zone: BusinessZone,
+        config: WebConfig,
+        channels: kefu_outreach::dispatch::Channels,
+    ) -> AppState {
         AppState(Arc::new(Inner {
             db,
             clock,
@@ -48,6 +58,8 @@ impl AppState {
             config,
             templates: crate::render::environment(),
             metrics: Metrics::new(),
+            channels,
+            imports: Default::default(),
         }))
     }
 

@@ -3,10 +3,17 @@
 //! default.
 
 use anyhow::Context;
-use kefu_core::time::{BusinessZone, DEFAULT_ZONE};
+use kefu_core::time::{BusinessZone, DEFAULT_ZONE, SystemClock};
+use kefu_outreach::channels::email::{EmailChannel, EmailConfig};
+use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
+use kefu_outreach::channels::sms::SmsChannel;
+use kefu_outreach::channels::sms::aliyun::{AliyunConfig, AliyunSms};
+use kefu_outreach::channels::sms::webhook::{WebhookConfig, WebhookSms};
+use kefu_outreach::dispatch::Channels;
 use kefu_web::CookieSecurity;
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::Arc;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://kefu.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -19,6 +26,19 @@ struct File {
     zone: Option<String>,
     /// auto, always or never
     cookie_secure: Option<String>,
+    /// Printed letters: the font with Chinese glyphs and the folder for PDFs.
+    letters: Option<LetterConfig>,
+    /// The SMS gateway: `provider = "aliyun"` or `"webhook"` and its settings.
+    sms: Option<SmsSettings>,
+    /// The SMTP server e-mails go out through.
+    email: Option<EmailConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "provider", rename_all = "snake_case")]
+pub enum SmsSettings {
+    Aliyun(AliyunConfig),
+    Webhook(WebhookConfig),
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +47,9 @@ pub struct Settings {
     pub bind: String,
     pub zone: String,
     pub cookie_security: CookieSecurity,
+    pub letters: LetterConfig,
+    pub sms: Option<SmsSettings>,
+    pub email: Option<EmailConfig>,
 }
 
 impl Settings {
@@ -49,9 +72,36 @@ impl Settings {
             bind: file.bind.unwrap_or_else(|| DEFAULT_BIND.into()),
             zone: env("KEFU_ZONE").or(file.zone).unwrap_or_else(|| DEFAULT_ZONE.into()),
             cookie_security,
+            letters: file.letters.unwrap_or_else(|| LetterConfig::new("letters")),
+            sms: file.sms,
+            email: file.email,
         };
         settings.zone()?;
         Ok(settings)
+    }
+
+    /// The outreach channels these settings describe. Letters need only a
+    /// font, so they work out of the box where Debian's fonts-noto-cjk is
+    /// installed; without one the other channels still work and the reason
+    /// is logged. SMS and e-mail work once configured.
+    pub fn channels(&self) -> anyhow::Result<Channels> {
+        let letters = match LetterChannel::new(&self.letters, Arc::new(SystemClock), self.zone()?) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!(error = %e, "printed letters are unavailable");
+                None
+            }
+        };
+        let sms = match &self.sms {
+            Some(SmsSettings::Aliyun(c)) => Some(SmsChannel::new(AliyunSms::new(c.clone()).context("sms")?)),
+            Some(SmsSettings::Webhook(c)) => Some(SmsChannel::new(WebhookSms::new(c.clone()).context("sms")?)),
+            None => None,
+        };
+        let email = match &self.email {
+            Some(c) => Some(EmailChannel::new(c).context("email")?),
+            None => None,
+        };
+        Ok(Channels { letters, sms, email })
     }
 
     pub fn zone(&self) -> anyhow::Result<BusinessZone> {

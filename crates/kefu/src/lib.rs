@@ -6,6 +6,8 @@ pub mod bootstrap;
 pub mod config;
 pub mod demo;
 pub mod generate;
+pub mod import;
+pub mod outreach;
 mod progress;
 pub mod serve;
 pub mod users;

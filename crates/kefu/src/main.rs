@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use kefu::config::Settings;
-use kefu::{backup, demo, generate, serve, users};
+use kefu::{backup, demo, generate, import, outreach, serve, users};
 
 #[derive(Parser)]
 #[command(name = "kefu", version, about = "客服 kefu — customer service centre suite")]
@@ -39,6 +39,12 @@ enum Command {
         /// Seed for the generator; the same seed gives the same data.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
+        /// Write a CSV file as an old dealer system exports it (for `kefu import`) instead of loading the demo.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<std::path::PathBuf>,
+        /// Rows in the CSV file.
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
     },
     /// Generate realistic customers, vehicles and workshop histories in bulk, at any scale.
     #[command(name = "gen")]
@@ -56,6 +62,11 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         stores: usize,
     },
+    /// The daily outreach: playbooks turned into the day's letters, SMS, e-mails and calls.
+    #[command(subcommand)]
+    Outreach(OutreachCommand),
+    /// Import customers, drivers and vehicles from a CSV file or workbook of an old system.
+    Import(import::ImportArgs),
     /// Copy the SQLite database to FILE while kefu keeps running.
     Backup {
         /// Where to write the copy (must not exist yet).
@@ -63,14 +74,27 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum OutreachCommand {
+    /// Create the day's tasks (idempotent: a second run for the same day creates nothing).
+    Run {
+        /// The business date to run for (default: today in the business zone).
+        #[arg(long)]
+        date: Option<jiff::civil::Date>,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Bulk loads run statements of thousands of rows; sqlx's slow-statement
+    // warning would print each one whole.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+                .unwrap_or_else(|_| "info,sqlx=warn,sqlx::query=error,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref(), cli.database)?;
@@ -90,7 +114,13 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => users::run(settings, cmd).await,
-        Command::Demo { seed } => {
+        Command::Demo { seed, csv: Some(file), rows } => {
+            let today = settings.zone()?.date_of(jiff::Timestamp::now());
+            std::fs::write(&file, demo::import_file::csv(seed, today, rows))?;
+            println!("已写入 / written: {} ({rows} rows)", file.display());
+            Ok(())
+        }
+        Command::Demo { seed, csv: None, .. } => {
             let db = kefu_store::Db::open(&settings.database).await?;
             let today = settings.zone()?.date_of(jiff::Timestamp::now());
             let summary = demo::load(&db, seed, today).await?;
@@ -113,6 +143,8 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Outreach(OutreachCommand::Run { date }) => outreach::run(&settings, date).await,
         Command::Backup { file } => backup::run(&settings, &file).await,
+        Command::Import(args) => import::run(&settings, args).await,
     }
 }

@@ -15,20 +15,30 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
     let db = Db::open(&settings.database)
         .await
         .with_context(|| format!("opening the database {}", redact(&settings.database)))?;
+    // Listen first: the first admin's password is shown only once, so it
+    // must not be created by a start that then fails on a taken port.
+    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("listening on {bind}"))?;
     let today = zone.date_of(jiff::Timestamp::now());
     if demo && !crate::demo::present(&db).await? {
         let summary = crate::demo::load(&db, crate::demo::DEFAULT_SEED, today).await?;
         eprintln!("演示数据已载入 / demo data loaded: {summary}");
     }
     let first_admin = bootstrap::first_admin(&db).await?;
-    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("listening on {bind}"))?;
     let url = format!("http://{}/", listener.local_addr()?);
     println!("kefu 已启动 / is running: {url}");
     if let Some(login) = first_admin {
         println!("首个管理员 / first admin — 用户名 username: {}  密码 password: {}", login.username, login.password);
         println!("（仅显示这一次，请登录后修改 / shown only this once; change it after signing in）");
     }
-    let state = AppState::new(db, Arc::new(SystemClock), zone, WebConfig { cookie_security: settings.cookie_security });
+    let channels = settings.channels()?;
+    let state = AppState::new(
+        db,
+        Arc::new(SystemClock),
+        zone,
+        WebConfig { cookie_security: settings.cookie_security },
+        channels,
+    );
+    tokio::spawn(crate::outreach::schedule(state.clone()));
     kefu_web::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

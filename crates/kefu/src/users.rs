@@ -67,6 +67,11 @@ pub async fn run(settings: Settings, cmd: UserCommand) -> anyhow::Result<()> {
                         .with_context(|| format!("--branch: no branch has the code {c:?}"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            // Lang::parse falls back to Chinese; a typo on the command line is refused instead.
+            let lang = Lang::parse(&locale);
+            if !locale.trim().eq_ignore_ascii_case(lang.code()) && !locale.trim().eq_ignore_ascii_case("zh") {
+                bail!("--locale: {locale:?} is not one of zh-CN, en");
+            }
             let (password, generated) = password(password_stdin)?;
             let new = users::NewUser {
                 username,
@@ -74,7 +79,7 @@ pub async fn run(settings: Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 password: password.clone(),
                 roles,
                 branches: branch_ids,
-                locale: Lang::parse(&locale),
+                locale: lang,
             };
             let user = users::create(&db, &system, new).await.map_err(explain)?;
             println!("已创建用户 / created user {} (id {})", user.username, user.id);

@@ -162,6 +162,16 @@ async fn wait_for(client: &Client, locator: Locator<'_>, what: &str) -> fantocci
     }
 }
 
+/// Waits until `element`'s page has been replaced by the next one, so what
+/// follows reads the new page and not the old.
+async fn wait_until_replaced(element: &fantoccini::elements::Element, what: &str) {
+    let deadline = Instant::now() + WAIT;
+    while element.text().await.is_ok() {
+        assert!(Instant::now() < deadline, "{what} was still shown after {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn text_of(client: &Client, locator: Locator<'_>, what: &str) -> String {
     wait_for(client, locator, what).await.text().await.expect("element text").trim().to_string()
 }
@@ -271,6 +281,158 @@ async fn wrong_password_shows_an_error(backend: Backend) {
     client.close().await.expect("close the browser session");
 }
 
+async fn find_by_last_four_and_change_a_preference(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_driver, client) = open_browser().await;
+    client.goto(&app.at("/login")).await.expect("open /login");
+    fill_login_form(&client, "agent_a", PASSWORD).await;
+    wait_for(&client, Locator::Css(r#"[data-testid="current-user"]"#), "the today page").await;
+
+    // The agent types the last four digits of the caller's mobile.
+    client.goto(&app.at("/customers")).await.expect("open the customer list");
+    let search = wait_for(&client, Locator::Css(r#"form.search input[name="q"]"#), "the search box").await;
+    search.send_keys("8000").await.expect("type the last four digits");
+    let list_page = wait_for(&client, Locator::Css("main"), "the list page").await;
+    wait_for(&client, Locator::Css(r#"form.search button[type="submit"]"#), "the search button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_until_replaced(&list_page, "the list before searching").await;
+    let results = text_of(&client, Locator::Css(r#"[data-testid="customer-results"]"#), "the search results").await;
+    assert!(results.contains("张伟") && results.contains("手机号"), "张伟 is found by his mobile: {results}");
+    assert!(!results.contains("李娜"), "only the matching customer is listed: {results}");
+
+    // Open the 360° page and mark the customer "do not call", evenings only.
+    wait_for(&client, Locator::LinkText("张伟"), "张伟 in the results").await.click().await.unwrap();
+    let old_page = wait_for(&client, Locator::Css(r#"[data-testid="preferences"]"#), "the preferences form").await;
+    assert_eq!(path_of(&client).await, format!("/customers/{}", app.fx.customer_a));
+    let do_not_call = wait_for(&client, Locator::Css(r#"input[name="do_not_call"]"#), "the do-not-call box").await;
+    assert!(do_not_call.prop("checked").await.unwrap().as_deref() != Some("true"), "not ticked before");
+    do_not_call.click().await.expect("tick do not call");
+    let when = wait_for(&client, Locator::Css(r#"select[name="preferred_time"]"#), "the best-time list").await;
+    when.select_by_value("evening").await.expect("choose evening");
+    wait_for(&client, Locator::Css(r#"[data-testid="preferences"] button[type="submit"]"#), "the save button")
+        .await
+        .click()
+        .await
+        .expect("save the preferences");
+
+    // Back on the page (the old one is gone), the change is shown and stored.
+    wait_until_replaced(&old_page, "the page before saving").await;
+    wait_for(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline after saving").await;
+    let ticked = wait_for(&client, Locator::Css(r#"input[name="do_not_call"]"#), "the do-not-call box").await;
+    assert_eq!(ticked.prop("checked").await.unwrap().as_deref(), Some("true"), "the box stays ticked");
+    let timeline = text_of(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline").await;
+    assert!(timeline.contains("联系偏好"), "the change is on the timeline: {timeline}");
+    let (do_not_call, preferred): (i64, String) =
+        sqlx::query_as("SELECT do_not_call, preferred_time FROM customers WHERE id = $1")
+            .bind(app.fx.customer_a.0)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((do_not_call, preferred.as_str()), (1, "evening"));
+    match client.screenshot().await {
+        Ok(png) => {
+            if let Err(e) = std::fs::write("/tmp/kefu-360.png", png) {
+                eprintln!("could not save /tmp/kefu-360.png: {e}");
+            }
+        }
+        Err(e) => eprintln!("could not take a screenshot of the 360° page: {e}"),
+    }
+    client.close().await.expect("close the browser session");
+}
+
+async fn claim_a_call_and_book_an_appointment(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    // A car bought on 30 November 2027 whose first service falls due on
+    // 29 February 2028; the run of 22 February puts the call in the queue.
+    app.clock.set("2028-02-22T01:00:00Z".parse().unwrap());
+    let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let mut tx = app.db.begin().await.unwrap();
+    let input = kefu_auto::vehicles::VehicleInput {
+        vin: "LSVAM4187C2184847".into(),
+        plate: "京A12345".into(),
+        brand: "一汽-大众".into(),
+        model: "速腾".into(),
+        purchase_date: Some("2027-11-30".parse().unwrap()),
+        ..Default::default()
+    };
+    let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
+    kefu_auto::vehicles::create_in(&mut tx, app.fx.store_a, app.fx.customer_a, &input, today).await.unwrap();
+    tx.audit(
+        &all,
+        kefu_store::Change {
+            entity: "vehicle",
+            entity_id: "test".into(),
+            action: "create",
+            branch: None,
+            old: None,
+            new: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    kefu_web::packs::run_outreach(&app.db, &all, today, &|_, _| {}).await.unwrap();
+
+    let (_driver, client) = open_browser().await;
+    client.goto(&app.at("/login")).await.expect("open /login");
+    fill_login_form(&client, "agent_a", PASSWORD).await;
+    wait_for(&client, Locator::Css(r#"[data-testid="current-user"]"#), "the today page").await;
+    wait_for(&client, Locator::LinkText("今日外呼"), "the call queue link").await.click().await.unwrap();
+    let queue = text_of(&client, Locator::Css(r#"[data-testid="call-queue"]"#), "the call queue").await;
+    assert!(queue.contains("首保招揽") && queue.contains("张伟"), "the first-service call is queued: {queue}");
+
+    // Claim it, read the script, record "reached and booked".
+    let queue_page = wait_for(&client, Locator::Css("main"), "the queue page").await;
+    wait_for(&client, Locator::XPath("//button[normalize-space()='领取']"), "the claim button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_until_replaced(&queue_page, "the queue before claiming").await;
+    let script = text_of(&client, Locator::Css(r#"[data-testid="script"]"#), "the call script").await;
+    assert!(script.contains("张伟") && script.contains("京A12345") && script.contains("2028-02-29"), "{script}");
+    wait_for(&client, Locator::Css(r#"input[name="outcome"][value="reached_booked"]"#), "the booked outcome")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, Locator::Css(r#"textarea[name="notes"]"#), "the notes")
+        .await
+        .send_keys("约 2 月 27 日上午到店")
+        .await
+        .unwrap();
+    let call_page = wait_for(&client, Locator::Css("main"), "the call page").await;
+    wait_for(&client, Locator::Css(r#"[data-testid="outcome-form"] button[type="submit"]"#), "save")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_until_replaced(&call_page, "the call page after saving").await;
+    assert_eq!(path_of(&client).await, "/outreach/calls", "back to the queue");
+    let outcome: String =
+        sqlx::query_scalar("SELECT outcome FROM outreach_tasks WHERE playbook = 'first_service' AND channel = 'call'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(outcome, "reached_booked");
+
+    // A week after the due date the chase call is not made: the cadence ended.
+    let chase_day: jiff::civil::Date = "2028-03-07".parse().unwrap();
+    let summary = kefu_web::packs::run_outreach(&app.db, &all, chase_day, &|_, _| {}).await.unwrap();
+    assert_eq!(summary.stopped, 1, "{summary:?}");
+    let remaining: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outreach_tasks WHERE playbook = 'first_service' AND due_date > '2028-02-22'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(remaining, 0, "no further touch of the first-service cadence");
+    client.close().await.expect("close the browser session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_browse_customers_and_sign_out_sqlite() {
     sign_in_browse_customers_and_sign_out(Backend::Sqlite).await;
@@ -279,4 +441,14 @@ async fn sign_in_browse_customers_and_sign_out_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_shows_an_error_sqlite() {
     wrong_password_shows_an_error(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_by_last_four_and_change_a_preference_sqlite() {
+    find_by_last_four_and_change_a_preference(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claim_a_call_and_book_an_appointment_sqlite() {
+    claim_a_call_and_book_an_appointment(Backend::Sqlite).await;
 }

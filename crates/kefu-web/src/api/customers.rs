@@ -1,12 +1,12 @@
 //! The customer archive over JSON: customers, search, the 360° overview,
 //! contacts, preferences, vehicles and merging.
 
-use crate::archive;
 use crate::error::AppError;
 use crate::extract::JsonBody;
 use crate::extract::PathParams;
 use crate::guard::Ctx;
 use crate::state::AppState;
+use crate::{archive, packs};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -564,7 +564,7 @@ pub async fn merge_into(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<MergeBody>,
 ) -> Result<Json<CustomerDto>, AppError> {
-    let refs = archive::customer_references();
+    let refs = packs::customer_references();
     let c = merge::merge(app.db(), &ctx.actor, CustomerId(id), CustomerId(b.other), &refs).await?;
     Ok(Json(CustomerDto::of(&c, &ctx)))
 }

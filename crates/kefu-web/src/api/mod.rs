@@ -4,7 +4,9 @@
 //! `Authorization: Bearer kefu_…`.
 
 pub mod customers;
+pub mod imports;
 pub mod me;
+pub mod reports;
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -29,8 +31,25 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::add_vehicle,
         customers::get_vehicle,
         customers::merge_into,
+        reports::effectiveness,
+        reports::weekly,
+        imports::upload,
+        imports::get,
+        imports::check,
+        imports::run,
     ),
-    components(schemas(me::MeDto, me::BranchDto, customers::CustomerDto, customers::CustomerPage, customers::CustomerBody, Problem)),
+    components(schemas(
+        me::MeDto,
+        me::BranchDto,
+        customers::CustomerDto,
+        customers::CustomerPage,
+        customers::CustomerBody,
+        reports::EffectivenessDto,
+        reports::WeeklyDto,
+        imports::JobDto,
+        imports::ReportDto,
+        Problem
+    )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
 )]

@@ -4,13 +4,13 @@
 //! preferences and vehicles, and merge duplicates.
 
 use super::form_message;
-use crate::archive;
 use crate::error::AppError;
 use crate::extract::FormBody;
 use crate::extract::PathParams;
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
+use crate::{archive, packs};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -451,7 +451,7 @@ pub async fn merge_duplicate(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<MergeForm>,
 ) -> Result<Response, AppError> {
-    let refs = archive::customer_references();
+    let refs = packs::customer_references();
     let result = merge::merge(app.db(), &ctx.actor, CustomerId(id), CustomerId(f.other), &refs).await.map(|_| ());
     back_or_message(app, ctx, id, result).await
 }

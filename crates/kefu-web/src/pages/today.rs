@@ -30,6 +30,17 @@ pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<
         ("today_birthdays", customers::count_birthdays_on(db, scope, today).await?),
         ("today_lapsed", visits::count_lapsed_vehicles(db, scope, today - 3.months()).await?),
     ];
+    let outreach = kefu_outreach::calls::today_counts(db, scope, today).await?;
+    // Today's work first, then the archive's numbers.
+    let tiles: Vec<(&str, i64)> = [
+        ("today_calls_waiting", outreach.calls_waiting),
+        ("today_letters_to_print", outreach.letters_to_print),
+        ("today_messages_to_send", outreach.messages_to_send),
+        ("today_followups_open", outreach.followups_open),
+    ]
+    .into_iter()
+    .chain(tiles)
+    .collect();
     let names: Vec<String> = branches::in_scope(db, scope).await?.into_iter().map(|b| b.name).collect();
     let tiles: Vec<_> = tiles.iter().map(|(key, value)| view! { key => key, value => value }).collect();
     page(&app, &ctx, "today.html", "nav_today", view! { today => today.to_string(), tiles => tiles, branches => names })

@@ -9,6 +9,7 @@
 //! bulk.
 
 pub mod generator;
+pub mod import_file;
 mod names;
 pub mod stores;
 mod vehicles;
@@ -22,7 +23,7 @@ use kefu_care::contacts;
 use kefu_care::customers;
 use kefu_core::ids::BranchId;
 use kefu_core::{Actor, Scope};
-use kefu_store::{Change, Db};
+use kefu_store::{Change, Db, Tx};
 use std::fmt;
 use stores::{GROUP_CODE, GROUP_NAME, STORES, Store};
 
@@ -53,26 +54,40 @@ pub async fn present(db: &Db) -> anyhow::Result<bool> {
     Ok(branches::all(db).await?.iter().any(|b| b.code == GROUP_CODE))
 }
 
-/// The group and `stores`, created through the branch capability. Returns
-/// the group, the store ids (in the order given) and an actor over all of
-/// them.
-pub async fn create_group(db: &Db, stores: &[Store]) -> anyhow::Result<(BranchId, Vec<BranchId>, Actor)> {
-    if present(db).await? {
+/// The group and `stores`, created through the branch capability inside
+/// `tx`. After a plain first start the administrator sees the top-level
+/// branch it made, so the group goes beneath it where they can see it.
+/// Returns the group, the store ids (in the order given) and an actor over
+/// all of them.
+pub async fn create_group_in(
+    tx: &mut Tx,
+    db: &Db,
+    stores: &[Store],
+) -> anyhow::Result<(BranchId, Vec<BranchId>, Actor)> {
+    let existing = branches::all(db).await?;
+    if existing.iter().any(|b| b.code == GROUP_CODE) {
         anyhow::bail!("the generated dealer group is already loaded (branch {GROUP_CODE} exists)");
     }
-    let nobody = Actor::system(Scope::new(vec![]));
-    let group = branches::create(
-        db,
+    let parent = existing.into_iter().find(|b| b.parent_id.is_none()).map(|b| b.id);
+    let nobody = Actor::system(Scope::new(parent.into_iter().collect()));
+    let group = branches::create_in(
+        tx,
         &nobody,
-        NewBranch { code: GROUP_CODE.into(), name: GROUP_NAME.into(), kind: "group".into(), ..NewBranch::default() },
+        NewBranch {
+            parent_id: parent,
+            code: GROUP_CODE.into(),
+            name: GROUP_NAME.into(),
+            kind: "group".into(),
+            ..NewBranch::default()
+        },
     )
     .await?
     .id;
     let actor = Actor::system(Scope::new(vec![group]));
     let mut ids = Vec::new();
     for (i, s) in stores.iter().enumerate() {
-        let b = branches::create(
-            db,
+        let b = branches::create_in(
+            tx,
             &actor,
             NewBranch {
                 parent_id: Some(group),
@@ -97,12 +112,14 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<Summary> {
 /// The demo with `count` customers instead of the usual number.
 pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow::Result<Summary> {
     let stores = &STORES[..2];
-    let (group, store_ids, actor) = create_group(db, stores).await?;
+    // Everything in one transaction: an interrupted load leaves no half
+    // demo behind that a later start would mistake for a complete one.
+    let mut tx = db.begin().await?;
+    let (group, store_ids, actor) = create_group_in(&mut tx, db, stores).await?;
     let mut generator = Generator::new(seed, today, stores);
     let bar = progress::bar(count as u64, "演示数据 demo");
     let mut summary = Summary { stores: stores.len(), ..Summary::default() };
     for batch_start in (0..count).step_by(BATCH) {
-        let mut tx = db.begin().await?;
         let before = (summary.customers, summary.vehicles, summary.visits);
         for _ in batch_start..(batch_start + BATCH).min(count) {
             let plan = generator.next_plan();
@@ -148,8 +165,8 @@ pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow
             },
         )
         .await?;
-        tx.commit().await?;
     }
+    tx.commit().await?;
     bar.finish_and_clear();
     Ok(summary)
 }

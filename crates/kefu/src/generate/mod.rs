@@ -51,7 +51,9 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
     }
     let started = Instant::now();
     let stores = &STORES[..o.stores];
-    let (group, store_ids, actor) = demo::create_group(db, stores).await?;
+    let mut tx = db.begin().await?;
+    let (group, store_ids, actor) = demo::create_group_in(&mut tx, db, stores).await?;
+    tx.commit().await?;
     let mut ids = NextIds {
         customer: db.max_id("customers").await? + 1,
         contact: db.max_id("contacts").await? + 1,
@@ -82,7 +84,7 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
             let mut batch = batch?;
             let mut tx = db.begin().await?;
             for rows in &mut batch.tables {
-                rows.write(tx.conn(), db.backend()).await?;
+                rows.write(tx.conn()).await?;
             }
             tx.audit(
                 &actor,
@@ -148,7 +150,7 @@ async fn write_keys(
         }
         let count = rows.len();
         let mut tx = db.begin().await?;
-        rows.write(tx.conn(), db.backend()).await?;
+        rows.write(tx.conn()).await?;
         tx.audit(
             actor,
             Change {

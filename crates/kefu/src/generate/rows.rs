@@ -12,7 +12,8 @@ use kefu_care::preferences::Preferences;
 use kefu_care::{contacts, customers};
 use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
 use kefu_core::time::instant_text;
-use kefu_store::{Rows, Val};
+use kefu_store::Rows;
+use kefu_store::bulk::Cell;
 
 /// The next id of each table whose ids other rows point at.
 #[derive(Debug, Clone, Copy)]
@@ -113,7 +114,7 @@ pub const TABLES: [&str; 8] = [
     "search_keys",
 ];
 
-fn date(d: Option<Date>) -> Val {
+fn date(d: Option<Date>) -> Cell {
     d.map(|d| d.to_string()).into()
 }
 

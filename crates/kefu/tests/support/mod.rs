@@ -3,6 +3,8 @@
 //! spoken to over HTTP on loopback.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod process;
+
 use kefu_accounts::branches::{self, NewBranch};
 use kefu_accounts::users::{self, NewUser};
 use kefu_care::customers::{self, CustomerInput};
@@ -97,10 +99,21 @@ pub fn start_instant() -> jiff::Timestamp {
 
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
+        TestApp::start_with(backend, kefu_outreach::dispatch::Channels::default()).await
+    }
+
+    /// The app with outreach channels (letters, an SMS gateway…).
+    pub async fn start_with(backend: Backend, channels: kefu_outreach::dispatch::Channels) -> TestApp {
         let (db, db_url, dir) = fresh_db(backend).await;
         let fx = fixture(&db).await;
         let clock = TestClock::at(start_instant());
-        let state = AppState::new(db.clone(), Arc::new(clock.clone()), BusinessZone::shanghai(), WebConfig::default());
+        let state = AppState::new(
+            db.clone(),
+            Arc::new(clock.clone()),
+            BusinessZone::shanghai(),
+            WebConfig::default(),
+            channels,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {

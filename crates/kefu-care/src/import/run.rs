@@ -1,0 +1,266 @@
+//! Running an import: every row validated as the forms validate, then — by
+//! the mode the user chose — nothing written (a dry run), everything or
+//! nothing in one transaction, or the good rows in batches with the bad ones
+//! reported. A batch is one transaction carrying one audit record, so an
+//! interrupted import leaves whole rows or none.
+
+use super::mapping::{Cells, Field, Mapping};
+use super::table::{Row, Table};
+use kefu_core::ids::BranchId;
+use kefu_core::{Actor, Invalid, Rule};
+use kefu_store::{Change, Db, Failure, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::future::Future;
+
+type Result<T> = std::result::Result<T, Failure>;
+
+/// Rows per batch: per transaction in skip mode, per set of statements in
+/// every mode.
+pub const BATCH: usize = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Validate and compare with what is stored; write nothing.
+    #[default]
+    DryRun,
+    /// One bad row and nothing is imported.
+    AllOrNothing,
+    /// Import the good rows, report the bad ones.
+    SkipBadRows,
+}
+
+/// What a valid row came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// It added at least one record.
+    Imported,
+    /// Everything it describes is stored already.
+    Present,
+}
+
+/// A row refused, with the field, the column it came from and the rule, in
+/// both languages (the report is shown later in the reader's language).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    pub row: usize,
+    pub field: String,
+    /// The file's column the field was read from, when it was mapped.
+    pub column: Option<String>,
+    pub value: String,
+    pub rule: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub mode: Mode,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows handled so far.
+    pub done: usize,
+    /// Rows that added records (would add, in a dry run).
+    pub imported: usize,
+    /// Rows whose records were all stored already.
+    pub present: usize,
+    pub rejected: Vec<Rejected>,
+    /// New records by kind ("customer", "vehicle"…).
+    pub created: BTreeMap<String, usize>,
+    /// Whether the rows counted as imported were committed (false for a dry
+    /// run and for an all-or-nothing file with a bad row).
+    pub committed: bool,
+}
+
+/// Where a target's work goes: a dry run only looks, an import writes.
+pub enum Access<'a> {
+    Look(&'a mut sqlx::AnyConnection),
+    Write(&'a mut Tx),
+}
+
+impl Access<'_> {
+    /// The connection to look things up on (inside the transaction when
+    /// writing, so earlier batches of the same transaction are seen).
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        match self {
+            Access::Look(conn) => conn,
+            Access::Write(tx) => tx.conn(),
+        }
+    }
+}
+
+/// What a pack imports: the fields it fills, how a row is validated, and how
+/// a batch of valid rows is matched with what is stored and written.
+pub trait Target: Send {
+    type Row: Send;
+
+    fn fields(&self) -> &'static [Field];
+
+    /// The fields without which no row can be valid: a file with no column
+    /// for one is refused before any row is read.
+    fn required(&self) -> &'static [&'static str];
+
+    /// Validates one row exactly as the forms would; the refusal names the
+    /// field.
+    fn prepare(&self, cells: &Cells<'_>) -> std::result::Result<Self::Row, Invalid>;
+
+    /// Matches the rows (with their numbers) with what is stored and, when
+    /// writing, writes what is new; counts new records in `created`. Gives
+    /// back each row's fate, or the rule a row breaks that only the stored
+    /// data shows (a customer number taken in another branch).
+    fn apply(
+        &mut self,
+        access: Access<'_>,
+        branch: BranchId,
+        rows: Vec<(usize, Self::Row)>,
+        created: &mut BTreeMap<String, usize>,
+    ) -> impl Future<Output = Result<Vec<(usize, std::result::Result<Fate, Invalid>)>>> + Send;
+}
+
+/// An import of one table into one branch.
+pub struct Import<'a> {
+    pub db: &'a Db,
+    pub actor: &'a Actor,
+    pub branch: BranchId,
+    /// What the audit record names: the file, or the web job.
+    pub source: &'a str,
+    pub table: &'a Table,
+    pub mapping: &'a Mapping,
+    pub mode: Mode,
+}
+
+impl Import<'_> {
+    /// Runs the import; `progress` hears the report after every batch.
+    pub async fn run<T: Target>(&self, target: &mut T, progress: &mut (dyn FnMut(&Report) + Send)) -> Result<Report> {
+        self.actor.scope.check(self.branch)?;
+        if let Some(missing) = target.required().iter().find(|f| !self.mapping.is_mapped(f)) {
+            return Err(Invalid::new(
+                *missing,
+                Rule::new("column_missing", "文件中没有对应的列（请选择映射）", "has no column in the file (map one)"),
+            )
+            .into());
+        }
+        let mut report = Report { mode: self.mode, rows: self.table.rows.len(), ..Report::default() };
+        match self.mode {
+            Mode::DryRun => {
+                for batch in self.table.rows.chunks(BATCH) {
+                    let valid = self.prepare(target, batch, &mut report);
+                    let mut conn = self.db.pool().acquire().await?;
+                    let fates = target.apply(Access::Look(&mut conn), self.branch, valid, &mut report.created).await?;
+                    self.count(fates, batch.len(), &mut report);
+                    progress(&report);
+                }
+            }
+            Mode::SkipBadRows => {
+                for batch in self.table.rows.chunks(BATCH) {
+                    let valid = self.prepare(target, batch, &mut report);
+                    let before = report.clone();
+                    let mut tx = self.db.begin().await?;
+                    let fates = target.apply(Access::Write(&mut tx), self.branch, valid, &mut report.created).await?;
+                    self.count(fates, batch.len(), &mut report);
+                    self.audit(&mut tx, &before, &report).await?;
+                    tx.commit().await?;
+                    report.committed = true;
+                    progress(&report);
+                }
+            }
+            Mode::AllOrNothing => {
+                // Every row is validated before anything is written, so the
+                // report names every bad row, not just the first.
+                let valid = self.prepare(target, &self.table.rows, &mut report);
+                if !report.rejected.is_empty() {
+                    report.done = report.rows;
+                    return Ok(report);
+                }
+                let mut tx = self.db.begin().await?;
+                let mut valid = valid.into_iter().peekable();
+                while valid.peek().is_some() {
+                    let batch: Vec<_> = valid.by_ref().take(BATCH).collect();
+                    let n = batch.len();
+                    let fates = target.apply(Access::Write(&mut tx), self.branch, batch, &mut report.created).await?;
+                    self.count(fates, n, &mut report);
+                    progress(&report);
+                }
+                if !report.rejected.is_empty() {
+                    // Dropping the transaction rolls back what it wrote.
+                    report.imported = 0;
+                    report.created.clear();
+                    return Ok(report);
+                }
+                self.audit(&mut tx, &Report::default(), &report).await?;
+                tx.commit().await?;
+                report.committed = true;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Validates a batch; the refused rows go into the report.
+    fn prepare<T: Target>(&self, target: &T, rows: &[Row], report: &mut Report) -> Vec<(usize, T::Row)> {
+        let mut valid = Vec::with_capacity(rows.len());
+        for row in rows {
+            let cells = self.mapping.cells(row);
+            match target.prepare(&cells) {
+                Ok(v) => valid.push((row.number, v)),
+                Err(invalid) => report.rejected.push(self.rejected(row, invalid)),
+            }
+        }
+        valid
+    }
+
+    fn rejected(&self, row: &Row, invalid: Invalid) -> Rejected {
+        let column = self.mapping.column(&invalid.field);
+        Rejected {
+            row: row.number,
+            column: column.and_then(|i| self.table.headers.get(i).cloned()),
+            value: column.map(|i| row.cell(i).to_string()).unwrap_or_default(),
+            field: invalid.field,
+            rule: invalid.rule.code.to_string(),
+            zh: invalid.rule.zh,
+            en: invalid.rule.en,
+        }
+    }
+
+    fn count(&self, fates: Vec<(usize, std::result::Result<Fate, Invalid>)>, batch_rows: usize, report: &mut Report) {
+        for (number, fate) in fates {
+            match fate {
+                Ok(Fate::Imported) => report.imported += 1,
+                Ok(Fate::Present) => report.present += 1,
+                Err(invalid) => {
+                    let row = self.table.rows.iter().find(|r| r.number == number).expect("a row of this table");
+                    report.rejected.push(self.rejected(row, invalid));
+                }
+            }
+        }
+        report.rejected.sort_by_key(|r| r.row);
+        report.done += batch_rows;
+    }
+
+    /// One audit record for what the transaction adds: the change from
+    /// `before` to `after`.
+    async fn audit(&self, tx: &mut Tx, before: &Report, after: &Report) -> Result<()> {
+        let created: BTreeMap<&String, usize> =
+            after.created.iter().map(|(k, n)| (k, n - before.created.get(k).copied().unwrap_or(0))).collect();
+        tx.audit(
+            self.actor,
+            Change {
+                entity: "import",
+                entity_id: self.source.to_string(),
+                action: "import",
+                branch: Some(self.branch),
+                old: None,
+                new: Some(json!({
+                    "rows": after.done - before.done,
+                    "imported": after.imported - before.imported,
+                    "present": after.present - before.present,
+                    "rejected": after.rejected.len() - before.rejected.len(),
+                    "created": created,
+                })),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}

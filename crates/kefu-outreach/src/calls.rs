@@ -1,0 +1,416 @@
+//! The agents' call queue: today's calls by priority, claimed by one agent
+//! at a time, each ending with an outcome — with retries for calls nobody
+//! answered, and a follow-up item for the supervisor when a customer reports
+//! a problem.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use kefu_care::timeline::{self, NewEvent};
+use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::time::instant_text;
+use kefu_core::{Actor, Invalid, Rule, Scope};
+use kefu_store::{Change, Db, Failure, RowExt};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+type Result<T> = std::result::Result<T, Failure>;
+
+/// How often an unanswered call is tried before the cadence gives up.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Reached, and an appointment was booked: the cadence stops.
+    ReachedBooked,
+    ReachedDeclined,
+    /// Reached, and the customer reported a problem: a follow-up item opens.
+    ProblemReported,
+    /// Nobody answered: tried again the next day, up to [`MAX_ATTEMPTS`].
+    NoAnswer,
+    WrongNumber,
+    /// The customer asked not to be called again.
+    DoNotCall,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 6] = [
+        Outcome::ReachedBooked,
+        Outcome::ReachedDeclined,
+        Outcome::ProblemReported,
+        Outcome::NoAnswer,
+        Outcome::WrongNumber,
+        Outcome::DoNotCall,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::ReachedBooked => "reached_booked",
+            Outcome::ReachedDeclined => "reached_declined",
+            Outcome::ProblemReported => "problem_reported",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::WrongNumber => "wrong_number",
+            Outcome::DoNotCall => "do_not_call",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    /// Someone spoke with the customer about the matter. "Do not call" is
+    /// not counted: the customer hung up on the call itself.
+    pub fn reached(self) -> bool {
+        matches!(self, Outcome::ReachedBooked | Outcome::ReachedDeclined | Outcome::ProblemReported)
+    }
+}
+
+/// A call in the queue.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Call {
+    pub id: i64,
+    pub branch_id: BranchId,
+    pub customer_id: CustomerId,
+    pub customer_name: String,
+    pub mobile: Option<String>,
+    pub playbook: String,
+    pub due_date: String,
+    pub anchor_date: String,
+    pub priority: i64,
+    pub status: String,
+    pub claimed_by: Option<i64>,
+    pub claimed_by_name: Option<String>,
+    pub attempts: i64,
+    /// The script, with the customer's details filled in.
+    pub message: String,
+    /// Touches merged into this call, by playbook name.
+    pub reason: String,
+    pub outcome: Option<String>,
+    pub notes: String,
+    pub quiet_start: String,
+    pub quiet_end: String,
+    pub preferred_time: String,
+}
+
+const CALL_COLUMNS: &str = "t.id, t.branch_id, t.customer_id, c.name AS customer_name, c.mobile, t.playbook, t.due_date, \
+     t.anchor_date, t.priority, t.status, t.claimed_by, u.display_name AS claimed_by_name, t.attempts, t.message, t.reason, \
+     t.outcome, t.notes, c.quiet_start, c.quiet_end, c.preferred_time";
+
+fn call_of(r: &sqlx::any::AnyRow) -> Result<Call> {
+    Ok(Call {
+        id: r.i64("id")?,
+        branch_id: BranchId(r.i64("branch_id")?),
+        customer_id: CustomerId(r.i64("customer_id")?),
+        customer_name: r.text("customer_name")?,
+        mobile: r.opt_text("mobile")?,
+        playbook: r.text("playbook")?,
+        due_date: r.text("due_date")?,
+        anchor_date: r.text("anchor_date")?,
+        priority: r.i64("priority")?,
+        status: r.text("status")?,
+        claimed_by: r.opt_i64("claimed_by")?,
+        claimed_by_name: r.opt_text("claimed_by_name")?,
+        attempts: r.i64("attempts")?,
+        message: r.text("message")?,
+        reason: r.text("reason")?,
+        outcome: r.opt_text("outcome")?,
+        notes: r.text("notes")?,
+        quiet_start: r.text("quiet_start")?,
+        quiet_end: r.text("quiet_end")?,
+        preferred_time: r.text("preferred_time")?,
+    })
+}
+
+/// Today's open calls in scope, most important first: due today or
+/// earlier, and not waiting for a retry day.
+pub async fn queue(db: &Db, scope: &Scope, today: Date, limit: i64) -> Result<Vec<Call>> {
+    let sql = format!(
+        "SELECT {CALL_COLUMNS} FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id \
+         LEFT JOIN users u ON u.id = t.claimed_by \
+         WHERE t.channel = 'call' AND t.status IN ('pending', 'claimed') AND t.due_date <= $1 \
+         AND (t.retry_on IS NULL OR t.retry_on <= $1) AND t.branch_id IN ({}) \
+         ORDER BY t.priority DESC, t.due_date, t.id LIMIT $2",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.to_string()).bind(limit).fetch_all(db.pool()).await?;
+    rows.iter().map(call_of).collect()
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Call> {
+    let sql = format!(
+        "SELECT {CALL_COLUMNS} FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id \
+         LEFT JOIN users u ON u.id = t.claimed_by WHERE t.id = $1 AND t.channel = 'call'"
+    );
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?.ok_or(Failure::NotFound)?;
+    let call = call_of(&row)?;
+    scope.check(call.branch_id)?;
+    Ok(call)
+}
+
+/// Claims a call for the acting agent. Two agents never hold the same call:
+/// the claim is one conditional update, and the loser is told who won.
+pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
+    let call = get(db, &actor.scope, id).await?;
+    let mut tx = db.begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE outreach_tasks SET status = 'claimed', claimed_by = $1, claimed_at = $2, updated_at = $2 \
+         WHERE id = $3 AND (status = 'pending' OR (status = 'claimed' AND claimed_by = $1))",
+    )
+    .bind(actor.user_id.0)
+    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(id)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        tx.audit(
+            actor,
+            Change {
+                entity: "call",
+                entity_id: id.to_string(),
+                action: "claim_refused",
+                branch: Some(call.branch_id),
+                old: None,
+                new: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let now = get(db, &actor.scope, id).await?;
+        let who = now.claimed_by_name.unwrap_or_default();
+        return Err(Failure::Conflict(Rule::new(
+            "already_claimed",
+            format!("该电话已由{who}领取或已处理"),
+            format!("this call was already taken by {who} or finished"),
+        )));
+    }
+    tx.audit(
+        actor,
+        Change {
+            entity: "call",
+            entity_id: id.to_string(),
+            action: "claim",
+            branch: Some(call.branch_id),
+            old: None,
+            new: Some(json!({ "claimed_by": actor.user_id })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}
+
+/// Records how a claimed call ended.
+pub async fn record_outcome(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    outcome: Outcome,
+    notes: &str,
+    today: Date,
+) -> Result<Call> {
+    let call = get(db, &actor.scope, id).await?;
+    if call.status != "claimed" || call.claimed_by != Some(actor.user_id.0) {
+        return Err(Failure::Conflict(Rule::new(
+            "not_your_call",
+            "请先领取该电话再记录结果",
+            "claim the call before recording its outcome",
+        )));
+    }
+    let notes = notes.trim();
+    if outcome == Outcome::ProblemReported && notes.is_empty() {
+        return Err(Invalid::new(
+            "notes",
+            Rule::new("problem_notes", "请记录客户反映的问题", "describe the problem the customer reported"),
+        )
+        .into());
+    }
+    if notes.chars().count() > 2000 {
+        return Err(Invalid::too_long("notes", 2000).into());
+    }
+    let attempts = call.attempts + 1;
+    let retry = outcome == Outcome::NoAnswer && attempts < MAX_ATTEMPTS;
+    let now = instant_text(jiff::Timestamp::now());
+    let mut tx = db.begin().await?;
+    if retry {
+        sqlx::query(
+            "UPDATE outreach_tasks SET status = 'pending', claimed_by = NULL, claimed_at = NULL, attempts = $1, \
+             retry_on = $2, outcome = $3, notes = $4, updated_at = $5 WHERE id = $6",
+        )
+        .bind(attempts)
+        .bind((today + 1.day()).to_string())
+        .bind(outcome.code())
+        .bind(notes.to_string())
+        .bind(now.clone())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    } else {
+        sqlx::query(
+            "UPDATE outreach_tasks SET status = 'done', attempts = $1, outcome = $2, notes = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(attempts)
+        .bind(outcome.code())
+        .bind(notes.to_string())
+        .bind(now.clone())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    }
+    if outcome == Outcome::DoNotCall {
+        sqlx::query("UPDATE customers SET do_not_call = 1, updated_at = $1 WHERE id = $2")
+            .bind(now.clone())
+            .bind(call.customer_id.0)
+            .execute(tx.conn())
+            .await?;
+    }
+    if outcome == Outcome::ProblemReported {
+        sqlx::query(
+            "INSERT INTO followups (branch_id, customer_id, task_id, description, status, opened_at, opened_by) \
+             VALUES ($1, $2, $3, $4, 'open', $5, $6)",
+        )
+        .bind(call.branch_id.0)
+        .bind(call.customer_id.0)
+        .bind(id)
+        .bind(notes.to_string())
+        .bind(now.clone())
+        .bind(actor.display_name.clone())
+        .execute(tx.conn())
+        .await?;
+    }
+    timeline::record(
+        &mut tx,
+        NewEvent {
+            branch: call.branch_id,
+            customer: call.customer_id,
+            asset: None,
+            at: jiff::Timestamp::now(),
+            kind: timeline::kind::CALL,
+            summary: notes.to_string(),
+            detail: json!({ "outcome": outcome.code(), "playbook": call.playbook, "attempt": attempts }),
+            actor: &actor.display_name,
+        },
+    )
+    .await?;
+    tx.audit(
+        actor,
+        Change {
+            entity: "call",
+            entity_id: id.to_string(),
+            action: "outcome",
+            branch: Some(call.branch_id),
+            old: Some(json!({ "status": call.status })),
+            new: Some(json!({ "outcome": outcome.code(), "notes": notes, "retry": retry })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}
+
+/// A problem reported on a follow-up call, waiting for the supervisor.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FollowUp {
+    pub id: i64,
+    pub customer_id: CustomerId,
+    pub customer_name: String,
+    pub task_id: i64,
+    pub description: String,
+    pub status: String,
+    pub opened_at: String,
+    pub opened_by: String,
+    pub resolution: String,
+}
+
+pub async fn followups(db: &Db, scope: &Scope, open_only: bool) -> Result<Vec<FollowUp>> {
+    let sql = format!(
+        "SELECT f.id, f.customer_id, c.name AS customer_name, f.task_id, f.description, f.status, f.opened_at, f.opened_by, \
+         f.resolution FROM followups f JOIN customers c ON c.id = f.customer_id WHERE f.branch_id IN ({}) {} \
+         ORDER BY f.id DESC LIMIT 500",
+        scope.sql_list(),
+        if open_only { "AND f.status = 'open'" } else { "" }
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FollowUp {
+                id: r.i64("id")?,
+                customer_id: CustomerId(r.i64("customer_id")?),
+                customer_name: r.text("customer_name")?,
+                task_id: r.i64("task_id")?,
+                description: r.text("description")?,
+                status: r.text("status")?,
+                opened_at: r.text("opened_at")?,
+                opened_by: r.text("opened_by")?,
+                resolution: r.text("resolution")?,
+            })
+        })
+        .collect()
+}
+
+/// Closes a follow-up item with what was done about it.
+pub async fn close_followup(db: &Db, actor: &Actor, id: i64, resolution: &str) -> Result<()> {
+    let branch: Option<i64> = sqlx::query_scalar("SELECT branch_id FROM followups WHERE id = $1 AND status = 'open'")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    let branch = BranchId(branch.ok_or(Failure::NotFound)?);
+    actor.scope.check(branch)?;
+    if resolution.trim().is_empty() {
+        return Err(Invalid::required("resolution").into());
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE followups SET status = 'closed', closed_at = $1, closed_by = $2, resolution = $3 WHERE id = $4",
+    )
+    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(actor.display_name.clone())
+    .bind(resolution.trim().to_string())
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    tx.audit(
+        actor,
+        Change {
+            entity: "followup",
+            entity_id: id.to_string(),
+            action: "close",
+            branch: Some(branch),
+            old: None,
+            new: Some(json!({ "resolution": resolution.trim() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Today's outreach work in scope, for the start page.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct TodayCounts {
+    pub calls_waiting: i64,
+    pub letters_to_print: i64,
+    pub messages_to_send: i64,
+    pub followups_open: i64,
+}
+
+pub async fn today_counts(db: &Db, scope: &Scope, today: Date) -> Result<TodayCounts> {
+    let sql = format!(
+        "SELECT channel, COUNT(*) AS n FROM outreach_tasks WHERE status IN ('pending', 'claimed') AND due_date <= $1 \
+         AND (retry_on IS NULL OR retry_on <= $1) AND branch_id IN ({}) GROUP BY channel",
+        scope.sql_list()
+    );
+    let mut counts = TodayCounts::default();
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.to_string()).fetch_all(db.pool()).await? {
+        let n = r.i64("n")?;
+        match r.text("channel")?.as_str() {
+            "call" => counts.calls_waiting += n,
+            "letter" => counts.letters_to_print += n,
+            _ => counts.messages_to_send += n,
+        }
+    }
+    let sql = format!("SELECT COUNT(*) FROM followups WHERE status = 'open' AND branch_id IN ({})", scope.sql_list());
+    counts.followups_open = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(db.pool()).await?;
+    Ok(counts)
+}

@@ -1,0 +1,197 @@
+//! Printed letters: each batch becomes one PDF in the letter folder, one
+//! letter per A4 page, ready for the print room (or a printer's hot folder).
+//!
+//! The Chinese font is embedded as a subset, so the file prints the same
+//! anywhere and its text stays searchable and extractable.
+
+mod font;
+mod layout;
+mod wrap;
+
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use kefu_core::time::{BusinessZone, Clock};
+use krilla::Document;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+use krilla::text::TextDirection;
+use serde::Deserialize;
+
+use self::font::LetterFont;
+use self::layout::{PAGE_HEIGHT, PAGE_WIDTH, Sheet, lay_out};
+use super::{Channel, ChannelKind, ConfigError, DeliverFuture, Delivery, DeliveryError, Message, Outcome};
+
+/// Where the letter channel finds its font and puts its files.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LetterConfig {
+    /// A TrueType/OpenType font or collection with Chinese glyphs.
+    #[serde(default = "default_font_path")]
+    pub font_path: PathBuf,
+    /// Which font of a collection (`.ttc`); 0 for a single font.
+    #[serde(default = "default_font_index")]
+    pub font_index: u32,
+    /// The folder the print files are written to; created when missing.
+    pub out_dir: PathBuf,
+}
+
+/// Debian's fonts-noto-cjk.
+pub const DEFAULT_FONT_PATH: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+/// Noto Sans CJK SC in that collection (JP, KR, SC, TC, HK, then the Mono
+/// faces): the simplified-Chinese glyph forms.
+pub const DEFAULT_FONT_INDEX: u32 = 2;
+
+fn default_font_path() -> PathBuf {
+    PathBuf::from(DEFAULT_FONT_PATH)
+}
+
+fn default_font_index() -> u32 {
+    DEFAULT_FONT_INDEX
+}
+
+impl LetterConfig {
+    /// Debian's Noto Sans CJK SC, writing to `out_dir`.
+    pub fn new(out_dir: impl Into<PathBuf>) -> LetterConfig {
+        LetterConfig { font_path: default_font_path(), font_index: DEFAULT_FONT_INDEX, out_dir: out_dir.into() }
+    }
+}
+
+pub struct LetterChannel {
+    font: Arc<LetterFont>,
+    out_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+    zone: BusinessZone,
+}
+
+impl LetterChannel {
+    /// Loads the font and prepares the folder, so a broken setting is found
+    /// at start-up rather than at the night's run. Letters are dated with the
+    /// business date of `clock` in `zone`.
+    pub fn new(config: &LetterConfig, clock: Arc<dyn Clock>, zone: BusinessZone) -> Result<LetterChannel, ConfigError> {
+        let font = LetterFont::load(&config.font_path, config.font_index)?;
+        std::fs::create_dir_all(&config.out_dir)
+            .map_err(|source| ConfigError::LetterFolder { path: config.out_dir.clone(), source })?;
+        Ok(LetterChannel { font: Arc::new(font), out_dir: config.out_dir.clone(), clock, zone })
+    }
+}
+
+impl Channel for LetterChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Letter
+    }
+
+    fn deliver<'a>(&'a self, batch: &'a [Message]) -> DeliverFuture<'a> {
+        let font = self.font.clone();
+        let messages = batch.to_vec();
+        let out_dir = self.out_dir.clone();
+        let now = self.clock.now();
+        let zone = self.zone.clone();
+        Box::pin(async move {
+            // Subsetting a CJK font and compressing the pages is seconds of
+            // CPU for a big batch: keep it off the async workers.
+            let printing = tokio::task::spawn_blocking(move || print(&font, &messages, now, &zone, &out_dir));
+            match printing.await {
+                Ok(deliveries) => deliveries,
+                Err(crash) => {
+                    fail_all(batch, DeliveryError::transient(format!("printing the letters failed: {crash}")))
+                }
+            }
+        })
+    }
+}
+
+/// Lays out every letter, writes the ones that could be laid out into one
+/// PDF, and reports each message's page or why it was left out.
+fn print(font: &LetterFont, batch: &[Message], now: Timestamp, zone: &BusinessZone, out_dir: &Path) -> Vec<Delivery> {
+    let date = zone.date_of(now);
+    let sheets: Vec<Result<Sheet, DeliveryError>> = batch.iter().map(|m| lay_out(font, m, date)).collect();
+    if sheets.iter().all(Result::is_err) {
+        return batch.iter().zip(sheets).map(|(m, s)| Delivery::failed(m.task_id, s.unwrap_err())).collect();
+    }
+    let written = render(font, sheets.iter().filter_map(|s| s.as_ref().ok()), &date.to_string())
+        .and_then(|pdf| write_new(out_dir, &file_stem(zone, now), &pdf));
+    let mut page = 0;
+    batch
+        .iter()
+        .zip(sheets)
+        .map(|(message, sheet)| {
+            let outcome = match (sheet, &written) {
+                (Err(e), _) => Outcome::Failed(e),
+                (Ok(_), Ok(file)) => {
+                    page += 1;
+                    Outcome::Printed { file: file.clone(), page }
+                }
+                (Ok(_), Err(e)) => Outcome::Failed(e.clone()),
+            };
+            Delivery { task_id: message.task_id, outcome }
+        })
+        .collect()
+}
+
+/// Draws the sheets, one A4 page each.
+fn render<'a>(
+    font: &LetterFont,
+    sheets: impl Iterator<Item = &'a Sheet>,
+    date: &str,
+) -> Result<Vec<u8>, DeliveryError> {
+    let pdf_font = font.pdf_font().expect("the font was checked when it was loaded");
+    let mut document = Document::new();
+    document.set_metadata(
+        Metadata::new().title(format!("客户信函 {date}")).language("zh-CN".into()).creator("kefu".into()),
+    );
+    for sheet in sheets {
+        let size = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).expect("A4 is a valid page size");
+        let mut page = document.start_page_with(size);
+        let mut surface = page.surface();
+        for run in &sheet.texts {
+            let at = Point::from_xy(run.x, run.y);
+            surface.draw_text(at, pdf_font.clone(), run.size, &run.text, false, TextDirection::Auto);
+        }
+        for &(x, y, length) in &sheet.rules {
+            let mut path = PathBuilder::new();
+            path.push_rect(Rect::from_xywh(x, y, length, 0.5).expect("a rule has a positive size"));
+            if let Some(path) = path.finish() {
+                surface.draw_path(&path);
+            }
+        }
+        surface.finish();
+        page.finish();
+    }
+    document.finish().map_err(|e| DeliveryError::permanent(format!("the letters could not be made into a PDF: {e:?}")))
+}
+
+/// `letters-20261129-0300`: the local date and time of the run.
+fn file_stem(zone: &BusinessZone, now: Timestamp) -> String {
+    format!("letters-{}", zone.display(now).replace(['-', ':'], "").replace(' ', "-"))
+}
+
+/// Writes the file under a name no other file has, and all at once: it is
+/// written aside and renamed, so a print spooler watching the folder never
+/// picks up half a file, and a second batch in the same minute never
+/// overwrites the first.
+fn write_new(dir: &Path, stem: &str, pdf: &[u8]) -> Result<PathBuf, DeliveryError> {
+    let trouble =
+        |e: std::io::Error| DeliveryError::transient(format!("cannot write the letters to {}: {e}", dir.display()));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(trouble)?;
+    file.write_all(pdf).and_then(|_| file.as_file().sync_all()).map_err(trouble)?;
+    let mut n = 1;
+    loop {
+        let name = if n == 1 { format!("{stem}.pdf") } else { format!("{stem}-{n}.pdf") };
+        let path = dir.join(name);
+        match file.persist_noclobber(&path) {
+            Ok(_) => return Ok(path),
+            Err(e) if e.error.kind() == ErrorKind::AlreadyExists => {
+                file = e.file;
+                n += 1;
+            }
+            Err(e) => return Err(trouble(e.error)),
+        }
+    }
+}
+
+fn fail_all(batch: &[Message], error: DeliveryError) -> Vec<Delivery> {
+    batch.iter().map(|m| Delivery::failed(m.task_id, error.clone())).collect()
+}

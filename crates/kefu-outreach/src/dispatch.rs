@@ -1,0 +1,261 @@
+//! Sending the day's messages: pending SMS and e-mails go out through the
+//! configured gateways (not during a customer's quiet hours), and pending
+//! letters become one PDF to print. Each result is written back to its task
+//! and to the customer's timeline.
+
+use crate::channels::email::EmailChannel;
+use crate::channels::letter::LetterChannel;
+use crate::channels::sms::SmsChannel;
+use crate::channels::{Channel, Delivery, Letterhead, Message, Outcome, Recipient};
+use crate::playbook;
+use jiff::civil::{Date, Time};
+use kefu_care::preferences::PreferencesInput;
+use kefu_care::timeline::{self, NewEvent};
+use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::time::instant_text;
+use kefu_core::{Actor, Scope};
+use kefu_store::{Change, Db, Failure, RowExt};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+type Result<T> = std::result::Result<T, Failure>;
+
+/// The channels this installation has configured.
+#[derive(Default)]
+pub struct Channels {
+    pub letters: Option<LetterChannel>,
+    pub sms: Option<SmsChannel>,
+    pub email: Option<EmailChannel>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Dispatched {
+    pub sent: i64,
+    pub failed: i64,
+    /// Will be tried again (a gateway was unreachable).
+    pub retry: i64,
+    /// Waiting for the end of the customer's quiet hours.
+    pub quiet: i64,
+    /// Channels with pending messages but no gateway configured.
+    pub not_configured: Vec<String>,
+}
+
+/// A pending task with what it takes to send it.
+struct Pending {
+    id: i64,
+    branch: BranchId,
+    customer: CustomerId,
+    playbook: String,
+    step: i64,
+    name: String,
+    mobile: Option<String>,
+    email: String,
+    address: String,
+    message: String,
+    vars: BTreeMap<String, String>,
+    quiet_start: String,
+    quiet_end: String,
+    letterhead: Letterhead,
+}
+
+async fn pending(db: &Db, scope: &Scope, channel: &str, today: Date) -> Result<Vec<Pending>> {
+    let sql = format!(
+        "SELECT t.id, t.branch_id, t.customer_id, t.playbook, t.step, t.message, t.vars, c.name, c.mobile, c.email, \
+         c.address, c.quiet_start, c.quiet_end, b.name AS store, b.address AS store_address, b.phone AS store_phone \
+         FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id JOIN branches b ON b.id = t.branch_id \
+         WHERE t.channel = $1 AND t.status = 'pending' AND t.due_date <= $2 AND t.branch_id IN ({}) ORDER BY t.id LIMIT 5000",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(channel.to_string())
+        .bind(today.to_string())
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Pending {
+                id: r.i64("id")?,
+                branch: BranchId(r.i64("branch_id")?),
+                customer: CustomerId(r.i64("customer_id")?),
+                playbook: r.text("playbook")?,
+                step: r.i64("step")?,
+                name: r.text("name")?,
+                mobile: r.opt_text("mobile")?,
+                email: r.text("email")?,
+                address: r.text("address")?,
+                message: r.text("message")?,
+                vars: serde_json::from_str(&r.text("vars")?).unwrap_or_default(),
+                quiet_start: r.text("quiet_start")?,
+                quiet_end: r.text("quiet_end")?,
+                letterhead: Letterhead {
+                    name: r.text("store")?,
+                    address: r.text("store_address")?,
+                    phone: r.text("store_phone")?,
+                },
+            })
+        })
+        .collect()
+}
+
+fn message(p: &Pending, to: Recipient, subject: String) -> Message {
+    Message {
+        task_id: p.id,
+        from: p.letterhead.clone(),
+        to,
+        subject,
+        body: p.message.clone(),
+        // The template key an SMS provider's approved template is mapped from.
+        template: format!("{}.{}", p.playbook, p.step),
+        vars: p.vars.clone(),
+    }
+}
+
+fn is_quiet(p: &Pending, now: Time) -> bool {
+    let prefs =
+        PreferencesInput { quiet_start: p.quiet_start.clone(), quiet_end: p.quiet_end.clone(), ..Default::default() };
+    prefs.validate().map(|q| q.is_quiet(now)).unwrap_or(false)
+}
+
+/// Sends the pending SMS and e-mails due by `today` within `scope`.
+pub async fn send_messages(
+    db: &Db,
+    actor: &Actor,
+    channels: &Channels,
+    playbooks: &[playbook::Playbook],
+    today: Date,
+    now: Time,
+) -> Result<Dispatched> {
+    let mut summary = Dispatched::default();
+    let subject_of = |code: &str| playbooks.iter().find(|p| p.code == code).map(|p| p.name.clone()).unwrap_or_default();
+    for (kind, channel) in [
+        ("sms", channels.sms.as_ref().map(|c| c as &dyn Channel)),
+        ("email", channels.email.as_ref().map(|c| c as &dyn Channel)),
+    ] {
+        let tasks = pending(db, &actor.scope, kind, today).await?;
+        if tasks.is_empty() {
+            continue;
+        }
+        let Some(channel) = channel else {
+            summary.not_configured.push(kind.to_string());
+            continue;
+        };
+        let (waiting, ready): (Vec<&Pending>, Vec<&Pending>) = tasks.iter().partition(|p| is_quiet(p, now));
+        summary.quiet += waiting.len() as i64;
+        let messages: Vec<Message> = ready
+            .iter()
+            .map(|p| match kind {
+                "sms" => message(p, Recipient::Mobile(p.mobile.clone().unwrap_or_default()), String::new()),
+                _ => message(
+                    p,
+                    Recipient::Email { name: p.name.clone(), address: p.email.clone() },
+                    subject_of(&p.playbook),
+                ),
+            })
+            .collect();
+        let results = channel.deliver(&messages).await;
+        record(db, actor, kind, &ready, &results, &mut summary).await?;
+    }
+    Ok(summary)
+}
+
+/// Prints the pending letters due by `today` within `scope` into one PDF,
+/// one letter a page; the letters count as printed. None when there are none.
+pub async fn print_letters(
+    db: &Db,
+    actor: &Actor,
+    letters: &LetterChannel,
+    playbooks: &[playbook::Playbook],
+    today: Date,
+) -> Result<Option<PathBuf>> {
+    let tasks = pending(db, &actor.scope, "letter", today).await?;
+    if tasks.is_empty() {
+        return Ok(None);
+    }
+    let subject_of = |code: &str| playbooks.iter().find(|p| p.code == code).map(|p| p.name.clone()).unwrap_or_default();
+    let refs: Vec<&Pending> = tasks.iter().collect();
+    let messages: Vec<Message> = tasks
+        .iter()
+        .map(|p| {
+            message(p, Recipient::Postal { name: p.name.clone(), address: p.address.clone() }, subject_of(&p.playbook))
+        })
+        .collect();
+    let results = letters.deliver(&messages).await;
+    let mut summary = Dispatched::default();
+    record(db, actor, "letter", &refs, &results, &mut summary).await?;
+    Ok(results.iter().find_map(|d| match &d.outcome {
+        Outcome::Printed { file, .. } => Some(file.clone()),
+        _ => None,
+    }))
+}
+
+/// Writes each delivery back to its task and the customer's timeline, in one
+/// audited transaction.
+async fn record(
+    db: &Db,
+    actor: &Actor,
+    kind: &str,
+    tasks: &[&Pending],
+    results: &[Delivery],
+    summary: &mut Dispatched,
+) -> Result<()> {
+    let now = instant_text(jiff::Timestamp::now());
+    let mut tx = db.begin().await?;
+    for d in results {
+        let Some(task) = tasks.iter().find(|t| t.id == d.task_id) else { continue };
+        let (status, reference, note) = match &d.outcome {
+            Outcome::Sent { reference } => ("sent", reference.clone(), String::new()),
+            Outcome::Printed { file, page } => ("printed", format!("{}#{page}", file.display()), String::new()),
+            Outcome::Failed(e) if e.retry => ("pending", String::new(), e.reason.clone()),
+            Outcome::Failed(e) => ("failed", String::new(), e.reason.clone()),
+        };
+        match status {
+            "pending" => summary.retry += 1,
+            "failed" => summary.failed += 1,
+            _ => summary.sent += 1,
+        }
+        sqlx::query(
+            "UPDATE outreach_tasks SET status = $1, provider_ref = $2, notes = $3, attempts = attempts + 1, updated_at = $4 WHERE id = $5",
+        )
+        .bind(status)
+        .bind((!reference.is_empty()).then_some(reference))
+        .bind(note.clone())
+        .bind(now.clone())
+        .bind(task.id)
+        .execute(tx.conn())
+        .await?;
+        if status == "sent" || status == "printed" {
+            timeline::record(
+                &mut tx,
+                NewEvent {
+                    branch: task.branch,
+                    customer: task.customer,
+                    asset: None,
+                    at: jiff::Timestamp::now(),
+                    kind,
+                    summary: task.message.clone(),
+                    detail: json!({ "playbook": task.playbook, "task": task.id }),
+                    actor: &actor.display_name,
+                },
+            )
+            .await?;
+        }
+    }
+    tx.audit(
+        actor,
+        Change {
+            entity: "dispatch",
+            entity_id: kind.to_string(),
+            action: "send",
+            branch: None,
+            old: None,
+            new: Some(
+                json!({ "channel": kind, "sent": summary.sent, "failed": summary.failed, "retry": summary.retry }),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! The outreach engine: playbooks turned into the day's tasks, and the
+//! channels those tasks go out through — printed letters, SMS, e-mail and the
+//! agents' call queue.
+
+pub mod birthdays;
+pub mod calls;
+pub mod channels;
+pub mod dispatch;
+pub mod effectiveness;
+pub mod playbook;
+pub mod rules;
+pub mod run;
+pub mod source;
+pub mod store;
+pub mod touch_state;

@@ -1,0 +1,310 @@
+//! The outreach reports over JSON: the effectiveness of invitations and the
+//! weekly follow-up summary, for the reader's branches. Mobiles are masked
+//! for roles that do not see personal data.
+
+use crate::error::AppError;
+use crate::guard::Ctx;
+use crate::packs;
+use crate::pages::effectiveness::{PeriodQuery, period, shown_mobile};
+use crate::pages::weekly::{WeekQuery, week};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use kefu_auto::weekly::Counts;
+use kefu_outreach::effectiveness::{Attribution, Tally};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Due events and what became of them.
+#[derive(Serialize, ToSchema)]
+pub struct TallyDto {
+    due: i64,
+    came: i64,
+    /// The window closed without a visit.
+    not_came: i64,
+    /// No visit yet, window still open.
+    open: i64,
+    /// came / due; null when nothing was due.
+    rate: Option<f64>,
+}
+
+impl From<Tally> for TallyDto {
+    fn from(t: Tally) -> Self {
+        TallyDto { due: t.due, came: t.came, not_came: t.not_came, open: t.open, rate: t.rate() }
+    }
+}
+
+/// How the touches of a step or a channel did.
+#[derive(Serialize, ToSchema)]
+pub struct AttributionDto {
+    /// Events this touch reached.
+    touched: i64,
+    /// Of those, events whose customer came after it.
+    came_after: i64,
+    /// Events whose visit followed this touch last.
+    last_touch: i64,
+    /// came_after / touched; null when none was reached.
+    rate: Option<f64>,
+}
+
+impl From<Attribution> for AttributionDto {
+    fn from(a: Attribution) -> Self {
+        AttributionDto { touched: a.touched, came_after: a.came_after, last_touch: a.last_touch, rate: a.rate() }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlaybookRateDto {
+    code: String,
+    name: String,
+    tally: TallyDto,
+    /// Customers who came though no touch had reached them.
+    came_untouched: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepRateDto {
+    playbook: String,
+    /// From 1.
+    step: usize,
+    offset_days: i64,
+    /// The channel the playbook asks for: letter, sms, email or call.
+    channel: String,
+    attribution: AttributionDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChannelRateDto {
+    /// The channel the touches went by.
+    channel: String,
+    attribution: AttributionDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TouchDto {
+    step: usize,
+    channel: String,
+    /// YYYY-MM-DD
+    day: String,
+    /// pending, claimed, sent, printed, done, failed, merged, skipped
+    status: String,
+    /// For calls: reached_booked, reached_declined, problem_reported, no_answer, wrong_number, do_not_call.
+    outcome: Option<String>,
+    notes: String,
+    attempts: i64,
+    /// It reached the customer.
+    delivered: bool,
+}
+
+/// A solicited customer who did not come.
+#[derive(Serialize, ToSchema)]
+pub struct NotCameDto {
+    customer_id: i64,
+    customer_name: String,
+    mobile: Option<String>,
+    /// The plate (or VIN); empty for a customer's event.
+    asset: String,
+    playbook: String,
+    anchor_date: String,
+    first_touch: String,
+    window_end: String,
+    touches: Vec<TouchDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EffectivenessDto {
+    /// Events whose first touch fell from `from` to `to`.
+    from: String,
+    to: String,
+    /// Windows still open on this day are reported as open.
+    today: String,
+    /// Days after the anchor (or the last step, if later) a visit still counts.
+    grace_days: i64,
+    totals: TallyDto,
+    playbooks: Vec<PlaybookRateDto>,
+    steps: Vec<StepRateDto>,
+    channels: Vec<ChannelRateDto>,
+    not_came: Vec<NotCameDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/outreach/effectiveness", tag = "outreach", params(PeriodQuery),
+    description = "For events first touched in the period (this month by default, or `month`, or `from`–`to`): \
+    whether the customer came within the window, per playbook, step and channel, and who did not come with \
+    their calls' outcomes and notes. Only playbooks that stop when the customer comes are measured.",
+    responses((status = 200, body = EffectivenessDto), (status = 401, body = super::Problem),
+        (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn effectiveness(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Json<EffectivenessDto>, AppError> {
+    let today = app.today();
+    let r = packs::effectiveness(app.db(), &ctx.actor.scope, period(&q, today)?, today).await?;
+    Ok(Json(EffectivenessDto {
+        from: r.from.to_string(),
+        to: r.to.to_string(),
+        today: r.today.to_string(),
+        grace_days: kefu_outreach::effectiveness::GRACE_DAYS,
+        totals: r.totals.into(),
+        playbooks: r
+            .playbooks
+            .iter()
+            .map(|p| PlaybookRateDto {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                tally: p.tally.into(),
+                came_untouched: p.came_untouched,
+            })
+            .collect(),
+        steps: r
+            .steps
+            .iter()
+            .map(|s| StepRateDto {
+                playbook: s.playbook.clone(),
+                step: s.step,
+                offset_days: s.offset_days,
+                channel: s.channel.code().into(),
+                attribution: s.attribution.into(),
+            })
+            .collect(),
+        channels: r
+            .channels
+            .iter()
+            .map(|c| ChannelRateDto { channel: c.channel.code().into(), attribution: c.attribution.into() })
+            .collect(),
+        not_came: r
+            .not_came
+            .iter()
+            .map(|n| NotCameDto {
+                customer_id: n.customer_id.0,
+                customer_name: n.customer_name.clone(),
+                mobile: shown_mobile(&ctx, &n.mobile),
+                asset: n.asset.clone(),
+                playbook: n.playbook.clone(),
+                anchor_date: n.anchor_date.to_string(),
+                first_touch: n.first_touch.to_string(),
+                window_end: n.window_end.to_string(),
+                touches: n
+                    .touches
+                    .iter()
+                    .map(|t| TouchDto {
+                        step: t.step,
+                        channel: t.channel.code().into(),
+                        day: t.day.to_string(),
+                        status: t.status.clone(),
+                        outcome: t.outcome.clone(),
+                        notes: t.notes.clone(),
+                        attempts: t.attempts,
+                        delivered: t.delivered,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CountsDto {
+    /// Follow-ups falling due.
+    due: i64,
+    /// Sent, or the call has its final outcome.
+    done: i64,
+    /// Calls that reached the customer (reached_* or problem_reported).
+    reached: i64,
+    /// reached / due; null when nothing was due.
+    reach_rate: Option<f64>,
+    /// Problems the follow-ups found.
+    problems: i64,
+    /// Of those, still open.
+    problems_open: i64,
+}
+
+impl From<&Counts> for CountsDto {
+    fn from(c: &Counts) -> Self {
+        CountsDto {
+            due: c.due,
+            done: c.done,
+            reached: c.reached,
+            reach_rate: c.reach_rate(),
+            problems: c.problems,
+            problems_open: c.problems_open,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DayDto {
+    day: String,
+    counts: CountsDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdvisorDto {
+    /// The service advisor of the visits followed up; empty when not recorded.
+    advisor: String,
+    counts: CountsDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemDto {
+    id: i64,
+    customer_id: i64,
+    customer_name: String,
+    /// The follow-up's due day.
+    day: String,
+    advisor: String,
+    description: String,
+    /// open or closed
+    status: String,
+    resolution: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WeeklyDto {
+    monday: String,
+    sunday: String,
+    totals: CountsDto,
+    /// Monday to Sunday.
+    days: Vec<DayDto>,
+    advisors: Vec<AdvisorDto>,
+    problems: Vec<ProblemDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/outreach/weekly", tag = "outreach", params(WeekQuery),
+    description = "The week's service follow-ups (Monday to Sunday, the week of `week`, this week by default): \
+    due, done and reached per day and per service advisor, and the problems they found with their state. \
+    Complaints are not included: they arrive with the complaints capability.",
+    responses((status = 200, body = WeeklyDto), (status = 401, body = super::Problem),
+        (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn weekly(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<WeekQuery>,
+) -> Result<Json<WeeklyDto>, AppError> {
+    let s = packs::weekly(app.db(), &ctx.actor.scope, week(&q, app.today())?).await?;
+    Ok(Json(WeeklyDto {
+        monday: s.week.monday.to_string(),
+        sunday: s.sunday.to_string(),
+        totals: (&s.totals).into(),
+        days: s.days.iter().map(|d| DayDto { day: d.day.to_string(), counts: (&d.counts).into() }).collect(),
+        advisors: s
+            .advisors
+            .iter()
+            .map(|a| AdvisorDto { advisor: a.advisor.clone(), counts: (&a.counts).into() })
+            .collect(),
+        problems: s
+            .problems
+            .iter()
+            .map(|p| ProblemDto {
+                id: p.id,
+                customer_id: p.customer_id.0,
+                customer_name: p.customer_name.clone(),
+                day: p.day.to_string(),
+                advisor: p.advisor.clone(),
+                description: p.description.clone(),
+                status: p.status.clone(),
+                resolution: p.resolution.clone(),
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,87 @@
+//! Where the common core meets the installed packs: the probes a search box
+//! runs, the tables a merge moves, the default playbooks, the anchors the
+//! daily outreach run finds its subjects by, and the arrivals that tell
+//! whether an invitation worked.
+
+use kefu_care::search::{self, Hit, Probe};
+use kefu_core::Scope;
+use kefu_store::{Db, Failure};
+
+pub fn probes(query: &str) -> Vec<Probe> {
+    let mut p = search::core_probes(query);
+    p.extend(kefu_auto::vehicles::probes(query));
+    p
+}
+
+pub async fn search(db: &Db, scope: &Scope, query: &str, limit: usize) -> Result<Vec<Hit>, Failure> {
+    search::run(db, scope, &probes(query), limit).await
+}
+
+/// The packs' tables that point at customers.
+pub fn customer_references() -> Vec<(&'static str, &'static str)> {
+    kefu_auto::vehicles::CUSTOMER_REFERENCES.to_vec()
+}
+
+/// The playbooks the packs ship.
+pub fn default_playbooks() -> Vec<kefu_outreach::playbook::Playbook> {
+    kefu_auto::outreach::default_playbooks()
+}
+
+static VEHICLES: kefu_auto::outreach::VehicleAnchors = kefu_auto::outreach::VehicleAnchors;
+static BIRTHDAYS: kefu_outreach::birthdays::Birthdays = kefu_outreach::birthdays::Birthdays;
+
+/// Every anchor source: the core's and the packs'.
+pub fn anchor_sources() -> [&'static dyn kefu_outreach::source::AnchorSource; 2] {
+    [&BIRTHDAYS, &VEHICLES]
+}
+
+/// Runs the day's outreach with the playbooks in force.
+pub async fn run_outreach(
+    db: &Db,
+    actor: &kefu_core::Actor,
+    today: jiff::civil::Date,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<kefu_outreach::run::Summary, Failure> {
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
+    kefu_outreach::run::run(db, actor, &playbooks, &anchor_sources(), today, progress).await
+}
+
+/// Sends the SMS and e-mails due by `today` through the configured gateways.
+pub async fn send_outreach(
+    app: &crate::AppState,
+    actor: &kefu_core::Actor,
+    today: jiff::civil::Date,
+) -> Result<kefu_outreach::dispatch::Dispatched, Failure> {
+    let playbooks = kefu_outreach::store::effective(app.db(), &default_playbooks()).await?;
+    let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
+    kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, today, now).await
+}
+
+static VISITS: kefu_auto::outreach::VisitArrivals = kefu_auto::outreach::VisitArrivals;
+
+/// Where every pack tells when its customers came in.
+pub fn arrivals() -> [&'static dyn kefu_outreach::source::Arrivals; 1] {
+    [&VISITS]
+}
+
+/// The effectiveness report for events first touched from `from` to `to`,
+/// with the playbooks in force.
+pub async fn effectiveness(
+    db: &Db,
+    scope: &Scope,
+    (from, to): (jiff::civil::Date, jiff::civil::Date),
+    today: jiff::civil::Date,
+) -> Result<kefu_outreach::effectiveness::Report, Failure> {
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
+    kefu_outreach::effectiveness::report(db, scope, &playbooks, &arrivals(), (from, to), today).await
+}
+
+/// The weekly follow-up summary with the playbooks in force.
+pub async fn weekly(
+    db: &Db,
+    scope: &Scope,
+    week: kefu_auto::weekly::Week,
+) -> Result<kefu_auto::weekly::Summary, Failure> {
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
+    kefu_auto::weekly::summary(db, scope, &playbooks, week).await
+}

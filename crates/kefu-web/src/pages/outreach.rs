@@ -1,0 +1,306 @@
+//! Outreach pages: today's tasks at a glance, the agents' call queue and the
+//! call itself (script, claim, outcome), the supervisor's follow-up items,
+//! and the playbooks an administrator edits.
+
+use super::form_message;
+use crate::error::AppError;
+use crate::extract::{FormBody, PathParams};
+use crate::guard::Ctx;
+use crate::packs;
+use crate::render::page;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kefu_core::Permission;
+use kefu_outreach::calls::{self, Outcome};
+use kefu_outreach::store;
+use kefu_store::RowExt;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Today's tasks in scope, counted by playbook, channel and status.
+pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let today = app.today();
+    let sql = format!(
+        "SELECT playbook, channel, status, COUNT(*) AS n FROM outreach_tasks WHERE due_date = $1 AND branch_id IN ({}) \
+         GROUP BY playbook, channel, status ORDER BY playbook, channel, status",
+        ctx.actor.scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(today.to_string())
+        .fetch_all(app.db().pool())
+        .await
+        .map_err(kefu_store::Failure::from)?;
+    let names: std::collections::HashMap<String, String> =
+        packs::default_playbooks().into_iter().map(|p| (p.code, p.name)).collect();
+    let mut counts: Vec<Value> = Vec::new();
+    for r in &rows {
+        let code = r.text("playbook")?;
+        counts.push(view! {
+            playbook => names.get(&code).cloned().unwrap_or(code), channel => r.text("channel")?,
+            status => r.text("status")?, n => r.i64("n")?,
+        });
+    }
+    let last_run: Option<String> = sqlx::query_scalar("SELECT MAX(finished_at) FROM outreach_runs WHERE run_date = $1")
+        .bind(today.to_string())
+        .fetch_one(app.db().pool())
+        .await
+        .map_err(kefu_store::Failure::from)?;
+    page(
+        &app,
+        &ctx,
+        "outreach/overview.html",
+        "nav_outreach",
+        view! {
+            today => today.to_string(), counts => counts,
+            last_run => last_run.and_then(|t| kefu_core::time::parse_instant(&t)).map(|t| app.0.zone.display(t)),
+            can_run => ctx.actor.can(Permission::OutreachManage),
+            can_report => ctx.actor.can(Permission::FollowUpsManage),
+        },
+    )
+}
+
+/// Runs today's outreach now (it also runs by itself every morning).
+pub async fn run_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    packs::run_outreach(app.db(), &ctx.actor, app.today(), &|_, _| {}).await?;
+    Ok(Redirect::to("/outreach").into_response())
+}
+
+fn call_value(c: &calls::Call, ctx: &Ctx, names: &std::collections::HashMap<String, String>) -> Value {
+    let mobile = c.mobile.as_deref().map(|m| {
+        if ctx.actor.can(Permission::PersonalDataView) { m.to_string() } else { kefu_care::customers::mask_mobile(m) }
+    });
+    view! {
+        id => c.id, customer_id => c.customer_id, customer_name => c.customer_name, mobile => mobile,
+        playbook => names.get(&c.playbook).cloned().unwrap_or_else(|| c.playbook.clone()), due_date => c.due_date,
+        anchor_date => c.anchor_date, priority => c.priority, status => c.status, mine => c.claimed_by == Some(ctx.actor.user_id.0),
+        claimed_by_name => c.claimed_by_name, attempts => c.attempts, message => c.message, reason => c.reason,
+        outcome => c.outcome, notes => c.notes, quiet => if c.quiet_start.is_empty() { String::new() } else { format!("{}–{}", c.quiet_start, c.quiet_end) },
+        preferred_time => c.preferred_time,
+    }
+}
+
+fn playbook_names() -> std::collections::HashMap<String, String> {
+    packs::default_playbooks().into_iter().map(|p| (p.code, p.name)).collect()
+}
+
+/// Whether it is now the customer's quiet hours, at local time `now`.
+fn quiet_now(c: &calls::Call, now: jiff::civil::Time) -> bool {
+    let prefs = kefu_care::preferences::PreferencesInput {
+        quiet_start: c.quiet_start.clone(),
+        quiet_end: c.quiet_end.clone(),
+        ..Default::default()
+    };
+    prefs.validate().map(|p| p.is_quiet(now)).unwrap_or(false)
+}
+
+/// Today's calls, most important first; customers in their quiet hours
+/// right now wait at the end.
+pub async fn queue(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let names = playbook_names();
+    let mut list = calls::queue(app.db(), &ctx.actor.scope, app.today(), 200).await?;
+    let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
+    list.sort_by_key(|c| quiet_now(c, now));
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|c| {
+            let mut v = call_value(c, &ctx, &names);
+            v["quiet_now"] = quiet_now(c, now).into();
+            v
+        })
+        .collect();
+    page(&app, &ctx, "outreach/calls.html", "nav_outreach", view! { calls => rows, today => app.today().to_string() })
+}
+
+async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Result<Response, AppError> {
+    let call = calls::get(app.db(), &ctx.actor.scope, id).await?;
+    let outcomes: Vec<&str> = Outcome::ALL.iter().map(|o| o.code()).collect();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let html = page(
+        app,
+        ctx,
+        "outreach/call.html",
+        "nav_outreach",
+        view! { call => call_value(&call, ctx, &playbook_names()), outcomes => outcomes, error => error },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn call(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    call_page(&app, &ctx, id, None).await
+}
+
+pub async fn claim(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    match calls::claim(app.db(), &ctx.actor, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/outreach/calls/{id}")).into_response()),
+        Err(kefu_store::Failure::Conflict(rule)) => {
+            let msg = rule.message(ctx.actor.lang).to_string();
+            let mut res = call_page(&app, &ctx, id, Some(msg)).await?;
+            *res.status_mut() = StatusCode::CONFLICT;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    notes: String,
+}
+
+pub async fn outcome(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<OutcomeForm>,
+) -> Result<Response, AppError> {
+    let Some(outcome) = Outcome::from_code(&f.outcome) else {
+        let invalid = kefu_core::Invalid::new(
+            "outcome",
+            kefu_core::Rule::new("call_outcome", "请选择通话结果", "choose how the call ended"),
+        );
+        let msg = form_message(AppError::Invalid(invalid), ctx.actor.lang)?;
+        return call_page(&app, &ctx, id, Some(msg)).await;
+    };
+    match calls::record_outcome(app.db(), &ctx.actor, id, outcome, &f.notes, app.today()).await {
+        Ok(_) => Ok(Redirect::to("/outreach/calls").into_response()),
+        Err(kefu_store::Failure::Conflict(rule)) => {
+            call_page(&app, &ctx, id, Some(rule.message(ctx.actor.lang).to_string())).await
+        }
+        Err(e) => {
+            let msg = form_message(e.into(), ctx.actor.lang)?;
+            call_page(&app, &ctx, id, Some(msg)).await
+        }
+    }
+}
+
+pub async fn followups(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let list = calls::followups(app.db(), &ctx.actor.scope, false).await?;
+    let zone = &app.0.zone;
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|f| {
+            let at = kefu_core::time::parse_instant(&f.opened_at).map(|t| zone.display(t)).unwrap_or_default();
+            view! { f => f, opened => at }
+        })
+        .collect();
+    page(&app, &ctx, "outreach/followups.html", "nav_outreach", view! { followups => rows })
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    resolution: String,
+}
+
+pub async fn close_followup(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<CloseForm>,
+) -> Result<Response, AppError> {
+    calls::close_followup(app.db(), &ctx.actor, id, &f.resolution).await?;
+    Ok(Redirect::to("/outreach/followups").into_response())
+}
+
+/// The playbooks in force; after a refused edit, that playbook shows the
+/// text as submitted with the message.
+async fn playbooks_page(
+    app: &AppState,
+    ctx: &Ctx,
+    refused: Option<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let defaults = packs::default_playbooks();
+    let in_force = store::effective(app.db(), &defaults).await?;
+    let rows: Vec<Value> = in_force
+        .iter()
+        .map(|p| {
+            let (source, err) = match &refused {
+                Some((code, msg, submitted)) if *code == p.code => (submitted.clone(), Some(msg.clone())),
+                _ => (store::to_toml(p), None),
+            };
+            view! { code => p.code, name => p.name, anchor => p.anchor, enabled => p.enabled, steps => p.steps.len(), source => source, error => err }
+        })
+        .collect();
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let html = page(
+        app,
+        ctx,
+        "outreach/playbooks.html",
+        "nav_playbooks",
+        view! { playbooks => rows, variables => kefu_outreach::playbook::VARIABLES },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn playbooks(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    playbooks_page(&app, &ctx, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PlaybookForm {
+    #[serde(default)]
+    source: String,
+}
+
+pub async fn save_playbook(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(code): PathParams<String>,
+    FormBody(f): FormBody<PlaybookForm>,
+) -> Result<Response, AppError> {
+    match store::save(app.db(), &ctx.actor, &code, &packs::default_playbooks(), &f.source).await {
+        Ok(_) => Ok(Redirect::to("/admin/playbooks").into_response()),
+        Err(e) => {
+            let msg = form_message(e.into(), ctx.actor.lang)?;
+            playbooks_page(&app, &ctx, Some((code, msg, f.source))).await
+        }
+    }
+}
+
+/// Today's letters as one PDF to print, one letter a page; downloading it
+/// marks them printed.
+pub async fn letters_pdf(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let Some(letters) = app.0.channels.letters.as_ref() else {
+        return Err(AppError::Conflict(kefu_core::Rule::new(
+            "letters_unavailable",
+            "未配置信函字体（请安装 fonts-noto-cjk 或在 kefu.toml 的 [letters] 中设置 font_path）",
+            "letters need a Chinese font: install fonts-noto-cjk or set font_path under [letters] in kefu.toml",
+        )));
+    };
+    let playbooks = store::effective(app.db(), &packs::default_playbooks()).await?;
+    let Some(file) =
+        kefu_outreach::dispatch::print_letters(app.db(), &ctx.actor, letters, &playbooks, app.today()).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let bytes =
+        tokio::fs::read(&file).await.map_err(|e| AppError::Internal(format!("reading {}: {e}", file.display())))?;
+    let name = format!("letters-{}.pdf", app.today());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Sends the pending SMS and e-mails now (they also go out every hour).
+pub async fn send_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    packs::send_outreach(&app, &ctx.actor, app.today()).await?;
+    Ok(Redirect::to("/outreach").into_response())
+}

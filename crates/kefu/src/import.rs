@@ -1,0 +1,112 @@
+//! `kefu import FILE --branch CODE`: customers, their drivers and vehicles
+//! from a dealer's old system, from CSV (UTF-8 or GBK) or a workbook.
+
+use crate::config::Settings;
+use crate::progress;
+use anyhow::{Context, bail};
+use kefu_accounts::branches;
+use kefu_auto::import::{CustomerRows, FIELDS};
+use kefu_care::import::{Import, Mapping, Mode, Report, table};
+use kefu_core::{Actor, Invalid, Scope};
+use kefu_store::{Db, Failure};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The CSV file or workbook (XLSX, XLS, ODS).
+    pub file: PathBuf,
+    /// The code of the branch the customers belong to.
+    #[arg(long)]
+    pub branch: String,
+    /// Read FIELD from the column headed COLUMN (e.g. --map mobile=联系电话); repeat for several.
+    /// An empty COLUMN leaves the field unmapped.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub map: Vec<String>,
+    /// The worksheet of a workbook (the first one otherwise).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Validate every row and compare with the archive, but change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows and report the bad ones (otherwise one bad row imports nothing).
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// "field: rule" in both languages, for the terminal.
+fn explain(i: &Invalid) -> anyhow::Error {
+    anyhow::anyhow!("{}: {} / {}", i.field, i.rule.zh, i.rule.en)
+}
+
+/// Runs the import; the exit status is an error when the file cannot be
+/// read or, without --skip-bad-rows, when any row was refused.
+pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let table = table::read(&bytes, args.sheet.as_deref())
+        .map_err(|e| explain(&e).context(format!("cannot read {}", args.file.display())))?;
+    let mut mapping = Mapping::suggest(FIELDS, &table.headers);
+    for pair in &args.map {
+        let (field, column) =
+            pair.split_once('=').with_context(|| format!("--map {pair:?}: write it as FIELD=COLUMN"))?;
+        mapping.set(FIELDS, &table.headers, field.trim(), column).map_err(|e| explain(&e))?;
+    }
+    eprintln!("列映射 / column mapping:");
+    for (field, column) in mapping.by_header(&table.headers) {
+        eprintln!("  {field:<18} ← {column}");
+    }
+    let db = Db::open(&settings.database).await?;
+    let all = branches::all(&db).await?;
+    let branch = all
+        .iter()
+        .find(|b| b.code == args.branch)
+        .with_context(|| format!("--branch: no branch has the code {:?}", args.branch))?;
+    let actor = Actor::system(Scope::new(all.iter().map(|b| b.id).collect()));
+    let today = settings.zone()?.date_of(jiff::Timestamp::now());
+    let mode = match (args.dry_run, args.skip_bad_rows) {
+        (true, _) => Mode::DryRun,
+        (false, true) => Mode::SkipBadRows,
+        (false, false) => Mode::AllOrNothing,
+    };
+    let source = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let import =
+        Import { db: &db, actor: &actor, branch: branch.id, source: &source, table: &table, mapping: &mapping, mode };
+    let bar = progress::bar(table.rows.len() as u64, "导入 import");
+    let started = std::time::Instant::now();
+    let result = import.run(&mut CustomerRows::new(today), &mut |r: &Report| bar.set_position(r.done as u64)).await;
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(report) => report,
+        Err(Failure::Invalid(i)) => return Err(explain(&i)),
+        Err(e) => return Err(e.into()),
+    };
+    print_report(&report, started.elapsed());
+    if !report.rejected.is_empty() && !args.skip_bad_rows {
+        bail!(
+            "{} 行被拒绝，未导入任何数据 / {} rows rejected, nothing was imported",
+            report.rejected.len(),
+            report.rejected.len()
+        );
+    }
+    Ok(())
+}
+
+fn print_report(r: &Report, took: std::time::Duration) {
+    let verb = if r.committed { "已导入 imported" } else { "可导入 would import" };
+    println!(
+        "{} 行 rows: {verb} {}, 已存在 already present {}, 被拒绝 rejected {} ({:.1} s, {:.0} rows/s)",
+        r.rows,
+        r.imported,
+        r.present,
+        r.rejected.len(),
+        took.as_secs_f64(),
+        r.rows as f64 / took.as_secs_f64().max(1e-9)
+    );
+    let created: Vec<String> = r.created.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    if !created.is_empty() {
+        println!("新记录 / new records: {}", created.join(", "));
+    }
+    for x in &r.rejected {
+        let column = x.column.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+        println!("  第 {} 行 row {}: {}{column} = {:?}: {} / {}", x.row, x.row, x.field, x.value, x.zh, x.en);
+    }
+}

@@ -1,0 +1,88 @@
+//! `kefu outreach run`, and the morning run inside `serve`.
+
+use crate::config::Settings;
+use crate::progress;
+use jiff::civil::Date;
+use kefu_accounts::branches;
+use kefu_core::{Actor, Scope};
+use kefu_outreach::run::Summary;
+use kefu_store::Db;
+
+/// The run acts for nobody in particular, over every branch.
+async fn system_actor(db: &Db) -> anyhow::Result<Actor> {
+    Ok(Actor::system(Scope::new(branches::all(db).await?.into_iter().map(|b| b.id).collect())))
+}
+
+pub async fn run(settings: &Settings, date: Option<Date>) -> anyhow::Result<()> {
+    let db = Db::open(&settings.database).await?;
+    let date = date.unwrap_or_else(|| settings.zone().map(|z| z.date_of(jiff::Timestamp::now())).unwrap_or_default());
+    let bar = progress::bar(1, &format!("外呼与关怀 outreach {date}"));
+    let actor = system_actor(&db).await?;
+    let summary = kefu_web::packs::run_outreach(&db, &actor, date, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    print!("{}", report(&summary));
+    Ok(())
+}
+
+/// The run summary as printed: tasks created by playbook and channel.
+pub fn report(s: &Summary) -> String {
+    let mut out = format!("{} 新建任务 / tasks created: {}\n", s.date, s.created_total);
+    for (playbook, channels) in &s.created {
+        let by_channel: Vec<String> = channels.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        out.push_str(&format!("  {playbook}: {}\n", by_channel.join(", ")));
+    }
+    out.push_str(&format!(
+        "合并 merged: {}, 客户不接受任何渠道 opted out: {}, 已停止 stopped: {}, 已存在 already there: {}\n",
+        s.merged, s.opted_out, s.stopped, s.existing
+    ));
+    if !s.unsupported.is_empty() {
+        out.push_str(&format!(
+            "尚无数据来源的方案 / playbooks without a data source yet: {}\n",
+            s.unsupported.join(", ")
+        ));
+    }
+    out
+}
+
+/// Runs the outreach every morning at 06:00 in the business zone, and at
+/// start when today's run has not happened yet, then sends the SMS and
+/// e-mails due. Several servers may do this against one PostgreSQL: the
+/// tasks' unique keys make the runs agree, and a message is sent by the
+/// server that finds it pending.
+pub async fn schedule(app: kefu_web::AppState) {
+    let (db, zone) = (app.db().clone(), app.0.zone.clone());
+    loop {
+        let now = jiff::Timestamp::now();
+        let today = zone.date_of(now);
+        let done: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM outreach_runs WHERE run_date = $1")
+            .bind(today.to_string())
+            .fetch_one(db.pool())
+            .await
+            .unwrap_or(None);
+        match system_actor(&db).await {
+            Ok(actor) => {
+                if done.is_none() {
+                    match kefu_web::packs::run_outreach(&db, &actor, today, &|_, _| {}).await {
+                        Ok(s) => tracing::info!(date = %today, created = s.created_total, "daily outreach run"),
+                        Err(e) => tracing::error!(error = %e, "daily outreach run failed"),
+                    }
+                }
+                match kefu_web::packs::send_outreach(&app, &actor, today).await {
+                    Ok(d) => {
+                        tracing::info!(sent = d.sent, failed = d.failed, quiet = d.quiet, "outreach messages sent")
+                    }
+                    Err(e) => tracing::error!(error = %e, "sending outreach messages failed"),
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "daily outreach run: branches unavailable"),
+        }
+        // Again at the next full hour (messages held for quiet hours go
+        // out then), and the next day's run after 06:00.
+        let next_hour = jiff::SignedDuration::from_secs(3600 - now.as_second().rem_euclid(3600));
+        tokio::time::sleep(next_hour.unsigned_abs()).await;
+    }
+}

@@ -1,0 +1,491 @@
+//! The outreach engine on SQLite and PostgreSQL: a vehicle's cadences land on
+//! exactly the right days, runs are idempotent (also two at once), "no phone
+//! calls" moves calls to SMS, calls are claimed once, outcomes stop cadences,
+//! retry and open follow-ups, and playbooks are edited safely.
+
+mod support;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use kefu_core::{Actor, Scope};
+use kefu_store::Db;
+use serde_json::json;
+use support::{Backend, TestApp};
+
+fn d(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn everyone(app: &TestApp) -> Actor {
+    Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]))
+}
+
+async fn run(db: &Db, actor: &Actor, day: Date) -> kefu_outreach::run::Summary {
+    kefu_web::packs::run_outreach(db, actor, day, &|_, _| {}).await.unwrap()
+}
+
+/// Gives 张伟 (store A) a car bought on `purchase`; returns its id.
+async fn car(app: &TestApp, purchase: &str, insurance: Option<&str>) -> i64 {
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+    let res = client
+        .post(app.at(&format!("/api/v1/customers/{}/vehicles", app.fx.customer_a)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "vin": "LSVAM4187C2184847", "plate": "京A12345", "brand": "一汽-大众", "model": "速腾",
+                        "purchase_date": purchase, "insurance_expiry": insurance }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    // The customer needs an address for letters.
+    sqlx::query("UPDATE customers SET address = '北京市朝阳区建国路 1 号' WHERE id = $1")
+        .bind(app.fx.customer_a.0)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// (day, playbook, channel) of every task created, in day order.
+async fn touches(db: &Db) -> Vec<(String, String, String)> {
+    sqlx::query_as("SELECT due_date, playbook, channel FROM outreach_tasks WHERE status <> 'merged' ORDER BY due_date, playbook, step")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+}
+
+on_both!(a_new_cars_touches_fall_on_exactly_the_right_days, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    // Bought on 30 November 2027: the first service is due three months later,
+    // on the last day of February 2028 — the 29th, a leap year.
+    app.clock.set("2028-03-20T01:00:00Z".parse().unwrap());
+    car(&app, "2027-11-30", None).await;
+    let actor = everyone(&app);
+    let mut day = d("2027-11-30");
+    while day <= d("2028-03-15") {
+        run(&app.db, &actor, day).await;
+        day += 1.day();
+    }
+    let got = touches(&app.db).await;
+    let expect: Vec<(String, String, String)> = [
+        ("2027-12-01", "purchase_thanks", "letter"),
+        ("2027-12-02", "purchase_thanks", "sms"),
+        ("2027-12-05", "purchase_thanks", "call"),
+        ("2028-02-01", "first_service", "letter"),
+        ("2028-02-15", "first_service", "sms"),
+        ("2028-02-22", "first_service", "call"),
+        ("2028-03-07", "first_service", "call"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, expect);
+    let message: String = sqlx::query_scalar(
+        "SELECT message FROM outreach_tasks WHERE playbook = 'first_service' AND channel = 'letter'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(message.contains("张伟") && message.contains("京A12345") && message.contains("2028-02-29"), "{message}");
+});
+
+on_both!(a_second_run_and_two_runs_at_once_create_each_task_once, |backend| async move {
+    let app = TestApp::start(backend).await;
+    car(&app, "2026-11-28", None).await;
+    kefu::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
+    let all = kefu_accounts::branches::all(&app.db).await.unwrap();
+    let actor = Actor::system(Scope::new(all.iter().map(|b| b.id).collect()));
+    let first = run(&app.db, &actor, d("2026-11-29")).await;
+    assert!(first.created_total > 0, "the demo's day has work: {first:?}");
+    let again = run(&app.db, &actor, d("2026-11-29")).await;
+    assert_eq!(again.created_total, 0);
+    assert_eq!(again.existing as i64, first.created_total + first.merged);
+    // Two runs of the next day at once, on two separate connections.
+    let other = Db::connect(&app.db_url).await.unwrap();
+    let (a, b) = tokio::join!(run(&app.db, &actor, d("2026-11-30")), run(&other, &actor, d("2026-11-30")));
+    let tasks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outreach_tasks WHERE due_date = '2026-11-30'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        tasks,
+        a.created_total + a.merged + b.created_total + b.merged,
+        "every task was created by exactly one run"
+    );
+    let distinct: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT playbook, step, customer_id, asset_kind, asset_id, anchor_date FROM outreach_tasks) k",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let all_tasks: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outreach_tasks").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(distinct, all_tasks, "no duplicate task");
+});
+
+on_both!(no_phone_calls_moves_calls_to_sms, |backend| async move {
+    let app = TestApp::start(backend).await;
+    car(&app, "2026-11-25", None).await;
+    let agent = app.login("agent_a").await;
+    let csrf = app.csrf(&agent).await;
+    agent
+        .put(app.at(&format!("/api/v1/customers/{}/preferences", app.fx.customer_a)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "allow_letter": true, "allow_sms": true, "allow_phone": true, "do_not_call": true }))
+        .send()
+        .await
+        .unwrap();
+    let s = run(&app.db, &everyone(&app), d("2026-11-30")).await;
+    assert_eq!(s.created["purchase_thanks"].get("call"), None);
+    let (channel, planned): (String, String) = sqlx::query_as(
+        "SELECT channel, planned_channel FROM outreach_tasks WHERE playbook = 'purchase_thanks' AND step = 2",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((channel.as_str(), planned.as_str()), ("sms", "call"));
+});
+
+async fn first_call(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM outreach_tasks WHERE channel = 'call' ORDER BY id LIMIT 1")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+on_both!(two_agents_never_get_the_same_call, |backend| async move {
+    let app = TestApp::start(backend).await;
+    car(&app, "2026-11-25", None).await;
+    run(&app.db, &everyone(&app), d("2026-11-30")).await;
+    let id = first_call(&app).await;
+    let (a, b) = (app.login("agent_a").await, app.login("manager_a").await);
+    let (csrf_a, csrf_b) = (app.csrf(&a).await, app.csrf(&b).await);
+    let url = app.at(&format!("/outreach/calls/{id}/claim"));
+    let (ra, rb) = tokio::join!(
+        a.post(&url).form(&[("_csrf", csrf_a.as_str())]).send(),
+        b.post(&url).form(&[("_csrf", csrf_b.as_str())]).send()
+    );
+    let mut statuses = [ra.unwrap().status().as_u16(), rb.unwrap().status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409], "one claim wins, the other is told");
+    let holder: Option<i64> = sqlx::query_scalar("SELECT claimed_by FROM outreach_tasks WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(holder.is_some());
+});
+
+on_both!(outcomes_stop_retry_and_open_follow_ups, |backend| async move {
+    let app = TestApp::start(backend).await;
+    car(&app, "2026-11-25", None).await;
+    let actor = everyone(&app);
+    run(&app.db, &actor, d("2026-11-30")).await;
+    let agent = app.login("agent_a").await;
+    let csrf = app.csrf(&agent).await;
+    let id = first_call(&app).await;
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let agent = agent.clone();
+        let csrf = csrf.clone();
+        async move {
+            let mut form = form;
+            form.push(("_csrf", csrf));
+            agent.post(path).form(&form).send().await.unwrap()
+        }
+    };
+    // No answer: back in the queue tomorrow, three tries at most.
+    for attempt in 1..=3 {
+        assert_eq!(post(app.at(&format!("/outreach/calls/{id}/claim")), vec![]).await.status(), 303, "claim {attempt}");
+        let res = post(app.at(&format!("/outreach/calls/{id}/outcome")), vec![("outcome", "no_answer".into())]).await;
+        assert_eq!(res.status(), 303);
+        let (status, retry): (String, Option<String>) =
+            sqlx::query_as("SELECT status, retry_on FROM outreach_tasks WHERE id = $1")
+                .bind(id)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+        if attempt < 3 {
+            assert_eq!((status.as_str(), retry.as_deref()), ("pending", Some("2026-11-30")), "attempt {attempt}");
+        } else {
+            assert_eq!(status, "done", "gives up after three tries");
+        }
+    }
+    // A problem reported on the 7-day follow-up opens an item for the supervisor.
+    let client = app.login("agent_a").await;
+    let csrf2 = app.csrf(&client).await;
+    client
+        .post(app.at(&format!("/api/v1/customers/{}/vehicles", app.fx.customer_a)))
+        .header("x-csrf-token", &csrf2)
+        .json(&json!({ "vin": "LFV2A21K8M4123456", "brand": "一汽-大众", "model": "迈腾" }))
+        .send()
+        .await
+        .unwrap();
+    let vehicle: i64 = sqlx::query_scalar("SELECT id FROM vehicles WHERE vin = 'LFV2A21K8M4123456'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let visit = kefu_auto::visits::Visit {
+        id: kefu_core::ids::ServiceVisitId(0),
+        branch_id: app.fx.store_a,
+        vehicle_id: kefu_core::ids::VehicleId(vehicle),
+        customer_id: app.fx.customer_a,
+        visit_date: d("2026-11-23"),
+        kind: "repair".into(),
+        mileage_km: 12000,
+        amount: kefu_core::Money::from_fen(88_000),
+        advisor: "王建国".into(),
+        summary: "更换前刹车片".into(),
+    };
+    kefu_auto::visits::record_in(&mut tx, &visit, "王建国").await.unwrap();
+    tx.audit(
+        &actor,
+        kefu_store::Change {
+            entity: "visit",
+            entity_id: "t".into(),
+            action: "create",
+            branch: None,
+            old: None,
+            new: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    run(&app.db, &actor, d("2026-11-30")).await;
+    let follow_up: i64 = sqlx::query_scalar("SELECT id FROM outreach_tasks WHERE playbook = 'service_follow_up'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    post(app.at(&format!("/outreach/calls/{follow_up}/claim")), vec![]).await;
+    let missing =
+        post(app.at(&format!("/outreach/calls/{follow_up}/outcome")), vec![("outcome", "problem_reported".into())])
+            .await;
+    assert_eq!(missing.status(), 422, "a reported problem needs its description");
+    let res = post(
+        app.at(&format!("/outreach/calls/{follow_up}/outcome")),
+        vec![("outcome", "problem_reported".into()), ("notes", "刹车仍有异响".into())],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let supervisor_page =
+        app.login("manager_a").await.get(app.at("/outreach/followups")).send().await.unwrap().text().await.unwrap();
+    assert!(supervisor_page.contains("刹车仍有异响"), "the supervisor sees the problem");
+    assert_eq!(app.login("agent_b").await.get(app.at("/outreach/followups")).send().await.unwrap().status(), 403);
+    let timeline: String =
+        sqlx::query_scalar("SELECT detail FROM timeline_events WHERE kind = 'call' ORDER BY id DESC LIMIT 1")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert!(timeline.contains("problem_reported"), "{timeline}");
+});
+
+on_both!(booking_stops_the_rest_of_the_cadence, |backend| async move {
+    let app = TestApp::start(backend).await;
+    app.clock.set("2028-03-20T01:00:00Z".parse().unwrap());
+    car(&app, "2027-11-30", None).await;
+    let actor = everyone(&app);
+    // Run up to the first-service call (one week before 29 February).
+    let mut day = d("2028-02-15");
+    while day <= d("2028-02-22") {
+        run(&app.db, &actor, day).await;
+        day += 1.day();
+    }
+    let call: i64 =
+        sqlx::query_scalar("SELECT id FROM outreach_tasks WHERE playbook = 'first_service' AND channel = 'call'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let agent = app.login("agent_a").await;
+    let csrf = app.csrf(&agent).await;
+    agent
+        .post(app.at(&format!("/outreach/calls/{call}/claim")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let res = agent
+        .post(app.at(&format!("/outreach/calls/{call}/outcome")))
+        .form(&[("outcome", "reached_booked"), ("notes", "约 2 月 27 日上午"), ("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let s = run(&app.db, &actor, d("2028-03-07")).await;
+    assert_eq!(s.stopped, 1, "the chase call a week after the due date is not made: {s:?}");
+    let chase: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outreach_tasks WHERE playbook = 'first_service' AND step = 3")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(chase, 0);
+});
+
+on_both!(playbooks_are_edited_with_checks_and_an_audit_trail, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let manager = app.login("manager_a").await;
+    let csrf = app.csrf(&manager).await;
+    let defaults = kefu_web::packs::default_playbooks();
+    let birthday = defaults.iter().find(|p| p.code == "birthday").unwrap();
+    let source = kefu_outreach::store::to_toml(birthday);
+    let bad = source.replace("{name}", "{nickname}");
+    let res = manager
+        .post(app.at("/admin/playbooks/birthday"))
+        .form(&[("source", bad.as_str()), ("_csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("nickname") && html.contains("未知变量"), "the message names the variable");
+    let edited = source.replace("祝您生日快乐", "恭祝您生日快乐");
+    let res = manager
+        .post(app.at("/admin/playbooks/birthday"))
+        .form(&[("source", edited.as_str()), ("_csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let in_force = kefu_outreach::store::effective(&app.db, &defaults).await.unwrap();
+    assert!(in_force.iter().find(|p| p.code == "birthday").unwrap().steps[0].template.contains("恭祝"));
+    assert_eq!(app.audit_count("playbook", "update").await, 1);
+    assert_eq!(app.login("agent_a").await.get(app.at("/admin/playbooks")).send().await.unwrap().status(), 403);
+});
+
+on_both!(the_queue_marks_customers_in_their_quiet_hours, |backend| async move {
+    let app = TestApp::start(backend).await;
+    car(&app, "2026-11-24", None).await;
+    // It is 09:00 in Shanghai on the test clock; the customer asked for quiet until noon.
+    sqlx::query("UPDATE customers SET quiet_start = '08:00', quiet_end = '12:00' WHERE id = $1")
+        .bind(app.fx.customer_a.0)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    run(&app.db, &everyone(&app), d("2026-11-29")).await;
+    let page = app.login("agent_a").await.get(app.at("/outreach/calls")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("免打扰 08:00–12:00 · 现在是免打扰时段"), "the call says to wait: {page}");
+});
+
+on_both!(the_today_page_counts_todays_outreach_work, |backend| async move {
+    let app = TestApp::start(backend).await;
+    car(&app, "2026-11-24", None).await;
+    run(&app.db, &everyone(&app), d("2026-11-29")).await;
+    let page = app.login("agent_a").await.get(app.at("/")).send().await.unwrap().text().await.unwrap();
+    let tile = |key: &str| {
+        let part = page.split(&format!(r#"data-testid="count-{key}""#)).nth(1).unwrap_or_default();
+        part.split(r#"<span class="n">"#).nth(1).and_then(|s| s.split('<').next()).unwrap_or_default().to_string()
+    };
+    // Bought five days ago: today is the thank-you call.
+    assert_eq!(tile("today_calls_waiting"), "1");
+    assert_eq!(tile("today_followups_open"), "0");
+    // The agent of the other store has none of it.
+    let other = app.login("agent_b").await.get(app.at("/")).send().await.unwrap().text().await.unwrap();
+    assert!(other.contains(r#"data-testid="count-today_calls_waiting""#));
+    assert!(
+        other
+            .split(r#"data-testid="count-today_calls_waiting""#)
+            .nth(1)
+            .unwrap()
+            .contains(r#"<span class="n">0</span>"#)
+    );
+});
+
+/// A local SMS webhook receiver: keeps every body it is sent.
+async fn sms_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use axum::routing::post;
+    let got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Default::default();
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        post(move |body: axum::Json<serde_json::Value>| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(body.0);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+on_both!(letters_print_as_one_pdf_and_sms_go_out_through_the_gateway, |backend| async move {
+    use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
+    use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
+    let letters_dir = tempfile::tempdir().unwrap();
+    let (sms_url, received) = sms_receiver().await;
+    let clock = std::sync::Arc::new(kefu_core::time::TestClock::at(support::start_instant()));
+    let channels = kefu_outreach::dispatch::Channels {
+        letters: Some(
+            LetterChannel::new(
+                &LetterConfig::new(letters_dir.path()),
+                clock,
+                kefu_core::time::BusinessZone::shanghai(),
+            )
+            .unwrap(),
+        ),
+        sms: Some(SmsChannel::new(WebhookSms::new(WebhookConfig { url: sms_url, secret: "s3cret".into() }).unwrap())),
+        email: None,
+    };
+    let app = TestApp::start_with(backend, channels).await;
+    // Bought yesterday and two days ago: today's thank-you letter and SMS.
+    car(&app, "2026-11-28", None).await;
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+    client
+        .post(app.at(&format!("/api/v1/customers/{}/vehicles", app.fx.customer_a)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "vin": "LFV2A21K8M4123456", "plate": "京B54321", "brand": "一汽-大众", "model": "迈腾", "purchase_date": "2026-11-27" }))
+        .send()
+        .await
+        .unwrap();
+    run(&app.db, &everyone(&app), d("2026-11-29")).await;
+
+    let pdf = client.get(app.at("/outreach/letters.pdf")).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let file = letters_dir.path().join("downloaded.pdf");
+    std::fs::write(&file, pdf.bytes().await.unwrap()).unwrap();
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("张伟") && text.contains("北京市朝阳区建国路"),
+        "the letter names the customer and the address:\n{text}"
+    );
+    let printed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outreach_tasks WHERE channel = 'letter' AND status = 'printed'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(printed, 1);
+    assert_eq!(
+        client.get(app.at("/outreach/letters.pdf")).send().await.unwrap().status(),
+        404,
+        "nothing left to print"
+    );
+
+    let manager = app.login("manager_a").await;
+    let csrf = app.csrf(&manager).await;
+    assert_eq!(
+        manager.post(app.at("/outreach/send")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap().status(),
+        303
+    );
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["mobile"], "13800138000");
+    assert!(got[0]["text"].as_str().unwrap().contains("张伟"), "{got:?}");
+    let (status, reference): (String, Option<String>) =
+        sqlx::query_as("SELECT status, provider_ref FROM outreach_tasks WHERE channel = 'sms'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(status, "sent");
+    assert!(reference.is_some());
+    let sms_events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM timeline_events WHERE kind IN ('sms', 'letter')")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sms_events, 2, "the letter and the SMS are on the customer's timeline");
+});
