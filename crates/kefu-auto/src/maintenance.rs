@@ -53,6 +53,41 @@ pub fn next_due(purchase: Option<Date>, last_service: Option<Date>, readings: &[
     }
 }
 
+/// The kinds of visit after which the next service is a routine one.
+pub const SERVICE_KINDS: [&str; 2] = ["first_maintenance", "maintenance"];
+
+/// What a vehicle's row keeps current about its service, so that the daily
+/// outreach run reads dates instead of working them out for every vehicle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceDates {
+    /// "first" until the vehicle came for a service, "routine" after.
+    pub next_kind: Option<&'static str>,
+    pub next_due: Option<Date>,
+    pub last_visit: Option<Date>,
+}
+
+/// The service dates of a vehicle from its purchase, its visits (day and
+/// kind, in any order) and its mileage readings in date order.
+pub fn service_dates<'a>(
+    purchase: Option<Date>,
+    visits: impl IntoIterator<Item = (Date, &'a str)>,
+    readings: &[(Date, i64)],
+) -> ServiceDates {
+    let (mut last_service, mut last_visit) = (None, None);
+    for (day, kind) in visits {
+        last_visit = last_visit.max(Some(day));
+        if SERVICE_KINDS.contains(&kind) {
+            last_service = last_service.max(Some(day));
+        }
+    }
+    let next_due = next_due(purchase, last_service, readings);
+    ServiceDates {
+        next_kind: next_due.map(|_| if last_service.is_some() { "routine" } else { "first" }),
+        next_due,
+        last_visit,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +112,16 @@ mod tests {
     fn the_first_service_counts_from_the_purchase() {
         assert_eq!(next_due(Some(d("2026-11-01")), None, &[]), Some(d("2027-02-01")));
         assert_eq!(next_due(None, None, &[]), None);
+    }
+
+    #[test]
+    fn a_repair_is_a_visit_but_not_a_service() {
+        let visits = [(d("2026-03-01"), "maintenance"), (d("2026-09-15"), "repair")];
+        let dates = service_dates(Some(d("2025-11-01")), visits, &[]);
+        assert_eq!(dates.next_kind, Some("routine"));
+        assert_eq!(dates.next_due, Some(d("2026-09-01")), "six months after the service, not the repair");
+        assert_eq!(dates.last_visit, Some(d("2026-09-15")));
+        let never = service_dates(Some(d("2026-11-01")), [(d("2026-11-20"), "accident")], &[]);
+        assert_eq!((never.next_kind, never.next_due), (Some("first"), Some(d("2027-02-01"))));
     }
 }

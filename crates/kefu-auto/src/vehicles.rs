@@ -384,17 +384,16 @@ pub async fn refresh_due_dates(tx: &mut Tx, vehicle: VehicleId) -> Result<()> {
         .fetch_one(tx.conn())
         .await?;
     let purchase: Option<Date> = purchase.and_then(|d| d.parse().ok());
-    let last_service: Option<String> = sqlx::query_scalar(
-        "SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1 AND kind IN ('first_maintenance', 'maintenance')",
-    )
-    .bind(vehicle.0)
-    .fetch_one(tx.conn())
-    .await?;
-    let last_visit: Option<String> =
-        sqlx::query_scalar("SELECT MAX(visit_date) FROM service_visits WHERE vehicle_id = $1")
-            .bind(vehicle.0)
-            .fetch_one(tx.conn())
-            .await?;
+    let mut visits = Vec::new();
+    for r in sqlx::query("SELECT visit_date, kind FROM service_visits WHERE vehicle_id = $1")
+        .bind(vehicle.0)
+        .fetch_all(tx.conn())
+        .await?
+    {
+        if let Ok(d) = r.text("visit_date")?.parse::<Date>() {
+            visits.push((d, r.text("kind")?));
+        }
+    }
     let rows = sqlx::query(
         "SELECT reading_date, mileage_km FROM mileage_readings WHERE vehicle_id = $1 ORDER BY reading_date, id",
     )
@@ -407,15 +406,13 @@ pub async fn refresh_due_dates(tx: &mut Tx, vehicle: VehicleId) -> Result<()> {
             readings.push((d, r.i64("mileage_km")?));
         }
     }
-    let last_service: Option<Date> = last_service.and_then(|d| d.parse().ok());
-    let next = crate::maintenance::next_due(purchase, last_service, &readings);
-    let kind = next.map(|_| if last_service.is_some() { "routine" } else { "first" });
+    let dates = crate::maintenance::service_dates(purchase, visits.iter().map(|(d, k)| (*d, k.as_str())), &readings);
     sqlx::query(
         "UPDATE vehicles SET next_service_kind = $1, next_service_due = $2, last_visit_date = $3 WHERE id = $4",
     )
-    .bind(kind)
-    .bind(next.map(|d| d.to_string()))
-    .bind(last_visit)
+    .bind(dates.next_kind)
+    .bind(dates.next_due.map(|d| d.to_string()))
+    .bind(dates.last_visit.map(|d| d.to_string()))
     .bind(vehicle.0)
     .execute(tx.conn())
     .await?;

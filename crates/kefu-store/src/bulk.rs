@@ -49,6 +49,12 @@ impl From<&str> for Cell {
     }
 }
 
+impl From<Option<&str>> for Cell {
+    fn from(v: Option<&str>) -> Cell {
+        Cell::Text(v.map(str::to_string))
+    }
+}
+
 impl From<Option<String>> for Cell {
     fn from(v: Option<String>) -> Cell {
         Cell::Text(v)

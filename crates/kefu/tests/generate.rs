@@ -32,6 +32,14 @@ async fn first_customers(db: &Db) -> Vec<(String, String, String, String)> {
     .unwrap()
 }
 
+/// Each vehicle's service dates, which the daily outreach run reads.
+async fn service_dates(db: &Db) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+    sqlx::query_as("SELECT vin, next_service_kind, next_service_due, last_visit_date FROM vehicles ORDER BY vin")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+}
+
 async fn keys_of_first(db: &Db) -> Vec<(String, String)> {
     sqlx::query_as(
         "SELECT key, source FROM search_keys WHERE customer_id = (SELECT MIN(id) FROM customers) ORDER BY key, source",
@@ -55,6 +63,9 @@ on_both!(the_same_seed_gives_the_same_customers_as_the_demo, |backend: Backend| 
     generate(&d, 60, 42, 2).await;
     assert_eq!(first_customers(&c).await, first_customers(&d).await, "gen --stores 2 plans what the demo plans");
     assert_eq!(keys_of_first(&c).await, keys_of_first(&d).await, "gen writes the keys the capabilities write");
+    let dates = service_dates(&d).await;
+    assert_eq!(service_dates(&c).await, dates, "gen writes the service dates the capabilities keep");
+    assert!(dates.iter().any(|(_, kind, ..)| kind.as_deref() == Some("routine")), "some came for a service");
     let count = |db: Db, table: &'static str| async move {
         sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
             .fetch_one(db.pool())

@@ -7,7 +7,7 @@
 
 use crate::demo::generator::Plan;
 use jiff::civil::Date;
-use kefu_auto::{vehicles, visits};
+use kefu_auto::{maintenance, vehicles, visits};
 use kefu_care::preferences::Preferences;
 use kefu_care::{contacts, customers};
 use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
@@ -83,6 +83,9 @@ const VEHICLES: &[&str] = &[
     "mileage_km",
     "first_maintenance_date",
     "insurance_expiry",
+    "next_service_kind",
+    "next_service_due",
+    "last_visit_date",
     "created_at",
 ];
 const READINGS: &[&str] = &["vehicle_id", "reading_date", "mileage_km", "source"];
@@ -201,10 +204,13 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
             let mut v = input.record(VehicleId(ids.vehicle), branch, c.id, today)?;
             ids.vehicle += 1;
             n_vehicles += 1;
+            // What vehicles::refresh_due_dates reads back after each visit.
+            let (mut readings, mut visited) = (Vec::new(), Vec::new());
             // As vehicles::create_in: a mileage given with the vehicle is a
             // reading of today.
             if v.mileage_km > 0 {
                 read.push([v.id.0.into(), today.to_string().into(), v.mileage_km.into(), "import".into()]);
+                readings.push((today, v.mileage_km));
             }
             for mut visit in history {
                 visit.branch_id = branch;
@@ -233,6 +239,8 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
                     "visit".into(),
                 ]);
                 v.mileage_km = v.mileage_km.max(visit.mileage_km);
+                readings.push((visit.visit_date, visit.mileage_km));
+                visited.push((visit.visit_date, visit.kind.clone()));
                 let e = visits::event(&visit, &visit.advisor);
                 ev.push([
                     e.branch.0.into(),
@@ -246,6 +254,12 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
                     e.actor.into(),
                 ]);
             }
+            readings.sort_by_key(|(day, _)| *day);
+            let service = maintenance::service_dates(
+                v.purchase_date,
+                visited.iter().map(|(day, kind)| (*day, kind.as_str())),
+                &readings,
+            );
             veh.push([
                 v.id.0.into(),
                 v.branch_id.0.into(),
@@ -262,6 +276,9 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
                 v.mileage_km.into(),
                 date(v.first_maintenance_date),
                 date(v.insurance_expiry),
+                service.next_kind.into(),
+                date(service.next_due),
+                date(service.last_visit),
                 now.as_str().into(),
             ]);
             add_keys(c.id, &format!("vehicle:{}", v.id), vehicles::keys(&v));
