@@ -27,6 +27,10 @@ pub enum AppError {
     Invalid(Invalid),
     /// 422: the body could not be parsed (malformed JSON, a bad form).
     BadRequest(String),
+    /// 4xx: axum refused the request before a handler ran — a query, path
+    /// or body that does not parse, a method the route does not have —
+    /// with its own status and explanation (which names the field).
+    Rejected(StatusCode, String),
     Throttled,
     Internal(String),
 }
@@ -63,6 +67,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) | AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Rejected(status, _) => *status,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -77,7 +82,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Invalid(_) => "invalid",
-            AppError::BadRequest(_) => "bad_request",
+            AppError::BadRequest(_) | AppError::Rejected(..) => "bad_request",
             AppError::Throttled => "throttled",
             AppError::Internal(_) => "internal",
         }
@@ -94,6 +99,11 @@ impl AppError {
             AppError::Conflict(rule) => rule.message(lang).to_string(),
             AppError::Invalid(i) => i.message(lang, &field_label(lang, &i.field)),
             AppError::BadRequest(detail) => format!("{}: {detail}", t(lang, "error_bad_request")),
+            AppError::Rejected(StatusCode::METHOD_NOT_ALLOWED, _) => t(lang, "error_method_not_allowed"),
+            AppError::Rejected(status, detail) if detail.is_empty() => {
+                format!("{} ({status})", t(lang, "error_bad_request"))
+            }
+            AppError::Rejected(_, detail) => format!("{}: {detail}", t(lang, "error_bad_request")),
             AppError::Throttled => t(lang, "error_throttled"),
             AppError::Internal(_) => t(lang, "error_internal"),
         }
@@ -117,8 +127,10 @@ pub async fn render(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let path_and_query = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
     let res = next.run(req).await;
-    let Some(err) = res.extensions().get::<AppError>().cloned() else {
-        return res;
+    let (res, err) = match res.extensions().get::<AppError>().cloned() {
+        Some(err) => (res, err),
+        None if is_rejection(&res) => rejection(res).await,
+        None => return res,
     };
     // A signed-in request knows its user's language better than the cookie.
     let lang = res.extensions().get::<Lang>().copied().unwrap_or(lang);
@@ -126,13 +138,38 @@ pub async fn render(req: Request, next: Next) -> Response {
         tracing::error!(%detail, "internal error");
     }
     if api {
-        problem(&err, lang)
+        with_headers(problem(&err, lang), &res)
     } else if matches!(err, AppError::Unauthenticated) {
         let next = urlencode(&path_and_query);
         Redirect::to(&format!("/login?next={next}&reason=login_required")).into_response()
     } else {
-        error_page(&err, lang)
+        with_headers(error_page(&err, lang), &res)
     }
+}
+
+/// An answer axum gave on its own (a plain-text 4xx from an extractor, or
+/// an empty 405), which users should read like any other error.
+fn is_rejection(res: &Response) -> bool {
+    let plain = match res.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(v) => v.to_str().is_ok_and(|v| v.starts_with("text/plain")),
+    };
+    res.status().is_client_error() && plain
+}
+
+async fn rejection(res: Response) -> (Response, AppError) {
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let err = AppError::Rejected(parts.status, String::from_utf8_lossy(&text).trim().to_string());
+    (Response::from_parts(parts, axum::body::Body::empty()), err)
+}
+
+/// Keeps what the original answer said beyond its body (`Allow` on a 405).
+fn with_headers(mut rendered: Response, original: &Response) -> Response {
+    if let Some(allow) = original.headers().get(header::ALLOW) {
+        rendered.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    rendered
 }
 
 fn problem(err: &AppError, lang: Lang) -> Response {
