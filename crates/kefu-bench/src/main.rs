@@ -5,6 +5,7 @@
 //! but without HTTP, the guard, JSON or templates. Prints one markdown
 //! table row per measurement. `scripts/bench` drives it.
 
+mod daily_run;
 mod load;
 mod sample;
 
@@ -51,6 +52,10 @@ struct Args {
     /// Append the table rows to this file too.
     #[arg(long)]
     out: Option<std::path::PathBuf>,
+    /// Instead of the HTTP figures, measure the daily outreach run for this
+    /// day (one no run has seen) beside its floor.
+    #[arg(long)]
+    daily_run: Option<jiff::civil::Date>,
 }
 
 const SEARCH_TARGET: Duration = Duration::from_millis(10);
@@ -69,6 +74,9 @@ async fn main() -> anyhow::Result<()> {
         "--url must be on loopback"
     );
     let db = Db::connect(&a.database).await?;
+    if let Some(day) = a.daily_run {
+        return daily_run_row(&db, &a, day).await;
+    }
     let user =
         users::credentials(&db, &a.username).await?.ok_or_else(|| anyhow::anyhow!("no user {:?}", a.username))?.user;
     let scope = users::actor(&db, &user).await?.scope;
@@ -130,6 +138,26 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
         report(kind, PAGE_TARGET, app, floor)?;
+    }
+    Ok(())
+}
+
+/// One row of the batch table: the run's wall time beside its floor's.
+async fn daily_run_row(db: &Db, a: &Args, day: jiff::civil::Date) -> anyhow::Result<()> {
+    let scope = Scope::new(branches::all(db).await?.into_iter().map(|b| b.id).collect());
+    let f = daily_run::measure(db, &kefu_core::Actor::system(scope), day).await?;
+    let line = format!(
+        "| daily outreach run {day} ({} tasks) | {} | {:.2} s | {:.2} s | {:.1} | {} |",
+        f.tasks,
+        a.backend,
+        f.run.as_secs_f64(),
+        f.floor.as_secs_f64(),
+        f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6),
+        if f.run <= daily_run::TARGET { "yes" } else { "no" },
+    );
+    println!("{line}");
+    if let Some(p) = &a.out {
+        writeln!(std::fs::OpenOptions::new().create(true).append(true).open(p)?, "{line}")?;
     }
     Ok(())
 }

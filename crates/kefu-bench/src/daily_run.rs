@@ -1,0 +1,93 @@
+//! The daily outreach run at scale, beside its floor. The run is measured
+//! as `kefu outreach run` performs it (`packs::run_outreach`, one process,
+//! the playbooks in force). The floor does the reads and writes any
+//! implementation must: the same subject queries of every playbook's
+//! anchors for the day, and one task row per touch found, written with
+//! multi-row INSERTs in one transaction (rolled back, so the run that
+//! follows finds the day untouched).
+
+use kefu_core::Actor;
+use kefu_outreach::rules;
+use kefu_store::Db;
+use kefu_store::bulk::{self, Cell};
+use std::time::{Duration, Instant};
+
+pub struct Figures {
+    pub tasks: i64,
+    pub run: Duration,
+    pub floor: Duration,
+}
+
+/// Target: the run finishes within ten seconds at a million customers.
+pub const TARGET: Duration = Duration::from_secs(10);
+
+const TASK_COLUMNS: [&str; 17] = [
+    "branch_id",
+    "customer_id",
+    "asset_kind",
+    "asset_id",
+    "playbook",
+    "step",
+    "anchor_date",
+    "due_date",
+    "channel",
+    "planned_channel",
+    "priority",
+    "status",
+    "reason",
+    "message",
+    "vars",
+    "created_at",
+    "updated_at",
+];
+
+pub async fn measure(db: &Db, actor: &Actor, day: jiff::civil::Date) -> anyhow::Result<Figures> {
+    let started = Instant::now();
+    floor(db, day).await?;
+    let floor = started.elapsed();
+    let started = Instant::now();
+    let summary = kefu_web::packs::run_outreach(db, actor, day, &|_, _| {}).await?;
+    let run = started.elapsed();
+    anyhow::ensure!(summary.existing == 0, "{day} already had tasks; measure a day no run has seen");
+    Ok(Figures { tasks: summary.created_total + summary.merged + summary.opted_out, run, floor })
+}
+
+async fn floor(db: &Db, day: jiff::civil::Date) -> anyhow::Result<()> {
+    let playbooks = kefu_outreach::store::effective(db, &kefu_web::packs::default_playbooks()).await?;
+    let sources = kefu_web::packs::anchor_sources();
+    let now = kefu_core::time::instant_text(jiff::Timestamp::now());
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for p in playbooks.iter().filter(|p| p.enabled) {
+        let Some(source) = sources.iter().find(|s| s.anchors().contains(&p.anchor.as_str())) else { continue };
+        for (offset, anchor) in rules::anchors_for(p, day) {
+            for s in source.subjects(db, &p.anchor, anchor).await? {
+                for (i, step) in p.steps.iter().enumerate().filter(|(_, st)| st.offset_days == offset) {
+                    let (kind, id) = s.asset.unwrap_or(("", 0));
+                    rows.push(vec![
+                        s.branch.0.into(),
+                        s.customer.0.into(),
+                        kind.into(),
+                        id.into(),
+                        p.code.as_str().into(),
+                        (i as i64).into(),
+                        s.anchor_date.to_string().into(),
+                        day.to_string().into(),
+                        step.channel.code().into(),
+                        step.channel.code().into(),
+                        p.priority.into(),
+                        "pending".into(),
+                        "".into(),
+                        step.template.as_str().into(),
+                        "{}".into(),
+                        now.as_str().into(),
+                        now.as_str().into(),
+                    ]);
+                }
+            }
+        }
+    }
+    let mut tx = db.begin().await?;
+    bulk::insert(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, "").await?;
+    drop(tx); // rolled back
+    Ok(())
+}
