@@ -1,9 +1,10 @@
 //! The customer service centre's common core, shared by every pack: the
 //! customer archive with its contacts, preferences, tags and timeline, the
-//! one-box search, duplicates and merging, importing files from old systems
-//! (later tasks, complaints, surveys,
+//! one-box search, duplicates and merging, importing files from old systems,
+//! complaints from intake to the confirmed re-contact (later tasks, surveys,
 //! members and points, reports).
 
+pub mod complaints;
 pub mod contacts;
 pub mod customers;
 pub mod import;

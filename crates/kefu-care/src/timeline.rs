@@ -20,6 +20,8 @@ pub mod kind {
     pub const CHANGE: &str = "change";
     pub const MERGE: &str = "merge";
     pub const NOTE: &str = "note";
+    /// A step in handling a complaint (the detail names the complaint).
+    pub const COMPLAINT: &str = "complaint";
     /// The kinds that count as contact with the customer.
     pub const CONTACTS: [&str; 5] = [CALL, SMS, LETTER, EMAIL, VISIT];
 }

@@ -31,6 +31,9 @@ pub enum Permission {
     OutreachManage,
     /// See and close the follow-up items problems open.
     FollowUpsManage,
+    /// Take in complaints and handle them to closure (they name customers
+    /// and what they said, so the IT administrator has no part in them).
+    ComplaintsWork,
 }
 
 /// Staff roles. Packs add their own roles later by extending this table.
@@ -64,10 +67,14 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             CallsWork,
             OutreachManage,
             FollowUpsManage,
+            ComplaintsWork,
         ],
     ),
-    (Role::Supervisor, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, FollowUpsManage]),
-    (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork]),
+    (
+        Role::Supervisor,
+        &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, FollowUpsManage, ComplaintsWork],
+    ),
+    (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, ComplaintsWork]),
 ];
 
 impl Role {

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "archives", sql: include_str!("../migrations/0002_archives.sql") },
     Migration { version: 3, name: "imports", sql: include_str!("../migrations/0003_imports.sql") },
     Migration { version: 4, name: "outreach", sql: include_str!("../migrations/0004_outreach.sql") },
+    Migration { version: 5, name: "complaints", sql: include_str!("../migrations/0005_complaints.sql") },
 ];
 
 impl Migration {
