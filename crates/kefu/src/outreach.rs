@@ -50,9 +50,10 @@ pub fn report(s: &Summary) -> String {
 
 /// Runs the outreach every morning at 06:00 in the business zone, and at
 /// start when today's run has not happened yet, then sends the SMS and
-/// e-mails due. Several servers may do this against one PostgreSQL: the
-/// tasks' unique keys make the runs agree, and a message is sent by the
-/// server that finds it pending.
+/// e-mails due and escalates the complaints whose deadlines passed. Several
+/// servers may do this against one PostgreSQL: the tasks' unique keys make
+/// the runs agree, a message is sent by the server that finds it pending,
+/// and a complaint is escalated by the server that raises its level first.
 pub async fn schedule(app: kefu_web::AppState) {
     let (db, zone) = (app.db().clone(), app.0.zone.clone());
     loop {
@@ -76,6 +77,10 @@ pub async fn schedule(app: kefu_web::AppState) {
                         tracing::info!(sent = d.sent, failed = d.failed, quiet = d.quiet, "outreach messages sent")
                     }
                     Err(e) => tracing::error!(error = %e, "sending outreach messages failed"),
+                }
+                match kefu_care::complaints::escalation::run(&db, &actor, now).await {
+                    Ok(e) => tracing::info!(supervisor = e.supervisor, manager = e.manager, "complaints escalated"),
+                    Err(e) => tracing::error!(error = %e, "escalating complaints failed"),
                 }
             }
             Err(e) => tracing::error!(error = %e, "daily outreach run: branches unavailable"),

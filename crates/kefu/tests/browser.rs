@@ -433,6 +433,97 @@ async fn claim_a_call_and_book_an_appointment(backend: Backend) {
     client.close().await.expect("close the browser session");
 }
 
+/// Clicks the submit button of the form marked `testid` and waits for the
+/// page that answers it.
+async fn submit(client: &Client, testid: &str) {
+    let page = wait_for(client, Locator::Css("main"), "the page").await;
+    wait_for(client, Locator::Css(&format!(r#"[data-testid="{testid}"] button[type="submit"]"#)), testid)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {testid}: {e}"));
+    wait_until_replaced(&page, testid).await;
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    wait_for(client, Locator::Css(css), css)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+async fn take_a_complaint_from_intake_to_closure(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_driver, client) = open_browser().await;
+    client.goto(&app.at("/login")).await.expect("open /login");
+    fill_login_form(&client, "agent_a", PASSWORD).await;
+    wait_for(&client, Locator::Css(r#"[data-testid="current-user"]"#), "the today page").await;
+
+    // Intake from the customer's 360° page.
+    client.goto(&app.at(&format!("/customers/{}", app.fx.customer_a))).await.unwrap();
+    wait_for(&client, Locator::XPath("//summary[normalize-space()='登记投诉']"), "the intake form")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let form = wait_for(&client, Locator::Css(r#"[data-testid="complaint-intake"]"#), "the intake form").await;
+    for (name, value) in
+        [("source", "visit"), ("category", "waiting_time"), ("severity", "serious"), ("department", "after_sales")]
+    {
+        form.find(Locator::Css(&format!(r#"select[name="{name}"]"#)))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {name}: {e}"));
+    }
+    type_into(&client, r#"[data-testid="complaint-intake"] input[name="subject"]"#, "保养等了四个小时").await;
+    type_into(&client, r#"[data-testid="complaint-intake"] textarea[name="detail"]"#, "预约上午九点，下午一点才交车")
+        .await;
+    submit(&client, "complaint-intake").await;
+    assert!(path_of(&client).await.starts_with("/complaints/"), "the complaint's own page");
+    let status = text_of(&client, Locator::Css(r#"[data-testid="complaint-status"]"#), "the status").await;
+    assert_eq!(status, "待联系");
+
+    // Closing now is refused with the rule.
+    submit(&client, "close-form").await;
+    let refusal = text_of(&client, Locator::Css(r#"[role="alert"]"#), "the refusal").await;
+    assert!(refusal.contains("7 天内回访"), "{refusal}");
+
+    // Contact the customer, resolve, re-contact, close.
+    type_into(&client, r#"[data-testid="step-form"] textarea[name="text"]"#, "已致电致歉，了解等候原因").await;
+    submit(&client, "step-form").await;
+    type_into(&client, r#"[data-testid="resolve-form"] textarea[name="solution"]"#, "赠送一次免费洗车，改进预约排班")
+        .await;
+    submit(&client, "resolve-form").await;
+    wait_for(&client, Locator::Css(r#"input[name="satisfied"][value="yes"]"#), "satisfied")
+        .await
+        .click()
+        .await
+        .unwrap();
+    submit(&client, "recontact-form").await;
+    submit(&client, "close-form").await;
+    let status = text_of(&client, Locator::Css(r#"[data-testid="complaint-status"]"#), "the status").await;
+    assert_eq!(status, "已结案");
+    let steps = text_of(&client, Locator::Css(r#"[data-testid="complaint-steps"]"#), "the steps").await;
+    for step in ["受理", "联系客户", "办结", "回访满意", "结案"] {
+        assert!(steps.contains(step), "{step} in {steps}");
+    }
+
+    // The customer's timeline holds every step; no flag remains.
+    wait_for(&client, Locator::LinkText("张伟"), "the customer link").await.click().await.unwrap();
+    let timeline = text_of(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline").await;
+    assert!(timeline.contains("保养等了四个小时") && timeline.contains("结案"), "{timeline}");
+    assert!(client.find(Locator::Css(r#"[data-testid="risk-flag"]"#)).await.is_err(), "no flag after closure");
+    client.close().await.expect("close the browser session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn take_a_complaint_from_intake_to_closure_sqlite() {
+    take_a_complaint_from_intake_to_closure(Backend::Sqlite).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_browse_customers_and_sign_out_sqlite() {
     sign_in_browse_customers_and_sign_out(Backend::Sqlite).await;

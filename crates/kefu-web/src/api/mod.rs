@@ -3,6 +3,7 @@
 //! `X-CSRF-Token` header when they write) or with an API token as
 //! `Authorization: Bearer kefu_…`.
 
+pub mod complaints;
 pub mod customers;
 pub mod imports;
 pub mod me;
@@ -31,6 +32,13 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::add_vehicle,
         customers::get_vehicle,
         customers::merge_into,
+        complaints::list,
+        complaints::intake,
+        complaints::get,
+        complaints::add_step,
+        complaints::resolve,
+        complaints::recontact,
+        complaints::close,
         reports::effectiveness,
         reports::weekly,
         imports::upload,
@@ -44,6 +52,14 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::CustomerDto,
         customers::CustomerPage,
         customers::CustomerBody,
+        complaints::ComplaintDto,
+        complaints::OverdueDto,
+        complaints::StepDto,
+        complaints::IntakeBody,
+        complaints::StepBody,
+        complaints::ResolveBody,
+        complaints::RecontactBody,
+        complaints::CloseBody,
         reports::EffectivenessDto,
         reports::WeeklyDto,
         imports::JobDto,
