@@ -1,8 +1,8 @@
 //! The customer service centre's common core, shared by every pack: the
 //! customer archive with its contacts, preferences, tags and timeline, the
 //! one-box search, duplicates and merging, importing files from old systems,
-//! complaints from intake to the confirmed re-contact (later tasks, surveys,
-//! members and points, reports).
+//! complaints from intake to the confirmed re-contact, the points ledger
+//! (later tasks, surveys, members, reports).
 
 pub mod complaints;
 pub mod contacts;
@@ -10,6 +10,7 @@ pub mod customers;
 pub mod import;
 pub mod merge;
 pub mod pinyin_name;
+pub mod points;
 pub mod preferences;
 pub mod search;
 pub mod timeline;
