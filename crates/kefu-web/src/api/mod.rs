@@ -7,6 +7,7 @@ pub mod complaints;
 pub mod customers;
 pub mod imports;
 pub mod me;
+pub mod points;
 pub mod reports;
 
 use axum::http::header;
@@ -39,6 +40,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         complaints::resolve,
         complaints::recontact,
         complaints::close,
+        points::account,
+        points::earn,
+        points::redeem,
+        points::refund,
         reports::effectiveness,
         reports::weekly,
         imports::upload,
@@ -60,6 +65,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         complaints::ResolveBody,
         complaints::RecontactBody,
         complaints::CloseBody,
+        points::AccountDto,
+        points::EntryDto,
+        points::EarnBody,
+        points::RedeemBody,
+        points::RefundBody,
         reports::EffectivenessDto,
         reports::WeeklyDto,
         imports::JobDto,

@@ -167,6 +167,7 @@ pub async fn view(
     let risk = complaints::rules::risk(&complaints.iter().map(|k| k.standing()).collect::<Vec<_>>());
     let complaints =
         complaints.iter().map(|k| super::complaints::complaint_value(&app, k)).collect::<Result<Vec<_>, _>>()?;
+    let points = kefu_care::points::account(db, scope, c.id, 10).await?;
     page(
         &app,
         &ctx,
@@ -185,7 +186,7 @@ pub async fn view(
             relations => contacts::RELATIONS, times_of_day => kefu_care::preferences::TIMES_OF_DAY,
             can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),
             complaints => complaints, risk => risk, choices => super::complaints::intake_choices(),
-            can_complain => handles_complaints && c.merged_into.is_none(),
+            can_complain => handles_complaints && c.merged_into.is_none(), points => points,
         },
     )
 }

@@ -8,6 +8,7 @@ pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
 pub mod outreach;
+pub mod points;
 pub mod today;
 pub mod vehicles;
 pub(crate) mod weekly;
