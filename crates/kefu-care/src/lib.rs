@@ -1,8 +1,8 @@
 //! The customer service centre's common core, shared by every pack: the
 //! customer archive with its contacts, preferences, tags and timeline, the
 //! one-box search, duplicates and merging, importing files from old systems,
-//! complaints from intake to the confirmed re-contact, the points ledger
-//! (later tasks, surveys, members, reports).
+//! complaints from intake to the confirmed re-contact, the points ledger,
+//! surveys with their signed links (later tasks, members, reports).
 
 pub mod complaints;
 pub mod contacts;
@@ -13,4 +13,5 @@ pub mod pinyin_name;
 pub mod points;
 pub mod preferences;
 pub mod search;
+pub mod surveys;
 pub mod timeline;

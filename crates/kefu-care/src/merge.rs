@@ -82,6 +82,7 @@ const CORE_REFERENCES: &[(&str, &str)] = &[
     ("timeline_events", "customer_id"),
     ("complaints", "customer_id"),
     ("point_entries", "customer_id"),
+    ("survey_invitations", "customer_id"),
 ];
 
 /// What a merge moved, kept in the audit log.

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, name: "outreach", sql: include_str!("../migrations/0004_outreach.sql") },
     Migration { version: 5, name: "complaints", sql: include_str!("../migrations/0005_complaints.sql") },
     Migration { version: 7, name: "points", sql: include_str!("../migrations/0007_points.sql") },
+    Migration { version: 9, name: "surveys", sql: include_str!("../migrations/0009_surveys.sql") },
 ];
 
 impl Migration {

@@ -7,7 +7,7 @@
 use super::rules::{self, Deadlines, Status, Step};
 use super::{Complaint, ComplaintInput, get};
 use crate::timeline::{self, NewEvent};
-use kefu_core::ids::{ComplaintId, CustomerId};
+use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Rule};
 use kefu_store::{Change, Db, Failure, Tx};
@@ -104,16 +104,32 @@ pub async fn intake(
     now: jiff::Timestamp,
 ) -> Result<Complaint> {
     let owner = crate::customers::get(db, &actor.scope, customer).await?;
+    input.validate()?;
+    let mut tx = db.begin().await?;
+    let complaint = intake_in(&mut tx, actor, (owner.branch_id, customer), input, deadlines, now).await?;
+    tx.commit().await?;
+    Ok(complaint)
+}
+
+/// Takes in a complaint inside the caller's transaction (a survey answer
+/// that opens one writes both at once); the caller has checked the scope.
+pub async fn intake_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    (branch, customer): (BranchId, CustomerId),
+    input: &ComplaintInput,
+    deadlines: &Deadlines,
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
     let v = input.validate()?;
     let due = deadlines.due(now);
     let at = instant_text(now);
-    let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO complaints (branch_id, customer_id, source, category, severity, department, subject, detail, \
          status, received_at, received_by, contact_due_at, resolve_due_at, manager_due_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12, $13, $9) RETURNING id",
     )
-    .bind(owner.branch_id.0)
+    .bind(branch.0)
     .bind(customer.0)
     .bind(v.source)
     .bind(v.category)
@@ -128,16 +144,15 @@ pub async fn intake(
     .bind(instant_text(due.manager))
     .fetch_one(tx.conn())
     .await?;
-    let complaint = read_in(&mut tx, ComplaintId(id)).await?;
+    let complaint = read_in(tx, ComplaintId(id)).await?;
     record(
-        &mut tx,
+        tx,
         actor,
         &complaint,
         now,
         Entry { kind: "intake", text: complaint.subject.clone(), new: json!(complaint) },
     )
     .await?;
-    tx.commit().await?;
     Ok(complaint)
 }
 

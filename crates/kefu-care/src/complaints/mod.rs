@@ -10,7 +10,7 @@ pub mod escalation;
 mod handling;
 pub mod rules;
 
-pub use handling::{add_step, close, intake, recontact, resolve};
+pub use handling::{add_step, close, intake, intake_in, recontact, resolve};
 pub use rules::{Deadlines, Escalation, Risk, Status, Step};
 
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
