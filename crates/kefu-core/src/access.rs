@@ -34,6 +34,8 @@ pub enum Permission {
     /// Take in complaints and handle them to closure (they name customers
     /// and what they said, so the IT administrator has no part in them).
     ComplaintsWork,
+    /// Build surveys, invite customers, take phone surveys, read results.
+    SurveysWork,
 }
 
 /// Staff roles. Packs add their own roles later by extending this table.
@@ -68,13 +70,26 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             OutreachManage,
             FollowUpsManage,
             ComplaintsWork,
+            SurveysWork,
         ],
     ),
     (
         Role::Supervisor,
-        &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, FollowUpsManage, ComplaintsWork],
+        &[
+            TodayView,
+            CustomersRead,
+            CustomersWrite,
+            PersonalDataView,
+            CallsWork,
+            FollowUpsManage,
+            ComplaintsWork,
+            SurveysWork,
+        ],
     ),
-    (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, ComplaintsWork]),
+    (
+        Role::Agent,
+        &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, ComplaintsWork, SurveysWork],
+    ),
 ];
 
 impl Role {

@@ -9,6 +9,7 @@ pub mod imports;
 pub mod me;
 pub mod points;
 pub mod reports;
+pub mod surveys;
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -44,6 +45,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         points::earn,
         points::redeem,
         points::refund,
+        surveys::results,
+        surveys::invite,
         reports::effectiveness,
         reports::weekly,
         imports::upload,
@@ -70,6 +73,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         points::EarnBody,
         points::RedeemBody,
         points::RefundBody,
+        surveys::ResultsDto,
+        surveys::QuestionResultDto,
+        surveys::InviteBody,
+        surveys::InvitationDto,
         reports::EffectivenessDto,
         reports::WeeklyDto,
         imports::JobDto,

@@ -168,6 +168,11 @@ pub async fn view(
     let complaints =
         complaints.iter().map(|k| super::complaints::complaint_value(&app, k)).collect::<Result<Vec<_>, _>>()?;
     let points = kefu_care::points::account(db, scope, c.id, 10).await?;
+    let surveys: Vec<Value> = if ctx.actor.can(Permission::SurveysWork) {
+        kefu_care::surveys::list(db, scope).await?.iter().map(|s| view! { id => s.id, title => s.title }).collect()
+    } else {
+        Vec::new()
+    };
     page(
         &app,
         &ctx,
@@ -187,6 +192,7 @@ pub async fn view(
             can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),
             complaints => complaints, risk => risk, choices => super::complaints::intake_choices(),
             can_complain => handles_complaints && c.merged_into.is_none(), points => points,
+            surveys => surveys, survey_channels => ["sms", "email"],
         },
     )
 }
@@ -224,11 +230,7 @@ async fn form_page(
     branch_id: Option<i64>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
-        .await?
-        .into_iter()
-        .map(|b| view! { id => b.id, name => b.name })
-        .collect();
+    let branches = super::branch_choices(app, ctx).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let html = page(
         app,
