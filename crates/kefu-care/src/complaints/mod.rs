@@ -6,9 +6,11 @@
 //! (`escalation.rs`); the rules are plain functions (`rules.rs`); every step
 //! is a timeline entry on the customer and audited.
 
+pub mod cases;
 pub mod escalation;
 mod handling;
 pub mod rules;
+pub mod summary;
 
 pub use handling::{add_step, close, intake, intake_in, recontact, resolve};
 pub use rules::{Deadlines, Escalation, Risk, Status, Step};
