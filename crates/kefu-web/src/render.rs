@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("customers/import_job.html", include_str!("../templates/customers/import_job.html")),
     ("complaints/list.html", include_str!("../templates/complaints/list.html")),
     ("complaints/view.html", include_str!("../templates/complaints/view.html")),
+    ("complaints/summary.html", include_str!("../templates/complaints/summary.html")),
     ("surveys/questions.html", include_str!("../templates/surveys/questions.html")),
     ("surveys/public.html", include_str!("../templates/surveys/public.html")),
     ("surveys/phone.html", include_str!("../templates/surveys/phone.html")),

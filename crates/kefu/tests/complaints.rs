@@ -234,3 +234,99 @@ on_both!(complaints_stay_in_their_branch, |backend| async move {
         .unwrap();
     assert_eq!(steps, 1, "only the intake; nothing written by the refused requests");
 });
+
+/// Contacts, resolves, re-contacts (satisfied) and closes a complaint.
+async fn close_complaint(app: &TestApp, who: &Caller, id: i64) {
+    let path = |action: &str| format!("/api/v1/complaints/{id}/{action}");
+    who.post(app, &path("steps"), json!({ "step": "contact", "text": "已联系客户" })).await;
+    who.post(app, &path("resolve"), json!({ "solution": "免费更换刹车片" })).await;
+    who.post(app, &path("recontact"), json!({ "satisfied": true })).await;
+    let (status, c) = who.post(app, &path("close"), json!({})).await;
+    assert_eq!((status, c["status"].as_str()), (200, Some("closed")), "{c}");
+}
+
+on_both!(a_closed_complaint_becomes_a_case_with_its_plan_tracked_to_done, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let manager = caller(&app, "manager_a").await;
+    let id = intake(&app, &manager).await;
+    let form = |pairs: &[(&str, &str)]| {
+        let mut f: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        f.push(("_csrf".into(), manager.csrf.clone()));
+        f
+    };
+    let post_form = |path: String, f: Vec<(String, String)>| {
+        let client = manager.client.clone();
+        let url = app.at(&path);
+        async move { client.post(url).form(&f).send().await.unwrap() }
+    };
+    let res = post_form(format!("/complaints/{id}/case"), form(&[("root_cause", "装配未按规范")])).await;
+    assert_eq!(res.status(), 422, "only a closed complaint becomes a case");
+    assert!(res.text().await.unwrap().contains("投诉结案后才能做案例分析"));
+    close_complaint(&app, &manager, id).await;
+    let res = post_form(format!("/complaints/{id}/case"), form(&[("root_cause", "技师未按规范拧紧刹车片")])).await;
+    assert_eq!(res.status(), 303);
+    let res = post_form(format!("/complaints/{id}/case"), form(&[("root_cause", "再来一次")])).await;
+    assert_eq!(res.status(), 422, "one case per complaint");
+
+    let action = |due: &str| form(&[("action", "刹车系统作业增加复检"), ("owner", "车间主任王强"), ("due_on", due)]);
+    let res = post_form(format!("/complaints/{id}/case/actions"), action("下周")).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("完成期限：日期格式须为 YYYY-MM-DD"));
+    let res = post_form(format!("/complaints/{id}/case/actions"), action("2026-12-05")).await;
+    assert_eq!(res.status(), 303);
+    // Past its due date and not done: flagged.
+    app.clock.set("2026-12-06T01:00:00Z".parse().unwrap());
+    let manager = caller(&app, "manager_a").await;
+    let (_, page) = manager.get(&app, &format!("/complaints/{id}")).await;
+    assert!(page.contains("技师未按规范拧紧刹车片") && page.contains("已逾期"), "{page}");
+    let action_id: i64 = sqlx::query_scalar("SELECT id FROM case_actions").fetch_one(app.db.pool()).await.unwrap();
+    let done = format!("/complaints/{id}/case/actions/{action_id}/done");
+    let res = manager.client.post(app.at(&done)).form(&[("_csrf", &manager.csrf)]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, page) = manager.get(&app, &format!("/complaints/{id}")).await;
+    assert!(page.contains("已完成") && !page.contains("已逾期"), "{page}");
+    let res = manager.client.post(app.at(&done)).form(&[("_csrf", &manager.csrf)]).send().await.unwrap();
+    assert_eq!(res.status(), 409, "done once");
+    assert_eq!(app.audit_count("case_action", "done").await, 1);
+    // Agents handle complaints; the plan is the supervisors' and managers'.
+    let agent = caller(&app, "agent_a").await;
+    let res = agent.client.post(app.at(&done)).form(&[("_csrf", &agent.csrf)]).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+});
+
+on_both!(the_monthly_summary_counts_times_rates_and_charts, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let manager = caller(&app, "manager_a").await;
+    // One complaint contacted after an hour, resolved and confirmed; another
+    // about the price, never contacted.
+    let first = intake(&app, &manager).await;
+    app.clock.set("2026-11-29T02:00:00Z".parse().unwrap());
+    close_complaint(&app, &manager, first).await;
+    let price = json!({ "source": "visit", "category": "price", "severity": "normal", "department": "after_sales",
+                        "subject": "保养报价与结算不符" });
+    manager.post(&app, &format!("/api/v1/customers/{}/complaints", app.fx.customer_a), price).await;
+
+    let (status, s) = manager.get(&app, "/api/v1/complaints/summary?month=2026-11").await;
+    assert_eq!(status, 200);
+    let s: Value = serde_json::from_str(&s).unwrap();
+    assert_eq!((s["received"].as_u64(), s["closed"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(s["first_contact_hours"], 1.0);
+    assert_eq!(s["contacted_in_time"], 1.0);
+    assert_eq!(s["resolution_hours"], 1.0);
+    assert_eq!((s["recontacted"].as_u64(), s["satisfaction"].as_f64()), (Some(1), Some(1.0)));
+    assert!(s["by_category"].as_array().unwrap().contains(&json!(["price", 1])));
+    assert!(s["by_department"].as_array().unwrap().contains(&json!(["workshop", 1])));
+    let (_, december) = manager.get(&app, "/api/v1/complaints/summary?month=2026-12").await;
+    assert_eq!(serde_json::from_str::<Value>(&december).unwrap()["received"], 0);
+
+    let (_, page) = manager.get(&app, "/complaints/summary?month=2026-11").await;
+    assert!(page.contains("<svg") && page.contains(r#"data-key="repair_quality" data-value="1""#), "{page}");
+    let res = manager.client.get(app.at("/complaints/summary.xlsx?month=2026-11")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"), "a zip: an XLSX workbook");
+    let (status, _) = manager.get(&app, "/api/v1/complaints/summary?month=11-2026").await;
+    assert_eq!(status, 422);
+    let agent = caller(&app, "agent_a").await;
+    assert_eq!(agent.get(&app, "/complaints/summary").await.0, 403);
+});

@@ -6,6 +6,7 @@
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
 use crate::guard::Ctx;
+use crate::pages::complaint_summary::{self, MonthQuery};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -273,4 +274,48 @@ pub async fn close(
 ) -> Result<Json<ComplaintDto>, AppError> {
     complaints::close(app.db(), &ctx.actor, ComplaintId(id), &b.notes, app.now()).await?;
     Ok(Json(full(&app, &ctx, ComplaintId(id)).await?))
+}
+
+/// The monthly complaint summary.
+#[derive(Serialize, ToSchema)]
+pub struct SummaryDto {
+    /// YYYY-MM
+    month: String,
+    received: usize,
+    closed: usize,
+    /// Every category with its count.
+    by_category: Vec<(String, usize)>,
+    /// Every department with its count.
+    by_department: Vec<(String, usize)>,
+    first_contact_hours: Option<f64>,
+    /// Share of the contacted complaints contacted by their deadline.
+    contacted_in_time: Option<f64>,
+    resolution_hours: Option<f64>,
+    recontacted: usize,
+    satisfied: usize,
+    satisfaction: Option<f64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/complaints/summary", tag = "complaints", params(MonthQuery),
+    responses((status = 200, body = SummaryDto), (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn summary(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<SummaryDto>, AppError> {
+    let first = complaint_summary::month(&q, app.today())?;
+    let s = complaint_summary::load(&app, &ctx, first).await?;
+    Ok(Json(SummaryDto {
+        month: first.strftime("%Y-%m").to_string(),
+        received: s.received,
+        closed: s.closed,
+        by_category: s.by_category,
+        by_department: s.by_department,
+        first_contact_hours: s.first_contact_hours,
+        contacted_in_time: s.contacted_in_time,
+        resolution_hours: s.resolution_hours,
+        recontacted: s.recontacted,
+        satisfied: s.satisfied,
+        satisfaction: s.satisfaction,
+    }))
 }

@@ -12,7 +12,8 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kefu_care::complaints::{self, Complaint, ComplaintInput, Filter, Status, Step};
+use kefu_care::complaints::{self, Complaint, ComplaintInput, Filter, Status, Step, cases};
+use kefu_core::Permission;
 use kefu_core::ids::{ComplaintId, CustomerId};
 use kefu_core::time::parse_instant;
 use kefu_store::Failure;
@@ -55,7 +56,13 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
         .iter()
         .map(|c| complaint_value(&app, c))
         .collect::<Result<Vec<_>, _>>()?;
-    page(&app, &ctx, "complaints/list.html", "nav_complaints", view! { complaints => rows, all => q.all })
+    page(
+        &app,
+        &ctx,
+        "complaints/list.html",
+        "nav_complaints",
+        view! { complaints => rows, all => q.all, can_report => ctx.actor.can(Permission::FollowUpsManage) },
+    )
 }
 
 /// The choices the intake form offers.
@@ -92,6 +99,20 @@ async fn complaint_page(
         .iter()
         .map(|s| view! { kind => s.kind, text => s.text, actor => s.actor, at => shown(app, Some(&s.at)) })
         .collect();
+    let today = app.today();
+    let case = cases::of_complaint(app.db(), &ctx.actor.scope, c.id).await?.map(|k| {
+        let actions: Vec<Value> = k
+            .actions
+            .iter()
+            .map(|a| {
+                view! {
+                    id => a.id, action => a.action, owner => a.owner, due_on => a.due_on, done_at => a.done_at,
+                    done_by => a.done_by, overdue => a.overdue(today),
+                }
+            })
+            .collect();
+        view! { root_cause => k.root_cause, actions => actions }
+    });
     let (status, message) = match error {
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::OK, None),
@@ -105,7 +126,7 @@ async fn complaint_page(
             c => complaint_value(app, &c)?, steps => steps, step_kinds => Step::ALL.map(Step::code),
             can_step => c.status != Status::Closed, can_resolve => c.status == Status::InProgress,
             can_recontact => c.status == Status::Resolved, can_close => c.status == Status::Confirmed,
-            error => message,
+            case => case, can_case => ctx.actor.can(Permission::FollowUpsManage), error => message,
         },
     )?;
     Ok((status, html).into_response())
@@ -121,7 +142,7 @@ pub async fn view(
 
 /// After a step: back to the complaint, or the complaint again with the
 /// message when a rule refused it.
-async fn after(app: AppState, ctx: Ctx, id: i64, result: Result<Complaint, Failure>) -> Result<Response, AppError> {
+async fn after<T>(app: AppState, ctx: Ctx, id: i64, result: Result<T, Failure>) -> Result<Response, AppError> {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/complaints/{id}")).into_response()),
         Err(Failure::Conflict(rule)) => {
@@ -221,5 +242,52 @@ pub async fn close(
     FormBody(f): FormBody<CloseForm>,
 ) -> Result<Response, AppError> {
     let result = complaints::close(app.db(), &ctx.actor, ComplaintId(id), &f.notes, app.now()).await;
+    after(app, ctx, id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct CaseForm {
+    #[serde(default)]
+    root_cause: String,
+}
+
+/// Makes a case of a closed complaint.
+pub async fn open_case(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<CaseForm>,
+) -> Result<Response, AppError> {
+    let result = cases::open(app.db(), &ctx.actor, ComplaintId(id), &f.root_cause, app.now()).await;
+    after(app, ctx, id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+pub async fn add_action(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<ActionForm>,
+) -> Result<Response, AppError> {
+    let action = (f.action.as_str(), f.owner.as_str(), f.due_on.as_str());
+    let result = cases::add_action(app.db(), &ctx.actor, ComplaintId(id), action, app.now()).await;
+    after(app, ctx, id, result).await
+}
+
+pub async fn complete_action(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams((id, action)): PathParams<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let result = cases::complete_action(app.db(), &ctx.actor, ComplaintId(id), action, app.now()).await;
     after(app, ctx, id, result).await
 }

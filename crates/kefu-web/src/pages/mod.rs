@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub(crate) mod complaint_summary;
 pub mod complaints;
 pub mod customers;
 pub(crate) mod effectiveness;
