@@ -83,6 +83,8 @@ const CORE_REFERENCES: &[(&str, &str)] = &[
     ("complaints", "customer_id"),
     ("point_entries", "customer_id"),
     ("survey_invitations", "customer_id"),
+    ("member_event_signups", "customer_id"),
+    ("birthday_gifts", "customer_id"),
 ];
 
 /// What a merge moved, kept in the audit log.

@@ -29,7 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "complaints", sql: include_str!("../migrations/0005_complaints.sql") },
     Migration { version: 7, name: "points", sql: include_str!("../migrations/0007_points.sql") },
     Migration { version: 9, name: "surveys", sql: include_str!("../migrations/0009_surveys.sql") },
-    Migration { version: 11, name: "complaint_cases", sql: include_str!("../migrations/0011_complaint_cases.sql") },
+    Migration { version: 11, name: "cases_and_members", sql: include_str!("../migrations/0011_cases_and_members.sql") },
 ];
 
 impl Migration {

@@ -266,12 +266,18 @@ fn reference(text: &str) -> std::result::Result<&str, Invalid> {
 /// Earns points for money spent, at the customer's tier.
 pub async fn earn(db: &Db, actor: &Actor, customer: CustomerId, input: &EarnInput, when: When) -> Result<Entry> {
     // The branch first: another branch's customer is refused as such.
-    let tier = if customers::get(db, &actor.scope, customer).await?.is_member { "member" } else { "standard" };
+    let member = customers::get(db, &actor.scope, customer).await?.is_member;
+    // A member earns at their tier's rate, or the members' rate without one.
+    let tier = match (member, crate::members::tier_of(db, customer).await?) {
+        (true, Some(tier)) => tier,
+        (true, None) => "member".to_string(),
+        (false, _) => "standard".to_string(),
+    };
     let amount = positive("amount", &input.amount)?;
     let promotion = rules::check_promotion(input.promotion_percent)?;
     let reference = reference(&input.reference)?;
     let per_yuan: i64 = sqlx::query_scalar("SELECT points_per_yuan FROM point_rules WHERE tier = $1")
-        .bind(tier)
+        .bind(tier.clone())
         .fetch_optional(db.pool())
         .await?
         .unwrap_or(0);
@@ -280,7 +286,7 @@ pub async fn earn(db: &Db, actor: &Actor, customer: CustomerId, input: &EarnInpu
         kind: "earn",
         points: rules::earned(amount, per_yuan, promotion),
         amount,
-        tier,
+        tier: &tier,
         promotion_percent: promotion,
         purchase_id: None,
         expires_on: Some(rules::expires_on(when.today)),
