@@ -9,13 +9,6 @@ mod support;
 use serde_json::{Value, json};
 use support::{Backend, TestApp};
 
-/// A signed-in client with its CSRF token.
-async fn signed_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let client = app.login(username).await;
-    let csrf = app.csrf(&client).await;
-    (client, csrf)
-}
-
 /// Builds the service survey in store A through the builder form; returns
 /// its id and its questions' ids in order.
 async fn build_survey(app: &TestApp, client: &reqwest::Client, csrf: &str) -> (i64, Vec<i64>) {
@@ -83,17 +76,9 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 on_both!(a_link_works_once_and_only_for_its_customer, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
-    let (manager, csrf) = signed_in(&app, "manager_a").await;
+    let (manager, csrf) = app.signed_in("manager_a").await;
     let (survey, q) = build_survey(&app, &manager, &csrf).await;
-    // A second customer of store A.
-    let res = manager
-        .post(app.at("/api/v1/customers"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({ "branch_id": app.fx.store_a, "name": "王芳", "mobile": "13700001111" }))
-        .send()
-        .await
-        .unwrap();
-    let wang = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let wang = app.customer_in(app.fx.store_a, "王芳", "13700001111").await.0;
     let link_zhang = invite(&app, &manager, &csrf, survey, app.fx.customer_a.0).await;
     let link_wang = invite(&app, &manager, &csrf, survey, wang).await;
 
@@ -162,7 +147,7 @@ on_both!(a_link_works_once_and_only_for_its_customer, |backend: Backend| async m
 
 on_both!(a_low_score_opens_a_complaint, |backend| async move {
     let app = TestApp::start(backend).await;
-    let (agent, csrf) = signed_in(&app, "agent_a").await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
     let (survey, q) = build_survey(&app, &agent, &csrf).await;
     // On the phone: an unanswered question is refused by name, nothing written.
     let c = app.fx.customer_a;
@@ -196,9 +181,9 @@ on_both!(a_low_score_opens_a_complaint, |backend| async move {
 
 on_both!(surveys_stay_in_their_branch, |backend| async move {
     let app = TestApp::start(backend).await;
-    let (agent_a, csrf_a) = signed_in(&app, "agent_a").await;
+    let (agent_a, csrf_a) = app.signed_in("agent_a").await;
     let (survey, _) = build_survey(&app, &agent_a, &csrf_a).await;
-    let (agent_b, csrf_b) = signed_in(&app, "agent_b").await;
+    let (agent_b, csrf_b) = app.signed_in("agent_b").await;
     assert_eq!(agent_b.get(app.at(&format!("/surveys/{survey}"))).send().await.unwrap().status(), 403);
     assert_eq!(agent_b.get(app.at(&format!("/api/v1/surveys/{survey}/results"))).send().await.unwrap().status(), 403);
     let res = agent_b

@@ -193,6 +193,7 @@ pub async fn view(
             complaints => complaints, risk => risk, choices => super::complaints::intake_choices(),
             can_complain => handles_complaints && c.merged_into.is_none(), points => points,
             surveys => surveys, survey_channels => ["sms", "email"],
+            member => super::members::member_value(&app, &ctx, c.id).await?,
         },
     )
 }

@@ -8,6 +8,7 @@ pub mod customers;
 pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
+pub mod members;
 pub mod outreach;
 pub mod points;
 pub mod surveys;
