@@ -170,6 +170,12 @@ on_both!(missed_deadlines_escalate_exactly_when_they_pass, |backend| async move 
     app.clock.set("2026-11-29T03:10:00Z".parse().unwrap());
     let (_, list) = agent.get(&app, "/complaints").await;
     assert!(list.contains("首次联系超时") && list.contains("已上报主管"), "{list}");
+    let (_, today) = agent.get(&app, "/").await;
+    for tile in ["unclosed", "overdue", "escalated"] {
+        let shown = today.split(&format!(r#"data-testid="count-today_complaints_{tile}""#)).nth(1).unwrap();
+        let value = shown.split(r#"<span class="n">"#).nth(1).unwrap().split('<').next().unwrap();
+        assert_eq!(value, "1", "the start page counts the complaint as {tile}");
+    }
     agent.post(&app, &format!("/api/v1/complaints/{id}/steps"), json!({ "step": "contact", "text": "已联系" })).await;
 
     // Contacted but unresolved: nothing more until the manager's deadline,

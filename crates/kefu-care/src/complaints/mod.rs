@@ -277,6 +277,32 @@ pub async fn list(db: &Db, scope: &Scope, filter: Filter, limit: i64) -> Result<
     rows.iter().map(from_row).collect()
 }
 
+/// The complaints in scope that want attention, for the start page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TodayCounts {
+    /// Not yet closed.
+    pub unclosed: i64,
+    /// A deadline missed: first contact, resolution or re-contact.
+    pub overdue: i64,
+    /// Unresolved and escalated to the supervisor or the manager.
+    pub escalated: i64,
+}
+
+pub async fn today_counts(db: &Db, scope: &Scope, now: jiff::Timestamp) -> Result<TodayCounts> {
+    let sql = format!(
+        "SELECT COUNT(*) AS unclosed, \
+         COALESCE(SUM(CASE WHEN (p.status IN ('open', 'in_progress') AND (p.resolve_due_at <= $1 \
+           OR (p.contacted_at IS NULL AND p.contact_due_at <= $1))) \
+           OR (p.status = 'resolved' AND p.recontact_due_at <= $1) THEN 1 ELSE 0 END), 0) AS overdue, \
+         COALESCE(SUM(CASE WHEN p.status IN ('open', 'in_progress') AND p.escalation > 0 THEN 1 ELSE 0 END), 0) \
+           AS escalated \
+         FROM complaints p WHERE p.status <> 'closed' AND p.branch_id IN ({})",
+        scope.sql_list()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(instant_text(now)).fetch_one(db.pool()).await?;
+    Ok(TodayCounts { unclosed: row.i64("unclosed")?, overdue: row.i64("overdue")?, escalated: row.i64("escalated")? })
+}
+
 /// A customer's complaints in scope, newest first.
 pub async fn of_customer(db: &Db, scope: &Scope, customer: CustomerId) -> Result<Vec<Complaint>> {
     let sql = format!(
