@@ -77,7 +77,15 @@ pub async fn suspects(db: &Db, scope: &Scope, c: &Customer) -> Result<Vec<Suspec
 
 /// The tables that point at customers. The common core's are listed here;
 /// packs pass theirs (the auto pack's vehicles and visits) to [`merge`].
-const CORE_REFERENCES: &[(&str, &str)] = &[("contacts", "customer_id"), ("timeline_events", "customer_id")];
+const CORE_REFERENCES: &[(&str, &str)] = &[
+    ("contacts", "customer_id"),
+    ("timeline_events", "customer_id"),
+    ("complaints", "customer_id"),
+    ("point_entries", "customer_id"),
+    ("survey_invitations", "customer_id"),
+    ("member_event_signups", "customer_id"),
+    ("birthday_gifts", "customer_id"),
+];
 
 /// What a merge moved, kept in the audit log.
 #[derive(Debug, Serialize)]

@@ -20,6 +20,10 @@ pub mod kind {
     pub const CHANGE: &str = "change";
     pub const MERGE: &str = "merge";
     pub const NOTE: &str = "note";
+    /// A step in handling a complaint (the detail names the complaint).
+    pub const COMPLAINT: &str = "complaint";
+    /// A survey answered (the detail names the survey and the low scores).
+    pub const SURVEY: &str = "survey";
     /// The kinds that count as contact with the customer.
     pub const CONTACTS: [&str; 5] = [CALL, SMS, LETTER, EMAIL, VISIT];
 }

@@ -31,6 +31,11 @@ pub enum Permission {
     OutreachManage,
     /// See and close the follow-up items problems open.
     FollowUpsManage,
+    /// Take in complaints and handle them to closure (they name customers
+    /// and what they said, so the IT administrator has no part in them).
+    ComplaintsWork,
+    /// Build surveys, invite customers, take phone surveys, read results.
+    SurveysWork,
 }
 
 /// Staff roles. Packs add their own roles later by extending this table.
@@ -64,10 +69,27 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             CallsWork,
             OutreachManage,
             FollowUpsManage,
+            ComplaintsWork,
+            SurveysWork,
         ],
     ),
-    (Role::Supervisor, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, FollowUpsManage]),
-    (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork]),
+    (
+        Role::Supervisor,
+        &[
+            TodayView,
+            CustomersRead,
+            CustomersWrite,
+            PersonalDataView,
+            CallsWork,
+            FollowUpsManage,
+            ComplaintsWork,
+            SurveysWork,
+        ],
+    ),
+    (
+        Role::Agent,
+        &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, ComplaintsWork, SurveysWork],
+    ),
 ];
 
 impl Role {

@@ -31,4 +31,6 @@ typed_id!(
     ServiceVisitId,
     /// An uploaded file waiting to be imported, and its run.
     ImportJobId,
+    /// A customer's complaint.
+    ComplaintId,
 );

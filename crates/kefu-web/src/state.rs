@@ -19,11 +19,13 @@ pub enum CookieSecurity {
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     pub cookie_security: CookieSecurity,
+    /// The hours a complaint's first contact and resolution may take.
+    pub complaints: kefu_care::complaints::Deadlines,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_security: CookieSecurity::Auto }
+        WebConfig { cookie_security: CookieSecurity::Auto, complaints: Default::default() }
     }
 }
 

@@ -3,6 +3,7 @@
 //! default.
 
 use anyhow::Context;
+use kefu_care::complaints::Deadlines;
 use kefu_core::time::{BusinessZone, DEFAULT_ZONE, SystemClock};
 use kefu_outreach::channels::email::{EmailChannel, EmailConfig};
 use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
@@ -32,6 +33,8 @@ struct File {
     sms: Option<SmsSettings>,
     /// The SMTP server e-mails go out through.
     email: Option<EmailConfig>,
+    /// The hours a complaint's first contact and resolution may take.
+    complaints: Option<Deadlines>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +53,7 @@ pub struct Settings {
     pub letters: LetterConfig,
     pub sms: Option<SmsSettings>,
     pub email: Option<EmailConfig>,
+    pub complaints: Deadlines,
 }
 
 impl Settings {
@@ -75,8 +79,10 @@ impl Settings {
             letters: file.letters.unwrap_or_else(|| LetterConfig::new("letters")),
             sms: file.sms,
             email: file.email,
+            complaints: file.complaints.unwrap_or_default(),
         };
         settings.zone()?;
+        settings.complaints.validate().map_err(|e| anyhow::anyhow!("[complaints] {}: {}", e.field, e.rule.en))?;
         Ok(settings)
     }
 

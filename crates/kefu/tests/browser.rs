@@ -433,6 +433,177 @@ async fn claim_a_call_and_book_an_appointment(backend: Backend) {
     client.close().await.expect("close the browser session");
 }
 
+/// Clicks the submit button of the form marked `testid` and waits for the
+/// page that answers it.
+async fn submit(client: &Client, testid: &str) {
+    let page = wait_for(client, Locator::Css("main"), "the page").await;
+    wait_for(client, Locator::Css(&format!(r#"[data-testid="{testid}"] button[type="submit"]"#)), testid)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {testid}: {e}"));
+    wait_until_replaced(&page, testid).await;
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    wait_for(client, Locator::Css(css), css)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+async fn take_a_complaint_from_intake_to_closure(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_driver, client) = open_browser().await;
+    client.goto(&app.at("/login")).await.expect("open /login");
+    fill_login_form(&client, "agent_a", PASSWORD).await;
+    wait_for(&client, Locator::Css(r#"[data-testid="current-user"]"#), "the today page").await;
+
+    // Intake from the customer's 360° page.
+    client.goto(&app.at(&format!("/customers/{}", app.fx.customer_a))).await.unwrap();
+    wait_for(&client, Locator::XPath("//summary[normalize-space()='登记投诉']"), "the intake form")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let form = wait_for(&client, Locator::Css(r#"[data-testid="complaint-intake"]"#), "the intake form").await;
+    for (name, value) in
+        [("source", "visit"), ("category", "waiting_time"), ("severity", "serious"), ("department", "after_sales")]
+    {
+        form.find(Locator::Css(&format!(r#"select[name="{name}"]"#)))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {name}: {e}"));
+    }
+    type_into(&client, r#"[data-testid="complaint-intake"] input[name="subject"]"#, "保养等了四个小时").await;
+    type_into(&client, r#"[data-testid="complaint-intake"] textarea[name="detail"]"#, "预约上午九点，下午一点才交车")
+        .await;
+    submit(&client, "complaint-intake").await;
+    assert!(path_of(&client).await.starts_with("/complaints/"), "the complaint's own page");
+    let status = text_of(&client, Locator::Css(r#"[data-testid="complaint-status"]"#), "the status").await;
+    assert_eq!(status, "待联系");
+
+    // Closing now is refused with the rule.
+    submit(&client, "close-form").await;
+    let refusal = text_of(&client, Locator::Css(r#"[role="alert"]"#), "the refusal").await;
+    assert!(refusal.contains("7 天内回访"), "{refusal}");
+
+    // Contact the customer, resolve, re-contact, close.
+    type_into(&client, r#"[data-testid="step-form"] textarea[name="text"]"#, "已致电致歉，了解等候原因").await;
+    submit(&client, "step-form").await;
+    type_into(&client, r#"[data-testid="resolve-form"] textarea[name="solution"]"#, "赠送一次免费洗车，改进预约排班")
+        .await;
+    submit(&client, "resolve-form").await;
+    wait_for(&client, Locator::Css(r#"input[name="satisfied"][value="yes"]"#), "satisfied")
+        .await
+        .click()
+        .await
+        .unwrap();
+    submit(&client, "recontact-form").await;
+    submit(&client, "close-form").await;
+    let status = text_of(&client, Locator::Css(r#"[data-testid="complaint-status"]"#), "the status").await;
+    assert_eq!(status, "已结案");
+    let steps = text_of(&client, Locator::Css(r#"[data-testid="complaint-steps"]"#), "the steps").await;
+    for step in ["受理", "联系客户", "办结", "回访满意", "结案"] {
+        assert!(steps.contains(step), "{step} in {steps}");
+    }
+
+    // The customer's timeline holds every step; no flag remains.
+    wait_for(&client, Locator::LinkText("张伟"), "the customer link").await.click().await.unwrap();
+    let timeline = text_of(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline").await;
+    assert!(timeline.contains("保养等了四个小时") && timeline.contains("结案"), "{timeline}");
+    assert!(client.find(Locator::Css(r#"[data-testid="risk-flag"]"#)).await.is_err(), "no flag after closure");
+    client.close().await.expect("close the browser session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn take_a_complaint_from_intake_to_closure_sqlite() {
+    take_a_complaint_from_intake_to_closure(Backend::Sqlite).await;
+}
+
+async fn answer_a_survey_on_a_phone(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let store = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.store_a]));
+    let question = |kind: &str, prompt: &str, options: &str| kefu_care::surveys::rules::QuestionInput {
+        kind: kind.into(),
+        prompt: prompt.into(),
+        options: options.into(),
+    };
+    let input = kefu_care::surveys::SurveyInput {
+        title: "保养服务回访问卷".into(),
+        intro: "感谢您光临本店，请花一分钟告诉我们您的感受。".into(),
+        questions: vec![
+            question("scale10", "您向亲友推荐本店的可能性有多大？", ""),
+            question("scale5", "您对本次保养服务的满意度", ""),
+            question("multiple", "您认为哪些方面需要改进？", "价格\n等候时间\n休息区"),
+            question("text", "其他意见", ""),
+        ],
+    };
+    let survey = kefu_care::surveys::create(&app.db, &store, app.fx.store_a, &input).await.unwrap();
+    let invitation = kefu_care::surveys::invite(
+        &app.db,
+        &store,
+        survey.id,
+        app.fx.customer_a,
+        "sms",
+        kefu_core::time::Clock::now(&app.clock),
+    )
+    .await
+    .unwrap();
+    let q: Vec<i64> = survey.questions.iter().map(|q| q.id).collect();
+
+    let (_driver, client) = open_browser().await;
+    client.set_window_size(375, 740).await.expect("a phone-sized window");
+    client.goto(&app.at(&format!("/s/{}", invitation.token))).await.expect("open the link");
+    wait_for(&client, Locator::Css(r#"[data-testid="survey-form"]"#), "the survey").await;
+    let fits: Value = client
+        .execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![])
+        .await
+        .expect("measure the page");
+    assert_eq!(fits, Value::Bool(true), "the page fits the phone's width without scrolling sideways");
+    for (name, value) in [(q[0], "8"), (q[1], "5"), (q[2], "1")] {
+        wait_for(&client, Locator::Css(&format!(r#"input[name="q{name}"][value="{value}"]"#)), "a choice")
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("choose {value} for question {name}: {e}"));
+    }
+    type_into(&client, &format!(r#"textarea[name="q{}"]"#, q[3]), "休息区的咖啡很好").await;
+    submit(&client, "survey-form").await;
+    let thanks = text_of(&client, Locator::Css(r#"[data-testid="survey-thanks"]"#), "the thanks").await;
+    assert_eq!(thanks, "感谢您的宝贵意见！");
+    let stored: Vec<(Option<i64>, String)> = sqlx::query_as(
+        "SELECT a.number, a.text FROM survey_answers a JOIN survey_invitations i ON i.id = a.invitation_id \
+         WHERE i.customer_id = $1 ORDER BY a.id",
+    )
+    .bind(app.fx.customer_a.0)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        stored,
+        [
+            (Some(8), String::new()),
+            (Some(5), String::new()),
+            (None, "[1]".to_string()),
+            (None, "休息区的咖啡很好".to_string())
+        ]
+    );
+    // The link is spent: opening it again only thanks.
+    client.goto(&app.at(&format!("/s/{}", invitation.token))).await.unwrap();
+    wait_for(&client, Locator::Css(r#"[data-testid="survey-thanks"]"#), "the thanks again").await;
+    assert!(client.find(Locator::Css(r#"[data-testid="survey-form"]"#)).await.is_err(), "no form the second time");
+    client.close().await.expect("close the browser session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_a_survey_on_a_phone_sqlite() {
+    answer_a_survey_on_a_phone(Backend::Sqlite).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_browse_customers_and_sign_out_sqlite() {
     sign_in_browse_customers_and_sign_out(Backend::Sqlite).await;

@@ -412,6 +412,7 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
         letters: kefu_outreach::channels::letter::LetterConfig::new(dir.path()),
         sms: None,
         email: None,
+        complaints: Default::default(),
     };
     let args = |file: &std::path::Path, map: &[&str], skip: bool| ImportArgs {
         file: file.to_path_buf(),

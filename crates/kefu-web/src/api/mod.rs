@@ -3,10 +3,13 @@
 //! `X-CSRF-Token` header when they write) or with an API token as
 //! `Authorization: Bearer kefu_…`.
 
+pub mod complaints;
 pub mod customers;
 pub mod imports;
 pub mod me;
+pub mod points;
 pub mod reports;
+pub mod surveys;
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -31,6 +34,20 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::add_vehicle,
         customers::get_vehicle,
         customers::merge_into,
+        complaints::list,
+        complaints::intake,
+        complaints::get,
+        complaints::add_step,
+        complaints::resolve,
+        complaints::recontact,
+        complaints::close,
+        complaints::summary,
+        points::account,
+        points::earn,
+        points::redeem,
+        points::refund,
+        surveys::results,
+        surveys::invite,
         reports::effectiveness,
         reports::weekly,
         imports::upload,
@@ -44,6 +61,24 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::CustomerDto,
         customers::CustomerPage,
         customers::CustomerBody,
+        complaints::ComplaintDto,
+        complaints::OverdueDto,
+        complaints::StepDto,
+        complaints::IntakeBody,
+        complaints::StepBody,
+        complaints::ResolveBody,
+        complaints::RecontactBody,
+        complaints::CloseBody,
+        complaints::SummaryDto,
+        points::AccountDto,
+        points::EntryDto,
+        points::EarnBody,
+        points::RedeemBody,
+        points::RefundBody,
+        surveys::ResultsDto,
+        surveys::QuestionResultDto,
+        surveys::InviteBody,
+        surveys::InvitationDto,
         reports::EffectivenessDto,
         reports::WeeklyDto,
         imports::JobDto,

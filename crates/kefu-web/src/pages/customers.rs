@@ -18,6 +18,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_accounts::branches;
 use kefu_auto::vehicles::{self, Vehicle, VehicleInput};
+use kefu_care::complaints;
 use kefu_care::contacts::{self, ContactInput};
 use kefu_care::customers::{self, Customer, CustomerInput};
 use kefu_care::merge;
@@ -160,6 +161,18 @@ pub async fn view(
     let names = branch_names(&app).await?;
     let shown = c.shown_to(&ctx.actor);
     let p = &c.preferences;
+    // Complaints name what the customer said: only those who handle them see them.
+    let handles_complaints = ctx.actor.can(Permission::ComplaintsWork);
+    let complaints = if handles_complaints { complaints::of_customer(db, scope, c.id).await? } else { Vec::new() };
+    let risk = complaints::rules::risk(&complaints.iter().map(|k| k.standing()).collect::<Vec<_>>());
+    let complaints =
+        complaints.iter().map(|k| super::complaints::complaint_value(&app, k)).collect::<Result<Vec<_>, _>>()?;
+    let points = kefu_care::points::account(db, scope, c.id, 10).await?;
+    let surveys: Vec<Value> = if ctx.actor.can(Permission::SurveysWork) {
+        kefu_care::surveys::list(db, scope).await?.iter().map(|s| view! { id => s.id, title => s.title }).collect()
+    } else {
+        Vec::new()
+    };
     page(
         &app,
         &ctx,
@@ -177,6 +190,10 @@ pub async fn view(
             suspects => suspect_rows, merged_into => merged_into,
             relations => contacts::RELATIONS, times_of_day => kefu_care::preferences::TIMES_OF_DAY,
             can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),
+            complaints => complaints, risk => risk, choices => super::complaints::intake_choices(),
+            can_complain => handles_complaints && c.merged_into.is_none(), points => points,
+            surveys => surveys, survey_channels => ["sms", "email"],
+            member => super::members::member_value(&app, &ctx, c.id).await?,
         },
     )
 }
@@ -214,11 +231,7 @@ async fn form_page(
     branch_id: Option<i64>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
-        .await?
-        .into_iter()
-        .map(|b| view! { id => b.id, name => b.name })
-        .collect();
+    let branches = super::branch_choices(app, ctx).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let html = page(
         app,
@@ -280,7 +293,7 @@ pub async fn update(
 
 /// After a change made from the 360° page: back to it, or the page again
 /// with the message when a field broke a rule.
-async fn back_or_message(
+pub(crate) async fn back_or_message(
     app: AppState,
     ctx: Ctx,
     id: i64,

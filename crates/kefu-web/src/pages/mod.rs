@@ -2,11 +2,16 @@
 
 pub mod admin;
 pub mod auth;
+pub(crate) mod complaint_summary;
+pub mod complaints;
 pub mod customers;
 pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
+pub mod members;
 pub mod outreach;
+pub mod points;
+pub mod surveys;
 pub mod today;
 pub mod vehicles;
 pub(crate) mod weekly;
@@ -21,6 +26,18 @@ pub(crate) fn form_message(err: AppError, lang: Lang) -> Result<String, AppError
         AppError::Invalid(_) => Ok(err.message(lang)),
         other => Err(other),
     }
+}
+
+/// The branches in the user's scope, for a form's choice of branch.
+pub(crate) async fn branch_choices(
+    app: &crate::state::AppState,
+    ctx: &crate::guard::Ctx,
+) -> Result<Vec<serde_json::Value>, AppError> {
+    Ok(kefu_accounts::branches::in_scope(app.db(), &ctx.actor.scope)
+        .await?
+        .into_iter()
+        .map(|b| view! { id => b.id, name => b.name })
+        .collect())
 }
 
 /// A share as people read it: "66.7%", or "—" when there is none.

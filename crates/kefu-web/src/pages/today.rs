@@ -11,6 +11,19 @@ use kefu_accounts::branches;
 use kefu_auto::visits;
 use kefu_care::customers;
 
+/// The complaints wanting attention, for those who handle them.
+async fn complaint_tiles(app: &AppState, ctx: &Ctx) -> Result<Vec<(&'static str, i64)>, AppError> {
+    if !ctx.actor.can(kefu_core::Permission::ComplaintsWork) {
+        return Ok(Vec::new());
+    }
+    let c = kefu_care::complaints::today_counts(app.db(), &ctx.actor.scope, app.now()).await?;
+    Ok(vec![
+        ("today_complaints_unclosed", c.unclosed),
+        ("today_complaints_overdue", c.overdue),
+        ("today_complaints_escalated", c.escalated),
+    ])
+}
+
 pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let db = app.db();
     let scope = &ctx.actor.scope;
@@ -39,6 +52,7 @@ pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<
         ("today_followups_open", outreach.followups_open),
     ]
     .into_iter()
+    .chain(complaint_tiles(&app, &ctx).await?)
     .chain(tiles)
     .collect();
     let names: Vec<String> = branches::in_scope(db, scope).await?.into_iter().map(|b| b.name).collect();

@@ -151,6 +151,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Signs in and returns the client with its session's CSRF token.
+    pub async fn signed_in(&self, username: &str) -> (reqwest::Client, String) {
+        let client = self.login(username).await;
+        let csrf = self.csrf(&client).await;
+        (client, csrf)
+    }
+
+    /// Another customer, in `branch`.
+    pub async fn customer_in(&self, branch: BranchId, name: &str, mobile: &str) -> CustomerId {
+        let actor = Actor::system(Scope::new(vec![branch]));
+        let input = CustomerInput { name: name.into(), mobile: mobile.into(), ..Default::default() };
+        let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
+        customers::create(&self.db, &actor, branch, &input, None, today).await.unwrap().id
+    }
+
     /// The CSRF token of the signed-in session, read off a page.
     pub async fn csrf(&self, client: &reqwest::Client) -> String {
         let page = client.get(self.at("/")).send().await.unwrap().text().await.unwrap();

@@ -1,0 +1,286 @@
+//! The writes of a complaint's life: intake, handling steps, resolution,
+//! re-contact and closure. Each checks the rules first, changes the
+//! complaint only if nobody changed it meanwhile (the update names the
+//! status it expects), and records the step, the customer's timeline entry
+//! and the audit record in one transaction.
+
+use super::rules::{self, Deadlines, Status, Step};
+use super::{Complaint, ComplaintInput, get};
+use crate::timeline::{self, NewEvent};
+use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
+use kefu_core::time::instant_text;
+use kefu_core::{Actor, Invalid, Rule};
+use kefu_store::{Change, Db, Failure, Tx};
+use serde_json::{Value, json};
+
+type Result<T> = std::result::Result<T, Failure>;
+
+/// What a step leaves behind besides the complaint's own change.
+pub(super) struct Entry<'a> {
+    pub kind: &'a str,
+    pub text: String,
+    /// The audit record's new values.
+    pub new: Value,
+}
+
+/// Records a step: its row, the customer's timeline entry and the audit.
+pub(super) async fn record(tx: &mut Tx, actor: &Actor, c: &Complaint, at: jiff::Timestamp, e: Entry<'_>) -> Result<()> {
+    sqlx::query("INSERT INTO complaint_steps (complaint_id, kind, at, text, actor) VALUES ($1, $2, $3, $4, $5)")
+        .bind(c.id.0)
+        .bind(e.kind.to_string())
+        .bind(instant_text(at))
+        .bind(e.text.clone())
+        .bind(actor.display_name.clone())
+        .execute(tx.conn())
+        .await?;
+    timeline::record(
+        tx,
+        NewEvent {
+            branch: c.branch_id,
+            customer: c.customer_id,
+            asset: None,
+            at,
+            kind: timeline::kind::COMPLAINT,
+            summary: if e.text.is_empty() { c.subject.clone() } else { e.text },
+            detail: json!({ "complaint_id": c.id, "step": e.kind }),
+            actor: &actor.display_name,
+        },
+    )
+    .await?;
+    tx.audit(
+        actor,
+        Change {
+            entity: "complaint",
+            entity_id: c.id.to_string(),
+            action: e.kind,
+            branch: Some(c.branch_id),
+            old: Some(json!({ "status": c.status })),
+            new: Some(e.new),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The refusal when the complaint changed between reading and writing.
+fn changed_meanwhile() -> Failure {
+    Failure::Conflict(Rule::new(
+        "complaint_changed",
+        "该投诉刚被他人更新，请刷新后再试",
+        "someone else just changed this complaint; reload and try again",
+    ))
+}
+
+/// Runs `sql` (which must bind `$1` … as given and end `WHERE id = $k AND
+/// status = $k+1`) and refuses when no row still had the expected status.
+async fn transition(tx: &mut Tx, sql: &'static str, binds: Vec<String>, c: &Complaint) -> Result<()> {
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let changed = q.bind(c.id.0).bind(c.status.code()).execute(tx.conn()).await?.rows_affected();
+    if changed == 0 { Err(changed_meanwhile()) } else { Ok(()) }
+}
+
+fn text_field(field: &'static str, text: &str, required: bool) -> std::result::Result<String, Invalid> {
+    let text = text.trim();
+    if required && text.is_empty() {
+        return Err(Invalid::required(field));
+    }
+    if text.chars().count() > 2000 {
+        return Err(Invalid::too_long(field, 2000));
+    }
+    Ok(text.to_string())
+}
+
+/// Takes in a complaint about a customer in the actor's scope, with its
+/// deadlines counted from `now`.
+pub async fn intake(
+    db: &Db,
+    actor: &Actor,
+    customer: CustomerId,
+    input: &ComplaintInput,
+    deadlines: &Deadlines,
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
+    let owner = crate::customers::get(db, &actor.scope, customer).await?;
+    input.validate()?;
+    let mut tx = db.begin().await?;
+    let complaint = intake_in(&mut tx, actor, (owner.branch_id, customer), input, deadlines, now).await?;
+    tx.commit().await?;
+    Ok(complaint)
+}
+
+/// Takes in a complaint inside the caller's transaction (a survey answer
+/// that opens one writes both at once); the caller has checked the scope.
+pub async fn intake_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    (branch, customer): (BranchId, CustomerId),
+    input: &ComplaintInput,
+    deadlines: &Deadlines,
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
+    let v = input.validate()?;
+    let due = deadlines.due(now);
+    let at = instant_text(now);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO complaints (branch_id, customer_id, source, category, severity, department, subject, detail, \
+         status, received_at, received_by, contact_due_at, resolve_due_at, manager_due_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12, $13, $9) RETURNING id",
+    )
+    .bind(branch.0)
+    .bind(customer.0)
+    .bind(v.source)
+    .bind(v.category)
+    .bind(v.severity)
+    .bind(v.department)
+    .bind(v.subject)
+    .bind(v.detail)
+    .bind(at)
+    .bind(actor.display_name.clone())
+    .bind(instant_text(due.contact))
+    .bind(instant_text(due.resolve))
+    .bind(instant_text(due.manager))
+    .fetch_one(tx.conn())
+    .await?;
+    let complaint = read_in(tx, ComplaintId(id)).await?;
+    record(
+        tx,
+        actor,
+        &complaint,
+        now,
+        Entry { kind: "intake", text: complaint.subject.clone(), new: json!(complaint) },
+    )
+    .await?;
+    Ok(complaint)
+}
+
+/// The complaint just written, read inside the transaction that wrote it.
+async fn read_in(tx: &mut Tx, id: ComplaintId) -> Result<Complaint> {
+    let sql = format!("{} WHERE p.id = $1", super::SELECT);
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_one(tx.conn()).await?;
+    super::from_row(&row)
+}
+
+/// Records a handling step. The first contact with the customer stops the
+/// first-contact clock and puts the complaint in hand.
+pub async fn add_step(
+    db: &Db,
+    actor: &Actor,
+    id: ComplaintId,
+    step: Step,
+    text: &str,
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
+    let c = get(db, &actor.scope, id).await?;
+    rules::check_step(c.status)?;
+    let text = text_field("text", text, true)?;
+    let at = instant_text(now);
+    let mut tx = db.begin().await?;
+    if step == Step::Contact && c.status == Status::Open {
+        transition(
+            &mut tx,
+            "UPDATE complaints SET status = 'in_progress', contacted_at = $1, updated_at = $1 WHERE id = $2 AND status = $3",
+            vec![at],
+            &c,
+        )
+        .await?;
+    } else {
+        transition(&mut tx, "UPDATE complaints SET updated_at = $1 WHERE id = $2 AND status = $3", vec![at], &c)
+            .await?;
+    }
+    record(&mut tx, actor, &c, now, Entry { kind: step.code(), text: text.clone(), new: json!({ "text": text }) })
+        .await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}
+
+/// Resolves a complaint with the solution agreed with the customer; the
+/// re-contact falls due seven days later.
+pub async fn resolve(
+    db: &Db,
+    actor: &Actor,
+    id: ComplaintId,
+    solution: &str,
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
+    let c = get(db, &actor.scope, id).await?;
+    rules::check_resolve(c.status, solution)?;
+    let solution = text_field("solution", solution, true)?;
+    let recontact_due = instant_text(rules::recontact_due(now));
+    let mut tx = db.begin().await?;
+    transition(
+        &mut tx,
+        "UPDATE complaints SET status = 'resolved', resolved_at = $1, solution = $2, recontact_due_at = $3, \
+         updated_at = $1 WHERE id = $4 AND status = $5",
+        vec![instant_text(now), solution.clone(), recontact_due.clone()],
+        &c,
+    )
+    .await?;
+    let new = json!({ "solution": solution, "recontact_due_at": recontact_due });
+    record(&mut tx, actor, &c, now, Entry { kind: "resolution", text: solution, new }).await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}
+
+/// Records the re-contact after the resolution: a satisfied customer lets
+/// the complaint close; an unsatisfied one reopens it for a new solution.
+pub async fn recontact(
+    db: &Db,
+    actor: &Actor,
+    id: ComplaintId,
+    satisfied: bool,
+    notes: &str,
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
+    let c = get(db, &actor.scope, id).await?;
+    rules::check_recontact(c.status)?;
+    // Why the customer is still unhappy is what the next solution starts from.
+    let notes = text_field("notes", notes, !satisfied)?;
+    let at = instant_text(now);
+    let mut tx = db.begin().await?;
+    if satisfied {
+        transition(
+            &mut tx,
+            "UPDATE complaints SET status = 'confirmed', recontacted_at = $1, satisfied = 1, updated_at = $1 \
+             WHERE id = $2 AND status = $3",
+            vec![at],
+            &c,
+        )
+        .await?;
+    } else {
+        transition(
+            &mut tx,
+            "UPDATE complaints SET status = 'in_progress', recontacted_at = $1, satisfied = 0, resolved_at = NULL, \
+             recontact_due_at = NULL, updated_at = $1 WHERE id = $2 AND status = $3",
+            vec![at],
+            &c,
+        )
+        .await?;
+    }
+    let new = json!({ "satisfied": satisfied, "notes": notes });
+    record(&mut tx, actor, &c, now, Entry { kind: if satisfied { "recontact" } else { "reopen" }, text: notes, new })
+        .await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}
+
+/// Closes a complaint the re-contact confirmed.
+pub async fn close(db: &Db, actor: &Actor, id: ComplaintId, notes: &str, now: jiff::Timestamp) -> Result<Complaint> {
+    let c = get(db, &actor.scope, id).await?;
+    rules::check_close(c.status)?;
+    let notes = text_field("notes", notes, false)?;
+    let mut tx = db.begin().await?;
+    transition(
+        &mut tx,
+        "UPDATE complaints SET status = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2 AND status = $3",
+        vec![instant_text(now)],
+        &c,
+    )
+    .await?;
+    record(&mut tx, actor, &c, now, Entry { kind: "close", text: notes.clone(), new: json!({ "notes": notes }) })
+        .await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}

@@ -1,0 +1,262 @@
+//! Survey pages: the list with the questionnaire builder, a survey's results
+//! per store and period, inviting a customer from their 360° page (the link
+//! to send), the phone survey an agent fills in, and the public page a
+//! customer reaches by the link — no sign-in, phone-sized, one use.
+
+use super::form_message;
+use crate::error::AppError;
+use crate::extract::{FormBody, PathParams};
+use crate::guard::Ctx;
+use crate::lang::request_lang;
+use crate::render::{page, public_page};
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use kefu_accounts::branches;
+use kefu_care::surveys::results::{self, Selection};
+use kefu_care::surveys::rules::{Kind, QuestionInput};
+use kefu_care::surveys::{self, SurveyInput};
+use kefu_core::ids::{BranchId, CustomerId};
+use kefu_store::Failure;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// How many question rows the builder form offers.
+const BUILDER_ROWS: usize = 8;
+
+/// The builder's form: title, intro, and numbered question rows.
+fn survey_input(fields: &[(String, String)]) -> SurveyInput {
+    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    SurveyInput {
+        title: get("title"),
+        intro: get("intro"),
+        questions: (1..=BUILDER_ROWS)
+            .map(|n| QuestionInput {
+                kind: get(&format!("kind_{n}")),
+                prompt: get(&format!("prompt_{n}")),
+                options: get(&format!("options_{n}")),
+            })
+            .collect(),
+    }
+}
+
+async fn list_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Response, AppError> {
+    let list: Vec<Value> = surveys::list(app.db(), &ctx.actor.scope)
+        .await?
+        .iter()
+        .map(|s| view! { id => s.id, title => s.title, questions => s.questions.len(), created_by => s.created_by })
+        .collect();
+    let branches = super::branch_choices(app, ctx).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let rows: Vec<usize> = (1..=BUILDER_ROWS).collect();
+    let kinds = Kind::ALL.map(Kind::code);
+    let html = page(
+        app,
+        ctx,
+        "surveys/list.html",
+        "nav_surveys",
+        view! { surveys => list, branches => branches, rows => rows, kinds => kinds, error => error },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    list_page(&app, &ctx, None).await
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    FormBody(fields): FormBody<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let branch = fields.iter().find(|(k, _)| k == "branch_id").and_then(|(_, v)| v.parse().ok()).map(BranchId);
+    let Some(branch) = branch else {
+        return Err(AppError::Invalid(kefu_core::Invalid::required("branch_id")));
+    };
+    match surveys::create(app.db(), &ctx.actor, branch, &survey_input(&fields)).await {
+        Ok(s) => Ok(Redirect::to(&format!("/surveys/{}", s.id)).into_response()),
+        Err(e) => {
+            let msg = form_message(e.into(), ctx.actor.lang)?;
+            list_page(&app, &ctx, Some(msg)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResultsQuery {
+    /// One store; all in scope when absent.
+    branch: Option<i64>,
+    /// Business dates, inclusive; the last 30 days by default.
+    from: Option<Date>,
+    to: Option<Date>,
+}
+
+/// The selection a results query asks for, as instants in the business zone.
+pub(crate) fn selection(app: &AppState, q: &ResultsQuery) -> (Selection, Date, Date) {
+    let to = q.to.unwrap_or_else(|| app.today());
+    let from = q.from.unwrap_or(to - 30.days());
+    let zone = &app.0.zone;
+    (Selection { branch: q.branch.map(BranchId), from: zone.start_of(from), to: zone.start_of(to + 1.day()) }, from, to)
+}
+
+pub async fn view(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    Query(q): Query<ResultsQuery>,
+) -> Result<Html<String>, AppError> {
+    let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
+    let (sel, from, to) = selection(&app, &q);
+    let r = results::results(app.db(), &ctx.actor.scope, &survey, &sel).await?;
+    let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
+        .await?
+        .into_iter()
+        .map(|b| view! { id => b.id, name => b.name, selected => q.branch == Some(b.id.0) })
+        .collect();
+    page(
+        &app,
+        &ctx,
+        "surveys/view.html",
+        "nav_surveys",
+        view! {
+            s => survey, r => r, rate => super::percent(r.response_rate), branches => branches,
+            from => from.to_string(), to => to.to_string(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    survey: i64,
+    #[serde(default)]
+    channel: String,
+}
+
+/// Invites the customer and shows the link to send them.
+pub async fn invite(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<InviteForm>,
+) -> Result<Response, AppError> {
+    let result = surveys::invite(app.db(), &ctx.actor, f.survey, CustomerId(id), &f.channel, app.now()).await;
+    let invitation = match result {
+        Ok(i) => i,
+        Err(e) => return super::customers::back_or_message(app, ctx, id, Err(e)).await,
+    };
+    let link = format!("{}/s/{}", origin(&headers), invitation.token);
+    let customer = kefu_care::customers::get(app.db(), &ctx.actor.scope, CustomerId(id)).await?;
+    Ok(page(
+        &app,
+        &ctx,
+        "surveys/link.html",
+        "nav_surveys",
+        view! { link => link, customer => view! { id => customer.id, name => customer.name }, channel => f.channel },
+    )?
+    .into_response())
+}
+
+/// Where the customer's browser reaches this server, from the request.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+async fn phone_page(
+    app: &AppState,
+    ctx: &Ctx,
+    (id, customer): (i64, i64),
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
+    let c = kefu_care::customers::get(app.db(), &ctx.actor.scope, CustomerId(customer)).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let html = page(
+        app,
+        ctx,
+        "surveys/phone.html",
+        "nav_surveys",
+        view! { s => survey, customer => view! { id => c.id, name => c.name }, error => error },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn phone_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(ids): PathParams<(i64, i64)>,
+) -> Result<Response, AppError> {
+    phone_page(&app, &ctx, ids, None).await
+}
+
+pub async fn phone_answer(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams((id, customer)): PathParams<(i64, i64)>,
+    FormBody(values): FormBody<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let deadlines = app.0.config.complaints;
+    let result =
+        surveys::answer_by_phone(app.db(), &ctx.actor, id, CustomerId(customer), &values, &deadlines, app.now()).await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/customers/{customer}")).into_response()),
+        Err(e) => {
+            let msg = form_message(e.into(), ctx.actor.lang)?;
+            phone_page(&app, &ctx, (id, customer), Some(msg)).await
+        }
+    }
+}
+
+/// The public page of a link: the questions, or thanks once answered.
+async fn public(
+    app: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    (status, error, thanks): (StatusCode, Option<String>, bool),
+) -> Result<Response, AppError> {
+    let lang = request_lang(headers);
+    let opened = surveys::open(app.db(), token).await?;
+    let html = public_page(
+        app,
+        lang,
+        "surveys/public.html",
+        view! {
+            s => opened.survey, token => token, answered => opened.answered || thanks, error => error,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn public_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PathParams(token): PathParams<String>,
+) -> Result<Response, AppError> {
+    public(&app, &headers, &token, (StatusCode::OK, None, false)).await
+}
+
+pub async fn public_answer(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PathParams(token): PathParams<String>,
+    FormBody(values): FormBody<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let deadlines = app.0.config.complaints;
+    match surveys::answer_link(app.db(), &token, &values, &deadlines, app.now()).await {
+        Ok(_) => public(&app, &headers, &token, (StatusCode::OK, None, true)).await,
+        Err(Failure::Conflict(rule)) => {
+            let msg = rule.message(request_lang(&headers)).to_string();
+            public(&app, &headers, &token, (StatusCode::GONE, Some(msg), true)).await
+        }
+        Err(e) => {
+            let msg = form_message(e.into(), request_lang(&headers))?;
+            public(&app, &headers, &token, (StatusCode::UNPROCESSABLE_ENTITY, Some(msg), false)).await
+        }
+    }
+}
