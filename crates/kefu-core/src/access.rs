@@ -31,6 +31,9 @@ pub enum Permission {
     OutreachManage,
     /// See and close the follow-up items problems open.
     FollowUpsManage,
+    /// Run the workshop's service: open repair orders and take their steps
+    /// (service advisors, their supervisors and managers).
+    ServiceWork,
 }
 
 /// Staff roles. Packs add their own roles later by extending this table.
@@ -64,10 +67,14 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             CallsWork,
             OutreachManage,
             FollowUpsManage,
+            ServiceWork,
         ],
     ),
-    (Role::Supervisor, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, FollowUpsManage]),
-    (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork]),
+    (
+        Role::Supervisor,
+        &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, FollowUpsManage, ServiceWork],
+    ),
+    (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, ServiceWork]),
 ];
 
 impl Role {
@@ -203,6 +210,8 @@ mod tests {
         assert!(admin.can(UsersManage));
         assert!(!admin.can(PersonalDataView));
         assert!(!actor(vec![Role::Agent]).can(UsersManage));
+        assert!(!admin.can(ServiceWork), "IT does not run the workshop");
+        assert!(actor(vec![Role::Agent]).can(ServiceWork));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "archives", sql: include_str!("../migrations/0002_archives.sql") },
     Migration { version: 3, name: "imports", sql: include_str!("../migrations/0003_imports.sql") },
     Migration { version: 4, name: "outreach", sql: include_str!("../migrations/0004_outreach.sql") },
+    Migration { version: 6, name: "service", sql: include_str!("../migrations/0006_service.sql") },
 ];
 
 impl Migration {

@@ -6,6 +6,7 @@
 pub mod customers;
 pub mod imports;
 pub mod me;
+pub mod repair_orders;
 pub mod reports;
 
 use axum::http::header;
@@ -33,6 +34,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::merge_into,
         reports::effectiveness,
         reports::weekly,
+        repair_orders::open,
+        repair_orders::get,
+        repair_orders::step,
         imports::upload,
         imports::get,
         imports::check,
@@ -48,6 +52,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         reports::WeeklyDto,
         imports::JobDto,
         imports::ReportDto,
+        repair_orders::OpenBody,
+        repair_orders::StepBody,
+        repair_orders::RepairOrderDto,
+        repair_orders::LineDto,
+        repair_orders::TotalsDto,
         Problem
     )),
     modifiers(&Security),
@@ -82,7 +91,7 @@ pub struct Problem {
     /// The field that broke a rule, for 422 answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// The rule's code, for 422 answers.
+    /// The rule's code, for 422 answers and 409 refusals.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
 }

@@ -7,6 +7,7 @@ pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
 pub mod outreach;
+pub mod repair_orders;
 pub mod today;
 pub mod vehicles;
 pub(crate) mod weekly;

@@ -1,0 +1,82 @@
+-- The auto pack's service operations: repair orders (委托书/派工单) through
+-- the seven steps, and their lines (the estimate and the additional items
+-- found during the repair).
+
+CREATE TABLE repair_orders (
+    id {{pk}},
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    vehicle_id BIGINT NOT NULL REFERENCES vehicles (id),
+    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    -- the visit it becomes: first_maintenance, maintenance, repair, warranty, accident
+    kind TEXT NOT NULL,
+    -- open, approved, in_repair, awaiting_qc, qc_passed, settled
+    status TEXT NOT NULL,
+    advisor TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    -- reception: the walk-around
+    received_at TEXT,
+    mileage_km BIGINT,
+    -- the fuel gauge in eighths (0 empty … 8 full)
+    fuel_eighths BIGINT,
+    -- the customer's complaint in their own words, and the first diagnosis
+    complaint TEXT NOT NULL DEFAULT '',
+    diagnosis TEXT NOT NULL DEFAULT '',
+    -- damage found on the walk-around, JSON [{"zone": …, "mark": …}]
+    damage TEXT NOT NULL DEFAULT '[]',
+    valuables_reminded BIGINT NOT NULL DEFAULT 0,
+    -- when the car was promised back (instant)
+    promised_at TEXT,
+    -- the customer's signature on the estimate
+    approved_at TEXT,
+    approved_by TEXT NOT NULL DEFAULT '',
+    technician TEXT NOT NULL DEFAULT '',
+    work_started_at TEXT,
+    finished_at TEXT,
+    qc_at TEXT,
+    qc_by TEXT NOT NULL DEFAULT '',
+    qc_notes TEXT NOT NULL DEFAULT '',
+    -- settlement, all in fen; written once when the order is settled
+    settled_at TEXT,
+    labour_fen BIGINT NOT NULL DEFAULT 0,
+    parts_fen BIGINT NOT NULL DEFAULT 0,
+    discount_fen BIGINT NOT NULL DEFAULT 0,
+    customer_fen BIGINT NOT NULL DEFAULT 0,
+    warranty_fen BIGINT NOT NULL DEFAULT 0,
+    insurance_fen BIGINT NOT NULL DEFAULT 0,
+    points_fen BIGINT NOT NULL DEFAULT 0,
+    cash_fen BIGINT NOT NULL DEFAULT 0,
+    -- the workshop visit the settled order became
+    visit_id BIGINT REFERENCES service_visits (id)
+);
+CREATE INDEX repair_orders_vehicle ON repair_orders (vehicle_id, opened_at);
+CREATE INDEX repair_orders_branch_status ON repair_orders (branch_id, status);
+
+CREATE TABLE repair_order_lines (
+    id {{pk}},
+    order_id BIGINT NOT NULL REFERENCES repair_orders (id),
+    -- estimate (signed with the estimate) or additional (found during the repair)
+    origin TEXT NOT NULL,
+    -- labour or part
+    kind TEXT NOT NULL,
+    description TEXT NOT NULL,
+    part_no TEXT NOT NULL DEFAULT '',
+    -- hours or pieces in hundredths (1.5 hours = 150)
+    qty_centi BIGINT NOT NULL,
+    unit_fen BIGINT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    -- customer, warranty (the manufacturer) or insurance
+    payer TEXT NOT NULL,
+    -- pending, consented or declined: a line is worked and billed only when
+    -- consented (estimate lines by the signature on the estimate)
+    consent TEXT NOT NULL,
+    consent_by TEXT NOT NULL DEFAULT '',
+    -- in_person, phone, sms
+    consent_method TEXT NOT NULL DEFAULT '',
+    consent_at TEXT,
+    -- a declined item is recommended again by this date
+    recommend_by TEXT,
+    -- the line's share of the order's discount, written at settlement
+    discount_fen BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX repair_order_lines_order ON repair_order_lines (order_id);
+CREATE INDEX repair_order_lines_recommend ON repair_order_lines (recommend_by);

@@ -1,0 +1,416 @@
+//! The workshop's service operations on SQLite and PostgreSQL: a repair
+//! order through its seven steps, each refusal (no work before the estimate
+//! is signed, no additional item without consent, no delivery before the
+//! quality check), settlement totals in fen that add up exactly, the
+//! workshop visit and follow-up call a settled order makes, and the pages.
+
+mod support;
+
+use jiff::ToSpan;
+use kefu_core::{Actor, Scope};
+use serde_json::{Value, json};
+use support::{Backend, TestApp};
+
+/// An advisor of store A, signed in, with the CSRF token for the API.
+struct Advisor {
+    client: reqwest::Client,
+    csrf: String,
+}
+
+async fn advisor(app: &TestApp, username: &str) -> Advisor {
+    let client = app.login(username).await;
+    let csrf = app.csrf(&client).await;
+    Advisor { client, csrf }
+}
+
+impl Advisor {
+    async fn post(&self, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+        let res = self.client.post(app.at(path)).header("x-csrf-token", &self.csrf).json(&body).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Takes a step that must succeed; returns the order after it.
+    async fn step(&self, app: &TestApp, order: i64, body: Value) -> Value {
+        let (status, o) = self.post(app, &format!("/api/v1/repair-orders/{order}/steps"), body.clone()).await;
+        assert_eq!(status, 200, "{body}: {o}");
+        o
+    }
+
+    /// Takes a step that must be refused with `status` and `rule`.
+    async fn refused(&self, app: &TestApp, order: i64, body: Value, status: u16, rule: &str) -> Value {
+        let (got, problem) = self.post(app, &format!("/api/v1/repair-orders/{order}/steps"), body.clone()).await;
+        assert_eq!((got, problem["rule"].as_str()), (status, Some(rule)), "{body}: {problem}");
+        problem
+    }
+}
+
+/// 张伟's car in store A, with 12,000 km on the clock; returns its id.
+async fn car(app: &TestApp, a: &Advisor) -> i64 {
+    let (status, v) = a
+        .post(
+            app,
+            &format!("/api/v1/customers/{}/vehicles", app.fx.customer_a),
+            json!({ "vin": "LSVAM4187C2184847", "plate": "京A12345", "brand": "一汽-大众", "model": "速腾",
+                    "purchase_date": "2025-10-01", "mileage_km": 12000 }),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+async fn open_order(app: &TestApp, a: &Advisor, vehicle: i64, kind: &str) -> i64 {
+    let (status, o) = a.post(app, &format!("/api/v1/vehicles/{vehicle}/repair-orders"), json!({ "kind": kind })).await;
+    assert_eq!(status, 201, "{o}");
+    assert_eq!(o["status"], "open");
+    o["id"].as_i64().unwrap()
+}
+
+fn reception() -> Value {
+    json!({ "step": "reception", "mileage_km": 15230, "fuel_eighths": 3,
+            "complaint": "冷车启动时发动机舱有异响，刹车时方向盘抖动", "diagnosis": "疑似前刹车盘磨损不均",
+            "damage": ["front_bumper:scratch", "right_rear:dent", ""], "valuables_reminded": "on",
+            "promised_at": "2026-11-29 17:30" })
+}
+
+fn line(kind: &str, description: &str, quantity: &str, unit_price: &str, payer: &str) -> Value {
+    json!({ "step": "add_line", "kind": kind, "description": description, "quantity": quantity,
+            "unit_price": unit_price, "payer": payer })
+}
+
+/// An order received and estimated, not yet signed.
+async fn estimated(app: &TestApp, a: &Advisor, vehicle: i64) -> i64 {
+    let id = open_order(app, a, vehicle, "repair").await;
+    a.step(app, id, reception()).await;
+    a.step(app, id, line("labour", "更换前刹车盘", "1.5", "133.33", "customer")).await;
+    a.step(app, id, line("part", "前刹车盘（对）", "1", "645.50", "customer")).await;
+    a.step(app, id, line("part", "机油滤清器", "1", "45.00", "warranty")).await;
+    id
+}
+
+fn today() -> jiff::civil::Date {
+    support::start_instant().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date()
+}
+
+fn fen(o: &Value, key: &str) -> i64 {
+    o["totals"][key].as_i64().unwrap_or_else(|| panic!("totals.{key} in {o}"))
+}
+
+on_both!(a_repair_order_walks_the_seven_steps_and_settles_into_a_visit, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = estimated(&app, &a, vehicle).await;
+    let o = a.step(&app, id, json!({ "step": "approve", "signed_by": "张伟" })).await;
+    assert_eq!(o["status"], "approved");
+    assert!(o["lines"].as_array().unwrap().iter().all(|l| l["consent"] == "consented" && l["consent_by"] == "张伟"));
+    a.step(&app, id, json!({ "step": "start_work", "technician": "李师傅" })).await;
+    // Two items found during the repair: one agreed by phone, one declined
+    // and recommended for a later visit.
+    let o = a.step(&app, id, line("labour", "清洗节气门", "0.5", "200", "customer")).await;
+    let clean = o["lines"][3]["id"].as_i64().unwrap();
+    assert_eq!(
+        (o["lines"][3]["origin"].as_str(), o["lines"][3]["consent"].as_str()),
+        (Some("additional"), Some("pending"))
+    );
+    let o = a.step(&app, id, line("part", "更换雨刮片", "2", "68.00", "customer")).await;
+    let wipers = o["lines"][4]["id"].as_i64().unwrap();
+    a.step(&app, id, json!({ "step": "consent", "line": clean, "given_by": "张伟", "method": "phone" })).await;
+    let recommend_by = (today() + 30.days()).to_string();
+    let o = a
+        .step(&app, id, json!({ "step": "decline", "line": wipers, "given_by": "张伟", "recommend_by": recommend_by }))
+        .await;
+    assert_eq!(o["lines"][4]["consent"], "declined");
+    assert_eq!(o["lines"][4]["recommend_by"], recommend_by.as_str());
+    a.step(
+        &app,
+        id,
+        json!({ "step": "report_delay", "promised_at": "2026-11-30 12:00", "reason": "刹车盘需从中心库调货" }),
+    )
+    .await;
+    a.step(&app, id, json!({ "step": "finish_repair" })).await;
+    a.step(&app, id, json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" })).await;
+    let o = a.step(&app, id, json!({ "step": "settle", "discount": "30.01", "points": "10.00" })).await;
+    assert_eq!(o["status"], "settled");
+
+    // The figures, in fen: 1.5 h × ¥133.33 = ¥200.00 (19,999.5 rounds up),
+    // the disc ¥645.50, the filter ¥45.00 on warranty, 0.5 h × ¥200 = ¥100;
+    // the declined wipers are not billed.
+    assert_eq!(fen(&o, "labour_fen"), 20_000 + 10_000);
+    assert_eq!(fen(&o, "parts_fen"), 64_550 + 4_500);
+    assert_eq!(fen(&o, "gross_fen"), fen(&o, "labour_fen") + fen(&o, "parts_fen"));
+    assert_eq!(fen(&o, "warranty_fen"), 4_500);
+    assert_eq!(fen(&o, "insurance_fen"), 0);
+    assert_eq!(fen(&o, "discount_fen"), 3_001);
+    assert_eq!(fen(&o, "customer_fen"), 20_000 + 64_550 + 10_000 - 3_001);
+    assert_eq!(
+        fen(&o, "gross_fen") - fen(&o, "discount_fen"),
+        fen(&o, "customer_fen") + fen(&o, "warranty_fen") + fen(&o, "insurance_fen")
+    );
+    assert_eq!(fen(&o, "cash_due_fen"), fen(&o, "customer_fen") - 1_000);
+    let lines = o["lines"].as_array().unwrap();
+    let discounts: i64 = lines.iter().map(|l| l["discount_fen"].as_i64().unwrap()).sum();
+    assert_eq!(discounts, 3_001, "the discount is spread over the lines to the fen: {o}");
+    assert_eq!(lines[2]["discount_fen"], 0, "the manufacturer's line takes no discount");
+    let customer_lines: i64 = lines
+        .iter()
+        .filter(|l| l["payer"] == "customer" && l["consent"] == "consented")
+        .map(|l| l["amount_fen"].as_i64().unwrap() - l["discount_fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(customer_lines, fen(&o, "customer_fen"));
+
+    // The settled order is a workshop visit: mileage, the next service and
+    // the 7-day follow-up call follow from it.
+    let visit: (String, String, i64, i64, String) =
+        sqlx::query_as("SELECT visit_date, kind, mileage_km, amount_fen, advisor FROM service_visits WHERE id = $1")
+            .bind(o["visit_id"].as_i64().unwrap())
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(visit, ("2026-11-29".into(), "repair".into(), 15_230, 91_549, "甲店客服".into()));
+    let (mileage, last_visit): (i64, Option<String>) =
+        sqlx::query_as("SELECT mileage_km, last_visit_date FROM vehicles WHERE id = $1")
+            .bind(vehicle)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((mileage, last_visit.as_deref()), (15_230, Some("2026-11-29")));
+    let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    kefu_web::packs::run_outreach(&app.db, &everyone, today() + 7.days(), &|_, _| {}).await.unwrap();
+    let follow_ups: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outreach_tasks WHERE playbook = 'service_follow_up' AND asset_id = $1 AND channel = 'call'",
+    )
+    .bind(vehicle)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(follow_ups, 1, "the 7-day follow-up call is planned");
+
+    // Every step is on the timeline and in the audit log.
+    let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM timeline_events WHERE kind = 'repair_order'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(steps, 15, "open, reception, 5 lines, approve, start, 2 answers, delay, finish, check, settle");
+    assert_eq!(app.audit_count("repair_order", "settle").await, 1);
+    // A settled order takes no more steps.
+    a.refused(&app, id, line("part", "补加玻璃水", "1", "10", "customer"), 409, "order_settled").await;
+    // The vehicle's timeline on its page names the order's steps.
+    let html = a.client.get(app.at(&format!("/vehicles/{vehicle}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("RO") && html.contains("交车结算") && html.contains("客户确认估价"), "{html}");
+});
+
+on_both!(no_work_before_the_customer_signs_the_estimate, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = open_order(&app, &a, vehicle, "maintenance").await;
+    a.refused(&app, id, json!({ "step": "start_work", "technician": "李师傅" }), 409, "estimate_not_approved").await;
+    a.refused(&app, id, json!({ "step": "approve", "signed_by": "张伟" }), 409, "reception_required").await;
+    a.step(&app, id, reception()).await;
+    a.refused(&app, id, json!({ "step": "approve", "signed_by": "张伟" }), 409, "estimate_empty").await;
+    a.step(&app, id, line("labour", "常规保养", "1", "150", "customer")).await;
+    let p = a
+        .refused(&app, id, json!({ "step": "start_work", "technician": "李师傅" }), 409, "estimate_not_approved")
+        .await;
+    assert_eq!(p["detail"], "客户确认估价前不得开工");
+    let o: Value =
+        a.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!((o["status"].as_str(), o["technician"].as_str()), (Some("open"), Some("")), "nothing was written");
+    assert_eq!(app.audit_count("repair_order", "start_work").await, 0);
+    a.step(&app, id, json!({ "step": "approve", "signed_by": "张伟" })).await;
+    // Signed: the estimate and the reception record are fixed.
+    let o: Value =
+        a.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().json().await.unwrap();
+    let first = o["lines"][0]["id"].as_i64().unwrap();
+    a.refused(&app, id, json!({ "step": "remove_line", "line": first }), 409, "estimate_signed").await;
+    a.refused(&app, id, reception(), 409, "reception_closed").await;
+    a.refused(&app, id, line("part", "机油", "4", "60", "customer"), 409, "lines_closed").await;
+    a.step(&app, id, json!({ "step": "start_work", "technician": "李师傅" })).await;
+});
+
+on_both!(no_additional_item_without_consent_and_no_delivery_before_the_check, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = estimated(&app, &a, vehicle).await;
+    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.step(&app, id, json!({ "step": "approve", "signed_by": "张伟" })).await;
+    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.step(&app, id, json!({ "step": "start_work", "technician": "李师傅" })).await;
+    let o = a.step(&app, id, line("part", "更换空调滤芯", "1", "88", "customer")).await;
+    let item = o["lines"][3]["id"].as_i64().unwrap();
+    // Not finished while the customer has not answered; not billed either.
+    a.refused(&app, id, json!({ "step": "finish_repair" }), 409, "consent_pending").await;
+    assert_eq!(fen(&o, "customer_fen"), 20_000 + 64_550, "an unanswered item is not charged: {o}");
+    // Consent must say who gave it and how.
+    let p = a.refused(&app, id, json!({ "step": "consent", "line": item, "given_by": "" }), 422, "required").await;
+    assert_eq!(p["field"], "given_by");
+    a.refused(
+        &app,
+        id,
+        json!({ "step": "consent", "line": item, "given_by": "张伟", "method": "telepathy" }),
+        422,
+        "one_of",
+    )
+    .await;
+    a.step(&app, id, json!({ "step": "consent", "line": item, "given_by": "张伟", "method": "phone" })).await;
+    a.refused(
+        &app,
+        id,
+        json!({ "step": "consent", "line": item, "given_by": "张伟", "method": "phone" }),
+        409,
+        "item_answered",
+    )
+    .await;
+    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.step(&app, id, json!({ "step": "finish_repair" })).await;
+    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    // A failed check sends the car back for rework, with what to redo.
+    a.refused(&app, id, json!({ "step": "quality_check", "result": "fail", "inspector": "王质检" }), 422, "required")
+        .await;
+    let o = a
+        .step(
+            &app,
+            id,
+            json!({ "step": "quality_check", "result": "fail", "inspector": "王质检", "qc_notes": "刹车仍有异响" }),
+        )
+        .await;
+    assert_eq!(o["status"], "in_repair");
+    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.step(&app, id, json!({ "step": "finish_repair" })).await;
+    a.step(&app, id, json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" })).await;
+    // Bounds on the settlement: named fields, nothing written.
+    a.refused(&app, id, json!({ "step": "settle", "discount": "9999.00" }), 422, "discount_too_large").await;
+    a.refused(&app, id, json!({ "step": "settle", "discount": "1.234" }), 422, "money_decimals").await;
+    a.refused(&app, id, json!({ "step": "settle", "points": "5000" }), 422, "points_too_large").await;
+    let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_visits").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(visits, 0, "a refused settlement leaves no visit behind");
+    let o = a.step(&app, id, json!({ "step": "settle" })).await;
+    assert_eq!(fen(&o, "cash_due_fen"), 20_000 + 64_550 + 8_800);
+});
+
+on_both!(bad_input_names_the_field_and_other_stores_are_out_of_reach, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = open_order(&app, &a, vehicle, "repair").await;
+    let mut low = reception();
+    low["mileage_km"] = json!(11_000);
+    let p = a.refused(&app, id, low, 422, "mileage_below_last").await;
+    assert_eq!(p["field"], "mileage_km");
+    assert!(p["detail"].as_str().unwrap().starts_with("里程（公里）："), "{p}");
+    let p = a.refused(&app, id, line("part", "机油", "1.234", "60", "customer"), 422, "quantity_format").await;
+    assert_eq!(p["field"], "quantity");
+    let p = a.refused(&app, id, line("part", "机油", "1", "abc", "customer"), 422, "money_format").await;
+    assert_eq!(p["field"], "unit_price");
+    a.refused(&app, id, json!({ "step": "teleport" }), 422, "one_of").await;
+    let (status, _) =
+        a.post(&app, &format!("/api/v1/vehicles/{vehicle}/repair-orders"), json!({ "kind": "spa" })).await;
+    assert_eq!(status, 422);
+    // Store B's advisor can neither read nor step store A's order.
+    let b = advisor(&app, "agent_b").await;
+    assert_eq!(b.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().status(), 403);
+    let (status, _) = b.post(&app, &format!("/api/v1/repair-orders/{id}/steps"), reception()).await;
+    assert_eq!(status, 403);
+    let (status, _) =
+        b.post(&app, &format!("/api/v1/vehicles/{vehicle}/repair-orders"), json!({ "kind": "repair" })).await;
+    assert_eq!(status, 403);
+    // IT administrators do not run the workshop.
+    let admin = advisor(&app, "admin").await;
+    assert_eq!(admin.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().status(), 403);
+});
+
+on_both!(two_advisors_settling_at_once_settle_once, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let m = advisor(&app, "manager_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = estimated(&app, &a, vehicle).await;
+    for step in [
+        json!({ "step": "approve", "signed_by": "张伟" }),
+        json!({ "step": "start_work", "technician": "李师傅" }),
+        json!({ "step": "finish_repair" }),
+        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+    ] {
+        a.step(&app, id, step).await;
+    }
+    let path = format!("/api/v1/repair-orders/{id}/steps");
+    let settle = json!({ "step": "settle", "discount": "5.00" });
+    let (first, second) = tokio::join!(a.post(&app, &path, settle.clone()), m.post(&app, &path, settle.clone()));
+    let mut statuses = [first.0, second.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{first:?} {second:?}");
+    let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_visits").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(visits, 1, "one settlement, one visit");
+    assert_eq!(app.audit_count("repair_order", "settle").await, 1);
+});
+
+on_both!(the_advisor_works_the_order_from_the_pages, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let page = a.client.get(app.at(&format!("/vehicles/{vehicle}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("开委托书"), "the vehicle page opens orders");
+    let res = a
+        .client
+        .post(app.at(&format!("/vehicles/{vehicle}/repair-orders")))
+        .form(&[("_csrf", a.csrf.as_str()), ("kind", "maintenance")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let order_url = res.headers()["location"].to_str().unwrap().to_string();
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut form = fields;
+        form.push(("_csrf", a.csrf.clone()));
+        a.client.post(app.at(&format!("{order_url}/steps"))).form(&form).send()
+    };
+    let res = post(vec![
+        ("step", "reception".into()),
+        ("mileage_km", "15230".into()),
+        ("fuel_eighths", "4".into()),
+        ("complaint", "仪表盘保养灯亮".into()),
+        ("damage", "front_bumper:scratch".into()),
+        ("damage", "".into()),
+        ("valuables_reminded", "on".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    // A refusal is shown on the page, in Chinese, and nothing changes.
+    let res = post(vec![("step", "start_work".into()), ("technician", "李师傅".into())]).await.unwrap();
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("客户确认估价前不得开工"));
+    let res = post(vec![
+        ("step", "add_line".into()),
+        ("kind", "part".into()),
+        ("description", "机油滤清器".into()),
+        ("quantity", "1".into()),
+        ("unit_price", "¥45.00".into()),
+        ("payer", "customer".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = post(vec![
+        ("step", "add_line".into()),
+        ("kind", "part".into()),
+        ("description", "机油".into()),
+        ("quantity", "x".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("数量须为大于 0") && html.contains("工时："), "the field and its rule are named: {html}");
+    let html = a.client.get(app.at(&order_url)).send().await.unwrap().text().await.unwrap();
+    for part in ["接车估价", "仪表盘保养灯亮", "机油滤清器", "¥45.00", "客户已签字确认"] {
+        assert!(html.contains(part), "the order page shows {part}");
+    }
+    let board = a.client.get(app.at("/repair-orders")).send().await.unwrap().text().await.unwrap();
+    assert!(board.contains("京A12345") && board.contains("张伟"), "the board lists the order");
+    // Without the CSRF token the form is refused.
+    let res = a.client.post(app.at(&format!("{order_url}/steps"))).form(&[("step", "approve")]).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+});
