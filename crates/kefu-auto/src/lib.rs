@@ -1,7 +1,9 @@
-//! The 4S auto dealership pack: vehicles and their workshop history, repair
-//! orders through the seven service steps, the pack's outreach playbooks and
-//! the weekly follow-up summary (later appointments, insurance, the lounge).
+//! The 4S auto dealership pack: vehicles and their workshop history,
+//! appointments and the workshop's capacity, repair orders through the seven
+//! service steps, the pack's outreach playbooks and the weekly follow-up
+//! summary (later insurance, the lounge).
 
+pub mod appointments;
 pub mod import;
 pub mod maintenance;
 pub mod outreach;

@@ -34,6 +34,8 @@ pub enum Permission {
     /// Run the workshop's service: open repair orders and take their steps
     /// (service advisors, their supervisors and managers).
     ServiceWork,
+    /// Set the workshop's capacity (bays, technician hours, opening hours).
+    WorkshopManage,
 }
 
 /// Staff roles. Packs add their own roles later by extending this table.
@@ -68,11 +70,21 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             OutreachManage,
             FollowUpsManage,
             ServiceWork,
+            WorkshopManage,
         ],
     ),
     (
         Role::Supervisor,
-        &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, FollowUpsManage, ServiceWork],
+        &[
+            TodayView,
+            CustomersRead,
+            CustomersWrite,
+            PersonalDataView,
+            CallsWork,
+            FollowUpsManage,
+            ServiceWork,
+            WorkshopManage,
+        ],
     ),
     (Role::Agent, &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, ServiceWork]),
 ];

@@ -102,7 +102,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 8] = [
+pub const ANCHORS: [&str; 9] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -111,6 +111,7 @@ pub const ANCHORS: [&str; 8] = [
     "last_visit",
     "birthday",
     "complaint_closed",
+    "appointment",
 ];
 
 /// The variables a template may use.

@@ -1,6 +1,7 @@
 -- The auto pack's service operations: repair orders (委托书/派工单) through
 -- the seven steps, and their lines (the estimate and the additional items
--- found during the repair).
+-- found during the repair); appointments and the workshop capacity they
+-- book.
 
 CREATE TABLE repair_orders (
     id {{pk}},
@@ -80,3 +81,57 @@ CREATE TABLE repair_order_lines (
 );
 CREATE INDEX repair_order_lines_order ON repair_order_lines (order_id);
 CREATE INDEX repair_order_lines_recommend ON repair_order_lines (recommend_by);
+
+-- A store's workshop: jobs that may start in one hour slot (bays), the
+-- technician minutes a day holds, the bookable hours. No row: the defaults.
+CREATE TABLE workshop_capacity (
+    branch_id BIGINT PRIMARY KEY REFERENCES branches (id),
+    bays BIGINT NOT NULL,
+    technician_minutes BIGINT NOT NULL,
+    open_hour BIGINT NOT NULL,
+    close_hour BIGINT NOT NULL
+);
+
+-- What is booked per hour slot and per day. A booking raises these with a
+-- conditional UPDATE (… WHERE booked < bays), so concurrent bookings can
+-- never overbook a slot or a day; a cancellation lowers them.
+CREATE TABLE workshop_slots (
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    day TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    booked BIGINT NOT NULL,
+    PRIMARY KEY (branch_id, day, hour)
+);
+CREATE TABLE workshop_days (
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    day TEXT NOT NULL,
+    booked_minutes BIGINT NOT NULL,
+    PRIMARY KEY (branch_id, day)
+);
+
+CREATE TABLE appointments (
+    id {{pk}},
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    vehicle_id BIGINT NOT NULL REFERENCES vehicles (id),
+    day TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    -- first_maintenance, maintenance, repair, warranty, accident
+    job TEXT NOT NULL,
+    -- technician time reserved for the job
+    minutes BIGINT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    -- booked, arrived, no_show, cancelled
+    status TEXT NOT NULL,
+    -- counter (at the service desk), phone, call (from the call queue)
+    source TEXT NOT NULL,
+    booked_by TEXT NOT NULL,
+    booked_at TEXT NOT NULL,
+    -- the business date the booking was made, for the outreach engine's
+    -- "booked" stop
+    booked_on TEXT NOT NULL,
+    repair_order_id BIGINT REFERENCES repair_orders (id)
+);
+CREATE INDEX appointments_branch_day ON appointments (branch_id, day, hour);
+CREATE INDEX appointments_vehicle ON appointments (vehicle_id, booked_on);
+CREATE INDEX appointments_day ON appointments (day, status);

@@ -361,16 +361,29 @@ fn pending_item(order: &RepairOrder, line: i64) -> Result<()> {
 
 /// Opens an order for a vehicle in scope; the advisor is the actor.
 pub async fn open(db: &Db, actor: &Actor, vehicle: VehicleId, kind: &str, now: Timestamp) -> Result<RepairOrder> {
+    let v = crate::vehicles::get(db, &actor.scope, vehicle).await?;
+    let mut tx = db.begin().await?;
+    let order = open_in(&mut tx, actor, &v, kind, now).await?;
+    tx.commit().await?;
+    Ok(order)
+}
+
+/// Opens an order inside the caller's transaction (an appointment's car
+/// arriving), with its timeline entry and audit record.
+pub async fn open_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    v: &crate::vehicles::Vehicle,
+    kind: &str,
+    now: Timestamp,
+) -> Result<RepairOrder> {
     if !crate::visits::KINDS.contains(&kind) {
         return Err(Invalid::new("kind", Rule::new("one_of", "请选择维修类别", "choose the kind of job")).into());
     }
-    let v = crate::vehicles::get(db, &actor.scope, vehicle).await?;
-    let mut tx = db.begin().await?;
-    let id = store::insert(&mut tx, &v, kind, &actor.display_name, now).await?;
+    let id = store::insert(tx, v, kind, &actor.display_name, now).await?;
     let order = store::load(tx.conn(), id).await?;
     let entry = Entry { step: "open", summary: String::new(), detail: json!({ "kind": order.kind }) };
-    record(&mut tx, actor, &order, None, now, entry).await?;
-    tx.commit().await?;
+    record(tx, actor, &order, None, now, entry).await?;
     Ok(order)
 }
 
@@ -382,7 +395,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<RepairOrder> {
     Ok(order)
 }
 
-pub use store::{Listed, of_vehicle, open_in};
+pub use store::{Listed, in_workshop, of_vehicle};
 
 /// Takes a step on an order: checks the rules and the step's data, writes
 /// it, moves the status on, and records it on the timeline and in the audit

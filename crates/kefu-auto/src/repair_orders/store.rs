@@ -403,6 +403,6 @@ pub async fn of_vehicle(db: &Db, scope: &Scope, vehicle: kefu_core::ids::Vehicle
 
 /// The orders in the workshop now (not yet settled), newest first: the
 /// advisors' board.
-pub async fn open_in(db: &Db, scope: &Scope) -> Result<Vec<Listed>> {
+pub async fn in_workshop(db: &Db, scope: &Scope) -> Result<Vec<Listed>> {
     listed(db, scope, "o.status <> 'settled'", None).await
 }

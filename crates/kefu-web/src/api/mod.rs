@@ -3,6 +3,7 @@
 //! `X-CSRF-Token` header when they write) or with an API token as
 //! `Authorization: Bearer kefu_…`.
 
+pub mod appointments;
 pub mod customers;
 pub mod imports;
 pub mod me;
@@ -37,6 +38,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         repair_orders::open,
         repair_orders::get,
         repair_orders::step,
+        appointments::book,
+        appointments::get,
+        appointments::conclude,
+        appointments::load,
         imports::upload,
         imports::get,
         imports::check,
@@ -57,6 +62,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         repair_orders::RepairOrderDto,
         repair_orders::LineDto,
         repair_orders::TotalsDto,
+        appointments::AppointmentDto,
+        appointments::BookBody,
+        appointments::DayLoadDto,
+        crate::pages::appointments::OutcomeForm,
         Problem
     )),
     modifiers(&Security),

@@ -4,13 +4,14 @@
 
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
+use crate::fields::{date, one_of, whole_number};
 use crate::guard::Ctx;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
-use jiff::civil::{Date, DateTime};
+use jiff::civil::DateTime;
 use kefu_auto::repair_orders::settlement::{self, LineKind, Payer};
 use kefu_auto::repair_orders::{self, DamageMark, NewLine, Reception, RepairOrder, Step};
 use kefu_core::ids::VehicleId;
@@ -89,28 +90,6 @@ pub struct StepBody {
     pub discount: String,
     /// settle: the value of the member points redeemed, in yuan.
     pub points: String,
-}
-
-fn one_of(field: &str) -> Invalid {
-    Invalid::new(field, Rule::new("one_of", "请从列表中选择", "choose one of the listed values"))
-}
-
-fn whole_number(field: &str, text: &str) -> Result<i64, Invalid> {
-    match text.trim() {
-        "" => Err(Invalid::required(field)),
-        t => {
-            t.parse().map_err(|_| Invalid::new(field, Rule::new("whole_number", "须为整数", "must be a whole number")))
-        }
-    }
-}
-
-fn date(field: &str, text: &str) -> Result<Date, Invalid> {
-    match text.trim() {
-        "" => Err(Invalid::required(field)),
-        t => t.parse().map_err(|_| {
-            Invalid::new(field, Rule::new("date_format", "日期格式应为 2026-01-31", "dates look like 2026-01-31"))
-        }),
-    }
 }
 
 /// A local time ("2026-11-30T17:00" or "2026-11-30 17:00") in the business zone.

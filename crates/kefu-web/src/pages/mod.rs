@@ -1,6 +1,7 @@
 //! Server-rendered pages, one module per area of the navigation.
 
 pub mod admin;
+pub mod appointments;
 pub mod auth;
 pub mod customers;
 pub(crate) mod effectiveness;

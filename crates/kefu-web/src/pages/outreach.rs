@@ -117,12 +117,14 @@ async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) ->
     let call = calls::get(app.db(), &ctx.actor.scope, id).await?;
     let outcomes: Vec<&str> = Outcome::ALL.iter().map(|o| o.code()).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    // The agent books the appointment the call wins without leaving it.
+    let book = super::appointments::booking_form(app, ctx, call.customer_id, "call").await?;
     let html = page(
         app,
         ctx,
         "outreach/call.html",
         "nav_outreach",
-        view! { call => call_value(&call, ctx, &playbook_names()), outcomes => outcomes, error => error },
+        view! { call => call_value(&call, ctx, &playbook_names()), outcomes => outcomes, error => error, book => book },
     )?;
     Ok((status, html).into_response())
 }

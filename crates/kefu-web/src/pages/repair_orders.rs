@@ -23,7 +23,7 @@ use serde_json::Value;
 
 /// The orders in the workshop now.
 pub async fn board(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let orders = repair_orders::open_in(app.db(), &ctx.actor.scope).await?;
+    let orders = repair_orders::in_workshop(app.db(), &ctx.actor.scope).await?;
     let rows: Vec<Value> = orders
         .iter()
         .map(|o| {
