@@ -414,3 +414,105 @@ on_both!(the_advisor_works_the_order_from_the_pages, |backend: Backend| async mo
     let res = a.client.post(app.at(&format!("{order_url}/steps"))).form(&[("step", "approve")]).send().await.unwrap();
     assert_eq!(res.status(), 403);
 });
+
+/// Reads a PDF back with poppler's pdftotext, as the print room's tools
+/// would; spaces are dropped, since the layout puts them between columns.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pdftotext: {e}; install poppler-utils (scripts/test does)"));
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+on_both!(the_estimate_order_and_settlement_print_in_chinese, |backend: Backend| async move {
+    use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
+    let folder = tempfile::tempdir().unwrap();
+    let clock = kefu_core::time::TestClock::at(support::start_instant());
+    let letters = LetterChannel::new(
+        &LetterConfig::new(folder.path()),
+        std::sync::Arc::new(clock),
+        kefu_core::time::BusinessZone::shanghai(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let channels = kefu_outreach::dispatch::Channels { letters: Some(letters), ..Default::default() };
+    let app = TestApp::start_with(backend, channels).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = estimated(&app, &a, vehicle).await;
+    let get = |doc: &'static str| {
+        let url = app.at(&format!("/repair-orders/{id}/{doc}.pdf"));
+        let client = a.client.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let res = get("estimate").await;
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let estimate = pdf_text(&res.bytes().await.unwrap());
+    for part in [
+        "维修估价单",
+        "RO00000001",
+        "张伟",
+        "京A12345",
+        "冷车启动时发动机舱有异响",
+        "更换前刹车盘",
+        "1.5",
+        "¥133.33",
+        "¥200.00",
+        "¥645.50",
+        "客户预计自付¥845.50",
+        "同意按此估价施工",
+        "客户签字",
+    ] {
+        assert!(estimate.contains(part), "the estimate has {part}: {estimate}");
+    }
+    assert!(estimate.contains("138****8000") || estimate.contains("13800138000"), "the customer's number: {estimate}");
+    assert_eq!(get("settlement").await.status(), 404, "nothing to settle yet");
+    for step in [
+        json!({ "step": "approve", "signed_by": "张伟" }),
+        json!({ "step": "start_work", "technician": "李师傅" }),
+        line("part", "更换雨刮片", "2", "68.00", "customer"),
+    ] {
+        a.step(&app, id, step).await;
+    }
+    let o: Value =
+        a.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().json().await.unwrap();
+    let wipers = o["lines"][3]["id"].as_i64().unwrap();
+    a.step(&app, id, json!({ "step": "decline", "line": wipers, "given_by": "张伟", "recommend_by": "2027-01-15" }))
+        .await;
+    let order = pdf_text(&get("order").await.bytes().await.unwrap());
+    for part in [
+        "维修委托书（派工单）",
+        "前保险杠划痕",
+        "右后侧凹陷",
+        "已提醒客户带走",
+        "李师傅",
+        "更换雨刮片（增项·客户拒绝）",
+    ] {
+        assert!(order.contains(part), "the repair order has {part}: {order}");
+    }
+    for step in [
+        json!({ "step": "finish_repair" }),
+        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+        json!({ "step": "settle", "discount": "45.50", "points": "20.00" }),
+    ] {
+        a.step(&app, id, step).await;
+    }
+    let settlement = pdf_text(&get("settlement").await.bytes().await.unwrap());
+    for part in [
+        "维修结算单",
+        "优惠¥45.50",
+        "厂家索赔¥45.00",
+        "客户应付¥800.00",
+        "积分抵扣¥20.00",
+        "实收金额¥780.00",
+        "确认以上结算金额",
+    ] {
+        assert!(settlement.contains(part), "the settlement has {part}: {settlement}");
+    }
+    assert!(!settlement.contains("更换雨刮片"), "a declined item is not billed");
+});

@@ -8,6 +8,7 @@
 //! validates the steps' data, reads and writes the tables, and records each
 //! step on the timeline and in the audit log.
 
+pub mod print;
 pub mod rules;
 pub mod settlement;
 mod store;

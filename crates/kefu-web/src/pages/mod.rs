@@ -16,6 +16,20 @@ pub(crate) mod weekly;
 use crate::error::AppError;
 use kefu_core::Lang;
 
+/// The letter channel, whose font every printed document is set in; a
+/// refusal that says how to get one when none is configured.
+pub(crate) fn letter_channel(
+    app: &crate::state::AppState,
+) -> Result<&kefu_outreach::channels::letter::LetterChannel, AppError> {
+    app.0.channels.letters.as_ref().ok_or_else(|| {
+        AppError::Conflict(kefu_core::Rule::new(
+            "letters_unavailable",
+            "未配置信函字体（请安装 fonts-noto-cjk 或在 kefu.toml 的 [letters] 中设置 font_path）",
+            "letters need a Chinese font: install fonts-noto-cjk or set font_path under [letters] in kefu.toml",
+        ))
+    })
+}
+
 /// A form's failure either becomes a message shown above the re-rendered
 /// form (a field broke a rule) or passes on as an error page.
 pub(crate) fn form_message(err: AppError, lang: Lang) -> Result<String, AppError> {

@@ -11,8 +11,10 @@ use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use kefu_accounts::branches;
+use kefu_auto::repair_orders::print::{self, Document, Parties};
 use kefu_auto::repair_orders::settlement::quantity_text;
 use kefu_auto::repair_orders::{self, CONSENT_METHODS, DAMAGE_MARKS, DAMAGE_ZONES, RepairOrder, Status};
 use kefu_auto::vehicles;
@@ -119,6 +121,73 @@ pub async fn view(
     PathParams(id): PathParams<i64>,
 ) -> Result<Html<String>, AppError> {
     order_page(&app, &ctx, id, None).await
+}
+
+/// The order's printed documents: the repair order, the estimate for the
+/// customer's signature, the settlement statement.
+async fn document(app: &AppState, ctx: &Ctx, id: i64, doc: Document) -> Result<Response, AppError> {
+    let font = super::letter_channel(app)?.font();
+    let db = app.db();
+    let scope = &ctx.actor.scope;
+    let o = repair_orders::get(db, scope, id).await?;
+    if doc == Document::Settlement && o.totals.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let v = vehicles::get(db, scope, o.vehicle_id).await?;
+    let owner = customers::get(db, scope, o.customer_id).await?.shown_to(&ctx.actor);
+    let store = branches::all(db).await?.into_iter().find(|b| b.id == o.branch_id).ok_or(AppError::NotFound)?;
+    let who = Parties {
+        store: store.name,
+        store_address: store.address,
+        store_phone: store.phone,
+        customer: owner.name,
+        mobile: owner.mobile.unwrap_or_default(),
+        plate: v.plate.unwrap_or_default(),
+        vin: v.vin,
+        model: format!("{} {}", v.brand, v.model),
+    };
+    let zone = app.0.zone.clone();
+    let pdf = tokio::task::spawn_blocking(move || print::pdf(&font, doc, &o, &who, &zone))
+        .await
+        .map_err(|e| AppError::Internal(format!("printing crashed: {e}")))?
+        .map_err(AppError::Internal)?;
+    let name = match doc {
+        Document::RepairOrder => "order",
+        Document::Estimate => "estimate",
+        Document::Settlement => "settlement",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{}-{name}.pdf\"", repair_orders::order_no(id))),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+pub async fn order_pdf(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    document(&app, &ctx, id, Document::RepairOrder).await
+}
+
+pub async fn estimate_pdf(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    document(&app, &ctx, id, Document::Estimate).await
+}
+
+pub async fn settlement_pdf(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    document(&app, &ctx, id, Document::Settlement).await
 }
 
 /// Takes the step a form on the order page posted; back to the page, or the
