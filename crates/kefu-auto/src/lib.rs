@@ -1,10 +1,11 @@
 //! The 4S auto dealership pack: vehicles and their workshop history,
 //! appointments and the workshop's capacity, repair orders through the seven
 //! service steps, the pack's outreach playbooks and the weekly follow-up
-//! summary (later insurance, the lounge).
+//! summary, insurance policies and their renewal (later the lounge).
 
 pub mod appointments;
 pub mod import;
+pub mod insurance;
 pub mod maintenance;
 pub mod outreach;
 pub mod repair_orders;

@@ -135,3 +135,29 @@ CREATE TABLE appointments (
 CREATE INDEX appointments_branch_day ON appointments (branch_id, day, hour);
 CREATE INDEX appointments_vehicle ON appointments (vehicle_id, booked_on);
 CREATE INDEX appointments_day ON appointments (day, status);
+
+-- Insurance policies per vehicle (交强险, 商业险) and their renewal: open
+-- while not yet renewed, won when renewed here (renewed_by names the new
+-- policy), lost with the reason. The vehicle's insurance_expiry follows the
+-- latest expiry, which the renewal playbook is anchored on.
+CREATE TABLE insurance_policies (
+    id {{pk}},
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    vehicle_id BIGINT NOT NULL REFERENCES vehicles (id),
+    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    insurer TEXT NOT NULL,
+    -- compulsory (交强险) or commercial (商业险)
+    kind TEXT NOT NULL,
+    policy_no TEXT NOT NULL DEFAULT '',
+    start_date TEXT NOT NULL,
+    expiry_date TEXT NOT NULL,
+    premium_fen BIGINT NOT NULL,
+    -- open, won, lost
+    renewal TEXT NOT NULL DEFAULT 'open',
+    renewed_by BIGINT REFERENCES insurance_policies (id),
+    lost_reason TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX insurance_policies_vehicle ON insurance_policies (vehicle_id, expiry_date);
+CREATE INDEX insurance_policies_expiry ON insurance_policies (branch_id, expiry_date);

@@ -6,6 +6,7 @@
 pub mod appointments;
 pub mod customers;
 pub mod imports;
+pub mod insurance;
 pub mod me;
 pub mod repair_orders;
 pub mod reports;
@@ -42,6 +43,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         appointments::get,
         appointments::conclude,
         appointments::load,
+        insurance::record,
+        insurance::renewals,
+        insurance::lose,
         imports::upload,
         imports::get,
         imports::check,
@@ -65,6 +69,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         appointments::AppointmentDto,
         appointments::BookBody,
         appointments::DayLoadDto,
+        insurance::PolicyBody,
+        insurance::PolicyDto,
+        insurance::RenewalsDto,
+        insurance::LostBody,
         crate::pages::appointments::OutcomeForm,
         Problem
     )),

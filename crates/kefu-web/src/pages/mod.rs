@@ -7,6 +7,7 @@ pub mod customers;
 pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
+pub mod insurance;
 pub mod outreach;
 pub mod repair_orders;
 pub mod today;

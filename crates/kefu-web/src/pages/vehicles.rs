@@ -1,5 +1,6 @@
 //! A vehicle's own page: its details, its repair orders (and opening a new
-//! one), mileage readings, workshop visits and its timeline.
+//! one), its insurance policies (and recording one), mileage readings,
+//! workshop visits and its timeline.
 
 use crate::error::AppError;
 use crate::extract::PathParams;
@@ -8,7 +9,7 @@ use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
-use kefu_auto::{maintenance, repair_orders, vehicles, visits};
+use kefu_auto::{insurance, maintenance, repair_orders, vehicles, visits};
 use kefu_care::{customers, timeline};
 use kefu_core::Permission;
 use kefu_core::ids::VehicleId;
@@ -38,6 +39,11 @@ pub async fn view(
         })
         .collect();
     let orders = repair_orders::of_vehicle(db, scope, v.id).await?;
+    let policies: Vec<Value> = insurance::of_vehicle(db, scope, v.id)
+        .await?
+        .iter()
+        .map(|p| view! { p => p, premium => p.premium.to_string() })
+        .collect();
     let events: Vec<Value> = timeline::of_asset(db, scope, vehicles::ASSET, v.id.0, 100)
         .await?
         .iter()
@@ -56,7 +62,8 @@ pub async fn view(
             v => v, owner => view! { id => owner.id, name => owner.name, customer_no => owner.customer_no },
             readings => readings, next_service => next.map(|d| d.to_string()), daily_km => daily,
             visits => visits, events => events, orders => orders, visit_kinds => visits::KINDS,
-            can_service => ctx.actor.can(Permission::ServiceWork),
+            can_service => ctx.actor.can(Permission::ServiceWork), policies => policies,
+            policy_kinds => insurance::KINDS,
         },
     )
 }
