@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use kefu_core::ident::vin::check_digit;
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};
-use support::{Backend, TestApp};
+use support::{Backend, TestApp, post_json};
 
 struct Agent {
     client: reqwest::Client,
@@ -21,12 +21,6 @@ async fn agent(app: &TestApp, username: &str) -> Agent {
     let client = app.login(username).await;
     let csrf = app.csrf(&client).await;
     Agent { client, csrf }
-}
-
-async fn post_json(client: &reqwest::Client, csrf: &str, url: String, body: Value) -> (u16, Value) {
-    let res = client.post(url).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 /// A valid VIN that differs from the others by its serial number.

@@ -7,13 +7,7 @@ mod support;
 use jiff::civil::Date;
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};
-use support::{Backend, TestApp};
-
-async fn post_json(client: &reqwest::Client, csrf: &str, url: String, body: Value) -> (u16, Value) {
-    let res = client.post(url).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
+use support::{Backend, TestApp, post_json};
 
 fn policy(kind: &str, start: &str, expiry: &str, premium: &str) -> Value {
     json!({ "insurer": "中国人保", "kind": kind, "policy_no": "PDAA202601", "start": start, "expiry": expiry,

@@ -25,9 +25,7 @@ async fn advisor(app: &TestApp, username: &str) -> Advisor {
 
 impl Advisor {
     async fn post(&self, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
-        let res = self.client.post(app.at(path)).header("x-csrf-token", &self.csrf).json(&body).send().await.unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        support::post_json(&self.client, &self.csrf, app.at(path), body).await
     }
 
     /// Takes a step that must succeed; returns the order after it.
