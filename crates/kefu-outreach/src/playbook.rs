@@ -102,7 +102,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 9] = [
+pub const ANCHORS: [&str; 10] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -112,6 +112,7 @@ pub const ANCHORS: [&str; 9] = [
     "birthday",
     "complaint_closed",
     "appointment",
+    "recommendation_due",
 ];
 
 /// The variables a template may use.

@@ -514,3 +514,40 @@ on_both!(the_estimate_order_and_settlement_print_in_chinese, |backend: Backend| 
     }
     assert!(!settlement.contains("更换雨刮片"), "a declined item is not billed");
 });
+
+on_both!(declined_items_come_back_at_the_next_visit_and_by_a_call, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = estimated(&app, &a, vehicle).await;
+    a.step(&app, id, json!({ "step": "approve", "signed_by": "张伟" })).await;
+    a.step(&app, id, json!({ "step": "start_work", "technician": "李师傅" })).await;
+    let o = a.step(&app, id, line("part", "更换后刹车片", "1", "380.00", "customer")).await;
+    let pads = o["lines"][3]["id"].as_i64().unwrap();
+    a.step(&app, id, json!({ "step": "decline", "line": pads, "given_by": "张伟", "recommend_by": "2026-12-20" }))
+        .await;
+    for step in [
+        json!({ "step": "finish_repair" }),
+        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+        json!({ "step": "settle" }),
+    ] {
+        a.step(&app, id, step).await;
+    }
+    // The vehicle page keeps the recommendation; the next order offers it.
+    let page = a.client.get(app.at(&format!("/vehicles/{vehicle}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("上次建议维修项目") && page.contains("更换后刹车片") && page.contains("2026-12-20"));
+    let next = open_order(&app, &a, vehicle, "repair").await;
+    let page = a.client.get(app.at(&format!("/repair-orders/{next}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("更换后刹车片") && page.contains("加入估价"), "the new estimate offers the declined item");
+    // A week before it is due, the customer is called about it.
+    let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let day: jiff::civil::Date = "2026-12-13".parse().unwrap();
+    kefu_web::packs::run_outreach(&app.db, &everyone, day, &|_, _| {}).await.unwrap();
+    let calls: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT asset_id, channel FROM outreach_tasks WHERE playbook = 'deferred_recommendation' AND anchor_date = '2026-12-20'",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(calls, vec![(vehicle, "call".to_string())]);
+});

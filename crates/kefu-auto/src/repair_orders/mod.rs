@@ -396,7 +396,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<RepairOrder> {
     Ok(order)
 }
 
-pub use store::{Listed, in_workshop, of_vehicle};
+pub use store::{Listed, Recommendation, in_workshop, of_vehicle, recommendations};
 
 /// Takes a step on an order: checks the rules and the step's data, writes
 /// it, moves the status on, and records it on the timeline and in the audit

@@ -406,3 +406,36 @@ pub async fn of_vehicle(db: &Db, scope: &Scope, vehicle: kefu_core::ids::Vehicle
 pub async fn in_workshop(db: &Db, scope: &Scope) -> Result<Vec<Listed>> {
     listed(db, scope, "o.status <> 'settled'", None).await
 }
+
+/// An item a customer declined on an earlier order, to be recommended again.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    pub order_id: i64,
+    pub order_no: String,
+    pub line: Line,
+}
+
+/// The items a vehicle's customer declined on its orders and that are due
+/// from `since` on, soonest first: shown at the next visit.
+pub async fn recommendations(
+    db: &Db,
+    scope: &Scope,
+    vehicle: kefu_core::ids::VehicleId,
+    since: Date,
+) -> Result<Vec<Recommendation>> {
+    let columns = LINE_COLUMNS.split(", ").map(|c| format!("l.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {columns}, o.id AS order_id FROM repair_order_lines l JOIN repair_orders o ON o.id = l.order_id \
+         WHERE o.vehicle_id = $1 AND o.branch_id IN ({}) AND l.consent = 'declined' AND l.recommend_by >= $2 \
+         ORDER BY l.recommend_by, l.id",
+        scope.sql_list()
+    );
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(vehicle.0).bind(since.to_string()).fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            let order_id = r.i64("order_id")?;
+            Ok(Recommendation { order_id, order_no: order_no(order_id), line: line_from_row(r)? })
+        })
+        .collect()
+}

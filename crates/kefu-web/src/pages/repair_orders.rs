@@ -99,6 +99,16 @@ async fn order_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -
     let o = repair_orders::get(db, scope, id).await?;
     let v = vehicles::get(db, scope, o.vehicle_id).await?;
     let owner = customers::get(db, scope, o.customer_id).await?.shown_to(&ctx.actor);
+    // While estimating, what the customer put off last time is offered again.
+    let recommended = if o.status == Status::Open {
+        super::vehicles::recommended(app, ctx, o.vehicle_id)
+            .await?
+            .into_iter()
+            .filter(|r| r["order_id"] != o.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     page(
         app,
         ctx,
@@ -110,7 +120,7 @@ async fn order_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -
             owner => view! { id => owner.id, name => owner.name, mobile => owner.mobile },
             statuses => Status::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
             zones => DAMAGE_ZONES, marks => DAMAGE_MARKS, methods => CONSENT_METHODS,
-            today => app.today().to_string(),
+            today => app.today().to_string(), recommended => recommended,
         },
     )
 }

@@ -15,6 +15,26 @@ use kefu_core::Permission;
 use kefu_core::ids::VehicleId;
 use serde_json::Value;
 
+/// The items the customer declined on earlier orders and that fall due
+/// from 90 days ago on: the advisor raises them again at the next visit.
+pub(crate) async fn recommended(app: &AppState, ctx: &Ctx, vehicle: VehicleId) -> Result<Vec<Value>, AppError> {
+    let since = app.today() - jiff::ToSpan::days(90);
+    Ok(repair_orders::recommendations(app.db(), &ctx.actor.scope, vehicle, since)
+        .await?
+        .iter()
+        .map(|r| {
+            let l = &r.line;
+            view! {
+                order_id => r.order_id, order_no => r.order_no, description => l.description, kind => l.kind.code(),
+                part_no => l.part_no, quantity => repair_orders::settlement::quantity_text(l.qty_centi),
+                unit => l.unit.to_string(), amount => l.amount.to_string(), payer => l.payer.code(),
+                recommend_by => l.recommend_by.map(|d| d.to_string()),
+                overdue => l.recommend_by.is_some_and(|d| d < app.today()),
+            }
+        })
+        .collect())
+}
+
 pub async fn view(
     State(app): State<AppState>,
     ctx: Ctx,
@@ -39,6 +59,7 @@ pub async fn view(
         })
         .collect();
     let orders = repair_orders::of_vehicle(db, scope, v.id).await?;
+    let recommended = recommended(&app, &ctx, v.id).await?;
     let policies: Vec<Value> = insurance::of_vehicle(db, scope, v.id)
         .await?
         .iter()
@@ -62,7 +83,7 @@ pub async fn view(
             v => v, owner => view! { id => owner.id, name => owner.name, customer_no => owner.customer_no },
             readings => readings, next_service => next.map(|d| d.to_string()), daily_km => daily,
             visits => visits, events => events, orders => orders, visit_kinds => visits::KINDS,
-            can_service => ctx.actor.can(Permission::ServiceWork), policies => policies,
+            can_service => ctx.actor.can(Permission::ServiceWork), policies => policies, recommended => recommended,
             policy_kinds => insurance::KINDS,
         },
     )
