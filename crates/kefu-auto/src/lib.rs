@@ -1,9 +1,11 @@
 //! The 4S auto dealership pack: vehicles and their workshop history,
 //! appointments and the workshop's capacity, repair orders through the seven
 //! service steps, the pack's outreach playbooks and the weekly follow-up
-//! summary, insurance policies and their renewal (later the lounge).
+//! summary, insurance policies and their renewal, warranty and insurance
+//! claims (later the lounge).
 
 pub mod appointments;
+pub mod claims;
 pub mod import;
 pub mod insurance;
 pub mod maintenance;

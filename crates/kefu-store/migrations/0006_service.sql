@@ -161,3 +161,24 @@ CREATE TABLE insurance_policies (
 );
 CREATE INDEX insurance_policies_vehicle ON insurance_policies (vehicle_id, expiry_date);
 CREATE INDEX insurance_policies_expiry ON insurance_policies (branch_id, expiry_date);
+
+-- What a settled order charges to others: the manufacturer under warranty
+-- (索赔) and the insurer (理赔), each a claim followed until paid — the
+-- receivables the advisor helps collect.
+CREATE TABLE service_claims (
+    id {{pk}},
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    order_id BIGINT NOT NULL REFERENCES repair_orders (id),
+    -- warranty or insurance
+    payer TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    -- open, submitted, paid, rejected
+    state TEXT NOT NULL,
+    -- the claim's number at the manufacturer or the insurer
+    reference TEXT NOT NULL DEFAULT '',
+    paid_fen BIGINT NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    UNIQUE (order_id, payer)
+);
+CREATE INDEX service_claims_branch_state ON service_claims (branch_id, payer, state);

@@ -551,3 +551,58 @@ on_both!(declined_items_come_back_at_the_next_visit_and_by_a_call, |backend: Bac
     .unwrap();
     assert_eq!(calls, vec![(vehicle, "call".to_string())]);
 });
+
+on_both!(warranty_and_insurance_shares_become_claims_followed_to_payment, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = estimated(&app, &a, vehicle).await;
+    a.step(&app, id, line("part", "右后门钣金喷漆", "1", "2600", "insurance")).await;
+    for step in [
+        json!({ "step": "approve", "signed_by": "张伟" }),
+        json!({ "step": "start_work", "technician": "李师傅" }),
+        json!({ "step": "finish_repair" }),
+        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+        json!({ "step": "settle" }),
+    ] {
+        a.step(&app, id, step).await;
+    }
+    let list = || async {
+        a.client.get(app.at("/api/v1/service/claims")).send().await.unwrap().json::<Value>().await.unwrap()
+    };
+    let claims = list().await;
+    assert_eq!(claims["outstanding_fen"], 4_500 + 260_000, "{claims}");
+    let by_payer = |payer: &str| {
+        claims["claims"].as_array().unwrap().iter().find(|k| k["payer"] == payer).unwrap()["id"].as_i64().unwrap()
+    };
+    let (warranty, insurance) = (by_payer("warranty"), by_payer("insurance"));
+    let claim = |k: i64, body: Value| {
+        let (client, csrf) = (a.client.clone(), a.csrf.clone());
+        let url = app.at(&format!("/api/v1/service/claims/{k}"));
+        async move { support::post_json(&client, &csrf, url, body).await }
+    };
+    let (status, p) = claim(insurance, json!({ "action": "paid", "paid": "2600" })).await;
+    assert_eq!((status, p["rule"].as_str()), (409, Some("claim_state")), "not paid before it is submitted");
+    let (status, p) = claim(insurance, json!({ "action": "submitted" })).await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("reference")));
+    let (status, _) = claim(insurance, json!({ "action": "submitted", "reference": "PICC-LP-20261129-88" })).await;
+    assert_eq!(status, 200);
+    let (status, p) = claim(insurance, json!({ "action": "paid", "paid": "2600.01" })).await;
+    assert_eq!((status, p["rule"].as_str()), (422, Some("paid_range")));
+    let (status, paid) = claim(insurance, json!({ "action": "paid", "paid": "2,550.00" })).await;
+    assert_eq!((status, paid["state"].as_str(), paid["paid_fen"].as_i64()), (200, Some("paid"), Some(255_000)));
+    claim(warranty, json!({ "action": "submitted", "reference": "FAW-W-0001" })).await;
+    let (status, rejected) = claim(warranty, json!({ "action": "rejected", "note": "超出保修里程" })).await;
+    assert_eq!((status, rejected["state"].as_str()), (200, Some("rejected")));
+    let (status, again) = claim(warranty, json!({ "action": "submitted", "reference": "FAW-W-0001-R" })).await;
+    assert_eq!((status, again["state"].as_str()), (200, Some("submitted")), "resubmitted after a rejection");
+    let claims = list().await;
+    assert_eq!((claims["outstanding_fen"].as_i64(), claims["received_fen"].as_i64()), (Some(4_500), Some(255_000)));
+    let html = a.client.get(app.at("/service/claims?payer=insurance")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("PICC-LP-20261129-88") && html.contains("已到账"), "the page lists the claim");
+    let b = advisor(&app, "agent_b").await;
+    let (status, _) =
+        b.post(&app, &format!("/api/v1/service/claims/{warranty}"), json!({ "action": "paid", "paid": "45" })).await;
+    assert_eq!(status, 403);
+    assert_eq!(app.audit_count("service_claim", "paid").await, 1);
+});

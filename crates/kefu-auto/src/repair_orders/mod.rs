@@ -460,7 +460,8 @@ async fn settle_in(
     };
     let visit_id = crate::visits::record_in(tx, &visit, &actor.display_name).await?;
     let line_ids: Vec<i64> = billed.iter().map(|l| l.id).collect();
-    store::write_settlement(tx, order.id, &totals, &line_ids, visit_id.0, now).await
+    store::write_settlement(tx, order.id, &totals, &line_ids, visit_id.0, now).await?;
+    crate::claims::open_in(tx, order, [("warranty", totals.warranty), ("insurance", totals.insurance)]).await
 }
 
 /// What a step puts on the timeline.

@@ -4,6 +4,7 @@
 //! `Authorization: Bearer kefu_…`.
 
 pub mod appointments;
+pub mod claims;
 pub mod customers;
 pub mod imports;
 pub mod insurance;
@@ -46,6 +47,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         insurance::record,
         insurance::renewals,
         insurance::lose,
+        claims::list,
+        claims::advance,
         imports::upload,
         imports::get,
         imports::check,
@@ -73,6 +76,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         insurance::PolicyDto,
         insurance::RenewalsDto,
         insurance::LostBody,
+        claims::ClaimBody,
+        claims::ClaimDto,
+        claims::ClaimsDto,
         crate::pages::appointments::OutcomeForm,
         Problem
     )),

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod appointments;
 pub mod auth;
+pub mod claims;
 pub mod customers;
 pub(crate) mod effectiveness;
 pub mod exports;
