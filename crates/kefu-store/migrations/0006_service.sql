@@ -36,6 +36,8 @@ CREATE TABLE repair_orders (
     qc_at TEXT,
     qc_by TEXT NOT NULL DEFAULT '',
     qc_notes TEXT NOT NULL DEFAULT '',
+    -- failed quality checks, for the first-pass rate
+    qc_failures BIGINT NOT NULL DEFAULT 0,
     -- settlement, all in fen; written once when the order is settled
     settled_at TEXT,
     labour_fen BIGINT NOT NULL DEFAULT 0,

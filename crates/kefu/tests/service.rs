@@ -606,3 +606,58 @@ on_both!(warranty_and_insurance_shares_become_claims_followed_to_payment, |backe
     assert_eq!(status, 403);
     assert_eq!(app.audit_count("service_claim", "paid").await, 1);
 });
+
+on_both!(advisor_kpis_count_the_week_for_supervisors_and_managers, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = estimated(&app, &a, vehicle).await;
+    a.step(&app, id, json!({ "step": "approve", "signed_by": "张伟" })).await;
+    a.step(&app, id, json!({ "step": "start_work", "technician": "李师傅" })).await;
+    let o = a.step(&app, id, line("labour", "清洗节气门", "0.5", "200", "customer")).await;
+    let item = o["lines"][3]["id"].as_i64().unwrap();
+    a.step(&app, id, json!({ "step": "consent", "line": item, "given_by": "张伟", "method": "in_person" })).await;
+    for step in [
+        json!({ "step": "finish_repair" }),
+        json!({ "step": "quality_check", "result": "fail", "inspector": "王质检", "qc_notes": "节气门仍有积碳" }),
+        json!({ "step": "finish_repair" }),
+        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+        json!({ "step": "settle", "discount": "0.50" }),
+    ] {
+        a.step(&app, id, step).await;
+    }
+    let (status, _) = a
+        .post(
+            &app,
+            &format!("/api/v1/vehicles/{vehicle}/appointments"),
+            json!({ "day": "2026-12-02", "hour": 10, "job": "maintenance" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        a.client.get(app.at("/api/v1/service/kpis")).send().await.unwrap().status(),
+        403,
+        "agents do not see the KPIs"
+    );
+    let manager = app.login("manager_a").await;
+    let k: Value = manager.get(app.at("/api/v1/service/kpis?period=week")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((k["from"].as_str(), k["to"].as_str()), (Some("2026-11-23"), Some("2026-11-29")));
+    let revenue = 20_000 + 64_550 + 10_000 - 50 + 4_500;
+    assert_eq!(
+        k["advisors"],
+        json!([{ "advisor": "甲店客服", "orders": 1, "revenue_fen": revenue, "average_fen": revenue,
+                 "items_agreed": { "n": 1, "of": 1, "percent": 100 }, "on_time": { "n": 1, "of": 1, "percent": 100 },
+                 "first_pass": { "n": 0, "of": 1, "percent": 0 }, "booked": 1, "no_shows": 0 }])
+    );
+    let next_month: Value = manager
+        .get(app.at("/api/v1/service/kpis?period=month&day=2026-12-05"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next_month["advisors"], json!([]), "nothing was settled or booked in December");
+    let html = manager.get(app.at("/service/kpis?period=month")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("甲店客服") && html.contains("¥990.00"), "the page shows the month");
+});

@@ -268,14 +268,18 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
                 .await?;
             String::new()
         }
-        Step::QualityCheck { inspector, notes, .. } => {
-            sqlx::query("UPDATE repair_orders SET qc_at = $1, qc_by = $2, qc_notes = $3 WHERE id = $4")
-                .bind(now_text)
-                .bind(inspector.trim().to_string())
-                .bind(notes.trim().to_string())
-                .bind(id)
-                .execute(tx.conn())
-                .await?;
+        Step::QualityCheck { passed, inspector, notes } => {
+            sqlx::query(
+                "UPDATE repair_orders SET qc_at = $1, qc_by = $2, qc_notes = $3, qc_failures = qc_failures + $4 \
+                 WHERE id = $5",
+            )
+            .bind(now_text)
+            .bind(inspector.trim().to_string())
+            .bind(notes.trim().to_string())
+            .bind(i64::from(!passed))
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
             notes.trim().to_string()
         }
         // Written by write_settlement once the visit exists.

@@ -8,6 +8,7 @@ pub mod claims;
 pub mod customers;
 pub mod imports;
 pub mod insurance;
+pub mod kpis;
 pub mod me;
 pub mod repair_orders;
 pub mod reports;
@@ -49,6 +50,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         insurance::lose,
         claims::list,
         claims::advance,
+        kpis::kpis,
         imports::upload,
         imports::get,
         imports::check,
@@ -79,6 +81,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         claims::ClaimBody,
         claims::ClaimDto,
         claims::ClaimsDto,
+        kpis::KpisDto,
+        kpis::AdvisorKpiDto,
+        kpis::ShareDto,
         crate::pages::appointments::OutcomeForm,
         Problem
     )),

@@ -9,6 +9,7 @@ pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
 pub mod insurance;
+pub mod kpis;
 pub mod outreach;
 pub mod repair_orders;
 pub mod today;
