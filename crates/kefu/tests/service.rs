@@ -35,6 +35,13 @@ impl Advisor {
         o
     }
 
+    /// Takes steps that must all succeed, in order.
+    async fn steps(&self, app: &TestApp, order: i64, steps: Vec<Value>) {
+        for step in steps {
+            self.step(app, order, step).await;
+        }
+    }
+
     /// Takes a step that must be refused with `status` and `rule`.
     async fn refused(&self, app: &TestApp, order: i64, body: Value, status: u16, rule: &str) -> Value {
         let (got, problem) = self.post(app, &format!("/api/v1/repair-orders/{order}/steps"), body.clone()).await;
@@ -88,6 +95,16 @@ async fn estimated(app: &TestApp, a: &Advisor, vehicle: i64) -> i64 {
 
 fn today() -> jiff::civil::Date {
     support::start_instant().to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date()
+}
+
+/// From the signature to a passed quality check, with nothing added.
+fn signed_to_checked() -> Vec<Value> {
+    vec![
+        json!({ "step": "approve", "signed_by": "张伟" }),
+        json!({ "step": "start_work", "technician": "李师傅" }),
+        json!({ "step": "finish_repair" }),
+        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+    ]
 }
 
 fn fen(o: &Value, key: &str) -> i64 {
@@ -325,14 +342,7 @@ on_both!(two_advisors_settling_at_once_settle_once, |backend: Backend| async mov
     let m = advisor(&app, "manager_a").await;
     let vehicle = car(&app, &a).await;
     let id = estimated(&app, &a, vehicle).await;
-    for step in [
-        json!({ "step": "approve", "signed_by": "张伟" }),
-        json!({ "step": "start_work", "technician": "李师傅" }),
-        json!({ "step": "finish_repair" }),
-        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
-    ] {
-        a.step(&app, id, step).await;
-    }
+    a.steps(&app, id, signed_to_checked()).await;
     let path = format!("/api/v1/repair-orders/{id}/steps");
     let settle = json!({ "step": "settle", "discount": "5.00" });
     let (first, second) = tokio::join!(a.post(&app, &path, settle.clone()), m.post(&app, &path, settle.clone()));
@@ -470,13 +480,16 @@ on_both!(the_estimate_order_and_settlement_print_in_chinese, |backend: Backend| 
     }
     assert!(estimate.contains("138****8000") || estimate.contains("13800138000"), "the customer's number: {estimate}");
     assert_eq!(get("settlement").await.status(), 404, "nothing to settle yet");
-    for step in [
-        json!({ "step": "approve", "signed_by": "张伟" }),
-        json!({ "step": "start_work", "technician": "李师傅" }),
-        line("part", "更换雨刮片", "2", "68.00", "customer"),
-    ] {
-        a.step(&app, id, step).await;
-    }
+    a.steps(
+        &app,
+        id,
+        vec![
+            json!({ "step": "approve", "signed_by": "张伟" }),
+            json!({ "step": "start_work", "technician": "李师傅" }),
+            line("part", "更换雨刮片", "2", "68.00", "customer"),
+        ],
+    )
+    .await;
     let o: Value =
         a.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().json().await.unwrap();
     let wipers = o["lines"][3]["id"].as_i64().unwrap();
@@ -493,13 +506,16 @@ on_both!(the_estimate_order_and_settlement_print_in_chinese, |backend: Backend| 
     ] {
         assert!(order.contains(part), "the repair order has {part}: {order}");
     }
-    for step in [
-        json!({ "step": "finish_repair" }),
-        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
-        json!({ "step": "settle", "discount": "45.50", "points": "20.00" }),
-    ] {
-        a.step(&app, id, step).await;
-    }
+    a.steps(
+        &app,
+        id,
+        vec![
+            json!({ "step": "finish_repair" }),
+            json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+            json!({ "step": "settle", "discount": "45.50", "points": "20.00" }),
+        ],
+    )
+    .await;
     let settlement = pdf_text(&get("settlement").await.bytes().await.unwrap());
     for part in [
         "维修结算单",
@@ -526,13 +542,16 @@ on_both!(declined_items_come_back_at_the_next_visit_and_by_a_call, |backend: Bac
     let pads = o["lines"][3]["id"].as_i64().unwrap();
     a.step(&app, id, json!({ "step": "decline", "line": pads, "given_by": "张伟", "recommend_by": "2026-12-20" }))
         .await;
-    for step in [
-        json!({ "step": "finish_repair" }),
-        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
-        json!({ "step": "settle" }),
-    ] {
-        a.step(&app, id, step).await;
-    }
+    a.steps(
+        &app,
+        id,
+        vec![
+            json!({ "step": "finish_repair" }),
+            json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+            json!({ "step": "settle" }),
+        ],
+    )
+    .await;
     // The vehicle page keeps the recommendation; the next order offers it.
     let page = a.client.get(app.at(&format!("/vehicles/{vehicle}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("上次建议维修项目") && page.contains("更换后刹车片") && page.contains("2026-12-20"));
@@ -558,15 +577,8 @@ on_both!(warranty_and_insurance_shares_become_claims_followed_to_payment, |backe
     let vehicle = car(&app, &a).await;
     let id = estimated(&app, &a, vehicle).await;
     a.step(&app, id, line("part", "右后门钣金喷漆", "1", "2600", "insurance")).await;
-    for step in [
-        json!({ "step": "approve", "signed_by": "张伟" }),
-        json!({ "step": "start_work", "technician": "李师傅" }),
-        json!({ "step": "finish_repair" }),
-        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
-        json!({ "step": "settle" }),
-    ] {
-        a.step(&app, id, step).await;
-    }
+    a.steps(&app, id, signed_to_checked()).await;
+    a.step(&app, id, json!({ "step": "settle" })).await;
     let list = || async {
         a.client.get(app.at("/api/v1/service/claims")).send().await.unwrap().json::<Value>().await.unwrap()
     };
@@ -617,15 +629,18 @@ on_both!(advisor_kpis_count_the_week_for_supervisors_and_managers, |backend: Bac
     let o = a.step(&app, id, line("labour", "清洗节气门", "0.5", "200", "customer")).await;
     let item = o["lines"][3]["id"].as_i64().unwrap();
     a.step(&app, id, json!({ "step": "consent", "line": item, "given_by": "张伟", "method": "in_person" })).await;
-    for step in [
-        json!({ "step": "finish_repair" }),
-        json!({ "step": "quality_check", "result": "fail", "inspector": "王质检", "qc_notes": "节气门仍有积碳" }),
-        json!({ "step": "finish_repair" }),
-        json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
-        json!({ "step": "settle", "discount": "0.50" }),
-    ] {
-        a.step(&app, id, step).await;
-    }
+    a.steps(
+        &app,
+        id,
+        vec![
+            json!({ "step": "finish_repair" }),
+            json!({ "step": "quality_check", "result": "fail", "inspector": "王质检", "qc_notes": "节气门仍有积碳" }),
+            json!({ "step": "finish_repair" }),
+            json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
+            json!({ "step": "settle", "discount": "0.50" }),
+        ],
+    )
+    .await;
     let (status, _) = a
         .post(
             &app,
