@@ -11,6 +11,7 @@ pub mod insurance;
 pub mod kpis;
 pub mod maintenance;
 pub mod outreach;
+pub mod parts;
 pub mod repair_orders;
 pub mod vehicles;
 pub mod visits;

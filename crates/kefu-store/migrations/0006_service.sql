@@ -184,3 +184,22 @@ CREATE TABLE service_claims (
     UNIQUE (order_id, payer)
 );
 CREATE INDEX service_claims_branch_state ON service_claims (branch_id, payer, state);
+
+-- A store's parts catalogue with its stock, and the parts a booked job
+-- needs: checked against the stock not yet promised to other bookings, so
+-- shortages show before the car comes.
+CREATE TABLE parts (
+    id {{pk}},
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    part_no TEXT NOT NULL,
+    name TEXT NOT NULL,
+    unit_fen BIGINT NOT NULL,
+    stock BIGINT NOT NULL,
+    UNIQUE (branch_id, part_no)
+);
+CREATE TABLE appointment_parts (
+    appointment_id BIGINT NOT NULL REFERENCES appointments (id),
+    part_no TEXT NOT NULL,
+    quantity BIGINT NOT NULL,
+    PRIMARY KEY (appointment_id, part_no)
+);

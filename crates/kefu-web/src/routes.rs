@@ -66,6 +66,7 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/customers/{id}/appointments", Signed(ServiceWork), post(pages::appointments::book)),
         entry(M::GET, "/appointments", Signed(ServiceWork), get(pages::appointments::calendar)),
         entry(M::POST, "/appointments/capacity", Signed(WorkshopManage), post(pages::appointments::set_capacity)),
+        entry(M::POST, "/appointments/parts", Signed(WorkshopManage), post(pages::appointments::save_part)),
         entry(M::GET, "/appointments/days/{date}", Signed(ServiceWork), get(pages::appointments::day)),
         entry(M::POST, "/appointments/{id}/outcome", Signed(ServiceWork), post(pages::appointments::conclude)),
         entry(M::GET, "/appointments/{id}/invite.ics", Signed(ServiceWork), get(pages::appointments::invitation)),

@@ -312,3 +312,62 @@ on_both!(a_booking_is_on_the_calendar_stops_invitations_and_opens_the_order, |ba
     assert_eq!(app.audit_count("appointment", "booked").await, 1);
     assert_eq!(app.audit_count("appointment", "arrived").await, 1);
 });
+
+on_both!(booking_checks_the_parts_against_the_stock, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = agent(&app, "agent_a").await;
+    let m = agent(&app, "manager_a").await;
+    let save_part = |who: &Agent, part_no: &'static str, stock: &'static str| {
+        let (client, csrf) = (who.client.clone(), who.csrf.clone());
+        let (url, branch) = (app.at("/appointments/parts"), app.fx.store_a.to_string());
+        async move {
+            let form = [
+                ("_csrf", csrf.as_str()),
+                ("branch", &branch),
+                ("part_no", part_no),
+                ("name", "配件"),
+                ("unit_price", "45.00"),
+                ("stock", stock),
+            ];
+            client.post(url).form(&form).send().await.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(save_part(&a, "OF-8011", "3").await, 403, "agents do not keep the stock");
+    assert_eq!(save_part(&m, "OF-8011", "3").await, 303);
+    assert_eq!(save_part(&m, "MO-0W20", "8").await, 303);
+    let (first, second) = (car(&app, &a, 1, "2024-05-01").await, car(&app, &a, 2, "2024-05-01").await);
+    let book_with = |vehicle: i64, parts: &'static str| {
+        post_json(
+            &a.client,
+            &a.csrf,
+            app.at(&format!("/api/v1/vehicles/{vehicle}/appointments")),
+            json!({ "day": "2026-12-01", "hour": 9, "job": "maintenance", "parts": parts }),
+        )
+    };
+    let (status, p) = book_with(first, "OF-8011 two").await;
+    assert_eq!((status, p["field"].as_str(), p["rule"].as_str()), (422, Some("parts"), Some("parts_format")));
+    let (status, one) = book_with(first, "OF-8011 2, MO-0W20 4").await;
+    assert_eq!((status, &one["shortages"]), (201, &json!([])), "{one}");
+    let (status, two) = book_with(second, "OF-8011 2, BP-01 1").await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        two["shortages"],
+        json!([{ "part_no": "BP-01", "needed": 1, "free": 0 }, { "part_no": "OF-8011", "needed": 2, "free": 1 }]),
+        "the first booking holds two of the three filters; the pads are not stocked"
+    );
+    let day =
+        || async { a.client.get(app.at("/appointments/days/2026-12-01")).send().await.unwrap().text().await.unwrap() };
+    let page = day().await;
+    assert!(page.contains(r#"data-part="OF-8011""#) && page.contains(r#"data-part="BP-01""#) && page.contains("缺货"));
+    // The first booking is cancelled: its filters are free again.
+    let (status, _) = post_json(
+        &a.client,
+        &a.csrf,
+        app.at(&format!("/api/v1/appointments/{}/outcome", one["id"])),
+        json!({ "result": "cancelled" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let page = day().await;
+    assert!(!page.contains(r#"data-part="OF-8011""#) && page.contains(r#"data-part="BP-01""#), "{page}");
+});

@@ -11,7 +11,7 @@ pub mod ics;
 mod store;
 
 pub use capacity::Capacity;
-pub use store::{Appointment, capacity_of, day_slots, month_load, of_day};
+pub use store::{Appointment, capacity_of, day_slots, month_load, needs, of_day};
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -39,6 +39,8 @@ pub struct Booking {
     pub job: String,
     pub note: String,
     pub source: String,
+    /// The parts the job needs: part number and quantity.
+    pub parts: Vec<(String, i64)>,
 }
 
 fn invalid(field: &str, code: &'static str, zh: &str, en: &str) -> Failure {
@@ -83,10 +85,21 @@ pub async fn book(db: &Db, actor: &Actor, b: &Booking, now: jiff::Timestamp, tod
     let mut tx = db.begin().await?;
     store::take_capacity(&mut tx, v.branch_id, b, minutes, &cap).await?;
     let id = store::insert(&mut tx, &v, b, minutes, &actor.display_name, (now, today)).await?;
+    store::insert_needs(&mut tx, id, &b.parts).await?;
     let a = store::load(tx.conn(), id).await?;
     record(&mut tx, actor, &a, None, "booked", now).await?;
     tx.commit().await?;
     Ok(a)
+}
+
+/// The parts a standing booking needs that the stock, less what the other
+/// standing bookings hold, cannot cover.
+pub async fn shortages(db: &Db, a: &Appointment, needs: &[(String, i64)]) -> Result<Vec<crate::parts::Shortage>> {
+    if a.status != "booked" || needs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (stock, held) = crate::parts::stock_and_held(db, a.branch_id, a.id).await?;
+    Ok(crate::parts::shortages(needs, &stock, &held))
 }
 
 /// One appointment in scope.

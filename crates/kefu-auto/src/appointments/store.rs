@@ -274,3 +274,33 @@ pub(super) async fn branch_place(db: &Db, branch: BranchId) -> Result<(String, S
     let r = sqlx::query("SELECT name, address FROM branches WHERE id = $1").bind(branch.0).fetch_one(db.pool()).await?;
     Ok((r.text("name")?, r.text("address")?))
 }
+
+pub(super) async fn insert_needs(tx: &mut Tx, id: i64, parts: &[(String, i64)]) -> Result<()> {
+    for (part_no, quantity) in parts {
+        sqlx::query("INSERT INTO appointment_parts (appointment_id, part_no, quantity) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(part_no.clone())
+            .bind(*quantity)
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The parts each of these appointments needs.
+pub async fn needs(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<(String, i64)>>> {
+    let mut out: std::collections::HashMap<i64, Vec<(String, i64)>> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    // Our own ids, never user text.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT appointment_id, part_no, quantity FROM appointment_parts WHERE appointment_id IN ({list}) \
+         ORDER BY appointment_id, part_no"
+    );
+    for r in &sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
+        out.entry(r.i64("appointment_id")?).or_default().push((r.text("part_no")?, r.i64("quantity")?));
+    }
+    Ok(out)
+}

@@ -37,6 +37,17 @@ pub struct AppointmentDto {
     booked_by: String,
     /// The repair order the arrival opened.
     repair_order_id: Option<i64>,
+    /// Parts the job needs beyond the stock left after the other bookings
+    /// (given when booking).
+    shortages: Vec<ShortageDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShortageDto {
+    part_no: String,
+    needed: i64,
+    /// Stock left after the other standing bookings.
+    free: i64,
 }
 
 impl AppointmentDto {
@@ -56,6 +67,7 @@ impl AppointmentDto {
             source: a.source.clone(),
             booked_by: a.booked_by.clone(),
             repair_order_id: a.repair_order_id,
+            shortages: Vec::new(),
         }
     }
 }
@@ -74,6 +86,9 @@ pub struct BookBody {
     /// counter (default), phone or call
     #[serde(default)]
     source: String,
+    /// The parts the job needs: "OF-8011 1, MO-0W20 4".
+    #[serde(default)]
+    parts: String,
 }
 
 /// Books the vehicle. 409 `slot_full` or `day_full` when the hour's bays or
@@ -95,10 +110,15 @@ pub async fn book(
         job: b.job,
         note: b.note,
         source: b.source,
+        parts: b.parts,
     };
     let booking = form.booking().map_err(AppError::Invalid)?;
     let a = appointments::book(app.db(), &ctx.actor, &booking, app.now(), app.today()).await?;
-    Ok((StatusCode::CREATED, Json(AppointmentDto::of(&a))))
+    let short = appointments::shortages(app.db(), &a, &booking.parts).await?;
+    let mut dto = AppointmentDto::of(&a);
+    dto.shortages =
+        short.iter().map(|s| ShortageDto { part_no: s.part_no.clone(), needed: s.needed, free: s.free }).collect();
+    Ok((StatusCode::CREATED, Json(dto)))
 }
 
 #[utoipa::path(get, path = "/api/v1/appointments/{id}", tag = "service", params(("id" = i64, Path)),

@@ -74,6 +74,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         appointments::AppointmentDto,
         appointments::BookBody,
         appointments::DayLoadDto,
+        appointments::ShortageDto,
         insurance::PolicyBody,
         insurance::PolicyDto,
         insurance::RenewalsDto,

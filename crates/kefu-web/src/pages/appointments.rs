@@ -78,6 +78,11 @@ pub async fn calendar(
         })
         .collect();
     let cap = appointments::capacity_of(app.db(), branch).await?;
+    let parts: Vec<Value> = kefu_auto::parts::catalogue(app.db(), branch)
+        .await?
+        .iter()
+        .map(|p| view! { p => p, unit => p.unit.to_string() })
+        .collect();
     let month = |d: Date| d.strftime("%Y-%m").to_string();
     page(
         &app,
@@ -91,7 +96,7 @@ pub async fn calendar(
                 bays => cap.bays, technician_hours => cap.technician_minutes / 60, open_hour => cap.open_hour,
                 close_hour => cap.close_hour,
             },
-            can_manage => ctx.actor.can(Permission::WorkshopManage),
+            can_manage => ctx.actor.can(Permission::WorkshopManage), parts => parts,
         },
     )
 }
@@ -107,11 +112,19 @@ pub async fn day(
     let cap = appointments::capacity_of(app.db(), branch).await?;
     let booked = appointments::day_slots(app.db(), branch, day).await?;
     let list = appointments::of_day(app.db(), branch, day).await?;
+    let mut needs = appointments::needs(app.db(), &list.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
+    let mut rows: Vec<(i64, Value)> = Vec::with_capacity(list.len());
+    for a in &list {
+        let need = needs.remove(&a.id).unwrap_or_default();
+        let short = appointments::shortages(app.db(), a, &need).await?;
+        let need: Vec<String> = need.iter().map(|(p, q)| format!("{p} ×{q}")).collect();
+        rows.push((a.hour, view! { a => a, needs => need, shortages => short }));
+    }
     let hours: Vec<Value> = cap
         .hours()
         .map(|h| {
             let taken = booked.iter().find(|(hour, _)| *hour == h).map_or(0, |(_, n)| *n);
-            let here: Vec<&appointments::Appointment> = list.iter().filter(|a| a.hour == h).collect();
+            let here: Vec<&Value> = rows.iter().filter(|(hour, _)| *hour == h).map(|(_, v)| v).collect();
             view! { hour => h, booked => taken, bays => cap.bays, full => taken >= cap.bays, appointments => here }
         })
         .collect();
@@ -160,6 +173,8 @@ pub struct BookForm {
     pub(crate) job: String,
     pub(crate) note: String,
     pub(crate) source: String,
+    /// "OF-8011 1, MO-0W20 4"
+    pub(crate) parts: String,
 }
 
 impl BookForm {
@@ -173,6 +188,7 @@ impl BookForm {
             job: self.job.trim().to_string(),
             note: self.note,
             source: if self.source.trim().is_empty() { "counter".into() } else { self.source.trim().to_string() },
+            parts: kefu_auto::parts::parse_needs("parts", &self.parts)?,
         })
     }
 }
@@ -269,4 +285,31 @@ pub async fn set_capacity(
     };
     appointments::set_capacity(app.db(), &ctx.actor, branch, &cap).await?;
     Ok(Redirect::to(&format!("/appointments?branch={branch}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PartForm {
+    branch: String,
+    part_no: String,
+    name: String,
+    unit_price: String,
+    stock: String,
+}
+
+/// Adds a part to the store's catalogue, or changes its price and stock.
+pub async fn save_part(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    FormBody(f): FormBody<PartForm>,
+) -> Result<Response, AppError> {
+    let branch = BranchId(whole_number("branch", &f.branch).map_err(AppError::Invalid)?);
+    let part = kefu_auto::parts::Part {
+        part_no: f.part_no,
+        name: f.name,
+        unit: kefu_core::Money::parse_yuan("unit_price", &f.unit_price).map_err(AppError::Invalid)?,
+        stock: whole_number("stock", &f.stock).map_err(AppError::Invalid)?,
+    };
+    kefu_auto::parts::save(app.db(), &ctx.actor, branch, &part).await?;
+    Ok(Redirect::to(&format!("/appointments?branch={branch}#parts")).into_response())
 }
