@@ -2,13 +2,14 @@
 //! appointments and the workshop's capacity, repair orders through the seven
 //! service steps, the pack's outreach playbooks and the weekly follow-up
 //! summary, insurance policies and their renewal, warranty and insurance
-//! claims and the advisors' KPIs (later the lounge).
+//! claims, the advisors' KPIs and the customer lounge.
 
 pub mod appointments;
 pub mod claims;
 pub mod import;
 pub mod insurance;
 pub mod kpis;
+pub mod lounge;
 pub mod maintenance;
 pub mod outreach;
 pub mod parts;

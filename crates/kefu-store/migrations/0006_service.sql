@@ -203,3 +203,27 @@ CREATE TABLE appointment_parts (
     quantity BIGINT NOT NULL,
     PRIMARY KEY (appointment_id, part_no)
 );
+
+-- The customer lounge: who waited and what they were served, and the bar's
+-- drinkware registered every day (a second registration replaces the day's).
+CREATE TABLE lounge_guests (
+    id {{pk}},
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    guest TEXT NOT NULL,
+    plate TEXT NOT NULL DEFAULT '',
+    served TEXT NOT NULL DEFAULT '',
+    arrived_at TEXT NOT NULL,
+    left_at TEXT,
+    recorded_by TEXT NOT NULL
+);
+CREATE INDEX lounge_guests_branch ON lounge_guests (branch_id, arrived_at);
+CREATE TABLE drinkware_counts (
+    branch_id BIGINT NOT NULL REFERENCES branches (id),
+    day TEXT NOT NULL,
+    -- cup, glass, mug, saucer, teapot
+    item TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    broken BIGINT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    PRIMARY KEY (branch_id, day, item)
+);

@@ -676,3 +676,70 @@ on_both!(advisor_kpis_count_the_week_for_supervisors_and_managers, |backend: Bac
     let html = manager.get(app.at("/service/kpis?period=month")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("甲店客服") && html.contains("¥990.00"), "the page shows the month");
 });
+
+on_both!(the_lounge_registers_guests_and_the_days_drinkware, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let store = app.fx.store_a.to_string();
+    let post = |path: &str, form: Vec<(&'static str, String)>| {
+        let (client, csrf) = (a.client.clone(), a.csrf.clone());
+        let url = app.at(path);
+        async move {
+            let mut form = form;
+            form.push(("_csrf", csrf));
+            client.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    let res = post(
+        "/lounge/guests",
+        vec![
+            ("branch", store.clone()),
+            ("guest", "张伟".into()),
+            ("plate", "京A12345".into()),
+            ("served", "绿茶".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let res = post("/lounge/guests", vec![("branch", store.clone()), ("guest", " ".into())]).await;
+    assert_eq!(res.status(), 422);
+    let guest: i64 = sqlx::query_scalar("SELECT id FROM lounge_guests").fetch_one(app.db.pool()).await.unwrap();
+    let leave = format!("/lounge/guests/{guest}/leave");
+    assert_eq!(post(&leave, vec![]).await.status(), 303);
+    assert_eq!(post(&leave, vec![]).await.status(), 409, "a guest leaves once");
+    // Yesterday's count, then today's: a glass went missing without being broken.
+    sqlx::query(
+        "INSERT INTO drinkware_counts (branch_id, day, item, count, broken, recorded_by) VALUES \
+         ($1, '2026-11-28', 'cup', 24, 0, '甲店客服'), ($1, '2026-11-28', 'glass', 12, 0, '甲店客服')",
+    )
+    .bind(app.fx.store_a.0)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let today = |cups: &str| {
+        vec![
+            ("branch", store.clone()),
+            ("count_cup", cups.to_string()),
+            ("broken_cup", "2".into()),
+            ("count_glass", "11".into()),
+            ("broken_glass", "0".into()),
+        ]
+    };
+    let res = post("/lounge/drinkware", today("-3")).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("茶杯数量"), "the field is named");
+    assert_eq!(post("/lounge/drinkware", today("20")).await.status(), 303);
+    assert_eq!(post("/lounge/drinkware", today("22")).await.status(), 303, "registered again the same day");
+    let html = a.client.get(app.at("/lounge")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("张伟") && html.contains("绿茶") && html.contains("已离开"), "{html}");
+    assert!(
+        html.contains(r#"data-missing="glass""#) && !html.contains(r#"data-missing="cup""#),
+        "22 + 2 broken = 24 cups"
+    );
+    let cups: i64 = sqlx::query_scalar("SELECT count FROM drinkware_counts WHERE day = '2026-11-29' AND item = 'cup'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(cups, 22);
+    assert_eq!(app.audit_count("drinkware", "register").await, 2);
+});

@@ -32,7 +32,11 @@ pub struct CalendarQuery {
 
 /// The store the calendar shows: the one asked for if in scope, else the
 /// first store in scope.
-async fn store_of(app: &AppState, ctx: &Ctx, asked: Option<i64>) -> Result<(BranchId, Vec<Value>), AppError> {
+pub(crate) async fn store_of(
+    app: &AppState,
+    ctx: &Ctx,
+    asked: Option<i64>,
+) -> Result<(BranchId, Vec<Value>), AppError> {
     let mut stores = branches::in_scope(app.db(), &ctx.actor.scope).await?;
     stores.sort_by_key(|b| (b.kind != "store", b.id));
     let chosen = match asked.map(BranchId) {

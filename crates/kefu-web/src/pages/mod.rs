@@ -10,6 +10,7 @@ pub mod exports;
 pub mod imports;
 pub mod insurance;
 pub mod kpis;
+pub mod lounge;
 pub mod outreach;
 pub mod repair_orders;
 pub mod today;
