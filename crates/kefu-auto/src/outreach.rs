@@ -20,8 +20,16 @@ pub fn default_playbooks() -> Vec<Playbook> {
 
 pub struct VehicleAnchors;
 
-const ANCHORS: &[&str] =
-    &["purchase", "first_service_due", "service_due", "service_visit", "insurance_expiry", "last_visit"];
+const ANCHORS: &[&str] = &[
+    "purchase",
+    "first_service_due",
+    "service_due",
+    "service_visit",
+    "insurance_expiry",
+    "last_visit",
+    "appointment",
+    "recommendation_due",
+];
 
 impl AnchorSource for VehicleAnchors {
     fn anchors(&self) -> &'static [&'static str] {
@@ -44,6 +52,20 @@ impl AnchorSource for VehicleAnchors {
                 "service_visit" => {
                     ("s.visit_date", "s.visit_date = $1", " JOIN service_visits s ON s.vehicle_id = v.id")
                 }
+                // A vehicle with several bookings or recommendations on the day
+                // is one subject.
+                "appointment" => (
+                    "NULL",
+                    "EXISTS (SELECT 1 FROM appointments a WHERE a.vehicle_id = v.id AND a.day = $1 \
+                     AND a.status = 'booked')",
+                    "",
+                ),
+                "recommendation_due" => (
+                    "NULL",
+                    "EXISTS (SELECT 1 FROM repair_order_lines l JOIN repair_orders o ON o.id = l.order_id \
+                     WHERE o.vehicle_id = v.id AND l.consent = 'declined' AND l.recommend_by = $1)",
+                    "",
+                ),
                 other => {
                     return Err(Failure::Store(kefu_store::StoreError::Other(format!(
                         "no vehicles for anchor {other}"
@@ -51,9 +73,19 @@ impl AnchorSource for VehicleAnchors {
                 }
             };
             let visit_kind = if anchor == "service_visit" { "s.kind" } else { "NULL" };
+            // A workshop appointment answers the invitations to come in (the
+            // service due, the lapsed customer), not e.g. the insurance's.
+            let last_booking =
+                if matches!(anchor, "first_service_due" | "service_due" | "last_visit" | "recommendation_due") {
+                    "(SELECT MAX(b.booked_on) FROM appointments b WHERE b.vehicle_id = v.id \
+                 AND b.status IN ('booked', 'arrived'))"
+                } else {
+                    "NULL"
+                };
             let sql = format!(
                 "SELECT v.id AS vehicle_id, v.branch_id, v.customer_id, v.plate, v.vin, v.brand, v.model, \
                  {anchor_column} AS anchor_date, v.last_visit_date, {visit_kind} AS visit_kind, \
+                 {last_booking} AS last_booking, \
                  c.name, c.mobile, c.email, c.address, c.is_member, {prefs}, \
                  b.name AS store, b.phone AS store_phone \
                  FROM vehicles v{from} JOIN customers c ON c.id = v.customer_id JOIN branches b ON b.id = v.branch_id \
@@ -82,6 +114,7 @@ impl AnchorSource for VehicleAnchors {
                     last_visit: r.opt_text("last_visit_date")?.and_then(|d| d.parse().ok()),
                     is_member: r.flag("is_member")?,
                     visit_kind: r.opt_text("visit_kind")?,
+                    last_booking: r.opt_text("last_booking")?.and_then(|d| d.parse().ok()),
                     prefs: preferences_of(r)?,
                     reach: Reachable {
                         mobile: mobile.is_some(),

@@ -181,7 +181,13 @@ pub fn probes(query: &str) -> Vec<Probe> {
 }
 
 /// The tables of this pack that point at customers, moved by a merge.
-pub const CUSTOMER_REFERENCES: &[(&str, &str)] = &[("vehicles", "customer_id"), ("service_visits", "customer_id")];
+pub const CUSTOMER_REFERENCES: &[(&str, &str)] = &[
+    ("vehicles", "customer_id"),
+    ("service_visits", "customer_id"),
+    ("repair_orders", "customer_id"),
+    ("appointments", "customer_id"),
+    ("insurance_policies", "customer_id"),
+];
 
 const COLUMNS: &str = "id, branch_id, customer_id, driver_contact_id, vin, plate, brand, model, variant, colour, \
      purchase_date, selling_branch_id, mileage_km, first_maintenance_date, insurance_expiry";

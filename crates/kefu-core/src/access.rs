@@ -36,6 +36,11 @@ pub enum Permission {
     ComplaintsWork,
     /// Build surveys, invite customers, take phone surveys, read results.
     SurveysWork,
+    /// Run the workshop's service: open repair orders and take their steps
+    /// (service advisors, their supervisors and managers).
+    ServiceWork,
+    /// Set the workshop's capacity (bays, technician hours, opening hours).
+    WorkshopManage,
 }
 
 /// Staff roles. Packs add their own roles later by extending this table.
@@ -71,6 +76,8 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             FollowUpsManage,
             ComplaintsWork,
             SurveysWork,
+            ServiceWork,
+            WorkshopManage,
         ],
     ),
     (
@@ -84,11 +91,22 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             FollowUpsManage,
             ComplaintsWork,
             SurveysWork,
+            ServiceWork,
+            WorkshopManage,
         ],
     ),
     (
         Role::Agent,
-        &[TodayView, CustomersRead, CustomersWrite, PersonalDataView, CallsWork, ComplaintsWork, SurveysWork],
+        &[
+            TodayView,
+            CustomersRead,
+            CustomersWrite,
+            PersonalDataView,
+            CallsWork,
+            ComplaintsWork,
+            SurveysWork,
+            ServiceWork,
+        ],
     ),
 ];
 
@@ -225,6 +243,8 @@ mod tests {
         assert!(admin.can(UsersManage));
         assert!(!admin.can(PersonalDataView));
         assert!(!actor(vec![Role::Agent]).can(UsersManage));
+        assert!(!admin.can(ServiceWork), "IT does not run the workshop");
+        assert!(actor(vec![Role::Agent]).can(ServiceWork));
     }
 
     #[test]

@@ -51,6 +51,7 @@ impl AnchorSource for Birthdays {
                     last_visit: None,
                     is_member: r.flag("is_member")?,
                     visit_kind: None,
+                    last_booking: None,
                     prefs: preferences_of(r)?,
                     reach: Reachable {
                         mobile: mobile.is_some(),

@@ -102,7 +102,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 8] = [
+pub const ANCHORS: [&str; 10] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -111,6 +111,8 @@ pub const ANCHORS: [&str; 8] = [
     "last_visit",
     "birthday",
     "complaint_closed",
+    "appointment",
+    "recommendation_due",
 ];
 
 /// The variables a template may use.

@@ -61,6 +61,9 @@ pub struct Facts {
     pub last_visit: Option<Date>,
     /// A call of this cadence booked an appointment.
     pub booked: bool,
+    /// The day the latest standing appointment was booked, however it was
+    /// made (desk, phone, a call of another cadence).
+    pub last_booking: Option<Date>,
 }
 
 /// Whether (and why) the cadence has ended for the subject.
@@ -68,7 +71,7 @@ pub fn stopped(p: &Playbook, anchor: Date, facts: &Facts) -> Option<StopWhen> {
     let start = cadence_start(p, anchor);
     p.stop_when.iter().copied().find(|w| match w {
         StopWhen::Came => facts.last_visit.is_some_and(|v| v >= start),
-        StopWhen::Booked => facts.booked,
+        StopWhen::Booked => facts.booked || facts.last_booking.is_some_and(|b| b >= start),
         // Decided per step by the channel choice.
         StopWhen::OptedOut => false,
     })
@@ -188,11 +191,15 @@ template = "x"
         let p = book();
         let due = d("2026-03-01");
         assert_eq!(stopped(&p, due, &Facts::default()), None);
-        let before = Facts { last_visit: Some(d("2026-02-10")), booked: false };
+        let before = Facts { last_visit: Some(d("2026-02-10")), ..Facts::default() };
         assert_eq!(stopped(&p, due, &before), None, "a visit before the cadence began does not count");
-        let came = Facts { last_visit: Some(d("2026-02-20")), booked: false };
+        let came = Facts { last_visit: Some(d("2026-02-20")), ..Facts::default() };
         assert_eq!(stopped(&p, due, &came), Some(StopWhen::Came));
-        assert_eq!(stopped(&p, due, &Facts { last_visit: None, booked: true }), Some(StopWhen::Booked));
+        assert_eq!(stopped(&p, due, &Facts { booked: true, ..Facts::default() }), Some(StopWhen::Booked));
+        let old_booking = Facts { last_booking: Some(d("2026-02-10")), ..Facts::default() };
+        assert_eq!(stopped(&p, due, &old_booking), None, "a booking before the cadence began does not count");
+        let booked = Facts { last_booking: Some(d("2026-02-20")), ..Facts::default() };
+        assert_eq!(stopped(&p, due, &booked), Some(StopWhen::Booked));
     }
 
     #[test]

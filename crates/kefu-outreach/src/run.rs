@@ -76,6 +76,7 @@ pub async fn run(
                 let facts = Facts {
                     last_visit: s.last_visit,
                     booked: booked.contains(&(s.customer.0, s.asset.map_or(0, |a| a.1))),
+                    last_booking: s.last_booking,
                 };
                 if rules::stopped(p, anchor, &facts).is_some() {
                     summary.stopped += 1;

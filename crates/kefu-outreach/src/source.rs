@@ -23,6 +23,9 @@ pub struct Subject {
     pub is_member: bool,
     /// For visit anchors: the kind of visit (repair, maintenance…).
     pub visit_kind: Option<String>,
+    /// The day the latest appointment still standing for this subject was
+    /// booked (a pack's appointments), for the "booked" stop.
+    pub last_booking: Option<Date>,
     pub prefs: Preferences,
     pub reach: Reachable,
     /// Values for the message templates.

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "imports", sql: include_str!("../migrations/0003_imports.sql") },
     Migration { version: 4, name: "outreach", sql: include_str!("../migrations/0004_outreach.sql") },
     Migration { version: 5, name: "complaints", sql: include_str!("../migrations/0005_complaints.sql") },
+    Migration { version: 6, name: "service", sql: include_str!("../migrations/0006_service.sql") },
     Migration { version: 7, name: "points", sql: include_str!("../migrations/0007_points.sql") },
     Migration { version: 9, name: "surveys", sql: include_str!("../migrations/0009_surveys.sql") },
     Migration { version: 11, name: "cases_and_members", sql: include_str!("../migrations/0011_cases_and_members.sql") },

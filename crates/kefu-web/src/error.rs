@@ -177,13 +177,19 @@ fn problem(err: &AppError, lang: Lang) -> Response {
         AppError::Invalid(i) => Some(i),
         _ => None,
     };
+    // A refusal names its rule too, so clients can tell refusals apart.
+    let rule = match err {
+        AppError::Invalid(i) => Some(i.rule.code),
+        AppError::Conflict(r) => Some(r.code),
+        _ => None,
+    };
     let body = crate::api::Problem {
         r#type: format!("urn:kefu:error:{}", err.code()),
         title: err.code().to_string(),
         status: err.status().as_u16(),
         detail: err.message(lang),
         field: invalid.map(|i| i.field.clone()),
-        rule: invalid.map(|i| i.rule.code.to_string()),
+        rule: rule.map(str::to_string),
     };
     let json = serde_json::to_string(&body).unwrap_or_default();
     (err.status(), [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()

@@ -18,6 +18,7 @@ mod chart;
 mod cookies;
 pub mod error;
 mod extract;
+mod fields;
 pub mod guard;
 pub mod i18n;
 pub mod imports;

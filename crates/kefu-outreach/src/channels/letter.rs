@@ -4,9 +4,7 @@
 //! The Chinese font is embedded as a subset, so the file prints the same
 //! anywhere and its text stays searchable and extractable.
 
-mod font;
 mod layout;
-mod wrap;
 
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
@@ -14,15 +12,10 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use kefu_core::time::{BusinessZone, Clock};
-use krilla::Document;
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::Metadata;
-use krilla::page::PageSettings;
-use krilla::text::TextDirection;
 use serde::Deserialize;
 
-use self::font::LetterFont;
-use self::layout::{PAGE_HEIGHT, PAGE_WIDTH, Sheet, lay_out};
+use self::layout::lay_out;
+use super::print::{PrintFont, Sheet, render};
 use super::{Channel, ChannelKind, ConfigError, DeliverFuture, Delivery, DeliveryError, Message, Outcome};
 
 /// Where the letter channel finds its font and puts its files.
@@ -60,7 +53,7 @@ impl LetterConfig {
 }
 
 pub struct LetterChannel {
-    font: Arc<LetterFont>,
+    font: Arc<PrintFont>,
     out_dir: PathBuf,
     clock: Arc<dyn Clock>,
     zone: BusinessZone,
@@ -71,10 +64,15 @@ impl LetterChannel {
     /// at start-up rather than at the night's run. Letters are dated with the
     /// business date of `clock` in `zone`.
     pub fn new(config: &LetterConfig, clock: Arc<dyn Clock>, zone: BusinessZone) -> Result<LetterChannel, ConfigError> {
-        let font = LetterFont::load(&config.font_path, config.font_index)?;
+        let font = PrintFont::load(&config.font_path, config.font_index)?;
         std::fs::create_dir_all(&config.out_dir)
             .map_err(|source| ConfigError::LetterFolder { path: config.out_dir.clone(), source })?;
         Ok(LetterChannel { font: Arc::new(font), out_dir: config.out_dir.clone(), clock, zone })
+    }
+
+    /// The font letters are set in, for the other documents kefu prints.
+    pub fn font(&self) -> Arc<PrintFont> {
+        self.font.clone()
     }
 }
 
@@ -105,13 +103,14 @@ impl Channel for LetterChannel {
 
 /// Lays out every letter, writes the ones that could be laid out into one
 /// PDF, and reports each message's page or why it was left out.
-fn print(font: &LetterFont, batch: &[Message], now: Timestamp, zone: &BusinessZone, out_dir: &Path) -> Vec<Delivery> {
+fn print(font: &PrintFont, batch: &[Message], now: Timestamp, zone: &BusinessZone, out_dir: &Path) -> Vec<Delivery> {
     let date = zone.date_of(now);
     let sheets: Vec<Result<Sheet, DeliveryError>> = batch.iter().map(|m| lay_out(font, m, date)).collect();
     if sheets.iter().all(Result::is_err) {
         return batch.iter().zip(sheets).map(|(m, s)| Delivery::failed(m.task_id, s.unwrap_err())).collect();
     }
-    let written = render(font, sheets.iter().filter_map(|s| s.as_ref().ok()), &date.to_string())
+    let written = render(font, sheets.iter().filter_map(|s| s.as_ref().ok()), &format!("客户信函 {date}"))
+        .map_err(DeliveryError::permanent)
         .and_then(|pdf| write_new(out_dir, &file_stem(zone, now), &pdf));
     let mut page = 0;
     batch
@@ -129,38 +128,6 @@ fn print(font: &LetterFont, batch: &[Message], now: Timestamp, zone: &BusinessZo
             Delivery { task_id: message.task_id, outcome }
         })
         .collect()
-}
-
-/// Draws the sheets, one A4 page each.
-fn render<'a>(
-    font: &LetterFont,
-    sheets: impl Iterator<Item = &'a Sheet>,
-    date: &str,
-) -> Result<Vec<u8>, DeliveryError> {
-    let pdf_font = font.pdf_font().expect("the font was checked when it was loaded");
-    let mut document = Document::new();
-    document.set_metadata(
-        Metadata::new().title(format!("客户信函 {date}")).language("zh-CN".into()).creator("kefu".into()),
-    );
-    for sheet in sheets {
-        let size = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).expect("A4 is a valid page size");
-        let mut page = document.start_page_with(size);
-        let mut surface = page.surface();
-        for run in &sheet.texts {
-            let at = Point::from_xy(run.x, run.y);
-            surface.draw_text(at, pdf_font.clone(), run.size, &run.text, false, TextDirection::Auto);
-        }
-        for &(x, y, length) in &sheet.rules {
-            let mut path = PathBuilder::new();
-            path.push_rect(Rect::from_xywh(x, y, length, 0.5).expect("a rule has a positive size"));
-            if let Some(path) = path.finish() {
-                surface.draw_path(&path);
-            }
-        }
-        surface.finish();
-        page.finish();
-    }
-    document.finish().map_err(|e| DeliveryError::permanent(format!("the letters could not be made into a PDF: {e:?}")))
 }
 
 /// `letters-20261129-0300`: the local date and time of the run.

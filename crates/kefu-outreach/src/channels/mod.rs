@@ -10,6 +10,7 @@
 
 pub mod email;
 pub mod letter;
+pub mod print;
 pub mod sms;
 pub mod template;
 

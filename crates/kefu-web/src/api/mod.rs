@@ -3,11 +3,16 @@
 //! `X-CSRF-Token` header when they write) or with an API token as
 //! `Authorization: Bearer kefu_…`.
 
+pub mod appointments;
+pub mod claims;
 pub mod complaints;
 pub mod customers;
 pub mod imports;
+pub mod insurance;
+pub mod kpis;
 pub mod me;
 pub mod points;
+pub mod repair_orders;
 pub mod reports;
 pub mod surveys;
 
@@ -50,6 +55,19 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         surveys::invite,
         reports::effectiveness,
         reports::weekly,
+        repair_orders::open,
+        repair_orders::get,
+        repair_orders::step,
+        appointments::book,
+        appointments::get,
+        appointments::conclude,
+        appointments::load,
+        insurance::record,
+        insurance::renewals,
+        insurance::lose,
+        claims::list,
+        claims::advance,
+        kpis::kpis,
         imports::upload,
         imports::get,
         imports::check,
@@ -83,6 +101,26 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         reports::WeeklyDto,
         imports::JobDto,
         imports::ReportDto,
+        repair_orders::OpenBody,
+        repair_orders::StepBody,
+        repair_orders::RepairOrderDto,
+        repair_orders::LineDto,
+        repair_orders::TotalsDto,
+        appointments::AppointmentDto,
+        appointments::BookBody,
+        appointments::DayLoadDto,
+        appointments::ShortageDto,
+        insurance::PolicyBody,
+        insurance::PolicyDto,
+        insurance::RenewalsDto,
+        insurance::LostBody,
+        claims::ClaimBody,
+        claims::ClaimDto,
+        claims::ClaimsDto,
+        kpis::KpisDto,
+        kpis::AdvisorKpiDto,
+        kpis::ShareDto,
+        crate::pages::appointments::OutcomeForm,
         Problem
     )),
     modifiers(&Security),
@@ -117,7 +155,7 @@ pub struct Problem {
     /// The field that broke a rule, for 422 answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// The rule's code, for 422 answers.
+    /// The rule's code, for 422 answers and 409 refusals.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
 }

@@ -159,6 +159,7 @@ pub async fn view(
         None => None,
     };
     let names = branch_names(&app).await?;
+    let book = super::appointments::booking_form(&app, &ctx, c.id, "counter").await?;
     let shown = c.shown_to(&ctx.actor);
     let p = &c.preferences;
     // Complaints name what the customer said: only those who handle them see them.
@@ -187,7 +188,7 @@ pub async fn view(
                 quiet_end => kefu_care::preferences::Preferences::quiet_text(p.quiet_end),
             },
             contacts => contacts, vehicles => vehicles, due => due, recent => recent, events => events,
-            suspects => suspect_rows, merged_into => merged_into,
+            suspects => suspect_rows, merged_into => merged_into, book => book,
             relations => contacts::RELATIONS, times_of_day => kefu_care::preferences::TIMES_OF_DAY,
             can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),
             complaints => complaints, risk => risk, choices => super::complaints::intake_choices(),

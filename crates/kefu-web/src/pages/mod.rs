@@ -1,16 +1,22 @@
 //! Server-rendered pages, one module per area of the navigation.
 
 pub mod admin;
+pub mod appointments;
 pub mod auth;
+pub mod claims;
 pub(crate) mod complaint_summary;
 pub mod complaints;
 pub mod customers;
 pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
+pub mod insurance;
+pub mod kpis;
+pub mod lounge;
 pub mod members;
 pub mod outreach;
 pub mod points;
+pub mod repair_orders;
 pub mod surveys;
 pub mod today;
 pub mod vehicles;
@@ -18,6 +24,20 @@ pub(crate) mod weekly;
 
 use crate::error::AppError;
 use kefu_core::Lang;
+
+/// The letter channel, whose font every printed document is set in; a
+/// refusal that says how to get one when none is configured.
+pub(crate) fn letter_channel(
+    app: &crate::state::AppState,
+) -> Result<&kefu_outreach::channels::letter::LetterChannel, AppError> {
+    app.0.channels.letters.as_ref().ok_or_else(|| {
+        AppError::Conflict(kefu_core::Rule::new(
+            "letters_unavailable",
+            "未配置信函字体（请安装 fonts-noto-cjk 或在 kefu.toml 的 [letters] 中设置 font_path）",
+            "letters need a Chinese font: install fonts-noto-cjk or set font_path under [letters] in kefu.toml",
+        ))
+    })
+}
 
 /// A form's failure either becomes a message shown above the re-rendered
 /// form (a field broke a rule) or passes on as an error page.

@@ -117,12 +117,14 @@ async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) ->
     let call = calls::get(app.db(), &ctx.actor.scope, id).await?;
     let outcomes: Vec<&str> = Outcome::ALL.iter().map(|o| o.code()).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    // The agent books the appointment the call wins without leaving it.
+    let book = super::appointments::booking_form(app, ctx, call.customer_id, "call").await?;
     let html = page(
         app,
         ctx,
         "outreach/call.html",
         "nav_outreach",
-        view! { call => call_value(&call, ctx, &playbook_names()), outcomes => outcomes, error => error },
+        view! { call => call_value(&call, ctx, &playbook_names()), outcomes => outcomes, error => error, book => book },
     )?;
     Ok((status, html).into_response())
 }
@@ -273,13 +275,7 @@ pub async fn save_playbook(
 /// Today's letters as one PDF to print, one letter a page; downloading it
 /// marks them printed.
 pub async fn letters_pdf(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let Some(letters) = app.0.channels.letters.as_ref() else {
-        return Err(AppError::Conflict(kefu_core::Rule::new(
-            "letters_unavailable",
-            "未配置信函字体（请安装 fonts-noto-cjk 或在 kefu.toml 的 [letters] 中设置 font_path）",
-            "letters need a Chinese font: install fonts-noto-cjk or set font_path under [letters] in kefu.toml",
-        )));
-    };
+    let letters = super::letter_channel(&app)?;
     let playbooks = store::effective(app.db(), &packs::default_playbooks()).await?;
     let Some(file) =
         kefu_outreach::dispatch::print_letters(app.db(), &ctx.actor, letters, &playbooks, app.today()).await?

@@ -1,5 +1,6 @@
-//! A vehicle's own page: its details, mileage readings, workshop visits and
-//! its timeline.
+//! A vehicle's own page: its details, its repair orders (and opening a new
+//! one), its insurance policies (and recording one), mileage readings,
+//! workshop visits and its timeline.
 
 use crate::error::AppError;
 use crate::extract::PathParams;
@@ -8,10 +9,31 @@ use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
-use kefu_auto::{maintenance, vehicles, visits};
+use kefu_auto::{insurance, maintenance, repair_orders, vehicles, visits};
 use kefu_care::{customers, timeline};
+use kefu_core::Permission;
 use kefu_core::ids::VehicleId;
 use serde_json::Value;
+
+/// The items the customer declined on earlier orders and that fall due
+/// from 90 days ago on: the advisor raises them again at the next visit.
+pub(crate) async fn recommended(app: &AppState, ctx: &Ctx, vehicle: VehicleId) -> Result<Vec<Value>, AppError> {
+    let since = app.today() - jiff::ToSpan::days(90);
+    Ok(repair_orders::recommendations(app.db(), &ctx.actor.scope, vehicle, since)
+        .await?
+        .iter()
+        .map(|r| {
+            let l = &r.line;
+            view! {
+                order_id => r.order_id, order_no => r.order_no, description => l.description, kind => l.kind.code(),
+                part_no => l.part_no, quantity => repair_orders::settlement::quantity_text(l.qty_centi),
+                unit => l.unit.to_string(), amount => l.amount.to_string(), payer => l.payer.code(),
+                recommend_by => l.recommend_by.map(|d| d.to_string()),
+                overdue => l.recommend_by.is_some_and(|d| d < app.today()),
+            }
+        })
+        .collect())
+}
 
 pub async fn view(
     State(app): State<AppState>,
@@ -36,6 +58,13 @@ pub async fn view(
             }
         })
         .collect();
+    let orders = repair_orders::of_vehicle(db, scope, v.id).await?;
+    let recommended = recommended(&app, &ctx, v.id).await?;
+    let policies: Vec<Value> = insurance::of_vehicle(db, scope, v.id)
+        .await?
+        .iter()
+        .map(|p| view! { p => p, premium => p.premium.to_string() })
+        .collect();
     let events: Vec<Value> = timeline::of_asset(db, scope, vehicles::ASSET, v.id.0, 100)
         .await?
         .iter()
@@ -53,7 +82,9 @@ pub async fn view(
         view! {
             v => v, owner => view! { id => owner.id, name => owner.name, customer_no => owner.customer_no },
             readings => readings, next_service => next.map(|d| d.to_string()), daily_km => daily,
-            visits => visits, events => events,
+            visits => visits, events => events, orders => orders, visit_kinds => visits::KINDS,
+            can_service => ctx.actor.can(Permission::ServiceWork), policies => policies, recommended => recommended,
+            policy_kinds => insurance::KINDS,
         },
     )
 }

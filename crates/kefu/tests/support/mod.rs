@@ -182,6 +182,19 @@ impl TestApp {
     }
 }
 
+/// POSTs JSON with the session's CSRF token; the status and the body (Null
+/// when it is not JSON).
+pub async fn post_json(
+    client: &reqwest::Client,
+    csrf: &str,
+    url: String,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let res = client.post(url).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 pub fn csrf_in(html: &str) -> Option<String> {
     let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
     let end = html[start..].find('"')? + start;

@@ -8,16 +8,12 @@
 
 use jiff::civil::Date;
 
-use super::font::LetterFont;
-use super::wrap::wrap;
+use crate::channels::print::{A4_HEIGHT, A4_WIDTH, MM, PrintFont, Sheet, wrap};
 use crate::channels::{ChannelKind, DeliveryError, Message, Recipient, wrong_recipient};
 
-const MM: f32 = 72.0 / 25.4;
-pub(super) const PAGE_WIDTH: f32 = 210.0 * MM;
-pub(super) const PAGE_HEIGHT: f32 = 297.0 * MM;
 const LEFT: f32 = 25.0 * MM;
-const RIGHT: f32 = PAGE_WIDTH - 20.0 * MM;
-const BOTTOM: f32 = PAGE_HEIGHT - 20.0 * MM;
+const RIGHT: f32 = A4_WIDTH - 20.0 * MM;
+const BOTTOM: f32 = A4_HEIGHT - 20.0 * MM;
 
 const WINDOW_LEFT: f32 = LEFT;
 const WINDOW_WIDTH: f32 = (20.0 + 85.0 - 25.0 - 5.0) * MM;
@@ -34,24 +30,8 @@ const BODY: f32 = 11.0;
 /// cramped, and readers of service letters are often older.
 const LEADING: f32 = 1.7;
 
-/// One letter, ready to draw.
-#[derive(Debug, Default)]
-pub(super) struct Sheet {
-    pub(super) texts: Vec<Run>,
-    /// Horizontal lines: x, y, length.
-    pub(super) rules: Vec<(f32, f32, f32)>,
-}
-
-#[derive(Debug)]
-pub(super) struct Run {
-    pub(super) x: f32,
-    pub(super) y: f32,
-    pub(super) size: f32,
-    pub(super) text: String,
-}
-
 /// Lays out one letter, or says why it cannot be printed.
-pub(super) fn lay_out(font: &LetterFont, message: &Message, date: Date) -> Result<Sheet, DeliveryError> {
+pub(super) fn lay_out(font: &PrintFont, message: &Message, date: Date) -> Result<Sheet, DeliveryError> {
     let Recipient::Postal { name, address } = &message.to else {
         return Err(wrong_recipient(ChannelKind::Letter, &message.to));
     };
@@ -128,13 +108,13 @@ pub(super) fn lay_out(font: &LetterFont, message: &Message, date: Date) -> Resul
 }
 
 struct Page<'a> {
-    font: &'a LetterFont,
+    font: &'a PrintFont,
     sheet: Sheet,
 }
 
 impl Page<'_> {
     fn text(&mut self, x: f32, y: f32, size: f32, text: &str) {
-        self.sheet.texts.push(Run { x, y, size, text: text.to_string() });
+        self.sheet.text(x, y, size, text);
     }
 
     fn width(&self, size: f32, text: &str) -> f32 {

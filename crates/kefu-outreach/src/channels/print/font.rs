@@ -1,5 +1,5 @@
-//! The letter font: read once from the system, measured with skrifa for line
-//! breaking, and handed to krilla, which embeds the subset a batch uses.
+//! The print font: read once from the system, measured with skrifa for line
+//! breaking, and handed to krilla, which embeds the subset a document uses.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,18 +11,18 @@ use skrifa::{FontRef, MetadataProvider, charmap::Charmap};
 use crate::channels::ConfigError;
 
 /// A font file (or one font of a TrueType collection) held in memory.
-pub(super) struct LetterFont {
+pub struct PrintFont {
     data: Arc<Vec<u8>>,
     index: u32,
 }
 
-impl LetterFont {
+impl PrintFont {
     /// Reads the font and checks it can set Chinese: a Latin-only font would
     /// print empty boxes, and nobody would notice until the letters came back.
-    pub(super) fn load(path: &Path, index: u32) -> Result<LetterFont, ConfigError> {
+    pub fn load(path: &Path, index: u32) -> Result<PrintFont, ConfigError> {
         let data =
             std::fs::read(path).map_err(|source| ConfigError::FontUnreadable { path: path.to_path_buf(), source })?;
-        let font = LetterFont { data: Arc::new(data), index };
+        let font = PrintFont { data: Arc::new(data), index };
         if FontRef::from_index(&font.data, index).is_err() || font.pdf_font().is_none() {
             return Err(ConfigError::FontIndex { path: path.to_path_buf(), index });
         }
@@ -42,19 +42,19 @@ impl LetterFont {
     }
 
     /// The first character of `text` the font has no glyph for.
-    pub(super) fn missing(&self, text: &str) -> Option<char> {
+    pub fn missing(&self, text: &str) -> Option<char> {
         let charmap = self.face().charmap();
         text.chars().find(|c| !c.is_control() && charmap.map(*c).is_none())
     }
 
     /// Widths at a font size, in points.
-    pub(super) fn measure(&self, size: f32) -> Measure<'_> {
+    pub fn measure(&self, size: f32) -> Measure<'_> {
         let face = self.face();
         Measure { charmap: face.charmap(), metrics: face.glyph_metrics(Size::new(size), LocationRef::default()) }
     }
 }
 
-pub(super) struct Measure<'a> {
+pub struct Measure<'a> {
     charmap: Charmap<'a>,
     metrics: GlyphMetrics<'a>,
 }
@@ -62,7 +62,7 @@ pub(super) struct Measure<'a> {
 impl Measure<'_> {
     /// The advance width of a run of text. Characters without a glyph count
     /// as nothing; pages are checked for them before they are laid out.
-    pub(super) fn width(&self, text: &str) -> f32 {
+    pub fn width(&self, text: &str) -> f32 {
         text.chars().filter_map(|c| self.charmap.map(c)).filter_map(|g| self.metrics.advance_width(g)).sum()
     }
 }

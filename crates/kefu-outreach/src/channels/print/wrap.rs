@@ -12,7 +12,7 @@ use unicode_linebreak::{BreakOpportunity, linebreaks};
 /// Breaks `text` into lines no wider than `max_width`, as measured by `width`.
 /// A newline always ends a line; a stretch with no break opportunity that is
 /// wider than a line (a long URL) is cut between characters.
-pub(super) fn wrap(text: &str, max_width: f32, width: &dyn Fn(&str) -> f32) -> Vec<String> {
+pub fn wrap(text: &str, max_width: f32, width: &dyn Fn(&str) -> f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut start = 0;
