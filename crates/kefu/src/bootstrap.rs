@@ -1,5 +1,8 @@
 //! The first start: an empty database gets a top-level branch (unless the
 //! demo made one) and an administrator with a random password, shown once.
+//! Several servers may start together on one new database: the unique
+//! branch code and username let one of them make each, and the others carry
+//! on with what it made.
 
 use kefu_accounts::branches::{self, NewBranch};
 use kefu_accounts::users::{self, NewUser};
@@ -15,11 +18,14 @@ pub async fn first_admin(db: &Db) -> anyhow::Result<Option<FirstLogin>> {
     if users::count(db).await? > 0 {
         return Ok(None);
     }
-    let mut top: Vec<_> =
-        branches::all(db).await?.into_iter().filter(|b| b.parent_id.is_none()).map(|b| b.id).collect();
+    let mut top = top_level(db).await?;
     if top.is_empty() {
         let hq = NewBranch { code: "HQ".into(), name: "总部".into(), kind: "group".into(), ..NewBranch::default() };
-        top.push(branches::create(db, &Actor::system(Scope::new(vec![])), hq).await?.id);
+        match branches::create(db, &Actor::system(Scope::new(vec![])), hq).await {
+            Ok(b) => top.push(b.id),
+            Err(_) if !top_level(db).await?.is_empty() => top = top_level(db).await?,
+            Err(e) => return Err(e.into()),
+        }
     }
     let system = Actor::system(Scope::new(top.clone()));
     let password = random_password();
@@ -31,8 +37,16 @@ pub async fn first_admin(db: &Db) -> anyhow::Result<Option<FirstLogin>> {
         branches: top,
         locale: Lang::Zh,
     };
-    users::create(db, &system, admin).await?;
-    Ok(Some(FirstLogin { username: "admin".into(), password }))
+    match users::create(db, &system, admin).await {
+        Ok(_) => Ok(Some(FirstLogin { username: "admin".into(), password })),
+        // Another server made the administrator first and showed its password.
+        Err(_) if users::count(db).await? > 0 => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn top_level(db: &Db) -> anyhow::Result<Vec<kefu_core::ids::BranchId>> {
+    Ok(branches::all(db).await?.into_iter().filter(|b| b.parent_id.is_none()).map(|b| b.id).collect())
 }
 
 /// Twelve characters from an alphabet without look-alikes (no 0/O, 1/l/I),

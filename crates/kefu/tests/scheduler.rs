@@ -1,7 +1,9 @@
 //! Two servers on one database, both running the morning scheduler: the
 //! day's outreach tasks are created once between them — each server's run
 //! claims only the tasks it really inserted, and together they account for
-//! every task stored (the tasks' unique keys decide, not timing).
+//! every task stored (the tasks' unique keys decide, not timing). Both start
+//! on a database without users, so they also race to make the first
+//! administrator: one makes it, the other carries on.
 
 mod support;
 
