@@ -7,6 +7,7 @@
 
 mod daily_run;
 mod load;
+mod points;
 mod sample;
 
 use clap::Parser;
@@ -56,6 +57,10 @@ struct Args {
     /// day (one no run has seen) beside its floor.
     #[arg(long)]
     daily_run: Option<jiff::civil::Date>,
+    /// Instead of the archive figures, give one customer a points ledger of
+    /// this many entries and measure reading it.
+    #[arg(long)]
+    points_entries: Option<usize>,
 }
 
 const SEARCH_TARGET: Duration = Duration::from_millis(10);
@@ -80,7 +85,6 @@ async fn main() -> anyhow::Result<()> {
     let user =
         users::credentials(&db, &a.username).await?.ok_or_else(|| anyhow::anyhow!("no user {:?}", a.username))?.user;
     let scope = users::actor(&db, &user).await?.scope;
-    let sample = sample::take(&db, &scope, a.requests, a.seed).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
     let bounds = Bounds { concurrency: a.concurrency, count: a.requests, limit: Duration::from_secs(a.seconds) };
     let ctx = Arc::new(Ctx { db, scope, client, url: a.url.clone(), token: a.token.clone() });
@@ -98,6 +102,24 @@ async fn main() -> anyhow::Result<()> {
         Ok(())
     };
 
+    if let Some(entries) = a.points_entries {
+        let customer = points::prepare(&ctx.db, &kefu_core::Actor::system(ctx.scope.clone()), entries).await?;
+        let c = ctx.clone();
+        let app = load::run(bounds, move |_| {
+            let c = c.clone();
+            async move { c.get(&format!("/api/v1/customers/{customer}/points"), &[]).await }
+        })
+        .await;
+        let c = ctx.clone();
+        let floor = load::run(bounds, move |_| {
+            let c = c.clone();
+            async move { kefu_care::points::account(&c.db, &c.scope, customer, points::SHOWN).await.is_ok() }
+        })
+        .await;
+        return report(&format!("points: balance and newest entries of {entries}"), points::TARGET, app, floor);
+    }
+
+    let sample = sample::take(&ctx.db, &ctx.scope, a.requests, a.seed).await?;
     for kind in sample.searches {
         let queries = Arc::new(kind.queries);
         warm_up(&ctx, &queries).await;

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 7, name: "points", sql: include_str!("../migrations/0007_points.sql") },
     Migration { version: 9, name: "surveys", sql: include_str!("../migrations/0009_surveys.sql") },
     Migration { version: 11, name: "cases_and_members", sql: include_str!("../migrations/0011_cases_and_members.sql") },
+    Migration {
+        version: 12,
+        name: "points_balance_index",
+        sql: include_str!("../migrations/0012_points_balance_index.sql"),
+    },
 ];
 
 impl Migration {
