@@ -1,4 +1,4 @@
-//! `kefu-bench`: measures the customer archive over HTTP on loopback —
+//! `kefu-bench`: measures the customer archive and the call queue over HTTP on loopback —
 //! every search kind, the 360° page and the overview API — and, beside each
 //! figure, its floor: the same reads the handler makes, through the same
 //! library functions and the same kind of pool, with the same concurrency,
@@ -70,6 +70,8 @@ const PAGE_TARGET: Duration = Duration::from_millis(20);
 const SEARCH_LIMIT: usize = 20;
 const API_TIMELINE: i64 = 50;
 const PAGE_TIMELINE: i64 = 200;
+/// The calls the queue page lists.
+const CALL_QUEUE_LIMIT: i64 = 200;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -161,6 +163,25 @@ async fn main() -> anyhow::Result<()> {
         .await;
         report(kind, PAGE_TARGET, app, floor)?;
     }
+
+    // The agent's call queue: today's calls in the user's branches, the
+    // first 200 by priority, as the page lists them.
+    let c = ctx.clone();
+    let app = load::run(bounds, move |_| {
+        let c = c.clone();
+        async move { c.get("/outreach/calls", &[]).await }
+    })
+    .await;
+    let c = ctx.clone();
+    let floor = load::run(bounds, move |_| {
+        let c = c.clone();
+        async move {
+            let today = kefu_core::time::BusinessZone::shanghai().date_of(jiff::Timestamp::now());
+            kefu_outreach::calls::queue(&c.db, &c.scope, today, CALL_QUEUE_LIMIT).await.is_ok()
+        }
+    })
+    .await;
+    report("call queue page GET /outreach/calls", PAGE_TARGET, app, floor)?;
     Ok(())
 }
 

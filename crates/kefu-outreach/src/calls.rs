@@ -123,6 +123,8 @@ fn call_of(r: &sqlx::any::AnyRow) -> Result<Call> {
 
 /// Today's open calls in scope, most important first: due today or
 /// earlier, and not waiting for a retry day.
+/// The status list and the ORDER BY match the index of open calls
+/// (migration 13), which lets the query stop after `limit` calls.
 pub async fn queue(db: &Db, scope: &Scope, today: Date, limit: i64) -> Result<Vec<Call>> {
     let sql = format!(
         "SELECT {CALL_COLUMNS} FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id \

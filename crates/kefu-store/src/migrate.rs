@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "points_balance_index",
         sql: include_str!("../migrations/0012_points_balance_index.sql"),
     },
+    Migration { version: 13, name: "open_calls_index", sql: include_str!("../migrations/0013_open_calls_index.sql") },
 ];
 
 impl Migration {
