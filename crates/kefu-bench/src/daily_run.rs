@@ -48,8 +48,9 @@ pub async fn measure(db: &Db, actor: &Actor, day: jiff::civil::Date) -> anyhow::
     let started = Instant::now();
     let summary = kefu_web::packs::run_outreach(db, actor, day, &|_, _| {}).await?;
     let run = started.elapsed();
-    anyhow::ensure!(summary.existing == 0, "{day} already had tasks; measure a day no run has seen");
-    Ok(Figures { tasks: summary.created_total + summary.merged + summary.opted_out, run, floor })
+    // Touches an earlier day's run already made (a cadence whose anchor
+    // moved, say) are found and left alone, as the floor leaves them.
+    Ok(Figures { tasks: summary.created_total + summary.merged + summary.opted_out + summary.existing, run, floor })
 }
 
 async fn floor(db: &Db, day: jiff::civil::Date) -> anyhow::Result<()> {
@@ -87,7 +88,8 @@ async fn floor(db: &Db, day: jiff::civil::Date) -> anyhow::Result<()> {
         }
     }
     let mut tx = db.begin().await?;
-    bulk::insert(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, "").await?;
+    // As the run: a touch some earlier run already created is left alone.
+    bulk::insert(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, "ON CONFLICT DO NOTHING").await?;
     drop(tx); // rolled back
     Ok(())
 }
