@@ -73,11 +73,11 @@ pub async fn insert(
     rows: Vec<Vec<Cell>>,
     tail: &str,
 ) -> Result<Vec<AnyRow>> {
+    let head = format!("INSERT INTO {table} ({})", columns.join(", "));
     if Placeholders::of(conn) == Placeholders::Positional {
-        return insert_json(conn, table, columns, rows, tail).await;
+        return insert_json(conn, &head, columns.len(), rows, tail).await;
     }
-    let template = format!("INSERT INTO {table} ({}) VALUES {{values}} {tail}", columns.join(", "));
-    with_values(conn, &template, columns.len(), rows).await
+    with_values(conn, &format!("{head} VALUES {{values}} {tail}"), columns.len(), rows).await
 }
 
 /// Cells per JSON document: a few megabytes of text per statement.
@@ -92,20 +92,16 @@ const MAX_JSON_CELLS: usize = 200_000;
 /// the bound values had.
 async fn insert_json(
     conn: &mut AnyConnection,
-    table: &str,
-    columns: &[&str],
+    head: &str,
+    width: usize,
     rows: Vec<Vec<Cell>>,
     tail: &str,
 ) -> Result<Vec<AnyRow>> {
-    let picks: Vec<String> = (0..columns.len()).map(|i| format!("value ->> {i}")).collect();
+    let picks: Vec<String> = (0..width).map(|i| format!("value ->> {i}")).collect();
     // `WHERE true` keeps SQLite from reading an ON CONFLICT tail as a join's ON.
-    let sql = format!(
-        "INSERT INTO {table} ({}) SELECT {} FROM jsonb_each(?) WHERE true {tail}",
-        columns.join(", "),
-        picks.join(", ")
-    );
+    let sql = format!("{head} SELECT {} FROM jsonb_each(?) WHERE true {tail}", picks.join(", "));
     let mut returned = Vec::new();
-    for chunk in rows.chunks((MAX_JSON_CELLS / columns.len().max(1)).max(1)) {
+    for chunk in rows.chunks((MAX_JSON_CELLS / width.max(1)).max(1)) {
         let query = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(json_rows(chunk));
         returned.extend(query.fetch_all(&mut *conn).await?);
     }
