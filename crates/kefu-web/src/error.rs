@@ -42,14 +42,26 @@ impl From<Failure> for AppError {
             Failure::NotFound => AppError::NotFound,
             Failure::Conflict(rule) => AppError::Conflict(rule),
             Failure::OutOfScope(_) => AppError::OutOfScope,
-            Failure::Store(e) => AppError::Internal(e.to_string()),
+            Failure::Store(e) => AppError::from(e),
         }
     }
 }
 
 impl From<kefu_store::StoreError> for AppError {
     fn from(e: kefu_store::StoreError) -> Self {
+        if refused_text(&e) {
+            return AppError::BadRequest("text must not contain the NUL character (\\0)".into());
+        }
         AppError::Internal(e.to_string())
+    }
+}
+
+/// PostgreSQL cannot store the NUL character in text and says so as
+/// SQLSTATE 22021; that is the request's fault, whichever field held it.
+fn refused_text(e: &kefu_store::StoreError) -> bool {
+    match e {
+        kefu_store::StoreError::Sql(sqlx::Error::Database(db)) => db.code().as_deref() == Some("22021"),
+        _ => false,
     }
 }
 

@@ -8,8 +8,11 @@ use kefu_core::Scope;
 use kefu_store::{Db, Failure};
 
 pub fn probes(query: &str) -> Vec<Probe> {
-    let mut p = search::core_probes(query);
-    p.extend(kefu_auto::vehicles::probes(query));
+    // Nobody types control characters into a search box; pasted ones
+    // (a tab, a NUL) are dropped rather than searched for.
+    let query: String = query.chars().filter(|c| !c.is_control()).collect();
+    let mut p = search::core_probes(&query);
+    p.extend(kefu_auto::vehicles::probes(&query));
     p
 }
 
