@@ -70,8 +70,6 @@ const PAGE_TARGET: Duration = Duration::from_millis(20);
 const SEARCH_LIMIT: usize = 20;
 const API_TIMELINE: i64 = 50;
 const PAGE_TIMELINE: i64 = 200;
-/// The calls the queue page lists.
-const CALL_QUEUE_LIMIT: i64 = 200;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -165,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // The agent's call queue: today's calls in the user's branches, the
-    // first 200 by priority, as the page lists them.
+    // first page by priority, as the page lists them.
     let c = ctx.clone();
     let app = load::run(bounds, move |_| {
         let c = c.clone();
@@ -177,7 +175,7 @@ async fn main() -> anyhow::Result<()> {
         let c = c.clone();
         async move {
             let today = kefu_core::time::BusinessZone::shanghai().date_of(jiff::Timestamp::now());
-            kefu_outreach::calls::queue(&c.db, &c.scope, today, CALL_QUEUE_LIMIT).await.is_ok()
+            kefu_outreach::calls::queue(&c.db, &c.scope, today, kefu_outreach::calls::QUEUE_PAGE + 1, 0).await.is_ok()
         }
     })
     .await;

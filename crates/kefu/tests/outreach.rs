@@ -366,6 +366,35 @@ on_both!(the_queue_marks_customers_in_their_quiet_hours, |backend| async move {
     assert!(page.contains("免打扰 08:00–12:00 · 现在是免打扰时段"), "the call says to wait: {page}");
 });
 
+on_both!(the_call_queue_shows_a_page_at_a_time_most_important_first, |backend| async move {
+    let app = TestApp::start(backend).await;
+    // 60 open calls for today, priorities 1..=60: the page shows the 50
+    // most important, the next page the other 10.
+    for n in 1..=60i64 {
+        sqlx::query(
+            "INSERT INTO outreach_tasks (branch_id, customer_id, playbook, step, anchor_date, due_date, channel, \
+             planned_channel, priority, status, reason, created_at, updated_at) \
+             VALUES ($1, $2, 'lapsed', $3, '2026-08-29', '2026-11-29', 'call', 'call', $3, 'pending', $4, $5, $5)",
+        )
+        .bind(app.fx.store_a.0)
+        .bind(app.fx.customer_a.0)
+        .bind(n)
+        .bind(format!("call-{n:02}"))
+        .bind("2026-11-29T00:00:00Z")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+    let agent = app.login("agent_a").await;
+    let first = agent.get(app.at("/outreach/calls")).send().await.unwrap().text().await.unwrap();
+    let shown = |page: &str| (1..=60).filter(|n| page.contains(&format!("call-{n:02}<"))).collect::<Vec<i64>>();
+    assert_eq!(shown(&first), (11..=60).collect::<Vec<_>>(), "the 50 most important first");
+    assert!(first.contains(r#"href="/outreach/calls?offset=50""#), "a link to the next page");
+    let second = agent.get(app.at("/outreach/calls?offset=50")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(shown(&second), (1..=10).collect::<Vec<_>>());
+    assert!(!second.contains("calls-next") && second.contains(r#"href="/outreach/calls?offset=0""#));
+});
+
 on_both!(the_today_page_counts_todays_outreach_work, |backend| async move {
     let app = TestApp::start(backend).await;
     car(&app, "2026-11-24", None).await;

@@ -9,7 +9,7 @@ use crate::guard::Ctx;
 use crate::packs;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
@@ -95,11 +95,26 @@ fn quiet_now(c: &calls::Call, now: jiff::civil::Time) -> bool {
     prefs.validate().map(|p| p.is_quiet(now)).unwrap_or(false)
 }
 
-/// Today's calls, most important first; customers in their quiet hours
-/// right now wait at the end.
-pub async fn queue(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    offset: i64,
+}
+
+/// Today's calls, most important first, a page at a time; customers in
+/// their quiet hours right now wait at the end of the page.
+pub async fn queue(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<QueueQuery>,
+) -> Result<Html<String>, AppError> {
     let names = playbook_names();
-    let mut list = calls::queue(app.db(), &ctx.actor.scope, app.today(), 200).await?;
+    let offset = q.offset.max(0);
+    // One call more than the page tells whether a next page exists
+    // without counting the whole queue.
+    let mut list = calls::queue(app.db(), &ctx.actor.scope, app.today(), calls::QUEUE_PAGE + 1, offset).await?;
+    let more = list.len() as i64 > calls::QUEUE_PAGE;
+    list.truncate(calls::QUEUE_PAGE as usize);
     let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
     list.sort_by_key(|c| quiet_now(c, now));
     let rows: Vec<Value> = list
@@ -110,7 +125,17 @@ pub async fn queue(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>
             v
         })
         .collect();
-    page(&app, &ctx, "outreach/calls.html", "nav_outreach", view! { calls => rows, today => app.today().to_string() })
+    page(
+        &app,
+        &ctx,
+        "outreach/calls.html",
+        "nav_outreach",
+        view! {
+            calls => rows, today => app.today().to_string(),
+            prev_offset => (offset > 0).then(|| (offset - calls::QUEUE_PAGE).max(0)),
+            next_offset => more.then_some(offset + calls::QUEUE_PAGE),
+        },
+    )
 }
 
 async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Result<Response, AppError> {
