@@ -65,6 +65,27 @@ impl Db {
         Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: true })
     }
 
+    /// Begins a write transaction for a bulk load (an import) whose rows
+    /// refer only to rows it read or wrote in the same transaction. On
+    /// SQLite the foreign-key lookups are skipped for it: they are most of
+    /// an import's cost (every search key looks up its customer) and cannot
+    /// fail for such rows, since SQLite lets no other writer in meanwhile and
+    /// nothing deletes a customer. The setting cannot change inside a
+    /// transaction, so it is made on the connection first, and the
+    /// connection is closed afterwards instead of going back to the pool.
+    /// For as long, its page cache may grow to 1 GB, so that a large file's
+    /// changes stay in memory until the commit writes them once.
+    pub async fn begin_bulk(&self) -> Result<Tx> {
+        if self.backend != Backend::Sqlite {
+            return self.begin().await;
+        }
+        let mut conn = self.write.acquire().await?;
+        conn.close_on_drop();
+        conn.execute("PRAGMA foreign_keys = OFF; PRAGMA cache_size = -1048576").await?;
+        let inner = Transaction::begin(conn, None).await?;
+        Ok(Tx { inner, audited: false, require_audit: true })
+    }
+
     /// Begins a write transaction for bookkeeping that is not a change to
     /// anyone's records (sessions, login throttling counters, migrations).
     pub async fn begin_housekeeping(&self) -> Result<Tx> {

@@ -98,6 +98,22 @@ on_both!(a_dry_run_changes_nothing_and_names_every_bad_row, |backend: Backend| a
     assert_eq!(report.created["contact"], 1);
 });
 
+on_both!(references_are_checked_again_for_the_writes_after_an_import, |backend| async move {
+    // An import skips SQLite's per-row reference lookups on its own
+    // connection; the writes that come after it must get them back.
+    let app = TestApp::start(backend).await;
+    let good = "客户姓名,手机号码\n王芳,13800138000\n";
+    let report = import(&app, &table::read(good.as_bytes(), None).unwrap(), Mode::SkipBadRows).await.unwrap();
+    assert!(report.committed);
+    for _ in 0..2 {
+        let mut tx = app.db.begin().await.unwrap();
+        let orphan = sqlx::query("INSERT INTO customer_tags (customer_id, tag) VALUES (987654321, 'x')")
+            .execute(tx.conn())
+            .await;
+        assert!(orphan.is_err(), "a tag of no customer is refused");
+    }
+});
+
 on_both!(all_or_nothing_with_a_bad_row_imports_nothing, |backend| async move {
     let app = TestApp::start(backend).await;
     let table = table::read(mixed_csv().as_bytes(), None).unwrap();

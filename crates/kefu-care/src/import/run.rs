@@ -20,6 +20,10 @@ type Result<T> = std::result::Result<T, Failure>;
 /// every mode.
 pub const BATCH: usize = 5_000;
 
+/// Fewer rows than this are validated on one thread: starting another
+/// costs more than it saves.
+const PARALLEL_PART: usize = 2_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
@@ -93,7 +97,7 @@ impl Access<'_> {
 
 /// What a pack imports: the fields it fills, how a row is validated, and how
 /// a batch of valid rows is matched with what is stored and written.
-pub trait Target: Send {
+pub trait Target: Send + Sync {
     type Row: Send;
 
     fn fields(&self) -> &'static [Field];
@@ -157,7 +161,7 @@ impl Import<'_> {
                 for batch in self.table.rows.chunks(BATCH) {
                     let valid = self.prepare(target, batch, &mut report);
                     let before = report.clone();
-                    let mut tx = self.db.begin().await?;
+                    let mut tx = self.db.begin_bulk().await?;
                     let fates = target.apply(Access::Write(&mut tx), self.branch, valid, &mut report.created).await?;
                     self.count(fates, batch.len(), &mut report);
                     self.audit(&mut tx, &before, &report).await?;
@@ -174,7 +178,7 @@ impl Import<'_> {
                     report.done = report.rows;
                     return Ok(report);
                 }
-                let mut tx = self.db.begin().await?;
+                let mut tx = self.db.begin_bulk().await?;
                 let mut valid = valid.into_iter().peekable();
                 while valid.peek().is_some() {
                     let batch: Vec<_> = valid.by_ref().take(BATCH).collect();
@@ -197,14 +201,26 @@ impl Import<'_> {
         Ok(report)
     }
 
-    /// Validates a batch; the refused rows go into the report.
+    /// Validates a batch; the refused rows go into the report. Validation is
+    /// CPU work on rows independent of each other, so a large batch is split
+    /// over the cores.
     fn prepare<T: Target>(&self, target: &T, rows: &[Row], report: &mut Report) -> Vec<(usize, T::Row)> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let part = rows.len().div_ceil(cores).max(PARALLEL_PART);
+        let check = |row: &Row| match target.prepare(&self.mapping.cells(row)) {
+            Ok(v) => Ok((row.number, v)),
+            Err(invalid) => Err(self.rejected(row, invalid)),
+        };
+        let checked: Vec<Vec<_>> = std::thread::scope(|s| {
+            let parts: Vec<_> =
+                rows.chunks(part.max(1)).map(|chunk| s.spawn(move || chunk.iter().map(check).collect())).collect();
+            parts.into_iter().map(|p| p.join().expect("validating a row does not panic")).collect()
+        });
         let mut valid = Vec::with_capacity(rows.len());
-        for row in rows {
-            let cells = self.mapping.cells(row);
-            match target.prepare(&cells) {
-                Ok(v) => valid.push((row.number, v)),
-                Err(invalid) => report.rejected.push(self.rejected(row, invalid)),
+        for outcome in checked.into_iter().flatten() {
+            match outcome {
+                Ok(v) => valid.push(v),
+                Err(rejected) => report.rejected.push(rejected),
             }
         }
         valid
