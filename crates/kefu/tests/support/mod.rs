@@ -253,3 +253,34 @@ async fn fixture(db: &Db) -> Fixture {
         customers::create(db, &all, store_b, &customer("李娜", "13912345678"), None, today).await.unwrap().id;
     Fixture { group, store_a, store_b, customer_a, customer_b }
 }
+
+/// What a local SMS webhook receiver was sent: every body, in order.
+pub type Received = Arc<std::sync::Mutex<Vec<serde_json::Value>>>;
+
+/// A local SMS webhook receiver: keeps every body it is sent.
+pub async fn sms_receiver() -> (String, Received) {
+    use axum::routing::post;
+    let got: Received = Default::default();
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        post(move |body: axum::Json<serde_json::Value>| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(body.0);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+/// The outreach channels with only an SMS gateway: the webhook at `url`.
+pub fn sms_only(url: String) -> kefu_outreach::dispatch::Channels {
+    use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
+    let gateway = WebhookSms::new(WebhookConfig { url, secret: "s3cret".into() }).unwrap();
+    kefu_outreach::dispatch::Channels { sms: Some(SmsChannel::new(gateway)), ..Default::default() }
+}
