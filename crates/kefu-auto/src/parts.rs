@@ -230,7 +230,8 @@ mod tests {
 
     #[test]
     fn a_search_finds_the_number_or_the_name() {
-        let p = Part { part_no: "OF-8011".into(), name: "机油滤清器".into(), unit: Money::from_fen(4500), stock: 3 };
+        let p =
+            Part { part_no: "OF-8011".into(), name: "机油滤清器".into(), unit: Money::from_fen(4500), stock: 3 };
         for q in ["", " of-80", "8011", "滤清"] {
             assert!(matches(&p, q), "{q}");
         }

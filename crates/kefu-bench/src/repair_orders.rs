@@ -87,7 +87,8 @@ pub async fn seed(db: &Db, actor: &Actor, n: usize, seed: u64) -> anyhow::Result
         sqlx::query_as("SELECT id, branch_id, customer_id FROM vehicles ORDER BY id").fetch_all(db.pool()).await?;
     anyhow::ensure!(!vehicles.is_empty(), "no vehicles: generate data first (kefu gen)");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut order_id, mut line_id) = (db.max_id("repair_orders").await? + 1, db.max_id("repair_order_lines").await? + 1);
+    let (mut order_id, mut line_id) =
+        (db.max_id("repair_orders").await? + 1, db.max_id("repair_order_lines").await? + 1);
     let now = jiff::Timestamp::now();
     let indexes = db.drop_indexes(&["repair_orders", "repair_order_lines"]).await?;
     db.set_bulk_load(true).await?;
@@ -109,7 +110,8 @@ pub async fn seed(db: &Db, actor: &Actor, n: usize, seed: u64) -> anyhow::Result
                 }
                 let opened = now - jiff::SignedDuration::from_hours(24 * rng.random_range(1..HISTORY_DAYS));
                 let labour = (LineKind::Labour, "保养工时", "", rng.random_range(50..300), Money::from_yuan(180));
-                let part = (LineKind::Part, "机油滤清器", "OF-8011", 100, Money::from_fen(rng.random_range(3000..9000)));
+                let part =
+                    (LineKind::Part, "机油滤清器", "OF-8011", 100, Money::from_fen(rng.random_range(3000..9000)));
                 let mut billed = Vec::new();
                 for (k, description, part_no, qty, unit) in [labour, part] {
                     let amount = settlement::line_amount(qty, unit);

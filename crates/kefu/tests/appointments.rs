@@ -399,26 +399,13 @@ on_both!(a_booking_is_confirmed_to_the_customer_as_their_preferences_allow, |bac
     // Booked by phone: the SMS goes out at once and is on the timeline.
     let (status, booked) = book(&app, &a, vehicle, "2026-12-03", 10, "maintenance").await;
     assert_eq!(status, 201, "{booked}");
-    let got = received.lock().unwrap().clone();
-    assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!(got[0]["mobile"], "13800138000");
-    let text = got[0]["text"].as_str().unwrap();
+    let text = support::nth_sms(&received, 1);
     for part in ["张伟", "2026-12-03 10:00", "京A12341"] {
         assert!(text.contains(part), "the confirmation names {part}: {text}");
     }
-    let (asset, state): (i64, String) = sqlx::query_as(
-        "SELECT asset_id, status FROM outreach_tasks WHERE playbook = 'appointment_confirmation' AND asset_kind = 'appointment'",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
-    assert_eq!((asset, state.as_str()), (booked["id"].as_i64().unwrap(), "sent"));
-    let on_timeline: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM timeline_events WHERE kind = 'sms' AND customer_id = $1")
-        .bind(app.fx.customer_a.0)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(on_timeline, 1);
+    let (state, asset) = app.notice("appointment_confirmation").await;
+    assert_eq!((state.as_str(), asset), ("sent", booked["id"].as_i64().unwrap()));
+    assert_eq!(app.timeline_count("sms", app.fx.customer_a).await, 1);
 
     // Within the customer's quiet hours (it is 09:00) it waits for their end.
     set_preferences(&app, &a, &[("allow_sms", "1"), ("quiet_start", "08:00"), ("quiet_end", "10:00")]).await;
@@ -466,9 +453,7 @@ on_both!(the_parts_and_the_lounge_answer_over_the_api, |backend: Backend| async 
         }
     };
     let store = app.fx.store_a.0;
-    let part = |part_no: &str, name: &str, stock: i64| {
-        json!({ "branch": store, "part_no": part_no, "name": name, "unit_price": "45.00", "stock": stock })
-    };
+    let part = |part_no: &str, name: &str, stock: i64| json!({ "branch": store, "part_no": part_no, "name": name, "unit_price": "45.00", "stock": stock });
     assert_eq!(put(&a, "/api/v1/parts", part("OF-8011", "机油滤清器", 3)).await.0, 403, "agents do not keep the stock");
     let (status, saved) = put(&m, "/api/v1/parts", part("OF-8011", "机油滤清器", 3)).await;
     assert_eq!((status, saved["unit_fen"].as_i64(), saved["free"].as_i64()), (200, Some(4500), Some(3)), "{saved}");
@@ -486,7 +471,10 @@ on_both!(the_parts_and_the_lounge_answer_over_the_api, |backend: Backend| async 
     assert_eq!(status, 201, "{booked}");
     let (status, list) = get(format!("/api/v1/parts?branch={store}&q=of-80")).await;
     assert_eq!(status, 200);
-    assert_eq!(list, json!([{ "part_no": "OF-8011", "name": "机油滤清器", "unit_fen": 4500, "stock": 3, "held": 2, "free": 1 }]));
+    assert_eq!(
+        list,
+        json!([{ "part_no": "OF-8011", "name": "机油滤清器", "unit_fen": 4500, "stock": 3, "held": 2, "free": 1 }])
+    );
     let (_, by_name) = get(format!("/api/v1/parts?branch={store}&q=刹车")).await;
     assert_eq!(by_name[0]["part_no"], "BP-01");
     let (status, needs) = get(format!("/api/v1/appointments/{}/parts", booked["id"])).await;

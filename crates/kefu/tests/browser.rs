@@ -343,37 +343,43 @@ async fn find_by_last_four_and_change_a_preference(backend: Backend) {
     client.close().await.expect("close the browser session");
 }
 
-async fn claim_a_call_and_book_an_appointment(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    // A car bought on 30 November 2027 whose first service falls due on
-    // 29 February 2028; the run of 22 February puts the call in the queue.
-    app.clock.set("2028-02-22T01:00:00Z".parse().unwrap());
-    let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+/// Every store, as the system acts.
+fn everyone(app: &TestApp) -> kefu_core::Actor {
+    kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]))
+}
+
+/// 张伟's 速腾 京A12345 in store A, bought on `purchase`.
+async fn zhang_weis_car(app: &TestApp, purchase: &str, today: jiff::civil::Date) {
     let mut tx = app.db.begin().await.unwrap();
     let input = kefu_auto::vehicles::VehicleInput {
         vin: "LSVAM4187C2184847".into(),
         plate: "京A12345".into(),
         brand: "一汽-大众".into(),
         model: "速腾".into(),
-        purchase_date: Some("2027-11-30".parse().unwrap()),
+        purchase_date: Some(purchase.parse().unwrap()),
         ..Default::default()
     };
-    let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
     kefu_auto::vehicles::create_in(&mut tx, app.fx.store_a, app.fx.customer_a, &input, today).await.unwrap();
-    tx.audit(
-        &all,
-        kefu_store::Change {
-            entity: "vehicle",
-            entity_id: "test".into(),
-            action: "create",
-            branch: None,
-            old: None,
-            new: None,
-        },
-    )
-    .await
-    .unwrap();
+    let change = kefu_store::Change {
+        entity: "vehicle",
+        entity_id: "test".into(),
+        action: "create",
+        branch: None,
+        old: None,
+        new: None,
+    };
+    tx.audit(&everyone(app), change).await.unwrap();
     tx.commit().await.unwrap();
+}
+
+async fn claim_a_call_and_book_an_appointment(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    // A car bought on 30 November 2027 whose first service falls due on
+    // 29 February 2028; the run of 22 February puts the call in the queue.
+    app.clock.set("2028-02-22T01:00:00Z".parse().unwrap());
+    let all = everyone(&app);
+    let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
+    zhang_weis_car(&app, "2027-11-30", today).await;
     kefu_web::packs::run_outreach(&app.db, &all, today, &|_, _| {}).await.unwrap();
 
     let (_driver, client) = open_browser().await;
@@ -605,7 +611,11 @@ async fn answer_a_survey_on_a_phone(backend: Backend) {
 async fn submit_where(client: &Client, field: &str, value: &str) {
     let page = wait_for(client, Locator::Css("main"), "the page").await;
     let xpath = format!("//form[input[@name='{field}' and @value='{value}']]//button[@type='submit']");
-    wait_for(client, Locator::XPath(&xpath), value).await.click().await.unwrap_or_else(|e| panic!("click {value}: {e}"));
+    wait_for(client, Locator::XPath(&xpath), value)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {value}: {e}"));
     wait_until_replaced(&page, value).await;
 }
 
@@ -614,29 +624,7 @@ async fn submit_where(client: &Client, field: &str, value: &str) {
 /// estimate to the customer's signature.
 async fn book_receive_estimate_and_approve_a_repair(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
-    let mut tx = app.db.begin().await.unwrap();
-    let input = kefu_auto::vehicles::VehicleInput {
-        vin: "LSVAM4187C2184847".into(),
-        plate: "京A12345".into(),
-        brand: "一汽-大众".into(),
-        model: "速腾".into(),
-        purchase_date: Some("2025-10-01".parse().unwrap()),
-        ..Default::default()
-    };
-    kefu_auto::vehicles::create_in(&mut tx, app.fx.store_a, app.fx.customer_a, &input, "2026-11-29".parse().unwrap())
-        .await
-        .unwrap();
-    let change = kefu_store::Change {
-        entity: "vehicle",
-        entity_id: "test".into(),
-        action: "create",
-        branch: None,
-        old: None,
-        new: None,
-    };
-    tx.audit(&all, change).await.unwrap();
-    tx.commit().await.unwrap();
+    zhang_weis_car(&app, "2025-10-01", "2026-11-29".parse().unwrap()).await;
 
     let (_driver, client) = open_browser().await;
     client.goto(&app.at("/login")).await.expect("open /login");

@@ -340,12 +340,7 @@ pub async fn get(
 }
 
 /// Takes a step; a delay is told to the customer at once.
-pub(crate) async fn apply(
-    app: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    step: Step,
-) -> Result<RepairOrder, AppError> {
+pub(crate) async fn apply(app: &AppState, ctx: &Ctx, id: i64, step: Step) -> Result<RepairOrder, AppError> {
     let tells = matches!(step, Step::ReportDelay { .. });
     let order = repair_orders::apply(app.db(), &ctx.actor, id, step, app.now(), &app.0.zone).await?;
     if tells {

@@ -172,6 +172,26 @@ impl TestApp {
         csrf_in(&page).expect("signed-in pages carry the CSRF token")
     }
 
+    /// Entries of `kind` (sms, letter…) on a customer's timeline.
+    pub async fn timeline_count(&self, kind: &str, customer: CustomerId) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM timeline_events WHERE kind = $1 AND customer_id = $2")
+            .bind(kind.to_string())
+            .bind(customer.0)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
+    /// The one task an event's playbook made: its status and the record
+    /// (asset) it is about.
+    pub async fn notice(&self, playbook: &str) -> (String, i64) {
+        sqlx::query_as("SELECT status, asset_id FROM outreach_tasks WHERE playbook = $1")
+            .bind(playbook.to_string())
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
     pub async fn audit_count(&self, entity: &str, action: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = $1 AND action = $2")
             .bind(entity.to_string())
@@ -283,4 +303,13 @@ pub fn sms_only(url: String) -> kefu_outreach::dispatch::Channels {
     use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
     let gateway = WebhookSms::new(WebhookConfig { url, secret: "s3cret".into() }).unwrap();
     kefu_outreach::dispatch::Channels { sms: Some(SmsChannel::new(gateway)), ..Default::default() }
+}
+
+/// The text of the `n`-th SMS the receiver got (counting from 1), which
+/// must be the last and go to 张伟's mobile.
+pub fn nth_sms(received: &Received, n: usize) -> String {
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), n, "{got:?}");
+    assert_eq!(got[n - 1]["mobile"], "13800138000");
+    got[n - 1]["text"].as_str().unwrap().to_string()
 }
