@@ -160,15 +160,21 @@ fn guest_from_row(r: &sqlx::any::AnyRow) -> Result<Guest> {
     })
 }
 
-/// A store's guests who arrived from `since` on (an instant), newest first.
-pub async fn guests_since(db: &Db, scope: &Scope, branch: BranchId, since: jiff::Timestamp) -> Result<Vec<Guest>> {
+/// A store's guests who arrived from `from` until before `until`, newest first.
+pub async fn guests(
+    db: &Db,
+    scope: &Scope,
+    branch: BranchId,
+    (from, until): (jiff::Timestamp, jiff::Timestamp),
+) -> Result<Vec<Guest>> {
     scope.check(branch)?;
     let rows = sqlx::query(
         "SELECT id, guest, plate, served, arrived_at, left_at, recorded_by FROM lounge_guests \
-         WHERE branch_id = $1 AND arrived_at >= $2 ORDER BY arrived_at DESC, id DESC",
+         WHERE branch_id = $1 AND arrived_at >= $2 AND arrived_at < $3 ORDER BY arrived_at DESC, id DESC",
     )
     .bind(branch.0)
-    .bind(instant_text(since))
+    .bind(instant_text(from))
+    .bind(instant_text(until))
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(guest_from_row).collect()
@@ -212,7 +218,8 @@ pub async fn register(db: &Db, actor: &Actor, branch: BranchId, day: Date, count
 }
 
 /// A store's drinkware count of a day (empty when not registered).
-pub async fn counts(db: &Db, branch: BranchId, day: Date) -> Result<Vec<Count>> {
+pub async fn counts(db: &Db, scope: &Scope, branch: BranchId, day: Date) -> Result<Vec<Count>> {
+    scope.check(branch)?;
     let rows = sqlx::query("SELECT item, count, broken FROM drinkware_counts WHERE branch_id = $1 AND day = $2")
         .bind(branch.0)
         .bind(day.to_string())

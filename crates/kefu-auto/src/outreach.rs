@@ -82,51 +82,81 @@ impl AnchorSource for VehicleAnchors {
                 } else {
                     "NULL"
                 };
-            let sql = format!(
-                "SELECT v.id AS vehicle_id, v.branch_id, v.customer_id, v.plate, v.vin, v.brand, v.model, \
-                 {anchor_column} AS anchor_date, v.last_visit_date, {visit_kind} AS visit_kind, \
-                 {last_booking} AS last_booking, \
-                 c.name, c.mobile, c.email, c.address, c.is_member, {prefs}, \
-                 b.name AS store, b.phone AS store_phone \
-                 FROM vehicles v{from} JOIN customers c ON c.id = v.customer_id JOIN branches b ON b.id = v.branch_id \
-                 WHERE {condition} AND c.merged_into IS NULL ORDER BY v.id",
-                prefs = PREFERENCE_COLUMNS.split(", ").map(|col| format!("c.{col}")).collect::<Vec<_>>().join(", "),
-            );
+            let sql = subjects_sql(anchor_column, visit_kind, last_booking, from, condition);
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date.to_string()).fetch_all(db.pool()).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
-                let mobile = r.opt_text("mobile")?;
-                let email = r.text("email")?;
-                let address = r.text("address")?;
-                let plate = r.opt_text("plate")?;
-                let vars = Vars::from([
-                    ("name", r.text("name")?),
-                    ("store", r.text("store")?),
-                    ("store_phone", r.text("store_phone")?),
-                    ("plate", plate.unwrap_or_else(|| r.text("vin").unwrap_or_default())),
-                    ("model", format!("{} {}", r.text("brand")?, r.text("model")?)),
-                ]);
-                out.push(Subject {
-                    branch: BranchId(r.i64("branch_id")?),
-                    customer: CustomerId(r.i64("customer_id")?),
-                    asset: Some((crate::vehicles::ASSET, r.i64("vehicle_id")?)),
-                    anchor_date: date,
-                    last_visit: r.opt_text("last_visit_date")?.and_then(|d| d.parse().ok()),
-                    is_member: r.flag("is_member")?,
-                    visit_kind: r.opt_text("visit_kind")?,
-                    last_booking: r.opt_text("last_booking")?.and_then(|d| d.parse().ok()),
-                    prefs: preferences_of(r)?,
-                    reach: Reachable {
-                        mobile: mobile.is_some(),
-                        email: !email.is_empty(),
-                        address: !address.is_empty(),
-                    },
-                    vars,
-                });
+                out.push(subject(r, date)?);
             }
             Ok(out)
         })
     }
+}
+
+/// The query for vehicles' subjects: their customer, preferences and store.
+fn subjects_sql(anchor_column: &str, visit_kind: &str, last_booking: &str, from: &str, condition: &str) -> String {
+    format!(
+        "SELECT v.id AS vehicle_id, v.branch_id, v.customer_id, v.plate, v.vin, v.brand, v.model, \
+         {anchor_column} AS anchor_date, v.last_visit_date, {visit_kind} AS visit_kind, \
+         {last_booking} AS last_booking, \
+         c.name, c.mobile, c.email, c.address, c.is_member, {prefs}, \
+         b.name AS store, b.phone AS store_phone \
+         FROM vehicles v{from} JOIN customers c ON c.id = v.customer_id JOIN branches b ON b.id = v.branch_id \
+         WHERE {condition} AND c.merged_into IS NULL ORDER BY v.id",
+        prefs = PREFERENCE_COLUMNS.split(", ").map(|col| format!("c.{col}")).collect::<Vec<_>>().join(", "),
+    )
+}
+
+fn subject(r: &sqlx::any::AnyRow, date: Date) -> Result<Subject, Failure> {
+    let mobile = r.opt_text("mobile")?;
+    let email = r.text("email")?;
+    let address = r.text("address")?;
+    let plate = r.opt_text("plate")?;
+    let vars = Vars::from([
+        ("name", r.text("name")?),
+        ("store", r.text("store")?),
+        ("store_phone", r.text("store_phone")?),
+        ("plate", plate.unwrap_or_else(|| r.text("vin").unwrap_or_default())),
+        ("model", format!("{} {}", r.text("brand")?, r.text("model")?)),
+    ]);
+    Ok(Subject {
+        branch: BranchId(r.i64("branch_id")?),
+        customer: CustomerId(r.i64("customer_id")?),
+        asset: Some((crate::vehicles::ASSET, r.i64("vehicle_id")?)),
+        anchor_date: date,
+        last_visit: r.opt_text("last_visit_date")?.and_then(|d| d.parse().ok()),
+        is_member: r.flag("is_member")?,
+        visit_kind: r.opt_text("visit_kind")?,
+        last_booking: r.opt_text("last_booking")?.and_then(|d| d.parse().ok()),
+        prefs: preferences_of(r)?,
+        reach: Reachable { mobile: mobile.is_some(), email: !email.is_empty(), address: !address.is_empty() },
+        vars,
+    })
+}
+
+/// Tells a vehicle's customer of an event at once (`kefu_outreach::notices`)
+/// with the pack's playbook in force for it: the subject is the event's
+/// record (`record`: the appointment, the repair order), about the day
+/// `day`, with the event's own values (`time`, `reason`). Inside the event's
+/// transaction; returns the task to send, if any.
+pub(crate) async fn notify_in(
+    tx: &mut kefu_store::Tx,
+    db: &Db,
+    (playbook, record): (&str, (&'static str, i64)),
+    vehicle: kefu_core::ids::VehicleId,
+    day: Date,
+    (today, event_vars): (Date, &[(&'static str, String)]),
+) -> Result<Option<i64>, Failure> {
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
+    let sql = subjects_sql("NULL", "NULL", "NULL", "", "v.id = $1");
+    // A vehicle whose owner was merged away has no one to tell.
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(vehicle.0).fetch_optional(tx.conn()).await? else {
+        return Ok(None);
+    };
+    let mut s = subject(&row, day)?;
+    s.asset = Some(record);
+    s.vars.extend(event_vars.iter().cloned());
+    kefu_outreach::notices::notify_in(tx, playbooks.iter().find(|p| p.code == playbook), &s, today).await
 }
 
 /// Workshop visits as arrivals: a vehicle came when it had a visit.
@@ -224,5 +254,10 @@ mod tests {
         // Lapsed: not seen for three months or more (D3).
         assert_eq!(offsets("lapsed_customer")[0], (90, "letter"));
         assert_eq!(offsets("complaint_recontact"), vec![(7, "call")]);
+        // Booking confirmed and a late car told when they happen, by SMS (D3).
+        for code in [crate::appointments::CONFIRMATION, crate::repair_orders::DELAY_NOTICE] {
+            assert_eq!(offsets(code), vec![(0, "sms")]);
+            assert!(playbook::is_event(books.iter().find(|p| p.code == code).unwrap()), "{code}");
+        }
     }
 }

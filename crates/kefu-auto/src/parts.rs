@@ -5,7 +5,7 @@
 //! comes.
 
 use kefu_core::ids::BranchId;
-use kefu_core::{Actor, Invalid, Money, Rule};
+use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::Serialize;
 use serde_json::json;
@@ -149,6 +149,38 @@ pub async fn catalogue(db: &Db, branch: BranchId) -> Result<Vec<Part>> {
         .collect()
 }
 
+/// A part's stock against what the standing bookings hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Level {
+    pub part: Part,
+    /// Held by standing bookings.
+    pub held: i64,
+    /// Stock less what is held (negative when bookings need more than there is).
+    pub free: i64,
+}
+
+/// Whether a part answers a search: its number or its name contains the
+/// text, letters in any case; everything answers an empty search.
+pub fn matches(p: &Part, query: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    q.is_empty() || p.part_no.to_lowercase().contains(&q) || p.name.to_lowercase().contains(&q)
+}
+
+/// A store's parts in scope that answer `query`, with their stock levels.
+pub async fn levels(db: &Db, scope: &Scope, branch: BranchId, query: &str) -> Result<Vec<Level>> {
+    scope.check(branch)?;
+    let held = held(db, branch, 0).await?;
+    Ok(catalogue(db, branch)
+        .await?
+        .into_iter()
+        .filter(|p| matches(p, query))
+        .map(|part| {
+            let held = held.get(&part.part_no).copied().unwrap_or(0);
+            Level { free: part.stock - held, held, part }
+        })
+        .collect())
+}
+
 /// The stock of a store's parts, and what its standing bookings other than
 /// `except` hold.
 pub async fn stock_and_held(
@@ -160,6 +192,11 @@ pub async fn stock_and_held(
     for p in catalogue(db, branch).await? {
         stock.insert(p.part_no, p.stock);
     }
+    Ok((stock, held(db, branch, except).await?))
+}
+
+/// What a store's standing bookings other than `except` hold of each part.
+async fn held(db: &Db, branch: BranchId, except: i64) -> Result<BTreeMap<String, i64>> {
     let rows = sqlx::query(
         "SELECT n.part_no, n.quantity FROM appointment_parts n JOIN appointments a ON a.id = n.appointment_id \
          WHERE a.branch_id = $1 AND a.status = 'booked' AND a.id <> $2",
@@ -172,7 +209,7 @@ pub async fn stock_and_held(
     for r in &rows {
         *held.entry(r.text("part_no")?).or_insert(0) += r.i64("quantity")?;
     }
-    Ok((stock, held))
+    Ok(held)
 }
 
 #[cfg(test)]
@@ -189,6 +226,16 @@ mod tests {
         for bad in ["OF-8011 many", "OF-8011 0", "OF-8011 1 2"] {
             assert_eq!(parse_needs("parts", bad).unwrap_err().rule.code, "parts_format", "{bad}");
         }
+    }
+
+    #[test]
+    fn a_search_finds_the_number_or_the_name() {
+        let p =
+            Part { part_no: "OF-8011".into(), name: "机油滤清器".into(), unit: Money::from_fen(4500), stock: 3 };
+        for q in ["", " of-80", "8011", "滤清"] {
+            assert!(matches(&p, q), "{q}");
+        }
+        assert!(!matches(&p, "刹车"));
     }
 
     #[test]

@@ -8,13 +8,14 @@
 mod daily_run;
 mod load;
 mod points;
+mod repair_orders;
 mod sample;
 
 use clap::Parser;
 use kefu_accounts::{branches, users};
 use kefu_care::customers;
-use kefu_core::Scope;
 use kefu_core::ids::CustomerId;
+use kefu_core::{Actor, Scope};
 use kefu_store::Db;
 use kefu_web::archive;
 use load::{Bounds, Stats};
@@ -29,16 +30,16 @@ struct Args {
     #[arg(long)]
     database: String,
     /// The server, on loopback: http://127.0.0.1:PORT
-    #[arg(long)]
-    url: String,
+    #[arg(long, required_unless_present = "seed_repair_orders")]
+    url: Option<String>,
     /// An API token of `--username` (from `kefu user token`).
-    #[arg(long, env = "KEFU_BENCH_TOKEN")]
-    token: String,
+    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present = "seed_repair_orders")]
+    token: Option<String>,
     #[arg(long, default_value = "bench")]
     username: String,
     /// The backend's name in the table.
-    #[arg(long)]
-    backend: String,
+    #[arg(long, required_unless_present = "seed_repair_orders")]
+    backend: Option<String>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
@@ -61,6 +62,14 @@ struct Args {
     /// this many entries and measure reading it.
     #[arg(long)]
     points_entries: Option<usize>,
+    /// Give the generated vehicles this many more repair orders in bulk
+    /// (settled history, one in a hundred still open), then stop.
+    #[arg(long)]
+    seed_repair_orders: Option<usize>,
+    /// Instead of the archive figures, measure the repair order page, saving
+    /// an order and the month calendar.
+    #[arg(long)]
+    repair_orders: bool,
 }
 
 const SEARCH_TARGET: Duration = Duration::from_millis(10);
@@ -74,27 +83,35 @@ const PAGE_TIMELINE: i64 = 200;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
+    let db = Db::connect(&a.database).await?;
+    if let Some(n) = a.seed_repair_orders {
+        let everyone = Actor::system(Scope::new(branches::all(&db).await?.into_iter().map(|b| b.id).collect()));
+        let open = repair_orders::seed(&db, &everyone, n, a.seed).await?;
+        println!("{n} repair orders written, {open} of them open");
+        return Ok(());
+    }
+    let (url, token) = (a.url.clone().unwrap_or_default(), a.token.clone().unwrap_or_default());
     anyhow::ensure!(
-        a.url.starts_with("http://127.") || a.url.starts_with("http://localhost") || a.url.starts_with("http://[::1]"),
+        url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]"),
         "--url must be on loopback"
     );
-    let db = Db::connect(&a.database).await?;
     if let Some(day) = a.daily_run {
         return daily_run_row(&db, &a, day).await;
     }
     let user =
         users::credentials(&db, &a.username).await?.ok_or_else(|| anyhow::anyhow!("no user {:?}", a.username))?.user;
-    let scope = users::actor(&db, &user).await?.scope;
+    let actor = users::actor(&db, &user).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
     let bounds = Bounds { concurrency: a.concurrency, count: a.requests, limit: Duration::from_secs(a.seconds) };
-    let ctx = Arc::new(Ctx { db, scope, client, url: a.url.clone(), token: a.token.clone() });
+    let ctx = Arc::new(Ctx { db, scope: actor.scope.clone(), client, url, token });
     let mut out = match &a.out {
         Some(p) => Some(std::fs::OpenOptions::new().create(true).append(true).open(p)?),
         None => None,
     };
     let mut report = |kind: &str, target: Duration, app: Stats, floor: Stats| -> anyhow::Result<()> {
-        let line = row(kind, &a.backend, target, &app, &floor);
-        eprintln!("{kind} on {}: {} requests over HTTP, {} on the floor", a.backend, app.done, floor.done);
+        let backend = a.backend.as_deref().unwrap_or_default();
+        let line = row(kind, backend, target, &app, &floor);
+        eprintln!("{kind} on {backend}: {} requests over HTTP, {} on the floor", app.done, floor.done);
         println!("{line}");
         if let Some(f) = &mut out {
             writeln!(f, "{line}")?;
@@ -117,6 +134,10 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
         return report(&format!("points: balance and newest entries of {entries}"), points::TARGET, app, floor);
+    }
+
+    if a.repair_orders {
+        return service_figures(&ctx, &Arc::new(actor), bounds, &mut report).await;
     }
 
     let sample = sample::take(&ctx.db, &ctx.scope, a.requests, a.seed).await?;
@@ -183,14 +204,71 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The repair order page, saving an edit of an order, and the month
+/// calendar, each over HTTP and on its floor.
+async fn service_figures(
+    ctx: &Arc<Ctx>,
+    actor: &Arc<Actor>,
+    bounds: Bounds,
+    report: &mut impl FnMut(&str, Duration, Stats, Stats) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let zone = Arc::new(kefu_core::time::BusinessZone::shanghai());
+    let today = zone.date_of(jiff::Timestamp::now());
+    let (ids, branch) = repair_orders::sample(&ctx.db, &ctx.scope, bounds.count).await?;
+    let ids = Arc::new(ids);
+    let (c, q) = (ctx.clone(), ids.clone());
+    let app = load::run(bounds, move |i| {
+        let (c, id) = (c.clone(), q[i % q.len()]);
+        async move { c.get(&format!("/repair-orders/{id}"), &[]).await }
+    })
+    .await;
+    let (c, q) = (ctx.clone(), ids.clone());
+    let floor = load::run(bounds, move |i| {
+        let (c, id) = (c.clone(), q[i % q.len()]);
+        async move { repair_orders::page_reads(&c.db, &c.scope, id, today).await.is_ok() }
+    })
+    .await;
+    report("repair order page GET /repair-orders/{id}", repair_orders::ORDER_TARGET, app, floor)?;
+
+    let body = Arc::new(repair_orders::edit_body());
+    let (c, q) = (ctx.clone(), ids.clone());
+    let app = load::run(bounds, move |i| {
+        let (c, id, body) = (c.clone(), q[i % q.len()], body.clone());
+        async move { c.post_json(&format!("/api/v1/repair-orders/{id}/steps"), &body).await }
+    })
+    .await;
+    let (c, q, who, z) = (ctx.clone(), ids.clone(), actor.clone(), zone.clone());
+    let floor = load::run(bounds, move |i| {
+        let (c, id, who, z) = (c.clone(), q[i % q.len()], who.clone(), z.clone());
+        async move { repair_orders::save(&c.db, &who, id, &z).await.is_ok() }
+    })
+    .await;
+    report("repair order save POST /api/v1/repair-orders/{id}/steps", repair_orders::ORDER_TARGET, app, floor)?;
+
+    let (first, month) = (today.first_of_month(), today.strftime("%Y-%m").to_string());
+    let (c, m) = (ctx.clone(), Arc::new(month));
+    let app = load::run(bounds, move |_| {
+        let (c, m) = (c.clone(), m.clone());
+        async move { c.get("/appointments", &[("branch", branch.0.to_string().as_str()), ("month", m.as_str())]).await }
+    })
+    .await;
+    let c = ctx.clone();
+    let floor = load::run(bounds, move |_| {
+        let c = c.clone();
+        async move { repair_orders::calendar_reads(&c.db, &c.scope, branch, first).await.is_ok() }
+    })
+    .await;
+    report("month calendar GET /appointments", repair_orders::CALENDAR_TARGET, app, floor)
+}
+
 /// One row of the batch table: the run's wall time beside its floor's.
 async fn daily_run_row(db: &Db, a: &Args, day: jiff::civil::Date) -> anyhow::Result<()> {
     let scope = Scope::new(branches::all(db).await?.into_iter().map(|b| b.id).collect());
-    let f = daily_run::measure(db, &kefu_core::Actor::system(scope), day).await?;
+    let f = daily_run::measure(db, &Actor::system(scope), day).await?;
     let line = format!(
         "| daily outreach run {day} ({} tasks) | {} | {:.2} s | {:.2} s | {:.1} | {} |",
         f.tasks,
-        a.backend,
+        a.backend.as_deref().unwrap_or_default(),
         f.run.as_secs_f64(),
         f.floor.as_secs_f64(),
         f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6),
@@ -214,11 +292,12 @@ struct Ctx {
 impl Ctx {
     /// One GET, reading the whole body; true on 200.
     async fn get(&self, path: &str, query: &[(&str, &str)]) -> bool {
-        let res = self.client.get(format!("{}{path}", self.url)).query(query).bearer_auth(&self.token).send().await;
-        match res {
-            Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-            _ => false,
-        }
+        read(self.client.get(format!("{}{path}", self.url)).query(query).bearer_auth(&self.token).send().await).await
+    }
+
+    /// One POST of a JSON body, reading the whole answer; true on 2xx.
+    async fn post_json(&self, path: &str, body: &serde_json::Value) -> bool {
+        read(self.client.post(format!("{}{path}", self.url)).json(body).bearer_auth(&self.token).send().await).await
     }
 
     async fn overview_reads(&self, id: CustomerId) -> Result<(), kefu_store::Failure> {
@@ -232,6 +311,14 @@ impl Ctx {
         customers::many(&self.db, &self.scope, &o.suspects.iter().map(|s| s.customer_id).collect::<Vec<_>>()).await?;
         branches::all(&self.db).await?;
         Ok(())
+    }
+}
+
+/// Reads the whole answer; true when it was a success.
+async fn read(res: reqwest::Result<reqwest::Response>) -> bool {
+    match res {
+        Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+        _ => false,
     }
 }
 

@@ -60,19 +60,29 @@ struct Pending {
     letterhead: Letterhead,
 }
 
-async fn pending(db: &Db, scope: &Scope, channel: &str, today: Date) -> Result<Vec<Pending>> {
+/// Whose messages go out: everyone's due, or one customer's (those an
+/// event just made, with whatever else of theirs is due).
+#[derive(Debug, Clone, Copy)]
+pub enum Whose {
+    Everyone,
+    Customer(CustomerId),
+}
+
+async fn pending(db: &Db, scope: &Scope, channel: &str, today: Date, whose: Whose) -> Result<Vec<Pending>> {
     let sql = format!(
         "SELECT t.id, t.branch_id, t.customer_id, t.playbook, t.step, t.message, t.vars, c.name, c.mobile, c.email, \
          c.address, c.quiet_start, c.quiet_end, b.name AS store, b.address AS store_address, b.phone AS store_phone \
          FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id JOIN branches b ON b.id = t.branch_id \
-         WHERE t.channel = $1 AND t.status = 'pending' AND t.due_date <= $2 AND t.branch_id IN ({}) ORDER BY t.id LIMIT 5000",
-        scope.sql_list()
+         WHERE t.channel = $1 AND t.status = 'pending' AND t.due_date <= $2 AND t.branch_id IN ({}){} \
+         ORDER BY t.id LIMIT 5000",
+        scope.sql_list(),
+        if matches!(whose, Whose::Customer(_)) { " AND t.customer_id = $3" } else { "" },
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(channel.to_string())
-        .bind(today.to_string())
-        .fetch_all(db.pool())
-        .await?;
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(channel.to_string()).bind(today.to_string());
+    if let Whose::Customer(c) = whose {
+        query = query.bind(c.0);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
     rows.iter()
         .map(|r| {
             Ok(Pending {
@@ -118,12 +128,14 @@ fn is_quiet(p: &Pending, now: Time) -> bool {
     prefs.validate().map(|q| q.is_quiet(now)).unwrap_or(false)
 }
 
-/// Sends the pending SMS and e-mails due by `today` within `scope`.
+/// Sends the pending SMS and e-mails due by `today` within `scope`, of
+/// everyone or of one customer.
 pub async fn send_messages(
     db: &Db,
     actor: &Actor,
     channels: &Channels,
     playbooks: &[playbook::Playbook],
+    whose: Whose,
     today: Date,
     now: Time,
 ) -> Result<Dispatched> {
@@ -133,7 +145,7 @@ pub async fn send_messages(
         ("sms", channels.sms.as_ref().map(|c| c as &dyn Channel)),
         ("email", channels.email.as_ref().map(|c| c as &dyn Channel)),
     ] {
-        let tasks = pending(db, &actor.scope, kind, today).await?;
+        let tasks = pending(db, &actor.scope, kind, today, whose).await?;
         if tasks.is_empty() {
             continue;
         }
@@ -169,7 +181,7 @@ pub async fn print_letters(
     playbooks: &[playbook::Playbook],
     today: Date,
 ) -> Result<Option<PathBuf>> {
-    let tasks = pending(db, &actor.scope, "letter", today).await?;
+    let tasks = pending(db, &actor.scope, "letter", today, Whose::Everyone).await?;
     if tasks.is_empty() {
         return Ok(None);
     }

@@ -102,7 +102,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 10] = [
+pub const ANCHORS: [&str; 12] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -113,10 +113,24 @@ pub const ANCHORS: [&str; 10] = [
     "complaint_closed",
     "appointment",
     "recommendation_due",
+    "appointment_booked",
+    "repair_delayed",
 ];
 
-/// The variables a template may use.
-pub const VARIABLES: [&str; 8] = ["name", "store", "store_phone", "plate", "model", "anchor_date", "due_date", "today"];
+/// Anchors that are events rather than dates: the event itself sends the
+/// step (at offset 0) when it happens (`crate::notices`), so the daily run
+/// passes these playbooks by.
+pub const EVENT_ANCHORS: [&str; 2] = ["appointment_booked", "repair_delayed"];
+
+/// Whether the playbook's messages are sent by an event, not the daily run.
+pub fn is_event(p: &Playbook) -> bool {
+    EVENT_ANCHORS.contains(&p.anchor.as_str())
+}
+
+/// The variables a template may use; `time` and `reason` are the events'
+/// (the booked hour, the new promise and why).
+pub const VARIABLES: [&str; 10] =
+    ["name", "store", "store_phone", "plate", "model", "anchor_date", "due_date", "today", "time", "reason"];
 
 fn invalid(field: &str, code: &'static str, zh: String, en: String) -> Invalid {
     Invalid::new(field, Rule::new(code, zh, en))
@@ -156,6 +170,14 @@ pub fn parse(toml_text: &str) -> Result<Vec<Playbook>, Invalid> {
         }
         if p.steps.is_empty() {
             return Err(invalid(&field, "playbook_steps", "至少需要一个步骤".into(), "needs at least one step".into()));
+        }
+        if is_event(p) && p.steps.iter().any(|s| s.offset_days != 0) {
+            return Err(invalid(
+                &field,
+                "event_step_offset",
+                "事件触发的方案只能有当天（0 天）的步骤".into(),
+                "a playbook sent by an event has steps on the day (offset 0) only".into(),
+            ));
         }
         let mut last = i64::MIN;
         for (i, s) in p.steps.iter().enumerate() {
@@ -233,5 +255,7 @@ template = "邀请{name}预约首保"
         assert_eq!(parse("[[playbook]]\ncode=").unwrap_err().rule.code, "toml");
         let unclosed = SAMPLE.replace("预约首保", "预约首保{name");
         assert_eq!(parse(&unclosed).unwrap_err().rule.code, "template_unclosed");
+        let event_later = SAMPLE.replace("first_service_due", "appointment_booked");
+        assert_eq!(parse(&event_later).unwrap_err().rule.code, "event_step_offset");
     }
 }

@@ -56,7 +56,7 @@ pub async fn run(
     let mut summary = Summary { date: today.to_string(), ..Summary::default() };
     let mut subjects: Vec<Subject> = Vec::new();
     let mut planned: Vec<Planned> = Vec::new();
-    let enabled: Vec<&Playbook> = playbooks.iter().filter(|p| p.enabled).collect();
+    let enabled: Vec<&Playbook> = playbooks.iter().filter(|p| p.enabled && !crate::playbook::is_event(p)).collect();
     for (pi, p) in enabled.iter().enumerate() {
         progress(pi, enabled.len());
         let Some(source) = sources.iter().find(|s| s.anchors().contains(&p.anchor.as_str())) else {
@@ -132,12 +132,7 @@ pub async fn run(
         } else {
             ("merged", stored_id.get(&keeper).copied(), String::new())
         };
-        let mut vars = s.vars.clone();
-        vars.insert("anchor_date", s.anchor_date.to_string());
-        vars.insert("due_date", s.anchor_date.to_string());
-        vars.insert("today", today.to_string());
-        let message = render(&step.template, &vars);
-        let vars_json = serde_json::to_string(&vars).unwrap_or_default();
+        let (message, vars_json) = message_of(&step.template, s, today);
         let (id, new) = insert_task(
             &mut tx,
             s,
@@ -220,6 +215,16 @@ pub async fn run(
     Ok(summary)
 }
 
+/// A step's message for a subject on a day, and the values it was filled
+/// with (as JSON, for the task).
+pub(crate) fn message_of(template: &str, s: &Subject, today: Date) -> (String, String) {
+    let mut vars = s.vars.clone();
+    vars.insert("anchor_date", s.anchor_date.to_string());
+    vars.insert("due_date", s.anchor_date.to_string());
+    vars.insert("today", today.to_string());
+    (render(template, &vars), serde_json::to_string(&vars).unwrap_or_default())
+}
+
 /// A step's message for a subject. Templates were checked when the playbook
 /// was loaded; a variable a subject has no value for (a customer-level
 /// touch has no plate) is left empty.
@@ -248,7 +253,7 @@ async fn booked_subjects(db: &Db, playbook: &str, anchor: Date) -> Result<HashSe
 
 /// Inserts a task unless its key exists; returns its id and whether it is new.
 #[allow(clippy::too_many_arguments)]
-async fn insert_task(
+pub(crate) async fn insert_task(
     tx: &mut kefu_store::Tx,
     s: &Subject,
     p: &Playbook,

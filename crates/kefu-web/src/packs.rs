@@ -49,15 +49,28 @@ pub async fn run_outreach(
     kefu_outreach::run::run(db, actor, &playbooks, &anchor_sources(), today, progress).await
 }
 
-/// Sends the SMS and e-mails due by `today` through the configured gateways.
+/// Sends the SMS and e-mails due by `today` through the configured
+/// gateways: everyone's, or one customer's right after an event told them
+/// something (a booking, a delay).
 pub async fn send_outreach(
     app: &crate::AppState,
     actor: &kefu_core::Actor,
+    whose: kefu_outreach::dispatch::Whose,
     today: jiff::civil::Date,
 ) -> Result<kefu_outreach::dispatch::Dispatched, Failure> {
     let playbooks = kefu_outreach::store::effective(app.db(), &default_playbooks()).await?;
     let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
-    kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, today, now).await
+    kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, whose, today, now).await
+}
+
+/// Sends at once what an event just told a customer. The event is already
+/// committed: a gateway that fails leaves the message to the hourly send,
+/// and only the log hears of a database failure here.
+pub async fn send_notice(app: &crate::AppState, actor: &kefu_core::Actor, customer: kefu_core::ids::CustomerId) {
+    let whose = kefu_outreach::dispatch::Whose::Customer(customer);
+    if let Err(e) = send_outreach(app, actor, whose, app.today()).await {
+        tracing::error!(error = %e, customer = customer.0, "sending a notice failed");
+    }
 }
 
 static VISITS: kefu_auto::outreach::VisitArrivals = kefu_auto::outreach::VisitArrivals;

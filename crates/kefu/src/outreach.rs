@@ -73,7 +73,9 @@ pub async fn schedule(app: kefu_web::AppState) {
                         Err(e) => tracing::error!(error = %e, "daily outreach run failed"),
                     }
                 }
-                match kefu_web::packs::send_outreach(&app, &actor, today).await {
+                match kefu_web::packs::send_outreach(&app, &actor, kefu_outreach::dispatch::Whose::Everyone, today)
+                    .await
+                {
                     Ok(d) => {
                         tracing::info!(sent = d.sent, failed = d.failed, quiet = d.quiet, "outreach messages sent")
                     }

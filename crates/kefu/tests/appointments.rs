@@ -371,3 +371,156 @@ on_both!(booking_checks_the_parts_against_the_stock, |backend: Backend| async mo
     let page = day().await;
     assert!(!page.contains(r#"data-part="OF-8011""#) && page.contains(r#"data-part="BP-01""#), "{page}");
 });
+
+/// The confirmation tasks of the bookings: status, channel, reason, message.
+async fn confirmations(app: &TestApp) -> Vec<(String, String, String, String)> {
+    sqlx::query_as(
+        "SELECT status, channel, reason, message FROM outreach_tasks WHERE playbook = 'appointment_confirmation' \
+         AND asset_kind = 'appointment' ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap()
+}
+
+async fn set_preferences(app: &TestApp, a: &Agent, fields: &[(&str, &str)]) {
+    let mut form = vec![("_csrf", a.csrf.as_str())];
+    form.extend_from_slice(fields);
+    let url = app.at(&format!("/customers/{}/preferences", app.fx.customer_a));
+    assert_eq!(a.client.post(url).form(&form).send().await.unwrap().status(), 303);
+}
+
+on_both!(a_booking_is_confirmed_to_the_customer_as_their_preferences_allow, |backend: Backend| async move {
+    let (sms_url, received) = support::sms_receiver().await;
+    let app = TestApp::start_with(backend, support::sms_only(sms_url)).await;
+    let a = agent(&app, "agent_a").await;
+    let vehicle = car(&app, &a, 1, "2026-06-01").await;
+
+    // Booked by phone: the SMS goes out at once and is on the timeline.
+    let (status, booked) = book(&app, &a, vehicle, "2026-12-03", 10, "maintenance").await;
+    assert_eq!(status, 201, "{booked}");
+    let text = support::nth_sms(&received, 1);
+    for part in ["张伟", "2026-12-03 10:00", "京A12341"] {
+        assert!(text.contains(part), "the confirmation names {part}: {text}");
+    }
+    let (state, asset) = app.notice("appointment_confirmation").await;
+    assert_eq!((state.as_str(), asset), ("sent", booked["id"].as_i64().unwrap()));
+    assert_eq!(app.timeline_count("sms", app.fx.customer_a).await, 1);
+
+    // Within the customer's quiet hours (it is 09:00) it waits for their end.
+    set_preferences(&app, &a, &[("allow_sms", "1"), ("quiet_start", "08:00"), ("quiet_end", "10:00")]).await;
+    assert_eq!(book(&app, &a, vehicle, "2026-12-04", 11, "maintenance").await.0, 201);
+    assert_eq!(received.lock().unwrap().len(), 1, "nothing during quiet hours");
+    assert_eq!(confirmations(&app).await[1].0, "pending");
+    app.clock.set("2026-11-29T02:30:00Z".parse().unwrap()); // 10:30
+    let manager = agent(&app, "manager_a").await;
+    let res = manager.client.post(app.at("/outreach/send")).form(&[("_csrf", manager.csrf.as_str())]).send().await;
+    assert_eq!(res.unwrap().status(), 303);
+    assert_eq!(received.lock().unwrap().len(), 2, "sent once the quiet hours are over");
+    assert_eq!(confirmations(&app).await[1].0, "sent");
+
+    // A customer who takes no SMS and has no e-mail is not sent one; the
+    // task says why.
+    set_preferences(&app, &a, &[("allow_letter", "1")]).await;
+    assert_eq!(book(&app, &a, vehicle, "2026-12-05", 9, "maintenance").await.0, 201);
+    assert_eq!(received.lock().unwrap().len(), 2);
+    let last = confirmations(&app).await.pop().unwrap();
+    assert_eq!((last.0.as_str(), last.2.as_str()), ("skipped", "optedout"));
+
+    // The daily run leaves the event's playbook alone.
+    let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let s = kefu_web::packs::run_outreach(&app.db, &everyone, "2026-11-30".parse().unwrap(), &|_, _| {}).await.unwrap();
+    assert!(!s.unsupported.contains(&"appointment_confirmation".to_string()), "{:?}", s.unsupported);
+    assert_eq!(confirmations(&app).await.len(), 3);
+});
+
+on_both!(the_parts_and_the_lounge_answer_over_the_api, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = agent(&app, "agent_a").await;
+    let m = agent(&app, "manager_a").await;
+    let put = |who: &Agent, path: &str, body: Value| {
+        let request = who.client.put(app.at(path)).header("x-csrf-token", &who.csrf).json(&body);
+        async move {
+            let res = request.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let get = |path: String| {
+        let request = a.client.get(app.at(&path));
+        async move {
+            let res = request.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let store = app.fx.store_a.0;
+    let part = |part_no: &str, name: &str, stock: i64| json!({ "branch": store, "part_no": part_no, "name": name, "unit_price": "45.00", "stock": stock });
+    assert_eq!(put(&a, "/api/v1/parts", part("OF-8011", "机油滤清器", 3)).await.0, 403, "agents do not keep the stock");
+    let (status, saved) = put(&m, "/api/v1/parts", part("OF-8011", "机油滤清器", 3)).await;
+    assert_eq!((status, saved["unit_fen"].as_i64(), saved["free"].as_i64()), (200, Some(4500), Some(3)), "{saved}");
+    let (status, bad) = put(&m, "/api/v1/parts", part("OF-8011", "机油滤清器", -1)).await;
+    assert_eq!((status, bad["field"].as_str()), (422, Some("stock")), "{bad}");
+    assert_eq!(put(&m, "/api/v1/parts", part("BP-01", "前刹车片", 1)).await.0, 200);
+    let vehicle = car(&app, &a, 1, "2024-05-01").await;
+    let (status, booked) = post_json(
+        &a.client,
+        &a.csrf,
+        app.at(&format!("/api/v1/vehicles/{vehicle}/appointments")),
+        json!({ "day": "2026-12-01", "hour": 9, "job": "maintenance", "parts": "OF-8011 2, BP-01 2" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{booked}");
+    let (status, list) = get(format!("/api/v1/parts?branch={store}&q=of-80")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        list,
+        json!([{ "part_no": "OF-8011", "name": "机油滤清器", "unit_fen": 4500, "stock": 3, "held": 2, "free": 1 }])
+    );
+    let (_, by_name) = get(format!("/api/v1/parts?branch={store}&q=刹车")).await;
+    assert_eq!(by_name[0]["part_no"], "BP-01");
+    let (status, needs) = get(format!("/api/v1/appointments/{}/parts", booked["id"])).await;
+    assert_eq!(status, 200);
+    assert_eq!(needs["needs"].as_array().unwrap().len(), 2);
+    assert_eq!(needs["shortages"], json!([{ "part_no": "BP-01", "needed": 2, "free": 1 }]));
+    let other = app.fx.store_b.0;
+    assert_eq!(get(format!("/api/v1/parts?branch={other}")).await.0, 403, "another store's stock is out of reach");
+
+    // The lounge: a guest arrives and leaves; the day's drinkware.
+    let (status, guest) = post_json(
+        &a.client,
+        &a.csrf,
+        app.at("/api/v1/lounge/guests"),
+        json!({ "branch": store, "guest": "张伟", "plate": "京A12341", "served": "绿茶" }),
+    )
+    .await;
+    assert_eq!((status, guest["left_at"].is_null()), (201, true), "{guest}");
+    let (status, problem) =
+        post_json(&a.client, &a.csrf, app.at("/api/v1/lounge/guests"), json!({ "branch": store, "guest": " " })).await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("guest")));
+    let leave = app.at(&format!("/api/v1/lounge/guests/{}/leave", guest["id"]));
+    assert_eq!(post_json(&a.client, &a.csrf, leave.clone(), json!({})).await.0, 200);
+    assert_eq!(post_json(&a.client, &a.csrf, leave, json!({})).await.0, 409, "a guest leaves once");
+    let (status, guests) = get(format!("/api/v1/lounge/guests?branch={store}")).await;
+    assert_eq!((status, guests[0]["guest"].as_str(), guests[0]["left_at"].is_string()), (200, Some("张伟"), true));
+    let (_, yesterday) = get(format!("/api/v1/lounge/guests?branch={store}&day=2026-11-28")).await;
+    assert_eq!(yesterday, json!([]));
+    sqlx::query(
+        "INSERT INTO drinkware_counts (branch_id, day, item, count, broken, recorded_by) VALUES \
+         ($1, '2026-11-28', 'cup', 24, 0, '甲店客服'), ($1, '2026-11-28', 'glass', 12, 0, '甲店客服')",
+    )
+    .bind(store)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let counts = json!({ "branch": store, "counts": [
+        { "item": "cup", "count": 22, "broken": 2 }, { "item": "glass", "count": 11, "broken": 0 } ] });
+    let (status, register) = put(&a, "/api/v1/lounge/drinkware", counts).await;
+    assert_eq!(status, 200, "{register}");
+    assert_eq!(register["missing"], json!([{ "item": "glass", "missing": 1 }]));
+    let bad = json!({ "branch": store, "counts": [{ "item": "vase", "count": 1, "broken": 0 }] });
+    assert_eq!(put(&a, "/api/v1/lounge/drinkware", bad).await.0, 422);
+    let (_, read) = get(format!("/api/v1/lounge/drinkware?branch={store}&day=2026-11-29")).await;
+    assert_eq!(read["counts"].as_array().unwrap().len(), 2);
+    assert_eq!(app.audit_count("drinkware", "register").await, 1);
+    assert_eq!(app.audit_count("lounge_guest", "leave").await, 1);
+    assert_eq!(app.audit_count("part", "save").await, 2);
+});

@@ -343,37 +343,43 @@ async fn find_by_last_four_and_change_a_preference(backend: Backend) {
     client.close().await.expect("close the browser session");
 }
 
-async fn claim_a_call_and_book_an_appointment(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    // A car bought on 30 November 2027 whose first service falls due on
-    // 29 February 2028; the run of 22 February puts the call in the queue.
-    app.clock.set("2028-02-22T01:00:00Z".parse().unwrap());
-    let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+/// Every store, as the system acts.
+fn everyone(app: &TestApp) -> kefu_core::Actor {
+    kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]))
+}
+
+/// 张伟's 速腾 京A12345 in store A, bought on `purchase`.
+async fn zhang_weis_car(app: &TestApp, purchase: &str, today: jiff::civil::Date) {
     let mut tx = app.db.begin().await.unwrap();
     let input = kefu_auto::vehicles::VehicleInput {
         vin: "LSVAM4187C2184847".into(),
         plate: "京A12345".into(),
         brand: "一汽-大众".into(),
         model: "速腾".into(),
-        purchase_date: Some("2027-11-30".parse().unwrap()),
+        purchase_date: Some(purchase.parse().unwrap()),
         ..Default::default()
     };
-    let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
     kefu_auto::vehicles::create_in(&mut tx, app.fx.store_a, app.fx.customer_a, &input, today).await.unwrap();
-    tx.audit(
-        &all,
-        kefu_store::Change {
-            entity: "vehicle",
-            entity_id: "test".into(),
-            action: "create",
-            branch: None,
-            old: None,
-            new: None,
-        },
-    )
-    .await
-    .unwrap();
+    let change = kefu_store::Change {
+        entity: "vehicle",
+        entity_id: "test".into(),
+        action: "create",
+        branch: None,
+        old: None,
+        new: None,
+    };
+    tx.audit(&everyone(app), change).await.unwrap();
     tx.commit().await.unwrap();
+}
+
+async fn claim_a_call_and_book_an_appointment(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    // A car bought on 30 November 2027 whose first service falls due on
+    // 29 February 2028; the run of 22 February puts the call in the queue.
+    app.clock.set("2028-02-22T01:00:00Z".parse().unwrap());
+    let all = everyone(&app);
+    let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
+    zhang_weis_car(&app, "2027-11-30", today).await;
     kefu_web::packs::run_outreach(&app.db, &all, today, &|_, _| {}).await.unwrap();
 
     let (_driver, client) = open_browser().await;
@@ -599,6 +605,93 @@ async fn answer_a_survey_on_a_phone(backend: Backend) {
     client.close().await.expect("close the browser session");
 }
 
+/// Clicks the submit button of the form that posts `field` = `value` (a
+/// repair order's step, an appointment's outcome) and waits for the page
+/// that answers it.
+async fn submit_where(client: &Client, field: &str, value: &str) {
+    let page = wait_for(client, Locator::Css("main"), "the page").await;
+    let xpath = format!("//form[input[@name='{field}' and @value='{value}']]//button[@type='submit']");
+    wait_for(client, Locator::XPath(&xpath), value)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {value}: {e}"));
+    wait_until_replaced(&page, value).await;
+}
+
+/// The advisor's day: a car booked from the customer's page lands in the
+/// calendar, arrives, and its repair order goes from reception through the
+/// estimate to the customer's signature.
+async fn book_receive_estimate_and_approve_a_repair(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    zhang_weis_car(&app, "2025-10-01", "2026-11-29".parse().unwrap()).await;
+
+    let (_driver, client) = open_browser().await;
+    client.goto(&app.at("/login")).await.expect("open /login");
+    fill_login_form(&client, "agent_a", PASSWORD).await;
+    wait_for(&client, Locator::Css(r#"[data-testid="current-user"]"#), "the today page").await;
+
+    // Booked at the desk from the customer's page for 14:00 today.
+    client.goto(&app.at(&format!("/customers/{}", app.fx.customer_a))).await.unwrap();
+    wait_for(&client, Locator::XPath("//summary[normalize-space()='预约进厂']"), "the booking form")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let day = wait_for(&client, Locator::Css(r#"[data-testid="book-form"] input[name="day"]"#), "the day").await;
+    client
+        .execute("arguments[0].value = '2026-11-29'", vec![serde_json::to_value(&day).unwrap()])
+        .await
+        .expect("set the day");
+    wait_for(&client, Locator::Css(r#"[data-testid="book-form"] select[name="hour"] option[value="14"]"#), "14:00")
+        .await
+        .click()
+        .await
+        .unwrap();
+    type_into(&client, r#"[data-testid="book-form"] input[name="note"]"#, "刹车异响").await;
+    submit(&client, "book-form").await;
+    assert_eq!(path_of(&client).await, "/appointments/days/2026-11-29", "the booking's day in the calendar");
+    let slot = text_of(&client, Locator::Css(r#"tr[data-hour="14"]"#), "the 14:00 slot").await;
+    assert!(slot.contains("京A12345") && slot.contains("张伟") && slot.contains("刹车异响"), "{slot}");
+    let calendar_link = wait_for(&client, Locator::Css(r#"main a[href^="/appointments?"]"#), "back to the month").await;
+    calendar_link.click().await.unwrap();
+    wait_until_replaced(&calendar_link, "the day page").await;
+    wait_for(&client, Locator::Css(r#"[data-date="2026-11-29"]"#), "today in the month").await;
+    client.back().await.unwrap();
+
+    // The car arrives: its repair order is opened, and shown.
+    submit_where(&client, "result", "arrived").await;
+    assert!(path_of(&client).await.starts_with("/repair-orders/"), "on to the order");
+    assert_eq!(text_of(&client, Locator::Css(r#"[data-testid="ro-status"]"#), "the status").await, "接车估价");
+
+    // Reception: the walk-around, in the customer's words.
+    let mileage = wait_for(&client, Locator::Css(r#"input[name="mileage_km"]"#), "the mileage").await;
+    mileage.clear().await.unwrap();
+    mileage.send_keys("15230").await.unwrap();
+    type_into(&client, r#"textarea[name="complaint"]"#, "踩刹车时前轮有异响").await;
+    submit_where(&client, "step", "reception").await;
+    // The page comes back with what was recorded, still open for the estimate.
+    let value = |css: &'static str| {
+        let client = client.clone();
+        async move { wait_for(&client, Locator::Css(css), css).await.prop("value").await.unwrap().unwrap_or_default() }
+    };
+    assert_eq!(value(r#"input[name="mileage_km"]"#).await, "15230");
+    assert_eq!(value(r#"textarea[name="complaint"]"#).await, "踩刹车时前轮有异响");
+
+    // The estimate: one line, then the customer's signature.
+    type_into(&client, r#"input[name="description"]"#, "更换前刹车片").await;
+    type_into(&client, r#"input[name="unit_price"]"#, "380").await;
+    submit_where(&client, "step", "add_line").await;
+    assert_eq!(text_of(&client, Locator::Css(r#"[data-testid="cash-due"]"#), "the total").await, "¥380.00");
+    submit_where(&client, "step", "approve").await;
+    assert_eq!(text_of(&client, Locator::Css(r#"[data-testid="ro-status"]"#), "the status").await, "客户已确认");
+    assert_eq!(text_of(&client, Locator::Css("ol.steps li.current"), "the current step").await, "客户已确认");
+    let done = client.find_all(Locator::Css("ol.steps li.done")).await.unwrap();
+    assert_eq!(done.len(), 1, "reception and estimate are behind");
+    wait_for(&client, Locator::XPath("//form[input[@name='step' and @value='start_work']]"), "work may start").await;
+    client.close().await.expect("close the browser session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answer_a_survey_on_a_phone_sqlite() {
     answer_a_survey_on_a_phone(Backend::Sqlite).await;
@@ -622,4 +715,9 @@ async fn find_by_last_four_and_change_a_preference_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claim_a_call_and_book_an_appointment_sqlite() {
     claim_a_call_and_book_an_appointment(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn book_receive_estimate_and_approve_a_repair_sqlite() {
+    book_receive_estimate_and_approve_a_repair(Backend::Sqlite).await;
 }

@@ -743,3 +743,28 @@ on_both!(the_lounge_registers_guests_and_the_days_drinkware, |backend: Backend| 
     assert_eq!(cups, 22);
     assert_eq!(app.audit_count("drinkware", "register").await, 2);
 });
+
+on_both!(a_late_car_is_told_to_the_customer_with_the_reason, |backend: Backend| async move {
+    let (sms_url, received) = support::sms_receiver().await;
+    let app = TestApp::start_with(backend, support::sms_only(sms_url)).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    let id = estimated(&app, &a, vehicle).await;
+    a.steps(&app, id, signed_to_checked()[..2].to_vec()).await;
+    let delay = json!({ "step": "report_delay", "promised_at": "2026-11-30 12:00", "reason": "配件明早到货" });
+    let o = a.step(&app, id, delay.clone()).await;
+    assert!(o["promised_at"].as_str().unwrap().starts_with("2026-11-30T04:00"), "{o}");
+    let text = support::nth_sms(&received, 1);
+    for part in ["张伟", "京A12345", "配件明早到货", "2026-11-30 12:00"] {
+        assert!(text.contains(part), "the notice names {part}: {text}");
+    }
+    assert_eq!(app.notice("repair_delay_notice").await, ("sent".to_string(), id));
+    assert_eq!(app.timeline_count("sms", app.fx.customer_a).await, 1, "the notice is on the customer's timeline");
+    // Later still, for another reason: told again.
+    let later = json!({ "step": "report_delay", "promised_at": "2026-12-01 17:00", "reason": "需返厂复检" });
+    a.step(&app, id, later).await;
+    assert!(support::nth_sms(&received, 2).contains("需返厂复检"));
+    // Other steps tell the customer nothing.
+    a.steps(&app, id, signed_to_checked()[2..].to_vec()).await;
+    assert_eq!(received.lock().unwrap().len(), 2);
+});

@@ -4,7 +4,9 @@
 //! technician time of its day; it is refused when either is full, also when
 //! many are made at once. The car's arrival opens its repair order; a booked
 //! appointment stops the invitation cadences (the outreach engine's
-//! "booked"), and the day before, the reminder playbook reminds the customer.
+//! "booked"). The booking is confirmed to the customer at once (the
+//! `appointment_confirmation` playbook), and the day before, the reminder
+//! playbook reminds them.
 
 pub mod capacity;
 pub mod ics;
@@ -28,6 +30,10 @@ type Result<T> = std::result::Result<T, Failure>;
 pub const EVENT_KIND: &str = "appointment";
 /// How a booking was made.
 pub const SOURCES: [&str; 3] = ["counter", "phone", "call"];
+/// The playbook that confirms a booking to the customer when it is made.
+pub const CONFIRMATION: &str = "appointment_confirmation";
+/// The kind of record an appointment's outreach task is about.
+const ASSET: &str = "appointment";
 /// How far ahead a booking may be made.
 const HORIZON_DAYS: i64 = 180;
 
@@ -88,6 +94,9 @@ pub async fn book(db: &Db, actor: &Actor, b: &Booking, now: jiff::Timestamp, tod
     store::insert_needs(&mut tx, id, &b.parts).await?;
     let a = store::load(tx.conn(), id).await?;
     record(&mut tx, actor, &a, None, "booked", now).await?;
+    let time = ("time", format!("{:02}:00", a.hour));
+    crate::outreach::notify_in(&mut tx, db, (CONFIRMATION, (ASSET, a.id)), a.vehicle_id, a.day, (today, &[time]))
+        .await?;
     tx.commit().await?;
     Ok(a)
 }

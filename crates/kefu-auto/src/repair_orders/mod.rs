@@ -20,6 +20,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
 use kefu_core::ids::{BranchId, CustomerId, VehicleId};
+use kefu_core::time::BusinessZone;
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, Tx};
 use serde::Serialize;
@@ -29,6 +30,10 @@ type Result<T> = std::result::Result<T, Failure>;
 
 /// The timeline kind of a repair order's steps.
 pub const EVENT_KIND: &str = "repair_order";
+/// The playbook that tells the customer their car will be late.
+pub const DELAY_NOTICE: &str = "repair_delay_notice";
+/// The kind of record an order's outreach task is about.
+const ASSET: &str = "repair_order";
 
 /// The walk-around's zones and the marks a zone can carry.
 pub const DAMAGE_ZONES: [&str; 10] = [
@@ -402,7 +407,15 @@ pub use store::{Listed, Recommendation, in_workshop, of_vehicle, recommendations
 /// it, moves the status on, and records it on the timeline and in the audit
 /// log — all or nothing. The rules judge the order as it is inside the
 /// transaction, with its row held, so no concurrent step slips past them.
-pub async fn apply(db: &Db, actor: &Actor, id: i64, step: Step, now: Timestamp, today: Date) -> Result<RepairOrder> {
+pub async fn apply(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    step: Step,
+    now: Timestamp,
+    zone: &BusinessZone,
+) -> Result<RepairOrder> {
+    let today = zone.date_of(now);
     let mut tx = db.begin().await?;
     store::lock(&mut tx, id).await?;
     let before = store::load(tx.conn(), id).await?;
@@ -419,6 +432,13 @@ pub async fn apply(db: &Db, actor: &Actor, id: i64, step: Step, now: Timestamp, 
     let after = store::load(tx.conn(), id).await?;
     let entry = Entry { step: action.code(), summary, detail: step_detail(&step) };
     record(&mut tx, actor, &after, Some(&before), now, entry).await?;
+    if let Step::ReportDelay { promised_at, reason } = &step {
+        // The customer is told now, with the new time and why.
+        let vars = [("time", zone.display(*promised_at)), ("reason", reason.clone())];
+        let day = zone.date_of(*promised_at);
+        let about = (DELAY_NOTICE, (ASSET, after.id));
+        crate::outreach::notify_in(&mut tx, db, about, after.vehicle_id, day, (today, &vars)).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }

@@ -50,6 +50,12 @@ pub struct ShortageDto {
     free: i64,
 }
 
+impl ShortageDto {
+    pub(crate) fn of(s: &kefu_auto::parts::Shortage) -> ShortageDto {
+        ShortageDto { part_no: s.part_no.clone(), needed: s.needed, free: s.free }
+    }
+}
+
 impl AppointmentDto {
     fn of(a: &Appointment) -> AppointmentDto {
         AppointmentDto {
@@ -114,10 +120,10 @@ pub async fn book(
     };
     let booking = form.booking().map_err(AppError::Invalid)?;
     let a = appointments::book(app.db(), &ctx.actor, &booking, app.now(), app.today()).await?;
+    crate::packs::send_notice(&app, &ctx.actor, a.customer_id).await;
     let short = appointments::shortages(app.db(), &a, &booking.parts).await?;
     let mut dto = AppointmentDto::of(&a);
-    dto.shortages =
-        short.iter().map(|s| ShortageDto { part_no: s.part_no.clone(), needed: s.needed, free: s.free }).collect();
+    dto.shortages = short.iter().map(ShortageDto::of).collect();
     Ok((StatusCode::CREATED, Json(dto)))
 }
 

@@ -10,7 +10,9 @@ pub mod customers;
 pub mod imports;
 pub mod insurance;
 pub mod kpis;
+pub mod lounge;
 pub mod me;
+pub mod parts;
 pub mod points;
 pub mod repair_orders;
 pub mod reports;
@@ -62,6 +64,14 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         appointments::get,
         appointments::conclude,
         appointments::load,
+        parts::list,
+        parts::save,
+        parts::needs,
+        lounge::guests,
+        lounge::arrive,
+        lounge::leave,
+        lounge::drinkware,
+        lounge::register,
         insurance::record,
         insurance::renewals,
         insurance::lose,
@@ -110,6 +120,16 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         appointments::BookBody,
         appointments::DayLoadDto,
         appointments::ShortageDto,
+        parts::PartDto,
+        parts::PartBody,
+        parts::NeedDto,
+        parts::NeedsDto,
+        lounge::GuestDto,
+        lounge::GuestBody,
+        lounge::CountDto,
+        lounge::MissingDto,
+        lounge::DrinkwareDto,
+        lounge::DrinkwareBody,
         insurance::PolicyBody,
         insurance::PolicyDto,
         insurance::RenewalsDto,

@@ -339,6 +339,16 @@ pub async fn get(
     Ok(Json(RepairOrderDto::of(&repair_orders::get(app.db(), &ctx.actor.scope, id).await?)))
 }
 
+/// Takes a step; a delay is told to the customer at once.
+pub(crate) async fn apply(app: &AppState, ctx: &Ctx, id: i64, step: Step) -> Result<RepairOrder, AppError> {
+    let tells = matches!(step, Step::ReportDelay { .. });
+    let order = repair_orders::apply(app.db(), &ctx.actor, id, step, app.now(), &app.0.zone).await?;
+    if tells {
+        crate::packs::send_notice(app, &ctx.actor, order.customer_id).await;
+    }
+    Ok(order)
+}
+
 /// Takes a step. 409 when the order's state refuses it (no work before the
 /// estimate is signed, no finishing with an additional item unanswered, no
 /// settlement before the quality check…), 422 when a field breaks its rule.
@@ -353,6 +363,6 @@ pub async fn step(
     JsonBody(b): JsonBody<StepBody>,
 ) -> Result<Json<RepairOrderDto>, AppError> {
     let step = b.into_step(&app.0.zone).map_err(AppError::Invalid)?;
-    let order = repair_orders::apply(app.db(), &ctx.actor, id, step, app.now(), app.today()).await?;
+    let order = apply(&app, &ctx, id, step).await?;
     Ok(Json(RepairOrderDto::of(&order)))
 }

@@ -212,6 +212,7 @@ pub async fn book(
         return Err(AppError::NotFound);
     }
     let a = appointments::book(app.db(), &ctx.actor, &booking, app.now(), app.today()).await?;
+    crate::packs::send_notice(&app, &ctx.actor, a.customer_id).await;
     Ok(Redirect::to(&format!("/appointments/days/{}?branch={}&booked={}", a.day, a.branch_id, a.id)).into_response())
 }
 

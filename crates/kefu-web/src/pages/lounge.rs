@@ -30,15 +30,15 @@ pub async fn page_handler(
 ) -> Result<Html<String>, AppError> {
     let (branch, stores) = store_of(&app, &ctx, q.branch).await?;
     let today = app.today();
-    let since = app.0.zone.start_of(today);
+    let day = (app.0.zone.start_of(today), app.0.zone.start_of(today.tomorrow().unwrap_or(today)));
     let shown = |t: &str| kefu_core::time::parse_instant(t).map(|t| app.0.zone.display(t));
-    let guests: Vec<Value> = lounge::guests_since(app.db(), &ctx.actor.scope, branch, since)
+    let guests: Vec<Value> = lounge::guests(app.db(), &ctx.actor.scope, branch, day)
         .await?
         .iter()
         .map(|g| view! { g => g, arrived => shown(&g.arrived_at), left => g.left_at.as_deref().and_then(shown) })
         .collect();
-    let counts = lounge::counts(app.db(), branch, today).await?;
-    let before = lounge::counts(app.db(), branch, today.yesterday().unwrap_or(today)).await?;
+    let counts = lounge::counts(app.db(), &ctx.actor.scope, branch, today).await?;
+    let before = lounge::counts(app.db(), &ctx.actor.scope, branch, today.yesterday().unwrap_or(today)).await?;
     let items: Vec<Value> = DRINKWARE
         .iter()
         .map(|item| {

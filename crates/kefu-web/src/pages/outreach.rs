@@ -322,6 +322,6 @@ pub async fn letters_pdf(State(app): State<AppState>, ctx: Ctx) -> Result<Respon
 
 /// Sends the pending SMS and e-mails now (they also go out every hour).
 pub async fn send_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    packs::send_outreach(&app, &ctx.actor, app.today()).await?;
+    packs::send_outreach(&app, &ctx.actor, kefu_outreach::dispatch::Whose::Everyone, app.today()).await?;
     Ok(Redirect::to("/outreach").into_response())
 }

@@ -209,9 +209,7 @@ pub async fn step(
     FormBody(f): FormBody<StepBody>,
 ) -> Result<Response, AppError> {
     let result = match f.into_step(&app.0.zone) {
-        Ok(step) => {
-            repair_orders::apply(app.db(), &ctx.actor, id, step, app.now(), app.today()).await.map_err(AppError::from)
-        }
+        Ok(step) => crate::api::repair_orders::apply(&app, &ctx, id, step).await,
         Err(invalid) => Err(AppError::Invalid(invalid)),
     };
     match result {

@@ -172,6 +172,26 @@ impl TestApp {
         csrf_in(&page).expect("signed-in pages carry the CSRF token")
     }
 
+    /// Entries of `kind` (sms, letter…) on a customer's timeline.
+    pub async fn timeline_count(&self, kind: &str, customer: CustomerId) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM timeline_events WHERE kind = $1 AND customer_id = $2")
+            .bind(kind.to_string())
+            .bind(customer.0)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
+    /// The one task an event's playbook made: its status and the record
+    /// (asset) it is about.
+    pub async fn notice(&self, playbook: &str) -> (String, i64) {
+        sqlx::query_as("SELECT status, asset_id FROM outreach_tasks WHERE playbook = $1")
+            .bind(playbook.to_string())
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
     pub async fn audit_count(&self, entity: &str, action: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = $1 AND action = $2")
             .bind(entity.to_string())
@@ -252,4 +272,44 @@ async fn fixture(db: &Db) -> Fixture {
     let customer_b =
         customers::create(db, &all, store_b, &customer("李娜", "13912345678"), None, today).await.unwrap().id;
     Fixture { group, store_a, store_b, customer_a, customer_b }
+}
+
+/// What a local SMS webhook receiver was sent: every body, in order.
+pub type Received = Arc<std::sync::Mutex<Vec<serde_json::Value>>>;
+
+/// A local SMS webhook receiver: keeps every body it is sent.
+pub async fn sms_receiver() -> (String, Received) {
+    use axum::routing::post;
+    let got: Received = Default::default();
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        post(move |body: axum::Json<serde_json::Value>| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(body.0);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+/// The outreach channels with only an SMS gateway: the webhook at `url`.
+pub fn sms_only(url: String) -> kefu_outreach::dispatch::Channels {
+    use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
+    let gateway = WebhookSms::new(WebhookConfig { url, secret: "s3cret".into() }).unwrap();
+    kefu_outreach::dispatch::Channels { sms: Some(SmsChannel::new(gateway)), ..Default::default() }
+}
+
+/// The text of the `n`-th SMS the receiver got (counting from 1), which
+/// must be the last and go to 张伟's mobile.
+pub fn nth_sms(received: &Received, n: usize) -> String {
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), n, "{got:?}");
+    assert_eq!(got[n - 1]["mobile"], "13800138000");
+    got[n - 1]["text"].as_str().unwrap().to_string()
 }

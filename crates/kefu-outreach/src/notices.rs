@@ -1,0 +1,62 @@
+//! Messages an event sends when it happens rather than on a day the daily
+//! run finds: a booking confirmed, a car that will be late. The event's
+//! playbook (anchor `appointment_booked` or `repair_delayed`) gives the
+//! channel, its fallbacks and the text, which administrators edit like any
+//! other; the customer's preferences choose the channel as for any touch
+//! (`rules::choose_channel`). The notice becomes an outreach task in the
+//! event's own transaction, and the dispatcher sends it like every other
+//! message — through the same gateways, after the customer's quiet hours,
+//! recorded on the task and the customer's timeline.
+
+use crate::playbook::{Playbook, StopWhen};
+use crate::rules;
+use crate::source::Subject;
+use jiff::civil::Date;
+use kefu_core::time::instant_text;
+use kefu_store::{Failure, Tx};
+
+/// Puts the event playbook's message to the subject among the outreach
+/// tasks, due today. The subject's asset names the event's record (the
+/// appointment, the repair order) and its anchor day the day it is about,
+/// so an event told twice is one task. Returns the task when there is one
+/// to send: none when the playbook is switched off, or the customer accepts
+/// none of its channels (then a skipped task records why).
+pub async fn notify_in(
+    tx: &mut Tx,
+    playbook: Option<&Playbook>,
+    subject: &Subject,
+    today: Date,
+) -> Result<Option<i64>, Failure> {
+    let Some(p) = playbook.filter(|p| p.enabled && crate::playbook::is_event(p)) else {
+        return Ok(None);
+    };
+    let now = instant_text(jiff::Timestamp::now());
+    let mut sent = None;
+    for (i, step) in p.steps.iter().enumerate() {
+        let chosen = rules::choose_channel(step, &subject.prefs, subject.reach);
+        let (message, vars) = crate::run::message_of(&step.template, subject, today);
+        let (status, reason) = match chosen {
+            Some(_) => ("pending", String::new()),
+            None => ("skipped", format!("{:?}", StopWhen::OptedOut).to_lowercase()),
+        };
+        let (id, new) = crate::run::insert_task(
+            tx,
+            subject,
+            p,
+            i,
+            today,
+            chosen.unwrap_or(step.channel),
+            step.channel,
+            status,
+            None,
+            &reason,
+            (message.as_str(), vars.as_str()),
+            &now,
+        )
+        .await?;
+        if new && chosen.is_some() {
+            sent = Some(id);
+        }
+    }
+    Ok(sent)
+}
