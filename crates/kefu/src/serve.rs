@@ -39,6 +39,8 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
         channels,
     );
     tokio::spawn(crate::outreach::schedule(state.clone()));
+    let db = state.db().clone();
+    tokio::spawn(async move { db.checkpoint_continuously().await });
     kefu_web::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }
