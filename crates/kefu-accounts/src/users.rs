@@ -2,8 +2,8 @@
 
 use crate::branches;
 use crate::{Failure, Result, password};
-use kefu_core::validation::required_text;
 use kefu_core::ids::{BranchId, UserId};
+use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Lang, Role, Rule, Scope};
 use kefu_store::{Change, Db, RowExt, Tx};
 use serde::Serialize;

@@ -4,8 +4,8 @@
 //! the receivables of the service department. A claim is made when its
 //! order is settled; the transitions are plain rules.
 
-use kefu_core::validation::required_text;
 use kefu_core::time::instant_text;
+use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::Serialize;

@@ -8,9 +8,9 @@
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
-use kefu_core::validation::{optional_text, required_text};
 use kefu_core::ids::{BranchId, CustomerId, VehicleId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
 use serde::Serialize;

@@ -5,9 +5,9 @@
 //! being recorded broken is flagged.
 
 use jiff::civil::Date;
-use kefu_core::validation::{optional_text, required_text};
 use kefu_core::ids::BranchId;
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::Serialize;

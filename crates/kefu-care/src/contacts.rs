@@ -3,10 +3,10 @@
 
 use crate::search::{self, mobile_keys, name_keys};
 use crate::timeline::{self, NewEvent};
-use kefu_core::validation::{optional_text, required_text};
 use kefu_core::ident::Mobile;
 use kefu_core::ids::{ContactId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule};
 use kefu_store::bulk::{self, Cell};
 use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
@@ -114,14 +114,7 @@ impl ContactInput {
             ));
         }
         let address = optional_text("address", &self.address, 200)?;
-        Ok(Valid {
-            name,
-            relation: relation.to_string(),
-            mobile,
-            landline,
-            address,
-            is_primary: self.is_primary,
-        })
+        Ok(Valid { name, relation: relation.to_string(), mobile, landline, address, is_primary: self.is_primary })
     }
 }
 

@@ -6,9 +6,9 @@
 use crate::customers;
 use crate::timeline::{self, NewEvent};
 use jiff::civil::Date;
-use kefu_core::validation::required_text;
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::{Deserialize, Serialize};

@@ -85,10 +85,7 @@ impl Invalid {
     /// line breaks and tabs of multi-line text. PostgreSQL refuses NUL in
     /// text while SQLite stores it, so the rule is ours, the same on both.
     pub fn control_character(field: impl Into<String>) -> Invalid {
-        Invalid::new(
-            field,
-            Rule::new("control_character", "不能包含控制字符", "must not contain control characters"),
-        )
+        Invalid::new(field, Rule::new("control_character", "不能包含控制字符", "must not contain control characters"))
     }
 }
 

@@ -6,9 +6,9 @@
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
-use kefu_core::validation::optional_text;
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,7 @@ pub mod effectiveness;
 pub mod playbook;
 pub mod rules;
 pub mod run;
+pub mod sends;
 pub mod source;
 pub mod store;
 pub mod touch_state;

@@ -56,8 +56,7 @@ pub async fn send_outreach(
     today: jiff::civil::Date,
 ) -> Result<kefu_outreach::dispatch::Dispatched, Failure> {
     let playbooks = kefu_outreach::store::effective(app.db(), &default_playbooks()).await?;
-    let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
-    kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, today, now).await
+    kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, today, app.local_time()).await
 }
 
 static VISITS: kefu_auto::outreach::VisitArrivals = kefu_auto::outreach::VisitArrivals;

@@ -390,32 +390,11 @@ on_both!(the_today_page_counts_todays_outreach_work, |backend| async move {
     );
 });
 
-/// A local SMS webhook receiver: keeps every body it is sent.
-async fn sms_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
-    use axum::routing::post;
-    let got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Default::default();
-    let keep = got.clone();
-    let app = axum::Router::new().route(
-        "/sms",
-        post(move |body: axum::Json<serde_json::Value>| {
-            let keep = keep.clone();
-            async move {
-                keep.lock().unwrap().push(body.0);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/sms", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, got)
-}
-
 on_both!(letters_print_as_one_pdf_and_sms_go_out_through_the_gateway, |backend| async move {
     use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
     use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
     let letters_dir = tempfile::tempdir().unwrap();
-    let (sms_url, received) = sms_receiver().await;
+    let (sms_url, received) = support::sms_receiver().await;
     let clock = std::sync::Arc::new(kefu_core::time::TestClock::at(support::start_instant()));
     let channels = kefu_outreach::dispatch::Channels {
         letters: Some(

@@ -4,9 +4,9 @@
 
 use super::{Status, get};
 use jiff::civil::Date;
-use kefu_core::validation::required_text;
 use kefu_core::ids::{BranchId, ComplaintId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::Serialize;

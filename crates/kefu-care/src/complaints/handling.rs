@@ -7,9 +7,9 @@
 use super::rules::{self, Deadlines, Status, Step};
 use super::{Complaint, ComplaintInput, get};
 use crate::timeline::{self, NewEvent};
-use kefu_core::validation::{optional_text, required_text};
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Rule};
 use kefu_store::{Change, Db, Failure, Tx};
 use serde_json::{Value, json};

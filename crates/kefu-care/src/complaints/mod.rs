@@ -15,9 +15,9 @@ pub mod summary;
 pub use handling::{add_step, close, intake, intake_in, recontact, resolve};
 pub use rules::{Deadlines, Escalation, Risk, Status, Step};
 
-use kefu_core::validation::{optional_text, required_text};
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::{instant_text, parse_instant};
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Invalid, Scope};
 use kefu_store::{Db, Failure, RowExt};
 use serde::{Deserialize, Serialize};

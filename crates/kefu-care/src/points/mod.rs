@@ -9,9 +9,9 @@ pub mod rules;
 
 use crate::customers;
 use jiff::civil::Date;
-use kefu_core::validation::optional_text;
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use rules::Lot;

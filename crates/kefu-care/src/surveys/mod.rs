@@ -9,9 +9,9 @@ pub mod rules;
 
 use crate::complaints::{self, ComplaintInput, Deadlines};
 use crate::timeline::{self, NewEvent};
-use kefu_core::validation::{optional_text, required_text};
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use rules::{Kind, Question, QuestionInput};

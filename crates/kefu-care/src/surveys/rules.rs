@@ -159,9 +159,7 @@ pub fn answer(n: usize, q: &Question, values: &[String]) -> Result<Answer, Inval
             chosen.dedup();
             Ok(Answer { number: None, text: serde_json::to_string(&chosen).unwrap_or_default() })
         }
-        Kind::Text => {
-            Ok(Answer { number: None, text: optional_text(&field, &values.join(" "), 2000)? })
-        }
+        Kind::Text => Ok(Answer { number: None, text: optional_text(&field, &values.join(" "), 2000)? }),
     }
 }
 

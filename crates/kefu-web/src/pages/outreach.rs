@@ -100,7 +100,7 @@ fn quiet_now(c: &calls::Call, now: jiff::civil::Time) -> bool {
 pub async fn queue(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let names = playbook_names();
     let mut list = calls::queue(app.db(), &ctx.actor.scope, app.today(), 200).await?;
-    let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
+    let now = app.local_time();
     list.sort_by_key(|c| quiet_now(c, now));
     let rows: Vec<Value> = list
         .iter()

@@ -4,6 +4,8 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
 pub mod process;
+#[path = "../../../kefu-outreach/tests/support/smtp.rs"]
+pub mod smtp;
 
 use kefu_accounts::branches::{self, NewBranch};
 use kefu_accounts::users::{self, NewUser};
@@ -252,4 +254,25 @@ async fn fixture(db: &Db) -> Fixture {
     let customer_b =
         customers::create(db, &all, store_b, &customer("李娜", "13912345678"), None, today).await.unwrap().id;
     Fixture { group, store_a, store_b, customer_a, customer_b }
+}
+
+/// A local SMS webhook receiver: keeps every body it is sent.
+pub async fn sms_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use axum::routing::post;
+    let got: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>> = Default::default();
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/sms",
+        post(move |body: axum::Json<serde_json::Value>| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(body.0);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
 }
