@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use kefu_outreach::channels::email::{EmailChannel, EmailConfig, SmtpSecurity};
 use kefu_outreach::channels::{Channel, ChannelKind, Letterhead, Message, Outcome, Recipient};
-use serde_json::Value;
 
 const SUBJECT: &str = "【保养提醒】您的爱车粤A·D12345即将到期保养";
 const BODY: &str = "尊敬的张伟先生：\n\n您的爱车粤A·D12345将于2026年12月8日到期保养，请提前预约。\n\n祝您用车愉快！";
