@@ -3,6 +3,7 @@
 use crate::branches;
 use crate::{Failure, Result, password};
 use kefu_core::ids::{BranchId, UserId};
+use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Lang, Role, Rule, Scope};
 use kefu_store::{Change, Db, RowExt, Tx};
 use serde::Serialize;
@@ -57,12 +58,7 @@ fn validate_username(username: &str) -> Result<(), Invalid> {
 }
 
 fn validate_edit(display_name: &str, roles: &[Role], branches: &[BranchId], actor: &Actor) -> Result<()> {
-    if display_name.trim().is_empty() {
-        return Err(Invalid::required("display_name").into());
-    }
-    if display_name.chars().count() > 64 {
-        return Err(Invalid::too_long("display_name", 64).into());
-    }
+    required_text("display_name", display_name, 64)?;
     if roles.is_empty() {
         return Err(
             Invalid::new("roles", Rule::new("roles_required", "至少选择一个角色", "choose at least one role")).into()

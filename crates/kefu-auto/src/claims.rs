@@ -5,6 +5,7 @@
 //! order is settled; the transitions are plain rules.
 
 use kefu_core::time::instant_text;
+use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::Serialize;
@@ -55,8 +56,7 @@ pub fn check(state: &str, amount: Money, m: &Move) -> std::result::Result<(), Fa
         )));
     }
     match m {
-        Move::Submit { reference } if reference.trim().is_empty() => Err(Invalid::required("reference").into()),
-        Move::Submit { reference } if reference.chars().count() > 60 => Err(Invalid::too_long("reference", 60).into()),
+        Move::Submit { reference } => required_text("reference", reference, 60).map(drop).map_err(Failure::from),
         Move::Paid { amount: paid } if *paid <= Money::ZERO || *paid > amount => Err(Invalid::new(
             "paid",
             Rule::new("paid_range", "到账金额须大于 0 且不超过索赔金额", "must be above 0 and at most the claim"),

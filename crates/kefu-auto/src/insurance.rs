@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
 use kefu_core::ids::{BranchId, CustomerId, VehicleId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
 use serde::Serialize;
@@ -34,18 +35,11 @@ pub struct PolicyInput {
 
 impl PolicyInput {
     pub fn validate(&self) -> std::result::Result<(), Invalid> {
-        if self.insurer.trim().is_empty() {
-            return Err(Invalid::required("insurer"));
-        }
-        if self.insurer.chars().count() > 60 {
-            return Err(Invalid::too_long("insurer", 60));
-        }
+        required_text("insurer", &self.insurer, 60)?;
         if !KINDS.contains(&self.kind.as_str()) {
             return Err(Invalid::new("kind", Rule::new("one_of", "请选择险种", "choose the kind of policy")));
         }
-        if self.policy_no.chars().count() > 40 {
-            return Err(Invalid::too_long("policy_no", 40));
-        }
+        optional_text("policy_no", &self.policy_no, 40)?;
         if self.expiry <= self.start || self.expiry > self.start + 3.years() {
             return Err(Invalid::new(
                 "expiry",
@@ -189,12 +183,7 @@ pub async fn record(db: &Db, actor: &Actor, vehicle: VehicleId, input: &PolicyIn
 
 /// The renewal went elsewhere (or the car was sold): lost, with the reason.
 pub async fn lose(db: &Db, actor: &Actor, id: i64, reason: &str) -> Result<Policy> {
-    if reason.trim().is_empty() {
-        return Err(Invalid::required("lost_reason").into());
-    }
-    if reason.chars().count() > 200 {
-        return Err(Invalid::too_long("lost_reason", 200).into());
-    }
+    required_text("lost_reason", reason, 200)?;
     let mut tx = db.begin().await?;
     let before = load(tx.conn(), id).await?;
     actor.scope.check(before.branch_id)?;

@@ -7,6 +7,7 @@
 use jiff::civil::Date;
 use kefu_core::ids::BranchId;
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::Serialize;
@@ -83,14 +84,9 @@ pub struct NewGuest {
 pub async fn arrive(db: &Db, actor: &Actor, branch: BranchId, g: &NewGuest, now: jiff::Timestamp) -> Result<Guest> {
     actor.scope.check(branch)?;
     let (guest, plate, served) = (g.guest.as_str(), g.plate.as_str(), g.served.as_str());
-    if guest.trim().is_empty() {
-        return Err(Invalid::required("guest").into());
-    }
-    for (field, text, max) in [("guest", guest, 60), ("plate", plate, 20), ("served", served, 200)] {
-        if text.chars().count() > max {
-            return Err(Invalid::too_long(field, max).into());
-        }
-    }
+    required_text("guest", guest, 60)?;
+    optional_text("plate", plate, 20)?;
+    optional_text("served", served, 200)?;
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO lounge_guests (branch_id, guest, plate, served, arrived_at, recorded_by) \

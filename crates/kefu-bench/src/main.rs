@@ -1,5 +1,6 @@
 //! `kefu-bench`: measures the customer archive and the call queue over HTTP on loopback —
-//! every search kind, the 360° page and the overview API — and, beside each
+//! every search kind, the 360° page and the overview API (or, asked, a
+//! points ledger or the public survey page) — and, beside each
 //! figure, its floor: the same reads the handler makes, through the same
 //! library functions and the same kind of pool, with the same concurrency,
 //! but without HTTP, the guard, JSON or templates. Prints one markdown
@@ -10,6 +11,7 @@ mod load;
 mod points;
 mod repair_orders;
 mod sample;
+mod survey_page;
 
 use clap::Parser;
 use kefu_accounts::{branches, users};
@@ -70,6 +72,31 @@ struct Args {
     /// an order and the month calendar.
     #[arg(long)]
     repair_orders: bool,
+    /// Instead of the archive figures, issue survey links to this many
+    /// distinct customers and measure the public page `GET /s/{token}`
+    /// (run it with `--concurrency 32`: a mass send's customers open their
+    /// links at once).
+    #[arg(long)]
+    survey_links: Option<usize>,
+}
+
+/// What a figure must reach.
+#[derive(Clone, Copy)]
+enum Target {
+    /// The 99th percentile at most this.
+    P99(Duration),
+    /// At least this many requests a second.
+    PerSecond(f64),
+}
+
+impl Target {
+    fn met(self, app: &Stats) -> bool {
+        app.failed == 0
+            && match self {
+                Target::P99(d) => app.p99 <= d,
+                Target::PerSecond(n) => app.per_second >= n,
+            }
+    }
 }
 
 const SEARCH_TARGET: Duration = Duration::from_millis(10);
@@ -108,7 +135,7 @@ async fn main() -> anyhow::Result<()> {
         Some(p) => Some(std::fs::OpenOptions::new().create(true).append(true).open(p)?),
         None => None,
     };
-    let mut report = |kind: &str, target: Duration, app: Stats, floor: Stats| -> anyhow::Result<()> {
+    let mut report = |kind: &str, target: Target, app: Stats, floor: Stats| -> anyhow::Result<()> {
         let backend = a.backend.as_deref().unwrap_or_default();
         let line = row(kind, backend, target, &app, &floor);
         eprintln!("{kind} on {backend}: {} requests over HTTP, {} on the floor", app.done, floor.done);
@@ -133,7 +160,31 @@ async fn main() -> anyhow::Result<()> {
             async move { kefu_care::points::account(&c.db, &c.scope, customer, points::SHOWN).await.is_ok() }
         })
         .await;
-        return report(&format!("points: balance and newest entries of {entries}"), points::TARGET, app, floor);
+        let kind = format!("points: balance and newest entries of {entries}");
+        return report(&kind, Target::P99(points::TARGET), app, floor);
+    }
+
+    if let Some(links) = a.survey_links {
+        let paths = Arc::new(survey_page::issue(&ctx.db, links).await?);
+        let tokens: Arc<Vec<String>> =
+            Arc::new(paths.iter().map(|p| p.trim_start_matches("/s/").to_string()).collect());
+        for p in paths.iter().take(20) {
+            ctx.get_public(p).await;
+        }
+        let (c, q) = (ctx.clone(), paths.clone());
+        let app = load::run(bounds, move |i| {
+            let (c, q) = (c.clone(), q.clone());
+            async move { c.get_public(&q[i % q.len()]).await }
+        })
+        .await;
+        let (c, q) = (ctx.clone(), tokens.clone());
+        let floor = load::run(bounds, move |i| {
+            let (c, q) = (c.clone(), q.clone());
+            async move { kefu_care::surveys::open(&c.db, &q[i % q.len()]).await.is_ok() }
+        })
+        .await;
+        let kind = format!("public survey page GET /s/{{token}} ({} links, {} in flight)", paths.len(), a.concurrency);
+        return report(&kind, Target::PerSecond(survey_page::TARGET_PER_SECOND), app, floor);
     }
 
     if a.repair_orders {
@@ -156,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
             async move { archive::search_customers(&c.db, &c.scope, &q[i % q.len()], SEARCH_LIMIT).await.is_ok() }
         })
         .await;
-        report(&format!("search: {}", kind.name), SEARCH_TARGET, app, floor)?;
+        report(&format!("search: {}", kind.name), Target::P99(SEARCH_TARGET), app, floor)?;
     }
 
     let ids = Arc::new(sample.customer_ids);
@@ -180,7 +231,7 @@ async fn main() -> anyhow::Result<()> {
             async move { if api { c.overview_reads(id).await } else { c.page_reads(id).await }.is_ok() }
         })
         .await;
-        report(kind, PAGE_TARGET, app, floor)?;
+        report(kind, Target::P99(PAGE_TARGET), app, floor)?;
     }
 
     // The agent's call queue: today's calls in the user's branches, the
@@ -200,7 +251,7 @@ async fn main() -> anyhow::Result<()> {
         }
     })
     .await;
-    report("call queue page GET /outreach/calls", PAGE_TARGET, app, floor)?;
+    report("call queue page GET /outreach/calls", Target::P99(PAGE_TARGET), app, floor)?;
     Ok(())
 }
 
@@ -210,7 +261,7 @@ async fn service_figures(
     ctx: &Arc<Ctx>,
     actor: &Arc<Actor>,
     bounds: Bounds,
-    report: &mut impl FnMut(&str, Duration, Stats, Stats) -> anyhow::Result<()>,
+    report: &mut impl FnMut(&str, Target, Stats, Stats) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let zone = Arc::new(kefu_core::time::BusinessZone::shanghai());
     let today = zone.date_of(jiff::Timestamp::now());
@@ -228,7 +279,7 @@ async fn service_figures(
         async move { repair_orders::page_reads(&c.db, &c.scope, id, today).await.is_ok() }
     })
     .await;
-    report("repair order page GET /repair-orders/{id}", repair_orders::ORDER_TARGET, app, floor)?;
+    report("repair order page GET /repair-orders/{id}", Target::P99(repair_orders::ORDER_TARGET), app, floor)?;
 
     let body = Arc::new(repair_orders::edit_body());
     let (c, q) = (ctx.clone(), ids.clone());
@@ -243,7 +294,7 @@ async fn service_figures(
         async move { repair_orders::save(&c.db, &who, id, &z).await.is_ok() }
     })
     .await;
-    report("repair order save POST /api/v1/repair-orders/{id}/steps", repair_orders::ORDER_TARGET, app, floor)?;
+    report("repair order save POST /api/v1/repair-orders/{id}/steps", Target::P99(repair_orders::ORDER_TARGET), app, floor)?;
 
     let (first, month) = (today.first_of_month(), today.strftime("%Y-%m").to_string());
     let (c, m) = (ctx.clone(), Arc::new(month));
@@ -258,7 +309,7 @@ async fn service_figures(
         async move { repair_orders::calendar_reads(&c.db, &c.scope, branch, first).await.is_ok() }
     })
     .await;
-    report("month calendar GET /appointments", repair_orders::CALENDAR_TARGET, app, floor)
+    report("month calendar GET /appointments", Target::P99(repair_orders::CALENDAR_TARGET), app, floor)
 }
 
 /// One row of the batch table: the run's wall time beside its floor's.
@@ -300,6 +351,11 @@ impl Ctx {
         read(self.client.post(format!("{}{path}", self.url)).json(body).bearer_auth(&self.token).send().await).await
     }
 
+    /// One GET as a customer's phone makes it, without credentials.
+    async fn get_public(&self, path: &str) -> bool {
+        read(self.client.get(format!("{}{path}", self.url)).send().await).await
+    }
+
     async fn overview_reads(&self, id: CustomerId) -> Result<(), kefu_store::Failure> {
         archive::overview(&self.db, &self.scope, id, API_TIMELINE).await.map(drop)
     }
@@ -333,7 +389,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-fn row(kind: &str, backend: &str, target: Duration, app: &Stats, floor: &Stats) -> String {
+fn row(kind: &str, backend: &str, target: Target, app: &Stats, floor: &Stats) -> String {
     let ratio = |a: Duration, f: Duration| a.as_secs_f64() / f.as_secs_f64().max(1e-6);
     let failed =
         if app.failed + floor.failed > 0 { format!(" ({} failed)", app.failed + floor.failed) } else { String::new() };
@@ -346,6 +402,6 @@ fn row(kind: &str, backend: &str, target: Duration, app: &Stats, floor: &Stats) 
         ms(floor.p99),
         ratio(app.p50, floor.p50),
         ratio(app.p99, floor.p99),
-        if app.p99 <= target && app.failed == 0 { "yes" } else { "no" },
+        if target.met(app) { "yes" } else { "no" },
     )
 }

@@ -6,6 +6,7 @@ use crate::timeline::{self, NewEvent};
 use kefu_core::ident::Mobile;
 use kefu_core::ids::{ContactId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule};
 use kefu_store::bulk::{self, Cell};
 use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
@@ -89,13 +90,7 @@ struct Valid {
 
 impl ContactInput {
     fn validate(&self) -> std::result::Result<Valid, Invalid> {
-        let name = self.name.trim().to_string();
-        if name.is_empty() {
-            return Err(Invalid::required("contact_name"));
-        }
-        if name.chars().count() > 64 {
-            return Err(Invalid::too_long("contact_name", 64));
-        }
+        let name = required_text("contact_name", &self.name, 64)?;
         let relation = if self.relation.trim().is_empty() { "other" } else { self.relation.trim() };
         if !RELATIONS.contains(&relation) {
             return Err(Invalid::new(
@@ -118,17 +113,8 @@ impl ContactInput {
                 Rule::new("contact_reachable", "手机号和固定电话至少填写一个", "give a mobile or a landline number"),
             ));
         }
-        if self.address.chars().count() > 200 {
-            return Err(Invalid::too_long("address", 200));
-        }
-        Ok(Valid {
-            name,
-            relation: relation.to_string(),
-            mobile,
-            landline,
-            address: self.address.trim().to_string(),
-            is_primary: self.is_primary,
-        })
+        let address = optional_text("address", &self.address, 200)?;
+        Ok(Valid { name, relation: relation.to_string(), mobile, landline, address, is_primary: self.is_primary })
     }
 }
 

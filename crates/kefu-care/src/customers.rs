@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use kefu_core::ident::{Mobile, ResidentId};
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Permission, Rule, Scope};
 use kefu_store::bulk::{self, Cell};
 use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
@@ -131,13 +132,7 @@ impl CustomerInput {
                 ));
             }
         };
-        let name = self.name.trim().to_string();
-        if name.is_empty() {
-            return Err(Invalid::required("name"));
-        }
-        if name.chars().count() > 64 {
-            return Err(Invalid::too_long("name", 64));
-        }
+        let name = required_text("name", &self.name, 64)?;
         let gender = match self.gender.trim() {
             "" => "",
             "m" | "男" => "m",
@@ -189,13 +184,9 @@ impl CustomerInput {
                 Some(date)
             }
         };
-        for (field, value, max) in
-            [("address", &self.address, 200), ("source", &self.source, 64), ("notes", &self.notes, 2000)]
-        {
-            if value.chars().count() > max {
-                return Err(Invalid::too_long(field, max));
-            }
-        }
+        let address = optional_text("address", &self.address, 200)?;
+        let source = optional_text("source", &self.source, 64)?;
+        let notes = optional_text("notes", &self.notes, 2000)?;
         Ok(Valid {
             kind,
             name,
@@ -205,10 +196,10 @@ impl CustomerInput {
             email,
             birthday,
             id_number,
-            address: self.address.trim().to_string(),
-            source: self.source.trim().to_string(),
+            address,
+            source,
             is_member: self.is_member,
-            notes: self.notes.trim().to_string(),
+            notes,
             tags: parse_tags(&self.tags)?,
         })
     }

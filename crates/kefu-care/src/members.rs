@@ -8,6 +8,7 @@ use crate::timeline::{self, NewEvent};
 use jiff::civil::Date;
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::{Deserialize, Serialize};
@@ -129,13 +130,7 @@ struct ValidEvent {
 
 impl EventInput {
     fn validate(&self) -> std::result::Result<ValidEvent, Invalid> {
-        let title = self.title.trim().to_string();
-        if title.is_empty() {
-            return Err(Invalid::required("title"));
-        }
-        if title.chars().count() > 100 {
-            return Err(Invalid::too_long("title", 100));
-        }
+        let title = required_text("title", &self.title, 100)?;
         if !EVENT_KINDS.contains(&self.kind.trim()) {
             return Err(Invalid::new(
                 "event_kind",
@@ -368,13 +363,7 @@ pub async fn record_birthday_gift(
         )
         .into());
     }
-    let gift = gift.trim();
-    if gift.is_empty() {
-        return Err(Invalid::required("gift").into());
-    }
-    if gift.chars().count() > 100 {
-        return Err(Invalid::too_long("gift", 100).into());
-    }
+    let gift = required_text("gift", gift, 100)?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO birthday_gifts (branch_id, customer_id, year, gift, given_at, given_by) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -12,4 +12,4 @@ pub mod validation;
 
 pub use access::{Actor, Permission, Role, Scope};
 pub use money::Money;
-pub use validation::{Invalid, Lang, Rule};
+pub use validation::{Invalid, Lang, Rule, optional_text, required_text};

@@ -80,4 +80,70 @@ impl Invalid {
             Rule::new("too_long", format!("不能超过 {max} 个字符"), format!("must be at most {max} characters")),
         )
     }
+
+    /// A character no text may hold: a control character other than the
+    /// line breaks and tabs of multi-line text. PostgreSQL refuses NUL in
+    /// text while SQLite stores it, so the rule is ours, the same on both.
+    pub fn control_character(field: impl Into<String>) -> Invalid {
+        Invalid::new(field, Rule::new("control_character", "不能包含控制字符", "must not contain control characters"))
+    }
+}
+
+/// The one check of a typed text: trimmed, at most `max` characters and no
+/// control characters (line breaks and tabs are text). Returns the trimmed
+/// text; empty when nothing was typed.
+pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(Invalid::too_long(field, max));
+    }
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(Invalid::control_character(field));
+    }
+    Ok(value.to_string())
+}
+
+/// [`optional_text`] for a field that must be filled in.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
+    let value = optional_text(field, value, max)?;
+    if value.is_empty() {
+        return Err(Invalid::required(field));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_is_trimmed_and_counted_in_characters() {
+        assert_eq!(required_text("name", "  张伟 ", 2).unwrap(), "张伟");
+        assert_eq!(optional_text("note", "   ", 2).unwrap(), "");
+        let long = required_text("name", "欧阳娜娜", 3).unwrap_err();
+        assert_eq!((long.field.as_str(), long.rule.code), ("name", "too_long"));
+        assert_eq!(long.message(Lang::Zh, "姓名"), "姓名：不能超过 3 个字符");
+        assert_eq!(long.message(Lang::En, "Name"), "Name: must be at most 3 characters");
+    }
+
+    #[test]
+    fn a_required_text_refuses_blanks() {
+        for blank in ["", "  ", "\n\t"] {
+            let e = required_text("title", blank, 10).unwrap_err();
+            assert_eq!((e.field.as_str(), e.rule.code), ("title", "required"));
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_are_text() {
+        for bad in ["张\0伟", "a\u{7}b", "x\u{1b}[31m", "x\u{7f}y", "a\u{85}b"] {
+            let e = optional_text("detail", bad, 100).unwrap_err();
+            assert_eq!((e.field.as_str(), e.rule.code), ("detail", "control_character"), "{bad:?}");
+            assert_eq!(e.message(Lang::En, "Detail"), "Detail: must not contain control characters");
+            assert_eq!(e.message(Lang::Zh, "详情"), "详情：不能包含控制字符");
+        }
+        assert_eq!(optional_text("detail", "第一行\r\n第二行\t完", 100).unwrap(), "第一行\r\n第二行\t完");
+        // A NUL at the edge is not trimmed away as white space.
+        assert_eq!(required_text("name", "\0", 10).unwrap_err().rule.code, "control_character");
+    }
 }

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::{Deserialize, Serialize};
@@ -237,9 +238,7 @@ pub async fn record_outcome(
         )
         .into());
     }
-    if notes.chars().count() > 2000 {
-        return Err(Invalid::too_long("notes", 2000).into());
-    }
+    optional_text("notes", notes, 2000)?;
     let attempts = call.attempts + 1;
     let retry = outcome == Outcome::NoAnswer && attempts < MAX_ATTEMPTS;
     let now = instant_text(jiff::Timestamp::now());

@@ -68,21 +68,31 @@ pub enum Whose {
     Customer(CustomerId),
 }
 
-async fn pending(db: &Db, scope: &Scope, channel: &str, today: Date, whose: Whose) -> Result<Vec<Pending>> {
+/// Which pending tasks to send.
+#[derive(Clone, Copy)]
+enum Which<'a> {
+    /// Those due by this day, of everyone or of one customer.
+    Due(Date, Whose),
+    /// These, just queued.
+    Tasks(&'a [i64]),
+}
+
+async fn pending(db: &Db, scope: &Scope, channel: &str, which: Which<'_>) -> Result<Vec<Pending>> {
+    let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let (due, chosen) = match which {
+        Which::Due(today, Whose::Everyone) => (today.to_string(), String::new()),
+        Which::Due(today, Whose::Customer(c)) => (today.to_string(), format!(" AND t.customer_id = {}", c.0)),
+        Which::Tasks(ids) => ("9999-12-31".to_string(), format!(" AND t.id IN ({})", list(ids))),
+    };
     let sql = format!(
         "SELECT t.id, t.branch_id, t.customer_id, t.playbook, t.step, t.message, t.vars, c.name, c.mobile, c.email, \
          c.address, c.quiet_start, c.quiet_end, b.name AS store, b.address AS store_address, b.phone AS store_phone \
          FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id JOIN branches b ON b.id = t.branch_id \
-         WHERE t.channel = $1 AND t.status = 'pending' AND t.due_date <= $2 AND t.branch_id IN ({}){} \
+         WHERE t.channel = $1 AND t.status = 'pending' AND t.due_date <= $2{chosen} AND t.branch_id IN ({}) \
          ORDER BY t.id LIMIT 5000",
-        scope.sql_list(),
-        if matches!(whose, Whose::Customer(_)) { " AND t.customer_id = $3" } else { "" },
+        scope.sql_list()
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(channel.to_string()).bind(today.to_string());
-    if let Whose::Customer(c) = whose {
-        query = query.bind(c.0);
-    }
-    let rows = query.fetch_all(db.pool()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(channel.to_string()).bind(due).fetch_all(db.pool()).await?;
     rows.iter()
         .map(|r| {
             Ok(Pending {
@@ -108,6 +118,21 @@ async fn pending(db: &Db, scope: &Scope, channel: &str, today: Date, whose: Whos
         })
         .collect()
 }
+
+/// The subject of a task's e-mail or letter: its playbook's name, or for a
+/// message sent outside the playbooks ([`crate::sends`]) the subject it
+/// carries.
+fn subject(p: &Pending, playbooks: &[playbook::Playbook]) -> String {
+    playbooks
+        .iter()
+        .find(|b| b.code == p.playbook)
+        .map(|b| b.name.clone())
+        .or_else(|| p.vars.get(SUBJECT).cloned())
+        .unwrap_or_default()
+}
+
+/// The variable holding the subject of a message sent outside the playbooks.
+pub const SUBJECT: &str = "subject";
 
 fn message(p: &Pending, to: Recipient, subject: String) -> Message {
     Message {
@@ -140,36 +165,70 @@ pub async fn send_messages(
     now: Time,
 ) -> Result<Dispatched> {
     let mut summary = Dispatched::default();
-    let subject_of = |code: &str| playbooks.iter().find(|p| p.code == code).map(|p| p.name.clone()).unwrap_or_default();
-    for (kind, channel) in [
-        ("sms", channels.sms.as_ref().map(|c| c as &dyn Channel)),
-        ("email", channels.email.as_ref().map(|c| c as &dyn Channel)),
-    ] {
-        let tasks = pending(db, &actor.scope, kind, today, whose).await?;
-        if tasks.is_empty() {
-            continue;
-        }
-        let Some(channel) = channel else {
-            summary.not_configured.push(kind.to_string());
-            continue;
-        };
-        let (waiting, ready): (Vec<&Pending>, Vec<&Pending>) = tasks.iter().partition(|p| is_quiet(p, now));
-        summary.quiet += waiting.len() as i64;
-        let messages: Vec<Message> = ready
-            .iter()
-            .map(|p| match kind {
-                "sms" => message(p, Recipient::Mobile(p.mobile.clone().unwrap_or_default()), String::new()),
-                _ => message(
-                    p,
-                    Recipient::Email { name: p.name.clone(), address: p.email.clone() },
-                    subject_of(&p.playbook),
-                ),
-            })
-            .collect();
-        let results = channel.deliver(&messages).await;
-        record(db, actor, kind, &ready, &results, &mut summary).await?;
+    for kind in ["sms", "email"] {
+        send(db, actor, channels, (kind, Which::Due(today, whose)), playbooks, now, &mut summary).await?;
     }
     Ok(summary)
+}
+
+/// Sends these pending tasks of one channel (`sms` or `email`) now, but
+/// not during their customers' quiet hours: those wait for the next send.
+pub async fn send_tasks(
+    db: &Db,
+    actor: &Actor,
+    channels: &Channels,
+    kind: &str,
+    tasks: &[i64],
+    now: Time,
+) -> Result<Dispatched> {
+    let mut summary = Dispatched::default();
+    if !tasks.is_empty() {
+        send(db, actor, channels, (kind, Which::Tasks(tasks)), &[], now, &mut summary).await?;
+    }
+    Ok(summary)
+}
+
+/// Whether this installation has a gateway for the channel (`sms`, `email`).
+pub fn configured(channels: &Channels, kind: &str) -> bool {
+    gateway(channels, kind).is_some()
+}
+
+fn gateway<'a>(channels: &'a Channels, kind: &str) -> Option<&'a dyn Channel> {
+    match kind {
+        "sms" => channels.sms.as_ref().map(|c| c as &dyn Channel),
+        "email" => channels.email.as_ref().map(|c| c as &dyn Channel),
+        _ => None,
+    }
+}
+
+async fn send(
+    db: &Db,
+    actor: &Actor,
+    channels: &Channels,
+    (kind, which): (&str, Which<'_>),
+    playbooks: &[playbook::Playbook],
+    now: Time,
+    summary: &mut Dispatched,
+) -> Result<()> {
+    let tasks = pending(db, &actor.scope, kind, which).await?;
+    if tasks.is_empty() {
+        return Ok(());
+    }
+    let Some(channel) = gateway(channels, kind) else {
+        summary.not_configured.push(kind.to_string());
+        return Ok(());
+    };
+    let (waiting, ready): (Vec<&Pending>, Vec<&Pending>) = tasks.iter().partition(|p| is_quiet(p, now));
+    summary.quiet += waiting.len() as i64;
+    let messages: Vec<Message> = ready
+        .iter()
+        .map(|p| match kind {
+            "sms" => message(p, Recipient::Mobile(p.mobile.clone().unwrap_or_default()), String::new()),
+            _ => message(p, Recipient::Email { name: p.name.clone(), address: p.email.clone() }, subject(p, playbooks)),
+        })
+        .collect();
+    let results = channel.deliver(&messages).await;
+    record(db, actor, kind, &ready, &results, summary).await
 }
 
 /// Prints the pending letters due by `today` within `scope` into one PDF,
@@ -181,16 +240,15 @@ pub async fn print_letters(
     playbooks: &[playbook::Playbook],
     today: Date,
 ) -> Result<Option<PathBuf>> {
-    let tasks = pending(db, &actor.scope, "letter", today, Whose::Everyone).await?;
+    let tasks = pending(db, &actor.scope, "letter", Which::Due(today, Whose::Everyone)).await?;
     if tasks.is_empty() {
         return Ok(None);
     }
-    let subject_of = |code: &str| playbooks.iter().find(|p| p.code == code).map(|p| p.name.clone()).unwrap_or_default();
     let refs: Vec<&Pending> = tasks.iter().collect();
     let messages: Vec<Message> = tasks
         .iter()
         .map(|p| {
-            message(p, Recipient::Postal { name: p.name.clone(), address: p.address.clone() }, subject_of(&p.playbook))
+            message(p, Recipient::Postal { name: p.name.clone(), address: p.address.clone() }, subject(p, playbooks))
         })
         .collect();
     let results = letters.deliver(&messages).await;

@@ -11,6 +11,7 @@ pub mod notices;
 pub mod playbook;
 pub mod rules;
 pub mod run;
+pub mod sends;
 pub mod source;
 pub mod store;
 pub mod touch_state;

@@ -38,7 +38,8 @@ pub struct Reachable {
     pub address: bool,
 }
 
-fn accepts(prefs: &Preferences, reach: Reachable, channel: Channel) -> bool {
+/// Whether the customer accepts the channel and can be reached on it.
+pub fn accepts(prefs: &Preferences, reach: Reachable, channel: Channel) -> bool {
     let (pref, has) = match channel {
         Channel::Letter => (preferences::Channel::Letter, reach.address),
         Channel::Sms => (preferences::Channel::Sms, reach.mobile),

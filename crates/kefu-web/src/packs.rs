@@ -59,8 +59,8 @@ pub async fn send_outreach(
     today: jiff::civil::Date,
 ) -> Result<kefu_outreach::dispatch::Dispatched, Failure> {
     let playbooks = kefu_outreach::store::effective(app.db(), &default_playbooks()).await?;
-    let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
-    kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, whose, today, now).await
+    kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, whose, today, app.local_time())
+        .await
 }
 
 /// Sends at once what an event just told a customer. The event is already

@@ -76,4 +76,9 @@ impl AppState {
     pub fn today(&self) -> jiff::civil::Date {
         self.0.zone.date_of(self.now())
     }
+
+    /// The time of day now in the business zone (for customers' quiet hours).
+    pub fn local_time(&self) -> jiff::civil::Time {
+        self.now().to_zoned_datetime(self.0.zone.time_zone()).time()
+    }
 }

@@ -94,3 +94,98 @@ on_both!(tiers_events_and_birthday_gifts, |backend: Backend| async move {
     let list = agent_b.get(app.at("/members/events")).send().await.unwrap().text().await.unwrap();
     assert!(!list.contains("春季川西自驾游"));
 });
+
+on_both!(the_members_api, |backend: Backend| async move {
+    use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
+    let (sms_url, received) = support::sms_receiver().await;
+    let sms = SmsChannel::new(WebhookSms::new(WebhookConfig { url: sms_url, secret: "s3cret".into() }).unwrap());
+    let channels = kefu_outreach::dispatch::Channels { letters: None, sms: Some(sms), email: None };
+    let app = TestApp::start_with(backend, channels).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let zhang = app.fx.customer_a.0;
+    let wang = app.customer_in(app.fx.store_a, "王芳", "13700001111").await.0;
+    let put = |url: String, body: Value| agent.put(url).header("x-csrf-token", &csrf).json(&body).send();
+
+    let tiers: Value = agent.get(app.at("/api/v1/members/tiers")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(tiers.as_array().unwrap().len(), 3, "{tiers}");
+    let res = put(app.at(&format!("/api/v1/customers/{zhang}/tier")), json!({ "tier": "diamond" })).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let res = put(app.at(&format!("/api/v1/customers/{zhang}/tier")), json!({ "tier": "gold" })).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["tier"], "gold");
+
+    let body = json!({ "branch_id": app.fx.store_a.0, "title": "春季川西自驾游", "kind": "self_drive",
+        "starts_on": "2027-04-10", "capacity": 20 });
+    let mut nul = body.clone();
+    nul["title"] = "春季\u{0}自驾游".into();
+    let (status, problem) = support::post_json(&agent, &csrf, app.at("/api/v1/members/events"), nul).await;
+    assert_eq!(
+        (status, problem["rule"].as_str(), problem["field"].as_str()),
+        (422, Some("control_character"), Some("title"))
+    );
+    let (status, event) = support::post_json(&agent, &csrf, app.at("/api/v1/members/events"), body).await;
+    assert_eq!(status, 201, "{event}");
+    let id = event["id"].as_i64().unwrap();
+    let listed: Value =
+        agent.get(app.at("/api/v1/members/events?from=2027-01-01")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed[0]["id"], id);
+
+    // The members of the store are invited by SMS: 张伟 is one, 王芳 is not.
+    let (status, sent) = support::post_json(
+        &agent,
+        &csrf,
+        app.at(&format!("/api/v1/members/events/{id}/invitations")),
+        json!({ "channel": "sms" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!((sent["queued"].as_i64(), sent["sent"].as_i64()), (Some(1), Some(1)), "{sent}");
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got[0]["mobile"], "13800138000");
+    assert!(got[0]["text"].as_str().unwrap().contains("春季川西自驾游"), "{got:?}");
+    let (status, sent) = support::post_json(
+        &agent,
+        &csrf,
+        app.at(&format!("/api/v1/members/events/{id}/invitations")),
+        json!({ "channel": "email", "customers": [wang] }),
+    )
+    .await;
+    assert_eq!((status, sent["rule"].as_str()), (422, Some("channel_not_configured")), "{sent}");
+
+    let signups = app.at(&format!("/api/v1/members/events/{id}/signups"));
+    let (status, problem) = support::post_json(&agent, &csrf, signups.clone(), json!({ "customer": wang })).await;
+    assert_eq!((status, problem["rule"].as_str()), (422, Some("members_only")));
+    let (status, detail) = support::post_json(&agent, &csrf, signups, json!({ "customer": zhang })).await;
+    assert_eq!((status, detail["event"]["signed_up"].as_i64()), (201, Some(1)), "{detail}");
+    let attendance = app.at(&format!("/api/v1/members/events/{id}/attendance"));
+    let res = put(attendance.clone(), json!({ "customer": zhang, "attended": true })).await.unwrap();
+    let detail: Value = res.json().await.unwrap();
+    assert_eq!(
+        (detail["event"]["attended"].as_i64(), detail["signups"][0]["attended"].as_bool()),
+        (Some(1), Some(true))
+    );
+    assert_eq!(put(attendance, json!({ "customer": wang, "attended": true })).await.unwrap().status(), 404);
+
+    let gifts = app.at(&format!("/api/v1/customers/{zhang}/birthday-gifts"));
+    let (status, given) = support::post_json(&agent, &csrf, gifts.clone(), json!({ "gift": "车载香薰" })).await;
+    assert_eq!((status, given[0]["year"].as_i64()), (201, Some(2026)), "{given}");
+    let (status, problem) = support::post_json(&agent, &csrf, gifts.clone(), json!({ "gift": "保温杯" })).await;
+    assert_eq!((status, problem["rule"].as_str()), (422, Some("gift_this_year")));
+    let listed: Value = agent.get(gifts).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    for action in ["create", "sign_up", "attendance", "send"] {
+        assert_eq!(app.audit_count("member_event", action).await, 1, "{action} is audited");
+    }
+
+    // Store B sees nothing of store A's members.
+    let (agent_b, csrf_b) = app.signed_in("agent_b").await;
+    assert_eq!(agent_b.get(app.at(&format!("/api/v1/members/events/{id}"))).send().await.unwrap().status(), 403);
+    let (status, _) = support::post_json(
+        &agent_b,
+        &csrf_b,
+        app.at(&format!("/api/v1/customers/{zhang}/birthday-gifts")),
+        json!({ "gift": "伞" }),
+    )
+    .await;
+    assert_eq!(status, 403);
+});

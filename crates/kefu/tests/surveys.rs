@@ -198,3 +198,181 @@ on_both!(surveys_stay_in_their_branch, |backend| async move {
     assert!(!list.contains("保养服务回访问卷"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM survey_invitations").await, 0);
 });
+
+/// The app with an SMS webhook and an SMTP server of its own; the SMS
+/// received are kept.
+async fn app_with_gateways(
+    backend: Backend,
+) -> (TestApp, support::smtp::SmtpSink, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use kefu_outreach::channels::email::{EmailChannel, EmailConfig, SmtpSecurity};
+    use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
+    let sink = support::smtp::SmtpSink::start();
+    let (sms_url, received) = support::sms_receiver().await;
+    let email = EmailChannel::new(&EmailConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: SmtpSecurity::Plain,
+        username: None,
+        password: None,
+        from_address: "service@baojun-4s.example".into(),
+    })
+    .unwrap();
+    let sms = SmsChannel::new(WebhookSms::new(WebhookConfig { url: sms_url, secret: "s3cret".into() }).unwrap());
+    let channels = kefu_outreach::dispatch::Channels { letters: None, sms: Some(sms), email: Some(email) };
+    (TestApp::start_with(backend, channels).await, sink, received)
+}
+
+/// The `/s/{token}` path in a message's text.
+fn link_in(text: &str) -> String {
+    let at = text.find("/s/").unwrap_or_else(|| panic!("no survey link in {text:?}"));
+    text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/-_".contains(*c)).collect()
+}
+
+/// Who a link's invitation is for.
+async fn invited_customer(app: &TestApp, path: &str) -> i64 {
+    let invitation: i64 = path.trim_start_matches("/s/").split('-').next().unwrap().parse().unwrap();
+    sqlx::query_scalar("SELECT customer_id FROM survey_invitations WHERE id = $1")
+        .bind(invitation)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+/// Allows every channel but `refused`.
+async fn refuse(app: &TestApp, client: &reqwest::Client, csrf: &str, customer: i64, refused: &str) {
+    let mut prefs = json!({ "allow_letter": true, "allow_sms": true, "allow_email": true, "allow_phone": true });
+    prefs[format!("allow_{refused}")] = false.into();
+    let res = client
+        .put(app.at(&format!("/api/v1/customers/{customer}/preferences")))
+        .header("x-csrf-token", csrf)
+        .json(&prefs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+on_both!(survey_links_go_out_by_email_to_a_real_smtp_server, |backend: Backend| async move {
+    let (app, sink, _) = app_with_gateways(backend).await;
+    let (manager, csrf) = app.signed_in("manager_a").await;
+    let (survey, q) = build_survey(&app, &manager, &csrf).await;
+    let zhang = app.fx.customer_a.0;
+    let li = app.customer_in(app.fx.store_a, "李娜", "13700137000").await.0;
+    for (id, address) in [(zhang, "zhang.wei@example.com"), (li, "li.na@example.com")] {
+        sqlx::query("UPDATE customers SET email = $1 WHERE id = $2")
+            .bind(address)
+            .bind(id)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+    refuse(&app, &manager, &csrf, li, "email").await;
+
+    let url = app.at(&format!("/api/v1/surveys/{survey}/sends"));
+    let body = json!({ "channel": "email", "customers": [zhang, li, app.fx.customer_b.0] });
+    let (status, sent) = support::post_json(&manager, &csrf, url.clone(), body.clone()).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(
+        (sent["chosen"].as_i64(), sent["queued"].as_i64(), sent["refused"].as_i64()),
+        (Some(2), Some(1), Some(1)),
+        "the other store's customer is not reached, and 李娜 does not accept e-mail: {sent}"
+    );
+    assert_eq!(sent["sent"], 1, "{sent}");
+
+    let mail = sink.next_message();
+    assert_eq!(mail["to_address"], "zhang.wei@example.com");
+    assert_eq!(mail["subject"], "保养服务回访问卷");
+    let text = mail["text"].as_str().unwrap();
+    assert!(text.contains("张伟") && text.contains(&app.url), "{text}");
+    let path = link_in(text);
+    assert_eq!(invited_customer(&app, &path).await, zhang, "the link is 张伟's own");
+    sink.assert_nothing_more();
+
+    // The link opens the survey, without signing in, and takes the answers once.
+    let anyone = app.client();
+    let page = anyone.get(app.at(&path)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("您向亲友推荐本店的可能性有多大？"));
+    let answered = anyone.post(app.at(&path)).form(&answers(&q, "9", "很好")).send().await.unwrap();
+    assert_eq!(answered.status(), 200);
+    assert_eq!(anyone.post(app.at(&path)).form(&answers(&q, "9", "很好")).send().await.unwrap().status(), 410);
+
+    // The e-mail is on 张伟's timeline; a second send today sends nothing again.
+    let emails =
+        count(&app, &format!("SELECT COUNT(*) FROM timeline_events WHERE kind = 'email' AND customer_id = {zhang}"))
+            .await;
+    assert_eq!(emails, 1);
+    let (_, again) = support::post_json(&manager, &csrf, url.clone(), body).await;
+    assert_eq!((again["queued"].as_i64(), again["already"].as_i64()), (Some(0), Some(1)), "{again}");
+    sink.assert_nothing_more();
+    assert_eq!(app.audit_count("survey", "send").await, 2);
+
+    // A channel that is not SMS or e-mail is refused by name.
+    let (status, problem) =
+        support::post_json(&manager, &csrf, url, json!({ "channel": "letter", "customers": [zhang] })).await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("channel")), "{problem}");
+});
+
+on_both!(survey_links_go_out_by_sms_to_those_who_visited, |backend: Backend| async move {
+    let (app, _sink, received) = app_with_gateways(backend).await;
+    let (manager, csrf) = app.signed_in("manager_a").await;
+    let (survey, _) = build_survey(&app, &manager, &csrf).await;
+    let zhang = app.fx.customer_a.0;
+    let wang = app.customer_in(app.fx.store_a, "王芳", "13900139000").await.0;
+    let zhao = app.customer_in(app.fx.store_a, "赵磊", "13600136000").await.0;
+    let long_ago = app.customer_in(app.fx.store_a, "孙丽", "13500135000").await.0;
+    refuse(&app, &manager, &csrf, zhao, "sms").await;
+    // Visits three days ago (张伟; 赵磊, who does not accept SMS) and a month ago (孙丽); 王芳 did not come.
+    for (customer, at) in [
+        (zhang, "2026-11-26T02:00:00.000000Z"),
+        (zhao, "2026-11-26T03:00:00.000000Z"),
+        (long_ago, "2026-10-20T02:00:00.000000Z"),
+    ] {
+        sqlx::query(
+            "INSERT INTO timeline_events (branch_id, customer_id, at, kind, summary) VALUES ($1, $2, $3, 'visit', '常规保养')",
+        )
+        .bind(app.fx.store_a.0)
+        .bind(customer)
+        .bind(at)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+    let form = [("_csrf", csrf.as_str()), ("channel", "sms"), ("audience", "visited"), ("days", "7")];
+    let res = manager.post(app.at(&format!("/surveys/{survey}/send"))).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains(r#"data-testid="survey-sent""#));
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "only 张伟 visited in the last 7 days and accepts SMS: {got:?}");
+    assert_eq!(got[0]["mobile"], "13800138000");
+    let path = link_in(got[0]["text"].as_str().unwrap());
+    assert_eq!(invited_customer(&app, &path).await, zhang);
+    let page = app.client().get(app.at(&path)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("保养服务回访问卷"));
+    let sms =
+        count(&app, &format!("SELECT COUNT(*) FROM timeline_events WHERE kind = 'sms' AND customer_id = {zhang}"))
+            .await;
+    assert_eq!(sms, 1, "the SMS is on the customer's timeline");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM survey_invitations WHERE customer_id IN ({wang}, {zhao}, {long_ago})")
+        )
+        .await,
+        0
+    );
+
+    // Chosen by id in the form, 王芳 gets hers; a bad list names the field.
+    let wang_text = wang.to_string();
+    let form =
+        [("_csrf", csrf.as_str()), ("channel", "sms"), ("audience", "chosen"), ("customers", wang_text.as_str())];
+    assert_eq!(
+        manager.post(app.at(&format!("/surveys/{survey}/send"))).form(&form).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(received.lock().unwrap().len(), 2);
+    let form = [("_csrf", csrf.as_str()), ("channel", "sms"), ("audience", "visited"), ("days", "0")];
+    let res = manager.post(app.at(&format!("/surveys/{survey}/send"))).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+});

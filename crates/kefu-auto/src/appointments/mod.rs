@@ -20,6 +20,7 @@ use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
 use kefu_core::ids::{BranchId, VehicleId};
 use kefu_core::time::BusinessZone;
+use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Rule};
 use kefu_store::{Change, Db, Failure, Tx};
 use serde_json::json;
@@ -75,9 +76,7 @@ fn check(b: &Booking, cap: &Capacity, today: Date) -> Result<i64> {
             format!("must be within the opening hours {}:00–{}:00", cap.open_hour, cap.close_hour).as_str(),
         ));
     }
-    if b.note.chars().count() > 500 {
-        return Err(Invalid::too_long("note", 500).into());
-    }
+    optional_text("note", &b.note, 500)?;
     Ok(minutes)
 }
 

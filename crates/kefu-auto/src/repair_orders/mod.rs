@@ -21,6 +21,7 @@ use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
 use kefu_core::ids::{BranchId, CustomerId, VehicleId};
 use kefu_core::time::BusinessZone;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, Tx};
 use serde::Serialize;
@@ -234,16 +235,6 @@ impl Step {
     }
 }
 
-fn required_text(field: &str, text: &str, max: usize) -> std::result::Result<(), Invalid> {
-    if text.trim().is_empty() {
-        return Err(Invalid::required(field));
-    }
-    if text.chars().count() > max {
-        return Err(Invalid::too_long(field, max));
-    }
-    Ok(())
-}
-
 /// Checks a step's own data against the order it is for.
 fn validate(step: &Step, order: &RepairOrder, last_mileage: i64, now: Timestamp, today: Date) -> Result<()> {
     match step {
@@ -267,9 +258,7 @@ fn validate(step: &Step, order: &RepairOrder, last_mileage: i64, now: Timestamp,
                 .into());
             }
             required_text("complaint", &r.complaint, 2000)?;
-            if r.diagnosis.chars().count() > 2000 {
-                return Err(Invalid::too_long("diagnosis", 2000).into());
-            }
+            optional_text("diagnosis", &r.diagnosis, 2000)?;
             if let Some(bad) = r
                 .damage
                 .iter()
@@ -291,9 +280,7 @@ fn validate(step: &Step, order: &RepairOrder, last_mileage: i64, now: Timestamp,
         }
         Step::AddLine(l) => {
             required_text("description", &l.description, 200)?;
-            if l.part_no.chars().count() > 40 {
-                return Err(Invalid::too_long("part_no", 40).into());
-            }
+            optional_text("part_no", &l.part_no, 40)?;
             if l.unit < Money::ZERO || l.unit > Money::from_yuan(1_000_000) {
                 return Err(Invalid::new(
                     "unit_price",
@@ -302,8 +289,12 @@ fn validate(step: &Step, order: &RepairOrder, last_mileage: i64, now: Timestamp,
                 .into());
             }
         }
-        Step::Approve { signed_by } => required_text("signed_by", signed_by, 60)?,
-        Step::StartWork { technician } => required_text("technician", technician, 60)?,
+        Step::Approve { signed_by } => {
+            required_text("signed_by", signed_by, 60)?;
+        }
+        Step::StartWork { technician } => {
+            required_text("technician", technician, 60)?;
+        }
         Step::ReportDelay { promised_at, reason } => {
             required_text("reason", reason, 500)?;
             if *promised_at <= now || order.promised_at.is_some_and(|p| *promised_at <= p) {

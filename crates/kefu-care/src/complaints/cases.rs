@@ -6,6 +6,7 @@ use super::{Status, get};
 use jiff::civil::Date;
 use kefu_core::ids::{BranchId, ComplaintId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::Serialize;
@@ -39,17 +40,6 @@ pub struct Case {
     pub created_at: String,
     pub created_by: String,
     pub actions: Vec<Action>,
-}
-
-fn text(field: &'static str, value: &str, max: usize) -> std::result::Result<String, Invalid> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(Invalid::required(field));
-    }
-    if value.chars().count() > max {
-        return Err(Invalid::too_long(field, max));
-    }
-    Ok(value.to_string())
 }
 
 /// The case made of a complaint, if any.
@@ -116,7 +106,7 @@ pub async fn open(
         )
         .into());
     }
-    let root_cause = text("root_cause", root_cause, 2000)?;
+    let root_cause = required_text("root_cause", root_cause, 2000)?;
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO complaint_cases (complaint_id, branch_id, root_cause, created_at, created_by) \
@@ -156,8 +146,8 @@ pub async fn add_action(
     now: jiff::Timestamp,
 ) -> Result<Case> {
     let case = of_complaint(db, &actor.scope, complaint).await?.ok_or(Failure::NotFound)?;
-    let action = text("action", action, 500)?;
-    let owner = text("owner", owner, 64)?;
+    let action = required_text("action", action, 500)?;
+    let owner = required_text("owner", owner, 64)?;
     let due_on: Date = due_on.trim().parse().map_err(|_| {
         Invalid::new("due_on", Rule::new("date_format", "日期格式须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"))
     })?;

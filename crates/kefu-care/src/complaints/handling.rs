@@ -9,7 +9,8 @@ use super::{Complaint, ComplaintInput, get};
 use crate::timeline::{self, NewEvent};
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
-use kefu_core::{Actor, Invalid, Rule};
+use kefu_core::validation::{optional_text, required_text};
+use kefu_core::{Actor, Rule};
 use kefu_store::{Change, Db, Failure, Tx};
 use serde_json::{Value, json};
 
@@ -80,17 +81,6 @@ async fn transition(tx: &mut Tx, sql: &'static str, binds: Vec<String>, c: &Comp
     }
     let changed = q.bind(c.id.0).bind(c.status.code()).execute(tx.conn()).await?.rows_affected();
     if changed == 0 { Err(changed_meanwhile()) } else { Ok(()) }
-}
-
-fn text_field(field: &'static str, text: &str, required: bool) -> std::result::Result<String, Invalid> {
-    let text = text.trim();
-    if required && text.is_empty() {
-        return Err(Invalid::required(field));
-    }
-    if text.chars().count() > 2000 {
-        return Err(Invalid::too_long(field, 2000));
-    }
-    Ok(text.to_string())
 }
 
 /// Takes in a complaint about a customer in the actor's scope, with its
@@ -175,7 +165,7 @@ pub async fn add_step(
 ) -> Result<Complaint> {
     let c = get(db, &actor.scope, id).await?;
     rules::check_step(c.status)?;
-    let text = text_field("text", text, true)?;
+    let text = required_text("text", text, 2000)?;
     let at = instant_text(now);
     let mut tx = db.begin().await?;
     if step == Step::Contact && c.status == Status::Open {
@@ -207,7 +197,7 @@ pub async fn resolve(
 ) -> Result<Complaint> {
     let c = get(db, &actor.scope, id).await?;
     rules::check_resolve(c.status, solution)?;
-    let solution = text_field("solution", solution, true)?;
+    let solution = required_text("solution", solution, 2000)?;
     let recontact_due = instant_text(rules::recontact_due(now));
     let mut tx = db.begin().await?;
     transition(
@@ -237,7 +227,7 @@ pub async fn recontact(
     let c = get(db, &actor.scope, id).await?;
     rules::check_recontact(c.status)?;
     // Why the customer is still unhappy is what the next solution starts from.
-    let notes = text_field("notes", notes, !satisfied)?;
+    let notes = if satisfied { optional_text("notes", notes, 2000)? } else { required_text("notes", notes, 2000)? };
     let at = instant_text(now);
     let mut tx = db.begin().await?;
     if satisfied {
@@ -270,7 +260,7 @@ pub async fn recontact(
 pub async fn close(db: &Db, actor: &Actor, id: ComplaintId, notes: &str, now: jiff::Timestamp) -> Result<Complaint> {
     let c = get(db, &actor.scope, id).await?;
     rules::check_close(c.status)?;
-    let notes = text_field("notes", notes, false)?;
+    let notes = optional_text("notes", notes, 2000)?;
     let mut tx = db.begin().await?;
     transition(
         &mut tx,

@@ -17,6 +17,7 @@ pub use rules::{Deadlines, Escalation, Risk, Status, Step};
 
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::{instant_text, parse_instant};
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Invalid, Scope};
 use kefu_store::{Db, Failure, RowExt};
 use serde::{Deserialize, Serialize};
@@ -89,17 +90,9 @@ impl ComplaintInput {
             "销售部、售后服务部、车间、客服中心 或 其他",
             "sales, after-sales, workshop, customer service or other",
         )?;
-        let subject = self.subject.trim().to_string();
-        if subject.is_empty() {
-            return Err(Invalid::required("subject"));
-        }
-        if subject.chars().count() > 200 {
-            return Err(Invalid::too_long("subject", 200));
-        }
-        if self.detail.chars().count() > 4000 {
-            return Err(Invalid::too_long("detail", 4000));
-        }
-        Ok(Valid { source, category, severity, department, subject, detail: self.detail.trim().to_string() })
+        let subject = required_text("subject", &self.subject, 200)?;
+        let detail = optional_text("detail", &self.detail, 4000)?;
+        Ok(Valid { source, category, severity, department, subject, detail })
     }
 }
 

@@ -11,6 +11,7 @@ use crate::customers;
 use jiff::civil::Date;
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use rules::Lot;
@@ -258,11 +259,6 @@ fn positive(field: &str, text: &str) -> std::result::Result<Money, Invalid> {
     Ok(amount)
 }
 
-fn reference(text: &str) -> std::result::Result<&str, Invalid> {
-    let text = text.trim();
-    if text.chars().count() > 100 { Err(Invalid::too_long("reference", 100)) } else { Ok(text) }
-}
-
 /// Earns points for money spent, at the customer's tier.
 pub async fn earn(db: &Db, actor: &Actor, customer: CustomerId, input: &EarnInput, when: When) -> Result<Entry> {
     // The branch first: another branch's customer is refused as such.
@@ -275,7 +271,7 @@ pub async fn earn(db: &Db, actor: &Actor, customer: CustomerId, input: &EarnInpu
     };
     let amount = positive("amount", &input.amount)?;
     let promotion = rules::check_promotion(input.promotion_percent)?;
-    let reference = reference(&input.reference)?;
+    let reference = optional_text("reference", &input.reference, 100)?;
     let per_yuan: i64 = sqlx::query_scalar("SELECT points_per_yuan FROM point_rules WHERE tier = $1")
         .bind(tier.clone())
         .fetch_optional(db.pool())
@@ -290,7 +286,7 @@ pub async fn earn(db: &Db, actor: &Actor, customer: CustomerId, input: &EarnInpu
         promotion_percent: promotion,
         purchase_id: None,
         expires_on: Some(rules::expires_on(when.today)),
-        reference,
+        reference: &reference,
     };
     let entry = locked.write(actor, when, entry).await?;
     locked.commit().await?;
@@ -308,11 +304,11 @@ pub async fn redeem(
     when: When,
 ) -> Result<Entry> {
     let mut locked = Locked::begin(db, actor, customer, when).await?;
-    let reference = reference(reference_text)?;
+    let reference = optional_text("reference", reference_text, 100)?;
     // Decided on the lots as they are under the lock.
     let taken = rules::redeem(&locked.lots().await?, points, when.today)?;
     locked.take(&taken).await?;
-    let entry = locked.write(actor, when, NewEntry::taking("redeem", points, reference)).await?;
+    let entry = locked.write(actor, when, NewEntry::taking("redeem", points, &reference)).await?;
     locked.commit().await?;
     Ok(entry)
 }

@@ -11,6 +11,7 @@ use crate::complaints::{self, ComplaintInput, Deadlines};
 use crate::timeline::{self, NewEvent};
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use rules::{Kind, Question, QuestionInput};
@@ -62,16 +63,8 @@ pub struct Survey {
 /// Creates a survey for a branch in the actor's scope.
 pub async fn create(db: &Db, actor: &Actor, branch: BranchId, input: &SurveyInput) -> Result<Survey> {
     actor.scope.check(branch)?;
-    let title = input.title.trim();
-    if title.is_empty() {
-        return Err(Invalid::required("title").into());
-    }
-    if title.chars().count() > 100 {
-        return Err(Invalid::too_long("title", 100).into());
-    }
-    if input.intro.chars().count() > 1000 {
-        return Err(Invalid::too_long("intro", 1000).into());
-    }
+    let title = required_text("title", &input.title, 100)?;
+    let intro = optional_text("intro", &input.intro, 1000)?;
     let questions: Vec<Question> = input
         .questions
         .iter()
@@ -92,7 +85,7 @@ pub async fn create(db: &Db, actor: &Actor, branch: BranchId, input: &SurveyInpu
     )
     .bind(branch.0)
     .bind(title.to_string())
-    .bind(input.intro.trim().to_string())
+    .bind(intro)
     .bind(instant_text(jiff::Timestamp::now()))
     .bind(actor.display_name.clone())
     .fetch_one(tx.conn())
@@ -262,9 +255,24 @@ pub async fn invite(
     }
     let key = link_key(db).await?;
     let mut tx = db.begin().await?;
-    let id = insert_invitation(&mut tx, actor, &survey, (owner.branch_id, customer), channel, now).await?;
+    let invitation = invite_in(&mut tx, actor, &survey, (owner.branch_id, customer), channel, (&key, now)).await?;
     tx.commit().await?;
-    Ok(Invitation { id, customer_id: customer, token: rules::token(&key, id, customer.0) })
+    Ok(invitation)
+}
+
+/// Invites a customer of `branch` within a transaction, with the link signed
+/// by `key` ([`link_key`]): a distribution writes the invitation in the
+/// transaction that queues the message carrying its link.
+pub async fn invite_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    survey: &Survey,
+    (branch, customer): (BranchId, CustomerId),
+    channel: &str,
+    (key, now): (&[u8], jiff::Timestamp),
+) -> Result<Invitation> {
+    let id = insert_invitation(tx, actor, survey, (branch, customer), channel, now).await?;
+    Ok(Invitation { id, customer_id: customer, token: rules::token(key, id, customer.0) })
 }
 
 /// What the public page shows for a valid token: the survey, and whether it

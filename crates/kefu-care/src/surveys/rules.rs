@@ -3,6 +3,7 @@
 //! results (averages, NPS), and the signed link an invitation is reached by.
 
 use hmac::{Hmac, KeyInit, Mac};
+use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Invalid, Rule};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -90,13 +91,7 @@ impl QuestionInput {
     pub fn validate(&self, n: usize) -> Result<Question, Invalid> {
         let field = format!("question_{n}");
         let kind = Kind::from_code(&field, self.kind.trim())?;
-        let prompt = self.prompt.trim().to_string();
-        if prompt.is_empty() {
-            return Err(Invalid::required(field));
-        }
-        if prompt.chars().count() > 300 {
-            return Err(Invalid::too_long(field, 300));
-        }
+        let prompt = required_text(&field, &self.prompt, 300)?;
         let options: Vec<String> =
             self.options.lines().map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect();
         let choice = matches!(kind, Kind::Single | Kind::Multiple);
@@ -164,13 +159,7 @@ pub fn answer(n: usize, q: &Question, values: &[String]) -> Result<Answer, Inval
             chosen.dedup();
             Ok(Answer { number: None, text: serde_json::to_string(&chosen).unwrap_or_default() })
         }
-        Kind::Text => {
-            let text = values.join(" ");
-            if text.chars().count() > 2000 {
-                return Err(Invalid::too_long(field, 2000));
-            }
-            Ok(Answer { number: None, text })
-        }
+        Kind::Text => Ok(Answer { number: None, text: optional_text(&field, &values.join(" "), 2000)? }),
     }
 }
 

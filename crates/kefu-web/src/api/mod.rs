@@ -12,6 +12,7 @@ pub mod insurance;
 pub mod kpis;
 pub mod lounge;
 pub mod me;
+pub mod members;
 pub mod parts;
 pub mod points;
 pub mod repair_orders;
@@ -25,7 +26,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "kefu API", description = "Customer service centre: archives, outreach, service, complaints."),
+    info(title = "kefu API", description = "Customer service centre: archives, outreach, service, complaints, surveys, members and points."),
     paths(
         me::me,
         me::branches,
@@ -55,6 +56,17 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         points::refund,
         surveys::results,
         surveys::invite,
+        surveys::send,
+        members::tiers,
+        members::set_tier,
+        members::events,
+        members::create_event,
+        members::event,
+        members::invite,
+        members::sign_up,
+        members::attendance,
+        members::gifts,
+        members::give_gift,
         reports::effectiveness,
         reports::weekly,
         repair_orders::open,
@@ -107,6 +119,19 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         surveys::QuestionResultDto,
         surveys::InviteBody,
         surveys::InvitationDto,
+        surveys::SendBody,
+        surveys::SentDto,
+        members::TierDto,
+        members::TierBody,
+        members::MemberDto,
+        members::EventDto,
+        members::EventBody,
+        members::EventDetailDto,
+        members::SignupDto,
+        members::SignupBody,
+        members::AttendanceBody,
+        members::GiftDto,
+        members::GiftBody,
         reports::EffectivenessDto,
         reports::WeeklyDto,
         imports::JobDto,

@@ -1,5 +1,6 @@
-//! Surveys over JSON: a survey's results per store and period, and inviting
-//! a customer (the link to send them).
+//! Surveys over JSON: a survey's results per store and period, inviting
+//! a customer (the link to send them), and sending chosen customers their
+//! links by SMS or e-mail.
 
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
@@ -8,9 +9,10 @@ use crate::pages::surveys::{ResultsQuery, selection};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use kefu_care::surveys::{self, results};
 use kefu_core::ids::CustomerId;
+use kefu_outreach::sends::{Audience, Sent};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -106,4 +108,82 @@ pub async fn invite(
     let i = surveys::invite(app.db(), &ctx.actor, b.survey, CustomerId(id), &b.channel, app.now()).await?;
     let path = format!("/s/{}", i.token);
     Ok((StatusCode::CREATED, Json(InvitationDto { id: i.id, customer_id: i.customer_id.0, token: i.token, path })))
+}
+
+/// Whom a survey link or an event invitation goes to: the customers listed,
+/// or those who visited in the last days.
+#[derive(Deserialize, ToSchema)]
+pub struct SendBody {
+    /// sms or email
+    #[serde(default)]
+    pub(crate) channel: String,
+    /// Customer ids, as chosen from the customer list or a search.
+    #[serde(default)]
+    customers: Vec<i64>,
+    /// Instead: the customers who visited in the last N days (1–366).
+    visited_within_days: Option<i64>,
+}
+
+impl SendBody {
+    /// The audience asked for; `otherwise` when no customer is named.
+    pub(crate) fn audience(&self, otherwise: Audience) -> Audience {
+        match (self.visited_within_days, self.customers.is_empty()) {
+            (Some(days), _) => Audience::VisitedWithin(days),
+            (None, false) => Audience::Customers(self.customers.iter().copied().map(CustomerId).collect()),
+            (None, true) => otherwise,
+        }
+    }
+}
+
+/// What a send did. Those in their quiet hours go out with the next send.
+#[derive(Serialize, ToSchema)]
+pub struct SentDto {
+    chosen: i64,
+    /// Messages made now, one per customer who accepts the channel.
+    queued: i64,
+    /// Customers who had this message already today.
+    already: i64,
+    /// Customers who do not accept the channel or have no number or address for it.
+    refused: i64,
+    /// Event invitations: customers who are not members.
+    not_members: i64,
+    sent: i64,
+    failed: i64,
+    /// Will be tried again (the gateway was unreachable).
+    retry: i64,
+    /// Waiting for the end of the customer's quiet hours.
+    quiet: i64,
+}
+
+impl From<Sent> for SentDto {
+    fn from(s: Sent) -> Self {
+        let d = s.dispatched;
+        SentDto {
+            chosen: s.chosen,
+            queued: s.queued,
+            already: s.already,
+            refused: s.refused,
+            not_members: s.not_members,
+            sent: d.sent,
+            failed: d.failed,
+            retry: d.retry,
+            quiet: d.quiet,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/sends", tag = "surveys", request_body = SendBody,
+    params(("id" = i64, Path, description = "survey id")),
+    responses((status = 200, body = SentDto), (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+        (status = 422, body = super::Problem, description = "e.g. no gateway for the channel, no customer chosen")))]
+pub async fn send(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    PathParams(id): PathParams<i64>,
+    JsonBody(b): JsonBody<SendBody>,
+) -> Result<Json<SentDto>, AppError> {
+    let audience = b.audience(Audience::Customers(Vec::new()));
+    let sent = crate::pages::surveys::send_links(&app, &ctx, &headers, (id, &b.channel), &audience).await?;
+    Ok(Json(sent.into()))
 }

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kefu_care::members::{self, EventInput};
 use kefu_core::Permission;
 use kefu_core::ids::{BranchId, CustomerId};
+use kefu_outreach::sends::{self, Audience};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -128,17 +129,52 @@ pub async fn event(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, AppError> {
+    event_page(&app, &ctx, id, (StatusCode::OK, Value::Object(Default::default()))).await
+}
+
+/// An event's page, with what sending its invitations did (`sent`) or why
+/// it was refused (`error`).
+async fn event_page(
+    app: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    (status, send): (StatusCode, Value),
+) -> Result<Response, AppError> {
     let e = members::event(app.db(), &ctx.actor.scope, id).await?;
     let signups = members::signups(app.db(), &ctx.actor.scope, id).await?;
     let can_write = ctx.actor.can(Permission::CustomersWrite);
-    Ok(page(
-        &app,
-        &ctx,
+    let html = page(
+        app,
+        ctx,
         "members/event.html",
         "nav_members",
-        view! { e => e, signups => signups, can_write => can_write },
-    )?
-    .into_response())
+        view! { e => e, signups => signups, can_write => can_write, send => send },
+    )?;
+    Ok((status, html).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    channel: String,
+}
+
+/// Invites every member of the event's store by SMS or e-mail.
+pub async fn invite(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<InviteForm>,
+) -> Result<Response, AppError> {
+    let when = (app.today(), app.now(), app.local_time());
+    let channels = &app.0.channels;
+    let result =
+        sends::invite_to_event(app.db(), &ctx.actor, channels, (id, &f.channel), &Audience::Members, when).await;
+    let shown = match result {
+        Ok(sent) => (StatusCode::OK, view! { sent => sent }),
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, view! { error => form_message(e.into(), ctx.actor.lang)? }),
+    };
+    event_page(&app, &ctx, id, shown).await
 }
 
 #[derive(Deserialize)]

@@ -115,7 +115,7 @@ pub async fn queue(
     let mut list = calls::queue(app.db(), &ctx.actor.scope, app.today(), calls::QUEUE_PAGE + 1, offset).await?;
     let more = list.len() as i64 > calls::QUEUE_PAGE;
     list.truncate(calls::QUEUE_PAGE as usize);
-    let now = app.now().to_zoned_datetime(app.0.zone.time_zone()).time();
+    let now = app.local_time();
     list.sort_by_key(|c| quiet_now(c, now));
     let rows: Vec<Value> = list
         .iter()

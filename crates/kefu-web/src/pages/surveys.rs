@@ -20,6 +20,7 @@ use kefu_care::surveys::results::{self, Selection};
 use kefu_care::surveys::rules::{Kind, QuestionInput};
 use kefu_care::surveys::{self, SurveyInput};
 use kefu_core::ids::{BranchId, CustomerId};
+use kefu_outreach::sends::{self, Audience, Sent};
 use kefu_store::Failure;
 use serde::Deserialize;
 use serde_json::Value;
@@ -108,8 +109,21 @@ pub async fn view(
     PathParams(id): PathParams<i64>,
     Query(q): Query<ResultsQuery>,
 ) -> Result<Html<String>, AppError> {
+    view_page(&app, &ctx, id, &q, Value::Object(Default::default())).await
+}
+
+/// The results page, with what a send of links did (`sent`) or why it was
+/// refused (`error`).
+async fn view_page(
+    app: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    q: &ResultsQuery,
+    send: Value,
+) -> Result<Html<String>, AppError> {
+    let app = app.clone();
     let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
-    let (sel, from, to) = selection(&app, &q);
+    let (sel, from, to) = selection(&app, q);
     let r = results::results(app.db(), &ctx.actor.scope, &survey, &sel).await?;
     let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
         .await?
@@ -118,14 +132,89 @@ pub async fn view(
         .collect();
     page(
         &app,
-        &ctx,
+        ctx,
         "surveys/view.html",
         "nav_surveys",
         view! {
             s => survey, r => r, rate => super::percent(r.response_rate), branches => branches,
-            from => from.to_string(), to => to.to_string(),
+            from => from.to_string(), to => to.to_string(), send => send,
         },
     )
+}
+
+/// Sends the audience their own links to survey `id` through the channel's
+/// gateway; the links point at this server as the request reached it.
+pub(crate) async fn send_links(
+    app: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    (id, channel): (i64, &str),
+    audience: &Audience,
+) -> Result<Sent, Failure> {
+    let when = (app.today(), app.now(), app.local_time());
+    let channels = &app.0.channels;
+    sends::send_survey(app.db(), &ctx.actor, channels, (id, channel), audience, &origin(headers), when).await
+}
+
+#[derive(Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    channel: String,
+    /// `visited`: those who visited in the last `days`; `chosen`: the
+    /// customer ids listed in `customers`.
+    #[serde(default)]
+    audience: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    customers: String,
+}
+
+impl SendForm {
+    fn audience(&self) -> Result<Audience, kefu_core::Invalid> {
+        if self.audience == "visited" {
+            let days = self.days.trim().parse().ok().filter(|d| (1..=366).contains(d)).ok_or_else(|| {
+                kefu_core::Invalid::new(
+                    "visited_within_days",
+                    kefu_core::Rule::new("days_range", "须为 1 到 366 天", "must be from 1 to 366 days"),
+                )
+            })?;
+            return Ok(Audience::VisitedWithin(days));
+        }
+        let ids = self
+            .customers
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().map(CustomerId))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                kefu_core::Invalid::new(
+                    "customers",
+                    kefu_core::Rule::new("customer_ids", "请填写客户编号（ID）", "list customer ids"),
+                )
+            })?;
+        Ok(Audience::Customers(ids))
+    }
+}
+
+/// Sends a survey's links from its page; the page shows what became of them.
+pub async fn send(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<SendForm>,
+) -> Result<Response, AppError> {
+    let result = match f.audience() {
+        Ok(audience) => send_links(&app, &ctx, &headers, (id, &f.channel), &audience).await,
+        Err(e) => Err(e.into()),
+    };
+    let q = ResultsQuery { branch: None, from: None, to: None };
+    let (status, send) = match result {
+        Ok(sent) => (StatusCode::OK, view! { sent => sent }),
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, view! { error => form_message(e.into(), ctx.actor.lang)? }),
+    };
+    Ok((status, view_page(&app, &ctx, id, &q, send).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -162,7 +251,7 @@ pub async fn invite(
 }
 
 /// Where the customer's browser reaches this server, from the request.
-fn origin(headers: &HeaderMap) -> String {
+pub(crate) fn origin(headers: &HeaderMap) -> String {
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
     format!("{scheme}://{host}")

@@ -4,6 +4,8 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
 pub mod process;
+#[path = "../../../kefu-outreach/tests/support/smtp.rs"]
+pub mod smtp;
 
 use kefu_accounts::branches::{self, NewBranch};
 use kefu_accounts::users::{self, NewUser};
