@@ -294,7 +294,12 @@ async fn service_figures(
         async move { repair_orders::save(&c.db, &who, id, &z).await.is_ok() }
     })
     .await;
-    report("repair order save POST /api/v1/repair-orders/{id}/steps", Target::P99(repair_orders::ORDER_TARGET), app, floor)?;
+    report(
+        "repair order save POST /api/v1/repair-orders/{id}/steps",
+        Target::P99(repair_orders::ORDER_TARGET),
+        app,
+        floor,
+    )?;
 
     let (first, month) = (today.first_of_month(), today.strftime("%Y-%m").to_string());
     let (c, m) = (ctx.clone(), Arc::new(month));

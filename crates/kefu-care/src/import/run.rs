@@ -209,7 +209,7 @@ impl Import<'_> {
         let part = rows.len().div_ceil(cores).max(PARALLEL_PART);
         let check = |row: &Row| match target.prepare(&self.mapping.cells(row)) {
             Ok(v) => Ok((row.number, v)),
-            Err(invalid) => Err(self.rejected(row, invalid)),
+            Err(invalid) => Err(Box::new(self.rejected(row, invalid))),
         };
         let checked: Vec<Vec<_>> = std::thread::scope(|s| {
             let parts: Vec<_> =
@@ -220,7 +220,7 @@ impl Import<'_> {
         for outcome in checked.into_iter().flatten() {
             match outcome {
                 Ok(v) => valid.push(v),
-                Err(rejected) => report.rejected.push(rejected),
+                Err(rejected) => report.rejected.push(*rejected),
             }
         }
         valid

@@ -71,15 +71,17 @@ pub struct Account {
 }
 
 pub async fn account(db: &Db, scope: &Scope, customer: CustomerId, limit: i64) -> Result<Account> {
-    customers::get(db, scope, customer).await?;
+    // The three reads are independent: they run side by side on the read
+    // pool, and nothing is returned unless the customer is in scope.
+    let in_scope = customers::get(db, scope, customer);
     // PostgreSQL sums BIGINT as NUMERIC: cast back for both databases.
-    let balance: i64 =
+    let balance =
         sqlx::query_scalar("SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries WHERE customer_id = $1")
             .bind(customer.0)
-            .fetch_one(db.pool())
-            .await?;
+            .fetch_one(db.pool());
     let sql = format!("SELECT {COLUMNS} FROM point_entries WHERE customer_id = $1 ORDER BY id DESC LIMIT $2");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).bind(limit).fetch_all(db.pool()).await?;
+    let newest = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).bind(limit).fetch_all(db.pool());
+    let (_, balance, rows) = tokio::try_join!(in_scope, async { Ok(balance.await?) }, async { Ok(newest.await?) })?;
     Ok(Account { balance, entries: rows.iter().map(from_row).collect::<Result<_>>()? })
 }
 
