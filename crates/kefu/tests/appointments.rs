@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use kefu_core::ident::vin::check_digit;
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};
-use support::{Backend, TestApp, post_json};
+use support::{Backend, TestApp, get_json, post_json};
 
 struct Agent {
     client: reqwest::Client,
@@ -164,15 +164,8 @@ on_both!(capacity_is_never_overbooked_by_concurrent_bookings, |backend: Backend|
     assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")));
     assert_eq!(book(&app, &a, cars[5], day, 9, "maintenance").await.0, 201);
     assert_eq!(slot_booked(&app, day, 9).await, (2, 2));
-    let load: Value = a
-        .client
-        .get(app.at(&format!("/api/v1/workshop/load?branch={}&month=2026-12", app.fx.store_a)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let load: Value =
+        get_json(&a.client, app.at(&format!("/api/v1/workshop/load?branch={}&month=2026-12", app.fx.store_a))).await;
     assert_eq!(
         load[0],
         json!({ "day": day, "booked_minutes": 180, "capacity_minutes": 180, "percent": 100, "level": "full" })
@@ -301,8 +294,7 @@ on_both!(a_booking_is_on_the_calendar_stops_invitations_and_opens_the_order, |ba
     let (status, arrived) = outcome("arrived").await;
     assert_eq!((status, arrived["status"].as_str()), (200, Some("arrived")));
     let order = arrived["repair_order_id"].as_i64().expect("the arrival opened a repair order");
-    let o: Value =
-        a.client.get(app.at(&format!("/api/v1/repair-orders/{order}"))).send().await.unwrap().json().await.unwrap();
+    let o: Value = get_json(&a.client, app.at(&format!("/api/v1/repair-orders/{order}"))).await;
     assert_eq!(
         (o["kind"].as_str(), o["status"].as_str(), o["vehicle_id"].as_i64()),
         (Some("first_maintenance"), Some("open"), Some(booked_car))

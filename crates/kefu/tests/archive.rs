@@ -6,7 +6,7 @@ mod support;
 
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};
-use support::{Backend, TestApp};
+use support::{Backend, TestApp, get_json};
 
 /// A known customer among the demo's generated ones: a person with an owner
 /// mobile, a driver, a new-energy car from Guangdong.
@@ -84,13 +84,13 @@ on_both!(every_search_kind_finds_the_customer, |backend: Backend| async move {
         }
     }
     // The admin sees mobiles masked in results.
-    let hits: Value = client.get(app.at("/api/v1/search?q=13655515678")).send().await.unwrap().json().await.unwrap();
+    let hits: Value = get_json(&client, app.at("/api/v1/search?q=13655515678")).await;
     assert_eq!(hits[0]["customer"]["mobile"], "136****5678");
     // Nothing for a stranger; nothing from another branch.
-    let none: Value = client.get(app.at("/api/v1/search?q=不存在的人")).send().await.unwrap().json().await.unwrap();
+    let none: Value = get_json(&client, app.at("/api/v1/search?q=不存在的人")).await;
     assert_eq!(none, json!([]));
     let agent_b = app.login("agent_b").await;
-    let hidden: Value = agent_b.get(app.at("/api/v1/search?q=欧阳娜娜")).send().await.unwrap().json().await.unwrap();
+    let hidden: Value = get_json(&agent_b, app.at("/api/v1/search?q=欧阳娜娜")).await;
     assert_eq!(hidden, json!([]), "store B cannot find store A's customer");
 });
 
@@ -98,8 +98,7 @@ on_both!(the_360_overview_shows_who_what_and_history, |backend| async move {
     let app = TestApp::start(backend).await;
     let id = known_customer(&app).await;
     let client = app.login("agent_a").await;
-    let o: Value =
-        client.get(app.at(&format!("/api/v1/customers/{id}/overview"))).send().await.unwrap().json().await.unwrap();
+    let o: Value = get_json(&client, app.at(&format!("/api/v1/customers/{id}/overview"))).await;
     assert_eq!(o["customer"]["name"], "欧阳娜娜");
     assert_eq!(o["customer"]["tags"], json!(["VIP"]));
     assert_eq!(o["contacts"][0]["relation"], "driver");
@@ -147,14 +146,7 @@ on_both!(preferences_are_validated_saved_and_audited, |backend| async move {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let c: Value = client
-        .get(app.at(&format!("/api/v1/customers/{}", app.fx.customer_a)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = get_json(&client, app.at(&format!("/api/v1/customers/{}", app.fx.customer_a))).await;
     assert_eq!(c["preferences"]["do_not_call"], true);
     assert_eq!(c["preferences"]["allow_phone"], false);
     assert_eq!(c["preferences"]["allow_letter"], false);
@@ -251,14 +243,7 @@ on_both!(duplicates_are_flagged_and_merged_from_the_page, |backend| async move {
         .json()
         .await
         .unwrap();
-    let o: Value = client
-        .get(app.at(&format!("/api/v1/customers/{}/overview", app.fx.customer_a)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let o: Value = get_json(&client, app.at(&format!("/api/v1/customers/{}/overview", app.fx.customer_a))).await;
     assert_eq!(o["duplicates"], json!([{ "customer_id": twin["id"], "reason": "same_mobile" }]));
     let res = client
         .post(app.at(&format!("/customers/{}/merge", app.fx.customer_a)))
@@ -267,16 +252,9 @@ on_both!(duplicates_are_flagged_and_merged_from_the_page, |backend| async move {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let kept: Value = client
-        .get(app.at(&format!("/api/v1/customers/{}", app.fx.customer_a)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let kept: Value = get_json(&client, app.at(&format!("/api/v1/customers/{}", app.fx.customer_a))).await;
     assert_eq!(kept["address"], "北京市朝阳区", "gaps are filled from the merged record");
-    let found: Value = client.get(app.at("/api/v1/search?q=13800138000")).send().await.unwrap().json().await.unwrap();
+    let found: Value = get_json(&client, app.at("/api/v1/search?q=13800138000")).await;
     assert_eq!(found.as_array().unwrap().len(), 1, "the merged-away twin is no longer found: {found}");
 });
 
@@ -339,7 +317,7 @@ on_both!(contacts_and_vehicles_refuse_bad_identifiers, |backend| async move {
     assert_eq!(res.status(), 200);
     let c: Value = res.json().await.unwrap();
     assert_eq!((c["id_number"].as_str(), c["birthday"].as_str()), (Some("11010519491231002X"), Some("1949-12-31")));
-    let admin: Value = app.login("admin").await.get(app.at(&base)).send().await.unwrap().json().await.unwrap();
+    let admin: Value = get_json(&app.login("admin").await, app.at(&base)).await;
     assert_eq!(admin["id_number"], "110105********002X");
     let vehicles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vehicles").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(vehicles, 0, "refused vehicles were not stored");

@@ -6,7 +6,7 @@ mod support;
 
 use kefu_store::MIGRATIONS;
 use serde_json::{Value, json};
-use support::{Backend, PASSWORD, TestApp, csrf_in};
+use support::{Backend, PASSWORD, TestApp, csrf_in, get_json};
 
 on_both!(migrations_apply_from_empty_and_only_once, |backend: Backend| async move {
     let (db, _, _dir) = support::fresh_db(backend).await;
@@ -39,7 +39,7 @@ on_both!(sign_in_shows_today_and_sign_out_ends_the_session, |backend| async move
     let tile = html.split(r#"data-testid="count-today_customers""#).nth(1).unwrap();
     assert!(tile.contains(r#"<span class="n">1</span>"#), "one customer in scope: {tile}");
 
-    let me: Value = client.get(app.at("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = get_json(&client, app.at("/api/v1/me")).await;
     assert_eq!(me["username"], "agent_a");
     assert_eq!(me["roles"], json!(["agent"]));
 
@@ -211,7 +211,7 @@ on_both!(a_user_of_store_a_cannot_read_or_change_store_b, |backend| async move {
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["detail"], "该记录属于您无权访问的机构。");
     // Lists hold only store A.
-    let list: Value = client.get(app.at("/api/v1/customers")).send().await.unwrap().json().await.unwrap();
+    let list: Value = get_json(&client, app.at("/api/v1/customers")).await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["name"], "张伟");
     let name: String = sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
@@ -351,9 +351,9 @@ on_both!(bad_input_gets_a_clear_error_in_the_users_language, |backend| async mov
 on_both!(personal_data_is_masked_for_roles_that_do_not_need_it, |backend| async move {
     let app = TestApp::start(backend).await;
     let url = app.at(&format!("/api/v1/customers/{}", app.fx.customer_a));
-    let admin: Value = app.login("admin").await.get(&url).send().await.unwrap().json().await.unwrap();
+    let admin: Value = get_json(&app.login("admin").await, url.clone()).await;
     assert_eq!(admin["mobile"], "138****8000");
-    let agent: Value = app.login("agent_a").await.get(&url).send().await.unwrap().json().await.unwrap();
+    let agent: Value = get_json(&app.login("agent_a").await, url.clone()).await;
     assert_eq!(agent["mobile"], "13800138000");
     let page = app
         .login("admin")
@@ -473,7 +473,7 @@ on_both!(health_metrics_and_openapi_are_served, |backend| async move {
     client.get(app.at("/login")).send().await.unwrap();
     let metrics = client.get(app.at("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains(r#"kefu_http_requests_total{method="GET",route="/login",status="200"} 1"#), "{metrics}");
-    let doc: Value = client.get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = get_json(&client, app.at("/api/v1/openapi.json")).await;
     for path in ["/api/v1/me", "/api/v1/customers", "/api/v1/customers/{id}"] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }

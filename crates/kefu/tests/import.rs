@@ -11,7 +11,7 @@ use kefu_care::import::{Import, Mapping, Mode, Report, Table, table};
 use kefu_core::ident::vin::check_digit;
 use kefu_core::{Actor, Scope};
 use serde_json::Value;
-use support::{Backend, TestApp};
+use support::{Backend, TestApp, get_json};
 
 fn today() -> jiff::civil::Date {
     "2026-11-29".parse().unwrap()
@@ -366,7 +366,7 @@ on_both!(the_web_flow_uploads_maps_checks_and_imports, |backend| async move {
     let finished = || async {
         let mut job = Value::Null;
         for _ in 0..200 {
-            job = client.get(app.at(&format!("/api/v1/imports/{id}"))).send().await.unwrap().json().await.unwrap();
+            job = get_json(&client, app.at(&format!("/api/v1/imports/{id}"))).await;
             if job["status"] != "running" {
                 break;
             }

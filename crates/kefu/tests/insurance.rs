@@ -7,7 +7,7 @@ mod support;
 use jiff::civil::Date;
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};
-use support::{Backend, TestApp, post_json};
+use support::{Backend, TestApp, get_json, post_json};
 
 fn policy(kind: &str, start: &str, expiry: &str, premium: &str) -> Value {
     json!({ "insurer": "中国人保", "kind": kind, "policy_no": "PDAA202601", "start": start, "expiry": expiry,
@@ -83,8 +83,7 @@ on_both!(policies_feed_the_renewal_list_and_the_playbook, |backend: Backend| asy
     let (status, lost) =
         post_json(&client, &csrf, lost_url.clone(), json!({ "lost_reason": "客户在4S店外的保险代理处续保" })).await;
     assert_eq!((status, lost["renewal"].as_str()), (200, Some("lost")));
-    let list: Value =
-        client.get(app.at("/api/v1/insurance/renewals?days=60")).send().await.unwrap().json().await.unwrap();
+    let list: Value = get_json(&client, app.at("/api/v1/insurance/renewals?days=60")).await;
     assert_eq!(
         (list["won"].as_i64(), list["lost"].as_i64(), list["open"].as_i64()),
         (Some(1), Some(1), Some(0)),
@@ -105,7 +104,7 @@ on_both!(policies_feed_the_renewal_list_and_the_playbook, |backend: Backend| asy
     let page = client.get(app.at(&format!("/vehicles/{vehicle}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("中国人保") && page.contains("¥4,860.00"), "the vehicle page lists its policies");
     let b = app.login("agent_b").await;
-    let theirs: Value = b.get(app.at("/api/v1/insurance/renewals")).send().await.unwrap().json().await.unwrap();
+    let theirs: Value = get_json(&b, app.at("/api/v1/insurance/renewals")).await;
     assert_eq!(theirs["policies"], json!([]));
     let b_csrf = app.csrf(&b).await;
     let (status, _) = post_json(&b, &b_csrf, lost_url, json!({ "lost_reason": "越权" })).await;

@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Backend, TestApp};
+use support::{Backend, TestApp, get_json};
 
 async fn post_form(client: &reqwest::Client, url: String, csrf: &str, pairs: &[(&str, &str)]) -> (u16, String) {
     let mut form: Vec<(&str, &str)> = pairs.to_vec();
@@ -106,7 +106,7 @@ on_both!(the_members_api, |backend: Backend| async move {
     let wang = app.customer_in(app.fx.store_a, "王芳", "13700001111").await.0;
     let put = |url: String, body: Value| agent.put(url).header("x-csrf-token", &csrf).json(&body).send();
 
-    let tiers: Value = agent.get(app.at("/api/v1/members/tiers")).send().await.unwrap().json().await.unwrap();
+    let tiers: Value = get_json(&agent, app.at("/api/v1/members/tiers")).await;
     assert_eq!(tiers.as_array().unwrap().len(), 3, "{tiers}");
     let res = put(app.at(&format!("/api/v1/customers/{zhang}/tier")), json!({ "tier": "diamond" })).await.unwrap();
     assert_eq!(res.status(), 422);
@@ -126,8 +126,7 @@ on_both!(the_members_api, |backend: Backend| async move {
     let (status, event) = support::post_json(&agent, &csrf, app.at("/api/v1/members/events"), body).await;
     assert_eq!(status, 201, "{event}");
     let id = event["id"].as_i64().unwrap();
-    let listed: Value =
-        agent.get(app.at("/api/v1/members/events?from=2027-01-01")).send().await.unwrap().json().await.unwrap();
+    let listed: Value = get_json(&agent, app.at("/api/v1/members/events?from=2027-01-01")).await;
     assert_eq!(listed[0]["id"], id);
 
     // The members of the store are invited by SMS: 张伟 is one, 王芳 is not.
@@ -171,7 +170,7 @@ on_both!(the_members_api, |backend: Backend| async move {
     assert_eq!((status, given[0]["year"].as_i64()), (201, Some(2026)), "{given}");
     let (status, problem) = support::post_json(&agent, &csrf, gifts.clone(), json!({ "gift": "保温杯" })).await;
     assert_eq!((status, problem["rule"].as_str()), (422, Some("gift_this_year")));
-    let listed: Value = agent.get(gifts).send().await.unwrap().json().await.unwrap();
+    let listed: Value = get_json(&agent, gifts).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
     for action in ["create", "sign_up", "attendance", "send"] {
         assert_eq!(app.audit_count("member_event", action).await, 1, "{action} is audited");

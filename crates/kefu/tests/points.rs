@@ -11,7 +11,7 @@ use kefu_core::ids::CustomerId;
 use kefu_core::{Actor, Scope};
 use kefu_store::Db;
 use serde_json::{Value, json};
-use support::{Backend, TestApp};
+use support::{Backend, TestApp, get_json};
 
 fn everyone(app: &TestApp) -> Actor {
     Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]))
@@ -82,8 +82,7 @@ on_both!(points_are_earned_redeemed_refunded_and_lapse, |backend: Backend| async
     sqlx::query("UPDATE customers SET is_member = 1 WHERE id = $1").bind(c.0).execute(app.db.pool()).await.unwrap();
     let (_, member) = post(&agent, &csrf, url("earn"), json!({ "amount": "50" })).await;
     assert_eq!((member["points"].as_i64(), member["tier"].as_str()), (Some(100), Some("member")));
-    let account: Value =
-        agent.get(app.at(&format!("/api/v1/customers/{c}/points"))).send().await.unwrap().json().await.unwrap();
+    let account: Value = get_json(&agent, app.at(&format!("/api/v1/customers/{c}/points"))).await;
     assert_eq!(account["balance"], 417);
     let page = agent.get(app.at(&format!("/customers/{c}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(r#"data-testid="points-balance">417<"#), "the 360° page shows the balance");

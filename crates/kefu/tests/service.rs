@@ -9,7 +9,7 @@ mod support;
 use jiff::ToSpan;
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};
-use support::{Backend, TestApp};
+use support::{Backend, TestApp, get_json};
 
 /// An advisor of store A, signed in, with the CSRF token for the API.
 struct Advisor {
@@ -229,14 +229,12 @@ on_both!(no_work_before_the_customer_signs_the_estimate, |backend: Backend| asyn
         .refused(&app, id, json!({ "step": "start_work", "technician": "李师傅" }), 409, "estimate_not_approved")
         .await;
     assert_eq!(p["detail"], "客户确认估价前不得开工");
-    let o: Value =
-        a.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().json().await.unwrap();
+    let o: Value = get_json(&a.client, app.at(&format!("/api/v1/repair-orders/{id}"))).await;
     assert_eq!((o["status"].as_str(), o["technician"].as_str()), (Some("open"), Some("")), "nothing was written");
     assert_eq!(app.audit_count("repair_order", "start_work").await, 0);
     a.step(&app, id, json!({ "step": "approve", "signed_by": "张伟" })).await;
     // Signed: the estimate and the reception record are fixed.
-    let o: Value =
-        a.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().json().await.unwrap();
+    let o: Value = get_json(&a.client, app.at(&format!("/api/v1/repair-orders/{id}"))).await;
     let first = o["lines"][0]["id"].as_i64().unwrap();
     a.refused(&app, id, json!({ "step": "remove_line", "line": first }), 409, "estimate_signed").await;
     a.refused(&app, id, reception(), 409, "reception_closed").await;
@@ -490,8 +488,7 @@ on_both!(the_estimate_order_and_settlement_print_in_chinese, |backend: Backend| 
         ],
     )
     .await;
-    let o: Value =
-        a.client.get(app.at(&format!("/api/v1/repair-orders/{id}"))).send().await.unwrap().json().await.unwrap();
+    let o: Value = get_json(&a.client, app.at(&format!("/api/v1/repair-orders/{id}"))).await;
     let wipers = o["lines"][3]["id"].as_i64().unwrap();
     a.step(&app, id, json!({ "step": "decline", "line": wipers, "given_by": "张伟", "recommend_by": "2027-01-15" }))
         .await;
@@ -655,7 +652,7 @@ on_both!(advisor_kpis_count_the_week_for_supervisors_and_managers, |backend: Bac
         "agents do not see the KPIs"
     );
     let manager = app.login("manager_a").await;
-    let k: Value = manager.get(app.at("/api/v1/service/kpis?period=week")).send().await.unwrap().json().await.unwrap();
+    let k: Value = get_json(&manager, app.at("/api/v1/service/kpis?period=week")).await;
     assert_eq!((k["from"].as_str(), k["to"].as_str()), (Some("2026-11-23"), Some("2026-11-29")));
     let revenue = 20_000 + 64_550 + 10_000 - 50 + 4_500;
     assert_eq!(
@@ -664,14 +661,7 @@ on_both!(advisor_kpis_count_the_week_for_supervisors_and_managers, |backend: Bac
                  "items_agreed": { "n": 1, "of": 1, "percent": 100 }, "on_time": { "n": 1, "of": 1, "percent": 100 },
                  "first_pass": { "n": 0, "of": 1, "percent": 0 }, "booked": 1, "no_shows": 0 }])
     );
-    let next_month: Value = manager
-        .get(app.at("/api/v1/service/kpis?period=month&day=2026-12-05"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let next_month: Value = get_json(&manager, app.at("/api/v1/service/kpis?period=month&day=2026-12-05")).await;
     assert_eq!(next_month["advisors"], json!([]), "nothing was settled or booked in December");
     let html = manager.get(app.at("/service/kpis?period=month")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("甲店客服") && html.contains("¥990.00"), "the page shows the month");

@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Backend, TestApp};
+use support::{Backend, TestApp, get_json};
 
 /// Builds the service survey in store A through the builder form; returns
 /// its id and its questions' ids in order.
@@ -125,14 +125,8 @@ on_both!(a_link_works_once_and_only_for_its_customer, |backend: Backend| async m
     assert_eq!(owners, [(app.fx.customer_a.0, "洗车没洗干净".to_string()), (wang, "很满意".to_string())]);
 
     // The results: everyone answered; 9 and 10 are both promoters.
-    let r: Value = manager
-        .get(app.at(&format!("/api/v1/surveys/{survey}/results?branch={}", app.fx.store_a)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value =
+        get_json(&manager, app.at(&format!("/api/v1/surveys/{survey}/results?branch={}", app.fx.store_a))).await;
     assert_eq!(
         (r["invited"].as_i64(), r["answered"].as_i64(), r["response_rate"].as_f64()),
         (Some(2), Some(2), Some(1.0))

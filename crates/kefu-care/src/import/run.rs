@@ -213,7 +213,7 @@ impl Import<'_> {
         };
         let checked: Vec<Vec<_>> = std::thread::scope(|s| {
             let parts: Vec<_> =
-                rows.chunks(part.max(1)).map(|chunk| s.spawn(move || chunk.iter().map(check).collect())).collect();
+                rows.chunks(part).map(|chunk| s.spawn(move || chunk.iter().map(check).collect())).collect();
             parts.into_iter().map(|p| p.join().expect("validating a row does not panic")).collect()
         });
         let mut valid = Vec::with_capacity(rows.len());

@@ -204,6 +204,11 @@ impl TestApp {
     }
 }
 
+/// GETs `url` and reads the body as JSON (the test fails when it is not).
+pub async fn get_json(client: &reqwest::Client, url: String) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// POSTs JSON with the session's CSRF token; the status and the body (Null
 /// when it is not JSON).
 pub async fn post_json(
