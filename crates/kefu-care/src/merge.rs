@@ -148,18 +148,7 @@ pub async fn merge(
     .bind(drop.0)
     .execute(tx.conn())
     .await?;
-    sqlx::query(
-        "INSERT INTO search_keys (key, customer_id, source) SELECT key, $1, source FROM search_keys \
-         WHERE customer_id = $2 AND source <> 'customer' ON CONFLICT DO NOTHING",
-    )
-    .bind(keep.0)
-    .bind(drop.0)
-    .execute(tx.conn())
-    .await?;
-    sqlx::query("DELETE FROM search_keys WHERE customer_id = $1 AND source <> 'customer'")
-        .bind(drop.0)
-        .execute(tx.conn())
-        .await?;
+    crate::search::move_keys(&mut tx, drop, keep).await?;
     sqlx::query("UPDATE customers SET merged_into = $1, updated_at = $2 WHERE id = $3")
         .bind(keep.0)
         .bind(kefu_core::time::instant_text(jiff::Timestamp::now()))

@@ -4,7 +4,9 @@
 //! tails.
 //!
 //! Every searchable value is written as keys into `search_keys`, each key
-//! prefixed with a letter for its kind. A query is turned into probes — exact
+//! prefixed with a letter for its kind; `search_key_sets` records which
+//! keys each source (the customer record, a contact, a vehicle) gave, so
+//! they can be replaced or moved without a second index on the keys. A query is turned into probes — exact
 //! keys and key prefixes — and answered by index lookups, so a search costs
 //! a few B-tree descents whatever the size of the archive.
 
@@ -135,19 +137,78 @@ pub fn core_probes(query: &str) -> Vec<Probe> {
     probes
 }
 
+/// The keys of a set are stored one per line (no key holds a control
+/// character: every text field refuses them).
+const KEY_SEPARATOR: char = '\n';
+
+/// A source's keys as its set stores them.
+pub fn key_list(keys: &[String]) -> String {
+    keys.join(&KEY_SEPARATOR.to_string())
+}
+
+fn keys_in(list: &str) -> Vec<String> {
+    list.split(KEY_SEPARATOR).map(str::to_string).collect()
+}
+
 /// Replaces the keys one source contributed for a customer.
 pub async fn replace_keys(tx: &mut Tx, customer: CustomerId, source: &str, keys: &[String]) -> Result<()> {
-    sqlx::query("DELETE FROM search_keys WHERE customer_id = $1 AND source = $2")
-        .bind(customer.0)
-        .bind(source.to_string())
-        .execute(tx.conn())
-        .await?;
+    let old = stored_keys(tx, customer, source).await?;
+    delete_keys(tx, customer, source, &old).await?;
     insert_keys(tx, customer, source, keys).await
 }
 
 /// Adds keys (a fresh record has none to replace).
 pub async fn insert_keys(tx: &mut Tx, customer: CustomerId, source: &str, keys: &[String]) -> Result<()> {
     insert_many(tx, vec![Keys { customer, source: source.to_string(), keys: keys.to_vec() }]).await
+}
+
+/// Hands every key that `from`'s records other than the customer record
+/// itself (contacts, vehicles…) contributed over to `into`: a merge, after
+/// which those records belong to `into`.
+pub async fn move_keys(tx: &mut Tx, from: CustomerId, into: CustomerId) -> Result<()> {
+    let rows =
+        sqlx::query("SELECT source, key_list FROM search_key_sets WHERE customer_id = $1 AND source <> 'customer'")
+            .bind(from.0)
+            .fetch_all(tx.conn())
+            .await?;
+    let mut sets = Vec::with_capacity(rows.len());
+    for r in rows {
+        let source = r.text("source")?;
+        let keys = keys_in(&r.text("key_list")?);
+        delete_keys(tx, from, &source, &keys).await?;
+        sets.push(Keys { customer: into, source, keys });
+    }
+    insert_many(tx, sets).await
+}
+
+/// The keys a source contributed for a customer, as its set records them.
+async fn stored_keys(tx: &mut Tx, customer: CustomerId, source: &str) -> Result<Vec<String>> {
+    let list: Option<String> =
+        sqlx::query_scalar("SELECT key_list FROM search_key_sets WHERE customer_id = $1 AND source = $2")
+            .bind(customer.0)
+            .bind(source.to_string())
+            .fetch_optional(tx.conn())
+            .await?;
+    Ok(list.as_deref().map(keys_in).unwrap_or_default())
+}
+
+/// Deletes a source's keys and its set; each key by the primary key of
+/// `search_keys`, which has no index by customer.
+async fn delete_keys(tx: &mut Tx, customer: CustomerId, source: &str, keys: &[String]) -> Result<()> {
+    for key in keys {
+        sqlx::query("DELETE FROM search_keys WHERE key = $1 AND customer_id = $2 AND source = $3")
+            .bind(key.clone())
+            .bind(customer.0)
+            .bind(source.to_string())
+            .execute(tx.conn())
+            .await?;
+    }
+    sqlx::query("DELETE FROM search_key_sets WHERE customer_id = $1 AND source = $2")
+        .bind(customer.0)
+        .bind(source.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// The keys one source contributes for a customer.
@@ -157,15 +218,21 @@ pub struct Keys {
     pub keys: Vec<String>,
 }
 
-/// Adds the keys of many fresh records in as few statements as possible.
+/// Adds the keys of many fresh records, and their sets, in as few
+/// statements as possible.
 pub async fn insert_many(tx: &mut Tx, sets: Vec<Keys>) -> Result<()> {
-    let mut rows: Vec<(String, i64, String)> =
-        sets.into_iter().flat_map(|s| s.keys.into_iter().map(move |k| (k, s.customer.0, s.source.clone()))).collect();
+    let mut rows: Vec<(String, i64, String)> = Vec::new();
+    let mut lists: Vec<Vec<Cell>> = Vec::with_capacity(sets.len());
+    for set in sets.into_iter().filter(|s| !s.keys.is_empty()) {
+        lists.push(vec![Cell::from(set.customer.0), Cell::from(set.source.as_str()), Cell::from(key_list(&set.keys))]);
+        rows.extend(set.keys.into_iter().map(|k| (k, set.customer.0, set.source.clone())));
+    }
     // In key order the inserts walk the index instead of jumping about it.
-    rows.sort();
+    rows.sort_unstable();
     rows.dedup();
     let cells = rows.into_iter().map(|(k, c, s)| vec![Cell::from(k), Cell::from(c), Cell::from(s)]).collect();
     bulk::insert(tx.conn(), "search_keys", &["key", "customer_id", "source"], cells, "ON CONFLICT DO NOTHING").await?;
+    bulk::insert(tx.conn(), "search_key_sets", &["customer_id", "source", "key_list"], lists, "").await?;
     Ok(())
 }
 

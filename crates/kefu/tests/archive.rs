@@ -94,6 +94,48 @@ on_both!(every_search_kind_finds_the_customer, |backend: Backend| async move {
     assert_eq!(hidden, json!([]), "store B cannot find store A's customer");
 });
 
+on_both!(search_follows_edits_and_removed_contacts, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let id = known_customer(&app).await;
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+    let found = |q: &'static str| {
+        let (client, url) = (client.clone(), app.at(&format!("/api/v1/search?q={q}")));
+        async move {
+            let hits: Value = get_json(&client, url).await;
+            hits.as_array().unwrap().iter().map(|h| h["customer"]["id"].as_i64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    let res = client
+        .put(app.at(&format!("/api/v1/customers/{id}")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "name": "欧阳菲菲", "mobile": "13912345678", "tags": "VIP" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    for q in ["欧阳菲菲", "oyff", "13912345678", "5678"] {
+        assert!(found(q).await.contains(&id), "{q:?} finds the edited customer");
+    }
+    for q in ["欧阳娜娜", "oynn", "13655515678"] {
+        assert!(!found(q).await.contains(&id), "{q:?} was the customer's before the edit");
+    }
+    let driver: i64 = sqlx::query_scalar("SELECT id FROM contacts WHERE customer_id = $1 AND name = '黎明'")
+        .bind(id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let res = client
+        .delete(app.at(&format!("/api/v1/customers/{id}/contacts/{driver}")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert!(!found("13700001111").await.contains(&id), "a removed contact's mobile no longer leads to the customer");
+    assert!(found("C2184847").await.contains(&id), "the vehicle's keys stay");
+});
+
 on_both!(the_360_overview_shows_who_what_and_history, |backend| async move {
     let app = TestApp::start(backend).await;
     let id = known_customer(&app).await;
@@ -194,10 +236,19 @@ on_both!(merging_keeps_every_history_row, |backend| async move {
         assert!(!ids.is_empty() || t == "contacts", "{t}: the pair has history to merge");
         before.push(ids);
     }
+    let drop_vin: String = sqlx::query_scalar("SELECT vin FROM vehicles WHERE customer_id = $1 ORDER BY id LIMIT 1")
+        .bind(drop)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     let refs = kefu_auto::vehicles::CUSTOMER_REFERENCES;
     kefu_care::merge::merge(&app.db, &all, kefu_core::ids::CustomerId(keep), kefu_core::ids::CustomerId(drop), refs)
         .await
         .unwrap();
+    // The merged-away customer's vehicle is found, by its VIN, as the kept
+    // customer's: its search keys moved with it.
+    let found = kefu_web::packs::search(&app.db, &all.scope, &drop_vin[drop_vin.len() - 8..], 10).await.unwrap();
+    assert_eq!(found.iter().map(|h| h.customer_id.0).collect::<Vec<_>>(), vec![keep], "{drop_vin}");
     for (t, ids) in tables.iter().zip(&before) {
         let now = ids_of(t, keep).await;
         for id in ids {

@@ -40,13 +40,23 @@ async fn service_dates(db: &Db) -> Vec<(String, Option<String>, Option<String>, 
         .unwrap()
 }
 
-async fn keys_of_first(db: &Db) -> Vec<(String, String)> {
-    sqlx::query_as(
-        "SELECT key, source FROM search_keys WHERE customer_id = (SELECT MIN(id) FROM customers) ORDER BY key, source",
-    )
+/// The first customer's search keys, and the sets that say which source
+/// gave which (what replacing or moving them reads).
+async fn keys_of_first(db: &Db) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let first = "(SELECT MIN(id) FROM customers)";
+    let keys = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT key, source FROM search_keys WHERE customer_id = {first} ORDER BY key, source"
+    )))
     .fetch_all(db.pool())
     .await
-    .unwrap()
+    .unwrap();
+    let sets = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT source, key_list FROM search_key_sets WHERE customer_id = {first} ORDER BY source"
+    )))
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    (keys, sets)
 }
 
 on_both!(the_same_seed_gives_the_same_customers_as_the_demo, |backend: Backend| async move {
@@ -72,7 +82,16 @@ on_both!(the_same_seed_gives_the_same_customers_as_the_demo, |backend: Backend| 
             .await
             .unwrap()
     };
-    for table in ["customers", "contacts", "vehicles", "service_visits", "mileage_readings", "timeline_events"] {
+    for table in [
+        "customers",
+        "contacts",
+        "vehicles",
+        "service_visits",
+        "mileage_readings",
+        "timeline_events",
+        "search_keys",
+        "search_key_sets",
+    ] {
         assert_eq!(count(c.clone(), table).await, count(d.clone(), table).await, "{table}");
     }
     assert!(count(d.clone(), "audit_log").await > 0, "each batch is audited");

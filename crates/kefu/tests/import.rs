@@ -68,7 +68,8 @@ async fn count(app: &TestApp, table: &str) -> i64 {
         .unwrap()
 }
 
-const TABLES: [&str; 6] = ["customers", "contacts", "vehicles", "search_keys", "mileage_readings", "audit_log"];
+const TABLES: [&str; 7] =
+    ["customers", "contacts", "vehicles", "search_keys", "search_key_sets", "mileage_readings", "audit_log"];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
     let mut all = Vec::new();

@@ -9,7 +9,7 @@ use crate::demo::generator::Plan;
 use jiff::civil::Date;
 use kefu_auto::{maintenance, vehicles, visits};
 use kefu_care::preferences::Preferences;
-use kefu_care::{contacts, customers};
+use kefu_care::{contacts, customers, search};
 use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
 use kefu_core::time::instant_text;
 use kefu_store::Rows;
@@ -103,10 +103,11 @@ const VISITS: &[&str] = &[
 ];
 const EVENTS: &[&str] =
     &["branch_id", "customer_id", "asset_kind", "asset_id", "at", "kind", "summary", "detail", "actor"];
+const KEY_SETS: &[&str] = &["customer_id", "source", "key_list"];
 pub const KEYS: &[&str] = &["key", "customer_id", "source"];
 
 /// The tables a load writes, in an order that satisfies the foreign keys.
-pub const TABLES: [&str; 8] = [
+pub const TABLES: [&str; 9] = [
     "customers",
     "customer_tags",
     "contacts",
@@ -114,6 +115,7 @@ pub const TABLES: [&str; 8] = [
     "mileage_readings",
     "service_visits",
     "timeline_events",
+    "search_key_sets",
     "search_keys",
 ];
 
@@ -125,8 +127,8 @@ fn date(d: Option<Date>) -> Cell {
 /// branch; `ids` is advanced past the ids used.
 pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Date) -> anyhow::Result<Batch> {
     let now = instant_text(jiff::Timestamp::now());
-    let [mut cust, mut tags, mut cont, mut veh, mut read, mut vis, mut ev] =
-        [CUSTOMERS, TAGS, CONTACTS, VEHICLES, READINGS, VISITS, EVENTS]
+    let [mut cust, mut tags, mut cont, mut veh, mut read, mut vis, mut ev, mut sets] =
+        [CUSTOMERS, TAGS, CONTACTS, VEHICLES, READINGS, VISITS, EVENTS, KEY_SETS]
             .into_iter()
             .zip(TABLES)
             .map(|(cols, table)| Rows::new(table, cols))
@@ -137,6 +139,8 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
     let n_customers = plans.len();
     let mut keys: Vec<Key> = Vec::new();
     let mut add_keys = |customer: CustomerId, source: &str, list: Vec<String>| {
+        // As search::insert_many: the keys, and the set that names them.
+        sets.push([customer.0.into(), source.into(), search::key_list(&list).into()]);
         keys.extend(list.into_iter().map(|k| (k, customer.0, source.to_string())));
     };
     for plan in plans {
@@ -285,7 +289,7 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
         }
     }
     Ok(Batch {
-        tables: vec![cust, tags, cont, veh, read, vis, ev],
+        tables: vec![cust, tags, cont, veh, read, vis, ev, sets],
         keys,
         customers: n_customers,
         vehicles: n_vehicles,
