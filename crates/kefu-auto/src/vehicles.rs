@@ -13,7 +13,6 @@ use kefu_store::bulk::{self, Cell};
 use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashMap;
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -106,24 +105,7 @@ impl VehicleInput {
         owner: CustomerId,
         today: Date,
     ) -> std::result::Result<Vehicle, Invalid> {
-        let (vin, plate) = self.validate(today)?;
-        Ok(Vehicle {
-            id,
-            branch_id: branch,
-            customer_id: owner,
-            driver_contact_id: self.driver_contact_id,
-            vin: vin.as_str().to_string(),
-            plate: plate.map(|p| p.as_str().to_string()),
-            brand: self.brand.trim().to_string(),
-            model: self.model.trim().to_string(),
-            variant: self.variant.trim().to_string(),
-            colour: self.colour.trim().to_string(),
-            purchase_date: self.purchase_date,
-            selling_branch_id: self.selling_branch_id,
-            mileage_km: self.mileage_km,
-            first_maintenance_date: self.first_maintenance_date,
-            insurance_expiry: self.insurance_expiry,
-        })
+        Ok(self.check(today)?.into_vehicle(id, branch, owner))
     }
 }
 
@@ -249,13 +231,35 @@ impl NewVehicle {
         self.vin.as_str()
     }
 
+    fn into_vehicle(self, id: VehicleId, branch: BranchId, owner: CustomerId) -> Vehicle {
+        let i = self.input;
+        Vehicle {
+            id,
+            branch_id: branch,
+            customer_id: owner,
+            driver_contact_id: i.driver_contact_id,
+            vin: self.vin.as_str().to_string(),
+            plate: self.plate.map(|p| p.as_str().to_string()),
+            brand: i.brand.trim().to_string(),
+            model: i.model.trim().to_string(),
+            variant: i.variant.trim().to_string(),
+            colour: i.colour.trim().to_string(),
+            purchase_date: i.purchase_date,
+            selling_branch_id: i.selling_branch_id,
+            mileage_km: i.mileage_km,
+            first_maintenance_date: i.first_maintenance_date,
+            insurance_expiry: i.insurance_expiry,
+        }
+    }
+
     /// Names the contact who usually drives it.
     pub fn driven_by(self, contact: Option<ContactId>) -> NewVehicle {
         NewVehicle { input: VehicleInput { driver_contact_id: contact, ..self.input }, ..self }
     }
 }
 
-const INSERT_COLUMNS: [&str; 17] = [
+const INSERT_COLUMNS: [&str; 18] = [
+    "id",
     "branch_id",
     "customer_id",
     "driver_contact_id",
@@ -286,51 +290,40 @@ pub async fn create_many_in(
 ) -> Result<Vec<Vehicle>> {
     let now = instant_text(jiff::Timestamp::now());
     let date = |d: Option<Date>| Cell::from(d.map(|d| d.to_string()));
-    let cells = rows
+    let ids = tx.reserve_ids("vehicles", rows.len()).await?;
+    let created: Vec<Vehicle> =
+        rows.into_iter().zip(ids).map(|((owner, n), id)| n.into_vehicle(VehicleId(id), branch, owner)).collect();
+    let cells = created
         .iter()
-        .map(|(owner, n)| {
-            let i = &n.input;
+        .map(|v| {
             vec![
-                Cell::from(branch.0),
-                owner.0.into(),
-                i.driver_contact_id.map(|c| c.0).into(),
-                n.vin.as_str().into(),
-                n.plate.as_ref().map(|p| p.as_str().to_string()).into(),
-                i.brand.trim().into(),
-                i.model.trim().into(),
-                i.variant.trim().into(),
-                i.colour.trim().into(),
-                date(i.purchase_date),
-                i.selling_branch_id.map(|b| b.0).into(),
-                i.mileage_km.into(),
-                date(i.first_maintenance_date),
-                date(i.insurance_expiry),
+                Cell::from(v.id.0),
+                branch.0.into(),
+                v.customer_id.0.into(),
+                v.driver_contact_id.map(|c| c.0).into(),
+                v.vin.as_str().into(),
+                v.plate.as_deref().into(),
+                v.brand.as_str().into(),
+                v.model.as_str().into(),
+                v.variant.as_str().into(),
+                v.colour.as_str().into(),
+                date(v.purchase_date),
+                v.selling_branch_id.map(|b| b.0).into(),
+                v.mileage_km.into(),
+                date(v.first_maintenance_date),
+                date(v.insurance_expiry),
                 now.as_str().into(),
                 // A new vehicle has no visits: its next service is the
                 // first, reckoned from the purchase (see refresh_due_dates).
-                i.purchase_date.map(|_| "first".to_string()).into(),
-                date(crate::maintenance::next_due(i.purchase_date, None, &[])),
+                v.purchase_date.map(|_| "first".to_string()).into(),
+                date(crate::maintenance::next_due(v.purchase_date, None, &[])),
             ]
         })
         .collect();
-    let returned = bulk::insert(tx.conn(), "vehicles", &INSERT_COLUMNS, cells, &format!("RETURNING {COLUMNS}"))
-        .await
-        .map_err(|e| match e {
+    bulk::insert(tx.conn(), "vehicles", &INSERT_COLUMNS, cells, "").await.map_err(|e| match e {
         StoreError::Sql(e) => Failure::unique_as_taken(e, "vin"),
         other => Failure::Store(other),
     })?;
-    let mut by_vin = HashMap::with_capacity(returned.len());
-    for r in &returned {
-        let v = from_row(r)?;
-        by_vin.insert(v.vin.clone(), v);
-    }
-    let mut created = Vec::with_capacity(rows.len());
-    for (_, n) in &rows {
-        let v = by_vin
-            .remove(n.vin.as_str())
-            .ok_or_else(|| StoreError::Other(format!("no id returned for vehicle {}", n.vin)))?;
-        created.push(v);
-    }
     let readings = created
         .iter()
         .filter(|v| v.mileage_km > 0)

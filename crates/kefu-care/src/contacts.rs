@@ -9,10 +9,9 @@ use kefu_core::time::instant_text;
 use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule};
 use kefu_store::bulk::{self, Cell};
-use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
+use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashMap;
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -122,17 +121,7 @@ impl ContactInput {
     /// The contact this input becomes when stored as `id` — the row
     /// [`add_in`] writes — for bulk loads that write rows themselves.
     pub fn record(&self, id: ContactId, customer: CustomerId) -> std::result::Result<Contact, Invalid> {
-        let v = self.validate()?;
-        Ok(Contact {
-            id,
-            customer_id: customer,
-            name: v.name,
-            relation: v.relation,
-            mobile: v.mobile.map(|m| m.as_str().to_string()),
-            landline: v.landline,
-            address: v.address,
-            is_primary: v.is_primary,
-        })
+        Ok(self.check()?.into_contact(id, customer))
     }
 }
 
@@ -188,6 +177,20 @@ impl ContactInput {
 }
 
 impl NewContact {
+    fn into_contact(self, id: ContactId, customer: CustomerId) -> Contact {
+        let v = self.0;
+        Contact {
+            id,
+            customer_id: customer,
+            name: v.name,
+            relation: v.relation,
+            mobile: v.mobile.map(|m| m.as_str().to_string()),
+            landline: v.landline,
+            address: v.address,
+            is_primary: v.is_primary,
+        }
+    }
+
     pub fn name(&self) -> &str {
         &self.0.name
     }
@@ -197,45 +200,33 @@ impl NewContact {
     }
 }
 
-const INSERT_COLUMNS: [&str; 8] =
-    ["customer_id", "name", "relation", "mobile", "landline", "address", "is_primary", "created_at"];
+const INSERT_COLUMNS: [&str; 9] =
+    ["id", "customer_id", "name", "relation", "mobile", "landline", "address", "is_primary", "created_at"];
 
 /// Adds validated contacts to their customers in as few statements as the
 /// database allows, with their search keys; returns them in the order given.
 pub async fn add_many_in(tx: &mut Tx, rows: Vec<(CustomerId, NewContact)>) -> Result<Vec<Contact>> {
     let now = instant_text(jiff::Timestamp::now());
-    let cells = rows
+    let ids = tx.reserve_ids("contacts", rows.len()).await?;
+    let added: Vec<Contact> =
+        rows.into_iter().zip(ids).map(|((customer, new), id)| new.into_contact(ContactId(id), customer)).collect();
+    let cells = added
         .iter()
-        .map(|(customer, NewContact(v))| {
+        .map(|c| {
             vec![
-                Cell::from(customer.0),
-                v.name.as_str().into(),
-                v.relation.as_str().into(),
-                v.mobile.as_ref().map(|m| m.as_str().to_string()).into(),
-                v.landline.as_str().into(),
-                v.address.as_str().into(),
-                i64::from(v.is_primary).into(),
+                Cell::from(c.id.0),
+                c.customer_id.0.into(),
+                c.name.as_str().into(),
+                c.relation.as_str().into(),
+                c.mobile.as_deref().into(),
+                c.landline.as_str().into(),
+                c.address.as_str().into(),
+                i64::from(c.is_primary).into(),
                 now.as_str().into(),
             ]
         })
         .collect();
-    let returned = bulk::insert(tx.conn(), "contacts", &INSERT_COLUMNS, cells, &format!("RETURNING {COLUMNS}")).await?;
-    // RETURNING promises no order: give each row the id of a returned row
-    // with the same values (identical rows may take each other's ids).
-    let mut by_values: HashMap<(i64, String, Option<String>), Vec<Contact>> = HashMap::new();
-    for r in &returned {
-        let c = from_row(r)?;
-        by_values.entry((c.customer_id.0, c.name.clone(), c.mobile.clone())).or_default().push(c);
-    }
-    let mut added = Vec::with_capacity(rows.len());
-    for (customer, NewContact(v)) in rows {
-        let mobile = v.mobile.map(|m| m.as_str().to_string());
-        let contact = by_values
-            .get_mut(&(customer.0, v.name, mobile))
-            .and_then(Vec::pop)
-            .ok_or_else(|| StoreError::Other(format!("no id returned for a contact of customer {customer}")))?;
-        added.push(contact);
-    }
+    bulk::insert(tx.conn(), "contacts", &INSERT_COLUMNS, cells, "").await?;
     let keys = added
         .iter()
         .map(|c| search::Keys { customer: c.customer_id, source: format!("contact:{}", c.id), keys: keys(c) })

@@ -14,7 +14,6 @@ use kefu_store::bulk::{self, Cell};
 use kefu_store::{Change, Db, Failure, RowExt, StoreError, Tx};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashMap;
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -400,7 +399,8 @@ impl NewCustomer {
     }
 }
 
-const INSERT_COLUMNS: [&str; 16] = [
+const INSERT_COLUMNS: [&str; 17] = [
+    "id",
     "branch_id",
     "customer_no",
     "kind",
@@ -424,73 +424,49 @@ const INSERT_COLUMNS: [&str; 16] = [
 /// given. Customers without a number get "KH" and seven digits of their id.
 pub async fn insert_many(tx: &mut Tx, branch: BranchId, rows: Vec<NewCustomer>) -> Result<Vec<Customer>> {
     let now = instant_text(jiff::Timestamp::now());
-    // A placeholder number unique to each insert, replaced from the id below.
-    let provisional: Vec<String> = rows
-        .iter()
-        .map(|n| n.customer_no.clone().unwrap_or_else(|| format!("new-{}", hex::encode(rand::random::<[u8; 8]>()))))
+    let ids = tx.reserve_ids("customers", rows.len()).await?;
+    let customers: Vec<Customer> = rows
+        .into_iter()
+        .zip(ids)
+        .map(|(n, id)| {
+            let customer_no = n.customer_no.unwrap_or_else(|| format!("KH{id:07}"));
+            n.v.into_customer(CustomerId(id), branch, customer_no)
+        })
         .collect();
-    let cells: Vec<Vec<Cell>> = rows
+    let cells: Vec<Vec<Cell>> = customers
         .iter()
-        .zip(&provisional)
-        .map(|(n, no)| {
-            let v = &n.v;
+        .map(|c| {
             vec![
+                c.id.0.into(),
                 branch.0.into(),
-                no.as_str().into(),
-                v.kind.into(),
-                v.name.as_str().into(),
-                v.gender.into(),
-                v.mobile.as_ref().map(|m| m.as_str().to_string()).into(),
-                v.landline.as_str().into(),
-                v.email.as_str().into(),
-                v.birthday.map(|d| d.to_string()).into(),
-                v.id_number.as_ref().map(|i| i.as_str().to_string()).into(),
-                v.address.as_str().into(),
-                v.source.as_str().into(),
-                i64::from(v.is_member).into(),
-                v.notes.as_str().into(),
+                c.customer_no.as_str().into(),
+                c.kind.as_str().into(),
+                c.name.as_str().into(),
+                c.gender.as_str().into(),
+                c.mobile.as_deref().into(),
+                c.landline.as_str().into(),
+                c.email.as_str().into(),
+                c.birthday.map(|d| d.to_string()).into(),
+                c.id_number.as_deref().into(),
+                c.address.as_str().into(),
+                c.source.as_str().into(),
+                i64::from(c.is_member).into(),
+                c.notes.as_str().into(),
                 now.as_str().into(),
                 now.as_str().into(),
             ]
         })
         .collect();
-    let returned = bulk::insert(tx.conn(), "customers", &INSERT_COLUMNS, cells, "RETURNING id, customer_no")
-        .await
-        .map_err(|e| match e {
-            StoreError::Sql(e) => Failure::unique_as_taken(e, "customer_no"),
-            other => Failure::Store(other),
-        })?;
-    let mut ids = HashMap::with_capacity(returned.len());
-    for r in &returned {
-        ids.insert(r.text("customer_no")?, CustomerId(r.i64("id")?));
-    }
-    let mut customers = Vec::with_capacity(rows.len());
-    let mut assigned = Vec::new();
-    for (n, no) in rows.into_iter().zip(provisional) {
-        let id = *ids.get(&no).ok_or_else(|| StoreError::Other(format!("no id returned for customer {no}")))?;
-        let customer_no = match n.customer_no {
-            Some(_) => no,
-            None => {
-                let own = format!("KH{:07}", id.0);
-                assigned.push(vec![Cell::from(id.0), Cell::from(own.as_str())]);
-                own
-            }
-        };
-        customers.push(n.v.into_customer(id, branch, customer_no));
-    }
-    bulk::with_values(
-        tx.conn(),
-        "UPDATE customers SET customer_no = v.column2 FROM (VALUES {values}) AS v WHERE customers.id = v.column1",
-        2,
-        assigned,
-    )
-    .await?;
+    bulk::insert(tx.conn(), "customers", &INSERT_COLUMNS, cells, "").await.map_err(|e| match e {
+        StoreError::Sql(e) => Failure::unique_as_taken(e, "customer_no"),
+        other => Failure::Store(other),
+    })?;
     let tags = customers
         .iter()
         .flat_map(|c| c.tags.iter().map(|t| vec![Cell::from(c.id.0), Cell::from(t.as_str())]))
         .collect();
     bulk::insert(tx.conn(), "customer_tags", &["customer_id", "tag"], tags, "").await?;
-    let keys =
+    let keys: Vec<_> =
         customers.iter().map(|c| search::Keys { customer: c.id, source: "customer".into(), keys: keys(c) }).collect();
     search::insert_many(tx, keys).await?;
     Ok(customers)

@@ -2,7 +2,7 @@ use crate::audit::{self, Change};
 use crate::{Result, StoreError};
 use kefu_core::Actor;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +143,34 @@ impl Tx {
         audit::write(&mut self.inner, actor, change).await?;
         self.audited = true;
         Ok(())
+    }
+
+    /// `n` new ids of `table` (an auto-numbered `id`), for rows the caller
+    /// inserts with their ids: a bulk insert then needs no RETURNING to
+    /// learn them, and can write what refers to them in the same pass.
+    pub async fn reserve_ids(&mut self, table: &str, n: usize) -> Result<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        if self.inner.backend_name() == "SQLite" {
+            // The one write connection runs this transaction, so no one
+            // else numbers rows until it ends; AUTOINCREMENT goes on after
+            // the highest id ever used, which an explicit id raises too.
+            let last: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), \
+                 COALESCE((SELECT MAX(id) FROM {table}), 0))"
+            )))
+            .fetch_one(&mut *self.inner)
+            .await?;
+            return Ok((last + 1..=last + n as i64).collect());
+        }
+        let ids = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+        )))
+        .bind(n as i64)
+        .fetch_all(&mut *self.inner)
+        .await?;
+        Ok(ids)
     }
 
     pub async fn commit(self) -> Result<()> {
