@@ -38,3 +38,9 @@ pg_stop() {
   rm -rf "$PG_DIR"
   PG_DIR=
 }
+
+# Creates an empty database NAME in the cluster and prints its URL.
+pg_create_database() {
+  "$PG_BIN/psql" "$PG_URL" -qc "CREATE DATABASE $1" >/dev/null || die "cannot create the database $1"
+  echo "${PG_URL%/*}/$1"
+}

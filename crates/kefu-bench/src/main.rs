@@ -1,12 +1,15 @@
 //! `kefu-bench`: measures the customer archive and the call queue over HTTP on loopback —
 //! every search kind, the 360° page and the overview API (or, asked, a
-//! points ledger or the public survey page) — and, beside each
-//! figure, its floor: the same reads the handler makes, through the same
-//! library functions and the same kind of pool, with the same concurrency,
-//! but without HTTP, the guard, JSON or templates. Prints one markdown
-//! table row per measurement. `scripts/bench` drives it.
+//! points ledger, the public survey page or the repair orders) — and,
+//! beside each figure, its floor: the same reads the handler makes, through
+//! the same library functions and the same kind of pool, with the same
+//! concurrency, but without HTTP, the guard, JSON or templates. The batch
+//! jobs (the daily outreach run, an import) are timed beside theirs too.
+//! Prints one markdown table row per measurement. `scripts/bench` drives it.
 
 mod daily_run;
+mod import;
+mod import_floor;
 mod load;
 mod points;
 mod repair_orders;
@@ -32,10 +35,10 @@ struct Args {
     #[arg(long)]
     database: String,
     /// The server, on loopback: http://127.0.0.1:PORT
-    #[arg(long, required_unless_present = "seed_repair_orders")]
+    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import"])]
     url: Option<String>,
     /// An API token of `--username` (from `kefu user token`).
-    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present = "seed_repair_orders")]
+    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import"])]
     token: Option<String>,
     #[arg(long, default_value = "bench")]
     username: String,
@@ -78,6 +81,15 @@ struct Args {
     /// links at once).
     #[arg(long)]
     survey_links: Option<usize>,
+    /// Instead of the HTTP figures, import this file as `kefu import` does
+    /// (all or nothing, into `--branch`) and copy the rows it wrote into an
+    /// empty copy of the schema as its floor. Use a database that holds
+    /// only its stores (`kefu gen --customers 1 --stores 2`).
+    #[arg(long, requires = "branch")]
+    import: Option<std::path::PathBuf>,
+    /// The code of the branch `--import` imports into.
+    #[arg(long)]
+    branch: Option<String>,
 }
 
 /// What a figure must reach.
@@ -87,6 +99,15 @@ enum Target {
     P99(Duration),
     /// At least this many requests a second.
     PerSecond(f64),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::P99(d) => write!(f, "p99 ≤ {} ms", d.as_millis()),
+            Target::PerSecond(n) => write!(f, "≥ {n:.0} req/s"),
+        }
+    }
 }
 
 impl Target {
@@ -117,6 +138,9 @@ async fn main() -> anyhow::Result<()> {
         println!("{n} repair orders written, {open} of them open");
         return Ok(());
     }
+    if let Some(file) = a.import.clone() {
+        return import_row(&db, &a, file).await;
+    }
     let (url, token) = (a.url.clone().unwrap_or_default(), a.token.clone().unwrap_or_default());
     anyhow::ensure!(
         url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]"),
@@ -131,19 +155,10 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
     let bounds = Bounds { concurrency: a.concurrency, count: a.requests, limit: Duration::from_secs(a.seconds) };
     let ctx = Arc::new(Ctx { db, scope: actor.scope.clone(), client, url, token });
-    let mut out = match &a.out {
-        Some(p) => Some(std::fs::OpenOptions::new().create(true).append(true).open(p)?),
-        None => None,
-    };
     let mut report = |kind: &str, target: Target, app: Stats, floor: Stats| -> anyhow::Result<()> {
         let backend = a.backend.as_deref().unwrap_or_default();
-        let line = row(kind, backend, target, &app, &floor);
         eprintln!("{kind} on {backend}: {} requests over HTTP, {} on the floor", app.done, floor.done);
-        println!("{line}");
-        if let Some(f) = &mut out {
-            writeln!(f, "{line}")?;
-        }
-        Ok(())
+        emit(&a, &row(kind, backend, target, &app, &floor))
     };
 
     if let Some(entries) = a.points_entries {
@@ -279,7 +294,9 @@ async fn service_figures(
         async move { repair_orders::page_reads(&c.db, &c.scope, id, today).await.is_ok() }
     })
     .await;
-    report("repair order page GET /repair-orders/{id}", Target::P99(repair_orders::ORDER_TARGET), app, floor)?;
+    let in_flight = format!("{} in flight", bounds.concurrency);
+    let kind = format!("repair order page GET /repair-orders/{{id}} ({in_flight})");
+    report(&kind, Target::P99(repair_orders::ORDER_TARGET), app, floor)?;
 
     let body = Arc::new(repair_orders::edit_body());
     let (c, q) = (ctx.clone(), ids.clone());
@@ -294,12 +311,8 @@ async fn service_figures(
         async move { repair_orders::save(&c.db, &who, id, &z).await.is_ok() }
     })
     .await;
-    report(
-        "repair order save POST /api/v1/repair-orders/{id}/steps",
-        Target::P99(repair_orders::ORDER_TARGET),
-        app,
-        floor,
-    )?;
+    let kind = format!("repair order save POST /api/v1/repair-orders/{{id}}/steps ({in_flight})");
+    report(&kind, Target::P99(repair_orders::ORDER_TARGET), app, floor)?;
 
     let (first, month) = (today.first_of_month(), today.strftime("%Y-%m").to_string());
     let (c, m) = (ctx.clone(), Arc::new(month));
@@ -314,27 +327,64 @@ async fn service_figures(
         async move { repair_orders::calendar_reads(&c.db, &c.scope, branch, first).await.is_ok() }
     })
     .await;
-    report("month calendar GET /appointments", Target::P99(repair_orders::CALENDAR_TARGET), app, floor)
+    let kind = format!("month calendar GET /appointments ({in_flight})");
+    report(&kind, Target::P99(repair_orders::CALENDAR_TARGET), app, floor)
 }
 
 /// One row of the batch table: the run's wall time beside its floor's.
 async fn daily_run_row(db: &Db, a: &Args, day: jiff::civil::Date) -> anyhow::Result<()> {
     let scope = Scope::new(branches::all(db).await?.into_iter().map(|b| b.id).collect());
     let f = daily_run::measure(db, &Actor::system(scope), day).await?;
+    let ratio = f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6);
+    let met = f.run <= daily_run::TARGET && ratio <= daily_run::MAX_RATIO;
     let line = format!(
-        "| daily outreach run {day} ({} tasks) | {} | {:.2} s | {:.2} s | {:.1} | {} |",
+        "| daily outreach run {day} ({} tasks) | {} | {:.2} s | {:.2} s | {ratio:.1} | {} (≤ {} s, ≤ {}× floor) |",
         f.tasks,
         a.backend.as_deref().unwrap_or_default(),
         f.run.as_secs_f64(),
         f.floor.as_secs_f64(),
-        f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6),
-        if f.run <= daily_run::TARGET { "yes" } else { "no" },
+        yes_no(met),
+        daily_run::TARGET.as_secs(),
+        daily_run::MAX_RATIO,
     );
+    emit(a, &line)
+}
+
+/// One row of the batch table: the import's wall time and rows a second
+/// beside its floor's.
+async fn import_row(db: &Db, a: &Args, file: std::path::PathBuf) -> anyhow::Result<()> {
+    let branch = a.branch.clone().unwrap_or_default();
+    let f = import::measure(db, &a.database, file, branch).await?;
+    eprintln!("import floor: {} rows copied into {}", f.written.rows, f.written.tables.join(", "));
+    let backend = a.backend.as_deref().unwrap_or_default();
+    let per_second = f.rows_per_second(f.import);
+    // The issue sets the target for SQLite; PostgreSQL's row says so.
+    let whose = if backend == "sqlite" { "" } else { ", set for SQLite" };
+    let line = format!(
+        "| import of {} file rows ({} rows written) | {backend} | {:.2} s ({per_second:.0} rows/s) | {:.2} s ({:.0} rows/s) | {:.1} | {} (≥ {:.0} rows/s{whose}) |",
+        f.rows,
+        f.written.rows,
+        f.import.as_secs_f64(),
+        f.floor.as_secs_f64(),
+        f.rows_per_second(f.floor),
+        f.import.as_secs_f64() / f.floor.as_secs_f64().max(1e-6),
+        yes_no(per_second >= import::TARGET_ROWS_PER_SECOND),
+        import::TARGET_ROWS_PER_SECOND,
+    );
+    emit(a, &line)
+}
+
+/// Prints a table row and appends it to `--out`.
+fn emit(a: &Args, line: &str) -> anyhow::Result<()> {
     println!("{line}");
     if let Some(p) = &a.out {
         writeln!(std::fs::OpenOptions::new().create(true).append(true).open(p)?, "{line}")?;
     }
     Ok(())
+}
+
+fn yes_no(met: bool) -> &'static str {
+    if met { "yes" } else { "no" }
 }
 
 struct Ctx {
@@ -399,7 +449,7 @@ fn row(kind: &str, backend: &str, target: Target, app: &Stats, floor: &Stats) ->
     let failed =
         if app.failed + floor.failed > 0 { format!(" ({} failed)", app.failed + floor.failed) } else { String::new() };
     format!(
-        "| {kind}{failed} | {backend} | {} | {} | {:.0} | {} | {} | {:.1} / {:.1} | {} |",
+        "| {kind}{failed} | {backend} | {} | {} | {:.0} | {} | {} | {:.1} / {:.1} | {} ({target}) |",
         ms(app.p50),
         ms(app.p99),
         app.per_second,
@@ -407,6 +457,6 @@ fn row(kind: &str, backend: &str, target: Target, app: &Stats, floor: &Stats) ->
         ms(floor.p99),
         ratio(app.p50, floor.p50),
         ratio(app.p99, floor.p99),
-        if target.met(app) { "yes" } else { "no" },
+        yes_no(target.met(app)),
     )
 }

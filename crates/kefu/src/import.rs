@@ -6,7 +6,7 @@ use crate::progress;
 use anyhow::{Context, bail};
 use kefu_accounts::branches;
 use kefu_auto::import::{CustomerRows, FIELDS};
-use kefu_care::import::{Import, Mapping, Mode, Report, table};
+use kefu_care::import::{Import, Mapping, Mode, Report, Table, table};
 use kefu_core::{Actor, Invalid, Scope};
 use kefu_store::{Db, Failure};
 use std::path::PathBuf;
@@ -41,44 +41,18 @@ fn explain(i: &Invalid) -> anyhow::Error {
 /// Runs the import; the exit status is an error when the file cannot be
 /// read or, without --skip-bad-rows, when any row was refused.
 pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
-    let table = table::read(&bytes, args.sheet.as_deref())
-        .map_err(|e| explain(&e).context(format!("cannot read {}", args.file.display())))?;
-    let mut mapping = Mapping::suggest(FIELDS, &table.headers);
-    for pair in &args.map {
-        let (field, column) =
-            pair.split_once('=').with_context(|| format!("--map {pair:?}: write it as FIELD=COLUMN"))?;
-        mapping.set(FIELDS, &table.headers, field.trim(), column).map_err(|e| explain(&e))?;
-    }
+    let (table, mapping) = read(&args)?;
     eprintln!("列映射 / column mapping:");
     for (field, column) in mapping.by_header(&table.headers) {
         eprintln!("  {field:<18} ← {column}");
     }
     let db = Db::open(&settings.database).await?;
-    let all = branches::all(&db).await?;
-    let branch = all
-        .iter()
-        .find(|b| b.code == args.branch)
-        .with_context(|| format!("--branch: no branch has the code {:?}", args.branch))?;
-    let actor = Actor::system(Scope::new(all.iter().map(|b| b.id).collect()));
     let today = settings.zone()?.date_of(jiff::Timestamp::now());
-    let mode = match (args.dry_run, args.skip_bad_rows) {
-        (true, _) => Mode::DryRun,
-        (false, true) => Mode::SkipBadRows,
-        (false, false) => Mode::AllOrNothing,
-    };
-    let source = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let import =
-        Import { db: &db, actor: &actor, branch: branch.id, source: &source, table: &table, mapping: &mapping, mode };
     let bar = progress::bar(table.rows.len() as u64, "导入 import");
     let started = std::time::Instant::now();
-    let result = import.run(&mut CustomerRows::new(today), &mut |r: &Report| bar.set_position(r.done as u64)).await;
+    let result = import(&db, &args, &table, &mapping, today, &mut |r: &Report| bar.set_position(r.done as u64)).await;
     bar.finish_and_clear();
-    let report = match result {
-        Ok(report) => report,
-        Err(Failure::Invalid(i)) => return Err(explain(&i)),
-        Err(e) => return Err(e.into()),
-    };
+    let report = result?;
     print_report(&report, started.elapsed());
     if !report.rejected.is_empty() && !args.skip_bad_rows {
         bail!(
@@ -88,6 +62,52 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Reads the file and maps its columns: the suggested mapping from the
+/// header names, then the `--map` overrides.
+pub fn read(args: &ImportArgs) -> anyhow::Result<(Table, Mapping)> {
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let table = table::read(&bytes, args.sheet.as_deref())
+        .map_err(|e| explain(&e).context(format!("cannot read {}", args.file.display())))?;
+    let mut mapping = Mapping::suggest(FIELDS, &table.headers);
+    for pair in &args.map {
+        let (field, column) =
+            pair.split_once('=').with_context(|| format!("--map {pair:?}: write it as FIELD=COLUMN"))?;
+        mapping.set(FIELDS, &table.headers, field.trim(), column).map_err(|e| explain(&e))?;
+    }
+    Ok((table, mapping))
+}
+
+/// Imports the rows of a file [`read`] into the branch `args.branch` names,
+/// in the mode the flags choose, as the system; `progress` hears the report
+/// after every batch. `kefu import` and the benchmark both run this.
+pub async fn import(
+    db: &Db,
+    args: &ImportArgs,
+    table: &Table,
+    mapping: &Mapping,
+    today: jiff::civil::Date,
+    progress: &mut (dyn FnMut(&Report) + Send),
+) -> anyhow::Result<Report> {
+    let all = branches::all(db).await?;
+    let branch = all
+        .iter()
+        .find(|b| b.code == args.branch)
+        .with_context(|| format!("--branch: no branch has the code {:?}", args.branch))?;
+    let actor = Actor::system(Scope::new(all.iter().map(|b| b.id).collect()));
+    let mode = match (args.dry_run, args.skip_bad_rows) {
+        (true, _) => Mode::DryRun,
+        (false, true) => Mode::SkipBadRows,
+        (false, false) => Mode::AllOrNothing,
+    };
+    let source = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let import = Import { db, actor: &actor, branch: branch.id, source: &source, table, mapping, mode };
+    match import.run(&mut CustomerRows::new(today), progress).await {
+        Ok(report) => Ok(report),
+        Err(Failure::Invalid(i)) => Err(explain(&i)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn print_report(r: &Report, took: std::time::Duration) {
