@@ -130,6 +130,7 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
     relaxed?;
     let indexing = indexing.elapsed();
     db.continue_ids(&["customers", "contacts", "vehicles"]).await?;
+    db.analyze().await?;
     Ok(Report { summary, elapsed: started.elapsed(), keys: keys_took, indexing })
 }
 
