@@ -258,7 +258,9 @@ impl NewVehicle {
     }
 }
 
-const INSERT_COLUMNS: [&str; 18] = [
+/// The columns of a vehicle's row as bulk writers insert it (the
+/// generator too, through [`insert_row`]).
+pub const INSERT_COLUMNS: [&str; 19] = [
     "id",
     "branch_id",
     "customer_id",
@@ -274,10 +276,39 @@ const INSERT_COLUMNS: [&str; 18] = [
     "mileage_km",
     "first_maintenance_date",
     "insurance_expiry",
-    "created_at",
     "next_service_kind",
     "next_service_due",
+    "last_visit_date",
+    "created_at",
 ];
+
+/// A vehicle's row in [`INSERT_COLUMNS`]' order, with its service dates
+/// (a new vehicle's from its purchase alone; a loaded history's from its
+/// visits, see `maintenance::service_dates`).
+pub fn insert_row(v: &Vehicle, service: &crate::maintenance::ServiceDates, created_at: &str) -> [Cell; 19] {
+    let date = |d: Option<Date>| Cell::from(d.map(|d| d.to_string()));
+    [
+        v.id.0.into(),
+        v.branch_id.0.into(),
+        v.customer_id.0.into(),
+        v.driver_contact_id.map(|c| c.0).into(),
+        v.vin.as_str().into(),
+        v.plate.as_deref().into(),
+        v.brand.as_str().into(),
+        v.model.as_str().into(),
+        v.variant.as_str().into(),
+        v.colour.as_str().into(),
+        date(v.purchase_date),
+        v.selling_branch_id.map(|b| b.0).into(),
+        v.mileage_km.into(),
+        date(v.first_maintenance_date),
+        date(v.insurance_expiry),
+        service.next_kind.into(),
+        date(service.next_due),
+        date(service.last_visit),
+        created_at.into(),
+    ]
+}
 
 /// Inserts validated vehicles of their owners in `branch`, with the first
 /// mileage readings and the search keys, in as few statements as the
@@ -289,35 +320,16 @@ pub async fn create_many_in(
     today: Date,
 ) -> Result<Vec<Vehicle>> {
     let now = instant_text(jiff::Timestamp::now());
-    let date = |d: Option<Date>| Cell::from(d.map(|d| d.to_string()));
     let ids = tx.reserve_ids("vehicles", rows.len()).await?;
     let created: Vec<Vehicle> =
         rows.into_iter().zip(ids).map(|((owner, n), id)| n.into_vehicle(VehicleId(id), branch, owner)).collect();
     let cells = created
         .iter()
         .map(|v| {
-            vec![
-                Cell::from(v.id.0),
-                branch.0.into(),
-                v.customer_id.0.into(),
-                v.driver_contact_id.map(|c| c.0).into(),
-                v.vin.as_str().into(),
-                v.plate.as_deref().into(),
-                v.brand.as_str().into(),
-                v.model.as_str().into(),
-                v.variant.as_str().into(),
-                v.colour.as_str().into(),
-                date(v.purchase_date),
-                v.selling_branch_id.map(|b| b.0).into(),
-                v.mileage_km.into(),
-                date(v.first_maintenance_date),
-                date(v.insurance_expiry),
-                now.as_str().into(),
-                // A new vehicle has no visits: its next service is the
-                // first, reckoned from the purchase (see refresh_due_dates).
-                v.purchase_date.map(|_| "first".to_string()).into(),
-                date(crate::maintenance::next_due(v.purchase_date, None, &[])),
-            ]
+            // A new vehicle has no visits: its next service is the first,
+            // reckoned from the purchase (see refresh_due_dates).
+            let service = crate::maintenance::service_dates(v.purchase_date, [], &[]);
+            insert_row(v, &service, &now).into()
         })
         .collect();
     bulk::insert(tx.conn(), "vehicles", &INSERT_COLUMNS, cells, "").await.map_err(|e| match e {

@@ -67,27 +67,6 @@ const CUSTOMERS: &[&str] = &[
 const TAGS: &[&str] = &["customer_id", "tag"];
 const CONTACTS: &[&str] =
     &["id", "customer_id", "name", "relation", "mobile", "landline", "address", "is_primary", "created_at"];
-const VEHICLES: &[&str] = &[
-    "id",
-    "branch_id",
-    "customer_id",
-    "driver_contact_id",
-    "vin",
-    "plate",
-    "brand",
-    "model",
-    "variant",
-    "colour",
-    "purchase_date",
-    "selling_branch_id",
-    "mileage_km",
-    "first_maintenance_date",
-    "insurance_expiry",
-    "next_service_kind",
-    "next_service_due",
-    "last_visit_date",
-    "created_at",
-];
 const READINGS: &[&str] = &["vehicle_id", "reading_date", "mileage_km", "source"];
 const VISITS: &[&str] = &[
     "branch_id",
@@ -128,7 +107,7 @@ fn date(d: Option<Date>) -> Cell {
 pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Date) -> anyhow::Result<Batch> {
     let now = instant_text(jiff::Timestamp::now());
     let [mut cust, mut tags, mut cont, mut veh, mut read, mut vis, mut ev, mut sets] =
-        [CUSTOMERS, TAGS, CONTACTS, VEHICLES, READINGS, VISITS, EVENTS, KEY_SETS]
+        [CUSTOMERS, TAGS, CONTACTS, &vehicles::INSERT_COLUMNS, READINGS, VISITS, EVENTS, KEY_SETS]
             .into_iter()
             .zip(TABLES)
             .map(|(cols, table)| Rows::new(table, cols))
@@ -264,27 +243,7 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
                 visited.iter().map(|(day, kind)| (*day, kind.as_str())),
                 &readings,
             );
-            veh.push([
-                v.id.0.into(),
-                v.branch_id.0.into(),
-                v.customer_id.0.into(),
-                v.driver_contact_id.map(|d| d.0).into(),
-                v.vin.as_str().into(),
-                v.plate.clone().into(),
-                v.brand.as_str().into(),
-                v.model.as_str().into(),
-                v.variant.as_str().into(),
-                v.colour.as_str().into(),
-                date(v.purchase_date),
-                v.selling_branch_id.map(|b| b.0).into(),
-                v.mileage_km.into(),
-                date(v.first_maintenance_date),
-                date(v.insurance_expiry),
-                service.next_kind.into(),
-                date(service.next_due),
-                date(service.last_visit),
-                now.as_str().into(),
-            ]);
+            veh.push(vehicles::insert_row(&v, &service, &now));
             add_keys(c.id, &format!("vehicle:{}", v.id), vehicles::keys(&v));
         }
     }
