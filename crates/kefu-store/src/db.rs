@@ -36,6 +36,7 @@ impl Db {
     /// Connects without migrating.
     pub async fn connect(url: &str) -> Result<Db> {
         install_default_drivers();
+        crate::lent_rows::install();
         if url.starts_with("sqlite:") {
             let url = sqlite_url_with_create(url);
             let read = sqlite_pool(&url, 8, READ_CACHE_KIB).await?;
@@ -211,7 +212,7 @@ fn sqlite_url_with_create(url: &str) -> String {
 /// SQLite's page cache per connection, in KiB. The one writer gets a large
 /// one: a bulk load's index inserts land all over the search index, and with
 /// SQLite's default 2 MB each of them reads its page back from the file.
-const WRITE_CACHE_KIB: i64 = 256 * 1024;
+pub(crate) const WRITE_CACHE_KIB: i64 = 256 * 1024;
 const READ_CACHE_KIB: i64 = 16 * 1024;
 
 async fn sqlite_pool(url: &str, size: u32, cache_kib: i64) -> Result<AnyPool> {

@@ -12,6 +12,7 @@ pub mod bulk;
 mod bulk_load;
 mod db;
 mod failure;
+mod lent_rows;
 mod migrate;
 mod row;
 

@@ -8,7 +8,10 @@
 //! key's B-tree, and ~19 keys a customer inserted in random order make every
 //! insert a random page once the tree outgrows the cache (past a few hundred
 //! thousand customers the load slowed to a crawl). They are kept in memory,
-//! sorted, and written last in key order, which only ever appends.
+//! sorted, and written last in key order, which only ever appends. Each
+//! batch's keys are sorted by the planner thread; merging those runs into
+//! one order happens on a thread of its own while the database builds the
+//! other tables' indexes.
 
 mod rows;
 
@@ -36,8 +39,8 @@ pub struct Options {
 }
 
 /// What was generated and how long it took: in all, and of that the
-/// sorting and writing of the search keys and the building of the indexes
-/// after the rows were in.
+/// building of the indexes after the rows were in and then the writing of
+/// the search keys (with what of their sorting the indexes did not hide).
 pub struct Report {
     pub summary: Summary,
     pub elapsed: Duration,
@@ -78,7 +81,6 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
     let bar = progress::bar(count as u64, "生成 gen");
     let mut summary = Summary { stores: stores.len(), ..Summary::default() };
     let mut keys: Vec<Key> = Vec::new();
-    let mut keys_took = Duration::ZERO;
     let written = async {
         while let Some(batch) = receive.recv().await {
             let mut batch = batch?;
@@ -104,45 +106,60 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
             )
             .await?;
             tx.commit().await?;
+            if keys.is_empty() {
+                // Room for every batch's keys at the first batch's rate:
+                // growing a vector of tens of millions of keys step by step
+                // copies it again at each step.
+                keys.reserve(batch.keys.len() * count.div_ceil(batch.customers.max(1)) * 11 / 10);
+            }
             keys.extend(batch.keys);
             summary.customers += batch.customers;
             summary.vehicles += batch.vehicles;
             summary.visits += batch.visits;
             bar.inc(batch.customers as u64);
         }
-        bar.set_message("检索键 search keys");
-        let keys_started = Instant::now();
-        write_keys(db, &actor, group, keys).await?;
-        keys_took = keys_started.elapsed();
         anyhow::Ok(())
     }
     .await;
     // Whatever happened, the schema gets its indexes back.
     drop(receive);
+    let sorting = std::thread::spawn(move || {
+        // Sorted runs, one a batch: the stable sort merges them.
+        keys.sort();
+        keys.dedup();
+        keys
+    });
     bar.set_message("索引 indexes");
     let indexing = Instant::now();
     let restored = db.create_indexes(&indexes).await;
+    let indexing = indexing.elapsed();
+    bar.set_message("检索键 search keys");
+    let keys_started = Instant::now();
+    let keys = sorting.join().map_err(|_| anyhow::anyhow!("sorting the search keys panicked"))?;
+    let keys_written = match (&written, &restored) {
+        (Ok(()), Ok(())) => write_keys(db, &actor, group, keys).await,
+        _ => Ok(()),
+    };
+    let keys_took = keys_started.elapsed();
     let relaxed = db.set_bulk_load(false).await;
     bar.finish_and_clear();
     planner.join().map_err(|_| anyhow::anyhow!("the planning thread panicked"))?;
     written?;
     restored?;
+    keys_written?;
     relaxed?;
-    let indexing = indexing.elapsed();
     db.continue_ids(&["customers", "contacts", "vehicles"]).await?;
     db.analyze().await?;
     Ok(Report { summary, elapsed: started.elapsed(), keys: keys_took, indexing })
 }
 
-/// Writes the search keys in key order, a million to a transaction.
+/// Writes the search keys, sorted, a million to a transaction.
 async fn write_keys(
     db: &Db,
     actor: &kefu_core::Actor,
     group: kefu_core::ids::BranchId,
-    mut keys: Vec<Key>,
+    keys: Vec<Key>,
 ) -> anyhow::Result<()> {
-    keys.sort_unstable();
-    keys.dedup();
     let mut keys = keys.into_iter().peekable();
     while keys.peek().is_some() {
         let mut rows = Rows::new("search_keys", rows::KEYS);

@@ -247,6 +247,9 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
             add_keys(c.id, &format!("vehicle:{}", v.id), vehicles::keys(&v));
         }
     }
+    // Sorted here, on the planner's thread, while the database writes the
+    // previous batch: the final order is then a merge of sorted runs.
+    keys.sort_unstable();
     Ok(Batch {
         tables: vec![cust, tags, cont, veh, read, vis, ev, sets],
         keys,
