@@ -73,27 +73,40 @@ pub async fn insert(
     rows: Vec<Vec<Cell>>,
     tail: &str,
 ) -> Result<Vec<AnyRow>> {
-    let head = format!("INSERT INTO {table} ({})", columns.join(", "));
+    let columns_list = columns.join(", ");
     if Placeholders::of(conn) == Placeholders::Positional {
-        return insert_lent(conn, &head, columns.len(), rows, tail).await;
+        return insert_lent(conn, table, &columns_list, columns.len(), rows, tail).await;
     }
-    with_values(conn, &format!("{head} VALUES {{values}} {tail}"), columns.len(), rows).await
+    with_values(conn, &format!("INSERT INTO {table} ({columns_list}) VALUES {{values}} {tail}"), columns.len(), rows)
+        .await
 }
 
 /// SQLite's way to [`insert`]: the rows are lent to the `kefu_rows`
 /// table-valued function, which hands SQLite each value from Rust's
 /// memory as it inserts (see [`crate::lent_rows`]): one statement, no
 /// binding and no parsing per value.
+///
+/// `OR FAIL`: a refused row stops the statement and leaves the rows before
+/// it, where the default (`ABORT`) takes them back. Taking them back needs
+/// a statement journal, a copy of every page the statement changes that
+/// the transaction had changed already: a 200,000-row import wrote 2.7 GB
+/// of it to a temporary file (663,000 page writes, seen with strace).
+/// Callers end their transaction on any error, which takes back the
+/// whole statement anyway.
 async fn insert_lent(
     conn: &mut AnyConnection,
-    head: &str,
+    table: &str,
+    columns: &str,
     width: usize,
     rows: Vec<Vec<Cell>>,
     tail: &str,
 ) -> Result<Vec<AnyRow>> {
     let picks: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
     // `WHERE true` keeps SQLite from reading an ON CONFLICT tail as a join's ON.
-    let sql = format!("{head} SELECT {} FROM kefu_rows(?) WHERE true {tail}", picks.join(", "));
+    let sql = format!(
+        "INSERT OR FAIL INTO {table} ({columns}) SELECT {} FROM kefu_rows(?) WHERE true {tail}",
+        picks.join(", ")
+    );
     let lent = lent_rows::lend(rows);
     let returned = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lent.batch()).fetch_all(&mut *conn).await;
     // Freeing a large batch's strings takes as long as SQLite took to
