@@ -14,11 +14,11 @@ use jiff::civil::Date;
 use kefu_care::contacts::{self, ContactInput, NewContact};
 use kefu_care::customers::{self, CustomerInput, NewCustomer};
 use kefu_care::import::cells::{date_rule, flag, optional_date, parse_date, whole_number};
-use kefu_care::import::{Access, Cells, Fate, Field, Target};
+use kefu_care::import::{Cells, Fate, Fates, Field, Target};
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::{Invalid, Rule};
 use kefu_store::bulk::{self, Cell};
-use kefu_store::{Failure, RowExt};
+use kefu_store::{Failure, RowExt, Tx};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 type Result<T> = std::result::Result<T, Failure>;
@@ -199,21 +199,53 @@ impl CustomerKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Owner {
     Stored(CustomerId),
-    /// The n-th customer this batch adds.
+    /// The n-th customer this import adds.
     New(usize),
-    /// Added by an earlier batch of a dry run (so not stored).
-    Planned,
 }
 
-/// The auto pack's import target. It remembers what a dry run's earlier
-/// batches would have added, so a customer on two rows of the file is
-/// counted once there too.
+/// The auto pack's import target. Batches are matched on a connection that
+/// does not see what the import has written so far (see
+/// `kefu_care::import::Target`), so it remembers what its earlier batches
+/// add: a customer on two rows of the file, a VIN or a contact given twice
+/// is added once.
 pub struct CustomerRows {
     today: Date,
-    planned_customers: HashSet<CustomerKey>,
-    planned_vins: HashSet<String>,
-    /// Batches written so far in this transaction.
-    written: usize,
+    /// The customers this import adds, by how rows name them.
+    new_customers: HashMap<CustomerKey, Owner>,
+    /// How many customers this import adds.
+    new_count: usize,
+    /// The VINs this import adds, with their owners.
+    new_vins: HashMap<String, Owner>,
+    /// The contacts this import adds: owner, name, mobile.
+    new_contacts: HashSet<(Owner, String, Option<String>)>,
+}
+
+/// What a batch adds: its new customers (in the order of their numbers
+/// among the import's new customers), and the contacts and vehicles with
+/// their owners; a vehicle is driven by the contact its row adds, if any.
+pub struct Additions {
+    today: Date,
+    first_new: usize,
+    customers: Vec<NewCustomer>,
+    contacts: Vec<(usize, Owner, NewContact)>,
+    vehicles: Vec<(usize, Owner, NewVehicle)>,
+}
+
+/// The ids the import's new customers got, in order, and how many batches
+/// were written.
+#[derive(Default)]
+pub struct Written {
+    customers: Vec<CustomerId>,
+    batches: usize,
+}
+
+impl Written {
+    fn id(&self, owner: Owner) -> CustomerId {
+        match owner {
+            Owner::Stored(id) => id,
+            Owner::New(i) => self.customers[i],
+        }
+    }
 }
 
 /// The tables a batch looks up what is stored in.
@@ -221,7 +253,13 @@ const LOOKED_UP: [&str; 3] = ["customers", "contacts", "vehicles"];
 
 impl CustomerRows {
     pub fn new(today: Date) -> CustomerRows {
-        CustomerRows { today, planned_customers: HashSet::new(), planned_vins: HashSet::new(), written: 0 }
+        CustomerRows {
+            today,
+            new_customers: HashMap::new(),
+            new_count: 0,
+            new_vins: HashMap::new(),
+            new_contacts: HashSet::new(),
+        }
     }
 
     fn customer(&self, c: &Cells<'_>) -> std::result::Result<NewCustomer, Invalid> {
@@ -356,17 +394,10 @@ impl Stored {
     }
 }
 
-/// A row's plan: which customer, and what it adds.
-struct Plan {
-    number: usize,
-    owner: Owner,
-    contact: Option<NewContact>,
-    vehicle: Option<NewVehicle>,
-    adds: bool,
-}
-
 impl Target for CustomerRows {
     type Row = Prepared;
+    type Additions = Additions;
+    type Writer = Written;
 
     fn fields(&self) -> &'static [Field] {
         FIELDS
@@ -380,30 +411,44 @@ impl Target for CustomerRows {
         Ok(Prepared { customer: self.customer(c)?, contact: Self::contact(c)?, vehicle: self.vehicle(c)? })
     }
 
-    async fn apply(
+    async fn plan(
         &mut self,
-        mut access: Access<'_>,
+        conn: &mut sqlx::AnyConnection,
         branch: BranchId,
         rows: Vec<(usize, Prepared)>,
         created: &mut BTreeMap<String, usize>,
-    ) -> Result<Vec<(usize, std::result::Result<Fate, Invalid>)>> {
-        let dry_run = matches!(access, Access::Look(_));
-        let mut stored = Stored::look_up(access.conn(), branch, &rows).await?;
+    ) -> Result<(Fates, Additions)> {
+        let mut stored = Stored::look_up(conn, branch, &rows).await?;
         let mut fates = Vec::with_capacity(rows.len());
-        let mut new_customers: Vec<NewCustomer> = Vec::new();
-        let mut batch_customers: HashMap<CustomerKey, usize> = HashMap::new();
-        let mut batch_vins: HashSet<String> = HashSet::new();
-        let mut plans: Vec<Plan> = Vec::with_capacity(rows.len());
+        let mut adds = Additions {
+            today: self.today,
+            first_new: self.new_count,
+            customers: Vec::new(),
+            contacts: Vec::new(),
+            vehicles: Vec::new(),
+        };
+        // Per row: its number, its owner, whether it adds anything, its contact.
+        let mut owned: Vec<(usize, Owner, bool, Option<NewContact>)> = Vec::with_capacity(rows.len());
         for (number, row) in rows {
             let key = CustomerKey::of(&row.customer);
-            let vin_owner = row.vehicle.as_ref().and_then(|v| stored.vins.get(v.vin()).copied());
-            let stored_owner = match (vin_owner, row.customer.customer_no().and_then(|no| stored.by_number.get(no))) {
-                (Some((_, owner_branch)), _) if owner_branch != branch => {
-                    let rule = elsewhere("vin", "该车架号已登记在其他机构", "is registered at another branch");
-                    fates.push((number, Err(rule)));
-                    continue;
-                }
-                (Some((owner, _)), _) => Some(owner),
+            // What this import adds is known first: once an earlier batch is
+            // committed (skipping bad rows), the lookups see it too.
+            let vin_owner = match row.vehicle.as_ref().map(NewVehicle::vin) {
+                Some(vin) => match (self.new_vins.get(vin), stored.vins.get(vin)) {
+                    (Some(&owner), _) => Some(owner),
+                    (None, Some(&(_, owner_branch))) if owner_branch != branch => {
+                        let rule = elsewhere("vin", "该车架号已登记在其他机构", "is registered at another branch");
+                        fates.push((number, Err(rule)));
+                        continue;
+                    }
+                    (None, Some(&(id, _))) => Some(Owner::Stored(id)),
+                    (None, None) => None,
+                },
+                None => None,
+            };
+            let known = vin_owner.or_else(|| self.new_customers.get(&key).copied());
+            let owner = match (known, row.customer.customer_no().and_then(|no| stored.by_number.get(no))) {
+                (Some(owner), _) => Some(owner),
                 (None, Some(&(_, owner_branch))) if owner_branch != branch => {
                     let rule = elsewhere(
                         "customer_no",
@@ -413,117 +458,95 @@ impl Target for CustomerRows {
                     fates.push((number, Err(rule)));
                     continue;
                 }
-                (None, Some(&(id, _))) => Some(id),
+                (None, Some(&(id, _))) => Some(Owner::Stored(id)),
                 (None, None) => match &key {
                     CustomerKey::NameMobile(name, mobile) => {
-                        stored.by_name_mobile.get(&(name.clone(), mobile.clone())).copied()
+                        stored.by_name_mobile.get(&(name.clone(), mobile.clone())).copied().map(Owner::Stored)
                     }
                     CustomerKey::Number(_) => None,
                 },
             };
-            let mut adds = false;
-            let owner = if let Some(id) = stored_owner {
-                Owner::Stored(id)
-            } else if let Some(&index) = batch_customers.get(&key) {
-                Owner::New(index)
-            } else if dry_run && self.planned_customers.contains(&key) {
-                Owner::Planned
-            } else {
-                adds = true;
-                batch_customers.insert(key.clone(), new_customers.len());
-                new_customers.push(row.customer);
-                if dry_run {
-                    self.planned_customers.insert(key);
+            let (owner, new_customer) = match owner {
+                Some(owner) => (owner, false),
+                None => {
+                    let owner = Owner::New(self.new_count);
+                    self.new_count += 1;
+                    self.new_customers.insert(key, owner);
+                    adds.customers.push(row.customer);
+                    (owner, true)
                 }
-                Owner::New(new_customers.len() - 1)
             };
-            let vehicle = row.vehicle.filter(|v| {
-                vin_owner.is_none()
-                    && batch_vins.insert(v.vin().to_string())
-                    && !(dry_run && self.planned_vins.contains(v.vin()))
-            });
-            plans.push(Plan { number, owner, contact: row.contact, adds: adds || vehicle.is_some(), vehicle });
+            let new_vehicle = match row.vehicle {
+                Some(v) if vin_owner.is_none() => {
+                    self.new_vins.insert(v.vin().to_string(), owner);
+                    adds.vehicles.push((number, owner, v));
+                    true
+                }
+                _ => false,
+            };
+            owned.push((number, owner, new_customer || new_vehicle, row.contact));
         }
         // Contacts: one per customer, name and mobile; stored customers'
         // contacts are looked up.
-        let stored_owners: Vec<CustomerId> = plans
+        let stored_owners: Vec<CustomerId> = owned
             .iter()
-            .filter(|p| p.contact.is_some())
-            .filter_map(|p| match p.owner {
-                Owner::Stored(id) => Some(id),
-                _ => None,
+            .filter(|(_, _, _, contact)| contact.is_some())
+            .filter_map(|(_, owner, _, _)| match owner {
+                Owner::Stored(id) => Some(*id),
+                Owner::New(_) => None,
             })
             .collect();
-        stored.look_up_contacts(access.conn(), stored_owners).await?;
-        let mut batch_contacts: HashSet<(Owner, String, Option<String>)> = HashSet::new();
-        for plan in &mut plans {
-            let Some(contact) = &plan.contact else { continue };
-            let (name, mobile) = (contact.name().to_string(), contact.mobile().map(str::to_string));
-            let known = match plan.owner {
-                Owner::Stored(id) => stored.contacts.contains(&(id, name.clone(), mobile.clone())),
-                Owner::Planned => true,
-                Owner::New(_) => false,
-            };
-            if known || !batch_contacts.insert((plan.owner, name, mobile)) {
-                plan.contact = None;
-            } else {
-                plan.adds = true;
+        stored.look_up_contacts(conn, stored_owners).await?;
+        for (number, owner, mut adds_any, contact) in owned {
+            if let Some(contact) = contact {
+                let (name, mobile) = (contact.name().to_string(), contact.mobile().map(str::to_string));
+                let stored_already = match owner {
+                    Owner::Stored(id) => stored.contacts.contains(&(id, name.clone(), mobile.clone())),
+                    Owner::New(_) => false,
+                };
+                if !stored_already && self.new_contacts.insert((owner, name, mobile)) {
+                    adds.contacts.push((number, owner, contact));
+                    adds_any = true;
+                }
             }
+            fates.push((number, Ok(if adds_any { Fate::Imported } else { Fate::Present })));
         }
         let count = |created: &mut BTreeMap<String, usize>, what: &str, n: usize| {
             if n > 0 {
                 *created.entry(what.to_string()).or_default() += n;
             }
         };
-        count(created, "customer", new_customers.len());
-        count(created, "contact", plans.iter().filter(|p| p.contact.is_some()).count());
-        count(created, "vehicle", plans.iter().filter(|p| p.vehicle.is_some()).count());
-        for plan in &plans {
-            fates.push((plan.number, Ok(if plan.adds { Fate::Imported } else { Fate::Present })));
-        }
-        match access {
-            Access::Look(_) => {
-                self.planned_vins.extend(plans.iter().filter_map(|p| p.vehicle.as_ref()).map(|v| v.vin().to_string()));
-            }
-            Access::Write(tx) => {
-                let ids: Vec<CustomerId> =
-                    customers::insert_many(tx, branch, new_customers).await?.into_iter().map(|c| c.id).collect();
-                let owner_id = |owner: Owner| match owner {
-                    Owner::Stored(id) => id,
-                    Owner::New(i) => ids[i],
-                    Owner::Planned => unreachable!("only dry runs plan across batches"),
-                };
-                let mut new_contacts = Vec::new();
-                let mut with_contact = Vec::new();
-                let mut new_vehicles = Vec::new();
-                for (i, plan) in plans.into_iter().enumerate() {
-                    let owner = owner_id(plan.owner);
-                    if let Some(c) = plan.contact {
-                        with_contact.push(i);
-                        new_contacts.push((owner, c));
-                    }
-                    if let Some(v) = plan.vehicle {
-                        new_vehicles.push((i, owner, v));
-                    }
-                }
-                let added = contacts::add_many_in(tx, new_contacts).await?;
-                let contact_of: HashMap<usize, _> = with_contact.into_iter().zip(added.iter().map(|c| c.id)).collect();
-                let vehicles = new_vehicles
-                    .into_iter()
-                    .map(|(i, owner, v)| (owner, v.driven_by(contact_of.get(&i).copied())))
-                    .collect();
-                vehicles::create_many_in(tx, branch, vehicles, self.today).await?;
-                // The next batches look up what this one wrote: with
-                // statistics refreshed each time the tables have doubled,
-                // their lookups stay index lookups on PostgreSQL.
-                self.written += 1;
-                if self.written.is_power_of_two() {
-                    tx.analyze(&LOOKED_UP).await?;
-                }
-            }
-        }
+        count(created, "customer", adds.customers.len());
+        count(created, "contact", adds.contacts.len());
+        count(created, "vehicle", adds.vehicles.len());
         fates.sort_by_key(|(n, _)| *n);
-        Ok(fates)
+        Ok((fates, adds))
+    }
+
+    async fn write(written: &mut Written, tx: &mut Tx, branch: BranchId, adds: Additions) -> Result<()> {
+        debug_assert_eq!(written.customers.len(), adds.first_new, "batches are written in the order they were planned");
+        let customers = customers::insert_many(tx, branch, adds.customers).await?;
+        written.customers.extend(customers.into_iter().map(|c| c.id));
+        let rows: Vec<usize> = adds.contacts.iter().map(|(number, _, _)| *number).collect();
+        let contacts =
+            contacts::add_many_in(tx, adds.contacts.into_iter().map(|(_, owner, c)| (written.id(owner), c)).collect())
+                .await?;
+        let contact_of: HashMap<usize, _> = rows.into_iter().zip(contacts.iter().map(|c| c.id)).collect();
+        let vehicles = adds
+            .vehicles
+            .into_iter()
+            .map(|(number, owner, v)| (written.id(owner), v.driven_by(contact_of.get(&number).copied())))
+            .collect();
+        vehicles::create_many_in(tx, branch, vehicles, adds.today).await?;
+        // Skipping bad rows commits batch by batch, and the next batches look
+        // up what this one wrote: with statistics refreshed each time the
+        // tables have doubled, their lookups stay index lookups on
+        // PostgreSQL.
+        written.batches += 1;
+        if written.batches.is_power_of_two() {
+            tx.analyze(&LOOKED_UP).await?;
+        }
+        Ok(())
     }
 }
 

@@ -332,21 +332,25 @@ pub async fn create_many_in(
             insert_row(v, &service, &now).into()
         })
         .collect();
-    bulk::insert(tx.conn(), "vehicles", &INSERT_COLUMNS, cells, "").await.map_err(|e| match e {
+    let (inserted, (readings, keys)) = bulk::insert_while(tx.conn(), "vehicles", &INSERT_COLUMNS, cells, "", || {
+        let readings = created
+            .iter()
+            .filter(|v| v.mileage_km > 0)
+            .map(|v| vec![Cell::from(v.id.0), today.to_string().into(), v.mileage_km.into(), "import".into()])
+            .collect();
+        let keys = created
+            .iter()
+            .map(|v| search::Keys { customer: v.customer_id, source: format!("vehicle:{}", v.id), keys: keys(v) })
+            .collect();
+        (readings, keys)
+    })
+    .await;
+    inserted.map_err(|e| match e {
         StoreError::Sql(e) => Failure::unique_as_taken(e, "vin"),
         other => Failure::Store(other),
     })?;
-    let readings = created
-        .iter()
-        .filter(|v| v.mileage_km > 0)
-        .map(|v| vec![Cell::from(v.id.0), today.to_string().into(), v.mileage_km.into(), "import".into()])
-        .collect();
     bulk::insert(tx.conn(), "mileage_readings", &["vehicle_id", "reading_date", "mileage_km", "source"], readings, "")
         .await?;
-    let keys = created
-        .iter()
-        .map(|v| search::Keys { customer: v.customer_id, source: format!("vehicle:{}", v.id), keys: keys(v) })
-        .collect();
     search::insert_many(tx, keys).await?;
     Ok(created)
 }

@@ -226,11 +226,14 @@ pub async fn add_many_in(tx: &mut Tx, rows: Vec<(CustomerId, NewContact)>) -> Re
             ]
         })
         .collect();
-    bulk::insert(tx.conn(), "contacts", &INSERT_COLUMNS, cells, "").await?;
-    let keys = added
-        .iter()
-        .map(|c| search::Keys { customer: c.customer_id, source: format!("contact:{}", c.id), keys: keys(c) })
-        .collect();
+    let (inserted, keys) = bulk::insert_while(tx.conn(), "contacts", &INSERT_COLUMNS, cells, "", || {
+        added
+            .iter()
+            .map(|c| search::Keys { customer: c.customer_id, source: format!("contact:{}", c.id), keys: keys(c) })
+            .collect()
+    })
+    .await;
+    inserted?;
     search::insert_many(tx, keys).await?;
     Ok(added)
 }

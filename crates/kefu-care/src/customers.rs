@@ -457,7 +457,14 @@ pub async fn insert_many(tx: &mut Tx, branch: BranchId, rows: Vec<NewCustomer>) 
             ]
         })
         .collect();
-    bulk::insert(tx.conn(), "customers", &INSERT_COLUMNS, cells, "").await.map_err(|e| match e {
+    let (inserted, keys) = bulk::insert_while(tx.conn(), "customers", &INSERT_COLUMNS, cells, "", || {
+        customers
+            .iter()
+            .map(|c| search::Keys { customer: c.id, source: "customer".into(), keys: keys(c) })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    inserted.map_err(|e| match e {
         StoreError::Sql(e) => Failure::unique_as_taken(e, "customer_no"),
         other => Failure::Store(other),
     })?;
@@ -466,8 +473,6 @@ pub async fn insert_many(tx: &mut Tx, branch: BranchId, rows: Vec<NewCustomer>) 
         .flat_map(|c| c.tags.iter().map(|t| vec![Cell::from(c.id.0), Cell::from(t.as_str())]))
         .collect();
     bulk::insert(tx.conn(), "customer_tags", &["customer_id", "tag"], tags, "").await?;
-    let keys: Vec<_> =
-        customers.iter().map(|c| search::Keys { customer: c.id, source: "customer".into(), keys: keys(c) }).collect();
     search::insert_many(tx, keys).await?;
     Ok(customers)
 }

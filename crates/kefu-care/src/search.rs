@@ -221,18 +221,25 @@ pub struct Keys {
 /// Adds the keys of many fresh records, and their sets, in as few
 /// statements as possible.
 pub async fn insert_many(tx: &mut Tx, sets: Vec<Keys>) -> Result<()> {
-    let mut rows: Vec<(String, i64, String)> = Vec::new();
-    let mut lists: Vec<Vec<Cell>> = Vec::with_capacity(sets.len());
-    for set in sets.into_iter().filter(|s| !s.keys.is_empty()) {
-        lists.push(vec![Cell::from(set.customer.0), Cell::from(set.source.as_str()), Cell::from(key_list(&set.keys))]);
-        rows.extend(set.keys.into_iter().map(|k| (k, set.customer.0, set.source.clone())));
-    }
-    // In key order the inserts walk the index instead of jumping about it.
-    rows.sort_unstable();
-    rows.dedup();
-    let cells = rows.into_iter().map(|(k, c, s)| vec![Cell::from(k), Cell::from(c), Cell::from(s)]).collect();
+    let sets: Vec<Keys> = sets.into_iter().filter(|s| !s.keys.is_empty()).collect();
+    let lists = sets
+        .iter()
+        .map(|set| vec![Cell::from(set.customer.0), Cell::from(set.source.as_str()), Cell::from(key_list(&set.keys))])
+        .collect();
+    let (inserted, cells) =
+        bulk::insert_while(tx.conn(), "search_key_sets", &["customer_id", "source", "key_list"], lists, "", || {
+            let mut rows: Vec<(String, i64, String)> = Vec::new();
+            for set in sets {
+                rows.extend(set.keys.into_iter().map(|k| (k, set.customer.0, set.source.clone())));
+            }
+            // In key order the inserts walk the index instead of jumping about it.
+            rows.sort_unstable();
+            rows.dedup();
+            rows.into_iter().map(|(k, c, s)| vec![Cell::from(k), Cell::from(c), Cell::from(s)]).collect()
+        })
+        .await;
+    inserted?;
     bulk::insert(tx.conn(), "search_keys", &["key", "customer_id", "source"], cells, "ON CONFLICT DO NOTHING").await?;
-    bulk::insert(tx.conn(), "search_key_sets", &["customer_id", "source", "key_list"], lists, "").await?;
     Ok(())
 }
 

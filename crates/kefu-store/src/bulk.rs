@@ -81,6 +81,23 @@ pub async fn insert(
         .await
 }
 
+/// [`insert`], running `meanwhile` on this thread while the database
+/// writes the rows: the work for the next statement (its rows, their
+/// search keys) is done while this one runs on the database's thread (or
+/// server) instead of after it, so a bulk load keeps both busy.
+pub async fn insert_while<T>(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Cell>>,
+    tail: &str,
+    meanwhile: impl FnOnce() -> T,
+) -> (Result<Vec<AnyRow>>, T) {
+    // `join!` polls the insert first, which hands the statement to the
+    // database and waits; the work then runs before the wait is resumed.
+    tokio::join!(insert(conn, table, columns, rows, tail), async { meanwhile() })
+}
+
 /// SQLite's way to [`insert`]: the rows are lent to the `kefu_rows`
 /// table-valued function, which hands SQLite each value from Rust's
 /// memory as it inserts (see [`crate::lent_rows`]): one statement, no

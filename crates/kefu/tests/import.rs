@@ -125,6 +125,26 @@ on_both!(all_or_nothing_with_a_bad_row_imports_nothing, |backend| async move {
     assert_eq!(counts(&app).await, before, "nothing was imported");
 });
 
+on_both!(a_bad_row_in_a_later_batch_leaves_the_earlier_batches_unwritten, |backend| async move {
+    let app = TestApp::start(backend).await;
+    // Batches are written while later ones are still being validated; the
+    // bad row comes after more than a whole batch of good ones.
+    let csv = kefu::demo::import_file::csv(7, today(), kefu_care::import::run::BATCH + 20);
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    let mobile = lines[0].split(',').position(|h| h == "手机号码").expect("a mobile column");
+    let mut cells: Vec<String> = lines[lines.len() - 1].split(',').map(str::to_string).collect();
+    cells[mobile] = "1380000".into();
+    let last = lines.len() - 1;
+    lines[last] = cells.join(",");
+    let table = table::read((lines.join("\n") + "\n").as_bytes(), None).unwrap();
+    let before = counts(&app).await;
+    let report = import(&app, &table, Mode::AllOrNothing).await.unwrap();
+    assert!(!report.committed);
+    assert_eq!(report.rejected.iter().map(|r| (r.row, r.field.as_str())).collect::<Vec<_>>(), [(last + 1, "mobile")]);
+    assert_eq!((report.imported, report.done), (0, report.rows));
+    assert_eq!(counts(&app).await, before, "nothing was imported");
+});
+
 on_both!(skipping_bad_rows_imports_the_good_ones_and_a_rerun_adds_nothing, |backend| async move {
     let app = TestApp::start(backend).await;
     let table = table::read(mixed_csv().as_bytes(), None).unwrap();

@@ -13,5 +13,5 @@ pub mod run;
 pub mod table;
 
 pub use mapping::{Cells, Field, Mapping};
-pub use run::{Access, Fate, Import, Mode, Rejected, Report, Target};
+pub use run::{Fate, Fates, Import, Mode, Rejected, Report, Target};
 pub use table::{Row, Table};

@@ -78,27 +78,21 @@ pub struct Report {
     pub committed: bool,
 }
 
-/// Where a target's work goes: a dry run only looks, an import writes.
-pub enum Access<'a> {
-    Look(&'a mut sqlx::AnyConnection),
-    Write(&'a mut Tx),
-}
-
-impl Access<'_> {
-    /// The connection to look things up on (inside the transaction when
-    /// writing, so earlier batches of the same transaction are seen).
-    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        match self {
-            Access::Look(conn) => conn,
-            Access::Write(tx) => tx.conn(),
-        }
-    }
-}
-
-/// What a pack imports: the fields it fills, how a row is validated, and how
-/// a batch of valid rows is matched with what is stored and written.
+/// What a pack imports: the fields it fills, how a row is validated, how a
+/// batch of valid rows is matched with what is stored, and how what it adds
+/// is written.
+///
+/// Matching and writing are apart so that an import can match the next
+/// batch while the database writes the one before: matching looks things
+/// up on a connection of its own, which does not see what the import has
+/// written and not yet committed, so a target remembers what its earlier
+/// batches add.
 pub trait Target: Send + Sync {
     type Row: Send;
+    /// What a batch adds, ready to write.
+    type Additions: Send;
+    /// What writing carries from batch to batch (the ids new records got).
+    type Writer: Default + Send;
 
     fn fields(&self) -> &'static [Field];
 
@@ -110,18 +104,30 @@ pub trait Target: Send + Sync {
     /// field.
     fn prepare(&self, cells: &Cells<'_>) -> std::result::Result<Self::Row, Invalid>;
 
-    /// Matches the rows (with their numbers) with what is stored and, when
-    /// writing, writes what is new; counts new records in `created`. Gives
-    /// back each row's fate, or the rule a row breaks that only the stored
-    /// data shows (a customer number taken in another branch).
-    fn apply(
+    /// Matches the rows (with their numbers) with what is stored, looked up
+    /// on `conn`, and with what earlier batches add; counts new records in
+    /// `created`. Gives back each row's fate, or the rule a row breaks that
+    /// only the stored data shows (a customer number taken in another
+    /// branch), and what the batch adds.
+    fn plan(
         &mut self,
-        access: Access<'_>,
+        conn: &mut sqlx::AnyConnection,
         branch: BranchId,
         rows: Vec<(usize, Self::Row)>,
         created: &mut BTreeMap<String, usize>,
-    ) -> impl Future<Output = Result<Vec<(usize, std::result::Result<Fate, Invalid>)>>> + Send;
+    ) -> impl Future<Output = Result<(Fates, Self::Additions)>> + Send;
+
+    /// Writes what a batch adds, after every batch planned before it.
+    fn write(
+        writer: &mut Self::Writer,
+        tx: &mut Tx,
+        branch: BranchId,
+        additions: Self::Additions,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
+
+/// Each row's fate, by row number.
+pub type Fates = Vec<(usize, std::result::Result<Fate, Invalid>)>;
 
 /// An import of one table into one branch.
 pub struct Import<'a> {
@@ -149,20 +155,24 @@ impl Import<'_> {
         let mut report = Report { mode: self.mode, rows: self.table.rows.len(), ..Report::default() };
         match self.mode {
             Mode::DryRun => {
+                let mut conn = self.db.pool().acquire().await?;
                 for batch in self.table.rows.chunks(BATCH) {
                     let valid = self.prepare(target, batch, &mut report);
-                    let mut conn = self.db.pool().acquire().await?;
-                    let fates = target.apply(Access::Look(&mut conn), self.branch, valid, &mut report.created).await?;
+                    let (fates, _) = target.plan(&mut conn, self.branch, valid, &mut report.created).await?;
                     self.count(fates, batch.len(), &mut report);
                     progress(&report);
                 }
             }
             Mode::SkipBadRows => {
+                let mut writer = T::Writer::default();
                 for batch in self.table.rows.chunks(BATCH) {
                     let valid = self.prepare(target, batch, &mut report);
                     let before = report.clone();
+                    let mut conn = self.db.pool().acquire().await?;
+                    let (fates, additions) = target.plan(&mut conn, self.branch, valid, &mut report.created).await?;
+                    drop(conn);
                     let mut tx = self.db.begin_bulk().await?;
-                    let fates = target.apply(Access::Write(&mut tx), self.branch, valid, &mut report.created).await?;
+                    T::write(&mut writer, &mut tx, self.branch, additions).await?;
                     self.count(fates, batch.len(), &mut report);
                     self.audit(&mut tx, &before, &report).await?;
                     tx.commit().await?;
@@ -171,25 +181,50 @@ impl Import<'_> {
                 }
             }
             Mode::AllOrNothing => {
-                // Every row is validated before anything is written, so the
-                // report names every bad row, not just the first.
-                let valid = self.prepare(target, &self.table.rows, &mut report);
-                if !report.rejected.is_empty() {
-                    report.done = report.rows;
-                    return Ok(report);
-                }
+                // Each batch is validated and matched while the database
+                // writes the one before: that work takes the other core
+                // instead of waiting its turn. A refused row stops the
+                // writing — dropping the transaction rolls back what it
+                // wrote — but every row is still validated, so the report
+                // names every bad row, not just the first.
+                let mut conn = self.db.pool().acquire().await?;
                 let mut tx = self.db.begin_bulk().await?;
-                let mut valid = valid.into_iter().peekable();
-                while valid.peek().is_some() {
-                    let batch: Vec<_> = valid.by_ref().take(BATCH).collect();
-                    let n = batch.len();
-                    let fates = target.apply(Access::Write(&mut tx), self.branch, batch, &mut report.created).await?;
-                    self.count(fates, n, &mut report);
+                let mut writer = T::Writer::default();
+                let mut pending: Option<T::Additions> = None;
+                for rows in self.table.rows.chunks(BATCH) {
+                    let writing = async {
+                        match pending.take() {
+                            Some(additions) => T::write(&mut writer, &mut tx, self.branch, additions).await,
+                            None => Ok(()),
+                        }
+                    };
+                    let planning = async {
+                        let valid = self.prepare(target, rows, &mut report);
+                        if !report.rejected.is_empty() {
+                            return Ok(None);
+                        }
+                        target.plan(&mut conn, self.branch, valid, &mut report.created).await.map(Some)
+                    };
+                    // The write goes first: it hands the database its
+                    // statement before the validation takes this thread.
+                    let (written, planned) = tokio::join!(writing, planning);
+                    written?;
+                    match planned? {
+                        Some((fates, additions)) => {
+                            pending = Some(additions);
+                            self.count(fates, rows.len(), &mut report);
+                        }
+                        None => report.done += rows.len(),
+                    }
                     progress(&report);
+                }
+                if let Some(additions) = pending.filter(|_| report.rejected.is_empty()) {
+                    T::write(&mut writer, &mut tx, self.branch, additions).await?;
                 }
                 if !report.rejected.is_empty() {
                     // Dropping the transaction rolls back what it wrote.
                     report.imported = 0;
+                    report.present = 0;
                     report.created.clear();
                     return Ok(report);
                 }
@@ -239,7 +274,7 @@ impl Import<'_> {
         }
     }
 
-    fn count(&self, fates: Vec<(usize, std::result::Result<Fate, Invalid>)>, batch_rows: usize, report: &mut Report) {
+    fn count(&self, fates: Fates, batch_rows: usize, report: &mut Report) {
         for (number, fate) in fates {
             match fate {
                 Ok(Fate::Imported) => report.imported += 1,
