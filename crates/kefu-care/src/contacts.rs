@@ -200,8 +200,25 @@ impl NewContact {
     }
 }
 
-const INSERT_COLUMNS: [&str; 9] =
+/// The columns of a new contact's row, in [`insert_row`]'s order.
+pub const INSERT_COLUMNS: [&str; 9] =
     ["id", "customer_id", "name", "relation", "mobile", "landline", "address", "is_primary", "created_at"];
+
+/// A new contact's row for a bulk insert ([`add_many_in`], `kefu gen`),
+/// made at `now`.
+pub fn insert_row(c: &Contact, now: &str) -> [Cell; 9] {
+    [
+        c.id.0.into(),
+        c.customer_id.0.into(),
+        c.name.as_str().into(),
+        c.relation.as_str().into(),
+        c.mobile.as_deref().into(),
+        c.landline.as_str().into(),
+        c.address.as_str().into(),
+        c.is_primary.into(),
+        now.into(),
+    ]
+}
 
 /// Adds validated contacts to their customers in as few statements as the
 /// database allows, with their search keys; returns them in the order given.
@@ -210,22 +227,7 @@ pub async fn add_many_in(tx: &mut Tx, rows: Vec<(CustomerId, NewContact)>) -> Re
     let ids = tx.reserve_ids("contacts", rows.len()).await?;
     let added: Vec<Contact> =
         rows.into_iter().zip(ids).map(|((customer, new), id)| new.into_contact(ContactId(id), customer)).collect();
-    let cells = added
-        .iter()
-        .map(|c| {
-            vec![
-                Cell::from(c.id.0),
-                c.customer_id.0.into(),
-                c.name.as_str().into(),
-                c.relation.as_str().into(),
-                c.mobile.as_deref().into(),
-                c.landline.as_str().into(),
-                c.address.as_str().into(),
-                i64::from(c.is_primary).into(),
-                now.as_str().into(),
-            ]
-        })
-        .collect();
+    let cells = added.iter().map(|c| insert_row(c, &now).into()).collect();
     let (inserted, keys) = bulk::insert_while(tx.conn(), "contacts", &INSERT_COLUMNS, cells, "", || {
         added
             .iter()

@@ -399,7 +399,8 @@ impl NewCustomer {
     }
 }
 
-const INSERT_COLUMNS: [&str; 17] = [
+/// The columns of a new customer's row, in [`insert_row`]'s order.
+pub const INSERT_COLUMNS: [&str; 25] = [
     "id",
     "branch_id",
     "customer_no",
@@ -415,9 +416,50 @@ const INSERT_COLUMNS: [&str; 17] = [
     "source",
     "is_member",
     "notes",
+    "allow_letter",
+    "allow_sms",
+    "allow_email",
+    "allow_phone",
+    "do_not_call",
+    "preferred_time",
+    "quiet_start",
+    "quiet_end",
     "created_at",
     "updated_at",
 ];
+
+/// A new customer's row for a bulk insert ([`insert_many`], `kefu gen`):
+/// the record with its contact preferences, made at `now`.
+pub fn insert_row(c: &Customer, now: &str) -> [Cell; 25] {
+    let p = &c.preferences;
+    [
+        c.id.0.into(),
+        c.branch_id.0.into(),
+        c.customer_no.as_str().into(),
+        c.kind.as_str().into(),
+        c.name.as_str().into(),
+        c.gender.as_str().into(),
+        c.mobile.as_deref().into(),
+        c.landline.as_str().into(),
+        c.email.as_str().into(),
+        c.birthday.map(|d| d.to_string()).into(),
+        c.id_number.as_deref().into(),
+        c.address.as_str().into(),
+        c.source.as_str().into(),
+        c.is_member.into(),
+        c.notes.as_str().into(),
+        p.allow_letter.into(),
+        p.allow_sms.into(),
+        p.allow_email.into(),
+        p.allow_phone.into(),
+        p.do_not_call.into(),
+        p.preferred_time.as_str().into(),
+        Preferences::quiet_text(p.quiet_start).into(),
+        Preferences::quiet_text(p.quiet_end).into(),
+        now.into(),
+        now.into(),
+    ]
+}
 
 /// Inserts validated customers in `branch` with their tags and search keys,
 /// in as few statements as the database allows; returns them in the order
@@ -433,30 +475,7 @@ pub async fn insert_many(tx: &mut Tx, branch: BranchId, rows: Vec<NewCustomer>) 
             n.v.into_customer(CustomerId(id), branch, customer_no)
         })
         .collect();
-    let cells: Vec<Vec<Cell>> = customers
-        .iter()
-        .map(|c| {
-            vec![
-                c.id.0.into(),
-                branch.0.into(),
-                c.customer_no.as_str().into(),
-                c.kind.as_str().into(),
-                c.name.as_str().into(),
-                c.gender.as_str().into(),
-                c.mobile.as_deref().into(),
-                c.landline.as_str().into(),
-                c.email.as_str().into(),
-                c.birthday.map(|d| d.to_string()).into(),
-                c.id_number.as_deref().into(),
-                c.address.as_str().into(),
-                c.source.as_str().into(),
-                i64::from(c.is_member).into(),
-                c.notes.as_str().into(),
-                now.as_str().into(),
-                now.as_str().into(),
-            ]
-        })
-        .collect();
+    let cells: Vec<Vec<Cell>> = customers.iter().map(|c| insert_row(c, &now).into()).collect();
     let (inserted, keys) = bulk::insert_while(tx.conn(), "customers", &INSERT_COLUMNS, cells, "", || {
         customers
             .iter()

@@ -8,6 +8,7 @@ mod support;
 use kefu::demo;
 use kefu::generate::{self, Options};
 use kefu_accounts::users::{self, NewUser};
+use kefu_care::{contacts, customers};
 use kefu_core::{Actor, Lang, Role, Scope};
 use kefu_store::Db;
 use serde_json::Value;
@@ -30,6 +31,38 @@ async fn first_customers(db: &Db) -> Vec<(String, String, String, String)> {
     .fetch_all(db.pool())
     .await
     .unwrap()
+}
+
+/// Every customer's and contact's row as written, but for their ids and
+/// times: `kefu gen` builds them with the capabilities' own `insert_row`,
+/// contact preferences too.
+async fn people(db: &Db) -> Vec<String> {
+    let skip = ["id", "branch_id", "customer_id", "created_at", "updated_at"];
+    let written = |columns: &[&str], alias: &str| {
+        columns
+            .iter()
+            .filter(|c| !skip.contains(c))
+            .map(|c| format!("COALESCE(CAST({alias}.{c} AS TEXT), '-')"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ")
+    };
+    let mut rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM customers c ORDER BY c.id",
+        written(&customers::INSERT_COLUMNS, "c")
+    )))
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    rows.extend(
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+            "SELECT c.customer_no || ':' || {} FROM contacts k JOIN customers c ON c.id = k.customer_id ORDER BY k.id",
+            written(&contacts::INSERT_COLUMNS, "k")
+        )))
+        .fetch_all(db.pool())
+        .await
+        .unwrap(),
+    );
+    rows
 }
 
 /// Each vehicle's service dates, which the daily outreach run reads.
@@ -73,6 +106,10 @@ on_both!(the_same_seed_gives_the_same_customers_as_the_demo, |backend: Backend| 
     generate(&d, 60, 42, 2).await;
     assert_eq!(first_customers(&c).await, first_customers(&d).await, "gen --stores 2 plans what the demo plans");
     assert_eq!(keys_of_first(&c).await, keys_of_first(&d).await, "gen writes the keys the capabilities write");
+    let written = people(&d).await;
+    assert_eq!(people(&c).await, written, "gen writes the customers and contacts the capabilities write");
+    // allow letter, SMS, email and phone, and not "do not call", are the defaults.
+    assert!(written[..60].iter().any(|r| !r.contains("|1|1|1|1|0|")), "some customers have preferences of their own");
     let dates = service_dates(&d).await;
     assert_eq!(service_dates(&c).await, dates, "gen writes the service dates the capabilities keep");
     assert!(dates.iter().any(|(_, kind, ..)| kind.as_deref() == Some("routine")), "some came for a service");

@@ -8,12 +8,10 @@
 use crate::demo::generator::Plan;
 use jiff::civil::Date;
 use kefu_auto::{maintenance, vehicles, visits};
-use kefu_care::preferences::Preferences;
 use kefu_care::{contacts, customers, search};
 use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
 use kefu_core::time::instant_text;
 use kefu_store::Rows;
-use kefu_store::bulk::Cell;
 
 /// The next id of each table whose ids other rows point at.
 #[derive(Debug, Clone, Copy)]
@@ -37,36 +35,7 @@ pub struct Batch {
     pub visits: usize,
 }
 
-const CUSTOMERS: &[&str] = &[
-    "id",
-    "branch_id",
-    "customer_no",
-    "kind",
-    "name",
-    "gender",
-    "mobile",
-    "landline",
-    "email",
-    "birthday",
-    "id_number",
-    "address",
-    "source",
-    "is_member",
-    "notes",
-    "allow_letter",
-    "allow_sms",
-    "allow_email",
-    "allow_phone",
-    "do_not_call",
-    "preferred_time",
-    "quiet_start",
-    "quiet_end",
-    "created_at",
-    "updated_at",
-];
 const TAGS: &[&str] = &["customer_id", "tag"];
-const CONTACTS: &[&str] =
-    &["id", "customer_id", "name", "relation", "mobile", "landline", "address", "is_primary", "created_at"];
 const READINGS: &[&str] = &["vehicle_id", "reading_date", "mileage_km", "source"];
 const VISITS: &[&str] = &[
     "branch_id",
@@ -98,22 +67,27 @@ pub const TABLES: [&str; 9] = [
     "search_keys",
 ];
 
-fn date(d: Option<Date>) -> Cell {
-    d.map(|d| d.to_string()).into()
-}
-
 /// Builds the rows of a batch of plans. `stores` maps a plan's store to its
 /// branch; `ids` is advanced past the ids used.
 pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Date) -> anyhow::Result<Batch> {
     let now = instant_text(jiff::Timestamp::now());
-    let [mut cust, mut tags, mut cont, mut veh, mut read, mut vis, mut ev, mut sets] =
-        [CUSTOMERS, TAGS, CONTACTS, &vehicles::INSERT_COLUMNS, READINGS, VISITS, EVENTS, KEY_SETS]
-            .into_iter()
-            .zip(TABLES)
-            .map(|(cols, table)| Rows::new(table, cols))
-            .collect::<Vec<_>>()
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("one buffer per table"))?;
+    let columns: [&'static [&'static str]; 8] = [
+        &customers::INSERT_COLUMNS,
+        TAGS,
+        &contacts::INSERT_COLUMNS,
+        &vehicles::INSERT_COLUMNS,
+        READINGS,
+        VISITS,
+        EVENTS,
+        KEY_SETS,
+    ];
+    let [mut cust, mut tags, mut cont, mut veh, mut read, mut vis, mut ev, mut sets] = columns
+        .into_iter()
+        .zip(TABLES)
+        .map(|(cols, table)| Rows::new(table, cols))
+        .collect::<Vec<_>>()
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("one buffer per table"))?;
     let (mut n_vehicles, mut n_visits) = (0, 0);
     let n_customers = plans.len();
     let mut keys: Vec<Key> = Vec::new();
@@ -126,38 +100,11 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
         let branch = stores[plan.store];
         let id = CustomerId(ids.customer);
         ids.customer += 1;
-        let c = plan.customer.record(id, branch, &format!("KH{:07}", id.0), today)?;
-        let p = match &plan.preferences {
-            Some(input) => input.validate()?,
-            None => Preferences::default(),
-        };
-        cust.push([
-            c.id.0.into(),
-            c.branch_id.0.into(),
-            c.customer_no.as_str().into(),
-            c.kind.as_str().into(),
-            c.name.as_str().into(),
-            c.gender.as_str().into(),
-            c.mobile.clone().into(),
-            c.landline.as_str().into(),
-            c.email.as_str().into(),
-            date(c.birthday),
-            c.id_number.clone().into(),
-            c.address.as_str().into(),
-            c.source.as_str().into(),
-            c.is_member.into(),
-            c.notes.as_str().into(),
-            p.allow_letter.into(),
-            p.allow_sms.into(),
-            p.allow_email.into(),
-            p.allow_phone.into(),
-            p.do_not_call.into(),
-            p.preferred_time.as_str().into(),
-            Preferences::quiet_text(p.quiet_start).into(),
-            Preferences::quiet_text(p.quiet_end).into(),
-            now.as_str().into(),
-            now.as_str().into(),
-        ]);
+        let mut c = plan.customer.record(id, branch, &format!("KH{:07}", id.0), today)?;
+        if let Some(input) = &plan.preferences {
+            c.preferences = input.validate()?;
+        }
+        cust.push(customers::insert_row(&c, &now));
         for t in &c.tags {
             tags.push([c.id.0.into(), t.as_str().into()]);
         }
@@ -166,17 +113,7 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
             Some(input) => {
                 let k = input.record(ContactId(ids.contact), c.id)?;
                 ids.contact += 1;
-                cont.push([
-                    k.id.0.into(),
-                    c.id.0.into(),
-                    k.name.as_str().into(),
-                    k.relation.as_str().into(),
-                    k.mobile.clone().into(),
-                    k.landline.as_str().into(),
-                    k.address.as_str().into(),
-                    k.is_primary.into(),
-                    now.as_str().into(),
-                ]);
+                cont.push(contacts::insert_row(&k, &now));
                 add_keys(c.id, &format!("contact:{}", k.id), contacts::keys(&k));
                 Some(k.id)
             }
