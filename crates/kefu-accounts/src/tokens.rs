@@ -38,17 +38,11 @@ pub async fn issue(db: &Db, actor: &Actor, user: UserId, name: &str) -> Result<S
     Ok(token)
 }
 
-/// The active user a bearer token belongs to.
-pub async fn user_for(db: &Db, token: &str) -> Result<Option<UserId>> {
+/// The actor whose active account a bearer token (not revoked) belongs to.
+pub async fn actor_for(db: &Db, token: &str) -> Result<Option<Actor>> {
     if !token.starts_with(PREFIX) {
         return Ok(None);
     }
-    let id: Option<i64> = sqlx::query_scalar(
-        "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
-    )
-    .bind(secret_hash(token))
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(id.map(UserId))
+    let who = "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
+    crate::users::actor_where(db, who, secret_hash(token)).await
 }

@@ -307,6 +307,51 @@ pub async fn count(db: &Db) -> Result<i64> {
 
 /// The actor a signed-in user acts as: their roles, and their branches
 /// expanded to every branch beneath.
+/// The actor of the active account that `who` selects — an SQL query of one
+/// user id column, taking `key` as `$1` — read in one statement: the
+/// account, its roles and every branch at or beneath its own. The guard
+/// runs this on every request; before, it took five (credential, account,
+/// roles, branches, the branch tree), a third of a search's round trips.
+pub(crate) async fn actor_where<'q, T>(db: &Db, who: &str, key: T) -> Result<Option<Actor>>
+where
+    T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    let sql = format!(
+        "WITH RECURSIVE who(id) AS (SELECT id FROM users WHERE active = 1 AND id IN ({who})), \
+         scope(id) AS (SELECT ub.branch_id FROM user_branches ub JOIN who ON ub.user_id = who.id \
+                       UNION SELECT b.id FROM branches b JOIN scope s ON b.parent_id = s.id) \
+         SELECT 'user' AS what, CAST(u.id AS TEXT) AS a, u.username AS b, u.display_name AS c, u.locale AS d \
+           FROM users u JOIN who ON u.id = who.id \
+         UNION ALL SELECT 'role', ur.role, NULL, NULL, NULL FROM user_roles ur JOIN who ON ur.user_id = who.id \
+         UNION ALL SELECT 'branch', CAST(id AS TEXT), NULL, NULL, NULL FROM scope"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key).fetch_all(db.pool()).await?;
+    let number = |text: String| text.parse::<i64>().map_err(|e| kefu_store::StoreError::Other(format!("{e}")));
+    let (mut account, mut roles, mut branches) = (None, Vec::new(), Vec::new());
+    for r in &rows {
+        match r.text("what")?.as_str() {
+            "user" => account = Some((number(r.text("a")?)?, r.text("b")?, r.text("c")?, r.text("d")?)),
+            "role" => roles.push(r.text("a")?),
+            _ => branches.push(BranchId(number(r.text("a")?)?)),
+        }
+    }
+    let Some((id, username, display_name, locale)) = account else { return Ok(None) };
+    roles.sort();
+    Ok(Some(Actor {
+        user_id: UserId(id),
+        username,
+        display_name,
+        roles: roles.iter().filter_map(|r| Role::from_code(r)).collect(),
+        scope: Scope::new(branches),
+        lang: Lang::parse(&locale),
+    }))
+}
+
+/// The actor of an active account, by its id.
+pub async fn actor_of(db: &Db, id: UserId) -> Result<Option<Actor>> {
+    actor_where(db, "SELECT CAST($1 AS BIGINT)", id.0).await
+}
+
 pub async fn actor(db: &Db, user: &User) -> Result<Actor> {
     let all = branches::all(db).await?;
     Ok(Actor {

@@ -90,6 +90,10 @@ struct Args {
     /// The code of the branch `--import` imports into.
     #[arg(long)]
     branch: Option<String>,
+    /// Of the archive figures, measure only those whose name contains this
+    /// text ("360", "search: VIN").
+    #[arg(long)]
+    only: Option<String>,
 }
 
 /// What a figure must reach.
@@ -207,7 +211,12 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let sample = sample::take(&ctx.db, &ctx.scope, a.requests, a.seed).await?;
+    let wanted = |kind: &str| a.only.as_deref().is_none_or(|only| kind.contains(only));
     for kind in sample.searches {
+        let name = format!("search: {}", kind.name);
+        if !wanted(&name) {
+            continue;
+        }
         let queries = Arc::new(kind.queries);
         warm_up(&ctx, &queries).await;
         let (c, q) = (ctx.clone(), queries.clone());
@@ -222,13 +231,16 @@ async fn main() -> anyhow::Result<()> {
             async move { archive::search_customers(&c.db, &c.scope, &q[i % q.len()], SEARCH_LIMIT).await.is_ok() }
         })
         .await;
-        report(&format!("search: {}", kind.name), Target::P99(SEARCH_TARGET), app, floor)?;
+        report(&name, Target::P99(SEARCH_TARGET), app, floor)?;
     }
 
     let ids = Arc::new(sample.customer_ids);
     for (kind, api) in
         [("360° page GET /customers/{id}", false), ("overview API /api/v1/customers/{id}/overview", true)]
     {
+        if !wanted(kind) {
+            continue;
+        }
         let (c, q) = (ctx.clone(), ids.clone());
         let app = load::run(bounds, move |i| {
             let (c, q) = (c.clone(), q.clone());
@@ -251,6 +263,9 @@ async fn main() -> anyhow::Result<()> {
 
     // The agent's call queue: today's calls in the user's branches, the
     // first page by priority, as the page lists them.
+    if !wanted("call queue") {
+        return Ok(());
+    }
     let c = ctx.clone();
     let app = load::run(bounds, move |_| {
         let c = c.clone();

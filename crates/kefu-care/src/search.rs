@@ -10,6 +10,7 @@
 //! keys and key prefixes — and answered by index lookups, so a search costs
 //! a few B-tree descents whatever the size of the archive.
 
+use crate::customers::{self, Customer};
 use crate::pinyin_name::syllables;
 use kefu_core::Scope;
 use kefu_core::ids::CustomerId;
@@ -246,54 +247,72 @@ pub async fn insert_many(tx: &mut Tx, sets: Vec<Keys>) -> Result<()> {
 /// A customer found, with what matched.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Hit {
-    pub customer_id: CustomerId,
+    pub customer: Customer,
     pub matched: &'static str,
     pub rank: u8,
 }
 
-/// Runs the probes within `scope`; the best `limit` customers, best first.
-/// Merged-away records are never found.
+/// Runs the probes within `scope`; the best `limit` customers, best first,
+/// each read with its hit (their tags are left out). Merged-away records
+/// are never found.
 pub async fn run(db: &Db, scope: &Scope, probes: &[Probe], limit: usize) -> Result<Vec<Hit>> {
     let mut probes = probes.to_vec();
     probes.sort_by_key(|p| (p.rank, p.how == Match::Prefix));
     let mut hits: Vec<Hit> = Vec::new();
     for probe in &probes {
-        if hits.len() >= limit {
-            break;
-        }
-        // One customer can match through several keys; ask for enough rows.
-        let room = ((limit + hits.len()) * 2) as i64;
-        let condition = match probe.how {
-            Match::Exact => "k.key = $1",
-            // Keys sort bytewise; every key starting with the prefix lies
-            // below the prefix followed by the highest code point.
-            Match::Prefix => "k.key >= $1 AND k.key < $2",
-        };
-        // The key range must drive the join and be read in key order, so
-        // the scan stops at the limit. Without statistics SQLite may rather
-        // walk every customer of the branches and look up their keys — at a
-        // million customers, hundreds of milliseconds for a prefix — and it
-        // never reorders a CROSS JOIN. PostgreSQL plans it as a plain join.
-        let sql = format!(
-            "SELECT DISTINCT k.key, k.customer_id FROM search_keys k CROSS JOIN customers c \
-             WHERE c.id = k.customer_id AND {condition} AND c.branch_id IN ({}) AND c.merged_into IS NULL \
-             ORDER BY k.key, k.customer_id LIMIT $3",
-            scope.sql_list()
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(probe.key.clone())
-            .bind(format!("{}\u{10FFFF}", probe.key))
-            .bind(room)
-            .fetch_all(db.pool())
-            .await?;
-        for r in rows {
-            let id = CustomerId(r.i64("customer_id")?);
-            if hits.len() < limit && !hits.iter().any(|h| h.customer_id == id) {
-                hits.push(Hit { customer_id: id, matched: probe.label, rank: probe.rank });
+        // Each row is a different customer for this probe, so `limit` rows
+        // hold every customer still wanted unless earlier probes' hits come
+        // back among them; then it asks again for more.
+        let mut room = limit;
+        while hits.len() < limit {
+            let rows = probe_rows(db, scope, probe, room).await?;
+            let filled = rows.len() == room;
+            for r in &rows {
+                let customer = customers::from_row(r, Vec::new())?;
+                if hits.len() < limit && !hits.iter().any(|h| h.customer.id == customer.id) {
+                    hits.push(Hit { customer, matched: probe.label, rank: probe.rank });
+                }
             }
+            if !filled {
+                break;
+            }
+            room *= 2;
         }
     }
     Ok(hits)
+}
+
+/// The first `room` customers in key order that `probe` leads to, each once
+/// per key, with their columns: one statement per probe, no second one to
+/// read the customers found.
+async fn probe_rows(db: &Db, scope: &Scope, probe: &Probe, room: usize) -> Result<Vec<sqlx::any::AnyRow>> {
+    let condition = match probe.how {
+        Match::Exact => "k.key = $1",
+        // Keys sort bytewise; every key starting with the prefix lies below
+        // the prefix followed by the highest code point.
+        Match::Prefix => "k.key >= $1 AND k.key < $2",
+    };
+    // The key range must drive the join and be read in key order, so the
+    // scan stops at the limit. Without statistics SQLite may rather walk
+    // every customer of the branches and look up their keys — at a million
+    // customers, hundreds of milliseconds for a prefix — and it never
+    // reorders a CROSS JOIN. PostgreSQL plans it as a plain join. The
+    // customers found are read again by id outside the limited part, where
+    // their pages are in memory already.
+    let sql = format!(
+        "SELECT {} FROM (SELECT DISTINCT k.key, k.customer_id FROM search_keys k CROSS JOIN customers c \
+         WHERE c.id = k.customer_id AND {condition} AND c.branch_id IN ({}) AND c.merged_into IS NULL \
+         ORDER BY k.key, k.customer_id LIMIT $3) h CROSS JOIN customers c WHERE c.id = h.customer_id \
+         ORDER BY h.key, h.customer_id",
+        customers::columns_of("c"),
+        scope.sql_list()
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(probe.key.clone())
+        .bind(format!("{}\u{10FFFF}", probe.key))
+        .bind(room as i64)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 #[cfg(test)]

@@ -22,9 +22,7 @@ pub async fn search_customers(
     limit: usize,
 ) -> Result<Vec<(Customer, &'static str)>, Failure> {
     let hits = crate::packs::search(db, scope, query, limit).await?;
-    let found = customers::many(db, scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?;
-    // `many` leaves out what the scope hides, so pair by id, not by position.
-    Ok(found.into_iter().filter_map(|c| hits.iter().find(|h| h.customer_id == c.id).map(|h| (c, h.matched))).collect())
+    Ok(hits.into_iter().map(|h| (h.customer, h.matched)).collect())
 }
 
 /// Everything the 360° view shows of one customer.

@@ -66,17 +66,17 @@ pub async fn guard(State((app, access)): State<(AppState, Access)>, req: Request
 async fn admit(app: &AppState, permission: Permission, req: Request) -> Result<(Request, kefu_core::Lang), AppError> {
     let db = app.db();
     let now = app.now();
-    let (user_id, csrf) = if let Some(token) = bearer(req.headers()) {
-        (tokens::user_for(db, token).await?.ok_or(AppError::Unauthenticated)?, None)
+    let (actor, csrf) = if let Some(token) = bearer(req.headers()) {
+        (tokens::actor_for(db, token).await?, None)
     } else {
         let jar = CookieJar::from_headers(req.headers());
         let token = jar.get(SESSION_COOKIE).ok_or(AppError::Unauthenticated)?.value().to_string();
         let session = sessions::find(db, &token, now).await?.ok_or(AppError::Unauthenticated)?;
         sessions::touch(db, &session, now).await?;
-        (session.user_id, Some(session.csrf_token))
+        (users::actor_of(db, session.user_id).await?, Some(session.csrf_token))
     };
-    let user = users::get(db, user_id).await?;
-    let actor = users::actor(db, &user).await?;
+    // None: an unknown or revoked credential, or a deactivated account.
+    let actor = actor.ok_or(AppError::Unauthenticated)?;
     if !actor.can(permission) {
         return Err(AppError::Forbidden);
     }

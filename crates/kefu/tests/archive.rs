@@ -248,7 +248,7 @@ on_both!(merging_keeps_every_history_row, |backend| async move {
     // The merged-away customer's vehicle is found, by its VIN, as the kept
     // customer's: its search keys moved with it.
     let found = kefu_web::packs::search(&app.db, &all.scope, &drop_vin[drop_vin.len() - 8..], 10).await.unwrap();
-    assert_eq!(found.iter().map(|h| h.customer_id.0).collect::<Vec<_>>(), vec![keep], "{drop_vin}");
+    assert_eq!(found.iter().map(|h| h.customer.id.0).collect::<Vec<_>>(), vec![keep], "{drop_vin}");
     for (t, ids) in tables.iter().zip(&before) {
         let now = ids_of(t, keep).await;
         for id in ids {

@@ -484,3 +484,51 @@ on_both!(health_metrics_and_openapi_are_served, |backend| async move {
         assert!(doc["paths"][spec.path][&method].is_object(), "{} {} is documented", spec.method, spec.path);
     }
 });
+
+on_both!(a_deactivated_account_is_refused_at_once_by_session_and_token, |backend| async move {
+    use kefu_accounts::{tokens, users};
+    use kefu_core::{Actor, Lang, Role, Scope};
+    let app = TestApp::start(backend).await;
+    let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let id_of = |name: &'static str| {
+        let db = app.db.clone();
+        async move { users::credentials(&db, name).await.unwrap().unwrap().user.id }
+    };
+    let (admin, agent) = (id_of("admin").await, id_of("agent_a").await);
+    let admin_token = tokens::issue(&app.db, &everyone, admin, "admin script").await.unwrap();
+    let agent_token = tokens::issue(&app.db, &everyone, agent, "agent script").await.unwrap();
+    let session = app.login("agent_a").await;
+    let api = reqwest::Client::new();
+    let with_token = |token: &str, path: &str| api.get(app.at(path)).bearer_auth(token).send();
+
+    // The group's administrator acts on every store beneath the group.
+    let me: Value = with_token(&admin_token, "/api/v1/me").await.unwrap().json().await.unwrap();
+    let mut scope: Vec<i64> = vec![app.fx.group.0, app.fx.store_a.0, app.fx.store_b.0];
+    scope.sort();
+    assert_eq!(me["branches"], json!(scope));
+    assert_eq!(me["roles"], json!(["admin"]));
+    let b = format!("/api/v1/customers/{}", app.fx.customer_b.0);
+    assert_eq!(with_token(&admin_token, &b).await.unwrap().status(), 200);
+    // Store A's agent, by token and by session alike, sees store A only.
+    let me: Value = with_token(&agent_token, "/api/v1/me").await.unwrap().json().await.unwrap();
+    assert_eq!((me["username"].clone(), me["branches"].clone()), (json!("agent_a"), json!([app.fx.store_a.0])));
+    assert_eq!(with_token(&agent_token, &b).await.unwrap().status(), 403);
+    assert_eq!(session.get(app.at("/api/v1/me")).send().await.unwrap().status(), 200);
+
+    let edit = users::UserEdit {
+        display_name: "甲店客服".into(),
+        roles: vec![Role::Agent],
+        branches: vec![app.fx.store_a],
+        active: false,
+        locale: Lang::Zh,
+    };
+    users::update(&app.db, &everyone, agent, edit).await.unwrap();
+    assert_eq!(
+        with_token(&agent_token, "/api/v1/me").await.unwrap().status(),
+        401,
+        "the token of a deactivated account"
+    );
+    assert_eq!(session.get(app.at("/api/v1/me")).send().await.unwrap().status(), 401, "its open session");
+    assert_eq!(with_token(&admin_token, "/api/v1/me").await.unwrap().status(), 200, "other accounts go on");
+    assert_eq!(with_token(&format!("{admin_token}x"), "/api/v1/me").await.unwrap().status(), 401);
+});

@@ -49,8 +49,7 @@ async fn rows(app: &AppState, ctx: &Ctx, q: &str, format: &str) -> Result<(Vec<S
     let found: Vec<Customer> = if q.trim().is_empty() {
         customers::list(app.db(), scope, MAX_ROWS as i64, 0).await?
     } else {
-        let hits = packs::search(app.db(), scope, q.trim(), MAX_ROWS).await?;
-        customers::many(app.db(), scope, &hits.iter().map(|h| h.customer_id).collect::<Vec<_>>()).await?
+        packs::search(app.db(), scope, q.trim(), MAX_ROWS).await?.into_iter().map(|h| h.customer).collect()
     };
     let mut tx = app.db().begin().await?;
     tx.audit(
