@@ -43,10 +43,21 @@ pub fn key(kind: char, value: &str) -> String {
     k
 }
 
+/// A name as its keys hold it: lowercase, without spaces.
+fn normalized(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase()
+}
+
+/// The key of a whole name (as far as its keys go): the one key every
+/// namesake shares.
+pub fn full_name_key(name: &str) -> String {
+    key(kind::NAME, &normalized(name).chars().take(NAME_SUFFIXES).collect::<String>())
+}
+
 /// Keys for a name: every suffix (so any part of the name is a key prefix),
 /// the pinyin from each syllable on, and the initials from each on.
 pub fn name_keys(name: &str) -> Vec<String> {
-    let name: String = name.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let name = normalized(name);
     let chars: Vec<char> = name.chars().collect();
     let mut keys: Vec<String> = (0..chars.len().min(NAME_SUFFIXES))
         .map(|i| key(kind::NAME, &chars[i..].iter().take(NAME_SUFFIXES).collect::<String>()))
@@ -327,6 +338,12 @@ mod tests {
         }
         let company = name_keys("北京华宇商贸有限公司");
         assert!(company.iter().any(|k| k.starts_with("n华宇")), "a middle part is a key prefix");
+        for name in ["Li Jie", "北京华宇商贸有限公司第一分公司"] {
+            assert!(
+                name_keys(name).contains(&full_name_key(name)),
+                "{name}: namesakes share the key of the whole name"
+            );
+        }
     }
 
     #[test]

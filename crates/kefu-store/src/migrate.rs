@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 13, name: "open_calls_index", sql: include_str!("../migrations/0013_open_calls_index.sql") },
     Migration { version: 14, name: "search_key_sets", sql: include_str!("../migrations/0014_search_key_sets.sql") },
+    Migration {
+        version: 15,
+        name: "customers_birthday_index",
+        sql: include_str!("../migrations/0015_customers_birthday_index.sql"),
+    },
 ];
 
 impl Migration {

@@ -45,6 +45,9 @@ pub async fn next_service(db: &Db, v: &Vehicle) -> Result<Option<Date>, Failure>
     Ok(maintenance::next_due(v.purchase_date, visits::last_service(db, v.id).await?, &readings))
 }
 
+/// How many of the last contacts the 360° view shows.
+const RECENT_CONTACTS: usize = 5;
+
 pub async fn overview(db: &Db, scope: &Scope, id: CustomerId, timeline: i64) -> Result<Overview, Failure> {
     let customer = customers::get(db, scope, id).await?;
     let mut owned = Vec::new();
@@ -52,11 +55,22 @@ pub async fn overview(db: &Db, scope: &Scope, id: CustomerId, timeline: i64) -> 
         let next = next_service(db, &v).await?;
         owned.push((v, next));
     }
+    let events = timeline::of_customer(db, scope, id, &[], timeline).await?;
+    // The last contacts are read from the newest events when these hold
+    // five of them or are all there is; only a long run of other events
+    // (repair orders, changes) needs a second read.
+    let contact = |e: &&Event| timeline::kind::CONTACTS.contains(&e.kind.as_str());
+    let recent: Vec<Event> = events.iter().filter(contact).take(RECENT_CONTACTS).cloned().collect();
+    let recent = if recent.len() == RECENT_CONTACTS || (events.len() as i64) < timeline {
+        recent
+    } else {
+        timeline::of_customer(db, scope, id, &timeline::kind::CONTACTS, RECENT_CONTACTS as i64).await?
+    };
     Ok(Overview {
         contacts: contacts::of_customer(db, id).await?,
         vehicles: owned,
-        recent: timeline::of_customer(db, scope, id, &timeline::kind::CONTACTS, 5).await?,
-        events: timeline::of_customer(db, scope, id, &[], timeline).await?,
+        recent,
+        events,
         suspects: merge::suspects(db, scope, &customer).await?,
         customer,
     })

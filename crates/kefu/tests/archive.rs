@@ -373,3 +373,72 @@ on_both!(contacts_and_vehicles_refuse_bad_identifiers, |backend| async move {
     let vehicles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vehicles").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(vehicles, 0, "refused vehicles were not stored");
 });
+
+on_both!(the_360_view_shows_the_last_five_contacts_behind_a_long_run_of_other_events, |backend| async move {
+    use kefu_care::timeline::{self, NewEvent, kind};
+    let app = TestApp::start(backend).await;
+    let scope = Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]);
+    let customer = app.fx.customer_a;
+    let start = support::start_instant();
+    let mut tx = app.db.begin_housekeeping().await.unwrap();
+    // Seven calls and SMS, then sixty changes, each a minute after the last.
+    let kinds = [kind::CALL, kind::SMS].iter().cycle().take(7).chain([kind::CHANGE].iter().cycle().take(60));
+    for (i, what) in kinds.enumerate() {
+        let event = NewEvent {
+            branch: app.fx.store_a,
+            customer,
+            asset: None,
+            at: start + jiff::SignedDuration::from_mins(i as i64 + 1),
+            kind: what,
+            summary: format!("event {i}"),
+            detail: json!({}),
+            actor: "test",
+        };
+        timeline::record(&mut tx, event).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let newest_contacts = ["event 6", "event 5", "event 4", "event 3", "event 2"];
+    // Fifty newest events are all changes; two hundred reach the calls.
+    for shown in [50, 200] {
+        let o = kefu_web::archive::overview(&app.db, &scope, customer, shown).await.unwrap();
+        let recent: Vec<&str> = o.recent.iter().map(|e| e.summary.as_str()).collect();
+        assert_eq!(recent, newest_contacts, "with {shown} events shown");
+        assert_eq!(o.events.first().map(|e| e.summary.as_str()), Some("event 66"));
+    }
+});
+
+on_both!(namesakes_are_suspects_only_with_the_same_birthday_or_last_four_digits, |backend| async move {
+    use kefu_care::customers::{self, CustomerInput};
+    use kefu_care::merge::{self, Reason};
+    let app = TestApp::start(backend).await;
+    let store = app.fx.store_a;
+    let actor = Actor::system(Scope::new(vec![store]));
+    let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
+    let add = |name: &'static str, mobile: &'static str, birthday: &'static str| {
+        let (db, actor) = (app.db.clone(), actor.clone());
+        async move {
+            let input = CustomerInput {
+                name: name.into(),
+                mobile: mobile.into(),
+                birthday: birthday.into(),
+                ..Default::default()
+            };
+            customers::create(&db, &actor, store, &input, None, today).await.unwrap()
+        }
+    };
+    let base = add("王芳", "13511112222", "1990-05-01").await;
+    let born_same_day = add("王芳", "13633334444", "1990-05-01").await.id;
+    let same_tail = add("王芳", "13799992222", "").await.id;
+    // Namesakes born on another day, or with neither birthday nor mobile,
+    // and someone else born the same day are not suspects.
+    add("王芳", "13800005555", "1991-01-01").await;
+    add("王芳", "", "").await;
+    add("李娜", "13900002222", "1990-05-01").await;
+    let found = merge::suspects(&app.db, &actor.scope, &base).await.unwrap();
+    let mut found: Vec<(i64, Reason)> = found.iter().map(|s| (s.customer_id.0, s.reason)).collect();
+    found.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        found,
+        vec![(born_same_day.0, Reason::SameNameAndBirthday), (same_tail.0, Reason::SameNameAndMobileTail)]
+    );
+});

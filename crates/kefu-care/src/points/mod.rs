@@ -7,7 +7,7 @@
 
 pub mod rules;
 
-use crate::customers;
+use crate::customers::{self, Customer};
 use jiff::civil::Date;
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
@@ -71,9 +71,19 @@ pub struct Account {
 }
 
 pub async fn account(db: &Db, scope: &Scope, customer: CustomerId, limit: i64) -> Result<Account> {
-    // The three reads are independent: they run side by side on the read
-    // pool, and nothing is returned unless the customer is in scope.
-    let in_scope = customers::get(db, scope, customer);
+    // Independent reads: they run side by side on the read pool, and
+    // nothing is returned unless the customer is in scope.
+    let (_, account) = tokio::try_join!(customers::get(db, scope, customer), ledger(db, customer, limit))?;
+    Ok(account)
+}
+
+/// The points of a customer the caller has read in scope already (the
+/// 360° page), without reading the customer again.
+pub async fn account_of(db: &Db, checked: &Customer, limit: i64) -> Result<Account> {
+    ledger(db, checked.id, limit).await
+}
+
+async fn ledger(db: &Db, customer: CustomerId, limit: i64) -> Result<Account> {
     // PostgreSQL sums BIGINT as NUMERIC: cast back for both databases.
     let balance =
         sqlx::query_scalar("SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries WHERE customer_id = $1")
@@ -81,7 +91,7 @@ pub async fn account(db: &Db, scope: &Scope, customer: CustomerId, limit: i64) -
             .fetch_one(db.pool());
     let sql = format!("SELECT {COLUMNS} FROM point_entries WHERE customer_id = $1 ORDER BY id DESC LIMIT $2");
     let newest = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).bind(limit).fetch_all(db.pool());
-    let (_, balance, rows) = tokio::try_join!(in_scope, async { Ok(balance.await?) }, async { Ok(newest.await?) })?;
+    let (balance, rows) = tokio::try_join!(balance, newest)?;
     Ok(Account { balance, entries: rows.iter().map(from_row).collect::<Result<_>>()? })
 }
 

@@ -152,12 +152,12 @@ pub(crate) async fn booking_form(
     app: &AppState,
     ctx: &Ctx,
     customer: CustomerId,
+    owned: &[&vehicles::Vehicle],
     source: &str,
 ) -> Result<Option<Value>, AppError> {
     if !ctx.actor.can(Permission::ServiceWork) {
         return Ok(None);
     }
-    let owned = vehicles::of_customer(app.db(), &ctx.actor.scope, customer).await?;
     let Some(first) = owned.first() else { return Ok(None) };
     let cap = appointments::capacity_of(app.db(), first.branch_id).await?;
     let cars: Vec<Value> =

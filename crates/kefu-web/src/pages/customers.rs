@@ -159,7 +159,8 @@ pub async fn view(
         None => None,
     };
     let names = branch_names(&app).await?;
-    let book = super::appointments::booking_form(&app, &ctx, c.id, "counter").await?;
+    let cars: Vec<_> = owned.iter().map(|(v, _)| v).collect();
+    let book = super::appointments::booking_form(&app, &ctx, c.id, &cars, "counter").await?;
     let shown = c.shown_to(&ctx.actor);
     let p = &c.preferences;
     // Complaints name what the customer said: only those who handle them see them.
@@ -168,7 +169,7 @@ pub async fn view(
     let risk = complaints::rules::risk(&complaints.iter().map(|k| k.standing()).collect::<Vec<_>>());
     let complaints =
         complaints.iter().map(|k| super::complaints::complaint_value(&app, k)).collect::<Result<Vec<_>, _>>()?;
-    let points = kefu_care::points::account(db, scope, c.id, 10).await?;
+    let points = kefu_care::points::account_of(db, &c, 10).await?;
     let surveys: Vec<Value> = if ctx.actor.can(Permission::SurveysWork) {
         kefu_care::surveys::list(db, scope).await?.iter().map(|s| view! { id => s.id, title => s.title }).collect()
     } else {
