@@ -89,8 +89,10 @@ async fn ledger(db: &Db, customer: CustomerId, limit: i64) -> Result<Account> {
         sqlx::query_scalar("SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries WHERE customer_id = $1")
             .bind(customer.0)
             .fetch_one(db.pool());
-    let sql = format!("SELECT {COLUMNS} FROM point_entries WHERE customer_id = $1 ORDER BY id DESC LIMIT $2");
-    let newest = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).bind(limit).fetch_all(db.pool());
+    // The limit is written into the statement, not bound: bound, it had
+    // PostgreSQL plan the statement anew for every read (see search.rs).
+    let sql = format!("SELECT {COLUMNS} FROM point_entries WHERE customer_id = $1 ORDER BY id DESC LIMIT {limit}");
+    let newest = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).fetch_all(db.pool());
     let (balance, rows) = tokio::try_join!(balance, newest)?;
     Ok(Account { balance, entries: rows.iter().map(from_row).collect::<Result<_>>()? })
 }
