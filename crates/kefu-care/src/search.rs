@@ -251,7 +251,11 @@ pub async fn insert_many(tx: &mut Tx, sets: Vec<Keys>) -> Result<()> {
         })
         .await;
     inserted?;
-    bulk::insert(tx.conn(), "search_keys", &["key", "customer_id", "source"], cells, "ON CONFLICT DO NOTHING").await?;
+    // No conflict to allow for: a source's set went in just now, which its
+    // primary key refuses when the source already had keys, and each set's
+    // keys are distinct. Without an ON CONFLICT clause each key is one
+    // descent of the index, not a check and then the insert.
+    bulk::insert(tx.conn(), "search_keys", &["key", "customer_id", "source"], cells, "").await?;
     Ok(())
 }
 
