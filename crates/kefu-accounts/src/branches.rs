@@ -79,22 +79,6 @@ pub async fn in_scope(db: &Db, scope: &Scope) -> Result<Vec<Branch>> {
     Ok(all(db).await?.into_iter().filter(|b| scope.contains(b.id)).collect())
 }
 
-/// Every branch at or beneath the given ones. Branch trees are small (a
-/// group has tens of stores), so this walks them in memory.
-pub fn expand(all: &[Branch], given: &[BranchId]) -> Vec<BranchId> {
-    let mut out: Vec<BranchId> = given.to_vec();
-    let mut frontier = given.to_vec();
-    while let Some(parent) = frontier.pop() {
-        for child in all.iter().filter(|b| b.parent_id == Some(parent)) {
-            if !out.contains(&child.id) {
-                out.push(child.id);
-                frontier.push(child.id);
-            }
-        }
-    }
-    out
-}
-
 pub async fn create(db: &Db, actor: &Actor, new: NewBranch) -> Result<Branch> {
     if let Some(parent) = new.parent_id {
         actor.scope.check(parent)?;
@@ -186,32 +170,4 @@ pub async fn update(db: &Db, actor: &Actor, id: BranchId, name: &str, address: &
     .await?;
     tx.commit().await?;
     Ok(new)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn b(id: i64, parent: Option<i64>) -> Branch {
-        Branch {
-            id: BranchId(id),
-            parent_id: parent.map(BranchId),
-            code: format!("b{id}"),
-            name: String::new(),
-            kind: "store".into(),
-            address: String::new(),
-            phone: String::new(),
-        }
-    }
-
-    #[test]
-    fn scope_covers_the_subtree() {
-        let tree = [b(1, None), b(2, Some(1)), b(3, Some(1)), b(4, Some(3)), b(5, None)];
-        let mut got = expand(&tree, &[BranchId(3)]);
-        got.sort();
-        assert_eq!(got, vec![BranchId(3), BranchId(4)]);
-        let mut got = expand(&tree, &[BranchId(1)]);
-        got.sort();
-        assert_eq!(got, vec![BranchId(1), BranchId(2), BranchId(3), BranchId(4)]);
-    }
 }

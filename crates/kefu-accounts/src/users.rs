@@ -1,6 +1,5 @@
 //! Staff accounts: who they are, their roles and branches, their password.
 
-use crate::branches;
 use crate::{Failure, Result, password};
 use kefu_core::ids::{BranchId, UserId};
 use kefu_core::validation::required_text;
@@ -305,8 +304,6 @@ pub async fn count(db: &Db) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db.pool()).await?)
 }
 
-/// The actor a signed-in user acts as: their roles, and their branches
-/// expanded to every branch beneath.
 /// The actor of the active account that `who` selects — an SQL query of one
 /// user id column, taking `key` as `$1` — read in one statement: the
 /// account, its roles and every branch at or beneath its own. The guard
@@ -350,18 +347,6 @@ where
 /// The actor of an active account, by its id.
 pub async fn actor_of(db: &Db, id: UserId) -> Result<Option<Actor>> {
     actor_where(db, "SELECT CAST($1 AS BIGINT)", id.0).await
-}
-
-pub async fn actor(db: &Db, user: &User) -> Result<Actor> {
-    let all = branches::all(db).await?;
-    Ok(Actor {
-        user_id: user.id,
-        username: user.username.clone(),
-        display_name: user.display_name.clone(),
-        roles: user.roles.clone(),
-        scope: Scope::new(branches::expand(&all, &user.branches)),
-        lang: Lang::parse(&user.locale),
-    })
 }
 
 #[cfg(test)]

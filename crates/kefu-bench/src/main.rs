@@ -155,7 +155,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let user =
         users::credentials(&db, &a.username).await?.ok_or_else(|| anyhow::anyhow!("no user {:?}", a.username))?.user;
-    let actor = users::actor(&db, &user).await?;
+    let actor =
+        users::actor_of(&db, user.id).await?.ok_or_else(|| anyhow::anyhow!("{:?} is deactivated", a.username))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
     let bounds = Bounds { concurrency: a.concurrency, count: a.requests, limit: Duration::from_secs(a.seconds) };
     let ctx = Arc::new(Ctx { db, scope: actor.scope.clone(), client, url, token });

@@ -532,3 +532,39 @@ on_both!(a_deactivated_account_is_refused_at_once_by_session_and_token, |backend
     assert_eq!(with_token(&admin_token, "/api/v1/me").await.unwrap().status(), 200, "other accounts go on");
     assert_eq!(with_token(&format!("{admin_token}x"), "/api/v1/me").await.unwrap().status(), 401);
 });
+
+on_both!(a_users_scope_covers_the_branches_beneath_theirs_at_any_depth, |backend| async move {
+    use kefu_accounts::branches::{self, NewBranch};
+    use kefu_accounts::users;
+    use kefu_core::{Actor, Scope};
+    let app = TestApp::start(backend).await;
+    let fx = &app.fx;
+    let nobody = Actor::system(Scope::new(vec![]));
+    let branch = |code: &str, parent| NewBranch {
+        parent_id: parent,
+        code: code.into(),
+        name: code.into(),
+        kind: if parent.is_some() { "store".into() } else { "group".into() },
+        ..Default::default()
+    };
+    let beneath_a =
+        branches::create(&app.db, &Actor::system(Scope::new(vec![fx.store_a])), branch("TA1", Some(fx.store_a)))
+            .await
+            .unwrap()
+            .id;
+    let other_group = branches::create(&app.db, &nobody, branch("OG", None)).await.unwrap().id;
+    let scope_of = |name: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let id = users::credentials(&db, name).await.unwrap().unwrap().user.id;
+            users::actor_of(&db, id).await.unwrap().unwrap().scope.branches().to_vec()
+        }
+    };
+    let mut expected = vec![fx.store_a, beneath_a];
+    expected.sort();
+    assert_eq!(scope_of("manager_a").await, expected, "store A and the branch beneath it, not store B");
+    let mut expected = vec![fx.group, fx.store_a, fx.store_b, beneath_a];
+    expected.sort();
+    assert_eq!(scope_of("admin").await, expected, "the group, its stores and theirs");
+    assert!(!scope_of("admin").await.contains(&other_group), "no other group");
+});

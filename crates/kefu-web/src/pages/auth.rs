@@ -128,7 +128,7 @@ pub async fn submit(
         sessions::end(db, old.value()).await?;
     }
     let session = sessions::create(db, user.id, now).await?;
-    let actor = users::actor(db, &user).await?;
+    let actor = users::actor_of(db, user.id).await?.ok_or(AppError::Unauthenticated)?;
     let mut tx = db.begin().await?;
     tx.audit(
         &actor,
