@@ -110,7 +110,10 @@ impl VehicleInput {
 }
 
 /// Search keys for a vehicle: the plate with and without its province
-/// character, and the VIN's last six and last eight characters.
+/// character, and the VIN written back to front, so that its last six,
+/// its last eight and all its characters are each a prefix of one key
+/// (one key where a key per tail took three: a seventh of what an import
+/// writes).
 pub fn keys(v: &Vehicle) -> Vec<String> {
     let mut k = Vec::new();
     if let Some(p) = &v.plate
@@ -119,10 +122,12 @@ pub fn keys(v: &Vehicle) -> Vec<String> {
         k.push(search::key(kind::PLATE, plate.as_str()));
         k.push(search::key(kind::PLATE, plate.without_province()));
     }
-    k.push(search::key(kind::VIN_TAIL, &format!("6{}", &v.vin[v.vin.len().saturating_sub(6)..])));
-    k.push(search::key(kind::VIN_TAIL, &format!("8{}", &v.vin[v.vin.len().saturating_sub(8)..])));
-    k.push(search::key(kind::VIN_TAIL, &format!("f{}", v.vin)));
+    k.push(search::key(kind::VIN_REVERSED, &backwards(&v.vin)));
     k
+}
+
+fn backwards(text: &str) -> String {
+    text.chars().rev().collect()
 }
 
 /// The probes the auto pack adds to a search: plates in any case, with or
@@ -150,14 +155,13 @@ pub fn probes(query: &str) -> Vec<Probe> {
     if alnum && has_letter && has_digit && (5..=7).contains(&q.len()) {
         out.push(Probe::exact(kind::PLATE, &q, 1, "plate"));
     }
-    if alnum && q.len() == 6 && has_digit {
-        out.push(Probe::exact(kind::VIN_TAIL, &format!("6{q}"), 1, "vin"));
-    }
-    if alnum && q.len() == 8 && has_digit {
-        out.push(Probe::exact(kind::VIN_TAIL, &format!("8{q}"), 1, "vin"));
+    // Every VIN has 17 characters, so a key that begins with a tail
+    // written backwards belongs to a VIN that ends with it.
+    if alnum && (q.len() == 6 || q.len() == 8) && has_digit {
+        out.push(Probe::prefix(kind::VIN_REVERSED, &backwards(&q), 1, "vin"));
     }
     if alnum && q.len() == 17 {
-        out.push(Probe::exact(kind::VIN_TAIL, &format!("f{q}"), 0, "vin"));
+        out.push(Probe::exact(kind::VIN_REVERSED, &backwards(&q), 0, "vin"));
     }
     out
 }
@@ -523,22 +527,52 @@ pub async fn count_purchased_between(db: &Db, scope: &Scope, from: Date, until: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kefu_care::search::Match;
 
-    fn probe_keys(q: &str) -> Vec<String> {
-        probes(q).into_iter().map(|p| p.key).collect()
+    /// Whether `probe` leads to `key`, as `search::run` looks keys up.
+    fn leads_to(probe: &Probe, key: &str) -> bool {
+        match probe.how {
+            Match::Exact => probe.key == key,
+            Match::Prefix => key.starts_with(&probe.key),
+        }
+    }
+
+    fn found_by(vehicle: &Vehicle, q: &str) -> bool {
+        let keys = keys(vehicle);
+        probes(q).iter().any(|p| keys.iter().any(|k| leads_to(p, k)))
+    }
+
+    fn vehicle(vin: &str, plate: &str) -> Vehicle {
+        let input = VehicleInput {
+            vin: vin.into(),
+            plate: plate.into(),
+            brand: "一汽-大众".into(),
+            model: "迈腾".into(),
+            ..Default::default()
+        };
+        input.record(VehicleId(1), BranchId(1), CustomerId(1), jiff::civil::date(2026, 11, 29)).unwrap()
     }
 
     #[test]
     fn plates_are_found_with_or_without_the_province_in_any_case() {
-        assert!(probe_keys("京a12345").contains(&"l京A12345".to_string()));
-        assert!(probe_keys("a12345").contains(&"lA12345".to_string()));
-        assert!(probe_keys("京AD12345").contains(&"l京AD12345".to_string()));
+        let ordinary = vehicle("LSVAM4187C2184847", "京A12345");
+        for q in ["京A12345", "京a12345", "a12345", "A-12345", "京A1"] {
+            assert!(found_by(&ordinary, q), "{q} finds 京A12345");
+        }
+        assert!(!found_by(&ordinary, "沪A12345"), "another province's plate is another car");
+        let new_energy = vehicle("LSVAM4187C2184847", "京AD12345");
+        assert!(found_by(&new_energy, "ad12345") && found_by(&new_energy, "京AD12345"));
     }
 
     #[test]
-    fn vin_tails_of_six_eight_and_seventeen() {
-        assert!(probe_keys("184847").contains(&"v6184847".to_string()));
-        assert!(probe_keys("c2184847").contains(&"v8C2184847".to_string()));
-        assert!(probe_keys("LSVAM4187C2184847").contains(&"vfLSVAM4187C2184847".to_string()));
+    fn a_vin_is_found_by_its_last_six_or_eight_characters_or_whole() {
+        let v = vehicle("LSVAM4187C2184847", "京A12345");
+        for q in ["184847", "c2184847", "LSVAM4187C2184847", "lsvam4187c2184847"] {
+            assert!(found_by(&v, q), "{q} finds LSVAM4187C2184847");
+        }
+        for q in ["LSVAM4", "AM4187C2", "284847", "d2184847", "LSVAM4187C2184840"] {
+            assert!(!found_by(&v, q), "{q} is not a tail of LSVAM4187C2184847");
+        }
+        assert_eq!(keys(&v).iter().filter(|k| k.starts_with(kind::VIN_REVERSED)).count(), 1, "one key a VIN");
     }
 }

@@ -29,7 +29,8 @@ pub mod kind {
     pub const MOBILE_TAIL: char = 't';
     pub const CUSTOMER_NO: char = 'c';
     pub const PLATE: char = 'l';
-    pub const VIN_TAIL: char = 'v';
+    /// The VIN written back to front: its tails are prefixes.
+    pub const VIN_REVERSED: char = 'v';
 }
 
 /// Longest key suffix kept for names: long company names are found by any
@@ -254,8 +255,9 @@ pub async fn insert_many(tx: &mut Tx, sets: Vec<Keys>) -> Result<()> {
     // No conflict to allow for: a source's set went in just now, which its
     // primary key refuses when the source already had keys, and each set's
     // keys are distinct. Without an ON CONFLICT clause each key is one
-    // descent of the index, not a check and then the insert.
-    bulk::insert(tx.conn(), "search_keys", &["key", "customer_id", "source"], cells, "").await?;
+    // descent of the index, not a check and then the insert. Nothing that
+    // adds keys reads them back before its commit.
+    bulk::insert_at_commit(tx, "search_keys", &["key", "customer_id", "source"], cells).await?;
     Ok(())
 }
 

@@ -4,9 +4,9 @@
 //! makes a 100,000-row import take seconds rather than minutes. On SQLite
 //! an INSERT's rows are read from Rust's memory instead ([`insert_lent`]).
 
-use crate::{Result, lent_rows};
-use sqlx::AnyConnection;
+use crate::{Result, Tx, lent_rows};
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Executor};
 
 /// SQLite allows 32,766 bind parameters per statement (PostgreSQL 65,535);
 /// staying under both keeps one statement shape for both.
@@ -96,6 +96,51 @@ pub async fn insert_while<T>(
     // `join!` polls the insert first, which hands the statement to the
     // database and waits; the work then runs before the wait is resumed.
     tokio::join!(insert(conn, table, columns, rows, tail), async { meanwhile() })
+}
+
+/// [`insert`] into a table whose primary key is `columns`, in that order,
+/// when `tx` commits if it is a bulk transaction on SQLite (at once in
+/// any other). Until then the rows wait in a temporary table; at the
+/// commit they go in sorted by the key, every row of the transaction in
+/// one pass along the index. Inserted batch by batch, each batch's rows
+/// land all over an index that grows with every batch: an import's 3.2
+/// million search keys took 3.4 s that way and 1.5 s sorted, the sort
+/// included. The rows are not in `table` before the commit, so only a
+/// table the transaction does not read back may be given.
+pub async fn insert_at_commit(tx: &mut Tx, table: &str, columns: &[&str], rows: Vec<Vec<Cell>>) -> Result<()> {
+    let Some(deferred) = tx.deferred.as_mut() else {
+        insert(tx.conn(), table, columns, rows, "").await?;
+        return Ok(());
+    };
+    let staging = format!("kefu_deferred_{table}");
+    let columns = columns.join(", ");
+    if !deferred.iter().any(|d| d.table == table) {
+        deferred.push(Deferred { table: table.to_string(), columns: columns.clone() });
+        tx.conn().execute(AssertSqlSafe(format!("CREATE TEMP TABLE {staging} ({columns})"))).await?;
+    }
+    let width = columns.split(", ").count();
+    insert_lent(tx.conn(), &format!("temp.{staging}"), &columns, width, rows, "").await?;
+    Ok(())
+}
+
+/// A table whose rows wait for the commit: see [`insert_at_commit`].
+pub(crate) struct Deferred {
+    table: String,
+    columns: String,
+}
+
+impl Deferred {
+    /// Moves the waiting rows into the table, in the order of its key.
+    pub(crate) async fn insert(self, conn: &mut AnyConnection) -> Result<()> {
+        let Deferred { table, columns } = self;
+        let staging = format!("temp.kefu_deferred_{table}");
+        conn.execute(AssertSqlSafe(format!(
+            "INSERT OR FAIL INTO {table} ({columns}) SELECT {columns} FROM {staging} ORDER BY {columns}; \
+             DROP TABLE {staging}"
+        )))
+        .await?;
+        Ok(())
+    }
 }
 
 /// SQLite's way to [`insert`]: the rows are lent to the `kefu_rows`

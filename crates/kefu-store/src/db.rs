@@ -63,7 +63,7 @@ impl Db {
     /// Begins a write transaction. Its [`Tx::commit`] refuses to commit
     /// unless the change was audited.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: true })
+        Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: true, deferred: None })
     }
 
     /// Begins a write transaction for a bulk load (an import) whose rows
@@ -84,13 +84,13 @@ impl Db {
         conn.close_on_drop();
         conn.execute("PRAGMA foreign_keys = OFF; PRAGMA cache_size = -1048576").await?;
         let inner = Transaction::begin(conn, None).await?;
-        Ok(Tx { inner, audited: false, require_audit: true })
+        Ok(Tx { inner, audited: false, require_audit: true, deferred: Some(Vec::new()) })
     }
 
     /// Begins a write transaction for bookkeeping that is not a change to
     /// anyone's records (sessions, login throttling counters, migrations).
     pub async fn begin_housekeeping(&self) -> Result<Tx> {
-        Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: false })
+        Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: false, deferred: None })
     }
 
     /// Copies SQLite's write-ahead log back into the database file until
@@ -130,6 +130,10 @@ pub struct Tx {
     inner: Transaction<'static, Any>,
     audited: bool,
     require_audit: bool,
+    /// In a bulk transaction on SQLite, the tables whose new rows wait in a
+    /// temporary table until the commit ([`crate::bulk::insert_at_commit`]);
+    /// `None` in any other transaction.
+    pub(crate) deferred: Option<Vec<crate::bulk::Deferred>>,
 }
 
 impl Tx {
@@ -188,10 +192,13 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
         if self.require_audit && !self.audited {
             self.inner.rollback().await?;
             return Err(StoreError::Unaudited);
+        }
+        for deferred in self.deferred.take().unwrap_or_default() {
+            deferred.insert(&mut self.inner).await?;
         }
         self.inner.commit().await?;
         Ok(())

@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "customers_birthday_index",
         sql: include_str!("../migrations/0015_customers_birthday_index.sql"),
     },
+    Migration {
+        version: 16,
+        name: "vin_keys_backwards",
+        sql: include_str!("../migrations/0016_vin_keys_backwards.sql"),
+    },
 ];
 
 impl Migration {

@@ -136,6 +136,66 @@ on_both!(search_follows_edits_and_removed_contacts, |backend: Backend| async mov
     assert!(found("C2184847").await.contains(&id), "the vehicle's keys stay");
 });
 
+on_both!(vins_keyed_before_migration_16_are_found_by_their_tails_after_it, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let id = known_customer(&app).await;
+    let vehicle: i64 = sqlx::query_scalar("SELECT id FROM vehicles WHERE customer_id = $1")
+        .bind(id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let source = format!("vehicle:{vehicle}");
+    let list = || async {
+        let list: String =
+            sqlx::query_scalar("SELECT key_list FROM search_key_sets WHERE customer_id = $1 AND source = $2")
+                .bind(id)
+                .bind(&source)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+        let mut keys: Vec<String> = list.lines().map(str::to_string).collect();
+        keys.sort();
+        keys
+    };
+    let now = list().await;
+    assert!(now.contains(&"v7484812C7814MAVSL".to_string()), "one key, the VIN backwards: {now:?}");
+    // The vehicle's keys as an archive written before the migration held
+    // them: a key for each tail.
+    let mut old: Vec<String> = now.iter().filter(|k| !k.starts_with('v')).cloned().collect();
+    old.extend(["v6184847", "v8C2184847", "vfLSVAM4187C2184847"].map(String::from));
+    let mut tx = app.db.pool().begin().await.unwrap();
+    let delete = "DELETE FROM search_keys WHERE key = $1 AND customer_id = $2 AND source = $3";
+    let insert = "INSERT INTO search_keys (key, customer_id, source) VALUES ($1, $2, $3)";
+    for (statement, keys) in [(delete, &now), (insert, &old)] {
+        for key in keys {
+            sqlx::query(statement).bind(key).bind(id).bind(&source).execute(&mut *tx).await.unwrap();
+        }
+    }
+    sqlx::query("UPDATE search_key_sets SET key_list = $1 WHERE customer_id = $2 AND source = $3")
+        .bind(old.join("\n"))
+        .bind(id)
+        .bind(&source)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM schema_migrations WHERE version = 16").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(app.db.migrate().await.unwrap(), vec![16]);
+    assert_eq!(list().await, now, "the set lists the plate keys and the VIN backwards");
+    let scope = Scope::new(vec![app.fx.store_a]);
+    for q in ["184847", "c2184847", "LSVAM4187C2184847"] {
+        let found = kefu_web::packs::search(&app.db, &scope, q, 10).await.unwrap();
+        assert_eq!(found.iter().map(|h| h.customer.id.0).collect::<Vec<_>>(), vec![id], "{q}");
+    }
+    let vin_keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_keys WHERE key >= 'v' AND key < 'w'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let vehicles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vehicles").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(vin_keys, vehicles, "one VIN key a vehicle, the demo's included");
+});
+
 on_both!(the_360_overview_shows_who_what_and_history, |backend| async move {
     let app = TestApp::start(backend).await;
     let id = known_customer(&app).await;

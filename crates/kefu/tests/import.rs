@@ -145,6 +145,35 @@ on_both!(a_bad_row_in_a_later_batch_leaves_the_earlier_batches_unwritten, |backe
     assert_eq!(counts(&app).await, before, "nothing was imported");
 });
 
+on_both!(every_row_of_an_all_or_nothing_import_is_found_by_search, |backend| async move {
+    let app = TestApp::start(backend).await;
+    // More than a batch: on SQLite the search keys of every batch wait
+    // for the commit, which writes them in key order.
+    let rows = kefu_care::import::run::BATCH + 20;
+    let table = table::read(kefu::demo::import_file::csv(11, today(), rows).as_bytes(), None).unwrap();
+    let report = import(&app, &table, Mode::AllOrNothing).await.unwrap();
+    assert!(report.committed && report.rejected.is_empty(), "{:?}", report.rejected.first());
+    let lists: Vec<String> =
+        sqlx::query_scalar("SELECT key_list FROM search_key_sets").fetch_all(app.db.pool()).await.unwrap();
+    let listed: usize = lists.iter().map(|l| l.lines().count()).sum();
+    assert_eq!(count(&app, "search_keys").await as usize, listed, "the keys are exactly those their sets list");
+    let imported: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.id, c.mobile, v.vin FROM customers c JOIN vehicles v ON v.customer_id = c.id \
+         WHERE c.branch_id = $1 ORDER BY c.id",
+    )
+    .bind(app.fx.store_a.0)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let scope = Scope::new(vec![app.fx.store_a]);
+    for (id, mobile, vin) in [&imported[0], &imported[kefu_care::import::run::BATCH], &imported[imported.len() - 1]] {
+        for q in [mobile.as_str(), &vin[vin.len() - 6..], vin.as_str()] {
+            let found = kefu_web::packs::search(&app.db, &scope, q, 10).await.unwrap();
+            assert!(found.iter().any(|h| h.customer.id.0 == *id), "{q} finds imported customer {id}");
+        }
+    }
+});
+
 on_both!(skipping_bad_rows_imports_the_good_ones_and_a_rerun_adds_nothing, |backend| async move {
     let app = TestApp::start(backend).await;
     let table = table::read(mixed_csv().as_bytes(), None).unwrap();

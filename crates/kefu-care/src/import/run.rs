@@ -90,9 +90,9 @@ pub struct Report {
 pub trait Target: Send + Sync {
     type Row: Send;
     /// What a batch adds, ready to write.
-    type Additions: Send;
+    type Additions: Send + 'static;
     /// What writing carries from batch to batch (the ids new records got).
-    type Writer: Default + Send;
+    type Writer: Default + Send + 'static;
 
     fn fields(&self) -> &'static [Field];
 
@@ -181,46 +181,42 @@ impl Import<'_> {
                 }
             }
             Mode::AllOrNothing => {
-                // Each batch is validated and matched while the database
-                // writes the one before: that work takes the other core
-                // instead of waiting its turn. A refused row stops the
-                // writing — dropping the transaction rolls back what it
+                // The writing is a task of its own, fed batch by batch, so
+                // the database writes one batch while this thread validates
+                // and matches the next. Validation blocks its thread; a
+                // write that shared it would leave the database idle
+                // between its statements meanwhile. A refused row stops
+                // the writing — dropping the transaction rolls back what it
                 // wrote — but every row is still validated, so the report
                 // names every bad row, not just the first.
                 let mut conn = self.db.pool().acquire().await?;
                 let mut tx = self.db.begin_bulk().await?;
-                let mut writer = T::Writer::default();
-                let mut pending: Option<T::Additions> = None;
+                let (batches, mut to_write) = tokio::sync::mpsc::channel::<T::Additions>(1);
+                let branch = self.branch;
+                let writing = tokio::spawn(async move {
+                    let mut writer = T::Writer::default();
+                    while let Some(additions) = to_write.recv().await {
+                        T::write(&mut writer, &mut tx, branch, additions).await?;
+                    }
+                    Ok::<_, Failure>(tx)
+                });
                 for rows in self.table.rows.chunks(BATCH) {
-                    let writing = async {
-                        match pending.take() {
-                            Some(additions) => T::write(&mut writer, &mut tx, self.branch, additions).await,
-                            None => Ok(()),
+                    let valid = self.prepare(target, rows, &mut report);
+                    if report.rejected.is_empty() {
+                        let (fates, additions) =
+                            target.plan(&mut conn, self.branch, valid, &mut report.created).await?;
+                        self.count(fates, rows.len(), &mut report);
+                        // A failed write ends the task; its result says why.
+                        if report.rejected.is_empty() && batches.send(additions).await.is_err() {
+                            break;
                         }
-                    };
-                    let planning = async {
-                        let valid = self.prepare(target, rows, &mut report);
-                        if !report.rejected.is_empty() {
-                            return Ok(None);
-                        }
-                        target.plan(&mut conn, self.branch, valid, &mut report.created).await.map(Some)
-                    };
-                    // The write goes first: it hands the database its
-                    // statement before the validation takes this thread.
-                    let (written, planned) = tokio::join!(writing, planning);
-                    written?;
-                    match planned? {
-                        Some((fates, additions)) => {
-                            pending = Some(additions);
-                            self.count(fates, rows.len(), &mut report);
-                        }
-                        None => report.done += rows.len(),
+                    } else {
+                        report.done += rows.len();
                     }
                     progress(&report);
                 }
-                if let Some(additions) = pending.filter(|_| report.rejected.is_empty()) {
-                    T::write(&mut writer, &mut tx, self.branch, additions).await?;
-                }
+                drop(batches);
+                let mut tx = writing.await.expect("writing an import does not panic")?;
                 if !report.rejected.is_empty() {
                     // Dropping the transaction rolls back what it wrote.
                     report.imported = 0;
