@@ -23,26 +23,6 @@ pub struct Figures {
 pub const TARGET: Duration = Duration::from_secs(10);
 pub const MAX_RATIO: f64 = 3.0;
 
-const TASK_COLUMNS: [&str; 17] = [
-    "branch_id",
-    "customer_id",
-    "asset_kind",
-    "asset_id",
-    "playbook",
-    "step",
-    "anchor_date",
-    "due_date",
-    "channel",
-    "planned_channel",
-    "priority",
-    "status",
-    "reason",
-    "message",
-    "vars",
-    "created_at",
-    "updated_at",
-];
-
 pub async fn measure(db: &Db, actor: &Actor, day: jiff::civil::Date) -> anyhow::Result<Figures> {
     let started = Instant::now();
     floor(db, day).await?;
@@ -80,6 +60,7 @@ async fn floor(db: &Db, day: jiff::civil::Date) -> anyhow::Result<()> {
                         p.priority.into(),
                         "pending".into(),
                         "".into(),
+                        Cell::Int(None),
                         step.template.as_str().into(),
                         "{}".into(),
                         now.as_str().into(),
@@ -91,7 +72,8 @@ async fn floor(db: &Db, day: jiff::civil::Date) -> anyhow::Result<()> {
     }
     let mut tx = db.begin().await?;
     // As the run: a touch some earlier run already created is left alone.
-    bulk::insert(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, "ON CONFLICT DO NOTHING").await?;
+    bulk::insert(tx.conn(), "outreach_tasks", &kefu_outreach::run::TASK_COLUMNS, rows, "ON CONFLICT DO NOTHING")
+        .await?;
     drop(tx); // rolled back
     Ok(())
 }

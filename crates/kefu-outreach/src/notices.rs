@@ -10,6 +10,7 @@
 
 use crate::playbook::{Playbook, StopWhen};
 use crate::rules;
+use crate::run::{NewTask, insert_tasks};
 use crate::source::Subject;
 use jiff::civil::Date;
 use kefu_core::time::instant_text;
@@ -31,32 +32,38 @@ pub async fn notify_in(
         return Ok(None);
     };
     let now = instant_text(jiff::Timestamp::now());
-    let mut sent = None;
-    for (i, step) in p.steps.iter().enumerate() {
-        let chosen = rules::choose_channel(step, &subject.prefs, subject.reach);
-        let (message, vars) = crate::run::message_of(&step.template, subject, today);
-        let (status, reason) = match chosen {
-            Some(_) => ("pending", String::new()),
-            None => ("skipped", format!("{:?}", StopWhen::OptedOut).to_lowercase()),
-        };
-        let (id, new) = crate::run::insert_task(
-            tx,
-            subject,
-            p,
-            i,
-            today,
-            chosen.unwrap_or(step.channel),
-            step.channel,
-            status,
-            None,
-            &reason,
-            (message.as_str(), vars.as_str()),
-            &now,
-        )
-        .await?;
-        if new && chosen.is_some() {
-            sent = Some(id);
-        }
-    }
+    let tasks: Vec<NewTask> = p
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let chosen = rules::choose_channel(step, &subject.prefs, subject.reach);
+            let (message, vars) = crate::run::message_of(&step.template, subject, today);
+            let (status, reason) = match chosen {
+                Some(_) => ("pending", String::new()),
+                None => ("skipped", format!("{:?}", StopWhen::OptedOut).to_lowercase()),
+            };
+            NewTask {
+                subject,
+                playbook: p,
+                step: i,
+                channel: chosen.unwrap_or(step.channel),
+                planned: step.channel,
+                status,
+                merged_into: None,
+                reason,
+                message,
+                vars,
+            }
+        })
+        .collect();
+    let stored = insert_tasks(tx, &tasks, today, &now).await?;
+    // The last step that goes out and is new names the notice's task.
+    let sent = tasks
+        .iter()
+        .zip(stored)
+        .filter(|(t, (_, new))| *new && t.status == "pending")
+        .map(|(_, (id, _))| id)
+        .next_back();
     Ok(sent)
 }

@@ -6,6 +6,7 @@ use crate::playbook::{Channel, Playbook, Step, StopWhen};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_care::preferences::{self, Preferences};
+use std::collections::HashMap;
 
 /// The steps of `p` whose day, counted from `anchor`, is `today`.
 pub fn steps_due(p: &Playbook, anchor: Date, today: Date) -> Vec<usize> {
@@ -93,17 +94,20 @@ pub struct Touch {
 /// others. Returns, for every touch, the index of the touch it merges into
 /// (its own when it goes out).
 pub fn merge_same_day(touches: &[Touch]) -> Vec<usize> {
-    let mut into: Vec<usize> = (0..touches.len()).collect();
+    // Grouped in one pass: a day's run makes tens of thousands of touches,
+    // and comparing each with every other took seconds.
+    let mut best: HashMap<(i64, Channel), usize> = HashMap::new();
     for (i, t) in touches.iter().enumerate() {
-        let best = touches
-            .iter()
-            .filter(|o| o.customer == t.customer && o.channel == t.channel)
-            .max_by_key(|o| (o.priority, std::cmp::Reverse(o.index)))
-            .map(|o| o.index)
-            .unwrap_or(t.index);
-        into[i] = touches.iter().position(|o| o.index == best).unwrap_or(i);
+        let rank = |o: &Touch| (o.priority, std::cmp::Reverse(o.index));
+        best.entry((t.customer, t.channel))
+            .and_modify(|b| {
+                if rank(t) > rank(&touches[*b]) {
+                    *b = i;
+                }
+            })
+            .or_insert(i);
     }
-    into
+    touches.iter().map(|t| best[&(t.customer, t.channel)]).collect()
 }
 
 #[cfg(test)]

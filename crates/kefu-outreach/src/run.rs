@@ -10,9 +10,10 @@ use crate::source::{AnchorSource, Subject};
 use jiff::civil::Date;
 use kefu_core::Actor;
 use kefu_core::time::instant_text;
+use kefu_store::bulk::{self, Cell};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -111,84 +112,94 @@ pub async fn run(
 
     let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
-    // Touches that go out first, so merged ones can point at them.
-    let mut stored_id: BTreeMap<usize, i64> = BTreeMap::new();
-    let order: Vec<usize> = (0..touches.len())
-        .filter(|t| merge_into[*t] == *t)
-        .chain((0..touches.len()).filter(|t| merge_into[*t] != *t))
-        .collect();
-    for t in order {
-        let touch = &touches[t];
-        let pl = &planned[touch.index];
+    // The playbooks of the touches each one carries, in the order planned.
+    let mut carried: Vec<Vec<&str>> = vec![Vec::new(); touches.len()];
+    for (o, keeper) in merge_into.iter().enumerate().filter(|(o, keeper)| o != *keeper) {
+        carried[*keeper].push(enabled[planned[touches[o].index].playbook].name.as_str());
+    }
+    let task = |t: usize, status: &'static str, merged_into: Option<i64>, reason: String| {
+        let pl = &planned[touches[t].index];
         let (p, s) = (enabled[pl.playbook], &subjects[pl.subject]);
         let step = &p.steps[pl.step];
-        let keeper = merge_into[t];
-        let (status, merged_into, reason) = if keeper == t {
-            let also: Vec<&str> = (0..touches.len())
-                .filter(|o| *o != t && merge_into[*o] == t)
-                .map(|o| enabled[planned[touches[o].index].playbook].name.as_str())
-                .collect();
-            ("pending", None, if also.is_empty() { String::new() } else { format!("also: {}", also.join("; ")) })
-        } else {
-            ("merged", stored_id.get(&keeper).copied(), String::new())
-        };
-        let (message, vars_json) = message_of(&step.template, s, today);
-        let (id, new) = insert_task(
-            &mut tx,
-            s,
-            p,
-            pl.step,
-            today,
-            touch.channel,
-            step.channel,
+        let (message, vars) = message_of(&step.template, s, today);
+        NewTask {
+            subject: s,
+            playbook: p,
+            step: pl.step,
+            channel: touches[t].channel,
+            planned: step.channel,
             status,
             merged_into,
-            &reason,
-            (message.as_str(), vars_json.as_str()),
-            &now,
-        )
-        .await?;
+            reason,
+            message,
+            vars,
+        }
+    };
+    // Touches that go out first, so merged ones can point at them.
+    let keepers: Vec<usize> = (0..touches.len()).filter(|t| merge_into[*t] == *t).collect();
+    let going: Vec<NewTask> = keepers
+        .iter()
+        .map(|&t| {
+            let also = &carried[t];
+            task(t, "pending", None, if also.is_empty() { String::new() } else { format!("also: {}", also.join("; ")) })
+        })
+        .collect();
+    let mut stored_id: HashMap<usize, i64> = HashMap::new();
+    for ((&t, new_task), (id, new)) in keepers.iter().zip(&going).zip(insert_tasks(&mut tx, &going, today, &now).await?)
+    {
         stored_id.insert(t, id);
         if new {
-            if status == "merged" {
-                summary.merged += 1;
-            } else {
-                *summary
-                    .created
-                    .entry(p.code.clone())
-                    .or_default()
-                    .entry(touch.channel.code().to_string())
-                    .or_default() += 1;
-                summary.created_total += 1;
-            }
+            *summary
+                .created
+                .entry(new_task.playbook.code.clone())
+                .or_default()
+                .entry(new_task.channel.code().to_string())
+                .or_default() += 1;
+            summary.created_total += 1;
+        } else {
+            summary.existing += 1;
+        }
+    }
+    let merged: Vec<NewTask> = (0..touches.len())
+        .filter(|t| merge_into[*t] != *t)
+        .map(|t| task(t, "merged", stored_id.get(&merge_into[t]).copied(), String::new()))
+        .collect();
+    for (_, new) in insert_tasks(&mut tx, &merged, today, &now).await? {
+        if new {
+            summary.merged += 1;
         } else {
             summary.existing += 1;
         }
     }
     // Touches nobody can receive are recorded too, so the effectiveness
     // report can say why a customer was not reached.
-    for pl in planned.iter().filter(|pl| pl.channel.is_none()) {
-        let (p, s) = (enabled[pl.playbook], &subjects[pl.subject]);
-        let step = &p.steps[pl.step];
-        let (_, new) = insert_task(
-            &mut tx,
-            s,
-            p,
-            pl.step,
-            today,
-            step.channel,
-            step.channel,
-            "skipped",
-            None,
-            &format!("{:?}", StopWhen::OptedOut).to_lowercase(),
-            ("", "{}"),
-            &now,
-        )
-        .await?;
+    let skipped: Vec<NewTask> = planned
+        .iter()
+        .filter(|pl| pl.channel.is_none())
+        .map(|pl| {
+            let (p, s) = (enabled[pl.playbook], &subjects[pl.subject]);
+            let step = &p.steps[pl.step];
+            NewTask {
+                subject: s,
+                playbook: p,
+                step: pl.step,
+                channel: step.channel,
+                planned: step.channel,
+                status: "skipped",
+                merged_into: None,
+                reason: format!("{:?}", StopWhen::OptedOut).to_lowercase(),
+                message: String::new(),
+                vars: "{}".into(),
+            }
+        })
+        .collect();
+    for (_, new) in insert_tasks(&mut tx, &skipped, today, &now).await? {
         if new {
             summary.opted_out += 1;
         }
     }
+    let added = summary.created_total + summary.merged + summary.opted_out;
+    tx.analyze_grown("outreach_tasks", u64::try_from(added).unwrap_or(0)).await?;
     sqlx::query(
         "INSERT INTO outreach_runs (run_date, started_at, finished_at, created, summary) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -251,62 +262,136 @@ async fn booked_subjects(db: &Db, playbook: &str, anchor: Date) -> Result<HashSe
     rows.iter().map(|r| Ok((r.i64("customer_id")?, r.i64("asset_id")?))).collect()
 }
 
-/// Inserts a task unless its key exists; returns its id and whether it is new.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_task(
-    tx: &mut kefu_store::Tx,
-    s: &Subject,
-    p: &Playbook,
-    step: usize,
-    today: Date,
-    channel: Channel,
-    planned: Channel,
-    status: &str,
-    merged_into: Option<i64>,
-    reason: &str,
-    (message, vars): (&str, &str),
-    now: &str,
-) -> Result<(i64, bool)> {
-    let (asset_kind, asset_id) = s.asset.map_or(("", 0), |(k, id)| (k, id));
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO outreach_tasks (branch_id, customer_id, asset_kind, asset_id, playbook, step, anchor_date, due_date, \
-         channel, planned_channel, priority, status, reason, merged_into, message, vars, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
-         ON CONFLICT (playbook, step, customer_id, asset_kind, asset_id, anchor_date) DO NOTHING RETURNING id",
+/// A task to store: a step of a playbook for a subject, on a channel.
+pub(crate) struct NewTask<'a> {
+    pub subject: &'a Subject,
+    pub playbook: &'a Playbook,
+    pub step: usize,
+    pub channel: Channel,
+    /// The channel the step names, when the customer's preferences moved it.
+    pub planned: Channel,
+    pub status: &'static str,
+    pub merged_into: Option<i64>,
+    pub reason: String,
+    pub message: String,
+    pub vars: String,
+}
+
+/// The columns a new task is written with, in the order `insert_tasks` gives them.
+pub const TASK_COLUMNS: [&str; 18] = [
+    "branch_id",
+    "customer_id",
+    "asset_kind",
+    "asset_id",
+    "playbook",
+    "step",
+    "anchor_date",
+    "due_date",
+    "channel",
+    "planned_channel",
+    "priority",
+    "status",
+    "reason",
+    "merged_into",
+    "message",
+    "vars",
+    "created_at",
+    "updated_at",
+];
+
+/// What makes a task once: running a day again finds it by this.
+const TASK_KEY: &str = "playbook, step, customer_id, asset_kind, asset_id, anchor_date";
+
+type TaskKey = (String, i64, i64, String, i64, String);
+
+fn key_of(t: &NewTask<'_>) -> TaskKey {
+    let (asset_kind, asset_id) = t.subject.asset.unwrap_or(("", 0));
+    (
+        t.playbook.code.clone(),
+        t.step as i64,
+        t.subject.customer.0,
+        asset_kind.to_string(),
+        asset_id,
+        t.subject.anchor_date.to_string(),
     )
-    .bind(s.branch.0)
-    .bind(s.customer.0)
-    .bind(asset_kind.to_string())
-    .bind(asset_id)
-    .bind(p.code.clone())
-    .bind(step as i64)
-    .bind(s.anchor_date.to_string())
-    .bind(today.to_string())
-    .bind(channel.code())
-    .bind(planned.code())
-    .bind(p.priority)
-    .bind(status.to_string())
-    .bind(reason.to_string())
-    .bind(merged_into)
-    .bind(message.to_string())
-    .bind(vars.to_string())
-    .bind(now.to_string())
-    .fetch_optional(tx.conn())
-    .await?;
-    if let Some(id) = inserted {
-        return Ok((id, true));
+}
+
+/// Stores each task unless its key exists, in as few statements as the
+/// database takes (a day's run stores tens of thousands: one statement
+/// each was most of its time); returns, in order, each task's id and
+/// whether it is new.
+pub(crate) async fn insert_tasks(
+    tx: &mut kefu_store::Tx,
+    tasks: &[NewTask<'_>],
+    today: Date,
+    now: &str,
+) -> Result<Vec<(i64, bool)>> {
+    let rows = tasks
+        .iter()
+        .map(|t| {
+            let (asset_kind, asset_id) = t.subject.asset.unwrap_or(("", 0));
+            vec![
+                Cell::from(t.subject.branch.0),
+                Cell::from(t.subject.customer.0),
+                Cell::from(asset_kind),
+                Cell::from(asset_id),
+                Cell::from(t.playbook.code.as_str()),
+                Cell::from(t.step as i64),
+                Cell::from(t.subject.anchor_date.to_string()),
+                Cell::from(today.to_string()),
+                Cell::from(t.channel.code()),
+                Cell::from(t.planned.code()),
+                Cell::from(t.playbook.priority),
+                Cell::from(t.status),
+                Cell::from(t.reason.as_str()),
+                Cell::from(t.merged_into),
+                Cell::from(t.message.as_str()),
+                Cell::from(t.vars.as_str()),
+                Cell::from(now),
+                Cell::from(now),
+            ]
+        })
+        .collect();
+    let tail = format!("ON CONFLICT ({TASK_KEY}) DO NOTHING RETURNING id, {TASK_KEY}");
+    let mut made: HashMap<TaskKey, i64> = HashMap::new();
+    for r in bulk::insert(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, &tail).await? {
+        let key = (
+            r.text("playbook")?,
+            r.i64("step")?,
+            r.i64("customer_id")?,
+            r.text("asset_kind")?,
+            r.i64("asset_id")?,
+            r.text("anchor_date")?,
+        );
+        made.insert(key, r.i64("id")?);
     }
-    let id: i64 = sqlx::query_scalar(
+    let mut stored = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        let key = key_of(t);
+        // The first task of a key made it; any other found it there.
+        match made.remove(&key) {
+            Some(id) => stored.push((id, true)),
+            None => stored.push((existing_task(tx, &key).await?, false)),
+        }
+    }
+    Ok(stored)
+}
+
+/// The id of the task stored under `key`.
+async fn existing_task(
+    tx: &mut kefu_store::Tx,
+    (playbook, step, customer, asset_kind, asset_id, anchor): &TaskKey,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
         "SELECT id FROM outreach_tasks WHERE playbook = $1 AND step = $2 AND customer_id = $3 AND asset_kind = $4 \
          AND asset_id = $5 AND anchor_date = $6",
     )
-    .bind(p.code.clone())
-    .bind(step as i64)
-    .bind(s.customer.0)
-    .bind(asset_kind.to_string())
-    .bind(asset_id)
-    .bind(s.anchor_date.to_string())
+    .bind(playbook.clone())
+    .bind(*step)
+    .bind(*customer)
+    .bind(asset_kind.clone())
+    .bind(*asset_id)
+    .bind(anchor.clone())
     .fetch_one(tx.conn())
-    .await?;
-    Ok((id, false))
+    .await?)
 }

@@ -192,6 +192,30 @@ impl Tx {
         Ok(())
     }
 
+    /// After adding `added` rows to `table`: on PostgreSQL, brings its
+    /// statistics up to date at once when the rows grew it by a tenth or
+    /// more. That is autovacuum's own threshold, but autovacuum acts on it
+    /// a minute or more later, and the daily outreach run adds a day's
+    /// tasks just before the agents read them. Planned from the statistics
+    /// of the table as it was — empty, after an install or a bulk load —
+    /// the call queue read and sorted every open call instead of the
+    /// first page's: 110 ms a page instead of 3 at a million customers.
+    pub async fn analyze_grown(&mut self, table: &str, added: u64) -> Result<()> {
+        if self.inner.backend_name() == "SQLite" || added == 0 {
+            return Ok(());
+        }
+        let known: i64 = sqlx::query_scalar(
+            "SELECT CAST(GREATEST(reltuples, 0) AS BIGINT) FROM pg_class WHERE oid = to_regclass($1)",
+        )
+        .bind(table.to_string())
+        .fetch_one(&mut *self.inner)
+        .await?;
+        if added.saturating_mul(10) >= known.max(0) as u64 {
+            self.analyze(&[table]).await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(mut self) -> Result<()> {
         if self.require_audit && !self.audited {
             self.inner.rollback().await?;

@@ -395,6 +395,34 @@ on_both!(the_call_queue_shows_a_page_at_a_time_most_important_first, |backend| a
     assert!(!second.contains("calls-next") && second.contains(r#"href="/outreach/calls?offset=0""#));
 });
 
+/// PostgreSQL plans the call queue from what it knows of the tasks table.
+/// Known to be empty (a fresh install, or right after a bulk load), the
+/// plan read and sorted every open call; the run that adds a day's tasks
+/// brings that knowledge up to date itself. (SQLite's plans here do not
+/// rest on statistics.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_run_tells_postgresql_how_many_tasks_there_are() {
+    let app = TestApp::start(Backend::Postgres).await;
+    kefu::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
+    sqlx::query("ANALYZE outreach_tasks").execute(app.db.pool()).await.unwrap();
+    let known = || async {
+        sqlx::query_scalar::<_, f32>("SELECT reltuples FROM pg_class WHERE relname = 'outreach_tasks'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+    };
+    let tasks_before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outreach_tasks").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(known().await as i64, tasks_before);
+    let all = kefu_accounts::branches::all(&app.db).await.unwrap();
+    let actor = Actor::system(Scope::new(all.iter().map(|b| b.id).collect()));
+    let first = run(&app.db, &actor, d("2026-11-29")).await;
+    assert!(first.created_total > 0, "the demo's day has work: {first:?}");
+    let tasks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outreach_tasks").fetch_one(app.db.pool()).await.unwrap();
+    assert!(tasks > tasks_before);
+    assert_eq!(known().await as i64, tasks, "the statistics count the run's tasks");
+}
+
 on_both!(the_today_page_counts_todays_outreach_work, |backend| async move {
     let app = TestApp::start(backend).await;
     car(&app, "2026-11-24", None).await;
