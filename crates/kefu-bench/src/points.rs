@@ -34,5 +34,10 @@ pub async fn prepare(db: &Db, actor: &Actor, entries: usize) -> anyhow::Result<C
         };
         points::earn(db, actor, customer, &input, when).await?;
     }
+    // The ledger of a long-standing member, whose table autovacuum has
+    // long since passed over: measured a minute after its 10,000 entries
+    // were written, the balance's index-only read visited every entry's
+    // row (p99 22 ms; 5–7 ms once vacuumed).
+    db.vacuum_analyze(&["point_entries"]).await?;
     Ok(customer)
 }

@@ -184,7 +184,7 @@ pub async fn seed(db: &Db, actor: &Actor, n: usize, seed: u64) -> anyhow::Result
     restored?;
     relaxed?;
     db.continue_ids(&["repair_orders", "repair_order_lines"]).await?;
-    db.vacuum_analyze().await?;
+    db.vacuum_analyze(&["repair_orders", "repair_order_lines"]).await?;
     Ok(open)
 }
 
