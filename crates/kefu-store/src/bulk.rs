@@ -113,12 +113,12 @@ pub async fn insert_at_commit(tx: &mut Tx, table: &str, columns: &[&str], rows: 
         return Ok(());
     };
     let staging = format!("kefu_deferred_{table}");
+    let width = columns.len();
     let columns = columns.join(", ");
     if !deferred.iter().any(|d| d.table == table) {
         deferred.push(Deferred { table: table.to_string(), columns: columns.clone() });
         tx.conn().execute(AssertSqlSafe(format!("CREATE TEMP TABLE {staging} ({columns})"))).await?;
     }
-    let width = columns.split(", ").count();
     insert_lent(tx.conn(), &format!("temp.{staging}"), &columns, width, rows, "").await?;
     Ok(())
 }

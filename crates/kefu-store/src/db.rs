@@ -210,7 +210,7 @@ impl Tx {
         .bind(table.to_string())
         .fetch_one(&mut *self.inner)
         .await?;
-        if added.saturating_mul(10) >= known.max(0) as u64 {
+        if added.saturating_mul(10) >= known as u64 {
             self.analyze(&[table]).await?;
         }
         Ok(())
