@@ -2,7 +2,7 @@
 //! moves the vehicle's expiry and so feeds the renewal playbook, the
 //! renewal list counts won, lost and open, and bad input names its field.
 
-mod support;
+use crate::support;
 
 use jiff::civil::Date;
 use kefu_core::{Actor, Scope};

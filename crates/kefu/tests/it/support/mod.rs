@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
 pub mod process;
-#[path = "../../../kefu-outreach/tests/support/smtp.rs"]
+#[path = "../../../../kefu-outreach/tests/support/smtp.rs"]
 pub mod smtp;
 
 use kefu_accounts::branches::{self, NewBranch};
@@ -33,11 +33,11 @@ macro_rules! on_both {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                ($body)(support::Backend::Sqlite).await;
+                ($body)($crate::support::Backend::Sqlite).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                ($body)(support::Backend::Postgres).await;
+                ($body)($crate::support::Backend::Postgres).await;
             }
         }
     };

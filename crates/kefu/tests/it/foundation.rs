@@ -2,7 +2,7 @@
 //! out, throttling, CSRF, branch scope, permissions, audit, language, bad
 //! input, and the operational endpoints.
 
-mod support;
+use crate::support;
 
 use kefu_store::MIGRATIONS;
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 //! or none, XLSX and GBK files, exports with masked phones, and the web flow
 //! with its CSRF token.
 
-mod support;
+use crate::support;
 
 use kefu_auto::import::{CustomerRows, FIELDS};
 use kefu_care::import::{Import, Mapping, Mode, Report, Table, table};

@@ -5,7 +5,7 @@
 //! Every wait is bounded, and every child process is killed when its handle
 //! is dropped, so a failing test never leaves a server running.
 
-mod support;
+use crate::support;
 
 use kefu_accounts::{branches, password, users};
 use kefu_care::customers::{self, CustomerInput};

@@ -3,7 +3,7 @@
 //! capabilities, search keys included; and generated customers are found by
 //! the search like any other.
 
-mod support;
+use crate::support;
 
 use kefu::demo;
 use kefu::generate::{self, Options};

@@ -3,7 +3,7 @@
 //! calls" moves calls to SMS, calls are claimed once, outcomes stop cadences,
 //! retry and open follow-ups, and playbooks are edited safely.
 
-mod support;
+use crate::support;
 
 use jiff::ToSpan;
 use jiff::civil::Date;

@@ -3,7 +3,7 @@
 //! acknowledged must be there, whole, and the database must be consistent.
 //! Repeated several times per backend.
 
-mod support;
+use crate::support;
 
 use kefu_accounts::tokens;
 use kefu_core::{Actor, Scope};

@@ -2,7 +2,7 @@
 //! test as a subprocess (tests/support/smtp_sink.py), which reports each
 //! message it receives decoded by Python's own e-mail parser.
 
-#[path = "support/smtp.rs"]
+#[path = "../support/smtp.rs"]
 mod smtp;
 
 use smtp::SmtpSink;

@@ -4,7 +4,7 @@
 //! never overdraw. After every change the balance is the sum of the entries
 //! and what the earned lots still hold.
 
-mod support;
+use crate::support;
 
 use kefu_care::points::{self, When};
 use kefu_core::ids::CustomerId;

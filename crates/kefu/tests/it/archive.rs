@@ -2,7 +2,7 @@
 //! the right customer among many, the 360° overview, contacts, preferences,
 //! merging without losing a row, and masking.
 
-mod support;
+use crate::support;
 
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};

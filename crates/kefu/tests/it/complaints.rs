@@ -5,7 +5,7 @@
 //! in the audit log; the customer is flagged while a complaint is open; and
 //! complaints stay in their branch.
 
-mod support;
+use crate::support;
 
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! came; a birthday gift is recorded once a year; events stay in their
 //! branch.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Backend, TestApp, get_json};

@@ -4,7 +4,7 @@
 //! No answer may be a 5xx, and every 4xx must be a problem document with a
 //! message (tests/schemathesis/checks.py).
 
-mod support;
+use crate::support;
 
 use kefu_accounts::tokens;
 use kefu_accounts::users::{self, NewUser};

@@ -7,7 +7,7 @@
 //! `chromedriver` on PATH. When either is missing the tests fail; they never
 //! skip.
 
-mod support;
+use crate::support;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;

@@ -6,7 +6,7 @@
 //! follow-up summary must count exactly what happened, on screen, as JSON
 //! and in the workbooks.
 
-mod support;
+use crate::support;
 
 use calamine::{Data, Reader};
 use jiff::ToSpan;

@@ -4,7 +4,7 @@
 //! results count the response rate, averages and NPS per store; and surveys
 //! stay in their branch.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Backend, TestApp, get_json};

@@ -4,7 +4,7 @@
 //! in, is reminded the day before, and opens the repair order when the car
 //! arrives.
 
-mod support;
+use crate::support;
 
 use jiff::civil::Date;
 use kefu_core::ident::vin::check_digit;

@@ -5,7 +5,7 @@
 //! on a database without users, so they also race to make the first
 //! administrator: one makes it, the other carries on.
 
-mod support;
+use crate::support;
 
 use kefu_store::Db;
 use std::time::{Duration, Instant};

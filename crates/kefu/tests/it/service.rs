@@ -4,7 +4,7 @@
 //! quality check), settlement totals in fen that add up exactly, the
 //! workshop visit and follow-up call a settled order makes, and the pages.
 
-mod support;
+use crate::support;
 
 use jiff::ToSpan;
 use kefu_core::{Actor, Scope};

@@ -1,0 +1,5 @@
+//! The channels of kefu-outreach against real peers: one test binary.
+
+mod email;
+mod letters;
+mod sms;

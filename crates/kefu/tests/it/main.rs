@@ -1,0 +1,26 @@
+//! The integration suite of the kefu binary: one test binary, so the harness
+//! (`support`) and the application compile and link once, not once a file.
+//! Each module is one capability, on SQLite and on PostgreSQL.
+
+#[macro_use]
+mod support;
+
+mod api_properties;
+mod appointments;
+mod archive;
+mod browser;
+mod cli;
+mod complaints;
+mod crash;
+mod foundation;
+mod generate;
+mod import;
+mod insurance;
+mod members;
+mod outreach;
+mod points;
+mod reports;
+mod scheduler;
+mod service;
+mod source_tree;
+mod surveys;

@@ -1,0 +1,54 @@
+//! Checks over the tracked files of the repository itself, so that what a
+//! reviewer would catch by eye fails the build instead.
+
+use std::path::Path;
+use std::process::Command;
+
+/// The workspace's tracked files, as git lists them.
+fn tracked_files() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(&root)
+        .args(["ls-files", "-z"])
+        .output()
+        .expect("git must be installed to check the source tree");
+    assert!(out.status.success(), "git ls-files failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .expect("file names are UTF-8")
+        .split('\0')
+        .filter(|p| !p.is_empty())
+        .map(|p| root.join(p).to_string_lossy().into_owned())
+        .collect()
+}
+
+/// A merge left unfinished: the three marker lines git writes into a file
+/// it could not merge. Built from parts so that this file does not hold them.
+fn conflict_marker(line: &str) -> bool {
+    let open = "<".repeat(7) + " ";
+    let close = ">".repeat(7) + " ";
+    let middle = "=".repeat(7);
+    line.starts_with(&open) || line.starts_with(&close) || line.trim_end() == middle
+}
+
+#[test]
+fn no_tracked_file_holds_a_merge_conflict() {
+    let mut found = Vec::new();
+    for path in tracked_files() {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue }; // binary files
+        for (n, line) in text.lines().enumerate() {
+            if conflict_marker(line) {
+                found.push(format!("{path}:{}: {line}", n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "merge conflict markers are committed:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_conflict_check_sees_each_marker() {
+    assert!(conflict_marker(&("<".repeat(7) + " HEAD")));
+    assert!(conflict_marker(&"=".repeat(7)));
+    assert!(conflict_marker(&(">".repeat(7) + " topic")));
+    assert!(!conflict_marker("a <<<<<<< in the middle"));
+}
