@@ -1,0 +1,6 @@
+//! The power-supply pack's rules (placeholder doc, rewritten below).
+
+pub mod price;
+pub mod tariffs;
+
+pub use price::{Price, round_to_fen};
