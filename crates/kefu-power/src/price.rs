@@ -176,9 +176,9 @@ mod tests {
     fn rounds_half_up_to_the_fen() {
         // 150 kWh × 0.5283 = 79.245 yuan: the half fen goes up.
         assert_eq!(round_to_fen(Price::from_units(5283).times(150)), Money::from_fen(7925));
-        assert_eq!(round_to_fen(7924_49), Money::from_fen(7924));
-        assert_eq!(round_to_fen(7924_50), Money::from_fen(7925));
-        assert_eq!(round_to_fen(-7924_50), Money::from_fen(-7925));
+        assert_eq!(round_to_fen(792_449), Money::from_fen(7924));
+        assert_eq!(round_to_fen(792_450), Money::from_fen(7925));
+        assert_eq!(round_to_fen(-792_450), Money::from_fen(-7925));
         assert_eq!(round_to_fen(0), Money::ZERO);
     }
 

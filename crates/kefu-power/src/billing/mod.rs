@@ -1,0 +1,10 @@
+//! Billing arithmetic: the energy charge of a bill line by line
+//! (`energy.rs`) and the late-payment charge on arrears (`late_charge.rs`).
+//! Every amount is exact until it is rounded half up to the fen once per
+//! line ([`round_to_fen`](crate::price::round_to_fen)).
+
+mod energy;
+mod late_charge;
+
+pub use energy::{Charge, Line, LineKind, Usage, energy_charge, quote, split_by_days};
+pub use late_charge::{Arrears, DailyRate, LateCharge, LateChargeRules, Payer, late_charge};
