@@ -1,6 +1,52 @@
-//! The power-supply pack's rules (placeholder doc, rewritten below).
+//! The power-supply pack's domain core: the rules of a county power-supply
+//! company's customer service centre (the seed's 第四篇; issues 19 and 20) as
+//! plain functions over plain data. Nothing here touches the database, the
+//! network or the clock; dates and settings are passed in, so every rule is
+//! tested by the hundreds without I/O.
+//!
+//! # What is here
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`price`] | [`Price`], yuan per kWh to four decimals held as whole ten-thousandths of a yuan, and the pack's one rounding rule to the fen ([`round_to_fen`]: half up, once per line) |
+//! | [`tariffs`] | tariffs as data: code, name, usage class, basis (flat, monthly tiers, yearly tiers, time of use) and dated versions; the TOML file read all or nothing with every error named by its path, and written back (`file.rs`); the shipped tariffs in `crates/kefu-power/tariffs/*.toml`, each citing its price notice and saying which figures could not be checked (`shipped.rs`) |
+//! | [`billing`] | the energy charge line by line — tiers at and across bounds, the year so far for yearly tiers, time-of-use registers, a price change within the period split by days (`energy.rs`); the late-payment charge (电费违约金) of 《供电营业规则》 article 98 with partial payments and the year's turn (`late_charge.rs`) |
+//! | [`readings`] | readings in hundredths of a kWh, registers and their rollover, the multiplier (倍率 = CT × PT) (`register.rs`); the checks before billing — plausible rollover or an error to verify, zero and high use held, estimates (估抄) trued up (`checks.rs`); a meter replaced within the month (`replacement.rs`) |
+//! | [`indicators`] | 线损率, 电费回收率 (this year, earlier years, cumulative), 实抄率, 差错率, 综合平均电价 and the hydro settlement, as exact fractions of a month's totals that sum from the stations to the centre, and the targets they are held to |
+//! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
+//!
+//! Validation errors are [`kefu_core::Invalid`]: the field (a path such as
+//! `tariff[0].version[1].tiers[2].price` where the input is a file) and the
+//! rule, in Chinese and English. Money is [`kefu_core::Money`] in fen.
+//!
+//! # What the next session wires
+//!
+//! The pack interface (issue 16) is being built beside this crate, so
+//! nothing here is wired yet. On it the pack adds:
+//! - **storage**: tables for tariffs and their versions (a `TariffDoc` is a
+//!   row's shape; `tariffs::import` is `kefu power tariffs import FILE`, all or
+//!   nothing, and `tariffs::export` is `kefu power tariffs export`), accounts
+//!   (unique `AccountNo`, its station's `StationPrefix`), meters with their
+//!   `Register`, `Multiplier` and installation and removal readings, reading
+//!   books and readings (kind real or estimated, held or confirmed), bills
+//!   with their `Line`s, payments, waivers, and the month's station totals;
+//! - **the billing run**: per book and month, `readings::check` each real
+//!   reading (a held one waits for its confirmation; `Overestimated` goes
+//!   through the correction path), `readings::metered_kwh` where a meter was
+//!   replaced, then `billing::energy_charge` with the account's tariff, the
+//!   reading period and the kWh billed earlier in the year;
+//! - **collection**: `billing::late_charge` on each overdue bill with the
+//!   payments applied to it, to the payment day or today;
+//! - **the monthly report**: `indicators::MonthTotals` per station from the
+//!   month's readings, bills and payments, summed for the centre, checked
+//!   against `indicators::Targets`;
+//! - **pages and API**: `billing::quote` answers `POST
+//!   /api/v1/power/tariffs/{code}/quote`; the codes of `UsageClass`, `Basis`
+//!   and `Period` get their labels in the i18n catalogues (no labels here).
 
+pub mod accounts;
 pub mod billing;
+pub mod indicators;
 pub mod price;
 pub mod readings;
 pub mod tariffs;
