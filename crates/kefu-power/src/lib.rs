@@ -13,6 +13,7 @@
 //! | [`billing`] | the energy charge line by line — tiers at and across bounds, the year so far for yearly tiers, time-of-use registers, a price change within the period split by days (`energy.rs`); the late-payment charge (电费违约金) of 《供电营业规则》 article 98 with partial payments and the year's turn (`late_charge.rs`) |
 //! | [`readings`] | readings in hundredths of a kWh, registers and their rollover, the multiplier (倍率 = CT × PT) (`register.rs`); the checks before billing — plausible rollover or an error to verify, zero and high use held, estimates (估抄) trued up (`checks.rs`); a meter replaced within the month (`replacement.rs`) |
 //! | [`indicators`] | 线损率, 电费回收率 (this year, earlier years, cumulative), 实抄率, 差错率, 综合平均电价 and the hydro settlement, as exact fractions of a month's totals that sum from the stations to the centre, and the targets they are held to |
+//! | [`inspections`] | the amounts of a theft case — stolen kWh from the equipment or the meter's rated current, the back charge, the penalty, the escalation above 1,000 yuan — and the charge for an unauthorised capacity increase |
 //! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field (a path such as
@@ -42,11 +43,15 @@
 //!   against `indicators::Targets`;
 //! - **pages and API**: `billing::quote` answers `POST
 //!   /api/v1/power/tariffs/{code}/quote`; the codes of `UsageClass`, `Basis`
-//!   and `Period` get their labels in the i18n catalogues (no labels here).
+//!   and `Period` get their labels in the i18n catalogues (no labels here);
+//!   `inspections::assess_theft` answers `POST
+//!   /api/v1/power/theft-assessments`, and `inspections::escalates` decides
+//!   which cases only a manager may close.
 
 pub mod accounts;
 pub mod billing;
 pub mod indicators;
+pub mod inspections;
 pub mod price;
 pub mod readings;
 pub mod tariffs;
