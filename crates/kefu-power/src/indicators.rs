@@ -20,6 +20,7 @@ use std::ops::Add;
 
 use kefu_core::{Invalid, Money, Rule};
 
+use crate::decimal::parse_field;
 use crate::price::{Price, div_round_half_up, fen_i64, round_to_fen};
 
 /// An exact fraction; `None` where the figure has no denominator (a station
@@ -76,36 +77,19 @@ pub struct Percent(pub i64);
 impl Percent {
     /// Parses `6.5`, `99`, `98.57` (an optional `%` after), 0 to 100.
     pub fn parse(field: &str, input: &str) -> Result<Percent, Invalid> {
-        let s = input.trim();
-        let s = s.strip_suffix(['%', '％']).unwrap_or(s).trim_end();
-        if s.is_empty() {
-            return Err(Invalid::required(field));
-        }
-        let refuse = || {
-            Invalid::new(
-                field,
-                Rule::new(
-                    "percent_format",
-                    "百分比应为 0 到 100 之间、最多两位小数的数字，如 6.5",
-                    "a percentage is a number from 0 to 100 with at most 2 decimals, such as 6.5",
-                ),
+        let trimmed = input.trim();
+        let number = trimmed.strip_suffix(['%', '％']).unwrap_or(trimmed);
+        let rule = || {
+            Rule::new(
+                "percent_format",
+                "百分比应为 0 到 100 之间、最多两位小数的数字，如 6.5",
+                "a percentage is a number from 0 to 100 with at most 2 decimals, such as 6.5",
             )
         };
-        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-        let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || whole.len() > 3 || !digits(whole) || !digits(frac) || frac.len() > 2 {
-            return Err(refuse());
+        match parse_field(field, number, 2, |_| rule())? {
+            bp if bp <= 10_000 => Ok(Percent(bp)),
+            _ => Err(Invalid::new(field, rule())),
         }
-        if s.contains('.') && frac.is_empty() {
-            return Err(refuse());
-        }
-        let whole: i64 = whole.parse().map_err(|_| refuse())?;
-        let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| refuse())?;
-        let bp = whole * 100 + frac;
-        if bp > 10_000 {
-            return Err(refuse());
-        }
-        Ok(Percent(bp))
     }
 }
 

@@ -20,6 +20,7 @@
 
 use kefu_core::{Invalid, Money, Rule};
 
+use crate::decimal::parse_field;
 use crate::price::{Price, div_round_half_up, round_to_fen};
 
 /// Lighting users (照明用户) and power users (动力用户), whose unknown
@@ -127,31 +128,15 @@ fn stolen_kwh(capacity: Capacity, hours: u32) -> i64 {
 /// Parses a capacity in kW as the inspector writes it (`1.1`, `15`,
 /// `0.375`) into watts: at most three decimals.
 pub fn parse_kw(field: &str, input: &str) -> Result<u64, Invalid> {
-    let s = input.trim();
-    if s.is_empty() {
-        return Err(Invalid::required(field));
-    }
-    let refuse = || {
-        Invalid::new(
-            field,
-            Rule::new(
-                "kw_format",
-                "容量应为千瓦数，最多三位小数，如 1.1",
-                "a capacity is in kW with at most 3 decimals, such as 1.1",
-            ),
+    let watts = parse_field(field, input, 3, |_| {
+        Rule::new(
+            "kw_format",
+            "容量应为千瓦数，最多三位小数，如 1.1",
+            "a capacity is in kW with at most 3 decimals, such as 1.1",
         )
-    };
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || whole.len() > 9 || !digits(whole) || !digits(frac) || frac.len() > 3 {
-        return Err(refuse());
-    }
-    if s.contains('.') && frac.is_empty() {
-        return Err(refuse());
-    }
-    let whole: u64 = whole.parse().map_err(|_| refuse())?;
-    let frac: u64 = format!("{frac:0<3}").parse().map_err(|_| refuse())?;
-    Ok(whole * 1000 + frac)
+    })?;
+    // The reader takes no sign, so the watts are never negative.
+    Ok(watts.unsigned_abs())
 }
 
 /// The charge for an unauthorised capacity increase of `added_kva` at

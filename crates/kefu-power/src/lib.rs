@@ -56,6 +56,7 @@
 
 pub mod accounts;
 pub mod billing;
+mod decimal;
 pub mod indicators;
 pub mod inspections;
 pub mod meters;

@@ -9,6 +9,8 @@ use std::fmt;
 
 use kefu_core::{Invalid, Money, Rule};
 
+use crate::decimal::{DecimalError, parse_field};
+
 /// Ten-thousandths of a yuan in one fen.
 const UNITS_PER_FEN: i128 = 100;
 
@@ -40,48 +42,23 @@ impl Price {
     /// is refused rather than rounded, because a tariff is copied from a
     /// notice and a fifth decimal means it was copied wrong.
     pub fn parse(field: &str, input: &str) -> Result<Price, Invalid> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(Invalid::required(field));
-        }
-        let format_error = || {
-            Invalid::new(
-                field,
-                Rule::new(
-                    "price_format",
-                    "电价格式不正确，请填写如 0.5283 的数字（元/千瓦时）",
-                    "not a price; enter yuan per kWh such as 0.5283",
-                ),
-            )
-        };
-        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-        let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !digits(whole) || !digits(frac) || (s.contains('.') && frac.is_empty()) {
-            return Err(format_error());
-        }
-        if frac.len() > 4 {
-            return Err(Invalid::new(
-                field,
-                Rule::new(
-                    "price_decimals",
-                    "电价最多四位小数（元/千瓦时）",
-                    "a price has at most 4 decimal places (yuan per kWh)",
-                ),
-            ));
-        }
-        let too_high = || {
-            Invalid::new(
-                field,
-                Rule::new("price_too_high", "电价须低于每千瓦时 100 元", "a price must be below 100 yuan per kWh"),
-            )
-        };
-        let mut units: i64 = 0;
-        let padded = whole.bytes().chain(frac.bytes()).chain(std::iter::repeat_n(b'0', 4 - frac.len()));
-        for d in padded {
-            units = units.checked_mul(10).and_then(|u| u.checked_add(i64::from(d - b'0'))).ok_or_else(too_high)?;
-        }
+        let too_high =
+            || Rule::new("price_too_high", "电价须低于每千瓦时 100 元", "a price must be below 100 yuan per kWh");
+        let units = parse_field(field, input, 4, |e| match e {
+            DecimalError::Format => Rule::new(
+                "price_format",
+                "电价格式不正确，请填写如 0.5283 的数字（元/千瓦时）",
+                "not a price; enter yuan per kWh such as 0.5283",
+            ),
+            DecimalError::Decimals => Rule::new(
+                "price_decimals",
+                "电价最多四位小数（元/千瓦时）",
+                "a price has at most 4 decimal places (yuan per kWh)",
+            ),
+            DecimalError::TooLarge => too_high(),
+        })?;
         if units >= MAX_UNITS {
-            return Err(too_high());
+            return Err(Invalid::new(field, too_high()));
         }
         Ok(Price(units))
     }

@@ -7,6 +7,7 @@ use std::fmt;
 
 use kefu_core::{Invalid, Rule};
 
+use crate::decimal::{DecimalError, parse_field};
 use crate::price::div_round_half_up;
 
 /// Hundredths of a kWh in one kWh: electronic registers show two decimals.
@@ -35,36 +36,19 @@ impl Reading {
     /// `12345`, `12345.6`, `012345.67`. Digits only, at most two decimals; a
     /// letter or a minus sign is a misread, refused by name.
     pub fn parse(field: &str, input: &str) -> Result<Reading, Invalid> {
-        let s = input.trim();
-        if s.is_empty() {
-            return Err(Invalid::required(field));
-        }
-        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-        let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !digits(whole) || !digits(frac) || (s.contains('.') && frac.is_empty()) {
-            return Err(Invalid::new(
-                field,
-                Rule::new(
-                    "reading_format",
-                    "示数只能是数字，如 12345 或 12345.67",
-                    "a reading is digits only, such as 12345 or 12345.67",
-                ),
-            ));
-        }
-        if frac.len() > 2 {
-            return Err(Invalid::new(
-                field,
-                Rule::new("reading_decimals", "示数最多两位小数", "a reading has at most 2 decimal places"),
-            ));
-        }
-        // More digits than any register has: refused by `Register::check`
-        // with the register's own size, so only overflow is caught here.
-        let too_long =
-            || Invalid::new(field, Rule::new("reading_too_long", "示数位数过多", "the reading has too many digits"));
-        let mut h: i64 = 0;
-        for d in whole.bytes().chain(frac.bytes()).chain(std::iter::repeat_n(b'0', 2 - frac.len())) {
-            h = h.checked_mul(10).and_then(|h| h.checked_add(i64::from(d - b'0'))).ok_or_else(too_long)?;
-        }
+        let h = parse_field(field, input, 2, |e| match e {
+            DecimalError::Format => Rule::new(
+                "reading_format",
+                "示数只能是数字，如 12345 或 12345.67",
+                "a reading is digits only, such as 12345 or 12345.67",
+            ),
+            DecimalError::Decimals => {
+                Rule::new("reading_decimals", "示数最多两位小数", "a reading has at most 2 decimal places")
+            }
+            // More digits than any register has: `Register::check` refuses
+            // those with the register's own size; only overflow is caught here.
+            DecimalError::TooLarge => Rule::new("reading_too_long", "示数位数过多", "the reading has too many digits"),
+        })?;
         Ok(Reading(h))
     }
 }
