@@ -89,11 +89,53 @@ pub fn import(text: &str) -> Result<Vec<Tariff>, Vec<Invalid>> {
     file.validate()
 }
 
-/// Writes tariffs in the file's format; [`import`] reads the text back to the
-/// same tariffs.
+/// Writes tariffs in the file's format, tiers inline one to a line as the
+/// issue writes them; [`import`] reads the text back to the same tariffs.
 pub fn export(tariffs: &[Tariff]) -> String {
-    let file = TariffFile { tariff: tariffs.iter().map(TariffDoc::from).collect() };
-    toml::to_string(&file).expect("a tariff file is strings, integers and tables, which TOML always holds")
+    let mut out = String::new();
+    for (i, t) in tariffs.iter().enumerate() {
+        let doc = TariffDoc::from(t);
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("[[tariff]]\n");
+        for (key, text) in [
+            ("code", &doc.code),
+            ("name", &doc.name),
+            ("usage_class", &doc.usage_class),
+            ("basis", &doc.basis),
+            ("source", &doc.source),
+            ("note", &doc.note),
+        ] {
+            if !text.is_empty() {
+                out.push_str(&format!("{key} = {}\n", value(text)));
+            }
+        }
+        for v in &doc.versions {
+            out.push_str(&format!("\n[[tariff.version]]\neffective_from = {}\n", value(&v.effective_from)));
+            for (key, price) in [("price", &v.price), ("peak", &v.peak), ("flat", &v.flat), ("valley", &v.valley)] {
+                if let Some(price) = price {
+                    out.push_str(&format!("{key} = {}\n", value(price)));
+                }
+            }
+            if let Some(tiers) = &v.tiers {
+                out.push_str("tiers = [\n");
+                for tier in tiers {
+                    out.push_str(&format!("    {},\n", value(tier)));
+                }
+                out.push_str("]\n");
+            }
+        }
+    }
+    out
+}
+
+/// A value as TOML writes it: a quoted, escaped string; an inline table.
+fn value<T: Serialize>(v: &T) -> String {
+    let mut text = String::new();
+    v.serialize(toml::ser::ValueSerializer::new(&mut text))
+        .expect("strings, integers and flat tables are always TOML values");
+    text
 }
 
 fn syntax_error(text: &str, e: &toml::de::Error) -> Invalid {
@@ -597,7 +639,8 @@ valley = "0.3"
         let tariffs = import(ISSUE_EXAMPLE).unwrap();
         let text = export(&tariffs);
         assert!(text.contains("effective_from = \"2026-01-01\""), "{text}");
-        assert!(text.contains("\"0.5283\""), "{text}");
+        assert!(text.contains("tiers = [\n    { up_to_kwh = 150, price = \"0.5283\" },\n"), "{text}");
+        assert!(text.contains("    { price = \"0.8283\" },\n]"), "{text}");
         assert_eq!(import(&text).unwrap(), tariffs);
     }
 
