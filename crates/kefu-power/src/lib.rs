@@ -10,7 +10,7 @@
 //! |---|---|
 //! | [`price`] | [`Price`], yuan per kWh to four decimals held as whole ten-thousandths of a yuan, and the pack's one rounding rule to the fen ([`round_to_fen`]: half up, once per line) |
 //! | [`tariffs`] | tariffs as data: code, name, usage class, basis (flat, monthly tiers, yearly tiers, time of use) and dated versions; the TOML file read all or nothing with every error named by its path, and written back (`file.rs`); the shipped tariffs in `crates/kefu-power/tariffs/*.toml`, each citing its price notice and saying which figures could not be checked (`shipped.rs`) |
-//! | [`billing`] | the energy charge line by line — tiers at and across bounds, the year so far for yearly tiers, time-of-use registers, a price change within the period split by days (`energy.rs`); a large user's basic charge and power factor adjustment from the 办法's table (`large_users.rs`); the late-payment charge (电费违约金) of 《供电营业规则》 article 98 with partial payments and the year's turn (`late_charge.rs`); a payment allocated to the oldest bills first, the rest prepaid or refused (`payments.rs`) |
+//! | [`billing`] | the energy charge line by line — tiers at and across bounds, the year so far for yearly tiers, time-of-use registers, a price change within the period split by days (`energy.rs`); a large user's basic charge and power factor adjustment from the 办法's table (`large_users.rs`); the late-payment charge (电费违约金) of 《供电营业规则》 article 98 with partial payments and the year's turn (`late_charge.rs`); a payment allocated to the oldest bills first, the rest prepaid or refused (`payments.rs`); the earliest day supply may be suspended for arrears (`suspension.rs`) |
 //! | [`readings`] | readings in hundredths of a kWh, registers and their rollover, the multiplier (倍率 = CT × PT) (`register.rs`); the checks before billing — plausible rollover or an error to verify, zero and high use held, estimates (估抄) trued up (`checks.rs`); a meter replaced within the month (`replacement.rs`) |
 //! | [`indicators`] | 线损率, 电费回收率 (this year, earlier years, cumulative), 实抄率, 差错率, 综合平均电价 and the hydro settlement, as exact fractions of a month's totals that sum from the stations to the centre, and the targets they are held to |
 //! | [`meters`] | metering assets' periodic work — field tests by point class (DL/T 448), rotation by kind, the instruments' yearly verification and the share in date — the month's plan, and where a meter may go (a failed one is never installed) |
@@ -40,7 +40,7 @@
 //! - **collection**: `billing::allocate` for each payment (and for a
 //!   prepaid balance against new bills), `billing::late_charge` on each
 //!   overdue bill with the payments applied to it, to the payment day or
-//!   today;
+//!   today; `billing::check_suspension_day` before a suspension for arrears;
 //! - **meters**: `meters::check_installable` and `meters::can_move` on every
 //!   change of a meter's place; the monthly rotation and field-test plan from
 //!   `PeriodicRules` and `meters::due_by`;
