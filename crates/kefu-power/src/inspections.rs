@@ -86,8 +86,10 @@ pub struct TheftAssessment {
 }
 
 /// The stolen kWh, the back charge, the penalty and whether the case is
-/// escalated.
-pub fn assess_theft(theft: &Theft, rules: &TheftRules) -> TheftAssessment {
+/// escalated; figures no real case has are refused, named as the API names
+/// them, before any arithmetic.
+pub fn assess_theft(theft: &Theft, rules: &TheftRules) -> Result<TheftAssessment, Invalid> {
+    check_theft(theft)?;
     let hours = theft.hours.unwrap_or_else(|| {
         rules.unknown_days
             * match theft.user_class {
@@ -99,7 +101,39 @@ pub fn assess_theft(theft: &Theft, rules: &TheftRules) -> TheftAssessment {
     let back_charge = round_to_fen(theft.price.times(kwh));
     let penalty = Money::from_fen(back_charge.fen() * i64::from(rules.penalty_multiple));
     let total = back_charge + penalty;
-    TheftAssessment { hours, kwh, back_charge, penalty, total, escalate: escalates(total, rules) }
+    Ok(TheftAssessment { hours, kwh, back_charge, penalty, total, escalate: escalates(total, rules) })
+}
+
+/// The bounds of a plausible case: up to 100,000 kW, 10,000 A, 1,000 kV and
+/// ten years of hours.
+fn check_theft(theft: &Theft) -> Result<(), Invalid> {
+    let out_of_range = |field: &str, zh: &str, en: &str| {
+        Err(Invalid::new(field, Rule::new("theft_out_of_range", zh.to_string(), en.to_string())))
+    };
+    match theft.capacity {
+        Capacity::Equipment { watts } if watts > 100_000_000 => {
+            return out_of_range("capacity_kw", "容量不能超过 100000 千瓦", "a capacity is at most 100,000 kW");
+        }
+        Capacity::RatedCurrent { amps, .. } if !(1..=10_000).contains(&amps) => {
+            return out_of_range(
+                "rated_current_a",
+                "额定电流应为 1 到 10000 安",
+                "a rated current is from 1 to 10,000 A",
+            );
+        }
+        Capacity::RatedCurrent { volts, .. } if !(1..=1_000_000).contains(&volts) => {
+            return out_of_range("voltage_v", "电压应为 1 到 1000000 伏", "a voltage is from 1 to 1,000,000 V");
+        }
+        _ => {}
+    }
+    if theft.hours.is_some_and(|h| h > 87_600) {
+        return out_of_range(
+            "hours",
+            "窃电时间不能超过十年（87600 小时）",
+            "a theft lasts at most ten years (87,600 hours)",
+        );
+    }
+    Ok(())
 }
 
 /// Whether a case's amount (back charge + penalty) must go to the leaders:
@@ -166,14 +200,14 @@ mod tests {
             hours: Some(300),
             price: price("0.5283"),
         };
-        let a = assess_theft(&t, &TheftRules::default());
+        let a = assess_theft(&t, &TheftRules::default()).unwrap();
         assert_eq!(
             (a.kwh, a.back_charge, a.penalty, a.total, a.escalate),
             (330, Money::from_fen(17_434), Money::from_fen(52_302), Money::from_fen(69_736), false)
         );
         // The same from a 5 A single-phase meter at 220 V.
         let by_meter = Theft { capacity: Capacity::RatedCurrent { amps: 5, volts: 220, three_phase: false }, ..t };
-        assert_eq!(assess_theft(&by_meter, &TheftRules::default()), a);
+        assert_eq!(assess_theft(&by_meter, &TheftRules::default()).unwrap(), a);
     }
 
     #[test]
@@ -184,12 +218,12 @@ mod tests {
             hours: None,
             price: price("0.5283"),
         };
-        let a = assess_theft(&lighting, &TheftRules::default());
+        let a = assess_theft(&lighting, &TheftRules::default()).unwrap();
         assert_eq!((a.hours, a.kwh), (1080, 2160));
         // 2160 × 0.5283 = 1141.128 → 1141.13; × 3 = 3423.39; 4564.52 in all.
         assert_eq!((a.back_charge, a.total, a.escalate), (Money::from_fen(114_113), Money::from_fen(456_452), true));
         let power = Theft { user_class: UserClass::Power, ..lighting };
-        assert_eq!(assess_theft(&power, &TheftRules::default()).hours, 2160);
+        assert_eq!(assess_theft(&power, &TheftRules::default()).unwrap().hours, 2160);
     }
 
     #[test]
@@ -201,10 +235,34 @@ mod tests {
             hours: Some(100),
             price: price("0.65"),
         };
-        assert_eq!(assess_theft(&t, &TheftRules::default()).kwh, 658);
+        assert_eq!(assess_theft(&t, &TheftRules::default()).unwrap().kwh, 658);
         // × 2160 h (unknown duration) = 14,216.62 → 14,217.
         let t = Theft { hours: None, ..t };
-        assert_eq!(assess_theft(&t, &TheftRules::default()).kwh, 14_217);
+        assert_eq!(assess_theft(&t, &TheftRules::default()).unwrap().kwh, 14_217);
+    }
+
+    #[test]
+    fn figures_no_case_has_are_refused_by_the_apis_names() {
+        let t = Theft {
+            user_class: UserClass::Power,
+            capacity: Capacity::RatedCurrent { amps: 0, volts: 380, three_phase: true },
+            hours: None,
+            price: price("0.65"),
+        };
+        let field = |t: &Theft| assess_theft(t, &TheftRules::default()).unwrap_err().field;
+        assert_eq!(field(&t), "rated_current_a");
+        assert_eq!(
+            field(&Theft { capacity: Capacity::RatedCurrent { amps: 5, volts: 0, three_phase: false }, ..t }),
+            "voltage_v"
+        );
+        assert_eq!(field(&Theft { capacity: Capacity::Equipment { watts: 100_000_001 }, ..t }), "capacity_kw");
+        assert_eq!(field(&Theft { capacity: Capacity::Equipment { watts: 1000 }, hours: Some(87_601), ..t }), "hours");
+        let e = assess_theft(
+            &Theft { hours: Some(u32::MAX), capacity: Capacity::Equipment { watts: 1000 }, ..t },
+            &TheftRules::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.rule.code, "theft_out_of_range");
     }
 
     #[test]
@@ -223,7 +281,7 @@ mod tests {
             price: price("0.5"),
         };
         let once = TheftRules { penalty_multiple: 1, ..TheftRules::default() };
-        let a = assess_theft(&t, &once);
+        let a = assess_theft(&t, &once).unwrap();
         assert_eq!(
             (a.back_charge, a.penalty, a.total),
             (Money::from_yuan(5), Money::from_yuan(5), Money::from_yuan(10))
@@ -260,7 +318,7 @@ mod tests {
         #[test]
         fn the_total_is_back_charge_and_its_multiple(watts in 0u64..100_000, hours in 0u32..5000, units in 0i64..20_000) {
             let t = Theft { user_class: UserClass::Power, capacity: Capacity::Equipment { watts }, hours: Some(hours), price: Price::from_units(units) };
-            let a = assess_theft(&t, &TheftRules::default());
+            let a = assess_theft(&t, &TheftRules::default()).unwrap();
             prop_assert_eq!(a.penalty.fen(), 3 * a.back_charge.fen());
             prop_assert_eq!(a.total, a.back_charge + a.penalty);
             prop_assert_eq!(a.escalate, a.total > Money::from_yuan(1000));

@@ -6,7 +6,9 @@
 //!   kWh 1 to B1, tier 2 from B1 + 1 to B2, tier 3 above;
 //! - **yearly tiers**: the bounds apply to the kWh billed to the account so
 //!   far in the calendar year before this bill (`year_to_date_kwh`), so one
-//!   month's kWh can fall across a bound;
+//!   month's kWh can fall across a bound. The year is the bill's: the first
+//!   bill of a year starts from 0, whatever days its reading period covers
+//!   (a period from 16 December to 15 January is not cut at 1 January);
 //! - **a new tariff version within the period**: the kWh (each register's,
 //!   for time of use) are split by days, pro rata, rounded to whole kWh with
 //!   the remainder to the later part. The parts follow one another on the
@@ -20,6 +22,10 @@ use kefu_core::{Invalid, Money, Rule};
 
 use crate::price::{Price, div_round_half_up, round_to_fen};
 use crate::tariffs::{Basis, Period, Rates, Tariff, Tier};
+
+/// More kWh than a county sells in a century: a typo, refused before any
+/// arithmetic could overflow.
+const MAX_KWH: i64 = 1_000_000_000_000;
 
 /// The metered energy of a bill.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,22 +187,27 @@ fn days_between(first: Date, last: Date) -> i64 {
 }
 
 fn check_usage(basis: Basis, usage: Usage, year_to_date_kwh: i64) -> Result<(), Invalid> {
-    let negative = |field: &str| {
-        Invalid::new(field, Rule::new("kwh_negative", "电量不能为负数", "a quantity of kWh cannot be negative"))
+    let quantities = match usage {
+        Usage::Total(kwh) => vec![("kwh", kwh)],
+        Usage::Registers { peak, flat, valley } => vec![("peak_kwh", peak), ("flat_kwh", flat), ("valley_kwh", valley)],
     };
-    match usage {
-        Usage::Total(kwh) if kwh < 0 => return Err(negative("kwh")),
-        Usage::Registers { peak, flat, valley } => {
-            for (field, kwh) in [("peak_kwh", peak), ("flat_kwh", flat), ("valley_kwh", valley)] {
-                if kwh < 0 {
-                    return Err(negative(field));
-                }
-            }
+    for (field, kwh) in quantities.into_iter().chain([("year_to_date_kwh", year_to_date_kwh)]) {
+        if kwh < 0 {
+            return Err(Invalid::new(
+                field,
+                Rule::new("kwh_negative", "电量不能为负数", "a quantity of kWh cannot be negative"),
+            ));
         }
-        Usage::Total(_) => {}
-    }
-    if year_to_date_kwh < 0 {
-        return Err(negative("year_to_date_kwh"));
+        if kwh > MAX_KWH {
+            return Err(Invalid::new(
+                field,
+                Rule::new(
+                    "kwh_too_large",
+                    "电量超过一万亿千瓦时，请核对",
+                    "more than a trillion kWh; check the figure",
+                ),
+            ));
+        }
     }
     match (basis, usage) {
         (Basis::TimeOfUse, Usage::Total(_)) => Err(Invalid::new(
@@ -407,6 +418,7 @@ tiers = [{ up_to_kwh = 150, price = "0.5383" }, { up_to_kwh = 250, price = "0.58
         };
         assert_eq!(code(quote(&t, Usage::Total(-1), 0, DAY)), ("kwh".into(), "kwh_negative"));
         assert_eq!(code(quote(&t, Usage::Total(1), -1, DAY)), ("year_to_date_kwh".into(), "kwh_negative"));
+        assert_eq!(code(quote(&t, Usage::Total(i64::MAX), 0, DAY)), ("kwh".into(), "kwh_too_large"));
         assert_eq!(code(quote(&t, Usage::Total(1), 0, date(2025, 12, 31))), ("date".into(), "no_tariff_version"));
         assert_eq!(
             code(energy_charge(&t, Usage::Total(1), 0, date(2025, 12, 20), date(2026, 1, 19))),

@@ -109,29 +109,41 @@ impl Register {
     }
 }
 
-/// A transformer ratio, primary over secondary: a 150/5 A CT is `Ratio::new(150, 5)`.
+/// A transformer ratio, primary over secondary: a 150/5 A CT is
+/// `Ratio::new("ct", 150, 5)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ratio {
-    pub primary: u32,
-    pub secondary: u32,
+    primary: u32,
+    secondary: u32,
 }
+
+/// Beyond any transformer on a county network (a 110 kV PT is 110000/100).
+const MAX_RATIO_SIDE: u32 = 1_000_000;
 
 impl Ratio {
     /// No transformer.
     pub const ONE: Ratio = Ratio { primary: 1, secondary: 1 };
 
     pub fn new(field: &str, primary: u32, secondary: u32) -> Result<Ratio, Invalid> {
-        if primary == 0 || secondary == 0 {
+        if !(1..=MAX_RATIO_SIDE).contains(&primary) || !(1..=MAX_RATIO_SIDE).contains(&secondary) {
             return Err(Invalid::new(
                 field,
                 Rule::new(
-                    "ratio_zero",
-                    "互感器变比的一次、二次值都须大于零",
-                    "both sides of a transformer ratio must be above zero",
+                    "ratio_range",
+                    "互感器变比的一次、二次值须在 1 到 1000000 之间",
+                    "each side of a transformer ratio must be from 1 to 1,000,000",
                 ),
             ));
         }
         Ok(Ratio { primary, secondary })
+    }
+
+    pub fn primary(self) -> u32 {
+        self.primary
+    }
+
+    pub fn secondary(self) -> u32 {
+        self.secondary
     }
 }
 
@@ -139,18 +151,55 @@ impl Ratio {
 /// (usually 1) × the CT ratio × the PT ratio — the 综合倍率 the bill shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Multiplier {
-    pub meter: u32,
-    pub ct: Ratio,
-    pub pt: Ratio,
+    meter: u32,
+    ct: Ratio,
+    pt: Ratio,
 }
+
+/// The largest 综合倍率 accepted: a 110 kV user on 600/1 CTs and 110000/100
+/// PTs is 660,000.
+const MAX_MULTIPLIER: u128 = 10_000_000;
 
 impl Multiplier {
     /// A meter connected directly: 倍率 1.
     pub const DIRECT: Multiplier = Multiplier { meter: 1, ct: Ratio::ONE, pt: Ratio::ONE };
 
+    /// A meter's multiplier, at least 1/1,000,000 and at most 10,000,000 in all.
+    pub fn new(field: &str, meter: u32, ct: Ratio, pt: Ratio) -> Result<Multiplier, Invalid> {
+        let numerator = u128::from(meter) * u128::from(ct.primary) * u128::from(pt.primary);
+        let denominator = u128::from(ct.secondary) * u128::from(pt.secondary);
+        if meter == 0 || numerator > MAX_MULTIPLIER * denominator {
+            return Err(Invalid::new(
+                field,
+                Rule::new(
+                    "multiplier_range",
+                    "综合倍率须大于零且不超过 10000000",
+                    "the overall multiplier must be above zero and at most 10,000,000",
+                ),
+            ));
+        }
+        Ok(Multiplier { meter, ct, pt })
+    }
+
+    pub fn meter(self) -> u32 {
+        self.meter
+    }
+
+    pub fn ct(self) -> Ratio {
+        self.ct
+    }
+
+    pub fn pt(self) -> Ratio {
+        self.pt
+    }
+
     /// The kWh an advance of the register (in hundredths) stands for,
     /// rounded half up to a whole kWh — once per meter, after multiplying, so
     /// a 10 kV user's 0.01 on a × 6000 meter counts as the 60 kWh it is.
+    ///
+    /// # Panics
+    /// Beyond `i64` kWh, which no register's advance (at most 10^8 kWh)
+    /// times an accepted multiplier reaches.
     pub fn kwh(self, advance: i64) -> i64 {
         let numerator =
             i128::from(advance) * i128::from(self.meter) * i128::from(self.ct.primary) * i128::from(self.pt.primary);
@@ -210,7 +259,13 @@ mod tests {
         assert_eq!(m.kwh(1), 15); // 0.01 × 1500
         assert_eq!(Multiplier::DIRECT.kwh(Reading::parse("r", "80.5").unwrap().hundredths()), 81);
         assert_eq!(Multiplier::DIRECT.kwh(Reading::parse("r", "80.49").unwrap().hundredths()), 80);
-        assert_eq!(Ratio::new("ct", 0, 5).unwrap_err().rule.code, "ratio_zero");
+        assert_eq!(Ratio::new("ct", 0, 5).unwrap_err().rule.code, "ratio_range");
+        assert_eq!(Ratio::new("pt", 10_000, 1_000_001).unwrap_err().rule.code, "ratio_range");
+        // 110 kV: 600/1 × 110000/100 = 660,000 is accepted; 20 times that is not.
+        let (ct, pt) = (Ratio::new("ct", 600, 1).unwrap(), Ratio::new("pt", 110_000, 100).unwrap());
+        assert!(Multiplier::new("multiplier", 1, ct, pt).is_ok());
+        assert_eq!(Multiplier::new("multiplier", 20, ct, pt).unwrap_err().rule.code, "multiplier_range");
+        assert_eq!(Multiplier::new("multiplier", 0, ct, pt).unwrap_err().rule.code, "multiplier_range");
     }
 
     proptest! {

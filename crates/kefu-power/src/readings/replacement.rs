@@ -69,7 +69,7 @@ mod tests {
             start: Reading::from_kwh(99_900),
             end: Reading::from_kwh(120),
         };
-        let ct = Multiplier { meter: 1, ct: Ratio::new("ct", 100, 5).unwrap(), pt: Ratio::ONE };
+        let ct = Multiplier::new("multiplier", 1, Ratio::new("ct", 100, 5).unwrap(), Ratio::ONE).unwrap();
         let new = MeterSpan {
             register: digits(6),
             multiplier: ct,
