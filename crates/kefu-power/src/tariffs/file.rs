@@ -34,7 +34,7 @@ const SOURCE_MAX: usize = 300;
 const NOTE_MAX: usize = 2000;
 
 /// A whole file: any number of `[[tariff]]` tables.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TariffFile {
     #[serde(default)]
@@ -42,7 +42,7 @@ pub struct TariffFile {
 }
 
 /// A tariff as written, before validation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TariffDoc {
     pub code: String,
@@ -51,29 +51,25 @@ pub struct TariffDoc {
     pub basis: String,
     #[serde(default)]
     pub source: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub note: String,
     #[serde(default, rename = "version")]
     pub versions: Vec<VersionDoc>,
 }
 
 /// A version as written: the fields its tariff's basis needs, no others.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VersionDoc {
     pub effective_from: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<TierDoc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flat: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valley: Option<String>,
 }
 
+/// A tier as written; also written back inline by [`export`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TierDoc {
