@@ -75,6 +75,19 @@ pub struct Charge {
     pub amount: Money,
 }
 
+impl Charge {
+    /// The reversal of an issued charge (issue 20 §3: a corrected reading
+    /// re-bills through a reversal and a new bill, never an edit): every
+    /// line negated, so the two sum to exactly nothing.
+    pub fn reversal(&self) -> Charge {
+        Charge {
+            lines: self.lines.iter().map(|l| Line { kwh: -l.kwh, amount: -l.amount, ..*l }).collect(),
+            kwh: -self.kwh,
+            amount: -self.amount,
+        }
+    }
+}
+
 /// The charge for `usage` consumed over the days `first..=last` (the
 /// reading period), `year_to_date_kwh` billed before it in the calendar
 /// year (yearly tiers only; ignored otherwise).
@@ -407,6 +420,17 @@ tiers = [{ up_to_kwh = 150, price = "0.5383" }, { up_to_kwh = 250, price = "0.58
         assert_eq!(split_by_days(10, &[15, 15]), [5, 5]);
         assert_eq!(split_by_days(1, &[15, 15]), [1, 0]);
         assert_eq!(split_by_days(3, &[1, 1, 1, 1, 1, 1]), [1, 0, 1, 0, 1, 0]);
+    }
+
+    #[test]
+    fn a_correction_reverses_the_issued_charge_exactly() {
+        let t = monthly();
+        let issued = quote(&t, Usage::Total(300), 0, DAY).unwrap();
+        let reversal = issued.reversal();
+        assert_eq!(reversal.amount, -issued.amount);
+        assert_eq!(reversal.lines.iter().map(|l| l.amount).sum::<Money>(), reversal.amount);
+        assert_eq!(reversal.lines[0], Line { kwh: -150, amount: Money::from_fen(-7925), ..issued.lines[0] });
+        assert_eq!(reversal.reversal(), issued);
     }
 
     #[test]
