@@ -25,8 +25,7 @@ use jiff::ToSpan;
 use jiff::civil::{Date, date};
 use kefu_core::Money;
 
-use crate::price::div_round_half_up;
-use crate::price::fen_i64;
+use crate::price::{div_round_half_up, fen_i64};
 
 /// Residential users (居民用户) and all others (其他用户): article 98's split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
