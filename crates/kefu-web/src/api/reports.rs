@@ -5,8 +5,8 @@
 use crate::error::AppError;
 use crate::guard::Ctx;
 use crate::packs;
+use crate::packs::auto::pages::weekly::{WeekQuery, week};
 use crate::pages::effectiveness::{PeriodQuery, period, shown_mobile};
-use crate::pages::weekly::{WeekQuery, week};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};

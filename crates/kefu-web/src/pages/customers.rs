@@ -160,7 +160,7 @@ pub async fn view(
     };
     let names = branch_names(&app).await?;
     let cars: Vec<_> = owned.iter().map(|(v, _)| v).collect();
-    let book = super::appointments::booking_form(&app, &ctx, c.id, &cars, "counter").await?;
+    let book = crate::packs::auto::pages::appointments::booking_form(&app, &ctx, c.id, &cars, "counter").await?;
     let shown = c.shown_to(&ctx.actor);
     let p = &c.preferences;
     // Complaints name what the customer said: only those who handle them see them.

@@ -144,8 +144,14 @@ async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) ->
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     // The agent books the appointment the call wins without leaving it.
     let owned = kefu_auto::vehicles::of_customer(app.db(), &ctx.actor.scope, call.customer_id).await?;
-    let book = super::appointments::booking_form(app, ctx, call.customer_id, &owned.iter().collect::<Vec<_>>(), "call")
-        .await?;
+    let book = crate::packs::auto::pages::appointments::booking_form(
+        app,
+        ctx,
+        call.customer_id,
+        &owned.iter().collect::<Vec<_>>(),
+        "call",
+    )
+    .await?;
     let html = page(
         app,
         ctx,

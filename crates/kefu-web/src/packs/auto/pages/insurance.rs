@@ -1,10 +1,10 @@
 //! Insurance pages: the renewal list with won, lost and open, recording a
 //! policy from the vehicle page, and a renewal lost.
 
-use crate::api::insurance::{LostBody, PolicyBody, RenewalQuery};
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
+use crate::packs::auto::api::insurance::{LostBody, PolicyBody, RenewalQuery};
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Query, State};

@@ -3,6 +3,8 @@
 //! daily outreach run finds its subjects by, and the arrivals that tell
 //! whether an invitation worked.
 
+pub mod auto;
+
 use kefu_care::search::{self, Hit, Probe};
 use kefu_core::Scope;
 use kefu_store::{Db, Failure};

@@ -1,10 +1,10 @@
 //! The claims page: what the manufacturer and the insurers owe for settled
 //! repairs, and each claim moved on (submitted, paid, rejected).
 
-use crate::api::claims::{ClaimBody, ClaimQuery};
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
+use crate::packs::auto::api::claims::{ClaimBody, ClaimQuery};
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Query, State};

@@ -1,8 +1,8 @@
 //! The advisors' KPI page, a week or a month at a time.
 
-use crate::api::kpis::PeriodQuery;
 use crate::error::AppError;
 use crate::guard::Ctx;
+use crate::packs::auto::api::kpis::PeriodQuery;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Query, State};
