@@ -32,7 +32,7 @@ pub mod routes;
 pub mod state;
 mod xlsx;
 
-pub use routes::{RouteSpec, router, specs};
+pub use routes::{RouteSpec, router, specs, specs_for};
 pub use state::{AppState, CookieSecurity, WebConfig};
 
 use std::net::SocketAddr;

@@ -32,8 +32,6 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::overview,
         customers::add_contact,
         customers::remove_contact,
-        customers::add_vehicle,
-        customers::get_vehicle,
         customers::merge_into,
         complaints::list,
         complaints::intake,
@@ -61,28 +59,6 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         members::gifts,
         members::give_gift,
         reports::effectiveness,
-        reports::weekly,
-        crate::packs::auto::api::repair_orders::open,
-        crate::packs::auto::api::repair_orders::get,
-        crate::packs::auto::api::repair_orders::step,
-        crate::packs::auto::api::appointments::book,
-        crate::packs::auto::api::appointments::get,
-        crate::packs::auto::api::appointments::conclude,
-        crate::packs::auto::api::appointments::load,
-        crate::packs::auto::api::parts::list,
-        crate::packs::auto::api::parts::save,
-        crate::packs::auto::api::parts::needs,
-        crate::packs::auto::api::lounge::guests,
-        crate::packs::auto::api::lounge::arrive,
-        crate::packs::auto::api::lounge::leave,
-        crate::packs::auto::api::lounge::drinkware,
-        crate::packs::auto::api::lounge::register,
-        crate::packs::auto::api::insurance::record,
-        crate::packs::auto::api::insurance::renewals,
-        crate::packs::auto::api::insurance::lose,
-        crate::packs::auto::api::claims::list,
-        crate::packs::auto::api::claims::advance,
-        crate::packs::auto::api::kpis::kpis,
         imports::upload,
         imports::get,
         imports::check,
@@ -126,39 +102,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         members::GiftDto,
         members::GiftBody,
         reports::EffectivenessDto,
-        reports::WeeklyDto,
         imports::JobDto,
         imports::ReportDto,
-        crate::packs::auto::api::repair_orders::OpenBody,
-        crate::packs::auto::api::repair_orders::StepBody,
-        crate::packs::auto::api::repair_orders::RepairOrderDto,
-        crate::packs::auto::api::repair_orders::LineDto,
-        crate::packs::auto::api::repair_orders::TotalsDto,
-        crate::packs::auto::api::appointments::AppointmentDto,
-        crate::packs::auto::api::appointments::BookBody,
-        crate::packs::auto::api::appointments::DayLoadDto,
-        crate::packs::auto::api::appointments::ShortageDto,
-        crate::packs::auto::api::parts::PartDto,
-        crate::packs::auto::api::parts::PartBody,
-        crate::packs::auto::api::parts::NeedDto,
-        crate::packs::auto::api::parts::NeedsDto,
-        crate::packs::auto::api::lounge::GuestDto,
-        crate::packs::auto::api::lounge::GuestBody,
-        crate::packs::auto::api::lounge::CountDto,
-        crate::packs::auto::api::lounge::MissingDto,
-        crate::packs::auto::api::lounge::DrinkwareDto,
-        crate::packs::auto::api::lounge::DrinkwareBody,
-        crate::packs::auto::api::insurance::PolicyBody,
-        crate::packs::auto::api::insurance::PolicyDto,
-        crate::packs::auto::api::insurance::RenewalsDto,
-        crate::packs::auto::api::insurance::LostBody,
-        crate::packs::auto::api::claims::ClaimBody,
-        crate::packs::auto::api::claims::ClaimDto,
-        crate::packs::auto::api::claims::ClaimsDto,
-        crate::packs::auto::api::kpis::KpisDto,
-        crate::packs::auto::api::kpis::AdvisorKpiDto,
-        crate::packs::auto::api::kpis::ShareDto,
-        crate::packs::auto::pages::appointments::OutcomeForm,
         Problem
     )),
     modifiers(&Security),
@@ -198,7 +143,16 @@ pub struct Problem {
     pub rule: Option<String>,
 }
 
-pub async fn openapi_json() -> impl IntoResponse {
-    let json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+/// The shell's document with the enabled packs' paths and schemas.
+pub fn document(packs: &crate::packs::Enabled) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for pack in packs.web() {
+        doc.merge(pack.openapi());
+    }
+    doc
+}
+
+pub async fn openapi_json(axum::extract::State(app): axum::extract::State<crate::AppState>) -> impl IntoResponse {
+    let json = document(app.packs()).to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], json)
 }

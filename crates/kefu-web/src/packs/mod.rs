@@ -1,66 +1,158 @@
-//! Where the common core meets the installed packs: the probes a search box
-//! runs, the tables a merge moves, the default playbooks, the anchors the
-//! daily outreach run finds its subjects by, and the arrivals that tell
-//! whether an invitation worked.
+//! The packs compiled into kefu and the web half of the pack interface.
+//! This file is the one place packs are registered ([`AVAILABLE`]); each
+//! pack's pages, API handlers, templates and interface text live in its
+//! own folder beside it (`packs/auto/`), and the shell reaches them only
+//! through [`WebPack`].
 
 pub mod auto;
 
-use kefu_care::search::{self, Hit, Probe};
-use kefu_core::Scope;
+use crate::error::AppError;
+use crate::guard::Ctx;
+use crate::render::NavItem;
+use crate::routes::Entry;
+use crate::state::AppState;
+use jiff::civil::Date;
+use kefu_care::customers::Customer;
+use kefu_care::due::Due;
+use kefu_core::{Lang, Scope};
+use kefu_pack::{BoxFuture, Pack, Packs};
 use kefu_store::{Db, Failure};
+use serde_json::Value;
+use std::any::Any;
 
-pub fn probes(query: &str) -> Vec<Probe> {
-    // Nobody types control characters into a search box; pasted ones
-    // (a tab, a NUL) are dropped rather than searched for.
-    let query: String = query.chars().filter(|c| !c.is_control()).collect();
-    let mut p = search::core_probes(&query);
-    p.extend(kefu_auto::vehicles::probes(&query));
-    p
+/// Every pack this build knows; settings choose among them.
+pub const AVAILABLE: &[&dyn WebPack] = &[&auto::Auto];
+
+/// What a pack reads of one customer for the 360° page and the overview API.
+pub struct CustomerPart {
+    /// The overview API's field for it ("vehicles").
+    pub key: &'static str,
+    /// What the overview API answers under `key`.
+    pub json: Value,
+    /// What falls due soon, for the page's list of dates.
+    pub due: Vec<Due>,
+    /// What the pack's panel renders from, as the pack read it.
+    pub data: Box<dyn Any + Send + Sync>,
 }
 
-pub async fn search(db: &Db, scope: &Scope, query: &str, limit: usize) -> Result<Vec<Hit>, Failure> {
-    search::run(db, scope, &probes(query), limit).await
+/// A block a pack adds to a shell page: its template (from the pack's
+/// folder) rendered with `panel` set to this.
+#[derive(serde::Serialize)]
+pub struct Panel {
+    pub template: &'static str,
+    pub data: Value,
 }
 
-/// The packs' tables that point at customers.
-pub fn customer_references() -> Vec<(&'static str, &'static str)> {
-    kefu_auto::vehicles::CUSTOMER_REFERENCES.to_vec()
+/// The web half of a pack.
+pub trait WebPack: Send + Sync {
+    /// The core half.
+    fn pack(&self) -> &'static dyn Pack;
+    /// Its pages and API routes, with the access each needs; merged into
+    /// the one route table.
+    fn routes(&self) -> Vec<Entry>;
+    /// Its entries in the main navigation.
+    fn nav(&self) -> &'static [NavItem];
+    /// Its reports, linked from the outreach page.
+    fn reports(&self) -> &'static [NavItem];
+    /// Its templates, by the name pages render them with.
+    fn templates(&self) -> &'static [(&'static str, &'static str)];
+    /// Its interface text in `lang`, as TOML.
+    fn catalog(&self, lang: Lang) -> &'static str;
+    /// The OpenAPI document of its API routes.
+    fn openapi(&self) -> utoipa::openapi::OpenApi;
+    /// What it holds of `customer`.
+    fn customer_part<'a>(
+        &'a self,
+        db: &'a Db,
+        scope: &'a Scope,
+        customer: &'a Customer,
+        today: Date,
+    ) -> BoxFuture<'a, Result<CustomerPart, Failure>>;
+    /// Its panel on the 360° page, from what [`WebPack::customer_part`] read.
+    fn customer_panel<'a>(
+        &'a self,
+        app: &'a AppState,
+        ctx: &'a Ctx,
+        customer: &'a Customer,
+        part: &'a CustomerPart,
+    ) -> BoxFuture<'a, Result<Panel, AppError>>;
+    /// Its panel on an outreach call's page (what the call may book).
+    fn call_panel<'a>(
+        &'a self,
+        app: &'a AppState,
+        ctx: &'a Ctx,
+        customer: kefu_core::ids::CustomerId,
+    ) -> BoxFuture<'a, Result<Option<Panel>, AppError>>;
+    /// Its numbers on the today page: (interface text key, count).
+    fn today_tiles<'a>(
+        &'a self,
+        app: &'a AppState,
+        ctx: &'a Ctx,
+    ) -> BoxFuture<'a, Result<Vec<(&'static str, i64)>, AppError>>;
 }
 
-/// The playbooks the packs ship.
-pub fn default_playbooks() -> Vec<kefu_outreach::playbook::Playbook> {
-    kefu_auto::outreach::default_playbooks()
+/// The packs a server runs with: their web halves and core halves.
+#[derive(Clone)]
+pub struct Enabled {
+    web: Vec<&'static dyn WebPack>,
+    core: Packs,
 }
 
-static VEHICLES: kefu_auto::outreach::VehicleAnchors = kefu_auto::outreach::VehicleAnchors;
-static BIRTHDAYS: kefu_outreach::birthdays::Birthdays = kefu_outreach::birthdays::Birthdays;
-
-/// Every anchor source: the core's and the packs'.
-pub fn anchor_sources() -> [&'static dyn kefu_outreach::source::AnchorSource; 2] {
-    [&BIRTHDAYS, &VEHICLES]
+impl std::fmt::Debug for Enabled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.core.fmt(f)
+    }
 }
 
-/// Runs the day's outreach with the playbooks in force.
-pub async fn run_outreach(
-    db: &Db,
-    actor: &kefu_core::Actor,
-    today: jiff::civil::Date,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<kefu_outreach::run::Summary, Failure> {
-    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
-    kefu_outreach::run::run(db, actor, &playbooks, &anchor_sources(), today, progress).await
+impl Default for Enabled {
+    /// Every pack this build knows.
+    fn default() -> Enabled {
+        Enabled::of(AVAILABLE.to_vec())
+    }
+}
+
+impl Enabled {
+    fn of(web: Vec<&'static dyn WebPack>) -> Enabled {
+        let core = Packs::new(web.iter().map(|w| w.pack()).collect());
+        Enabled { web, core }
+    }
+
+    /// The packs `codes` name, in the order of [`AVAILABLE`]; an unknown
+    /// code is refused with the codes there are.
+    pub fn select<S: AsRef<str>>(codes: &[S]) -> Result<Enabled, String> {
+        let known: Vec<&str> = AVAILABLE.iter().map(|w| w.pack().code()).collect();
+        if let Some(unknown) = codes.iter().map(AsRef::as_ref).find(|c| !known.contains(c)) {
+            return Err(format!("packs: {unknown:?} is not one of {}", known.join(", ")));
+        }
+        let chosen = AVAILABLE.iter().copied().filter(|w| codes.iter().any(|c| c.as_ref() == w.pack().code()));
+        Ok(Enabled::of(chosen.collect()))
+    }
+
+    /// No pack: the common core alone.
+    pub fn none() -> Enabled {
+        Enabled::of(Vec::new())
+    }
+
+    /// The core halves: search, merge, outreach, imports, demo data.
+    pub fn core(&self) -> &Packs {
+        &self.core
+    }
+
+    pub fn web(&self) -> impl Iterator<Item = &'static dyn WebPack> + '_ {
+        self.web.iter().copied()
+    }
 }
 
 /// Sends the SMS and e-mails due by `today` through the configured
 /// gateways: everyone's, or one customer's right after an event told them
 /// something (a booking, a delay).
 pub async fn send_outreach(
-    app: &crate::AppState,
+    app: &AppState,
     actor: &kefu_core::Actor,
     whose: kefu_outreach::dispatch::Whose,
-    today: jiff::civil::Date,
+    today: Date,
 ) -> Result<kefu_outreach::dispatch::Dispatched, Failure> {
-    let playbooks = kefu_outreach::store::effective(app.db(), &default_playbooks()).await?;
+    let playbooks = app.packs().core().playbooks(app.db()).await?;
     kefu_outreach::dispatch::send_messages(app.db(), actor, &app.0.channels, &playbooks, whose, today, app.local_time())
         .await
 }
@@ -68,38 +160,9 @@ pub async fn send_outreach(
 /// Sends at once what an event just told a customer. The event is already
 /// committed: a gateway that fails leaves the message to the hourly send,
 /// and only the log hears of a database failure here.
-pub async fn send_notice(app: &crate::AppState, actor: &kefu_core::Actor, customer: kefu_core::ids::CustomerId) {
+pub async fn send_notice(app: &AppState, actor: &kefu_core::Actor, customer: kefu_core::ids::CustomerId) {
     let whose = kefu_outreach::dispatch::Whose::Customer(customer);
     if let Err(e) = send_outreach(app, actor, whose, app.today()).await {
         tracing::error!(error = %e, customer = customer.0, "sending a notice failed");
     }
-}
-
-static VISITS: kefu_auto::outreach::VisitArrivals = kefu_auto::outreach::VisitArrivals;
-
-/// Where every pack tells when its customers came in.
-pub fn arrivals() -> [&'static dyn kefu_outreach::source::Arrivals; 1] {
-    [&VISITS]
-}
-
-/// The effectiveness report for events first touched from `from` to `to`,
-/// with the playbooks in force.
-pub async fn effectiveness(
-    db: &Db,
-    scope: &Scope,
-    (from, to): (jiff::civil::Date, jiff::civil::Date),
-    today: jiff::civil::Date,
-) -> Result<kefu_outreach::effectiveness::Report, Failure> {
-    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
-    kefu_outreach::effectiveness::report(db, scope, &playbooks, &arrivals(), (from, to), today).await
-}
-
-/// The weekly follow-up summary with the playbooks in force.
-pub async fn weekly(
-    db: &Db,
-    scope: &Scope,
-    week: kefu_auto::weekly::Week,
-) -> Result<kefu_auto::weekly::Summary, Failure> {
-    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
-    kefu_auto::weekly::summary(db, scope, &playbooks, week).await
 }

@@ -9,7 +9,6 @@ use super::percent;
 use crate::error::AppError;
 use crate::guard::Ctx;
 use crate::i18n::t;
-use crate::packs;
 use crate::render::page;
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
@@ -78,7 +77,7 @@ pub(crate) fn period(q: &PeriodQuery, today: Date) -> Result<(Date, Date), AppEr
 async fn load(app: &AppState, ctx: &Ctx, q: &PeriodQuery) -> Result<Report, AppError> {
     let today = app.today();
     let range = period(q, today)?;
-    Ok(packs::effectiveness(app.db(), &ctx.actor.scope, range, today).await?)
+    Ok(app.packs().core().effectiveness(app.db(), &ctx.actor.scope, range, today).await?)
 }
 
 fn playbook_names(report: &Report) -> HashMap<String, String> {

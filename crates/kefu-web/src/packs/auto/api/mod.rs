@@ -7,5 +7,7 @@ pub mod kpis;
 pub mod lounge;
 pub mod parts;
 pub mod repair_orders;
+pub mod vehicles;
+pub mod weekly;
 
 pub(crate) use crate::api::Problem;

@@ -6,6 +6,7 @@ pub mod insurance;
 pub mod kpis;
 pub mod lounge;
 pub mod repair_orders;
+pub(crate) mod today;
 pub mod vehicles;
 pub(crate) mod weekly;
 

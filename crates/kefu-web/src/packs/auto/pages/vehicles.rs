@@ -3,16 +3,19 @@
 //! workshop visits and its timeline.
 
 use crate::error::AppError;
-use crate::extract::PathParams;
+use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, Response};
+use jiff::civil::Date;
+use kefu_auto::vehicles::VehicleInput;
 use kefu_auto::{insurance, maintenance, repair_orders, vehicles, visits};
 use kefu_care::{customers, timeline};
 use kefu_core::Permission;
-use kefu_core::ids::VehicleId;
+use kefu_core::ids::{CustomerId, VehicleId};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The items the customer declined on earlier orders and that fall due
@@ -87,4 +90,79 @@ pub async fn view(
             policy_kinds => insurance::KINDS,
         },
     )
+}
+
+/// The vehicle form; dates may be left empty.
+#[derive(Deserialize, Default)]
+pub struct VehicleForm {
+    #[serde(default)]
+    vin: String,
+    #[serde(default)]
+    plate: String,
+    #[serde(default)]
+    brand: String,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    variant: String,
+    #[serde(default)]
+    colour: String,
+    #[serde(default)]
+    purchase_date: String,
+    #[serde(default)]
+    mileage_km: String,
+    #[serde(default)]
+    insurance_expiry: String,
+}
+
+fn optional_date(field: &str, text: &str) -> Result<Option<Date>, kefu_core::Invalid> {
+    match text.trim() {
+        "" => Ok(None),
+        t => t.parse().map(Some).map_err(|_| {
+            kefu_core::Invalid::new(
+                field,
+                kefu_core::Rule::new("date_format", "日期格式须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"),
+            )
+        }),
+    }
+}
+
+impl VehicleForm {
+    fn input(&self) -> Result<VehicleInput, kefu_core::Invalid> {
+        let mileage_km = match self.mileage_km.trim() {
+            "" => 0,
+            m => m.parse().map_err(|_| {
+                kefu_core::Invalid::new(
+                    "mileage_km",
+                    kefu_core::Rule::new("integer", "须为整数", "must be a whole number"),
+                )
+            })?,
+        };
+        Ok(VehicleInput {
+            vin: self.vin.clone(),
+            plate: self.plate.clone(),
+            brand: self.brand.clone(),
+            model: self.model.clone(),
+            variant: self.variant.clone(),
+            colour: self.colour.clone(),
+            purchase_date: optional_date("purchase_date", &self.purchase_date)?,
+            mileage_km,
+            insurance_expiry: optional_date("insurance_expiry", &self.insurance_expiry)?,
+            ..VehicleInput::default()
+        })
+    }
+}
+
+/// The vehicle form on the 360° page.
+pub async fn add(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<VehicleForm>,
+) -> Result<Response, AppError> {
+    let result = match f.input() {
+        Ok(input) => vehicles::create(app.db(), &ctx.actor, CustomerId(id), &input, app.today()).await.map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    crate::pages::customers::back_or_message(app, ctx, id, result).await
 }

@@ -8,38 +8,16 @@ use crate::chart::{self, Chart, Point};
 use crate::error::AppError;
 use crate::guard::Ctx;
 use crate::i18n::t;
-use crate::packs;
+use crate::packs::auto::weekly::{WeekQuery, load};
 use crate::render::page;
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use jiff::civil::Date;
-use kefu_auto::weekly::{Counts, Summary, Week};
-use kefu_core::{Invalid, Lang, Rule};
-use serde::Deserialize;
+use kefu_auto::weekly::{Counts, Summary};
+use kefu_core::Lang;
 use serde_json::Value;
-
-#[derive(Deserialize, Default, utoipa::IntoParams)]
-pub struct WeekQuery {
-    /// Any day of the week (YYYY-MM-DD); this week when not given.
-    week: Option<String>,
-}
-
-/// The week asked for, this week by default.
-pub(crate) fn week(q: &WeekQuery, today: Date) -> Result<Week, AppError> {
-    match q.week.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => s.parse::<Date>().map(Week::of).map_err(|_| {
-            AppError::Invalid(Invalid::new("week", Rule::new("date", "日期格式应为 YYYY-MM-DD", "use YYYY-MM-DD")))
-        }),
-        None => Ok(Week::of(today)),
-    }
-}
-
-async fn load(app: &AppState, ctx: &Ctx, q: &WeekQuery) -> Result<Summary, AppError> {
-    let week = week(q, app.today())?;
-    Ok(packs::weekly(app.db(), &ctx.actor.scope, week).await?)
-}
 
 /// "周一 11-23".
 fn day_label(lang: Lang, day: Date) -> String {

@@ -7,10 +7,10 @@
 use super::names;
 use super::stores::Store;
 use super::vehicles;
+use crate::vehicles::VehicleInput;
+use crate::visits::Visit;
 use jiff::ToSpan;
 use jiff::civil::Date;
-use kefu_auto::vehicles::VehicleInput;
-use kefu_auto::visits::Visit;
 use kefu_care::contacts::ContactInput;
 use kefu_care::customers::CustomerInput;
 use kefu_care::preferences::PreferencesInput;

@@ -18,7 +18,6 @@ mod rows;
 use crate::demo::generator::Generator;
 use crate::demo::stores::STORES;
 use crate::demo::{self, Summary};
-use crate::progress;
 use jiff::civil::Date;
 use kefu_store::Rows;
 use kefu_store::{Change, Db};
@@ -48,7 +47,7 @@ pub struct Report {
     pub indexing: Duration,
 }
 
-pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
+pub async fn run(db: &Db, o: Options, progress: &dyn kefu_pack::Progress) -> anyhow::Result<Report> {
     if o.stores == 0 || o.stores > STORES.len() {
         anyhow::bail!("--stores: between 1 and {} stores", STORES.len());
     }
@@ -78,7 +77,7 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
 
     let indexes = db.drop_indexes(&TABLES).await?;
     db.set_bulk_load(true).await?;
-    let bar = progress::bar(count as u64, "生成 gen");
+    progress.start(count as u64, "生成 gen");
     let mut summary = Summary { stores: stores.len(), ..Summary::default() };
     let mut keys: Vec<Key> = Vec::new();
     let written = async {
@@ -116,7 +115,7 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
             summary.customers += batch.customers;
             summary.vehicles += batch.vehicles;
             summary.visits += batch.visits;
-            bar.inc(batch.customers as u64);
+            progress.advance(batch.customers as u64);
         }
         anyhow::Ok(())
     }
@@ -129,11 +128,11 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
         keys.dedup();
         keys
     });
-    bar.set_message("索引 indexes");
+    progress.stage("索引 indexes");
     let indexing = Instant::now();
     let restored = db.create_indexes(&indexes).await;
     let indexing = indexing.elapsed();
-    bar.set_message("检索键 search keys");
+    progress.stage("检索键 search keys");
     let keys_started = Instant::now();
     let keys = sorting.join().map_err(|_| anyhow::anyhow!("sorting the search keys panicked"))?;
     let keys_written = match (&written, &restored) {
@@ -142,7 +141,7 @@ pub async fn run(db: &Db, o: Options) -> anyhow::Result<Report> {
     };
     let keys_took = keys_started.elapsed();
     let relaxed = db.set_bulk_load(false).await;
-    bar.finish_and_clear();
+    progress.finish();
     planner.join().map_err(|_| anyhow::anyhow!("the planning thread panicked"))?;
     written?;
     restored?;

@@ -6,8 +6,8 @@
 //! round trips.
 
 use crate::demo::generator::Plan;
+use crate::{maintenance, vehicles, visits};
 use jiff::civil::Date;
-use kefu_auto::{maintenance, vehicles, visits};
 use kefu_care::{contacts, customers, search};
 use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
 use kefu_core::time::instant_text;

@@ -14,11 +14,10 @@ mod names;
 pub mod stores;
 mod vehicles;
 
-use crate::progress;
+use crate::visits;
 use generator::Generator;
 use jiff::civil::Date;
 use kefu_accounts::branches::{self, NewBranch};
-use kefu_auto::visits;
 use kefu_care::contacts;
 use kefu_care::customers;
 use kefu_core::ids::BranchId;
@@ -27,7 +26,6 @@ use kefu_store::{Change, Db, Tx};
 use std::fmt;
 use stores::{GROUP_CODE, GROUP_NAME, STORES, Store};
 
-pub const DEFAULT_SEED: u64 = 4_008_123_456;
 pub const CUSTOMERS: usize = 2_000;
 const BATCH: usize = 250;
 
@@ -105,19 +103,26 @@ pub async fn create_group_in(
     Ok((group, ids, actor))
 }
 
-pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<Summary> {
-    load_sized(db, seed, today, CUSTOMERS).await
-}
-
 /// The demo with `count` customers instead of the usual number.
 pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow::Result<Summary> {
+    load(db, seed, today, count, &()).await
+}
+
+/// Loads the demo with `count` customers, telling `progress` how far it got.
+pub async fn load(
+    db: &Db,
+    seed: u64,
+    today: Date,
+    count: usize,
+    progress: &dyn kefu_pack::Progress,
+) -> anyhow::Result<Summary> {
     let stores = &STORES[..2];
     // Everything in one transaction: an interrupted load leaves no half
     // demo behind that a later start would mistake for a complete one.
     let mut tx = db.begin().await?;
     let (group, store_ids, actor) = create_group_in(&mut tx, db, stores).await?;
     let mut generator = Generator::new(seed, today, stores);
-    let bar = progress::bar(count as u64, "演示数据 demo");
+    progress.start(count as u64, "演示数据 demo");
     let mut summary = Summary { stores: stores.len(), ..Summary::default() };
     for batch_start in (0..count).step_by(BATCH) {
         let before = (summary.customers, summary.vehicles, summary.visits);
@@ -135,7 +140,7 @@ pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow
             }
             for (mut input, history) in plan.vehicles {
                 input.driver_contact_id = driver;
-                let vehicle = kefu_auto::vehicles::create_in(&mut tx, branch, customer.id, &input, today).await?;
+                let vehicle = crate::vehicles::create_in(&mut tx, branch, customer.id, &input, today).await?;
                 summary.vehicles += 1;
                 for mut v in history {
                     v.branch_id = branch;
@@ -146,7 +151,7 @@ pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow
                     summary.visits += 1;
                 }
             }
-            bar.inc(1);
+            progress.advance(1);
         }
         tx.audit(
             &actor,
@@ -167,6 +172,6 @@ pub async fn load_sized(db: &Db, seed: u64, today: Date, count: usize) -> anyhow
         .await?;
     }
     tx.commit().await?;
-    bar.finish_and_clear();
+    progress.finish();
     Ok(summary)
 }
