@@ -5,6 +5,7 @@ use crate::support::*;
 use kefu_web::packs::Enabled;
 
 /// What a signed-in manager sees of the 4S pack on a server.
+#[derive(Debug)]
 struct Seen {
     calendar: u16,
     parts_api: u16,
@@ -18,9 +19,9 @@ struct Seen {
 
 async fn seen(app: &TestApp) -> Seen {
     let client = app.login("manager_a").await;
-    let status = |path: &'static str| {
+    let status = |path: String| {
         let client = client.clone();
-        async move { client.get(app.at(path)).send().await.unwrap().status().as_u16() }
+        async move { client.get(app.at(&path)).send().await.unwrap().status().as_u16() }
     };
     let text = |path: String| {
         let client = client.clone();
@@ -30,12 +31,20 @@ async fn seen(app: &TestApp) -> Seen {
     let customer = text(format!("/customers/{}", app.fx.customer_a.0)).await;
     let overview = get_json(&client, app.at(&format!("/api/v1/customers/{}/overview", app.fx.customer_a.0))).await;
     let openapi = text("/api/v1/openapi.json".into()).await;
-    let playbooks = text("/admin/playbooks".into()).await;
+    // Playbooks are the administrator's.
+    let admin = app.login("admin").await;
+    let playbooks = admin.get(app.at("/admin/playbooks")).send().await.unwrap().text().await.unwrap();
     Seen {
-        calendar: status("/appointments").await,
-        parts_api: status("/api/v1/parts").await,
+        calendar: status("/appointments".into()).await,
+        parts_api: status(format!("/api/v1/parts?branch={}", app.fx.store_a.0)).await,
         documented: openapi.contains("/api/v1/repair-orders/{id}/steps"),
-        nav: today.contains(r#"href="/appointments""#),
+        // The main navigation's 预约 (appointments) entry.
+        nav: today
+            .split(r#"<nav class="side""#)
+            .nth(1)
+            .and_then(|n| n.split("</nav>").next())
+            .unwrap()
+            .contains(">预约</a>"),
         tile: today.contains(r#"data-testid="count-today_vehicles""#),
         panel: customer.contains(&format!(r#"action="/customers/{}/vehicles""#, app.fx.customer_a.0)),
         overview_vehicles: overview.get("vehicles").is_some(),
@@ -60,7 +69,7 @@ on_both!(the_packs_setting_decides_routes_navigation_anchors_and_panels, |backen
     let on = TestApp::start_with_packs(backend, Enabled::select(&["auto"]).unwrap()).await;
     let s = seen(&on).await;
     assert_eq!((s.calendar, s.parts_api), (200, 200));
-    assert!(s.documented && s.nav && s.tile && s.panel && s.overview_vehicles && s.playbook);
+    assert!(s.documented && s.nav && s.tile && s.panel && s.overview_vehicles && s.playbook, "{s:?}");
 });
 
 #[test]
