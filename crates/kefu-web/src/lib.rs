@@ -28,6 +28,7 @@ mod ops;
 pub mod packs;
 mod pages;
 mod render;
+mod requests;
 pub mod routes;
 pub mod state;
 mod xlsx;

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::guard::Ctx;
-use crate::pages::effectiveness::{PeriodQuery, period, shown_mobile};
+use crate::requests::{PeriodQuery, period, shown_mobile};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod pages;
+mod requests;
 mod weekly;
 
 use super::{CustomerPart, Panel, WebPack};
@@ -62,7 +63,7 @@ type Owned = Vec<(Vehicle, Option<Date>)>;
     components(schemas(
         api::weekly::WeeklyDto,
         api::repair_orders::OpenBody,
-        api::repair_orders::StepBody,
+        requests::StepBody,
         api::repair_orders::RepairOrderDto,
         api::repair_orders::LineDto,
         api::repair_orders::TotalsDto,
@@ -80,17 +81,17 @@ type Owned = Vec<(Vehicle, Option<Date>)>;
         api::lounge::MissingDto,
         api::lounge::DrinkwareDto,
         api::lounge::DrinkwareBody,
-        api::insurance::PolicyBody,
+        requests::PolicyBody,
         api::insurance::PolicyDto,
         api::insurance::RenewalsDto,
-        api::insurance::LostBody,
-        api::claims::ClaimBody,
+        requests::LostBody,
+        requests::ClaimBody,
         api::claims::ClaimDto,
         api::claims::ClaimsDto,
         api::kpis::KpisDto,
         api::kpis::AdvisorKpiDto,
         api::kpis::ShareDto,
-        pages::appointments::OutcomeForm,
+        requests::OutcomeForm,
     ))
 )]
 struct AutoApi;

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
 use crate::guard::Ctx;
-use crate::packs::auto::pages::appointments::{BookForm, OutcomeForm, month_start};
+use crate::packs::auto::requests::{BookForm, OutcomeForm, month_start};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};

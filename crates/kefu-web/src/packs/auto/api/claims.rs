@@ -3,53 +3,14 @@
 
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
-use crate::fields::one_of;
 use crate::guard::Ctx;
+use crate::packs::auto::requests::{ClaimBody, ClaimQuery};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
-use kefu_auto::claims::{self, Claim, Move};
-use kefu_core::{Invalid, Money};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
-/// A step on a claim, as the form and the API send it.
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(default)]
-pub struct ClaimBody {
-    /// submitted, paid or rejected
-    pub action: String,
-    /// submitted: the claim's number at the manufacturer or insurer.
-    pub reference: String,
-    /// paid: the amount received, in yuan.
-    pub paid: String,
-    /// rejected: why.
-    pub note: String,
-}
-
-impl ClaimBody {
-    pub(crate) fn into_move(self) -> Result<Move, Invalid> {
-        Ok(match self.action.trim() {
-            "submitted" => Move::Submit { reference: self.reference },
-            "paid" => Move::Paid { amount: Money::parse_yuan("paid", &self.paid)? },
-            "rejected" => Move::Rejected { note: self.note },
-            _ => return Err(one_of("action")),
-        })
-    }
-}
-
-#[derive(Deserialize, IntoParams, Default)]
-pub struct ClaimQuery {
-    /// warranty or insurance; both when empty
-    #[serde(default)]
-    pub payer: String,
-}
-
-impl ClaimQuery {
-    pub(crate) fn payer(&self) -> Option<&str> {
-        claims::PAYERS.iter().copied().find(|p| *p == self.payer.trim())
-    }
-}
+use kefu_auto::claims::{self, Claim};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct ClaimDto {

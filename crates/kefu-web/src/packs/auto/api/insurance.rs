@@ -3,51 +3,16 @@
 
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
-use crate::fields::{date, whole_number};
 use crate::guard::Ctx;
+use crate::packs::auto::requests::{LostBody, PolicyBody, RenewalQuery};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use jiff::ToSpan;
-use kefu_auto::insurance::{self, Policy, PolicyInput};
+use kefu_auto::insurance::{self, Policy};
 use kefu_core::ids::VehicleId;
-use kefu_core::{Invalid, Money};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
-/// A policy as the form and the API take it: dates YYYY-MM-DD, the premium
-/// in yuan as people type it.
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(default)]
-pub struct PolicyBody {
-    pub insurer: String,
-    /// compulsory (交强险) or commercial (商业险)
-    pub kind: String,
-    pub policy_no: String,
-    pub start: String,
-    pub expiry: String,
-    pub premium: String,
-    /// The id of the policy this one renews; empty when none.
-    pub renews: String,
-}
-
-impl PolicyBody {
-    pub(crate) fn input(&self) -> Result<PolicyInput, Invalid> {
-        Ok(PolicyInput {
-            insurer: self.insurer.clone(),
-            kind: self.kind.trim().to_string(),
-            policy_no: self.policy_no.clone(),
-            start: date("start", &self.start)?,
-            expiry: date("expiry", &self.expiry)?,
-            premium: Money::parse_yuan("premium", &self.premium)?,
-            renews: match self.renews.trim() {
-                "" => None,
-                t => Some(whole_number("renews", t)?),
-            },
-        })
-    }
-}
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct PolicyDto {
@@ -104,22 +69,6 @@ pub async fn record(
     Ok((StatusCode::CREATED, Json(PolicyDto::of(&p))))
 }
 
-#[derive(Deserialize, IntoParams, Default)]
-pub struct RenewalQuery {
-    /// How many days ahead; 60 when not given. Policies lapsed in the last
-    /// 30 days are listed too.
-    #[serde(default)]
-    pub days: Option<i64>,
-}
-
-impl RenewalQuery {
-    /// The window the list covers.
-    pub(crate) fn window(&self, today: jiff::civil::Date) -> (jiff::civil::Date, jiff::civil::Date) {
-        let days = self.days.unwrap_or(60).clamp(1, 366);
-        (today - 30.days(), today + days.days())
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct RenewalsDto {
     won: i64,
@@ -139,13 +88,6 @@ pub async fn renewals(
     let list = insurance::renewals(app.db(), &ctx.actor.scope, from, to).await?;
     let t = insurance::tally(&list);
     Ok(Json(RenewalsDto { won: t.won, lost: t.lost, open: t.open, policies: list.iter().map(PolicyDto::of).collect() }))
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(default)]
-pub struct LostBody {
-    /// Why the renewal went elsewhere.
-    pub lost_reason: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/insurance/policies/{id}/lost", tag = "insurance", params(("id" = i64, Path)),

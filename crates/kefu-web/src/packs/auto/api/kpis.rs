@@ -1,40 +1,14 @@
 //! The service advisors' KPIs over JSON, for a week or a month.
 
 use crate::error::AppError;
-use crate::fields::{date, one_of};
 use crate::guard::Ctx;
+use crate::packs::auto::requests::PeriodQuery;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
-use jiff::civil::Date;
 use kefu_auto::kpis::{self, AdvisorKpi};
-use kefu_auto::weekly::Week;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-
-#[derive(Deserialize, IntoParams, Default)]
-#[serde(default)]
-pub struct PeriodQuery {
-    /// week (Monday to Sunday) or month; week when empty
-    pub period: String,
-    /// A day in the period (YYYY-MM-DD); today when empty
-    pub day: String,
-}
-
-impl PeriodQuery {
-    /// The first and last day of the period asked for.
-    pub(crate) fn range(&self, today: Date) -> Result<(&'static str, Date, Date), AppError> {
-        let day = if self.day.trim().is_empty() { today } else { date("day", &self.day).map_err(AppError::Invalid)? };
-        match self.period.trim() {
-            "" | "week" => {
-                let w = Week::of(day);
-                Ok(("week", w.monday, w.sunday()))
-            }
-            "month" => Ok(("month", day.first_of_month(), day.last_of_month())),
-            _ => Err(AppError::Invalid(one_of("period"))),
-        }
-    }
-}
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct ShareDto {

@@ -5,8 +5,9 @@
 
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
-use crate::fields::{date, one_of, whole_number};
+use crate::fields::whole_number;
 use crate::guard::Ctx;
+use crate::packs::auto::requests::{BookForm, OutcomeForm, month_start};
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -14,10 +15,10 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use kefu_accounts::branches;
-use kefu_auto::appointments::{self, Booking, Capacity, Outcome};
+use kefu_auto::appointments::{self, Capacity};
 use kefu_auto::{vehicles, visits};
-use kefu_core::ids::{BranchId, CustomerId, VehicleId};
-use kefu_core::{Invalid, Permission, Rule};
+use kefu_core::Permission;
+use kefu_core::ids::{BranchId, CustomerId};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -48,18 +49,6 @@ pub(crate) async fn store_of(
     };
     let list = stores.iter().map(|b| view! { id => b.id, name => b.name, chosen => b.id == chosen }).collect();
     Ok((chosen, list))
-}
-
-pub(crate) fn month_start(text: &str, today: Date) -> Result<Date, AppError> {
-    if text.trim().is_empty() {
-        return Ok(today.first_of_month());
-    }
-    format!("{}-01", text.trim()).parse().map_err(|_| {
-        AppError::Invalid(Invalid::new(
-            "month",
-            Rule::new("month_format", "月份格式应为 2026-12", "months look like 2026-12"),
-        ))
-    })
 }
 
 pub async fn calendar(
@@ -168,35 +157,6 @@ pub(crate) async fn booking_form(
     }))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct BookForm {
-    pub(crate) vehicle_id: String,
-    pub(crate) day: String,
-    pub(crate) hour: String,
-    pub(crate) job: String,
-    pub(crate) note: String,
-    pub(crate) source: String,
-    /// "OF-8011 1, MO-0W20 4"
-    pub(crate) parts: String,
-}
-
-impl BookForm {
-    /// The booking these fields describe, or the first field that breaks
-    /// its rule.
-    pub(crate) fn booking(self) -> Result<Booking, Invalid> {
-        Ok(Booking {
-            vehicle: VehicleId(whole_number("vehicle_id", &self.vehicle_id)?),
-            day: date("day", &self.day)?,
-            hour: whole_number("hour", &self.hour)?,
-            job: self.job.trim().to_string(),
-            note: self.note,
-            source: if self.source.trim().is_empty() { "counter".into() } else { self.source.trim().to_string() },
-            parts: kefu_auto::parts::parse_needs("parts", &self.parts)?,
-        })
-    }
-}
-
 /// Books from the customer page or a call; on to the day's page.
 pub async fn book(
     State(app): State<AppState>,
@@ -214,19 +174,6 @@ pub async fn book(
     let a = appointments::book(app.db(), &ctx.actor, &booking, app.now(), app.today()).await?;
     crate::packs::send_notice(&app, &ctx.actor, a.customer_id).await;
     Ok(Redirect::to(&format!("/appointments/days/{}?branch={}&booked={}", a.day, a.branch_id, a.id)).into_response())
-}
-
-/// What became of a booking: arrived, no_show or cancelled.
-#[derive(Deserialize, Default, utoipa::ToSchema)]
-pub struct OutcomeForm {
-    #[serde(default)]
-    pub result: String,
-}
-
-impl OutcomeForm {
-    pub(crate) fn outcome(&self) -> Result<Outcome, AppError> {
-        Outcome::parse(self.result.trim()).ok_or_else(|| AppError::Invalid(one_of("result")))
-    }
 }
 
 /// Arrived (on to the repair order), no-show or cancelled.

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
-use crate::packs::auto::api::insurance::{LostBody, PolicyBody, RenewalQuery};
+use crate::packs::auto::requests::{LostBody, PolicyBody, RenewalQuery};
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Query, State};

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::guard::Ctx;
-use crate::packs::auto::api::kpis::PeriodQuery;
+use crate::packs::auto::requests::PeriodQuery;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Query, State};

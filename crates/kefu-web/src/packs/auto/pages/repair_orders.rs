@@ -7,7 +7,7 @@ use super::form_message;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
-use crate::packs::auto::api::repair_orders::StepBody;
+use crate::packs::auto::requests::{StepBody, apply};
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
@@ -209,7 +209,7 @@ pub async fn step(
     FormBody(f): FormBody<StepBody>,
 ) -> Result<Response, AppError> {
     let result = match f.into_step(&app.0.zone) {
-        Ok(step) => crate::packs::auto::api::repair_orders::apply(&app, &ctx, id, step).await,
+        Ok(step) => apply(&app, &ctx, id, step).await,
         Err(invalid) => Err(AppError::Invalid(invalid)),
     };
     match result {
