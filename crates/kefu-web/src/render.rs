@@ -112,6 +112,7 @@ pub fn page(app: &AppState, ctx: &Ctx, template: &str, section: &str, data: Valu
         me => view! { name => ctx.actor.display_name, username => ctx.actor.username },
         csrf => ctx.csrf,
         nav => links(ctx, main_nav(app), section),
+        pack_events => app.packs().web().flat_map(|p| p.events().iter().copied()).collect::<std::collections::BTreeMap<_, _>>(),
         admin_nav => links(ctx, ADMIN_NAV, section),
     };
     render(app, template, data, shared)

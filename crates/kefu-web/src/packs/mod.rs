@@ -56,6 +56,9 @@ pub trait WebPack: Send + Sync {
     fn reports(&self) -> &'static [NavItem];
     /// Its templates, by the name pages render them with.
     fn templates(&self) -> &'static [(&'static str, &'static str)];
+    /// The timeline entries it writes, `(kind, template)`: how the shell's
+    /// timelines show them.
+    fn events(&self) -> &'static [(&'static str, &'static str)];
     /// Its interface text in `lang`, as TOML.
     fn catalog(&self, lang: Lang) -> &'static str;
     /// The OpenAPI document of its API routes.

@@ -121,6 +121,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("repair_orders/list.html", include_str!("templates/repair_orders/list.html")),
     ("repair_orders/view.html", include_str!("templates/repair_orders/view.html")),
     ("outreach/weekly.html", include_str!("templates/outreach/weekly.html")),
+    ("customers/auto_event.html", include_str!("templates/customers/event.html")),
+];
+
+/// The kinds of timeline entry the pack writes.
+const EVENTS: &[(&str, &str)] = &[
+    ("visit", "customers/auto_event.html"),
+    ("repair_order", "customers/auto_event.html"),
+    ("appointment", "customers/auto_event.html"),
+    ("insurance", "customers/auto_event.html"),
 ];
 
 impl WebPack for Auto {
@@ -205,6 +214,10 @@ impl WebPack for Auto {
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
         TEMPLATES
+    }
+
+    fn events(&self) -> &'static [(&'static str, &'static str)] {
+        EVENTS
     }
 
     fn catalog(&self, lang: Lang) -> &'static str {
