@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
 use crate::guard::Ctx;
-use crate::pages::surveys::{ResultsQuery, selection};
+use crate::requests::{ResultsQuery, selection, send_links};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -184,6 +184,6 @@ pub async fn send(
     JsonBody(b): JsonBody<SendBody>,
 ) -> Result<Json<SentDto>, AppError> {
     let audience = b.audience(Audience::Customers(Vec::new()));
-    let sent = crate::pages::surveys::send_links(&app, &ctx, &headers, (id, &b.channel), &audience).await?;
+    let sent = send_links(&app, &ctx, &headers, (id, &b.channel), &audience).await?;
     Ok(Json(sent.into()))
 }

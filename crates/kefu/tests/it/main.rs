@@ -18,6 +18,7 @@ mod import;
 mod insurance;
 mod members;
 mod outreach;
+mod packs;
 mod points;
 mod reports;
 mod scheduler;

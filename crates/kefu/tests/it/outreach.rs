@@ -21,7 +21,7 @@ fn everyone(app: &TestApp) -> Actor {
 }
 
 async fn run(db: &Db, actor: &Actor, day: Date) -> kefu_outreach::run::Summary {
-    kefu_web::packs::run_outreach(db, actor, day, &|_, _| {}).await.unwrap()
+    kefu_web::packs::Enabled::default().core().run_outreach(db, actor, day, &|_, _| {}).await.unwrap()
 }
 
 /// Gives 张伟 (store A) a car bought on `purchase`; returns its id.
@@ -92,7 +92,7 @@ on_both!(a_new_cars_touches_fall_on_exactly_the_right_days, |backend: Backend| a
 on_both!(a_second_run_and_two_runs_at_once_create_each_task_once, |backend| async move {
     let app = TestApp::start(backend).await;
     car(&app, "2026-11-28", None).await;
-    kefu::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
+    kefu_auto::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
     let all = kefu_accounts::branches::all(&app.db).await.unwrap();
     let actor = Actor::system(Scope::new(all.iter().map(|b| b.id).collect()));
     let first = run(&app.db, &actor, d("2026-11-29")).await;
@@ -325,7 +325,7 @@ on_both!(playbooks_are_edited_with_checks_and_an_audit_trail, |backend| async mo
     let app = TestApp::start(backend).await;
     let manager = app.login("manager_a").await;
     let csrf = app.csrf(&manager).await;
-    let defaults = kefu_web::packs::default_playbooks();
+    let defaults = kefu_web::packs::Enabled::default().core().default_playbooks();
     let birthday = defaults.iter().find(|p| p.code == "birthday").unwrap();
     let source = kefu_outreach::store::to_toml(birthday);
     let bad = source.replace("{name}", "{nickname}");
@@ -403,7 +403,7 @@ on_both!(the_call_queue_shows_a_page_at_a_time_most_important_first, |backend| a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daily_run_tells_postgresql_how_many_tasks_there_are() {
     let app = TestApp::start(Backend::Postgres).await;
-    kefu::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
+    kefu_auto::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
     sqlx::query("ANALYZE outreach_tasks").execute(app.db.pool()).await.unwrap();
     let known = || async {
         sqlx::query_scalar::<_, f32>("SELECT reltuples FROM pg_class WHERE relname = 'outreach_tasks'")
