@@ -7,8 +7,11 @@
 //! only to be shown — half up (away from zero) to two decimals, `98.57%`.
 
 use std::fmt;
+use std::iter::Sum;
+use std::ops::Add;
 
 use crate::decimal::{div_round_half_up, parse_field};
+use crate::money::Money;
 use crate::validation::{Invalid, Rule};
 
 /// An exact fraction; `None` where the figure has no denominator (a station
@@ -89,6 +92,57 @@ impl fmt::Display for Percent {
     }
 }
 
+/// Fee collection over a period, the current period's bills and earlier
+/// arrears apart (electricity by year, property fees by month). Branches'
+/// figures are summed before a rate is taken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Collection {
+    /// 应收: the current period's bills.
+    pub billed: Money,
+    /// 实收 on them.
+    pub collected: Money,
+    /// Earlier periods' arrears at the period's start.
+    pub arrears_opening: Money,
+    /// 实收 on those arrears during the period (清欠).
+    pub arrears_collected: Money,
+}
+
+impl Collection {
+    /// The current period's bills: collected / billed.
+    pub fn current(self) -> Option<Rate> {
+        Rate::new(self.collected.fen(), self.billed.fen())
+    }
+
+    /// Earlier arrears: collected / opening arrears.
+    pub fn arrears(self) -> Option<Rate> {
+        Rate::new(self.arrears_collected.fen(), self.arrears_opening.fen())
+    }
+
+    /// Everything: all collected / all receivable.
+    pub fn cumulative(self) -> Option<Rate> {
+        Rate::new((self.collected + self.arrears_collected).fen(), (self.billed + self.arrears_opening).fen())
+    }
+}
+
+impl Add for Collection {
+    type Output = Collection;
+
+    fn add(self, o: Collection) -> Collection {
+        Collection {
+            billed: self.billed + o.billed,
+            collected: self.collected + o.collected,
+            arrears_opening: self.arrears_opening + o.arrears_opening,
+            arrears_collected: self.arrears_collected + o.arrears_collected,
+        }
+    }
+}
+
+impl Sum for Collection {
+    fn sum<I: Iterator<Item = Collection>>(iter: I) -> Collection {
+        iter.fold(Collection::default(), Add::add)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -117,6 +171,18 @@ mod tests {
         }
         assert_eq!(Percent::parse("t", "").unwrap_err().rule.code, "required");
         assert_eq!(Percent(650).to_string(), "6.50%");
+    }
+
+    #[test]
+    fn collection_rates_apart_and_together() {
+        let y = Money::from_yuan;
+        let c = Collection { billed: y(1000), collected: y(985), arrears_opening: y(50), arrears_collected: y(20) };
+        assert_eq!(c.current().unwrap().to_string(), "98.50%");
+        assert_eq!(c.arrears().unwrap().to_string(), "40.00%");
+        // (985 + 20) / 1050 = 95.714… %
+        assert_eq!(c.cumulative().unwrap().to_string(), "95.71%");
+        assert_eq!([c, c].into_iter().sum::<Collection>().current(), Rate::new(197_000, 200_000));
+        assert_eq!(Collection::default().cumulative(), None);
     }
 
     proptest! {

@@ -19,7 +19,9 @@ use std::ops::Add;
 
 use kefu_core::Money;
 
-pub use kefu_core::rate::{Percent, Rate};
+/// Fee collection: the current period is this year's bills, the arrears
+/// earlier years'.
+pub use kefu_core::rate::{Collection, Percent, Rate};
 
 use crate::price::{Price, div_round_half_up, fen_i64, round_to_fen};
 
@@ -36,49 +38,6 @@ pub fn average_price(revenue: Money, sold_kwh: i64) -> Option<Price> {
 /// purchase price, rounded half up to the fen.
 pub fn hydro_settlement(fed_kwh: i64, purchase_price: Price) -> Money {
     round_to_fen(purchase_price.times(fed_kwh))
-}
-
-/// Fee collection, this year's bills and earlier years' arrears apart.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Collection {
-    /// 应收: billed this year so far.
-    pub billed: Money,
-    /// 实收 on this year's bills.
-    pub collected: Money,
-    /// Earlier years' arrears at the start of the year.
-    pub arrears_opening: Money,
-    /// 实收 on those arrears.
-    pub arrears_collected: Money,
-}
-
-impl Collection {
-    /// This year's bills: collected / billed.
-    pub fn current_year(self) -> Option<Rate> {
-        Rate::new(self.collected.fen(), self.billed.fen())
-    }
-
-    /// Earlier years' arrears: collected / opening arrears.
-    pub fn earlier_years(self) -> Option<Rate> {
-        Rate::new(self.arrears_collected.fen(), self.arrears_opening.fen())
-    }
-
-    /// Everything: all collected / all receivable.
-    pub fn cumulative(self) -> Option<Rate> {
-        Rate::new((self.collected + self.arrears_collected).fen(), (self.billed + self.arrears_opening).fen())
-    }
-}
-
-impl Add for Collection {
-    type Output = Collection;
-
-    fn add(self, o: Collection) -> Collection {
-        Collection {
-            billed: self.billed + o.billed,
-            collected: self.collected + o.collected,
-            arrears_opening: self.arrears_opening + o.arrears_opening,
-            arrears_collected: self.arrears_collected + o.arrears_collected,
-        }
-    }
 }
 
 /// A station's month in totals, the input of its indicators. A centre's
@@ -162,8 +121,8 @@ impl MonthTotals {
             line_loss: Rate::new(loss_kwh, supplied_kwh),
             average_price: average_price(self.revenue, self.sold_kwh),
             collection: self.collection.cumulative(),
-            collection_current_year: self.collection.current_year(),
-            collection_earlier_years: self.collection.earlier_years(),
+            collection_current_year: self.collection.current(),
+            collection_earlier_years: self.collection.arrears(),
             reading_rate: Rate::new(self.readings_read, self.readings_due),
             error_rate: Rate::new(self.reading_errors, self.readings_read),
             meter_faults: self.meter_faults,
@@ -261,8 +220,8 @@ mod tests {
             arrears_opening: yuan(50_000),
             arrears_collected: yuan(20_000),
         };
-        assert_eq!(c.current_year().unwrap().to_string(), "98.50%");
-        assert_eq!(c.earlier_years().unwrap().to_string(), "40.00%");
+        assert_eq!(c.current().unwrap().to_string(), "98.50%");
+        assert_eq!(c.arrears().unwrap().to_string(), "40.00%");
         // (985,000 + 20,000) / 1,050,000 = 95.714… %
         assert_eq!(c.cumulative().unwrap().to_string(), "95.71%");
         assert_eq!(Collection::default().cumulative(), None);
