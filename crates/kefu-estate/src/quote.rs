@@ -35,7 +35,7 @@ pub fn quote(request: &QuoteRequest) -> Result<QuoteAnswer, Invalid> {
             let area = Area::parse("area_m2", area_m2)?;
             let price = UnitPrice::parse("price", price)?;
             let span = Span::new("to", parse_date("from", from)?, parse_date("to", to)?)?;
-            let (quantity, amount) = area_line(area, price, span);
+            let (quantity, amount) = area_line(area, price, span.months());
             (quantity.to_string(), amount)
         }
         QuoteRequest::Metered { previous, current, price } => {

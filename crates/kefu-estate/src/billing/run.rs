@@ -16,9 +16,10 @@
 //!   with no first billed day (an unsold house the developer keeps) is not
 //!   billed;
 //! - metered items on the readings given for the period; with a master
-//!   meter, each house also takes its part of the public share, split over
-//!   every house the item applies to (those billed in an earlier run too, so
-//!   a repeated run splits the same way);
+//!   meter, each house also takes its part of the public share — what the
+//!   master read beyond every house meter's reading, billed or not — split
+//!   over every house the item is billed to (those billed in an earlier run
+//!   too, so a repeated run splits the same way);
 //! - the one-off charges given, at the item's amount.
 //!
 //! Items due on different days make separate bills, so each ages from its
@@ -55,8 +56,8 @@ pub struct RunInput<'a> {
     pub period: Month,
     pub houses: &'a [House],
     pub items: &'a [FeeItem],
-    /// Each metered item's readings for the period, by item code and house.
-    pub readings: &'a HashMap<(String, HouseNo), Reading>,
+    /// Each metered item's readings for the period: by item code, then by house.
+    pub readings: &'a HashMap<String, HashMap<HouseNo, Reading>>,
     /// The master meter's reading for the period, by item code, where the
     /// item has one.
     pub masters: &'a HashMap<String, Reading>,
@@ -104,6 +105,14 @@ pub fn billing_run(input: &RunInput<'_>) -> Result<Run, Invalid> {
             .copied()
             .filter(|h| item.applies_to(h.kind) && h.billed_from.is_some_and(|d| d <= cycle_span.last))
             .collect();
+        // Most houses are billed the whole cycle: its months are counted once.
+        let cycle_months = cycle_span.months();
+        let months_billed = |house: &House| match house.billed_from {
+            Some(from) if from > cycle_span.first => {
+                cycle_span.from_day(from).expect("served: billed by the span's end").months()
+            }
+            _ => cycle_months,
+        };
         match item.basis {
             Basis::Area { of, price } => {
                 for house in served {
@@ -115,17 +124,13 @@ pub fn billing_run(input: &RunInput<'_>) -> Result<Run, Invalid> {
                         skipped.push(skip(house, item, SkipReason::NoInteriorArea));
                         continue;
                     };
-                    let span =
-                        cycle_span.from_day(house.billed_from.expect("served")).expect("billed by the span's end");
-                    let (quantity, amount) = area_line(area, price, span);
+                    let (quantity, amount) = area_line(area, price, months_billed(house));
                     lines.push((house, item, line(item, LineKind::Area, quantity, Some(price), amount)));
                 }
             }
             Basis::Fixed { per_month } => {
                 for house in served {
-                    let span =
-                        cycle_span.from_day(house.billed_from.expect("served")).expect("billed by the span's end");
-                    let (quantity, amount) = fixed_line(per_month, span);
+                    let (quantity, amount) = fixed_line(per_month, months_billed(house));
                     lines.push((house, item, line(item, LineKind::Fixed, quantity, None, amount)));
                 }
             }
@@ -169,10 +174,12 @@ fn metered<'h, 'i>(
     lines: &mut Priced<'h, 'i>,
     skipped: &mut Vec<Skipped>,
 ) -> Result<(), Invalid> {
+    let empty = HashMap::new();
+    let readings = input.readings.get(&item.code).unwrap_or(&empty);
     let mut used = 0;
     let mut missing = 0;
     for house in served {
-        match input.readings.get(&(item.code.clone(), house.no.clone())) {
+        match readings.get(&house.no) {
             Some(reading) => {
                 let units =
                     reading.usage().map_err(|e| within(&format!("readings[{}][{}]", item.code, house.no), e))?;
@@ -187,6 +194,14 @@ fn metered<'h, 'i>(
         }
     }
     let Some(master) = input.masters.get(&item.code) else { return Ok(()) };
+    // A house nobody is billed for (an unsold flat) may still have a meter
+    // and a reading: its use is its own, not the public's.
+    let served_nos: HashSet<&HouseNo> = served.iter().map(|h| &h.no).collect();
+    let mut unserved: Vec<(&HouseNo, &Reading)> = readings.iter().filter(|(no, _)| !served_nos.contains(no)).collect();
+    unserved.sort_by(|a, b| a.0.cmp(b.0));
+    for (no, reading) in unserved {
+        used += reading.usage().map_err(|e| within(&format!("readings[{}][{no}]", item.code), e))?;
+    }
     let field = format!("masters[{}]", item.code);
     if missing > 0 {
         return Err(Invalid::new(
@@ -232,17 +247,19 @@ fn within(at: &str, e: Invalid) -> Invalid {
 fn gather(input: &RunInput<'_>, lines: Priced<'_, '_>) -> Vec<Bill> {
     let mut bills: Vec<Bill> = Vec::new();
     let mut index: HashMap<(&HouseNo, Date), usize> = HashMap::new();
+    let mut dues: HashMap<&str, Date> = HashMap::new();
     for (house, item, line) in lines {
-        let key = BillingKey {
-            estate: input.estate.to_owned(),
-            period: input.period,
-            house: house.no.clone(),
-            item: item.code.clone(),
-        };
-        if input.billed.contains(&key) {
+        let billed = !input.billed.is_empty()
+            && input.billed.contains(&BillingKey {
+                estate: input.estate.to_owned(),
+                period: input.period,
+                house: house.no.clone(),
+                item: item.code.clone(),
+            });
+        if billed {
             continue;
         }
-        let due = item.due_day.in_month(input.period);
+        let due = *dues.entry(&item.code).or_insert_with(|| item.due_day.in_month(input.period));
         let at = *index.entry((&house.no, due)).or_insert_with(|| {
             bills.push(Bill {
                 estate: input.estate.to_owned(),

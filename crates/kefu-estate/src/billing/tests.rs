@@ -63,7 +63,7 @@ fn estate() -> Vec<House> {
 struct Inputs {
     houses: Vec<House>,
     items: Vec<FeeItem>,
-    readings: HashMap<(String, HouseNo), Reading>,
+    readings: HashMap<String, HashMap<HouseNo, Reading>>,
     masters: HashMap<String, Reading>,
     one_offs: Vec<(HouseNo, String)>,
     billed: HashSet<BillingKey>,
@@ -82,7 +82,7 @@ impl Inputs {
     }
 
     fn read(&mut self, item: &str, house: &str, previous: i64, current: i64) {
-        self.readings.insert((item.into(), no(house)), Reading::new(previous, current));
+        self.readings.entry(item.into()).or_default().insert(no(house), Reading::new(previous, current));
     }
 
     fn run(&self, period: Month) -> Result<Run, kefu_core::Invalid> {
@@ -158,9 +158,16 @@ fn a_shared_meter_s_public_share_is_split_so_the_shares_add_up() {
             ("3-2-1502".into(), "water".into(), LineKind::PublicShare, 7396),
         ]
     );
-    let shares: i64 =
-        amounts(&run).iter().filter(|(_, _, kind, _)| *kind == LineKind::PublicShare).map(|(_, _, _, fen)| fen).sum();
-    assert_eq!(shares, 16_400);
+    let shares = |run: &Run| -> i64 {
+        amounts(run).iter().filter(|(_, _, kind, _)| *kind == LineKind::PublicShare).map(|(_, _, _, fen)| fen).sum()
+    };
+    assert_eq!(shares(&run), 16_400);
+    // The unsold flat's meter read 10 m³: billed to nobody here, but not
+    // the public's either — the share is 30 m³, 123.00.
+    inputs.read("water", "3-2-1503", 0, 10);
+    let run = inputs.run(Month::new(2026, 1)).unwrap();
+    assert_eq!(shares(&run), 12_300);
+    assert!(run.bills.iter().all(|b| b.house != no("3-2-1503")));
 }
 
 #[test]
@@ -276,7 +283,7 @@ proptest! {
             .collect();
         let mut inputs = Inputs { houses, ..Inputs::new(vec![water()]) };
         for (h, (_, used)) in inputs.houses.clone().iter().zip(&uses) {
-            inputs.readings.insert(("water".into(), h.no.clone()), Reading::new(0, *used));
+            inputs.readings.entry("water".into()).or_default().insert(h.no.clone(), Reading::new(0, *used));
         }
         let total: i64 = uses.iter().map(|(_, u)| u).sum();
         inputs.masters.insert("water".into(), Reading::new(0, total + extra));

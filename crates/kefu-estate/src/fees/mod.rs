@@ -20,20 +20,20 @@ use kefu_core::Money;
 
 use crate::houses::Area;
 
-/// An area fee: `area` × `price` per m² per month × the span's exact months;
-/// the quantity is the m²·months the price multiplies.
-pub fn area_line(area: Area, price: UnitPrice, span: Span) -> (Quantity, Money) {
-    let (a, m) = (i128::from(area.hundredths()), i128::from(span.months().parts()));
+/// An area fee: `area` × `price` per m² per month × `months` (a span's
+/// exact [`Span::months`]); the quantity is the m²·months the price
+/// multiplies.
+pub fn area_line(area: Area, price: UnitPrice, months: Months) -> (Quantity, Money) {
+    let (a, m) = (i128::from(area.hundredths()), i128::from(months.parts()));
     // hundredths of m² × ten-thousandths of a yuan × parts of a month, over
     // 100 × 100 (one fen is a hundred ten-thousandths) × MONTH_PARTS.
     let amount = Exact::fen_fraction(a * i128::from(price.units()) * m, 10_000 * i128::from(MONTH_PARTS)).round();
     (Quantity::of_fraction(a * m, 100 * i128::from(MONTH_PARTS)), amount)
 }
 
-/// A fixed fee: `per_month` × the span's exact months; the quantity is the
-/// months.
-pub fn fixed_line(per_month: Money, span: Span) -> (Quantity, Money) {
-    let m = i128::from(span.months().parts());
+/// A fixed fee: `per_month` × `months`; the quantity is the months.
+pub fn fixed_line(per_month: Money, months: Months) -> (Quantity, Money) {
+    let m = i128::from(months.parts());
     let amount = Exact::fen_fraction(i128::from(per_month.fen()) * m, i128::from(MONTH_PARTS)).round();
     (Quantity::of_fraction(m, i128::from(MONTH_PARTS)), amount)
 }
@@ -45,8 +45,8 @@ mod tests {
 
     use super::*;
 
-    fn span(first: Date, last: Date) -> Span {
-        Span::new("to", first, last).unwrap()
+    fn span(first: Date, last: Date) -> Months {
+        Span::new("to", first, last).unwrap().months()
     }
 
     fn area(text: &str) -> Area {
@@ -91,7 +91,7 @@ mod tests {
         #[test]
         fn whole_months_bill_exactly_area_times_price_times_months(h in 1i64..1_000_000, p in 0i64..1_000_000, n in 1i32..=24) {
             let s = Span::months_from(Month::new(2026, 1), n);
-            let (_, amount) = area_line(Area::from_hundredths(h).unwrap(), UnitPrice::from_units(p), s);
+            let (_, amount) = area_line(Area::from_hundredths(h).unwrap(), UnitPrice::from_units(p), s.months());
             let exact = i128::from(h) * i128::from(p) * i128::from(n); // in 10^-6 yuan = 10^-4 fen
             prop_assert!((i128::from(amount.fen()) * 10_000 - exact).abs() * 2 <= 10_000);
         }
