@@ -20,7 +20,8 @@
 //!   master read beyond every house meter's reading, billed or not — split
 //!   over every house the item is billed to (those billed in an earlier run
 //!   too, so a repeated run splits the same way);
-//! - the one-off charges given, at the item's amount.
+//! - the one-off charges given, at the item's amount, each to a house of a
+//!   kind the item applies to.
 //!
 //! Items due on different days make separate bills, so each ages from its
 //! own due date.
@@ -157,6 +158,16 @@ pub fn billing_run(input: &RunInput<'_>) -> Result<Run, Invalid> {
                 Rule::new("unknown_house", "本小区没有这个房号", "the estate has no such house"),
             )
         })?;
+        if !item.applies_to(house.kind) {
+            return Err(Invalid::new(
+                field("item"),
+                Rule::new(
+                    "item_not_for_house_kind",
+                    "该收费项目不适用于这类房屋",
+                    "the fee item does not apply to this kind of house",
+                ),
+            ));
+        }
         lines.push((house, item, line(item, LineKind::OneOff, Quantity::whole(1), None, amount)));
     }
     Ok(Run { bills: gather(input, lines), skipped })

@@ -231,6 +231,8 @@ fn one_off_charges_and_separate_due_days() {
     inputs.one_offs = vec![(no("9-1-101"), "deposit".into())];
     let e = inputs.run(Month::new(2026, 2)).unwrap_err();
     assert_eq!((e.field.as_str(), e.rule.code), ("one_offs[0].house", "unknown_house"));
+    inputs.one_offs = vec![(no("P-B1-023"), "deposit".into())];
+    assert_eq!(inputs.run(Month::new(2026, 2)).unwrap_err().rule.code, "item_not_for_house_kind");
     inputs.one_offs = vec![(no("3-2-1502"), "nope".into())];
     assert_eq!(inputs.run(Month::new(2026, 2)).unwrap_err().rule.code, "unknown_item");
 }
