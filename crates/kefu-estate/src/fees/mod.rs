@@ -89,6 +89,23 @@ mod tests {
 
     proptest! {
         #[test]
+        fn a_span_cut_in_two_bills_the_same_but_for_one_rounding(
+            h in 1i64..1_000_000,
+            p in 0i64..1_000_000,
+            start in 0i64..1000,
+            a in 0i64..200,
+            b in 1i64..200,
+        ) {
+            use jiff::ToSpan;
+            let first = date(2025, 1, 1).checked_add(start.days()).unwrap();
+            let mid = first.checked_add(a.days()).unwrap();
+            let last = mid.checked_add(b.days()).unwrap();
+            let fee = |f: Date, l: Date| area_line(Area::from_hundredths(h).unwrap(), UnitPrice::from_units(p), span(f, l)).1.fen();
+            let parts = fee(first, mid) + fee(mid.tomorrow().unwrap(), last);
+            prop_assert!((fee(first, last) - parts).abs() <= 1);
+        }
+
+        #[test]
         fn whole_months_bill_exactly_area_times_price_times_months(h in 1i64..1_000_000, p in 0i64..1_000_000, n in 1i32..=24) {
             let s = Span::months_from(Month::new(2026, 1), n);
             let (_, amount) = area_line(Area::from_hundredths(h).unwrap(), UnitPrice::from_units(p), s.months());
