@@ -20,8 +20,8 @@
 
 use kefu_core::{Invalid, Money, Rule};
 
-use crate::decimal::parse_field;
 use crate::price::{Price, div_round_half_up, round_to_fen};
+use kefu_core::decimal::parse_field;
 
 /// Lighting users (照明用户) and power users (动力用户), whose unknown
 /// duration of theft is reckoned at different hours a day.

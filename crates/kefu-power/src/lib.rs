@@ -62,7 +62,6 @@
 pub mod accounts;
 pub mod billing;
 pub mod connections;
-mod decimal;
 pub mod indicators;
 pub mod inspections;
 pub mod meters;

@@ -5,6 +5,7 @@
 //! the member's points. No floating point anywhere: every figure is an
 //! integer and the totals are sums of the lines.
 
+use kefu_core::allocation::largest_remainder;
 use kefu_core::{Invalid, Money, Rule};
 use serde::Serialize;
 
@@ -182,34 +183,8 @@ pub fn settle(lines: &[Billed], discount: Money, points: Money) -> Result<Totals
         insurance: sum(&|l| l.payer == Payer::Insurance),
         points,
         cash_due: customer - points,
-        line_discounts: allocate(discount.fen(), &weights).into_iter().map(Money::from_fen).collect(),
+        line_discounts: largest_remainder(discount.fen(), &weights).into_iter().map(Money::from_fen).collect(),
     })
-}
-
-/// Splits `total` fen over `weights` in proportion, by the largest
-/// remainder: each share is the floor of its exact share, and the fen left
-/// over go one each to the largest remainders (the earlier line on a tie),
-/// so the shares always add up to `total`. All weights zero: nothing shared.
-pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
-    let sum: i128 = weights.iter().map(|w| i128::from(*w)).sum();
-    if sum == 0 {
-        return vec![0; weights.len()];
-    }
-    let exact: Vec<(i128, i128)> = weights
-        .iter()
-        .map(|w| {
-            let n = i128::from(total) * i128::from(*w);
-            (n / sum, n % sum)
-        })
-        .collect();
-    let mut shares: Vec<i64> = exact.iter().map(|(q, _)| i64::try_from(*q).unwrap_or(0)).collect();
-    let given: i64 = shares.iter().sum();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|a, b| exact[*b].1.cmp(&exact[*a].1).then(a.cmp(b)));
-    for i in order.into_iter().take(usize::try_from(total - given).unwrap_or(0)) {
-        shares[i] += 1;
-    }
-    shares
 }
 
 #[cfg(test)]
@@ -246,29 +221,6 @@ mod tests {
         assert_eq!(line_amount(100, fen(4_500)), fen(4_500));
         assert_eq!(line_amount(33, fen(1)), fen(0));
         assert_eq!(line_amount(50, fen(1)), fen(1));
-    }
-
-    #[test]
-    fn allocation_always_adds_up_and_follows_the_weights() {
-        assert_eq!(allocate(100, &[1, 1, 1]), vec![34, 33, 33]);
-        assert_eq!(allocate(1, &[5, 5]), vec![1, 0]);
-        assert_eq!(allocate(0, &[3, 4]), vec![0, 0]);
-        assert_eq!(allocate(10, &[0, 0]), vec![0, 0]);
-        assert_eq!(allocate(1000, &[9_000, 0, 1_000]), vec![900, 0, 100]);
-        // Many awkward splits: the shares always add up to the total and
-        // never stray a fen from the exact proportion.
-        for total in [0_i64, 1, 7, 99, 1_001, 123_457] {
-            for weights in [vec![1, 2, 3], vec![33_333, 33_333, 33_334], vec![17, 0, 4_999, 3], vec![1; 7]] {
-                let shares = allocate(total, &weights);
-                assert_eq!(shares.iter().sum::<i64>(), total, "{total} over {weights:?}");
-                let sum: i64 = weights.iter().sum();
-                for (s, w) in shares.iter().zip(&weights) {
-                    let exact = i128::from(total) * i128::from(*w);
-                    let s = i128::from(*s) * i128::from(sum);
-                    assert!((s - exact).abs() < i128::from(sum), "{total} over {weights:?}: {shares:?}");
-                }
-            }
-        }
     }
 
     #[test]

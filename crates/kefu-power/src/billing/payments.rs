@@ -6,25 +6,9 @@
 //! A prepaid balance pays new bills the same way: allocate
 //! `min(balance, outstanding)` to them.
 
-use jiff::civil::Date;
+use kefu_core::allocation::oldest_first;
+pub use kefu_core::allocation::{Allocation, OpenBill};
 use kefu_core::{Invalid, Money, Rule};
-
-/// A bill with money still owed on it; `key` is whatever identifies it to
-/// the caller (a bill id).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpenBill<K> {
-    pub key: K,
-    pub due: Date,
-    pub outstanding: Money,
-}
-
-/// The payment's parts: an amount for each bill it reaches, oldest first,
-/// and the rest to the prepaid balance.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Allocation<K> {
-    pub applied: Vec<(K, Money)>,
-    pub to_prepaid: Money,
-}
 
 /// What the open bills still owe in all.
 pub fn outstanding<K>(bills: &[OpenBill<K>]) -> Money {
@@ -55,27 +39,13 @@ pub fn allocate<K: Clone>(
             ),
         ));
     }
-    let mut order: Vec<&OpenBill<K>> = bills.iter().filter(|b| b.outstanding > Money::ZERO).collect();
-    order.sort_by_key(|b| b.due);
-    let mut left = amount;
-    let mut applied = Vec::new();
-    for bill in order {
-        if left == Money::ZERO {
-            break;
-        }
-        let part = left.min(bill.outstanding);
-        applied.push((bill.key.clone(), part));
-        left = left - part;
-    }
-    Ok(Allocation { applied, to_prepaid: left })
+    Ok(oldest_first(amount, bills))
 }
 
 #[cfg(test)]
 mod tests {
-    use jiff::civil::date;
-    use proptest::prelude::*;
-
     use super::*;
+    use jiff::civil::date;
 
     fn bill(key: u32, month: i8, fen: i64) -> OpenBill<u32> {
         OpenBill { key, due: date(2026, month, 25), outstanding: Money::from_fen(fen) }
@@ -106,36 +76,5 @@ mod tests {
         assert!(e.rule.en.contains("¥120.00"), "{}", e.rule.en);
         let e = allocate(Money::ZERO, &[bill(1, 8, 12_000)], true).unwrap_err();
         assert_eq!(e.rule.code, "payment_not_positive");
-    }
-
-    proptest! {
-        #[test]
-        fn a_payment_is_split_without_losing_a_fen(
-            amount in 1i64..1_000_000,
-            owed in proptest::collection::vec((1i8..=12, 0i64..200_000), 0..8),
-        ) {
-            let bills: Vec<OpenBill<usize>> = owed.iter().enumerate().map(|(i, (m, f))| OpenBill { key: i, due: date(2026, *m, 1), outstanding: Money::from_fen(*f) }).collect();
-            let a = allocate(Money::from_fen(amount), &bills, true).unwrap();
-            let applied: Money = a.applied.iter().map(|(_, m)| *m).sum();
-            prop_assert_eq!(applied + a.to_prepaid, Money::from_fen(amount));
-            // No bill gets more than it owes; only the last bill reached is left part paid.
-            for (k, m) in &a.applied {
-                prop_assert!(*m <= bills[*k].outstanding && *m > Money::ZERO);
-            }
-            for (k, m) in a.applied.iter().rev().skip(1) {
-                prop_assert_eq!(*m, bills[*k].outstanding);
-            }
-            // A bill due earlier than one paid is paid in full.
-            for (k, _) in &a.applied {
-                for b in &bills {
-                    if b.due < bills[*k].due && b.outstanding > Money::ZERO {
-                        prop_assert!(a.applied.iter().any(|(j, m)| *j == b.key && *m == b.outstanding));
-                    }
-                }
-            }
-            if a.to_prepaid > Money::ZERO {
-                prop_assert_eq!(applied, outstanding(&bills));
-            }
-        }
     }
 }

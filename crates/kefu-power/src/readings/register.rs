@@ -7,8 +7,8 @@ use std::fmt;
 
 use kefu_core::{Invalid, Rule};
 
-use crate::decimal::{DecimalError, parse_field};
 use crate::price::div_round_half_up;
+use kefu_core::decimal::{DecimalError, parse_field};
 
 /// Hundredths of a kWh in one kWh: electronic registers show two decimals.
 const HUNDREDTHS: i64 = 100;

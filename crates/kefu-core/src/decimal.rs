@@ -1,13 +1,14 @@
-//! The one reader of the plain decimals the pack's inputs are written in —
-//! prices, readings, percentages, kW — as exact integers of their smallest
-//! unit. No sign, no grouping, no exponent: each caller names its own field
-//! and rule for what it refuses.
+//! Exact decimals: the one reader of the plain decimals the packs' inputs
+//! are written in — prices, readings, areas, percentages, kW — as exact
+//! integers of their smallest unit, and the one rounding of an exact quotient
+//! ([`div_round_half_up`]). No sign, no grouping, no exponent: each caller
+//! names its own field and rule for what it refuses.
 
-use kefu_core::{Invalid, Rule};
+use crate::validation::{Invalid, Rule};
 
 /// Why a text is not a plain decimal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DecimalError {
+pub enum DecimalError {
     /// Not digits with at most one point between digits.
     Format,
     /// More decimals than allowed.
@@ -18,7 +19,7 @@ pub(crate) enum DecimalError {
 
 /// Reads a field's text: trimmed, required, then [`parse_scaled`], a
 /// refusal worded by `rule`.
-pub(crate) fn parse_field(
+pub fn parse_field(
     field: &str,
     input: &str,
     decimals: usize,
@@ -33,7 +34,7 @@ pub(crate) fn parse_field(
 
 /// `text` (already trimmed, not empty) × 10^`decimals`: `parse_scaled("0.5283", 4)`
 /// is 5283.
-pub(crate) fn parse_scaled(text: &str, decimals: usize) -> Result<i64, DecimalError> {
+pub fn parse_scaled(text: &str, decimals: usize) -> Result<i64, DecimalError> {
     let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
     let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(frac) || (text.contains('.') && frac.is_empty()) {
@@ -47,6 +48,16 @@ pub(crate) fn parse_scaled(text: &str, decimals: usize) -> Result<i64, DecimalEr
         value = value.checked_mul(10).and_then(|v| v.checked_add(i64::from(d - b'0'))).ok_or(DecimalError::TooLarge)?;
     }
     Ok(value)
+}
+
+/// `n / d` rounded half away from zero (half up for a positive quotient, so
+/// that a negated amount rounds to exactly the negated result); `d` is
+/// positive.
+pub fn div_round_half_up(n: i128, d: i128) -> i128 {
+    debug_assert!(d > 0);
+    let (whole, rest) = (n.abs() / d, n.abs() % d);
+    let q = if 2 * rest >= d { whole + 1 } else { whole };
+    if n < 0 { -q } else { q }
 }
 
 #[cfg(test)]
@@ -79,7 +90,23 @@ mod tests {
         assert_eq!(parse_field("f", "x", 1, rule).unwrap_err().rule.code, "format");
     }
 
+    #[test]
+    fn divides_half_up_by_odd_divisors_too() {
+        assert_eq!(div_round_half_up(5, 3), 2);
+        assert_eq!(div_round_half_up(4, 3), 1);
+        assert_eq!(div_round_half_up(3, 2), 2);
+        assert_eq!(div_round_half_up(-3, 2), -2);
+        assert_eq!(div_round_half_up(7, 7), 1);
+    }
+
     proptest! {
+        #[test]
+        fn division_is_nearest(n in -1_000_000i128..1_000_000, d in 1i128..1000) {
+            let q = div_round_half_up(n, d);
+            prop_assert!((q * d - n).abs() * 2 <= d);
+            prop_assert_eq!(div_round_half_up(-n, d), -q);
+        }
+
         #[test]
         fn any_scaled_value_reads_back(v in 0i64..1_000_000_000_000, decimals in 0usize..5) {
             let scale = 10i64.pow(u32::try_from(decimals).unwrap());
