@@ -21,11 +21,13 @@ pub struct WebConfig {
     pub cookie_security: CookieSecurity,
     /// The hours a complaint's first contact and resolution may take.
     pub complaints: kefu_care::complaints::Deadlines,
+    /// How long survey links stay open.
+    pub surveys: kefu_care::surveys::LinkSettings,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_security: CookieSecurity::Auto, complaints: Default::default() }
+        WebConfig { cookie_security: CookieSecurity::Auto, complaints: Default::default(), surveys: Default::default() }
     }
 }
 

@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use kefu_care::complaints::Deadlines;
+use kefu_care::surveys::LinkSettings;
 use kefu_core::time::{BusinessZone, DEFAULT_ZONE, SystemClock};
 use kefu_outreach::channels::email::{EmailChannel, EmailConfig};
 use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
@@ -35,6 +36,8 @@ struct File {
     email: Option<EmailConfig>,
     /// The hours a complaint's first contact and resolution may take.
     complaints: Option<Deadlines>,
+    /// How long survey links stay open.
+    surveys: Option<LinkSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +57,7 @@ pub struct Settings {
     pub sms: Option<SmsSettings>,
     pub email: Option<EmailConfig>,
     pub complaints: Deadlines,
+    pub surveys: LinkSettings,
 }
 
 impl Settings {
@@ -80,9 +84,11 @@ impl Settings {
             sms: file.sms,
             email: file.email,
             complaints: file.complaints.unwrap_or_default(),
+            surveys: file.surveys.unwrap_or_default(),
         };
         settings.zone()?;
         settings.complaints.validate().map_err(|e| anyhow::anyhow!("[complaints] {}: {}", e.field, e.rule.en))?;
+        settings.surveys.validate().map_err(|e| anyhow::anyhow!("[surveys] {}: {}", e.field, e.rule.en))?;
         Ok(settings)
     }
 

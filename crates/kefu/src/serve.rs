@@ -35,7 +35,11 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
         db,
         Arc::new(SystemClock),
         zone,
-        WebConfig { cookie_security: settings.cookie_security, complaints: settings.complaints },
+        WebConfig {
+            cookie_security: settings.cookie_security,
+            complaints: settings.complaints,
+            surveys: settings.surveys,
+        },
         channels,
     );
     tokio::spawn(crate::outreach::schedule(state.clone()));

@@ -555,7 +555,7 @@ async fn answer_a_survey_on_a_phone(backend: Backend) {
         survey.id,
         app.fx.customer_a,
         "sms",
-        kefu_core::time::Clock::now(&app.clock),
+        (&Default::default(), kefu_core::time::Clock::now(&app.clock)),
     )
     .await
     .unwrap();

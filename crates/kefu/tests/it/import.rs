@@ -479,6 +479,7 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
         sms: None,
         email: None,
         complaints: Default::default(),
+        surveys: Default::default(),
     };
     let args = |file: &std::path::Path, map: &[&str], skip: bool| ImportArgs {
         file: file.to_path_buf(),
