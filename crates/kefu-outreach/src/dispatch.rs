@@ -241,6 +241,16 @@ async fn send(
     record(db, actor, (kind, jiff::Timestamp::now()), &ready, &results, summary).await
 }
 
+/// The letters of these tasks, to their postal addresses.
+fn letters_to(tasks: &[Pending], playbooks: &[playbook::Playbook]) -> Vec<Message> {
+    tasks
+        .iter()
+        .map(|p| {
+            message(p, Recipient::Postal { name: p.name.clone(), address: p.address.clone() }, subject(p, playbooks))
+        })
+        .collect()
+}
+
 /// The day's letters within `scope` as one PDF to download, one letter a
 /// page: those due by `today` not yet printed, and those printed since
 /// `day_start`, so a lost download can be printed again. Changes nothing.
@@ -253,12 +263,7 @@ pub async fn letters_of_the_day(
     (today, day_start): (Date, jiff::Timestamp),
 ) -> Result<Option<Vec<u8>>> {
     let tasks = pending(db, scope, "letter", Which::Day(today, day_start)).await?;
-    let messages: Vec<Message> = tasks
-        .iter()
-        .map(|p| {
-            message(p, Recipient::Postal { name: p.name.clone(), address: p.address.clone() }, subject(p, playbooks))
-        })
-        .collect();
+    let messages = letters_to(&tasks, playbooks);
     letters.preview(&messages).await.map_err(|e| Failure::Store(kefu_store::StoreError::Other(e.reason)))
 }
 
@@ -278,12 +283,7 @@ pub async fn print_letters(
         return Ok(None);
     }
     let refs: Vec<&Pending> = tasks.iter().collect();
-    let messages: Vec<Message> = tasks
-        .iter()
-        .map(|p| {
-            message(p, Recipient::Postal { name: p.name.clone(), address: p.address.clone() }, subject(p, playbooks))
-        })
-        .collect();
+    let messages = letters_to(&tasks, playbooks);
     let results = letters.deliver(&messages).await;
     let mut summary = Dispatched::default();
     record(db, actor, ("letter", now), &refs, &results, &mut summary).await?;

@@ -222,19 +222,28 @@ async fn insert_invitation(
     .bind(actor.display_name.clone())
     .fetch_one(tx.conn())
     .await?;
-    tx.audit(
-        actor,
-        Change {
-            entity: "survey_invitation",
-            entity_id: id.to_string(),
-            action: "create",
-            branch: Some(branch),
-            old: None,
-            new: Some(json!({ "survey": survey.id, "customer": customer, "channel": channel })),
-        },
-    )
-    .await?;
+    audit_invitation(tx, actor, (id, "create"), survey, (branch, customer), channel).await?;
     Ok(id)
+}
+
+async fn audit_invitation(
+    tx: &mut Tx,
+    actor: &Actor,
+    (id, action): (i64, &'static str),
+    survey: &Survey,
+    (branch, customer): (BranchId, CustomerId),
+    channel: &str,
+) -> Result<()> {
+    let new = json!({ "survey": survey.id, "customer": customer, "channel": channel });
+    let change = Change {
+        entity: "survey_invitation",
+        entity_id: id.to_string(),
+        action,
+        branch: Some(branch),
+        old: None,
+        new: Some(new),
+    };
+    Ok(tx.audit(actor, change).await?)
 }
 
 /// Invites a customer to answer a survey through a link sent by SMS or
@@ -295,18 +304,7 @@ pub async fn invite_in(
     .await?;
     let id = match open {
         Some(id) => {
-            tx.audit(
-                actor,
-                Change {
-                    entity: "survey_invitation",
-                    entity_id: id.to_string(),
-                    action: "resend",
-                    branch: Some(branch),
-                    old: None,
-                    new: Some(json!({ "survey": survey.id, "customer": customer, "channel": channel })),
-                },
-            )
-            .await?;
+            audit_invitation(tx, actor, (id, "resend"), survey, (branch, customer), channel).await?;
             id
         }
         None => insert_invitation(tx, actor, survey, (branch, customer), channel, now).await?,
