@@ -449,7 +449,7 @@ on_both!(the_today_page_counts_todays_outreach_work, |backend| async move {
 
 /// The app with letters (into a folder of its own) and an SMS gateway, and
 /// today's thank-you letter and SMS to 张伟 pending.
-async fn letters_due(backend: Backend) -> (TestApp, tempfile::TempDir, support::Received) {
+pub(crate) async fn letters_due(backend: Backend) -> (TestApp, tempfile::TempDir, support::Received) {
     use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
     use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
     let letters_dir = tempfile::tempdir().unwrap();
