@@ -27,6 +27,7 @@ mod metrics;
 mod ops;
 pub mod packs;
 mod pages;
+mod redirect;
 mod render;
 mod requests;
 pub mod routes;

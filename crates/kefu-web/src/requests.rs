@@ -104,7 +104,8 @@ pub(crate) async fn send_links(
 ) -> Result<Sent, Failure> {
     let when = (app.today(), app.now(), app.local_time());
     let channels = &app.0.channels;
-    sends::send_survey(app.db(), &ctx.actor, channels, (id, channel), audience, &origin(headers), when).await
+    let links = (origin(headers), &app.0.config.surveys);
+    sends::send_survey(app.db(), &ctx.actor, channels, (id, channel), audience, (&links.0, links.1), when).await
 }
 
 /// Where the customer's browser reaches this server, from the request.

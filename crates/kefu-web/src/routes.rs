@@ -113,6 +113,7 @@ fn shell() -> Vec<Entry> {
         entry(M::POST, "/outreach/run", Signed(OutreachManage), post(pages::outreach::run_now)),
         entry(M::POST, "/outreach/send", Signed(OutreachManage), post(pages::outreach::send_now)),
         entry(M::GET, "/outreach/letters.pdf", Signed(CallsWork), get(pages::outreach::letters_pdf)),
+        entry(M::POST, "/outreach/letters/printed", Signed(CallsWork), post(pages::outreach::letters_printed)),
         entry(M::GET, "/outreach/calls", Signed(CallsWork), get(pages::outreach::queue)),
         entry(M::GET, "/outreach/calls/{id}", Signed(CallsWork), get(pages::outreach::call)),
         entry(M::POST, "/outreach/calls/{id}/claim", Signed(CallsWork), post(pages::outreach::claim)),

@@ -23,11 +23,18 @@ pub struct WebConfig {
     pub complaints: kefu_care::complaints::Deadlines,
     /// The packs that run: their routes, navigation, panels and outreach.
     pub packs: crate::packs::Enabled,
+    /// How long survey links stay open.
+    pub surveys: kefu_care::surveys::LinkSettings,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_security: CookieSecurity::Auto, complaints: Default::default(), packs: Default::default() }
+        WebConfig {
+            cookie_security: CookieSecurity::Auto,
+            complaints: Default::default(),
+            packs: Default::default(),
+            surveys: Default::default(),
+        }
     }
 }
 

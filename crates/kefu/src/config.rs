@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use kefu_care::complaints::Deadlines;
+use kefu_care::surveys::LinkSettings;
 use kefu_core::time::{BusinessZone, DEFAULT_ZONE, SystemClock};
 use kefu_outreach::channels::email::{EmailChannel, EmailConfig};
 use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
@@ -38,6 +39,8 @@ struct File {
     complaints: Option<Deadlines>,
     /// The industry packs that run (`["auto"]`, the default).
     packs: Option<Vec<String>>,
+    /// How long survey links stay open.
+    surveys: Option<LinkSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +62,7 @@ pub struct Settings {
     pub complaints: Deadlines,
     /// The codes of the packs that run.
     pub packs: Vec<String>,
+    pub surveys: LinkSettings,
 }
 
 /// The packs that run when nothing says otherwise: the 4S dealership's.
@@ -94,10 +98,12 @@ impl Settings {
                 Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
                 None => file.packs.unwrap_or_else(|| DEFAULT_PACKS.iter().map(|c| c.to_string()).collect()),
             },
+            surveys: file.surveys.unwrap_or_default(),
         };
         settings.zone()?;
         settings.packs()?;
         settings.complaints.validate().map_err(|e| anyhow::anyhow!("[complaints] {}: {}", e.field, e.rule.en))?;
+        settings.surveys.validate().map_err(|e| anyhow::anyhow!("[surveys] {}: {}", e.field, e.rule.en))?;
         Ok(settings)
     }
 

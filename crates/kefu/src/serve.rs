@@ -37,7 +37,12 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
         db,
         Arc::new(SystemClock),
         zone,
-        WebConfig { cookie_security: settings.cookie_security, complaints: settings.complaints, packs },
+        WebConfig {
+            cookie_security: settings.cookie_security,
+            complaints: settings.complaints,
+            surveys: settings.surveys,
+            packs,
+        },
         channels,
     );
     tokio::spawn(crate::outreach::schedule(state.clone()));

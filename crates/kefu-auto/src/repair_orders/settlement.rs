@@ -103,8 +103,8 @@ pub fn quantity_text(centi: i64) -> String {
 pub fn line_amount(qty_centi: i64, unit: Money) -> Money {
     let exact = i128::from(qty_centi) * i128::from(unit.fen());
     let rounded = (exact + i128::from(CENTI / 2)).div_euclid(i128::from(CENTI));
-    // Quantities below 10,000 and unit prices a form accepts stay far below
-    // i64::MAX fen.
+    // Quantities below 10,000 times unit prices below Money::LIMIT stay far
+    // below i64::MAX fen.
     Money::from_fen(i64::try_from(rounded).unwrap_or(i64::MAX))
 }
 
@@ -142,6 +142,21 @@ fn refused(field: &str, code: &'static str, zh: &str, en: &str) -> Invalid {
     Invalid::new(field, Rule::new(code, zh, en))
 }
 
+/// An order's lines may come to less than [`Money::LIMIT`] in all.
+pub fn total_out_of_range() -> Invalid {
+    refused(
+        "lines",
+        "order_total_range",
+        "工单合计须小于 1000 万元",
+        "an order's lines must come to less than 10 million yuan",
+    )
+}
+
+/// Whether lines of these amounts come to less than [`Money::LIMIT`].
+pub fn total_in_range(amounts: impl IntoIterator<Item = Money>) -> bool {
+    Money::checked_sum(amounts).is_some_and(|total| total < Money::LIMIT)
+}
+
 /// Settles `lines` with a discount off the customer's lines and points
 /// redeemed against what remains.
 pub fn settle(lines: &[Billed], discount: Money, points: Money) -> Result<Totals, Invalid> {
@@ -151,10 +166,15 @@ pub fn settle(lines: &[Billed], discount: Money, points: Money) -> Result<Totals
     if points < Money::ZERO {
         return Err(refused("points", "not_negative", "不能为负数", "must not be negative"));
     }
-    let sum = |keep: &dyn Fn(&Billed) -> bool| -> Money { lines.iter().filter(|l| keep(l)).map(|l| l.amount).sum() };
-    let labour = sum(&|l| l.kind == LineKind::Labour);
-    let parts = sum(&|l| l.kind == LineKind::Part);
-    let customer_gross = sum(&|l| l.payer == Payer::Customer);
+    let sum = |keep: &dyn Fn(&Billed) -> bool| -> Result<Money, Invalid> {
+        Money::checked_sum(lines.iter().filter(|l| keep(l)).map(|l| l.amount)).ok_or_else(total_out_of_range)
+    };
+    // Every sum below is at most the gross, so it cannot overflow when the
+    // gross did not.
+    let gross = sum(&|_| true)?;
+    let labour = sum(&|l| l.kind == LineKind::Labour)?;
+    let parts = sum(&|l| l.kind == LineKind::Part)?;
+    let customer_gross = sum(&|l| l.payer == Payer::Customer)?;
     if discount > customer_gross {
         return Err(refused(
             "discount",
@@ -176,11 +196,11 @@ pub fn settle(lines: &[Billed], discount: Money, points: Money) -> Result<Totals
     Ok(Totals {
         labour,
         parts,
-        gross: labour + parts,
+        gross,
         discount,
         customer,
-        warranty: sum(&|l| l.payer == Payer::Warranty),
-        insurance: sum(&|l| l.payer == Payer::Insurance),
+        warranty: sum(&|l| l.payer == Payer::Warranty)?,
+        insurance: sum(&|l| l.payer == Payer::Insurance)?,
         points,
         cash_due: customer - points,
         line_discounts: largest_remainder(discount.fen(), &weights).into_iter().map(Money::from_fen).collect(),
@@ -246,6 +266,16 @@ mod tests {
         // Each customer line after its discount, summed, is the customer's total.
         let discounted: Money = lines[..3].iter().zip(&t.line_discounts).map(|(l, d)| l.amount - *d).sum();
         assert_eq!(discounted, t.customer);
+    }
+
+    #[test]
+    fn totals_beyond_i64_are_refused_not_wrapped() {
+        let huge = [line(LineKind::Part, i64::MAX, Payer::Customer), line(LineKind::Labour, 1, Payer::Warranty)];
+        let refused = settle(&huge, Money::ZERO, Money::ZERO).unwrap_err();
+        assert_eq!((refused.field.as_str(), refused.rule.code), ("lines", "order_total_range"));
+        assert!(total_in_range([fen(999_999_998), fen(1)]));
+        assert!(!total_in_range([fen(999_999_999), fen(1)]), "ten million yuan is beyond the bound");
+        assert!(!total_in_range([fen(i64::MAX), fen(1)]));
     }
 
     #[test]

@@ -105,7 +105,8 @@ pub async fn invite(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<InviteBody>,
 ) -> Result<(StatusCode, Json<InvitationDto>), AppError> {
-    let i = surveys::invite(app.db(), &ctx.actor, b.survey, CustomerId(id), &b.channel, app.now()).await?;
+    let links = (&app.0.config.surveys, app.now());
+    let i = surveys::invite(app.db(), &ctx.actor, b.survey, CustomerId(id), &b.channel, links).await?;
     let path = format!("/s/{}", i.token);
     Ok((StatusCode::CREATED, Json(InvitationDto { id: i.id, customer_id: i.customer_id.0, token: i.token, path })))
 }

@@ -285,18 +285,18 @@ pub async fn save_playbook(
     }
 }
 
-/// Today's letters as one PDF to print, one letter a page; downloading it
-/// marks them printed.
+/// The day's letters as one PDF to print, one letter a page: those not yet
+/// printed and those printed today. Downloading changes nothing, so a
+/// failed download loses no letter; "mark printed" is a separate POST.
 pub async fn letters_pdf(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let letters = super::letter_channel(&app)?;
     let playbooks = app.packs().core().playbooks(app.db()).await?;
-    let Some(file) =
-        kefu_outreach::dispatch::print_letters(app.db(), &ctx.actor, letters, &playbooks, app.today()).await?
+    let day = (app.today(), app.0.zone.start_of(app.today()));
+    let Some(bytes) =
+        kefu_outreach::dispatch::letters_of_the_day(app.db(), &ctx.actor.scope, letters, &playbooks, day).await?
     else {
         return Err(AppError::NotFound);
     };
-    let bytes =
-        tokio::fs::read(&file).await.map_err(|e| AppError::Internal(format!("reading {}: {e}", file.display())))?;
     let name = format!("letters-{}.pdf", app.today());
     Ok((
         [
@@ -306,6 +306,16 @@ pub async fn letters_pdf(State(app): State<AppState>, ctx: Ctx) -> Result<Respon
         bytes,
     )
         .into_response())
+}
+
+/// Marks the day's pending letters printed (and files them in the letter
+/// folder for the print room); they stay in the day's PDF.
+pub async fn letters_printed(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let letters = super::letter_channel(&app)?;
+    let playbooks = app.packs().core().playbooks(app.db()).await?;
+    let when = (app.today(), app.now());
+    kefu_outreach::dispatch::print_letters(app.db(), &ctx.actor, letters, &playbooks, when).await?;
+    Ok(Redirect::to("/outreach").into_response())
 }
 
 /// Sends the pending SMS and e-mails now (they also go out every hour).

@@ -201,7 +201,8 @@ pub async fn invite(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<InviteForm>,
 ) -> Result<Response, AppError> {
-    let result = surveys::invite(app.db(), &ctx.actor, f.survey, CustomerId(id), &f.channel, app.now()).await;
+    let links = (&app.0.config.surveys, app.now());
+    let result = surveys::invite(app.db(), &ctx.actor, f.survey, CustomerId(id), &f.channel, links).await;
     let invitation = match result {
         Ok(i) => i,
         Err(e) => return super::customers::back_or_message(app, ctx, id, Err(e)).await,
@@ -271,13 +272,16 @@ async fn public(
     (status, error, thanks): (StatusCode, Option<String>, bool),
 ) -> Result<Response, AppError> {
     let lang = request_lang(headers);
-    let opened = surveys::open(app.db(), token).await?;
+    let opened = surveys::open(app.db(), token, (&app.0.config.surveys, app.now())).await?;
+    // An expired link says so, and only that, with 410 Gone.
+    let (status, error) = if opened.expired { (StatusCode::GONE, None) } else { (status, error) };
     let html = public_page(
         app,
         lang,
         "surveys/public.html",
         view! {
-            s => opened.survey, token => token, answered => opened.answered || thanks, error => error,
+            s => opened.survey, token => token, answered => opened.answered || thanks, expired => opened.expired,
+            error => error,
         },
     )?;
     Ok((status, html).into_response())
@@ -297,8 +301,8 @@ pub async fn public_answer(
     PathParams(token): PathParams<String>,
     FormBody(values): FormBody<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let deadlines = app.0.config.complaints;
-    match surveys::answer_link(app.db(), &token, &values, &deadlines, app.now()).await {
+    let settings = (&app.0.config.complaints, &app.0.config.surveys);
+    match surveys::answer_link(app.db(), &token, &values, settings, app.now()).await {
         Ok(_) => public(&app, &headers, &token, (StatusCode::OK, None, true)).await,
         Err(Failure::Conflict(rule)) => {
             let msg = rule.message(request_lang(&headers)).to_string();

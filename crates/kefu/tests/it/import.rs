@@ -480,6 +480,7 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
         email: None,
         complaints: Default::default(),
         packs: vec!["auto".into()],
+        surveys: Default::default(),
     };
     let args = |file: &std::path::Path, map: &[&str], skip: bool| ImportArgs {
         file: file.to_path_buf(),

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod api_properties;
 mod appointments;
 mod archive;
