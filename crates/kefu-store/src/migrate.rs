@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "vin_keys_backwards",
         sql: include_str!("../migrations/0016_vin_keys_backwards.sql"),
     },
+    Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
 ];
 
 impl Migration {
