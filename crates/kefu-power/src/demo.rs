@@ -248,8 +248,10 @@ pub async fn load(
                     "three_phase_ct",
                 ),
             };
+            // A non-residential account holds a permit, renewed so that it
+            // is in force today.
             let permit = (!matches!(kind, Kind::Residential)).then(|| {
-                let valid_until = connected + 5.years();
+                let valid_until = today + rng.random_range(30..1800).days();
                 (format!("QSYD{}{:05}", connected.year(), serial), connected, valid_until)
             });
             let status = match rng.random_range(0..100) {
