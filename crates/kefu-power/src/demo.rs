@@ -100,7 +100,7 @@ pub async fn load(
     count: usize,
     progress: &dyn kefu_pack::Progress,
 ) -> anyhow::Result<Summary> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x706f_7765_72); // "power"
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0070_6f77_6572); // "power": not the 4S demo's stream
     // One transaction: an interrupted load leaves no half county behind.
     let mut tx = db.begin().await?;
     let existing = branches::all(db).await?;
