@@ -26,13 +26,17 @@
 //!
 //! # What the next session wires
 //!
-//! The pack interface (issue 16) is being built beside this crate, so
-//! nothing here is wired yet. On it the pack adds:
+//! The pack is on the seam ([`pack`]) with its first slice stored
+//! ([`archive`]: stations, accounts, meters; the search; the demo county)
+//! and its web half in `kefu-web/src/packs/power/` (the 360° panel, an
+//! account's page, a station's list, the shipped tariffs, `GET
+//! /api/v1/power/accounts/{number}` and `POST /api/v1/power/bill-quote` on
+//! `billing::quote`). Still to wire:
 //! - **storage**: tables for tariffs and their versions (a `TariffDoc` is a
 //!   row's shape; `tariffs::import` is `kefu power tariffs import FILE`, all or
-//!   nothing, and `tariffs::export` is `kefu power tariffs export`), accounts
-//!   (unique `AccountNo`, its station's `StationPrefix`), meters with their
-//!   `Register`, `Multiplier` and installation and removal readings, reading
+//!   nothing, and `tariffs::export` is `kefu power tariffs export`; the pages
+//!   read the shipped files until then), meters' `Register`, `Multiplier`
+//!   checks on every change and installation and removal readings, reading
 //!   books and readings (kind real or estimated, held or confirmed), bills
 //!   with their `Line`s, payments, waivers, and the month's station totals;
 //! - **the billing run**: per book and month, `readings::check` each real
