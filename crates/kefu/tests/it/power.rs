@@ -189,3 +189,20 @@ on_both!(the_demo_county_loads_its_stations_hydros_and_accounts, |backend| async
     assert_eq!(hits[0].customer.id, first[0].customer_id);
     assert!(kefu_power::demo::load(&app.db, 7, today, 10, &()).await.is_err(), "a second load is refused");
 });
+
+on_both!(a_merge_moves_the_account_and_its_search_keys, |backend| async move {
+    let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
+    account_of_customer_a(&app).await;
+    let keep = app.customer_in(app.fx.store_a, "王建国", "13911112222").await;
+    let actor = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let packs = Enabled::select(&["power"]).unwrap();
+    let refs = packs.core().customer_references();
+    assert!(refs.contains(&("power_accounts", "customer_id")));
+    kefu_care::merge::merge(&app.db, &actor, keep, app.fx.customer_a, &refs).await.unwrap();
+    let account = archive::by_number(&app.db, &actor.scope, NUMBER).await.unwrap();
+    assert_eq!(account.customer_id, keep, "the account belongs to the kept customer");
+    for q in [NUMBER, METER] {
+        let hits = packs.core().search(&app.db, &actor.scope, q, 5).await.unwrap();
+        assert_eq!(hits.iter().map(|h| h.customer.id).collect::<Vec<_>>(), [keep], "{q} finds the kept customer");
+    }
+});
