@@ -8,6 +8,8 @@
 //! renders in. [`Packs`] is the set a server runs with, from the settings:
 //! a pack that is off answers nothing (its tables may exist).
 
+pub mod names;
+
 use jiff::civil::Date;
 use kefu_care::import::{Field, Import, Report};
 use kefu_care::search::{self, Hit, Probe};

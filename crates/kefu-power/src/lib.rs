@@ -17,6 +17,8 @@
 //! | [`meters`] | metering assets' periodic work — field tests by point class (DL/T 448), rotation by kind, the instruments' yearly verification and the share in date — the month's plan, and where a meter may go (a failed one is never installed) |
 //! | [`inspections`] | the amounts of a theft case — stolen kWh from the equipment or the meter's rated current, the back charge, the penalty, the escalation above 1,000 yuan — and the charge for an unauthorised capacity increase |
 //! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
+//! | [`archive`] | the stored archive: supply stations, electricity accounts of the common customers and their meters, hydro stations' meters; their search keys and probes (户号, its tail, meter number) |
+//! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`) and its demo county |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field (a path such as
 //! `tariff[0].version[1].tiers[2].price` where the input is a file) and the
@@ -24,13 +26,17 @@
 //!
 //! # What the next session wires
 //!
-//! The pack interface (issue 16) is being built beside this crate, so
-//! nothing here is wired yet. On it the pack adds:
+//! The pack is on the seam ([`pack`]) with its first slice stored
+//! ([`archive`]: stations, accounts, meters; the search; the demo county)
+//! and its web half in `kefu-web/src/packs/power/` (the 360° panel, an
+//! account's page, a station's list, the shipped tariffs, `GET
+//! /api/v1/power/accounts/{number}` and `POST /api/v1/power/bill-quote` on
+//! `billing::quote`). Still to wire:
 //! - **storage**: tables for tariffs and their versions (a `TariffDoc` is a
 //!   row's shape; `tariffs::import` is `kefu power tariffs import FILE`, all or
-//!   nothing, and `tariffs::export` is `kefu power tariffs export`), accounts
-//!   (unique `AccountNo`, its station's `StationPrefix`), meters with their
-//!   `Register`, `Multiplier` and installation and removal readings, reading
+//!   nothing, and `tariffs::export` is `kefu power tariffs export`; the pages
+//!   read the shipped files until then), meters' `Register`, `Multiplier`
+//!   checks on every change and installation and removal readings, reading
 //!   books and readings (kind real or estimated, held or confirmed), bills
 //!   with their `Line`s, payments, waivers, and the month's station totals;
 //! - **the billing run**: per book and month, `readings::check` each real
@@ -60,11 +66,14 @@
 //!   which cases only a manager may close.
 
 pub mod accounts;
+pub mod archive;
 pub mod billing;
 pub mod connections;
+pub mod demo;
 pub mod indicators;
 pub mod inspections;
 pub mod meters;
+pub mod pack;
 pub mod price;
 pub mod readings;
 pub mod tariffs;

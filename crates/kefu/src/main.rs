@@ -37,7 +37,7 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(users::UserCommand),
-    /// Load the demo data set of each enabled pack (auto: a dealer group with two stores and about 2,000 customers).
+    /// Load the demo data set of each enabled pack (auto: a dealer group with two stores and about 2,000 customers; power: a county with ten supply stations and 30,000 electricity accounts).
     Demo {
         /// Seed for the generator; the same seed gives the same data.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]

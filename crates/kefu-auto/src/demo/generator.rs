@@ -4,7 +4,6 @@
 //! history up to that day. It only plans; the demo writes a plan through the
 //! capabilities, `kefu gen` writes many at once.
 
-use super::names;
 use super::stores::Store;
 use super::vehicles;
 use crate::vehicles::VehicleInput;
@@ -16,6 +15,7 @@ use kefu_care::customers::CustomerInput;
 use kefu_care::preferences::PreferencesInput;
 use kefu_core::Money;
 use kefu_core::ids::{BranchId, CustomerId, ServiceVisitId, VehicleId};
+use kefu_pack::names;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;

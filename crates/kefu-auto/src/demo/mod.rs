@@ -10,7 +10,7 @@
 
 pub mod generator;
 pub mod import_file;
-mod names;
+
 pub mod stores;
 mod vehicles;
 

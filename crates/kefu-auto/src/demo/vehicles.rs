@@ -1,9 +1,9 @@
 //! Vehicles as the group's stores sell them: real manufacturer codes (WMI)
 //! with the check digit computed, model-year codes, and local plates.
 
-use super::names::pick;
 use jiff::civil::Date;
 use kefu_core::ident::vin::check_digit;
+use kefu_pack::names::pick;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 

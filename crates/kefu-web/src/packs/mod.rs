@@ -5,6 +5,7 @@
 //! through [`WebPack`].
 
 pub mod auto;
+pub mod power;
 
 use crate::error::AppError;
 use crate::guard::Ctx;
@@ -21,7 +22,7 @@ use serde_json::Value;
 use std::any::Any;
 
 /// Every pack this build knows; settings choose among them.
-pub const AVAILABLE: &[&dyn WebPack] = &[&auto::Auto];
+pub const AVAILABLE: &[&dyn WebPack] = &[&auto::Auto, &power::Power];
 
 /// What a pack reads of one customer for the 360° page and the overview API.
 pub struct CustomerPart {

@@ -21,6 +21,7 @@ mod members;
 mod outreach;
 mod packs;
 mod points;
+mod power;
 mod reports;
 mod scheduler;
 mod service;

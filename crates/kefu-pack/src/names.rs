@@ -1,5 +1,6 @@
 //! Chinese personal names with realistic surname frequencies, and the other
-//! personal details of a customer.
+//! personal details of a customer: what every pack's demo generates its
+//! customers from.
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -124,7 +125,7 @@ fn surname(rng: &mut ChaCha8Rng) -> &'static str {
 
 /// A person's name and gender ("m" or "f").
 pub fn person(rng: &mut ChaCha8Rng) -> (String, &'static str) {
-    let male = rng.random_bool(0.62); // car buyers in these stores skew male
+    let male = rng.random_bool(0.62); // the demos' customers (car buyers, heads of household) skew male
     let given = if male { pick(rng, MALE_GIVEN) } else { pick(rng, FEMALE_GIVEN) };
     (format!("{}{}", surname(rng), given), if male { "m" } else { "f" })
 }
