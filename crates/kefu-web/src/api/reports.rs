@@ -3,13 +3,14 @@
 //! for roles that do not see personal data.
 
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::packs;
 use crate::pages::effectiveness::{PeriodQuery, period, shown_mobile};
 use crate::pages::weekly::{WeekQuery, week};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use kefu_auto::weekly::Counts;
 use kefu_outreach::effectiveness::{Attribution, Tally};
 use serde::Serialize;
@@ -136,7 +137,7 @@ pub struct EffectivenessDto {
 pub async fn effectiveness(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<PeriodQuery>,
+    QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Json<EffectivenessDto>, AppError> {
     let today = app.today();
     let r = packs::effectiveness(app.db(), &ctx.actor.scope, period(&q, today)?, today).await?;
@@ -279,7 +280,7 @@ pub struct WeeklyDto {
 pub async fn weekly(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<WeekQuery>,
+    QueryParams(q): QueryParams<WeekQuery>,
 ) -> Result<Json<WeeklyDto>, AppError> {
     let s = packs::weekly(app.db(), &ctx.actor.scope, week(&q, app.today())?).await?;
     Ok(Json(WeeklyDto {

@@ -3,11 +3,11 @@
 
 use crate::api::claims::{ClaimBody, ClaimQuery};
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_auto::claims;
 use serde_json::Value;
@@ -15,7 +15,7 @@ use serde_json::Value;
 pub async fn list(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<ClaimQuery>,
+    QueryParams(q): QueryParams<ClaimQuery>,
 ) -> Result<Html<String>, AppError> {
     let list = claims::list(app.db(), &ctx.actor.scope, q.payer()).await?;
     let r = claims::receivables(&list);

@@ -4,12 +4,13 @@
 use super::percent;
 use crate::chart::{self, Chart, Point};
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -69,7 +70,7 @@ fn hours(h: Option<f64>) -> String {
 pub async fn page_handler(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<MonthQuery>,
+    QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Html<String>, AppError> {
     let first = month(&q, app.today())?;
     let s = load(&app, &ctx, first).await?;
@@ -102,7 +103,11 @@ fn counts_sheet(lang: Lang, name: &str, key_prefix: &str, counts: &[(String, usi
     }
 }
 
-pub async fn export(State(app): State<AppState>, ctx: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
+pub async fn export(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<MonthQuery>,
+) -> Result<Response, AppError> {
     let first = month(&q, app.today())?;
     let s = load(&app, &ctx, first).await?;
     let lang = ctx.actor.lang;

@@ -5,13 +5,13 @@
 
 use super::form_message;
 use crate::error::AppError;
-use crate::extract::FormBody;
 use crate::extract::PathParams;
+use crate::extract::{FormBody, QueryParams};
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
 use crate::{archive, packs};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::ToSpan;
@@ -53,7 +53,11 @@ fn row_value(c: &Customer, ctx: &Ctx, branch: &str, matched: Option<&str>) -> Va
 }
 
 /// The list, or — with `q` — the search results, best first.
-pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = &ctx.actor.scope;
     let names = branch_names(&app).await?;
     let name_of = |c: &Customer| names.get(&c.branch_id).cloned().unwrap_or_default();

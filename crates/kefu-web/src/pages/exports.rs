@@ -3,11 +3,12 @@
 //! roles that do not see personal data.
 
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::i18n::{field_label, t};
 use crate::packs;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kefu_accounts::branches;
@@ -107,7 +108,11 @@ fn file_name(app: &AppState, ext: &str) -> String {
     format!("customers-{}.{ext}", app.today().strftime("%Y%m%d"))
 }
 
-pub async fn csv(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQuery>) -> Result<Response, AppError> {
+pub async fn csv(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<ExportQuery>,
+) -> Result<Response, AppError> {
     let (header, rows) = rows(&app, &ctx, &q.q, "csv").await?;
     // The BOM tells Excel the file is UTF-8, so Chinese opens legibly.
     let mut out = b"\xEF\xBB\xBF".to_vec();
@@ -123,7 +128,11 @@ pub async fn csv(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQu
     Ok(attachment("text/csv; charset=utf-8", &file_name(&app, "csv"), out))
 }
 
-pub async fn xlsx(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQuery>) -> Result<Response, AppError> {
+pub async fn xlsx(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<ExportQuery>,
+) -> Result<Response, AppError> {
     let (header, rows) = rows(&app, &ctx, &q.q, "xlsx").await?;
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("writing XLSX: {e}"));
     let mut book = rust_xlsxwriter::Workbook::new();

@@ -4,12 +4,12 @@
 
 use super::form_message;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
@@ -106,7 +106,7 @@ pub struct QueueQuery {
 pub async fn queue(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<QueueQuery>,
+    QueryParams(q): QueryParams<QueueQuery>,
 ) -> Result<Html<String>, AppError> {
     let names = playbook_names();
     let offset = q.offset.max(0);

@@ -6,13 +6,14 @@
 use super::percent;
 use crate::chart::{self, Chart, Point};
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::packs;
 use crate::render::page;
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use jiff::civil::Date;
 use kefu_auto::weekly::{Counts, Summary, Week};
@@ -102,7 +103,7 @@ fn counts_view(c: &Counts) -> Value {
 pub async fn page_handler(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<WeekQuery>,
+    QueryParams(q): QueryParams<WeekQuery>,
 ) -> Result<Html<String>, AppError> {
     let s = load(&app, &ctx, &q).await?;
     let lang = ctx.actor.lang;
@@ -147,7 +148,11 @@ fn count_row(label: String, c: &Counts) -> Vec<Cell> {
 
 /// The summary as a workbook: by day (with the week's total), by advisor,
 /// and the problems.
-pub async fn export(State(app): State<AppState>, ctx: Ctx, Query(q): Query<WeekQuery>) -> Result<Response, AppError> {
+pub async fn export(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<WeekQuery>,
+) -> Result<Response, AppError> {
     let s = load(&app, &ctx, &q).await?;
     let lang = ctx.actor.lang;
     let tr = |keys: &[&str]| keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>();

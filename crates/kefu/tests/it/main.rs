@@ -19,6 +19,7 @@ mod insurance;
 mod members;
 mod outreach;
 mod points;
+mod queries;
 mod reports;
 mod scheduler;
 mod service;
