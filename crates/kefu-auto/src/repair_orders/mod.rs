@@ -463,6 +463,7 @@ async fn settle_in(
         vehicle_id: order.vehicle_id,
         customer_id: order.customer_id,
         visit_date: today,
+        at: Some(now),
         kind: order.kind.clone(),
         mileage_km: order.mileage_km.unwrap_or_default(),
         amount: totals.customer,

@@ -125,8 +125,13 @@ fn due_items(today: Date, c: &Customer, vehicles: &[(Vehicle, Option<Date>)]) ->
     items.into_iter().map(|(_, v)| v).collect()
 }
 
-fn event_value(e: &timeline::Event, app: &AppState) -> Value {
-    let at = kefu_core::time::parse_instant(&e.at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| e.at.clone());
+/// A timeline entry as the pages show it: the local time it happened, or
+/// only its day when that is all that is known (a visit from the history).
+pub(crate) fn event_value(e: &timeline::Event, app: &AppState) -> Value {
+    let at = match e.detail.get("day").and_then(|d| d.as_str()) {
+        Some(day) => day.to_string(),
+        None => kefu_core::time::parse_instant(&e.at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| e.at.clone()),
+    };
     view! { at => at, kind => e.kind, summary => e.summary, detail => e.detail, actor => e.actor, asset_id => e.asset_id }
 }
 

@@ -120,6 +120,7 @@ async fn visit(app: &TestApp, actor: &Actor, car: &Car, day: Date, kind: &str, a
         vehicle_id: car.vehicle,
         customer_id: car.customer,
         visit_date: day,
+        at: None,
         kind: kind.into(),
         mileage_km: 3_000,
         amount: Money::from_fen(48_000),

@@ -758,3 +758,92 @@ on_both!(a_late_car_is_told_to_the_customer_with_the_reason, |backend: Backend| 
     a.steps(&app, id, signed_to_checked()[2..].to_vec()).await;
     assert_eq!(received.lock().unwrap().len(), 2);
 });
+
+on_both!(
+    a_visit_keeps_its_time_or_shows_its_day_and_the_timeline_sorts_by_what_happened,
+    |backend: Backend| async move {
+        let app = TestApp::start(backend).await;
+        let a = advisor(&app, "agent_a").await;
+        let vehicle = car(&app, &a).await;
+        let id = estimated(&app, &a, vehicle).await;
+        a.steps(&app, id, signed_to_checked()).await;
+        // Settled at 13:31 in Shanghai (05:31 UTC).
+        app.clock.set("2026-11-29T05:31:00Z".parse().unwrap());
+        let o = a.step(&app, id, json!({ "step": "settle", "discount": "0", "points": "0" })).await;
+        let visited_at: Option<String> = sqlx::query_scalar("SELECT visited_at FROM service_visits WHERE id = $1")
+            .bind(o["visit_id"].as_i64().unwrap())
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(visited_at.as_deref(), Some("2026-11-29T05:31:00.000000Z"));
+        // A visit from the history has only its day (20 November).
+        let mut tx = app.db.begin().await.unwrap();
+        let history = kefu_auto::visits::Visit {
+            id: kefu_core::ids::ServiceVisitId(0),
+            branch_id: app.fx.store_a,
+            vehicle_id: kefu_core::ids::VehicleId(vehicle),
+            customer_id: app.fx.customer_a,
+            visit_date: "2026-11-20".parse().unwrap(),
+            at: None,
+            kind: "maintenance".into(),
+            mileage_km: 14_000,
+            amount: kefu_core::Money::from_fen(50_000),
+            advisor: "王建国".into(),
+            summary: "常规保养".into(),
+        };
+        kefu_auto::visits::record_in(&mut tx, &history, "王建国").await.unwrap();
+        let actor = Actor::system(Scope::new(vec![app.fx.store_a]));
+        let change = kefu_store::Change {
+            entity: "visit",
+            entity_id: "history".into(),
+            action: "create",
+            branch: None,
+            old: None,
+            new: None,
+        };
+        tx.audit(&actor, change).await.unwrap();
+        tx.commit().await.unwrap();
+        // Later that day the customer is called (15:00 in Shanghai), and on
+        // 20 November a call came at 09:00.
+        for (at, summary) in
+            [("2026-11-29T07:00:00.000000Z", "来电询问发票"), ("2026-11-20T01:00:00.000000Z", "预约保养")]
+        {
+            sqlx::query(
+            "INSERT INTO timeline_events (branch_id, customer_id, at, kind, summary) VALUES ($1, $2, $3, 'call', $4)",
+        )
+        .bind(app.fx.store_a.0)
+        .bind(app.fx.customer_a.0)
+        .bind(at)
+        .bind(summary)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+        }
+        let overview = get_json(&a.client, app.at(&format!("/api/v1/customers/{}/overview", app.fx.customer_a))).await;
+        let order: Vec<String> = overview["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "visit" || e["kind"] == "call")
+            .map(|e| e["summary"].as_str().unwrap().split(' ').next_back().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            order,
+            ["来电询问发票", "更换前刹车盘、前刹车盘（对）、机油滤清器", "预约保养", "常规保养"],
+            "newest first, by what happened"
+        );
+        // The 360° page shows the settled visit at its time and the other as a day.
+        let html = a
+            .client
+            .get(app.at(&format!("/customers/{}", app.fx.customer_a)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("<time>2026-11-29 13:31</time> <span class=\"kind\">"), "the settlement's time");
+        assert!(!html.contains("20:00</time>"), "no visit at 20:00");
+        assert!(html.contains("<time>2026-11-20</time>"), "the history visit is a day");
+    }
+);
