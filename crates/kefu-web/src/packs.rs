@@ -30,6 +30,12 @@ pub fn default_playbooks() -> Vec<kefu_outreach::playbook::Playbook> {
     kefu_auto::outreach::default_playbooks()
 }
 
+/// Whether a playbook's calls follow up a workshop visit (the 7-day call),
+/// which end satisfied or not rather than with a booking.
+pub fn follows_up_a_visit(playbook: &str) -> bool {
+    default_playbooks().iter().any(|p| p.code == playbook && p.anchor == kefu_auto::weekly::FOLLOW_UP_ANCHOR)
+}
+
 static VEHICLES: kefu_auto::outreach::VehicleAnchors = kefu_auto::outreach::VehicleAnchors;
 static BIRTHDAYS: kefu_outreach::birthdays::Birthdays = kefu_outreach::birthdays::Birthdays;
 
@@ -97,7 +103,8 @@ pub async fn weekly(
     db: &Db,
     scope: &Scope,
     week: kefu_auto::weekly::Week,
+    zone: &kefu_core::time::BusinessZone,
 ) -> Result<kefu_auto::weekly::Summary, Failure> {
     let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
-    kefu_auto::weekly::summary(db, scope, &playbooks, week).await
+    kefu_auto::weekly::summary(db, scope, &playbooks, week, zone).await
 }

@@ -210,7 +210,7 @@ pub struct CountsDto {
     due: i64,
     /// Sent, or the call has its final outcome.
     done: i64,
-    /// Calls that reached the customer (reached_* or problem_reported).
+    /// Calls that reached the customer (reached_*, satisfied or problem_reported).
     reached: i64,
     /// reached / due; null when nothing was due.
     reach_rate: Option<f64>,
@@ -218,6 +218,12 @@ pub struct CountsDto {
     problems: i64,
     /// Of those, still open.
     problems_open: i64,
+    /// Follow-up calls that ended satisfied (satisfied).
+    satisfied: i64,
+    /// Follow-up calls that found a problem remaining (problem_reported).
+    not_satisfied: i64,
+    /// Calls nobody answered (tried again) or to a wrong number.
+    unreachable: i64,
 }
 
 impl From<&Counts> for CountsDto {
@@ -229,6 +235,9 @@ impl From<&Counts> for CountsDto {
             reach_rate: c.reach_rate(),
             problems: c.problems,
             problems_open: c.problems_open,
+            satisfied: c.satisfied,
+            not_satisfied: c.not_satisfied,
+            unreachable: c.unreachable,
         }
     }
 }
@@ -269,12 +278,29 @@ pub struct WeeklyDto {
     days: Vec<DayDto>,
     advisors: Vec<AdvisorDto>,
     problems: Vec<ProblemDto>,
+    /// The complaints received in the week, each in its state now.
+    complaints: Vec<WeekComplaintDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WeekComplaintDto {
+    id: i64,
+    customer_id: i64,
+    customer_name: String,
+    subject: String,
+    category: String,
+    department: String,
+    /// open, in_progress, resolved, confirmed, closed
+    status: String,
+    /// none, supervisor, manager
+    escalation: String,
+    received_at: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/outreach/weekly", tag = "outreach", params(WeekQuery),
     description = "The week's service follow-ups (Monday to Sunday, the week of `week`, this week by default): \
-    due, done and reached per day and per service advisor, and the problems they found with their state. \
-    Complaints are not included: they arrive with the complaints capability.",
+    due, done and reached per day and per service advisor, how the calls ended (satisfied, not satisfied, \
+    unreachable), the problems they found with their state, and the complaints received in the week with theirs.",
     responses((status = 200, body = WeeklyDto), (status = 401, body = super::Problem),
         (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn weekly(
@@ -282,7 +308,7 @@ pub async fn weekly(
     ctx: Ctx,
     QueryParams(q): QueryParams<WeekQuery>,
 ) -> Result<Json<WeeklyDto>, AppError> {
-    let s = packs::weekly(app.db(), &ctx.actor.scope, week(&q, app.today())?).await?;
+    let s = packs::weekly(app.db(), &ctx.actor.scope, week(&q, app.today())?, &app.0.zone).await?;
     Ok(Json(WeeklyDto {
         monday: s.week.monday.to_string(),
         sunday: s.sunday.to_string(),
@@ -305,6 +331,21 @@ pub async fn weekly(
                 description: p.description.clone(),
                 status: p.status.clone(),
                 resolution: p.resolution.clone(),
+            })
+            .collect(),
+        complaints: s
+            .complaints
+            .iter()
+            .map(|c| WeekComplaintDto {
+                id: c.id.0,
+                customer_id: c.customer_id.0,
+                customer_name: c.customer_name.clone(),
+                subject: c.subject.clone(),
+                category: c.category.clone(),
+                department: c.department.clone(),
+                status: c.status.code().to_string(),
+                escalation: c.escalation.code().to_string(),
+                received_at: c.received_at.clone(),
             })
             .collect(),
     }))

@@ -39,7 +39,12 @@ pub(crate) fn week(q: &WeekQuery, today: Date) -> Result<Week, AppError> {
 
 async fn load(app: &AppState, ctx: &Ctx, q: &WeekQuery) -> Result<Summary, AppError> {
     let week = week(q, app.today())?;
-    Ok(packs::weekly(app.db(), &ctx.actor.scope, week).await?)
+    Ok(packs::weekly(app.db(), &ctx.actor.scope, week, &app.0.zone).await?)
+}
+
+/// A stored instant as local time.
+fn shown_instant(app: &AppState, at: &str) -> String {
+    kefu_core::time::parse_instant(at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| at.to_string())
 }
 
 /// "周一 11-23".
@@ -120,6 +125,17 @@ pub async fn page_handler(
         .iter()
         .map(|p| view! { p => p, day => day_label(lang, p.day), advisor => advisor_label(lang, &p.advisor) })
         .collect();
+    let complaints: Vec<Value> = s
+        .complaints
+        .iter()
+        .map(|c| {
+            view! {
+                id => c.id, customer_id => c.customer_id, customer_name => c.customer_name, subject => c.subject,
+                category => c.category, department => c.department, status => c.status, escalation => c.escalation,
+                received => shown_instant(&app, &c.received_at),
+            }
+        })
+        .collect();
     page(
         &app,
         &ctx,
@@ -128,7 +144,7 @@ pub async fn page_handler(
         view! {
             monday => s.week.monday, sunday => s.sunday, previous => s.week.previous().monday, next => s.week.next().monday,
             totals => counts_view(&s.totals), days => days, advisors => advisors, problems => problems,
-            chart_due => chart_due, chart_rate => chart_rate,
+            complaints => complaints, chart_due => chart_due, chart_rate => chart_rate,
         },
     )
 }
@@ -143,6 +159,9 @@ fn count_row(label: String, c: &Counts) -> Vec<Cell> {
         Cell::Percent(c.reach_rate()),
         Cell::Int(c.problems),
         Cell::Int(c.problems_open),
+        Cell::Int(c.satisfied),
+        Cell::Int(c.not_satisfied),
+        Cell::Int(c.unreachable),
     ]
 }
 
@@ -156,8 +175,17 @@ pub async fn export(
     let s = load(&app, &ctx, &q).await?;
     let lang = ctx.actor.lang;
     let tr = |keys: &[&str]| keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>();
-    let counts_header =
-        ["week_due", "week_done", "week_reached", "week_reach_rate", "week_problems", "week_problems_open"];
+    let counts_header = [
+        "week_due",
+        "week_done",
+        "week_reached",
+        "week_reach_rate",
+        "week_problems",
+        "week_problems_open",
+        "week_satisfied",
+        "week_not_satisfied",
+        "week_unreachable",
+    ];
     let with_counts = |first: &str| {
         let mut h = tr(&[first]);
         h.extend(tr(&counts_header));
@@ -180,6 +208,21 @@ pub async fn export(
             ]
         })
         .collect();
+    let complaints = s
+        .complaints
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(shown_instant(&app, &c.received_at)),
+                Cell::Text(c.customer_name.clone()),
+                Cell::Text(c.subject.clone()),
+                Cell::Text(t(lang, &format!("complaint_category_{}", c.category))),
+                Cell::Text(t(lang, &format!("complaint_department_{}", c.department))),
+                Cell::Text(t(lang, &format!("complaint_status_{}", c.status.code()))),
+                Cell::Text(t(lang, &format!("complaint_escalated_{}", c.escalation.code()))),
+            ]
+        })
+        .collect();
     let sheets = [
         Sheet { name: t(lang, "week_by_day"), header: with_counts("week_day"), rows: by_day },
         Sheet { name: t(lang, "week_by_advisor"), header: with_counts("week_advisor"), rows: by_advisor },
@@ -194,6 +237,19 @@ pub async fn export(
                 "followup_resolution",
             ]),
             rows: problems,
+        },
+        Sheet {
+            name: t(lang, "week_complaints"),
+            header: tr(&[
+                "complaint_received",
+                "field_name",
+                "field_subject",
+                "field_category",
+                "field_department",
+                "outreach_status",
+                "complaint_escalation",
+            ]),
+            rows: complaints,
         },
     ];
     let bytes = xlsx::workbook(&sheets)?;

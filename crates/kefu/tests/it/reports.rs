@@ -167,7 +167,7 @@ async fn call(
     .await
     .unwrap_or_else(|e| panic!("{playbook} call to {customer:?} on {day}: {e}"));
     calls::claim(&app.db, agent, id).await.unwrap();
-    calls::record_outcome(&app.db, agent, id, outcome, notes, day).await.unwrap();
+    calls::record_outcome(&app.db, agent, id, (outcome, calls::Remedy::FollowUpItem), notes, day).await.unwrap();
 }
 
 /// Letters and SMS go out through the channels, another capability; here
@@ -218,8 +218,7 @@ async fn two_months(app: &TestApp) {
             "2027-01-29" => visit(app, &everyone, &s.zhang, day, "first_maintenance", "王建国").await,
             "2027-01-31" => visit(app, &everyone, &s.sun, day, "maintenance", "").await,
             "2027-02-02" => {
-                call(app, &agent, s.wang.customer, follow_up, day, Outcome::ReachedDeclined, "车辆正常，对服务满意")
-                    .await
+                call(app, &agent, s.wang.customer, follow_up, day, Outcome::Satisfied, "车辆正常，对服务满意").await
             }
             "2027-02-03" | "2027-02-04" => {
                 call(app, &agent, s.zhao.customer, follow_up, day, Outcome::NoAnswer, "").await
@@ -264,9 +263,40 @@ fn sheet(bytes: Vec<u8>, name: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Complaints about store A's 张伟, each taken in at its instant; the
+/// first is then contacted. Returns their ids.
+async fn complaints(app: &TestApp, at: &[&str]) -> Vec<i64> {
+    use kefu_care::complaints::{self as handling, ComplaintInput, Deadlines, Step};
+    let agent = Actor::system(Scope::new(vec![app.fx.store_a]));
+    let mut ids = Vec::new();
+    for (n, instant) in at.iter().enumerate() {
+        let input = ComplaintInput {
+            source: "call".into(),
+            category: "repair_quality".into(),
+            severity: "normal".into(),
+            department: "workshop".into(),
+            subject: format!("投诉 {n}"),
+            detail: String::new(),
+        };
+        let now = instant.parse().unwrap();
+        let c = handling::intake(&app.db, &agent, app.fx.customer_a, &input, &Deadlines::default(), now).await.unwrap();
+        ids.push(c.id.0);
+    }
+    let contact = Step::from_code("contact").unwrap();
+    let later = "2027-02-08T02:00:00Z".parse().unwrap();
+    handling::add_step(&app.db, &agent, kefu_core::ids::ComplaintId(ids[0]), contact, "已致电", later).await.unwrap();
+    ids
+}
+
 on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
     two_months(&app).await;
+    // The week of 1–7 February runs from Monday 00:00 in Shanghai (Sunday
+    // 16:00 UTC) to the next Monday 00:00: the first two complaints fall in
+    // it, the one before and the one after do not.
+    let in_week = ["2027-01-31T16:00:00Z", "2027-02-07T15:59:59Z"];
+    let outside = ["2027-01-31T15:59:59Z", "2027-02-07T16:00:00Z"];
+    let ids = complaints(&app, &[in_week[0], in_week[1], outside[0], outside[1]]).await;
 
     // --- effectiveness, 5 March: 刘洋's window (to 10 March) is still open.
     app.clock.set(morning("2027-03-05"));
@@ -379,10 +409,22 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
     // --- the weekly summary of 1–7 February.
     let w = json(&manager, app.at("/api/v1/outreach/weekly?week=2027-02-04")).await;
     assert_eq!((w["monday"].as_str(), w["sunday"].as_str()), (Some("2027-02-01"), Some("2027-02-07")));
+    // 王强 satisfied on the 2nd; 赵磊 not reached on the 3rd, 4th or 5th
+    // (one follow-up, unreachable); 张伟's brakes still squeak on the 5th.
     assert_eq!(
         w["totals"],
-        serde_json::json!({ "due": 4, "done": 3, "reached": 2, "reach_rate": 0.5, "problems": 1, "problems_open": 1 })
+        serde_json::json!({ "due": 4, "done": 3, "reached": 2, "reach_rate": 0.5, "problems": 1, "problems_open": 1,
+                            "satisfied": 1, "not_satisfied": 1, "unreachable": 1 })
     );
+    // The week's complaints, each in its state: the first contacted (in
+    // hand), the second still waiting for its first contact.
+    let listed: Vec<(i64, &str)> = w["complaints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(listed, vec![(ids[0], "in_progress"), (ids[1], "open")]);
     let due_per_day: Vec<i64> =
         w["days"].as_array().unwrap().iter().map(|d| d["counts"]["due"].as_i64().unwrap()).collect();
     assert_eq!(due_per_day, vec![0, 1, 1, 0, 1, 0, 1]);
@@ -420,7 +462,11 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
     assert!(html.contains("<title>周二 02-02: 100.0%</title>"));
     assert!(html.contains(r#"role="img""#) && html.contains("每日应回访数"));
     assert!(html.contains("/outreach/weekly?week=2027-01-25") && html.contains("/outreach/weekly?week=2027-02-08"));
-    assert!(html.contains("刹车仍有异响") && html.contains("投诉登记与处理功能上线后"));
+    assert!(html.contains("刹车仍有异响") && !html.contains("功能上线后"));
+    let complaints_table = &html[html.find(r#"data-testid="week-complaints""#).expect("the week's complaints")..];
+    assert!(complaints_table.contains("投诉 0") && complaints_table.contains("处理中"));
+    assert!(complaints_table.contains("投诉 1") && complaints_table.contains("待联系"));
+    assert!(!complaints_table.contains("投诉 2") && !complaints_table.contains("投诉 3"));
     let overview = get(&manager, app.at("/outreach")).await.text().await.unwrap();
     assert!(overview.contains(r#"href="/outreach/weekly""#) && overview.contains(r#"href="/outreach/effectiveness""#));
 
@@ -433,13 +479,17 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
     let bytes = res.bytes().await.unwrap().to_vec();
     let by_day = sheet(bytes.clone(), "按日");
     assert_eq!(by_day.len(), 9, "a header, seven days and the total");
-    assert_eq!(by_day[2], vec!["周二 02-02", "1", "1", "1", "1", "0", "0"]);
-    assert_eq!(by_day[8], vec!["本周合计", "4", "3", "2", "0.5", "1", "0"]);
+    assert_eq!(by_day[2], vec!["周二 02-02", "1", "1", "1", "1", "0", "0", "1", "0", "0"]);
+    assert_eq!(by_day[8], vec!["本周合计", "4", "3", "2", "0.5", "1", "0", "1", "1", "1"]);
     let by_advisor = sheet(bytes.clone(), "按服务顾问");
     let names: Vec<&str> = by_advisor.iter().skip(1).map(|r| r[0].as_str()).collect();
     assert_eq!(names, vec!["（未登记）", "李强", "王建国"]);
-    let problems = sheet(bytes, "回访发现的问题");
+    let problems = sheet(bytes.clone(), "回访发现的问题");
     assert_eq!(problems[1][2..6], ["张伟", "刹车仍有异响", "已关闭", "已约客户回厂检查，更换刹车片"]);
+    let complaints = sheet(bytes, "客户投诉");
+    assert_eq!(complaints.len(), 3, "a header and the week's two complaints");
+    assert_eq!(complaints[1][0], "2027-02-01 00:00", "taken in at Monday's first minute in Shanghai");
+    assert_eq!(complaints[1][2..], ["投诉 0", "维修质量", "车间", "处理中", "未升级"]);
 
     // Bad input is named; roles without FollowUpsManage are refused.
     let res = get(&manager, app.at("/api/v1/outreach/weekly?week=2027-13-01")).await;
