@@ -41,7 +41,7 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 #[serde(default)]
 pub struct StepBody {
     /// reception, add_line, remove_line, approve, start_work, report_delay,
-    /// consent, decline, finish_repair, quality_check, settle
+    /// consent, decline, finish_repair, quality_check, settle, refund
     #[serde(deserialize_with = "text")]
     pub step: String,
     // reception
@@ -74,7 +74,7 @@ pub struct StepBody {
     /// approve: who signed the estimate.
     pub signed_by: String,
     pub technician: String,
-    /// report_delay: why the car is late.
+    /// report_delay: why the car is late; refund: why money goes back.
     pub reason: String,
     /// consent/decline: who answered.
     pub given_by: String,
@@ -90,6 +90,12 @@ pub struct StepBody {
     pub discount: String,
     /// settle: the value of the member points redeemed, in yuan.
     pub points: String,
+    /// settle: how the customer paid — cash, card, wechat_pay, alipay,
+    /// transfer, or claim (a claim paid the customer's share too; it earns
+    /// no points).
+    pub payment: String,
+    /// refund: the money given back, in yuan.
+    pub amount: String,
 }
 
 /// A local time ("2026-11-30T17:00" or "2026-11-30 17:00") in the business zone.
@@ -178,7 +184,9 @@ impl StepBody {
             "settle" => Step::Settle {
                 discount: yuan_or_zero("discount", &self.discount)?,
                 points: yuan_or_zero("points", &self.points)?,
+                method: settlement::PaymentMethod::parse("payment", &self.payment)?,
             },
+            "refund" => Step::Refund { amount: Money::parse_yuan("refund", &self.amount)?, reason: self.reason },
             _ => return Err(one_of("step")),
         })
     }
@@ -224,6 +232,17 @@ pub struct TotalsDto {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct PaymentDto {
+    /// cash, card, wechat_pay, alipay, transfer or claim
+    method: String,
+    /// What the customer paid at the cashier.
+    paid_fen: i64,
+    /// The points the payment earned (0 for a claim).
+    points_earned: i64,
+    refunded_fen: i64,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct RepairOrderDto {
     id: i64,
     order_no: String,
@@ -247,6 +266,8 @@ pub struct RepairOrderDto {
     technician: String,
     settled: bool,
     totals: TotalsDto,
+    /// How the settled order was paid, the points it earned, its refunds.
+    payment: Option<PaymentDto>,
     /// The workshop visit the settled order became.
     visit_id: Option<i64>,
     lines: Vec<LineDto>,
@@ -285,6 +306,12 @@ impl RepairOrderDto {
                 points_fen: t.points.fen(),
                 cash_due_fen: t.cash_due.fen(),
             },
+            payment: o.payment.as_ref().map(|p| PaymentDto {
+                method: p.method.clone(),
+                paid_fen: p.paid.fen(),
+                points_earned: p.points_earned,
+                refunded_fen: p.refunded.fen(),
+            }),
             visit_id: o.visit_id,
             lines: o
                 .lines
