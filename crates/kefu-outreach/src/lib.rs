@@ -7,6 +7,7 @@ pub mod calls;
 pub mod channels;
 pub mod dispatch;
 pub mod effectiveness;
+pub mod monthly;
 pub mod notices;
 pub mod playbook;
 pub mod rules;

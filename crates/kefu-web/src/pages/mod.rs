@@ -14,6 +14,7 @@ pub mod insurance;
 pub mod kpis;
 pub mod lounge;
 pub mod members;
+pub mod monthly;
 pub mod outreach;
 pub mod points;
 pub mod repair_orders;

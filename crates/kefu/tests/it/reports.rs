@@ -288,15 +288,40 @@ async fn complaints(app: &TestApp, at: &[&str]) -> Vec<i64> {
     ids
 }
 
+/// 张伟 answers a survey on the phone at `at`: a 4 of 5 and `comment`.
+async fn survey_answered(app: &TestApp, at: &str, comment: &str) {
+    use kefu_care::surveys::{self, SurveyInput, rules::QuestionInput};
+    let store = Actor::system(Scope::new(vec![app.fx.store_a]));
+    let question =
+        |kind: &str, prompt: &str| QuestionInput { kind: kind.into(), prompt: prompt.into(), options: String::new() };
+    let input = SurveyInput {
+        title: "服务满意度问卷".into(),
+        intro: String::new(),
+        questions: vec![question("scale5", "满意度"), question("text", "您的建议")],
+    };
+    let survey = surveys::create(&app.db, &store, app.fx.store_a, &input).await.unwrap();
+    let q: Vec<i64> = survey.questions.iter().map(|q| q.id).collect();
+    let values = [(format!("q{}", q[0]), "4".to_string()), (format!("q{}", q[1]), comment.to_string())];
+    let deadlines = kefu_care::complaints::Deadlines::default();
+    surveys::answer_by_phone(&app.db, &store, survey.id, app.fx.customer_a, &values, &deadlines, at.parse().unwrap())
+        .await
+        .unwrap();
+}
+
 on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| async move {
-    let app = TestApp::start(backend).await;
+    let folder = tempfile::tempdir().unwrap();
+    let app = TestApp::start_with(backend, support::printing(folder.path())).await;
     two_months(&app).await;
     // The week of 1–7 February runs from Monday 00:00 in Shanghai (Sunday
     // 16:00 UTC) to the next Monday 00:00: the first two complaints fall in
     // it, the one before and the one after do not.
     let in_week = ["2027-01-31T16:00:00Z", "2027-02-07T15:59:59Z"];
     let outside = ["2027-01-31T15:59:59Z", "2027-02-07T16:00:00Z"];
-    let ids = complaints(&app, &[in_week[0], in_week[1], outside[0], outside[1]]).await;
+    let taken_in = [in_week[0], in_week[1], outside[0], outside[1]];
+    let ids = complaints(&app, &taken_in).await;
+    // A survey answered on the phone on 15 January, with a wish.
+    let wish = "希望周末也能预约保养";
+    survey_answered(&app, "2027-01-15T03:00:00Z", wish).await;
 
     // --- effectiveness, 5 March: 刘洋's window (to 10 March) is still open.
     app.clock.set(morning("2027-03-05"));
@@ -491,7 +516,90 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
     assert_eq!(complaints[1][0], "2027-02-01 00:00", "taken in at Monday's first minute in Shanghai");
     assert_eq!(complaints[1][2..], ["投诉 0", "维修质量", "车间", "处理中", "未升级"]);
 
+    // --- the monthly management report of January and February, store A.
+    let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let month_of = |instant: &str| {
+        instant
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .to_zoned_datetime(shanghai.clone())
+            .date()
+            .strftime("%Y-%m")
+            .to_string()
+    };
+    let received = |m: &str| taken_in.iter().filter(|at| month_of(at) == m).count();
+    // The follow-up and invitation calls that heard something, by the day
+    // they were made (two_months above): 2 February satisfied, 5 February a
+    // problem, 8 February a refusal; none in January.
+    let told = ["2027-02-02", "2027-02-05", "2027-02-08"];
+    let calls_in = |m: &str| told.iter().filter(|d| d.starts_with(m)).count();
+    let jan = json(&manager, app.at("/api/v1/reports/monthly?month=2027-01")).await;
+    let stores: Vec<&str> = jan["stores"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(stores.len(), 1, "only the manager's store: {stores:?}");
+    let a = &jan["stores"][0]["report"];
+    // 刘洋 was invited to the first service in January and never came; his
+    // last call (8 February) declined, with his words.
+    let absent: Vec<(&str, &str, &str)> = a["absent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["customer_name"].as_str().unwrap(), x["reason"].as_str().unwrap(), x["notes"].as_str().unwrap()))
+        .collect();
+    assert_eq!(absent, vec![("刘洋", "reached_declined", "工作太忙，下月再说")]);
+    let reasons = a["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 7);
+    let total: i64 = reasons.iter().map(|r| r[1].as_i64().unwrap()).sum();
+    assert_eq!(total, absent.len() as i64);
+    assert_eq!(a["complaints"]["received"], received("2027-01"));
+    let count = |r: &Value, source: &str| {
+        r["sources"].as_array().unwrap().iter().find(|s| s[0] == source).unwrap()[1].as_i64().unwrap() as usize
+    };
+    assert_eq!(
+        (count(a, "call"), count(a, "survey"), count(a, "complaint")),
+        (calls_in("2027-01"), 1, received("2027-01"))
+    );
+    assert!(a["opinions"].as_array().unwrap().iter().any(|o| o["source"] == "survey" && o["text"] == wish));
+    let feb = json(&manager, app.at("/api/v1/reports/monthly?month=2027-02")).await;
+    let b = &feb["stores"][0]["report"];
+    assert_eq!(b["absent"].as_array().unwrap().len(), 0, "February's invitations are for March");
+    assert_eq!(b["complaints"]["received"], received("2027-02"));
+    assert_eq!(
+        (count(b, "call"), count(b, "survey"), count(b, "complaint")),
+        (calls_in("2027-02"), 0, received("2027-02"))
+    );
+    let heard: Vec<&str> = b["opinions"].as_array().unwrap().iter().map(|o| o["text"].as_str().unwrap()).collect();
+    for said in ["车辆正常，对服务满意", "刹车仍有异响", "工作太忙，下月再说"] {
+        assert!(heard.contains(&said), "{said} in {heard:?}");
+    }
+    // The page: a chart per section, a bar per reason and per source.
+    let html = get(&manager, app.at("/reports/monthly?month=2027-01")).await.text().await.unwrap();
+    for part in ["管理月报", "刘洋", "客户婉拒", wish] {
+        assert!(html.contains(part), "{part} on the page: {html}");
+    }
+    assert!(html.contains(r#"<rect data-key="reached_declined" data-value="1""#));
+    assert!(html.contains(&format!(r#"<rect data-key="complaint" data-value="{}""#, received("2027-01"))));
+    assert!(html.contains(r#"href="&#x2f;reports&#x2f;monthly""#), "the menu opens the report");
+    assert!(!html.contains("即将推出"), "nothing in the menu is still coming");
+    // The workbook and the printed report say the same.
+    let res = get(&manager, app.at("/reports/monthly.xlsx?month=2027-01")).await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let absent_sheet = sheet(bytes.clone(), "招揽未到店客户");
+    assert_eq!(absent_sheet[1][1..], ["刘洋", "京A10003", "首保招揽", "客户婉拒", "工作太忙，下月再说"]);
+    let figures = sheet(bytes.clone(), "投诉处理总结");
+    assert_eq!(figures[1][1], received("2027-01").to_string());
+    let opinions = sheet(bytes, "客户期望与意见");
+    assert_eq!(opinions.len(), 1 + calls_in("2027-01") + 1 + received("2027-01"));
+    let res = get(&manager, app.at("/reports/monthly.pdf?month=2027-01")).await;
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let printed = support::pdf_text(&res.bytes().await.unwrap());
+    for part in ["管理月报2027-01", "刘洋", "客户婉拒", "工作太忙，下月再说", wish, "投诉2"] {
+        assert!(printed.contains(part), "{part} in the printed report: {printed}");
+    }
+
     // Bad input is named; roles without FollowUpsManage are refused.
+    let res = get(&manager, app.at("/api/v1/reports/monthly?month=2027-13")).await;
+    assert_eq!(res.status(), 422);
     let res = get(&manager, app.at("/api/v1/outreach/weekly?week=2027-13-01")).await;
     assert_eq!(res.status(), 422);
     let res = get(&manager, app.at("/api/v1/outreach/effectiveness?from=2027-02-01&to=2027-01-01")).await;
@@ -505,6 +613,10 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
             "/outreach/weekly.xlsx",
             "/api/v1/outreach/effectiveness",
             "/api/v1/outreach/weekly",
+            "/reports/monthly",
+            "/reports/monthly.xlsx",
+            "/reports/monthly.pdf",
+            "/api/v1/reports/monthly",
         ] {
             assert_eq!(get(&client, app.at(path)).await.status(), 403, "{user} {path}");
         }

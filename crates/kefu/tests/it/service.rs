@@ -9,7 +9,7 @@ use crate::support;
 use jiff::ToSpan;
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};
-use support::{Backend, TestApp, get_json};
+use support::{Backend, TestApp, get_json, pdf_text};
 
 /// An advisor of store A, signed in, with the CSRF token for the API.
 struct Advisor {
@@ -431,33 +431,9 @@ on_both!(the_advisor_works_the_order_from_the_pages, |backend: Backend| async mo
     assert_eq!(res.status(), 403);
 });
 
-/// Reads a PDF back with poppler's pdftotext, as the print room's tools
-/// would; spaces are dropped, since the layout puts them between columns.
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("doc.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run pdftotext: {e}; install poppler-utils (scripts/test does)"));
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().chars().filter(|c| !c.is_whitespace()).collect()
-}
-
 on_both!(the_estimate_order_and_settlement_print_in_chinese, |backend: Backend| async move {
-    use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
     let folder = tempfile::tempdir().unwrap();
-    let clock = kefu_core::time::TestClock::at(support::start_instant());
-    let letters = LetterChannel::new(
-        &LetterConfig::new(folder.path()),
-        std::sync::Arc::new(clock),
-        kefu_core::time::BusinessZone::shanghai(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let channels = kefu_outreach::dispatch::Channels { letters: Some(letters), ..Default::default() };
-    let app = TestApp::start_with(backend, channels).await;
+    let app = TestApp::start_with(backend, support::printing(folder.path())).await;
     let a = advisor(&app, "agent_a").await;
     let vehicle = car(&app, &a).await;
     let id = estimated(&app, &a, vehicle).await;
