@@ -9,7 +9,7 @@
 
 use crate::support;
 
-mod first_day;
+mod settlement_and_reports;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
