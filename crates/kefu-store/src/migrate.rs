@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "vin_keys_backwards",
         sql: include_str!("../migrations/0016_vin_keys_backwards.sql"),
     },
+    Migration { version: 17, name: "login_attempts", sql: include_str!("../migrations/0017_login_attempts.sql") },
     Migration { version: 21, name: "visit_instants", sql: include_str!("../migrations/0021_visit_instants.sql") },
     Migration {
         version: 22,

@@ -316,7 +316,7 @@ pub async fn earn_in(
     let mut locked = Locked::begin(tx, actor, (branch, customer), when).await?;
     let entry = NewEntry {
         kind: "earn",
-        points: rules::earned(spent, per_yuan, promotion),
+        points: rules::earned(spent, per_yuan, promotion)?,
         amount: spent,
         tier: &tier,
         promotion_percent: promotion,

@@ -1,19 +1,14 @@
-//! The outreach reports over JSON: the effectiveness of invitations, the
-//! weekly follow-up summary and the monthly management report, for the
-//! reader's branches. Mobiles are masked
+//! The outreach reports over JSON: the effectiveness of invitations and the
+//! monthly management report, for the reader's branches. Mobiles are masked
 //! for roles that do not see personal data.
 
 use crate::error::AppError;
 use crate::extract::QueryParams;
 use crate::guard::Ctx;
-use crate::packs;
-use crate::pages::complaint_summary::{MonthQuery, month};
-use crate::pages::effectiveness::{PeriodQuery, period, shown_mobile};
-use crate::pages::weekly::{WeekQuery, week};
+use crate::requests::{MonthQuery, PeriodQuery, month, period, shown_mobile};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use kefu_auto::weekly::Counts;
 use kefu_outreach::effectiveness::{Attribution, Tally};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -142,7 +137,7 @@ pub async fn effectiveness(
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Json<EffectivenessDto>, AppError> {
     let today = app.today();
-    let r = packs::effectiveness(app.db(), &ctx.actor.scope, period(&q, today)?, today).await?;
+    let r = app.packs().core().effectiveness(app.db(), &ctx.actor.scope, period(&q, today)?, today).await?;
     Ok(Json(EffectivenessDto {
         from: r.from.to_string(),
         to: r.to.to_string(),
@@ -207,150 +202,17 @@ pub async fn effectiveness(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CountsDto {
-    /// Follow-ups falling due.
-    due: i64,
-    /// Sent, or the call has its final outcome.
-    done: i64,
-    /// Calls that reached the customer (reached_*, satisfied or problem_reported).
-    reached: i64,
-    /// reached / due; null when nothing was due.
-    reach_rate: Option<f64>,
-    /// Problems the follow-ups found.
-    problems: i64,
-    /// Of those, still open.
-    problems_open: i64,
-    /// Follow-up calls that ended satisfied (satisfied).
-    satisfied: i64,
-    /// Follow-up calls that found a problem remaining (problem_reported).
-    not_satisfied: i64,
-    /// Calls nobody answered (tried again) or to a wrong number.
-    unreachable: i64,
-}
-
-impl From<&Counts> for CountsDto {
-    fn from(c: &Counts) -> Self {
-        CountsDto {
-            due: c.due,
-            done: c.done,
-            reached: c.reached,
-            reach_rate: c.reach_rate(),
-            problems: c.problems,
-            problems_open: c.problems_open,
-            satisfied: c.satisfied,
-            not_satisfied: c.not_satisfied,
-            unreachable: c.unreachable,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DayDto {
-    day: String,
-    counts: CountsDto,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AdvisorDto {
-    /// The service advisor of the visits followed up; empty when not recorded.
-    advisor: String,
-    counts: CountsDto,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct ProblemDto {
-    id: i64,
-    customer_id: i64,
-    customer_name: String,
+    pub(crate) id: i64,
+    pub(crate) customer_id: i64,
+    pub(crate) customer_name: String,
     /// The follow-up's due day.
-    day: String,
-    advisor: String,
-    description: String,
+    pub(crate) day: String,
+    pub(crate) advisor: String,
+    pub(crate) description: String,
     /// open or closed
-    status: String,
-    resolution: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WeeklyDto {
-    monday: String,
-    sunday: String,
-    totals: CountsDto,
-    /// Monday to Sunday.
-    days: Vec<DayDto>,
-    advisors: Vec<AdvisorDto>,
-    problems: Vec<ProblemDto>,
-    /// The complaints received in the week, each in its state now.
-    complaints: Vec<WeekComplaintDto>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WeekComplaintDto {
-    id: i64,
-    customer_id: i64,
-    customer_name: String,
-    subject: String,
-    category: String,
-    department: String,
-    /// open, in_progress, resolved, confirmed, closed
-    status: String,
-    /// none, supervisor, manager
-    escalation: String,
-    received_at: String,
-}
-
-#[utoipa::path(get, path = "/api/v1/outreach/weekly", tag = "outreach", params(WeekQuery),
-    description = "The week's service follow-ups (Monday to Sunday, the week of `week`, this week by default): \
-    due, done and reached per day and per service advisor, how the calls ended (satisfied, not satisfied, \
-    unreachable), the problems they found with their state, and the complaints received in the week with theirs.",
-    responses((status = 200, body = WeeklyDto), (status = 401, body = super::Problem),
-        (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
-pub async fn weekly(
-    State(app): State<AppState>,
-    ctx: Ctx,
-    QueryParams(q): QueryParams<WeekQuery>,
-) -> Result<Json<WeeklyDto>, AppError> {
-    let s = packs::weekly(app.db(), &ctx.actor.scope, week(&q, app.today())?, &app.0.zone).await?;
-    Ok(Json(WeeklyDto {
-        monday: s.week.monday.to_string(),
-        sunday: s.sunday.to_string(),
-        totals: (&s.totals).into(),
-        days: s.days.iter().map(|d| DayDto { day: d.day.to_string(), counts: (&d.counts).into() }).collect(),
-        advisors: s
-            .advisors
-            .iter()
-            .map(|a| AdvisorDto { advisor: a.advisor.clone(), counts: (&a.counts).into() })
-            .collect(),
-        problems: s
-            .problems
-            .iter()
-            .map(|p| ProblemDto {
-                id: p.id,
-                customer_id: p.customer_id.0,
-                customer_name: p.customer_name.clone(),
-                day: p.day.to_string(),
-                advisor: p.advisor.clone(),
-                description: p.description.clone(),
-                status: p.status.clone(),
-                resolution: p.resolution.clone(),
-            })
-            .collect(),
-        complaints: s
-            .complaints
-            .iter()
-            .map(|c| WeekComplaintDto {
-                id: c.id.0,
-                customer_id: c.customer_id.0,
-                customer_name: c.customer_name.clone(),
-                subject: c.subject.clone(),
-                category: c.category.clone(),
-                department: c.department.clone(),
-                status: c.status.code().to_string(),
-                escalation: c.escalation.code().to_string(),
-                received_at: c.received_at.clone(),
-            })
-            .collect(),
-    }))
+    pub(crate) status: String,
+    pub(crate) resolution: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -387,7 +249,7 @@ pub async fn monthly(
     QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Json<MonthlyDto>, AppError> {
     let first = month(&q, app.today())?;
-    let stores = crate::pages::monthly::load(&app, &ctx, first).await?;
+    let stores = crate::requests::month_store_reports(&app, &ctx, first).await?;
     Ok(Json(MonthlyDto {
         month: first.strftime("%Y-%m").to_string(),
         stores: stores

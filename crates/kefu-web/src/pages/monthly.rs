@@ -3,15 +3,14 @@
 //! what customers expect and think — on screen with charts, as a workbook
 //! and as a printable PDF.
 
-use super::complaint_summary::{MonthQuery, month};
 use super::percent;
 use crate::chart::{self, Chart, Point};
 use crate::error::AppError;
 use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::i18n::t;
-use crate::packs;
 use crate::render::page;
+use crate::requests::{MonthQuery, Store, month, month_store_reports as load};
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
 use axum::extract::State;
@@ -19,44 +18,14 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use jiff::ToSpan;
 use jiff::civil::Date;
-use kefu_accounts::branches;
-use kefu_care::complaints::summary;
-use kefu_core::{Lang, Scope};
+use kefu_core::Lang;
 use kefu_outreach::channels::print::{self, A4_HEIGHT, A4_WIDTH, MM, PrintFont};
-use kefu_outreach::monthly::{self, StoreMonth};
+
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// One store's month, named.
-pub(crate) struct Store {
-    pub id: i64,
-    pub name: String,
-    pub month: StoreMonth,
-}
-
-/// The month from `first` of every store in the reader's branches.
-pub(crate) async fn load(app: &AppState, ctx: &Ctx, first: Date) -> Result<Vec<Store>, AppError> {
-    let db = app.db();
-    let zone = &app.0.zone;
-    let next = first + 1.month();
-    let stores = branches::all(db)
-        .await?
-        .into_iter()
-        .filter(|b| b.kind == "store" && ctx.actor.scope.branches().contains(&b.id));
-    let mut out = Vec::new();
-    for b in stores {
-        let scope = Scope::new(vec![b.id]);
-        let solicited = packs::effectiveness(db, &scope, (first, next - 1.day()), app.today()).await?;
-        let complaints = summary::received(db, &scope, (zone.start_of(first), zone.start_of(next))).await?;
-        let heard = monthly::heard(db, &scope, (first, next), zone).await?;
-        let month = monthly::store_month(&solicited.not_came, &complaints, heard, zone);
-        out.push(Store { id: b.id.0, name: b.name, month });
-    }
-    Ok(out)
-}
-
-fn playbook_names() -> HashMap<String, String> {
-    packs::default_playbooks().into_iter().map(|p| (p.code, p.name)).collect()
+fn playbook_names(app: &AppState) -> HashMap<String, String> {
+    app.packs().core().default_playbooks().into_iter().map(|p| (p.code, p.name)).collect()
 }
 
 fn hours(h: Option<f64>) -> String {
@@ -122,7 +91,7 @@ pub async fn page_handler(
     let first = month(&q, app.today())?;
     let stores = load(&app, &ctx, first).await?;
     let lang = ctx.actor.lang;
-    let names = playbook_names();
+    let names = playbook_names(&app);
     let shown: Vec<Value> = stores.iter().map(|s| store_view(lang, s, &names)).collect();
     let month_text = |d: Date| d.strftime("%Y-%m").to_string();
     page(
@@ -147,7 +116,7 @@ pub async fn export(
     let first = month(&q, app.today())?;
     let stores = load(&app, &ctx, first).await?;
     let lang = ctx.actor.lang;
-    let names = playbook_names();
+    let names = playbook_names(&app);
     let tr = |keys: &[&str]| keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>();
     let text = |s: &str| Cell::Text(s.to_string());
     let mut absent = Vec::new();
@@ -297,7 +266,7 @@ pub async fn pdf(
     let first = month(&q, app.today())?;
     let stores = load(&app, &ctx, first).await?;
     let lang = ctx.actor.lang;
-    let lines = printed_lines(lang, first, &stores, &playbook_names());
+    let lines = printed_lines(lang, first, &stores, &playbook_names(&app));
     let title = format!("{} {}", t(lang, "monthly_title"), first.strftime("%Y-%m"));
     let pdf = tokio::task::spawn_blocking(move || {
         let sheets = sheets_of(&font, &lines);

@@ -123,7 +123,11 @@ async fn settle_earn_refund_and_follow_up(backend: Backend) {
 
     // Seven days later the follow-up call waits in the queue.
     app.clock.set("2026-12-06T01:00:00Z".parse().unwrap());
-    kefu_web::packs::run_outreach(&app.db, &everyone(&app), "2026-12-06".parse().unwrap(), &|_, _| {}).await.unwrap();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone(&app), "2026-12-06".parse().unwrap(), &|_, _| {})
+        .await
+        .unwrap();
     sign_in(&app, &client, "agent_a").await;
     client.goto(&app.at("/outreach/calls")).await.unwrap();
     let queue = text_of(&client, Locator::Css(r#"[data-testid="call-queue"]"#), "the call queue").await;
