@@ -55,6 +55,10 @@ impl Pack for Auto {
         vec![&VEHICLES]
     }
 
+    fn visit_anchors(&self) -> &'static [&'static str] {
+        &[crate::weekly::FOLLOW_UP_ANCHOR]
+    }
+
     fn arrivals(&self) -> Vec<&'static dyn Arrivals> {
         vec![&VISITS]
     }

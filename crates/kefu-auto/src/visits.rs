@@ -6,7 +6,7 @@ use kefu_care::timeline::{self, NewEvent};
 use kefu_core::Money;
 use kefu_core::Scope;
 use kefu_core::ids::{BranchId, CustomerId, ServiceVisitId, VehicleId};
-use kefu_core::time::instant_text;
+use kefu_core::time::{instant_text, parse_instant};
 use kefu_store::{Db, Failure, RowExt, Tx};
 use serde::Serialize;
 
@@ -21,6 +21,9 @@ pub struct Visit {
     pub vehicle_id: VehicleId,
     pub customer_id: CustomerId,
     pub visit_date: Date,
+    /// When it happened, if that is known: the instant a repair order was
+    /// settled. A visit from the history brings only its day.
+    pub at: Option<jiff::Timestamp>,
     pub kind: String,
     pub mileage_km: i64,
     pub amount: Money,
@@ -29,7 +32,7 @@ pub struct Visit {
 }
 
 const COLUMNS: &str =
-    "id, branch_id, vehicle_id, customer_id, visit_date, kind, mileage_km, amount_fen, advisor, summary";
+    "id, branch_id, vehicle_id, customer_id, visit_date, visited_at, kind, mileage_km, amount_fen, advisor, summary";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Visit> {
     Ok(Visit {
@@ -41,6 +44,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Visit> {
             .text("visit_date")?
             .parse()
             .map_err(|e| kefu_store::StoreError::Other(format!("visit_date: {e}")))?,
+        at: r.opt_text("visited_at")?.as_deref().and_then(parse_instant),
         kind: r.text("kind")?,
         mileage_km: r.i64("mileage_km")?,
         amount: Money::from_fen(r.i64("amount_fen")?),
@@ -55,13 +59,14 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Visit> {
 pub async fn record_in(tx: &mut Tx, v: &Visit, actor: &str) -> Result<ServiceVisitId> {
     debug_assert!(KINDS.contains(&v.kind.as_str()));
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO service_visits (branch_id, vehicle_id, customer_id, visit_date, kind, mileage_km, amount_fen, \
-         advisor, summary, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO service_visits (branch_id, vehicle_id, customer_id, visit_date, visited_at, kind, mileage_km, \
+         amount_fen, advisor, summary, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(v.branch_id.0)
     .bind(v.vehicle_id.0)
     .bind(v.customer_id.0)
     .bind(v.visit_date.to_string())
+    .bind(v.at.map(instant_text))
     .bind(v.kind.clone())
     .bind(v.mileage_km)
     .bind(v.amount.fen())
@@ -76,22 +81,32 @@ pub async fn record_in(tx: &mut Tx, v: &Visit, actor: &str) -> Result<ServiceVis
     Ok(ServiceVisitId(id))
 }
 
-/// The timeline entry a visit makes.
+/// The timeline entry a visit makes. A visit known to the instant is
+/// placed at that instant. One known only by its day says so (`day` in the
+/// detail, which the pages show instead of a time) and is placed at
+/// midnight UTC of the day: within the business day in every zone from UTC
+/// to UTC+14, Shanghai's among them, and before its working hours, so below
+/// everything timed that day — nothing says it came after any of them.
 pub fn event<'a>(v: &'a Visit, actor: &'a str) -> NewEvent<'a> {
-    // The visit's instant is noon UTC of its date: within the business day
-    // in every zone from UTC-11 to UTC+11.
-    let at = v.visit_date.to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap_or_default()
-        + jiff::SignedDuration::from_hours(12);
+    let mut detail =
+        serde_json::json!({ "visit_kind": v.kind, "amount_fen": v.amount.fen(), "mileage_km": v.mileage_km });
+    if v.at.is_none() {
+        detail["day"] = v.visit_date.to_string().into();
+    }
     NewEvent {
         branch: v.branch_id,
         customer: v.customer_id,
         asset: Some((crate::vehicles::ASSET, v.vehicle_id.0)),
-        at,
+        at: v.at.unwrap_or_else(|| start_of_day(v.visit_date)),
         kind: timeline::kind::VISIT,
         summary: v.summary.clone(),
-        detail: serde_json::json!({ "visit_kind": v.kind, "amount_fen": v.amount.fen(), "mileage_km": v.mileage_km }),
+        detail,
         actor,
     }
+}
+
+fn start_of_day(day: Date) -> jiff::Timestamp {
+    day.to_zoned_datetime(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap_or_default()
 }
 
 /// The date of a vehicle's last maintenance (first or routine), from which
@@ -106,22 +121,23 @@ pub async fn last_service(db: &Db, vehicle: VehicleId) -> Result<Option<Date>> {
     Ok(last.and_then(|d| d.parse().ok()))
 }
 
-/// A vehicle's visits, newest first.
+/// A vehicle's visits, newest first (by day, then by the instant: a day
+/// known only as a day is placed first on it, as on the timeline).
 pub async fn of_vehicle(db: &Db, scope: &Scope, vehicle: VehicleId) -> Result<Vec<Visit>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM service_visits WHERE vehicle_id = $1 AND branch_id IN ({}) \
-         ORDER BY visit_date DESC, id DESC",
+         ORDER BY visit_date DESC, COALESCE(visited_at, '') DESC, id DESC",
         scope.sql_list()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(vehicle.0).fetch_all(db.pool()).await?;
     rows.iter().map(from_row).collect()
 }
 
-/// A customer's visits, newest first.
+/// A customer's visits, newest first, as [`of_vehicle`].
 pub async fn of_customer(db: &Db, scope: &Scope, customer: CustomerId) -> Result<Vec<Visit>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM service_visits WHERE customer_id = $1 AND branch_id IN ({}) \
-         ORDER BY visit_date DESC, id DESC",
+         ORDER BY visit_date DESC, COALESCE(visited_at, '') DESC, id DESC",
         scope.sql_list()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer.0).fetch_all(db.pool()).await?;

@@ -4,6 +4,8 @@
 //! reached — and the problems they found with where those stand, per day and
 //! per service advisor (the advisor of the visit the follow-up is about).
 //!
+//! The complaints received in the week are listed with the state of each.
+//!
 //! A follow-up is a task of a playbook anchored on the visit
 //! (`service_visit`, the shipped 7-day follow-up call), counted on its due
 //! day. Done: it went out or the call has its last outcome. Reached: a call
@@ -12,9 +14,12 @@
 
 use jiff::ToSpan;
 use jiff::civil::Date;
+use kefu_care::complaints::{self, Complaint};
 use kefu_core::Scope;
 use kefu_core::ids::CustomerId;
-use kefu_outreach::playbook::Playbook;
+use kefu_core::time::BusinessZone;
+use kefu_outreach::calls::Outcome;
+use kefu_outreach::playbook::{Channel, Playbook};
 use kefu_outreach::touch_state::{self, TouchState};
 use kefu_store::{Db, Failure, RowExt};
 use serde::Serialize;
@@ -86,6 +91,12 @@ pub struct Counts {
     pub reached: i64,
     pub problems: i64,
     pub problems_open: i64,
+    /// Calls that ended: the customer is satisfied (满意)…
+    pub satisfied: i64,
+    /// …a problem remains (不满意)…
+    pub not_satisfied: i64,
+    /// …and calls nobody answered (tried again) or a wrong number.
+    pub unreachable: i64,
 }
 
 impl Counts {
@@ -98,6 +109,11 @@ impl Counts {
         self.due += 1;
         self.done += i64::from(f.state.finished());
         self.reached += i64::from(f.state.reached());
+        let call = if f.state.channel == Channel::Call { f.state.outcome() } else { None };
+        let done = f.state.status == "done";
+        self.satisfied += i64::from(done && call == Some(Outcome::Satisfied));
+        self.not_satisfied += i64::from(done && call == Some(Outcome::ProblemReported));
+        self.unreachable += i64::from(call.is_some_and(Outcome::unreachable));
     }
 
     fn count_problem(&mut self, p: &Problem) {
@@ -129,10 +145,13 @@ pub struct Summary {
     /// By advisor name.
     pub advisors: Vec<AdvisorCounts>,
     pub problems: Vec<Problem>,
+    /// The complaints received in the week, oldest first, each with its
+    /// state as it is now.
+    pub complaints: Vec<Complaint>,
 }
 
 /// Counts the week's follow-ups and their problems per day and advisor.
-pub fn summarise(week: Week, followups: &[FollowUp], problems: Vec<Problem>) -> Summary {
+pub fn summarise(week: Week, followups: &[FollowUp], problems: Vec<Problem>, complaints: Vec<Complaint>) -> Summary {
     let mut totals = Counts::default();
     let mut days: Vec<DayCounts> = week.days().map(|day| DayCounts { day, counts: Counts::default() }).collect();
     let mut advisors: Vec<AdvisorCounts> = Vec::new();
@@ -160,14 +179,23 @@ pub fn summarise(week: Week, followups: &[FollowUp], problems: Vec<Problem>) -> 
         advisor_slot(&mut advisors, &p.advisor).count_problem(p);
     }
     advisors.sort_by(|a, b| a.advisor.cmp(&b.advisor));
-    Summary { week, sunday: week.sunday(), totals, days, advisors, problems }
+    Summary { week, sunday: week.sunday(), totals, days, advisors, problems, complaints }
 }
 
-/// The week's summary for the reader's branches.
-pub async fn summary(db: &Db, scope: &Scope, playbooks: &[Playbook], week: Week) -> Result<Summary> {
+/// The week's summary for the reader's branches; the week's days are those
+/// of the business zone.
+pub async fn summary(
+    db: &Db,
+    scope: &Scope,
+    playbooks: &[Playbook],
+    week: Week,
+    zone: &BusinessZone,
+) -> Result<Summary> {
     let followups = followups(db, scope, playbooks, week).await?;
     let problems = problems(db, &followups).await?;
-    Ok(summarise(week, &followups, problems))
+    let received = (zone.start_of(week.monday), zone.start_of(week.next().monday));
+    let complaints = complaints::summary::received(db, scope, received).await?;
+    Ok(summarise(week, &followups, problems, complaints))
 }
 
 /// The week's follow-up tasks in scope.
@@ -244,7 +272,6 @@ async fn problems(db: &Db, followups: &[FollowUp]) -> Result<Vec<Problem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kefu_outreach::playbook::Channel;
 
     fn d(s: &str) -> Date {
         s.parse().unwrap()
@@ -301,7 +328,7 @@ mod tests {
     fn follow_ups_count_per_day_and_advisor() {
         let week = Week::of(d("2026-11-23"));
         let f = [
-            followup(1, "2026-11-23", "王建国", Channel::Call, "done", Some("reached_declined")),
+            followup(1, "2026-11-23", "王建国", Channel::Call, "done", Some("satisfied")),
             followup(2, "2026-11-23", "王建国", Channel::Call, "done", Some("problem_reported")),
             followup(3, "2026-11-23", "李强", Channel::Call, "pending", Some("no_answer")),
             followup(4, "2026-11-25", "李强", Channel::Call, "done", Some("wrong_number")),
@@ -314,25 +341,38 @@ mod tests {
             week,
             &f,
             vec![problem(10, 2, "2026-11-23", "王建国", "open"), problem(11, 1, "2026-11-23", "王建国", "closed")],
+            Vec::new(),
         );
-        let c = |due, done, reached, problems, problems_open| Counts { due, done, reached, problems, problems_open };
-        assert_eq!(s.totals, c(6, 4, 2, 2, 1));
-        let per_day: Vec<(String, Counts)> = s.days.iter().map(|d| (d.day.to_string(), d.counts)).collect();
+        // due, done, reached, problems, open; satisfied, not satisfied, unreachable
+        type Row = ((i64, i64, i64, i64, i64), (i64, i64, i64));
+        let row = |c: &Counts| -> Row {
+            ((c.due, c.done, c.reached, c.problems, c.problems_open), (c.satisfied, c.not_satisfied, c.unreachable))
+        };
+        assert_eq!(row(&s.totals), ((6, 4, 2, 2, 1), (1, 1, 2)));
+        let per_day: Vec<(String, Row)> = s.days.iter().map(|d| (d.day.to_string(), row(&d.counts))).collect();
+        let none = ((0, 0, 0, 0, 0), (0, 0, 0));
         assert_eq!(
             per_day,
             vec![
-                ("2026-11-23".into(), c(3, 2, 2, 2, 1)),
-                ("2026-11-24".into(), c(0, 0, 0, 0, 0)),
-                ("2026-11-25".into(), c(2, 2, 0, 0, 0)),
-                ("2026-11-26".into(), c(0, 0, 0, 0, 0)),
-                ("2026-11-27".into(), c(0, 0, 0, 0, 0)),
-                ("2026-11-28".into(), c(0, 0, 0, 0, 0)),
-                ("2026-11-29".into(), c(1, 0, 0, 0, 0)),
+                ("2026-11-23".into(), ((3, 2, 2, 2, 1), (1, 1, 1))),
+                ("2026-11-24".into(), none),
+                ("2026-11-25".into(), ((2, 2, 0, 0, 0), (0, 0, 1))),
+                ("2026-11-26".into(), none),
+                ("2026-11-27".into(), none),
+                ("2026-11-28".into(), none),
+                ("2026-11-29".into(), ((1, 0, 0, 0, 0), (0, 0, 0))),
             ]
         );
         assert_eq!(s.days[0].counts.reach_rate(), Some(2.0 / 3.0));
         assert_eq!(s.days[1].counts.reach_rate(), None);
-        let per_advisor: Vec<(&str, Counts)> = s.advisors.iter().map(|a| (a.advisor.as_str(), a.counts)).collect();
-        assert_eq!(per_advisor, vec![("", c(1, 1, 0, 0, 0)), ("李强", c(3, 1, 0, 0, 0)), ("王建国", c(2, 2, 2, 2, 1))]);
+        let per_advisor: Vec<(&str, Row)> = s.advisors.iter().map(|a| (a.advisor.as_str(), row(&a.counts))).collect();
+        assert_eq!(
+            per_advisor,
+            vec![
+                ("", ((1, 1, 0, 0, 0), (0, 0, 0))),
+                ("李强", ((3, 1, 0, 0, 0), (0, 0, 2))),
+                ("王建国", ((2, 2, 2, 2, 1), (1, 1, 0)))
+            ]
+        );
     }
 }

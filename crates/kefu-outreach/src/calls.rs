@@ -25,7 +25,11 @@ pub enum Outcome {
     /// Reached, and an appointment was booked: the cadence stops.
     ReachedBooked,
     ReachedDeclined,
-    /// Reached, and the customer reported a problem: a follow-up item opens.
+    /// A follow-up after a visit: the customer is satisfied (满意).
+    Satisfied,
+    /// Reached, and the customer reported a problem (on a follow-up: the
+    /// problem remains, 不满意): a follow-up item opens, or the agent books
+    /// the customer back to have it fixed.
     ProblemReported,
     /// Nobody answered: tried again the next day, up to [`MAX_ATTEMPTS`].
     NoAnswer,
@@ -35,7 +39,18 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
+        Outcome::ReachedBooked,
+        Outcome::ReachedDeclined,
+        Outcome::Satisfied,
+        Outcome::ProblemReported,
+        Outcome::NoAnswer,
+        Outcome::WrongNumber,
+        Outcome::DoNotCall,
+    ];
+
+    /// How a call that invites the customer in can end.
+    pub const INVITATION: [Outcome; 6] = [
         Outcome::ReachedBooked,
         Outcome::ReachedDeclined,
         Outcome::ProblemReported,
@@ -44,10 +59,16 @@ impl Outcome {
         Outcome::DoNotCall,
     ];
 
+    /// How the follow-up call after a visit can end (D1, D3: ask whether
+    /// the customer is satisfied, record a problem that remains).
+    pub const FOLLOW_UP: [Outcome; 5] =
+        [Outcome::Satisfied, Outcome::ProblemReported, Outcome::NoAnswer, Outcome::WrongNumber, Outcome::DoNotCall];
+
     pub fn code(self) -> &'static str {
         match self {
             Outcome::ReachedBooked => "reached_booked",
             Outcome::ReachedDeclined => "reached_declined",
+            Outcome::Satisfied => "satisfied",
             Outcome::ProblemReported => "problem_reported",
             Outcome::NoAnswer => "no_answer",
             Outcome::WrongNumber => "wrong_number",
@@ -62,7 +83,40 @@ impl Outcome {
     /// Someone spoke with the customer about the matter. "Do not call" is
     /// not counted: the customer hung up on the call itself.
     pub fn reached(self) -> bool {
-        matches!(self, Outcome::ReachedBooked | Outcome::ReachedDeclined | Outcome::ProblemReported)
+        matches!(
+            self,
+            Outcome::ReachedBooked | Outcome::ReachedDeclined | Outcome::Satisfied | Outcome::ProblemReported
+        )
+    }
+
+    /// Nobody could be reached on the number: tried again, or given up.
+    pub fn unreachable(self) -> bool {
+        matches!(self, Outcome::NoAnswer | Outcome::WrongNumber)
+    }
+}
+
+/// What is done about a problem a customer reports on a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// A follow-up item for the supervisor.
+    #[default]
+    FollowUpItem,
+    /// The customer comes back to have it fixed: the agent books the visit
+    /// from the call's page, and the booking is what follows it up.
+    ReturnVisit,
+}
+
+impl Remedy {
+    pub fn code(self) -> &'static str {
+        match self {
+            Remedy::FollowUpItem => "followup_item",
+            Remedy::ReturnVisit => "return_visit",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Remedy> {
+        [Remedy::FollowUpItem, Remedy::ReturnVisit].into_iter().find(|r| r.code() == code)
     }
 }
 
@@ -213,12 +267,13 @@ pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
     get(db, &actor.scope, id).await
 }
 
-/// Records how a claimed call ended.
+/// Records how a claimed call ended; `remedy` says what follows a reported
+/// problem (ignored for the other outcomes).
 pub async fn record_outcome(
     db: &Db,
     actor: &Actor,
     id: i64,
-    outcome: Outcome,
+    (outcome, remedy): (Outcome, Remedy),
     notes: &str,
     today: Date,
 ) -> Result<Call> {
@@ -275,7 +330,8 @@ pub async fn record_outcome(
             .execute(tx.conn())
             .await?;
     }
-    if outcome == Outcome::ProblemReported {
+    let remedy = (outcome == Outcome::ProblemReported).then_some(remedy);
+    if remedy == Some(Remedy::FollowUpItem) {
         sqlx::query(
             "INSERT INTO followups (branch_id, customer_id, task_id, description, status, opened_at, opened_by) \
              VALUES ($1, $2, $3, $4, 'open', $5, $6)",
@@ -298,7 +354,8 @@ pub async fn record_outcome(
             at: jiff::Timestamp::now(),
             kind: timeline::kind::CALL,
             summary: notes.to_string(),
-            detail: json!({ "outcome": outcome.code(), "playbook": call.playbook, "attempt": attempts }),
+            detail: json!({ "outcome": outcome.code(), "playbook": call.playbook, "attempt": attempts,
+                            "remedy": remedy.map(Remedy::code) }),
             actor: &actor.display_name,
         },
     )
@@ -311,7 +368,8 @@ pub async fn record_outcome(
             action: "outcome",
             branch: Some(call.branch_id),
             old: Some(json!({ "status": call.status })),
-            new: Some(json!({ "outcome": outcome.code(), "notes": notes, "retry": retry })),
+            new: Some(json!({ "outcome": outcome.code(), "notes": notes, "retry": retry,
+                              "remedy": remedy.map(Remedy::code) })),
         },
     )
     .await?;

@@ -8,6 +8,7 @@ pub mod channels;
 pub mod day;
 pub mod dispatch;
 pub mod effectiveness;
+pub mod monthly;
 pub mod notices;
 pub mod playbook;
 pub mod rules;

@@ -52,6 +52,10 @@ pub trait Pack: Send + Sync {
     fn default_playbooks(&self) -> Vec<Playbook>;
     /// Where its playbooks' anchors find their subjects.
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource>;
+    /// The anchors of its playbooks whose calls follow up a visit the
+    /// customer made (the 7-day call after a service): such a call asks
+    /// whether the customer is satisfied rather than inviting them in.
+    fn visit_anchors(&self) -> &'static [&'static str];
     /// Where it tells when its customers came in, for the effectiveness
     /// report.
     fn arrivals(&self) -> Vec<&'static dyn Arrivals>;
@@ -195,6 +199,14 @@ impl Packs {
     /// administrator's saved edits.
     pub async fn playbooks(&self, db: &Db) -> Result<Vec<Playbook>, Failure> {
         kefu_outreach::store::effective(db, &self.default_playbooks()).await
+    }
+
+    /// Whether the shipped playbook `code` follows up a visit (its anchor is
+    /// one of a pack's [`Pack::visit_anchors`]).
+    pub fn follows_up_a_visit(&self, code: &str) -> bool {
+        self.iter().any(|p| {
+            p.default_playbooks().iter().any(|b| b.code == code && p.visit_anchors().contains(&b.anchor.as_str()))
+        })
     }
 
     /// Every anchor source: the core's and the packs'.

@@ -50,6 +50,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0016_vin_keys_backwards.sql"),
     },
     Migration { version: 17, name: "login_attempts", sql: include_str!("../migrations/0017_login_attempts.sql") },
+    Migration { version: 21, name: "visit_instants", sql: include_str!("../migrations/0021_visit_instants.sql") },
+    Migration {
+        version: 22,
+        name: "settlement_payment",
+        sql: include_str!("../migrations/0022_settlement_payment.sql"),
+    },
     Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
 ];
 

@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("complaints/list.html", include_str!("../templates/complaints/list.html")),
     ("complaints/view.html", include_str!("../templates/complaints/view.html")),
     ("complaints/summary.html", include_str!("../templates/complaints/summary.html")),
+    ("reports/monthly.html", include_str!("../templates/reports/monthly.html")),
     ("surveys/questions.html", include_str!("../templates/surveys/questions.html")),
     ("surveys/public.html", include_str!("../templates/surveys/public.html")),
     ("surveys/phone.html", include_str!("../templates/surveys/phone.html")),
@@ -72,7 +73,7 @@ const NAV: &[NavItem] = &[
     NavItem { key: "nav_complaints", href: Some("/complaints"), needs: Permission::ComplaintsWork },
     NavItem { key: "nav_surveys", href: Some("/surveys"), needs: Permission::SurveysWork },
     NavItem { key: "nav_members", href: Some("/members/events"), needs: Permission::CustomersRead },
-    NavItem { key: "nav_reports", href: None, needs: Permission::CustomersRead },
+    NavItem { key: "nav_reports", href: Some("/reports/monthly"), needs: Permission::FollowUpsManage },
 ];
 
 const ADMIN_NAV: &[NavItem] = &[

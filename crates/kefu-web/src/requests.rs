@@ -9,11 +9,13 @@ use crate::state::AppState;
 use axum::http::HeaderMap;
 use jiff::ToSpan;
 use jiff::civil::Date;
+use kefu_accounts::branches;
 use kefu_care::complaints::summary::{self, Summary};
 use kefu_care::points::When;
 use kefu_care::surveys::results::Selection;
 use kefu_core::ids::BranchId;
-use kefu_core::{Invalid, Permission, Rule};
+use kefu_core::{Invalid, Permission, Rule, Scope};
+use kefu_outreach::monthly::{self, StoreMonth};
 use kefu_outreach::sends::{self, Audience, Sent};
 use kefu_store::Failure;
 use serde::Deserialize;
@@ -142,4 +144,34 @@ pub(crate) async fn month_summary(app: &AppState, ctx: &Ctx, first: Date) -> Res
     let bounds = (zone.start_of(first), zone.start_of(first + 1.month()));
     let complaints = summary::received(app.db(), &ctx.actor.scope, bounds).await?;
     Ok(summary::summarize(&complaints))
+}
+
+/// One store's month, named.
+pub(crate) struct Store {
+    pub id: i64,
+    pub name: String,
+    pub month: StoreMonth,
+}
+
+/// The month from `first` of every store in the reader's branches.
+pub(crate) async fn month_store_reports(app: &AppState, ctx: &Ctx, first: Date) -> Result<Vec<Store>, AppError> {
+    let db = app.db();
+    let zone = &app.0.zone;
+    let next = first + 1.month();
+    // A store, a supply station, an estate: the branches the packs serve from.
+    let kinds: Vec<&str> = app.packs().core().iter().flat_map(|p| p.branch_kinds().iter().copied()).collect();
+    let stores = branches::all(db)
+        .await?
+        .into_iter()
+        .filter(|b| kinds.contains(&b.kind.as_str()) && ctx.actor.scope.branches().contains(&b.id));
+    let mut out = Vec::new();
+    for b in stores {
+        let scope = Scope::new(vec![b.id]);
+        let solicited = app.packs().core().effectiveness(db, &scope, (first, next - 1.day()), app.today()).await?;
+        let complaints = summary::received(db, &scope, (zone.start_of(first), zone.start_of(next))).await?;
+        let heard = monthly::heard(db, &scope, (first, next), zone).await?;
+        let month = monthly::store_month(&solicited.not_came, &complaints, heard, zone);
+        out.push(Store { id: b.id.0, name: b.name, month });
+    }
+    Ok(out)
 }

@@ -96,6 +96,9 @@ fn shell() -> Vec<Entry> {
         entry(M::GET, "/complaints", Signed(ComplaintsWork), get(pages::complaints::list)),
         entry(M::GET, "/complaints/summary", Signed(FollowUpsManage), get(pages::complaint_summary::page_handler)),
         entry(M::GET, "/complaints/summary.xlsx", Signed(FollowUpsManage), get(pages::complaint_summary::export)),
+        entry(M::GET, "/reports/monthly", Signed(FollowUpsManage), get(pages::monthly::page_handler)),
+        entry(M::GET, "/reports/monthly.xlsx", Signed(FollowUpsManage), get(pages::monthly::export)),
+        entry(M::GET, "/reports/monthly.pdf", Signed(FollowUpsManage), get(pages::monthly::pdf)),
         entry(M::POST, "/complaints/{id}/case", Signed(FollowUpsManage), post(pages::complaints::open_case)),
         entry(M::POST, "/complaints/{id}/case/actions", Signed(FollowUpsManage), post(pages::complaints::add_action)),
         entry(
@@ -188,6 +191,7 @@ fn shell() -> Vec<Entry> {
         entry(M::POST, "/api/v1/complaints/{id}/recontact", Signed(ComplaintsWork), post(api::complaints::recontact)),
         entry(M::POST, "/api/v1/complaints/{id}/close", Signed(ComplaintsWork), post(api::complaints::close)),
         entry(M::GET, "/api/v1/outreach/effectiveness", Signed(FollowUpsManage), get(api::reports::effectiveness)),
+        entry(M::GET, "/api/v1/reports/monthly", Signed(FollowUpsManage), get(api::reports::monthly)),
         entry(M::POST, "/api/v1/imports", Signed(CustomersWrite), post(api::imports::upload).layer(upload_limit())),
         entry(M::GET, "/api/v1/imports/{job}", Signed(CustomersWrite), get(api::imports::get)),
         entry(M::POST, "/api/v1/imports/{job}/check", Signed(CustomersWrite), post(api::imports::check)),

@@ -227,6 +227,7 @@ fn visit(date: Date, kind: &str, km: i64, fen: i64, advisor: &str, summary: Stri
         vehicle_id: VehicleId(0),
         customer_id: CustomerId(0),
         visit_date: date,
+        at: None,
         kind: kind.into(),
         mileage_km: km,
         amount: Money::from_fen(fen),

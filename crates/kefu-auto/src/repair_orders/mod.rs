@@ -14,7 +14,7 @@ pub mod settlement;
 mod store;
 
 pub use rules::{Action, Status};
-pub use settlement::{LineKind, Payer, Totals};
+pub use settlement::{LineKind, Payer, PaymentMethod, Totals};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -111,8 +111,23 @@ pub struct RepairOrder {
     pub settled_at: Option<Timestamp>,
     /// The settlement as written when the order was settled.
     pub totals: Option<Totals>,
+    /// How a settled order was paid, the points it earned, its refunds.
+    pub payment: Option<Payment>,
     pub visit_id: Option<i64>,
     pub lines: Vec<Line>,
+}
+
+/// The payment of a settled order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Payment {
+    /// cash, card, wechat_pay, alipay, transfer or claim
+    pub method: String,
+    /// What the customer paid at the cashier (the cash due).
+    pub paid: Money,
+    /// The points the payment earned (the ledger's earn entry), if any.
+    pub points_entry: Option<i64>,
+    pub points_earned: i64,
+    pub refunded: Money,
 }
 
 /// The number staff and customers know an order by.
@@ -217,6 +232,12 @@ pub enum Step {
     Settle {
         discount: Money,
         points: Money,
+        method: PaymentMethod,
+    },
+    /// Money given back on a settled order, with the reason.
+    Refund {
+        amount: Money,
+        reason: String,
     },
 }
 
@@ -233,6 +254,7 @@ impl Step {
             Step::FinishRepair => Action::FinishRepair,
             Step::QualityCheck { passed, .. } => Action::QualityCheck { passed: *passed },
             Step::Settle { .. } => Action::Settle,
+            Step::Refund { .. } => Action::Refund,
         }
     }
 }
@@ -342,6 +364,11 @@ fn validate(step: &Step, order: &RepairOrder, last_mileage: i64, now: Timestamp,
         Step::RemoveLine { line } => {
             order.lines.iter().find(|l| l.id == *line).ok_or(Failure::NotFound)?;
         }
+        Step::Refund { amount, reason } => {
+            let payment = order.payment.as_ref().ok_or(Failure::NotFound)?;
+            settlement::check_refund(payment.paid, payment.refunded, *amount)?;
+            required_text("refund_reason", reason, 500)?;
+        }
         Step::FinishRepair | Step::Settle { .. } => {}
     }
     Ok(())
@@ -424,8 +451,12 @@ pub async fn apply(
     validate(&step, &before, last_mileage, now, today)?;
     store::set_status(&mut tx, id, rules::next(action, before.status)).await?;
     let summary = store::write_step(&mut tx, &before, &step, now).await?;
-    if let Step::Settle { discount, points } = &step {
-        settle_in(&mut tx, actor, &before, (*discount, *points), (now, today)).await?;
+    match &step {
+        Step::Settle { discount, points, method } => {
+            settle_in(&mut tx, actor, &before, (*discount, *points, *method), (now, today)).await?;
+        }
+        Step::Refund { amount, .. } => refund_in(&mut tx, actor, &before, *amount, (now, today)).await?,
+        _ => {}
     }
     let after = store::load(tx.conn(), id).await?;
     let entry = Entry { step: action.code(), summary, detail: step_detail(&step) };
@@ -448,6 +479,8 @@ fn step_detail(step: &Step) -> serde_json::Value {
         }
         Step::Consent { line, method, .. } => json!({ "line": line, "method": method }),
         Step::Decline { line, recommend_by, .. } => json!({ "line": line, "recommend_by": recommend_by.to_string() }),
+        Step::Settle { method, .. } => json!({ "method": method.code() }),
+        Step::Refund { amount, .. } => json!({ "amount_fen": amount.fen() }),
         _ => json!({}),
     }
 }
@@ -458,7 +491,7 @@ async fn settle_in(
     tx: &mut Tx,
     actor: &Actor,
     order: &RepairOrder,
-    (discount, points): (Money, Money),
+    (discount, points, method): (Money, Money, PaymentMethod),
     (now, today): (Timestamp, Date),
 ) -> Result<()> {
     let billed: Vec<&Line> = order.lines.iter().filter(|l| l.billed()).collect();
@@ -470,6 +503,7 @@ async fn settle_in(
         vehicle_id: order.vehicle_id,
         customer_id: order.customer_id,
         visit_date: today,
+        at: Some(now),
         kind: order.kind.clone(),
         mileage_km: order.mileage_km.unwrap_or_default(),
         amount: totals.customer,
@@ -479,7 +513,35 @@ async fn settle_in(
     let visit_id = crate::visits::record_in(tx, &visit, &actor.display_name).await?;
     let line_ids: Vec<i64> = billed.iter().map(|l| l.id).collect();
     store::write_settlement(tx, order.id, &totals, &line_ids, visit_id.0, now).await?;
+    // The customer's own money earns their points, in this transaction: a
+    // settlement never stands without the points it earned.
+    let spent = settlement::points_base(&totals, method);
+    let earned = if spent > Money::ZERO {
+        let when = kefu_care::points::When { now, today };
+        let who = (order.branch_id, order.customer_id);
+        Some(kefu_care::points::earn_in(tx, actor, who, (spent, 100), &order.order_no, when).await?)
+    } else {
+        None
+    };
+    store::write_payment(tx, order.id, method, earned.as_ref().map(|e| (e.id, e.points))).await?;
     crate::claims::open_in(tx, order, [("warranty", totals.warranty), ("insurance", totals.insurance)]).await
+}
+
+/// Gives money back on a settled order, and with it the share of the
+/// points that money earned.
+async fn refund_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    order: &RepairOrder,
+    amount: Money,
+    (now, today): (Timestamp, Date),
+) -> Result<()> {
+    let payment = order.payment.as_ref().ok_or(Failure::NotFound)?;
+    if let Some(entry) = payment.points_entry {
+        let when = kefu_care::points::When { now, today };
+        kefu_care::points::refund_in(tx, actor, (order.branch_id, order.customer_id), entry, amount, when).await?;
+    }
+    store::add_refund(tx, order.id, amount).await
 }
 
 /// What a step puts on the timeline.

@@ -58,8 +58,12 @@ pub enum Action {
     ReportDelay,
     AnswerItem,
     FinishRepair,
-    QualityCheck { passed: bool },
+    QualityCheck {
+        passed: bool,
+    },
     Settle,
+    /// Money back on a settled order (its points go back with it).
+    Refund,
 }
 
 impl Action {
@@ -77,6 +81,7 @@ impl Action {
             Action::QualityCheck { passed: true } => "qc_passed",
             Action::QualityCheck { passed: false } => "qc_failed",
             Action::Settle => "settle",
+            Action::Refund => "refund",
         }
     }
 }
@@ -101,10 +106,15 @@ fn refuse(code: &'static str, zh: &str, en: &str) -> Rule {
 /// names the rule otherwise.
 pub fn check(action: Action, f: &Facts) -> Result<(), Rule> {
     use Status::*;
-    if f.status == Settled {
+    // A settled order takes one step more: money given back.
+    if f.status == Settled && action != Action::Refund {
         return Err(refuse("order_settled", "委托书已结算，不能再修改", "the order is settled and cannot change"));
     }
     match (action, f.status) {
+        (Action::Refund, Settled) => Ok(()),
+        (Action::Refund, _) => {
+            Err(refuse("not_settled", "委托书尚未结算，无款可退", "the order is not settled: nothing was paid"))
+        }
         (Action::Reception | Action::RemoveLine, Open) => Ok(()),
         (Action::Reception, _) => Err(refuse(
             "reception_closed",
@@ -185,6 +195,7 @@ pub fn next(action: Action, status: Status) -> Status {
         // A failed check sends the car back to the technician.
         Action::QualityCheck { passed: false } => Status::InRepair,
         Action::Settle => Status::Settled,
+        Action::Refund => status,
         Action::Reception | Action::AddLine | Action::RemoveLine | Action::ReportDelay | Action::AnswerItem => status,
     }
 }
@@ -251,6 +262,9 @@ mod tests {
 
     #[test]
     fn a_settled_order_is_closed_to_every_step() {
+        assert_eq!(check(Action::Refund, &facts(Status::Settled)), Ok(()));
+        assert_eq!(next(Action::Refund, Status::Settled), Status::Settled);
+        assert_eq!(refused(Action::Refund, facts(Status::QcPassed)), "not_settled");
         for action in [Action::Reception, Action::AddLine, Action::ReportDelay, Action::Settle] {
             assert_eq!(refused(action, facts(Status::Settled)), "order_settled");
         }

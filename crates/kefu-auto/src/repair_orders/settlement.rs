@@ -207,6 +207,109 @@ pub fn settle(lines: &[Billed], discount: Money, points: Money) -> Result<Totals
     })
 }
 
+/// How the customer paid what they owed at settlement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Cash,
+    Card,
+    WechatPay,
+    Alipay,
+    Transfer,
+    /// The customer's share, too, was settled by a claim (an insurer paying
+    /// the whole bill): none of it was the customer's own money.
+    Claim,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 6] = [
+        PaymentMethod::Cash,
+        PaymentMethod::Card,
+        PaymentMethod::WechatPay,
+        PaymentMethod::Alipay,
+        PaymentMethod::Transfer,
+        PaymentMethod::Claim,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Card => "card",
+            PaymentMethod::WechatPay => "wechat_pay",
+            PaymentMethod::Alipay => "alipay",
+            PaymentMethod::Transfer => "transfer",
+            PaymentMethod::Claim => "claim",
+        }
+    }
+
+    pub fn parse(field: &str, code: &str) -> Result<PaymentMethod, Invalid> {
+        PaymentMethod::ALL.into_iter().find(|m| m.code() == code.trim()).ok_or_else(|| {
+            let all = PaymentMethod::ALL.map(PaymentMethod::code).join(", ");
+            refused(field, "one_of", &format!("须为 {all} 之一"), &format!("must be one of {all}"))
+        })
+    }
+}
+
+/// The money of a settlement that earns the customer points (D3: points
+/// from money spent on repair): what the customer paid themselves — their
+/// share after the discount, less what they paid in points. The shares the
+/// manufacturer and the insurer pay earn nothing, nor does a customer's
+/// share a claim paid.
+pub fn points_base(t: &Totals, method: PaymentMethod) -> Money {
+    if method == PaymentMethod::Claim { Money::ZERO } else { t.cash_due }
+}
+
+/// A refund of a settled order: more than nothing, and no more than was
+/// paid and not yet refunded.
+pub fn check_refund(paid: Money, refunded: Money, amount: Money) -> Result<(), Invalid> {
+    if amount <= Money::ZERO {
+        return Err(refused("refund", "positive_amount", "须大于 0", "must be more than zero"));
+    }
+    let left = paid - refunded;
+    if amount > left {
+        return Err(refused(
+            "refund",
+            "refund_exceeds_payment",
+            &format!("退款不能超过尚未退还的实收金额 {left}"),
+            &format!("a refund cannot exceed the {left} paid and not yet refunded"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod payment_tests {
+    use super::*;
+
+    fn totals(customer: i64, points: i64) -> Totals {
+        let billed = [Billed { kind: LineKind::Labour, amount: Money::from_fen(customer), payer: Payer::Customer }];
+        settle(&billed, Money::ZERO, Money::from_fen(points)).unwrap()
+    }
+
+    #[test]
+    fn the_customers_own_money_earns_points_and_a_claim_none() {
+        let t = totals(50_000, 2_000);
+        for method in PaymentMethod::ALL {
+            let expected = if method == PaymentMethod::Claim { 0 } else { 50_000 - 2_000 };
+            assert_eq!(points_base(&t, method).fen(), expected, "{method:?}");
+        }
+        assert_eq!(PaymentMethod::parse("method", " wechat_pay "), Ok(PaymentMethod::WechatPay));
+        assert_eq!(PaymentMethod::parse("method", "bitcoin").unwrap_err().rule.code, "one_of");
+    }
+
+    #[test]
+    fn a_refund_is_positive_and_within_what_was_paid() {
+        let yuan = Money::from_fen;
+        assert!(check_refund(yuan(10_000), yuan(0), yuan(10_000)).is_ok());
+        assert!(check_refund(yuan(10_000), yuan(4_000), yuan(6_000)).is_ok());
+        assert_eq!(
+            check_refund(yuan(10_000), yuan(4_000), yuan(6_001)).unwrap_err().rule.code,
+            "refund_exceeds_payment"
+        );
+        assert_eq!(check_refund(yuan(10_000), yuan(0), yuan(0)).unwrap_err().rule.code, "positive_amount");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! The repair order tables: reading an order with its lines, and writing
 //! each step inside the caller's transaction.
 
-use super::settlement::{self, LineKind, Payer, Totals};
-use super::{DamageMark, Line, RepairOrder, Status, Step, order_no};
+use super::settlement::{self, LineKind, Payer, PaymentMethod, Totals};
+use super::{DamageMark, Line, Payment, RepairOrder, Status, Step, order_no};
 use crate::vehicles::Vehicle;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -93,6 +93,16 @@ fn order_from_row(r: &AnyRow, lines: Vec<Line>) -> Result<RepairOrder> {
         }
         None => None,
     };
+    let payment = match (&totals, r.opt_text("payment_method")?) {
+        (Some(t), Some(method)) => Some(Payment {
+            method,
+            paid: t.cash_due,
+            points_entry: r.opt_i64("points_entry")?,
+            points_earned: r.i64("points_earned")?,
+            refunded: fen("refunded_fen")?,
+        }),
+        _ => None,
+    };
     Ok(RepairOrder {
         id,
         order_no: order_no(id),
@@ -118,6 +128,7 @@ fn order_from_row(r: &AnyRow, lines: Vec<Line>) -> Result<RepairOrder> {
         qc_notes: r.text("qc_notes")?,
         settled_at,
         totals,
+        payment,
         visit_id: r.opt_i64("visit_id")?,
         lines,
     })
@@ -284,8 +295,36 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
         }
         // Written by write_settlement once the visit exists.
         Step::Settle { .. } => String::new(),
+        // Written by add_refund after the points are taken back.
+        Step::Refund { amount, reason } => format!("¥{amount} — {}", reason.trim()),
     };
     Ok(summary)
+}
+
+/// How the order was paid, and the points entry the payment earned.
+pub(super) async fn write_payment(
+    tx: &mut Tx,
+    order: i64,
+    method: PaymentMethod,
+    earned: Option<(i64, i64)>,
+) -> Result<()> {
+    sqlx::query("UPDATE repair_orders SET payment_method = $1, points_entry = $2, points_earned = $3 WHERE id = $4")
+        .bind(method.code())
+        .bind(earned.map(|(entry, _)| entry))
+        .bind(earned.map_or(0, |(_, points)| points))
+        .bind(order)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn add_refund(tx: &mut Tx, order: i64, amount: Money) -> Result<()> {
+    sqlx::query("UPDATE repair_orders SET refunded_fen = refunded_fen + $1 WHERE id = $2")
+        .bind(amount.fen())
+        .bind(order)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// The customer's answer to an additional item.

@@ -135,25 +135,29 @@ impl<'a> NewEntry<'a> {
 
 /// The customer's change in progress: their branch and the transaction
 /// that holds the lock on them.
-struct Locked {
-    tx: Tx,
+struct Locked<'t> {
+    tx: &'t mut Tx,
     customer: CustomerId,
     branch: BranchId,
     /// The points that lapsed and were expired on taking the lock.
     expired: i64,
 }
 
-impl Locked {
+impl<'t> Locked<'t> {
     /// Locks the customer (a write to their row: PostgreSQL holds the row,
     /// SQLite the database, until commit) and expires what lapsed by today.
-    async fn begin(db: &Db, actor: &Actor, customer: CustomerId, when: When) -> Result<Locked> {
-        let c = customers::get(db, &actor.scope, customer).await?;
-        let mut tx = db.begin().await?;
+    /// The caller has checked the customer is in the actor's scope.
+    async fn begin(
+        tx: &'t mut Tx,
+        actor: &Actor,
+        (branch, customer): (BranchId, CustomerId),
+        when: When,
+    ) -> Result<Locked<'t>> {
         sqlx::query("UPDATE customers SET updated_at = updated_at WHERE id = $1")
             .bind(customer.0)
             .execute(tx.conn())
             .await?;
-        let mut locked = Locked { tx, customer, branch: c.branch_id, expired: 0 };
+        let mut locked = Locked { tx, customer, branch, expired: 0 };
         locked.expired = locked.expire(actor, when).await?;
         Ok(locked)
     }
@@ -241,10 +245,6 @@ impl Locked {
         }
         Ok(n)
     }
-
-    async fn commit(self) -> Result<()> {
-        Ok(self.tx.commit().await?)
-    }
 }
 
 /// Money spent, as a form or the API gives it.
@@ -276,35 +276,55 @@ fn positive(field: &str, text: &str) -> std::result::Result<Money, Invalid> {
 /// Earns points for money spent, at the customer's tier.
 pub async fn earn(db: &Db, actor: &Actor, customer: CustomerId, input: &EarnInput, when: When) -> Result<Entry> {
     // The branch first: another branch's customer is refused as such.
-    let member = customers::get(db, &actor.scope, customer).await?.is_member;
+    let c = customers::get(db, &actor.scope, customer).await?;
+    let amount = positive("amount", &input.amount)?;
+    let promotion = rules::check_promotion(input.promotion_percent)?;
+    let reference = optional_text("reference", &input.reference, 100)?;
+    let mut tx = db.begin().await?;
+    let entry = earn_in(&mut tx, actor, (c.branch_id, customer), (amount, promotion), &reference, when).await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// Earns points for `spent` (at a promotion, percent) inside the caller's
+/// transaction — a repair order's settlement earns with the settlement.
+/// The caller has checked the customer's scope and the figures.
+pub async fn earn_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    (branch, customer): (BranchId, CustomerId),
+    (spent, promotion): (Money, i64),
+    reference: &str,
+    when: When,
+) -> Result<Entry> {
     // A member earns at their tier's rate, or the members' rate without one.
-    let tier = match (member, crate::members::tier_of(db, customer).await?) {
+    let row = sqlx::query(
+        "SELECT c.is_member, c.member_tier, \
+         (SELECT points_per_yuan FROM point_rules r WHERE r.tier = CASE WHEN c.is_member = 0 THEN 'standard' \
+          ELSE COALESCE(c.member_tier, 'member') END) AS per_yuan FROM customers c WHERE c.id = $1",
+    )
+    .bind(customer.0)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or(Failure::NotFound)?;
+    let tier = match (row.flag("is_member")?, row.opt_text("member_tier")?) {
         (true, Some(tier)) => tier,
         (true, None) => "member".to_string(),
         (false, _) => "standard".to_string(),
     };
-    let amount = positive("amount", &input.amount)?;
-    let promotion = rules::check_promotion(input.promotion_percent)?;
-    let reference = optional_text("reference", &input.reference, 100)?;
-    let per_yuan: i64 = sqlx::query_scalar("SELECT points_per_yuan FROM point_rules WHERE tier = $1")
-        .bind(tier.clone())
-        .fetch_optional(db.pool())
-        .await?
-        .unwrap_or(0);
-    let mut locked = Locked::begin(db, actor, customer, when).await?;
+    let per_yuan = row.opt_i64("per_yuan")?.unwrap_or(0);
+    let mut locked = Locked::begin(tx, actor, (branch, customer), when).await?;
     let entry = NewEntry {
         kind: "earn",
-        points: rules::earned(amount, per_yuan, promotion)?,
-        amount,
+        points: rules::earned(spent, per_yuan, promotion)?,
+        amount: spent,
         tier: &tier,
         promotion_percent: promotion,
         purchase_id: None,
         expires_on: Some(rules::expires_on(when.today)),
-        reference: &reference,
+        reference,
     };
-    let entry = locked.write(actor, when, entry).await?;
-    locked.commit().await?;
-    Ok(entry)
+    locked.write(actor, when, entry).await
 }
 
 /// Redeems points, the soonest to lapse first; refused when the customer
@@ -317,13 +337,15 @@ pub async fn redeem(
     reference_text: &str,
     when: When,
 ) -> Result<Entry> {
-    let mut locked = Locked::begin(db, actor, customer, when).await?;
+    let c = customers::get(db, &actor.scope, customer).await?;
+    let mut tx = db.begin().await?;
+    let mut locked = Locked::begin(&mut tx, actor, (c.branch_id, customer), when).await?;
     let reference = optional_text("reference", reference_text, 100)?;
     // Decided on the lots as they are under the lock.
     let taken = rules::redeem(&locked.lots().await?, points, when.today)?;
     locked.take(&taken).await?;
     let entry = locked.write(actor, when, NewEntry::taking("redeem", points, &reference)).await?;
-    locked.commit().await?;
+    tx.commit().await?;
     Ok(entry)
 }
 
@@ -337,8 +359,26 @@ pub async fn refund(
     amount_text: &str,
     when: When,
 ) -> Result<Entry> {
-    let mut locked = Locked::begin(db, actor, customer, when).await?;
+    let c = customers::get(db, &actor.scope, customer).await?;
     let amount = positive("amount", amount_text)?;
+    let mut tx = db.begin().await?;
+    let entry = refund_in(&mut tx, actor, (c.branch_id, customer), purchase, amount, when).await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// Takes back, inside the caller's transaction, the points `amount` of the
+/// purchase (its earn entry) earned — a refund of a settled repair order
+/// with the order's own refund. The caller has checked the scope.
+pub async fn refund_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    (branch, customer): (BranchId, CustomerId),
+    purchase: i64,
+    amount: Money,
+    when: When,
+) -> Result<Entry> {
+    let mut locked = Locked::begin(tx, actor, (branch, customer), when).await?;
     let row = sqlx::query(
         "SELECT points, amount_fen, reference FROM point_entries WHERE id = $1 AND customer_id = $2 AND kind = 'earn'",
     )
@@ -372,9 +412,7 @@ pub async fn refund(
     let n = locked.take(&taken).await?;
     let reference = row.text("reference")?;
     let entry = NewEntry { amount, purchase_id: Some(purchase), ..NewEntry::taking("refund", n, &reference) };
-    let entry = locked.write(actor, when, entry).await?;
-    locked.commit().await?;
-    Ok(entry)
+    locked.write(actor, when, entry).await
 }
 
 /// Expires every lapsed lot of the customers in the actor's scope (the
@@ -391,10 +429,12 @@ pub async fn expire_due(db: &Db, actor: &Actor, when: When) -> Result<usize> {
     for customer in due {
         // Locking expires; a run that finds nothing left (another server
         // was first) writes nothing.
-        let locked = Locked::begin(db, actor, CustomerId(customer), when).await?;
+        let c = customers::get(db, &actor.scope, CustomerId(customer)).await?;
+        let mut tx = db.begin().await?;
+        let locked = Locked::begin(&mut tx, actor, (c.branch_id, c.id), when).await?;
         if locked.expired > 0 {
             expired += 1;
-            locked.commit().await?;
+            tx.commit().await?;
         }
     }
     Ok(expired)

@@ -4,12 +4,12 @@
 //! documents naming the field and the rule.
 
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::requests::{MonthQuery, month, month_summary};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_care::complaints::{self, Complaint, ComplaintInput, Filter, Overdue, Step};
 use kefu_core::ids::{ComplaintId, CustomerId};
@@ -129,7 +129,7 @@ pub struct ListQuery {
 pub async fn list(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<ListQuery>,
+    QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Json<Vec<ComplaintDto>>, AppError> {
     let filter = if q.all.unwrap_or(false) { Filter::All } else { Filter::Unclosed };
     let now = app.now();
@@ -301,7 +301,7 @@ pub struct SummaryDto {
 pub async fn summary(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<MonthQuery>,
+    QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Json<SummaryDto>, AppError> {
     let first = month(&q, app.today())?;
     let s = month_summary(&app, &ctx, first).await?;

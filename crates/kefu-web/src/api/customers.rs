@@ -3,12 +3,12 @@
 
 use crate::archive;
 use crate::error::AppError;
-use crate::extract::JsonBody;
 use crate::extract::PathParams;
+use crate::extract::{JsonBody, QueryParams};
 use crate::guard::Ctx;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_care::contacts::{self, Contact, ContactInput};
 use kefu_care::customers::{self, Customer, CustomerInput};
@@ -121,7 +121,7 @@ pub struct Paging {
 pub async fn list(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(p): Query<Paging>,
+    QueryParams(p): QueryParams<Paging>,
 ) -> Result<Json<CustomerPage>, AppError> {
     let scope = &ctx.actor.scope;
     let limit = p.limit.unwrap_or(50).clamp(1, 500);
@@ -153,7 +153,7 @@ pub struct SearchHit {
 pub async fn search(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<SearchQuery>,
+    QueryParams(q): QueryParams<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, AppError> {
     let found = archive::search_customers(
         app.db(),

@@ -4,11 +4,11 @@
 
 use super::surveys::{SendBody, SentDto};
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_care::members::{self, Event, EventInput};
 use kefu_core::ids::{BranchId, CustomerId};
@@ -98,7 +98,7 @@ pub struct EventsQuery {
 pub async fn events(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<EventsQuery>,
+    QueryParams(q): QueryParams<EventsQuery>,
 ) -> Result<Json<Vec<EventDto>>, AppError> {
     let from = q.from.unwrap_or_else(|| app.today());
     let events = members::events(app.db(), &ctx.actor.scope, from).await?;

@@ -59,6 +59,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         members::gifts,
         members::give_gift,
         reports::effectiveness,
+        reports::monthly,
         imports::upload,
         imports::get,
         imports::check,
@@ -102,6 +103,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         members::GiftDto,
         members::GiftBody,
         reports::EffectivenessDto,
+        reports::MonthlyDto,
         imports::JobDto,
         imports::ReportDto,
         Problem

@@ -1,13 +1,14 @@
-//! The outreach reports over JSON: the effectiveness of invitations, for
-//! the reader's branches. Mobiles are masked for roles that do not see
-//! personal data.
+//! The outreach reports over JSON: the effectiveness of invitations and the
+//! monthly management report, for the reader's branches. Mobiles are masked
+//! for roles that do not see personal data.
 
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
-use crate::requests::{PeriodQuery, period, shown_mobile};
+use crate::requests::{MonthQuery, PeriodQuery, month, period, shown_mobile};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use kefu_outreach::effectiveness::{Attribution, Tally};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -133,7 +134,7 @@ pub struct EffectivenessDto {
 pub async fn effectiveness(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<PeriodQuery>,
+    QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Json<EffectivenessDto>, AppError> {
     let today = app.today();
     let r = app.packs().core().effectiveness(app.db(), &ctx.actor.scope, period(&q, today)?, today).await?;
@@ -212,4 +213,52 @@ pub struct ProblemDto {
     /// open or closed
     pub(crate) status: String,
     pub(crate) resolution: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MonthlyDto {
+    /// YYYY-MM
+    month: String,
+    stores: Vec<StoreMonthDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StoreMonthDto {
+    branch_id: i64,
+    name: String,
+    /// `absent`: the customers invited who did not come, each with
+    /// `reason` (reached_declined, problem_reported, reached_booked,
+    /// no_answer, wrong_number, do_not_call or no_call) and the call's
+    /// `notes`; `reasons`: each reason with its count; `complaints`: the
+    /// complaint summary of the month; `opinions`: what customers said
+    /// (`source` call, survey or complaint, `day`, `text`); `sources`: each
+    /// source with its count.
+    #[schema(value_type = Object)]
+    report: serde_json::Value,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/monthly", tag = "outreach", params(MonthQuery),
+    description = "The monthly management report of each store in the reader's branches (the month of `month`, \
+    this month by default): the customers invited who did not come and why, the complaint handling summary, \
+    and the customers' expectations and opinions from calls, surveys and complaints.",
+    responses((status = 200, body = MonthlyDto), (status = 401, body = super::Problem),
+        (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn monthly(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<MonthQuery>,
+) -> Result<Json<MonthlyDto>, AppError> {
+    let first = month(&q, app.today())?;
+    let stores = crate::requests::month_store_reports(&app, &ctx, first).await?;
+    Ok(Json(MonthlyDto {
+        month: first.strftime("%Y-%m").to_string(),
+        stores: stores
+            .into_iter()
+            .map(|s| StoreMonthDto {
+                branch_id: s.id,
+                name: s.name,
+                report: serde_json::to_value(&s.month).unwrap_or_default(),
+            })
+            .collect(),
+    }))
 }

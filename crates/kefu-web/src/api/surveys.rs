@@ -3,12 +3,12 @@
 //! links by SMS or e-mail.
 
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::requests::{ResultsQuery, selection, send_links};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use kefu_care::surveys::{self, results};
 use kefu_core::ids::CustomerId;
@@ -52,7 +52,7 @@ pub async fn results(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    Query(q): Query<ResultsQuery>,
+    QueryParams(q): QueryParams<ResultsQuery>,
 ) -> Result<Json<ResultsDto>, AppError> {
     let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
     let (sel, _, _) = selection(&app, &q);

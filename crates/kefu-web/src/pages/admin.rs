@@ -2,13 +2,13 @@
 
 use super::form_message;
 use crate::error::AppError;
-use crate::extract::FormBody;
 use crate::extract::PathParams;
+use crate::extract::{FormBody, QueryParams};
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_accounts::branches::{self, NewBranch};
@@ -278,7 +278,7 @@ const AUDIT_PAGE: i64 = 100;
 pub async fn audit(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<Html<String>, AppError> {
     let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     let filter = AuditFilter {

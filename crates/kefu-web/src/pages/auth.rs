@@ -2,14 +2,14 @@
 
 use crate::cookies;
 use crate::error::AppError;
-use crate::extract::FormBody;
+use crate::extract::{FormBody, QueryParams};
 use crate::guard::{Ctx, SESSION_COOKIE, same};
 use crate::i18n::t;
 use crate::lang::{LANG_COOKIE, request_lang};
 use crate::redirect::local_path;
 use crate::render::public_page;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -35,7 +35,7 @@ pub async fn form(
     State(app): State<AppState>,
     headers: HeaderMap,
     jar: CookieJar,
-    Query(q): Query<LoginQuery>,
+    QueryParams(q): QueryParams<LoginQuery>,
 ) -> Result<Response, AppError> {
     let mut jar = jar;
     let lang = match &q.lang {

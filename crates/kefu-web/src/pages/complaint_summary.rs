@@ -4,13 +4,14 @@
 use super::percent;
 use crate::chart::{self, Chart, Point};
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
 use crate::requests::{MonthQuery, month, month_summary};
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use jiff::ToSpan;
 use kefu_core::Lang;
@@ -43,7 +44,7 @@ fn hours(h: Option<f64>) -> String {
 pub async fn page_handler(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<MonthQuery>,
+    QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Html<String>, AppError> {
     let first = month(&q, app.today())?;
     let s = month_summary(&app, &ctx, first).await?;
@@ -76,7 +77,11 @@ fn counts_sheet(lang: Lang, name: &str, key_prefix: &str, counts: &[(String, usi
     }
 }
 
-pub async fn export(State(app): State<AppState>, ctx: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
+pub async fn export(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<MonthQuery>,
+) -> Result<Response, AppError> {
     let first = month(&q, app.today())?;
     let s = month_summary(&app, &ctx, first).await?;
     let lang = ctx.actor.lang;

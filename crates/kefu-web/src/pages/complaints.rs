@@ -5,11 +5,11 @@
 use super::customers::back_or_message;
 use super::form_message;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_care::complaints::{self, Complaint, ComplaintInput, Filter, Status, Step, cases};
@@ -49,7 +49,11 @@ pub struct ListQuery {
 }
 
 /// Complaints in scope, newest first: by default those not yet closed.
-pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Html<String>, AppError> {
     let filter = if q.all { Filter::All } else { Filter::Unclosed };
     let rows = complaints::list(app.db(), &ctx.actor.scope, filter, 500)
         .await?

@@ -6,12 +6,12 @@
 use super::form_message;
 use crate::archive;
 use crate::error::AppError;
-use crate::extract::FormBody;
 use crate::extract::PathParams;
+use crate::extract::{FormBody, QueryParams};
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_accounts::branches;
@@ -51,7 +51,11 @@ fn row_value(c: &Customer, ctx: &Ctx, branch: &str, matched: Option<&str>) -> Va
 }
 
 /// The list, or — with `q` — the search results, best first.
-pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = &ctx.actor.scope;
     let names = branch_names(&app).await?;
     let name_of = |c: &Customer| names.get(&c.branch_id).cloned().unwrap_or_default();
@@ -86,8 +90,13 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
     )
 }
 
-fn event_value(e: &timeline::Event, app: &AppState) -> Value {
-    let at = kefu_core::time::parse_instant(&e.at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| e.at.clone());
+/// A timeline entry as the pages show it: the local time it happened, or
+/// only its day when that is all that is known (a visit from the history).
+pub(crate) fn event_value(e: &timeline::Event, app: &AppState) -> Value {
+    let at = match e.detail.get("day").and_then(|d| d.as_str()) {
+        Some(day) => day.to_string(),
+        None => kefu_core::time::parse_instant(&e.at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| e.at.clone()),
+    };
     view! { at => at, kind => e.kind, summary => e.summary, detail => e.detail, actor => e.actor, asset_id => e.asset_id }
 }
 

@@ -7,13 +7,14 @@
 
 use super::percent;
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
 use crate::requests::{PeriodQuery, period, shown_mobile};
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -69,7 +70,7 @@ fn query_string(from: Date, to: Date) -> String {
 pub async fn page_handler(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<PeriodQuery>,
+    QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Html<String>, AppError> {
     let r = load(&app, &ctx, &q).await?;
     let names = playbook_names(&r);
@@ -112,7 +113,11 @@ pub async fn page_handler(
 }
 
 /// The customers who did not come, as a workbook.
-pub async fn export(State(app): State<AppState>, ctx: Ctx, Query(q): Query<PeriodQuery>) -> Result<Response, AppError> {
+pub async fn export(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<PeriodQuery>,
+) -> Result<Response, AppError> {
     let r = load(&app, &ctx, &q).await?;
     let names = playbook_names(&r);
     let lang = ctx.actor.lang;

@@ -3,10 +3,11 @@
 //! roles that do not see personal data.
 
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::i18n::{field_label, t};
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kefu_accounts::branches;
@@ -106,7 +107,11 @@ fn file_name(app: &AppState, ext: &str) -> String {
     format!("customers-{}.{ext}", app.today().strftime("%Y%m%d"))
 }
 
-pub async fn csv(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQuery>) -> Result<Response, AppError> {
+pub async fn csv(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<ExportQuery>,
+) -> Result<Response, AppError> {
     let (header, rows) = rows(&app, &ctx, &q.q, "csv").await?;
     // The BOM tells Excel the file is UTF-8, so Chinese opens legibly.
     let mut out = b"\xEF\xBB\xBF".to_vec();
@@ -122,7 +127,11 @@ pub async fn csv(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQu
     Ok(attachment("text/csv; charset=utf-8", &file_name(&app, "csv"), out))
 }
 
-pub async fn xlsx(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ExportQuery>) -> Result<Response, AppError> {
+pub async fn xlsx(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<ExportQuery>,
+) -> Result<Response, AppError> {
     let (header, rows) = rows(&app, &ctx, &q.q, "xlsx").await?;
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("writing XLSX: {e}"));
     let mut book = rust_xlsxwriter::Workbook::new();

@@ -9,6 +9,7 @@ pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
 pub mod members;
+pub mod monthly;
 pub mod outreach;
 pub mod points;
 pub mod surveys;

@@ -4,16 +4,16 @@
 
 use super::form_message;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
-use kefu_outreach::calls::{self, Outcome};
+use kefu_outreach::calls::{self, Outcome, Remedy};
 use kefu_outreach::store;
 use serde::Deserialize;
 use serde_json::Value;
@@ -92,7 +92,7 @@ pub struct QueueQuery {
 pub async fn queue(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<QueueQuery>,
+    QueryParams(q): QueryParams<QueueQuery>,
 ) -> Result<Html<String>, AppError> {
     let names = playbook_names(&app);
     let offset = q.offset.max(0);
@@ -124,9 +124,30 @@ pub async fn queue(
     )
 }
 
-async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Result<Response, AppError> {
+/// The call's page. A call inviting the customer in opens with the booking
+/// form, which is what it is for; the follow-up after a visit asks whether
+/// the customer is satisfied, and books only to bring them back for a
+/// problem that remains (`return_visit`).
+async fn call_page(
+    app: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    error: Option<String>,
+    return_visit: bool,
+) -> Result<Response, AppError> {
     let call = calls::get(app.db(), &ctx.actor.scope, id).await?;
-    let outcomes: Vec<&str> = Outcome::ALL.iter().map(|o| o.code()).collect();
+    let follow_up = app.packs().core().follows_up_a_visit(&call.playbook);
+    let outcomes: Vec<Value> = if follow_up { &Outcome::FOLLOW_UP[..] } else { &Outcome::INVITATION[..] }
+        .iter()
+        .map(|o| {
+            let label = match o {
+                Outcome::ProblemReported if follow_up => "outcome_problem_remains".to_string(),
+                _ => format!("outcome_{}", o.code()),
+            };
+            view! { code => o.code(), label => label }
+        })
+        .collect();
+    let remedies = [Remedy::FollowUpItem, Remedy::ReturnVisit].map(Remedy::code);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let mut panels = Vec::new();
     for pack in app.packs().web() {
@@ -137,17 +158,28 @@ async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) ->
         ctx,
         "outreach/call.html",
         "nav_outreach",
-        view! { call => call_value(&call, ctx, &playbook_names(app)), outcomes => outcomes, error => error, panels => panels },
+        view! {
+            call => call_value(&call, ctx, &playbook_names(app)), outcomes => outcomes, remedies => remedies,
+            error => error, panels => panels, book_open => !follow_up || return_visit, return_visit => return_visit,
+        },
     )?;
     Ok((status, html).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CallQuery {
+    /// Set after a follow-up found a problem the customer comes back for.
+    book: String,
 }
 
 pub async fn call(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
+    QueryParams(q): QueryParams<CallQuery>,
 ) -> Result<Response, AppError> {
-    call_page(&app, &ctx, id, None).await
+    call_page(&app, &ctx, id, None, q.book == Remedy::ReturnVisit.code()).await
 }
 
 pub async fn claim(
@@ -159,7 +191,7 @@ pub async fn claim(
         Ok(_) => Ok(Redirect::to(&format!("/outreach/calls/{id}")).into_response()),
         Err(kefu_store::Failure::Conflict(rule)) => {
             let msg = rule.message(ctx.actor.lang).to_string();
-            let mut res = call_page(&app, &ctx, id, Some(msg)).await?;
+            let mut res = call_page(&app, &ctx, id, Some(msg), false).await?;
             *res.status_mut() = StatusCode::CONFLICT;
             Ok(res)
         }
@@ -173,6 +205,9 @@ pub struct OutcomeForm {
     outcome: String,
     #[serde(default)]
     notes: String,
+    /// For a reported problem: followup_item (the default) or return_visit.
+    #[serde(default)]
+    remedy: String,
 }
 
 pub async fn outcome(
@@ -187,16 +222,21 @@ pub async fn outcome(
             kefu_core::Rule::new("call_outcome", "请选择通话结果", "choose how the call ended"),
         );
         let msg = form_message(AppError::Invalid(invalid), ctx.actor.lang)?;
-        return call_page(&app, &ctx, id, Some(msg)).await;
+        return call_page(&app, &ctx, id, Some(msg), false).await;
     };
-    match calls::record_outcome(app.db(), &ctx.actor, id, outcome, &f.notes, app.today()).await {
+    let remedy = Remedy::from_code(f.remedy.trim()).unwrap_or_default();
+    match calls::record_outcome(app.db(), &ctx.actor, id, (outcome, remedy), &f.notes, app.today()).await {
+        // The problem brings the customer back: book the visit on the call's page.
+        Ok(_) if outcome == Outcome::ProblemReported && remedy == Remedy::ReturnVisit => {
+            Ok(Redirect::to(&format!("/outreach/calls/{id}?book={}", Remedy::ReturnVisit.code())).into_response())
+        }
         Ok(_) => Ok(Redirect::to("/outreach/calls").into_response()),
         Err(kefu_store::Failure::Conflict(rule)) => {
-            call_page(&app, &ctx, id, Some(rule.message(ctx.actor.lang).to_string())).await
+            call_page(&app, &ctx, id, Some(rule.message(ctx.actor.lang).to_string()), false).await
         }
         Err(e) => {
             let msg = form_message(e.into(), ctx.actor.lang)?;
-            call_page(&app, &ctx, id, Some(msg)).await
+            call_page(&app, &ctx, id, Some(msg), false).await
         }
     }
 }

@@ -5,13 +5,13 @@
 
 use super::form_message;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::lang::request_lang;
 use crate::render::{page, public_page};
 use crate::requests::{ResultsQuery, origin, selection, send_links};
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_accounts::branches;
@@ -89,7 +89,7 @@ pub async fn view(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    Query(q): Query<ResultsQuery>,
+    QueryParams(q): QueryParams<ResultsQuery>,
 ) -> Result<Html<String>, AppError> {
     view_page(&app, &ctx, id, &q, Value::Object(Default::default())).await
 }

@@ -9,6 +9,8 @@
 
 use crate::support;
 
+mod settlement_and_reports;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};

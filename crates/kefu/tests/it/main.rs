@@ -22,6 +22,7 @@ mod outreach;
 mod packs;
 mod points;
 mod power;
+mod queries;
 mod reports;
 mod scheduler;
 mod service;

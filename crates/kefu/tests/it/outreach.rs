@@ -231,6 +231,7 @@ on_both!(outcomes_stop_retry_and_open_follow_ups, |backend| async move {
         vehicle_id: kefu_core::ids::VehicleId(vehicle),
         customer_id: app.fx.customer_a,
         visit_date: d("2026-11-23"),
+        at: None,
         kind: "repair".into(),
         mileage_km: 12000,
         amount: kefu_core::Money::from_fen(88_000),

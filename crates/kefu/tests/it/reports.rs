@@ -120,6 +120,7 @@ async fn visit(app: &TestApp, actor: &Actor, car: &Car, day: Date, kind: &str, a
         vehicle_id: car.vehicle,
         customer_id: car.customer,
         visit_date: day,
+        at: None,
         kind: kind.into(),
         mileage_km: 3_000,
         amount: Money::from_fen(48_000),
@@ -166,7 +167,7 @@ async fn call(
     .await
     .unwrap_or_else(|e| panic!("{playbook} call to {customer:?} on {day}: {e}"));
     calls::claim(&app.db, agent, id).await.unwrap();
-    calls::record_outcome(&app.db, agent, id, outcome, notes, day).await.unwrap();
+    calls::record_outcome(&app.db, agent, id, (outcome, calls::Remedy::FollowUpItem), notes, day).await.unwrap();
 }
 
 /// Letters and SMS go out through the channels, another capability; here
@@ -217,8 +218,7 @@ async fn two_months(app: &TestApp) {
             "2027-01-29" => visit(app, &everyone, &s.zhang, day, "first_maintenance", "王建国").await,
             "2027-01-31" => visit(app, &everyone, &s.sun, day, "maintenance", "").await,
             "2027-02-02" => {
-                call(app, &agent, s.wang.customer, follow_up, day, Outcome::ReachedDeclined, "车辆正常，对服务满意")
-                    .await
+                call(app, &agent, s.wang.customer, follow_up, day, Outcome::Satisfied, "车辆正常，对服务满意").await
             }
             "2027-02-03" | "2027-02-04" => {
                 call(app, &agent, s.zhao.customer, follow_up, day, Outcome::NoAnswer, "").await
@@ -263,9 +263,65 @@ fn sheet(bytes: Vec<u8>, name: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Complaints about store A's 张伟, each taken in at its instant; the
+/// first is then contacted. Returns their ids.
+async fn complaints(app: &TestApp, at: &[&str]) -> Vec<i64> {
+    use kefu_care::complaints::{self as handling, ComplaintInput, Deadlines, Step};
+    let agent = Actor::system(Scope::new(vec![app.fx.store_a]));
+    let mut ids = Vec::new();
+    for (n, instant) in at.iter().enumerate() {
+        let input = ComplaintInput {
+            source: "call".into(),
+            category: "repair_quality".into(),
+            severity: "normal".into(),
+            department: "workshop".into(),
+            subject: format!("投诉 {n}"),
+            detail: String::new(),
+        };
+        let now = instant.parse().unwrap();
+        let c = handling::intake(&app.db, &agent, app.fx.customer_a, &input, &Deadlines::default(), now).await.unwrap();
+        ids.push(c.id.0);
+    }
+    let contact = Step::from_code("contact").unwrap();
+    let later = "2027-02-08T02:00:00Z".parse().unwrap();
+    handling::add_step(&app.db, &agent, kefu_core::ids::ComplaintId(ids[0]), contact, "已致电", later).await.unwrap();
+    ids
+}
+
+/// 张伟 answers a survey on the phone at `at`: a 4 of 5 and `comment`.
+async fn survey_answered(app: &TestApp, at: &str, comment: &str) {
+    use kefu_care::surveys::{self, SurveyInput, rules::QuestionInput};
+    let store = Actor::system(Scope::new(vec![app.fx.store_a]));
+    let question =
+        |kind: &str, prompt: &str| QuestionInput { kind: kind.into(), prompt: prompt.into(), options: String::new() };
+    let input = SurveyInput {
+        title: "服务满意度问卷".into(),
+        intro: String::new(),
+        questions: vec![question("scale5", "满意度"), question("text", "您的建议")],
+    };
+    let survey = surveys::create(&app.db, &store, app.fx.store_a, &input).await.unwrap();
+    let q: Vec<i64> = survey.questions.iter().map(|q| q.id).collect();
+    let values = [(format!("q{}", q[0]), "4".to_string()), (format!("q{}", q[1]), comment.to_string())];
+    let deadlines = kefu_care::complaints::Deadlines::default();
+    surveys::answer_by_phone(&app.db, &store, survey.id, app.fx.customer_a, &values, &deadlines, at.parse().unwrap())
+        .await
+        .unwrap();
+}
+
 on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| async move {
-    let app = TestApp::start(backend).await;
+    let folder = tempfile::tempdir().unwrap();
+    let app = TestApp::start_with(backend, support::printing(folder.path())).await;
     two_months(&app).await;
+    // The week of 1–7 February runs from Monday 00:00 in Shanghai (Sunday
+    // 16:00 UTC) to the next Monday 00:00: the first two complaints fall in
+    // it, the one before and the one after do not.
+    let in_week = ["2027-01-31T16:00:00Z", "2027-02-07T15:59:59Z"];
+    let outside = ["2027-01-31T15:59:59Z", "2027-02-07T16:00:00Z"];
+    let taken_in = [in_week[0], in_week[1], outside[0], outside[1]];
+    let ids = complaints(&app, &taken_in).await;
+    // A survey answered on the phone on 15 January, with a wish.
+    let wish = "希望周末也能预约保养";
+    survey_answered(&app, "2027-01-15T03:00:00Z", wish).await;
 
     // --- effectiveness, 5 March: 刘洋's window (to 10 March) is still open.
     app.clock.set(morning("2027-03-05"));
@@ -378,10 +434,22 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
     // --- the weekly summary of 1–7 February.
     let w = json(&manager, app.at("/api/v1/outreach/weekly?week=2027-02-04")).await;
     assert_eq!((w["monday"].as_str(), w["sunday"].as_str()), (Some("2027-02-01"), Some("2027-02-07")));
+    // 王强 satisfied on the 2nd; 赵磊 not reached on the 3rd, 4th or 5th
+    // (one follow-up, unreachable); 张伟's brakes still squeak on the 5th.
     assert_eq!(
         w["totals"],
-        serde_json::json!({ "due": 4, "done": 3, "reached": 2, "reach_rate": 0.5, "problems": 1, "problems_open": 1 })
+        serde_json::json!({ "due": 4, "done": 3, "reached": 2, "reach_rate": 0.5, "problems": 1, "problems_open": 1,
+                            "satisfied": 1, "not_satisfied": 1, "unreachable": 1 })
     );
+    // The week's complaints, each in its state: the first contacted (in
+    // hand), the second still waiting for its first contact.
+    let listed: Vec<(i64, &str)> = w["complaints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(listed, vec![(ids[0], "in_progress"), (ids[1], "open")]);
     let due_per_day: Vec<i64> =
         w["days"].as_array().unwrap().iter().map(|d| d["counts"]["due"].as_i64().unwrap()).collect();
     assert_eq!(due_per_day, vec![0, 1, 1, 0, 1, 0, 1]);
@@ -419,7 +487,11 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
     assert!(html.contains("<title>周二 02-02: 100.0%</title>"));
     assert!(html.contains(r#"role="img""#) && html.contains("每日应回访数"));
     assert!(html.contains("/outreach/weekly?week=2027-01-25") && html.contains("/outreach/weekly?week=2027-02-08"));
-    assert!(html.contains("刹车仍有异响") && html.contains("投诉登记与处理功能上线后"));
+    assert!(html.contains("刹车仍有异响") && !html.contains("功能上线后"));
+    let complaints_table = &html[html.find(r#"data-testid="week-complaints""#).expect("the week's complaints")..];
+    assert!(complaints_table.contains("投诉 0") && complaints_table.contains("处理中"));
+    assert!(complaints_table.contains("投诉 1") && complaints_table.contains("待联系"));
+    assert!(!complaints_table.contains("投诉 2") && !complaints_table.contains("投诉 3"));
     let overview = get(&manager, app.at("/outreach")).await.text().await.unwrap();
     assert!(overview.contains(r#"href="/outreach/weekly""#) && overview.contains(r#"href="/outreach/effectiveness""#));
 
@@ -432,15 +504,102 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
     let bytes = res.bytes().await.unwrap().to_vec();
     let by_day = sheet(bytes.clone(), "按日");
     assert_eq!(by_day.len(), 9, "a header, seven days and the total");
-    assert_eq!(by_day[2], vec!["周二 02-02", "1", "1", "1", "1", "0", "0"]);
-    assert_eq!(by_day[8], vec!["本周合计", "4", "3", "2", "0.5", "1", "0"]);
+    assert_eq!(by_day[2], vec!["周二 02-02", "1", "1", "1", "1", "0", "0", "1", "0", "0"]);
+    assert_eq!(by_day[8], vec!["本周合计", "4", "3", "2", "0.5", "1", "0", "1", "1", "1"]);
     let by_advisor = sheet(bytes.clone(), "按服务顾问");
     let names: Vec<&str> = by_advisor.iter().skip(1).map(|r| r[0].as_str()).collect();
     assert_eq!(names, vec!["（未登记）", "李强", "王建国"]);
-    let problems = sheet(bytes, "回访发现的问题");
+    let problems = sheet(bytes.clone(), "回访发现的问题");
     assert_eq!(problems[1][2..6], ["张伟", "刹车仍有异响", "已关闭", "已约客户回厂检查，更换刹车片"]);
+    let complaints = sheet(bytes, "客户投诉");
+    assert_eq!(complaints.len(), 3, "a header and the week's two complaints");
+    assert_eq!(complaints[1][0], "2027-02-01 00:00", "taken in at Monday's first minute in Shanghai");
+    assert_eq!(complaints[1][2..], ["投诉 0", "维修质量", "车间", "处理中", "未升级"]);
+
+    // --- the monthly management report of January and February, store A.
+    let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let month_of = |instant: &str| {
+        instant
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .to_zoned_datetime(shanghai.clone())
+            .date()
+            .strftime("%Y-%m")
+            .to_string()
+    };
+    let received = |m: &str| taken_in.iter().filter(|at| month_of(at) == m).count();
+    // The follow-up and invitation calls that heard something, by the day
+    // they were made (two_months above): 2 February satisfied, 5 February a
+    // problem, 8 February a refusal; none in January.
+    let told = ["2027-02-02", "2027-02-05", "2027-02-08"];
+    let calls_in = |m: &str| told.iter().filter(|d| d.starts_with(m)).count();
+    let jan = json(&manager, app.at("/api/v1/reports/monthly?month=2027-01")).await;
+    let stores: Vec<&str> = jan["stores"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(stores.len(), 1, "only the manager's store: {stores:?}");
+    let a = &jan["stores"][0]["report"];
+    // 刘洋 was invited to the first service in January and never came; his
+    // last call (8 February) declined, with his words.
+    let absent: Vec<(&str, &str, &str)> = a["absent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["customer_name"].as_str().unwrap(), x["reason"].as_str().unwrap(), x["notes"].as_str().unwrap()))
+        .collect();
+    assert_eq!(absent, vec![("刘洋", "reached_declined", "工作太忙，下月再说")]);
+    let reasons = a["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 7);
+    let total: i64 = reasons.iter().map(|r| r[1].as_i64().unwrap()).sum();
+    assert_eq!(total, absent.len() as i64);
+    assert_eq!(a["complaints"]["received"], received("2027-01"));
+    let count = |r: &Value, source: &str| {
+        r["sources"].as_array().unwrap().iter().find(|s| s[0] == source).unwrap()[1].as_i64().unwrap() as usize
+    };
+    assert_eq!(
+        (count(a, "call"), count(a, "survey"), count(a, "complaint")),
+        (calls_in("2027-01"), 1, received("2027-01"))
+    );
+    assert!(a["opinions"].as_array().unwrap().iter().any(|o| o["source"] == "survey" && o["text"] == wish));
+    let feb = json(&manager, app.at("/api/v1/reports/monthly?month=2027-02")).await;
+    let b = &feb["stores"][0]["report"];
+    assert_eq!(b["absent"].as_array().unwrap().len(), 0, "February's invitations are for March");
+    assert_eq!(b["complaints"]["received"], received("2027-02"));
+    assert_eq!(
+        (count(b, "call"), count(b, "survey"), count(b, "complaint")),
+        (calls_in("2027-02"), 0, received("2027-02"))
+    );
+    let heard: Vec<&str> = b["opinions"].as_array().unwrap().iter().map(|o| o["text"].as_str().unwrap()).collect();
+    for said in ["车辆正常，对服务满意", "刹车仍有异响", "工作太忙，下月再说"] {
+        assert!(heard.contains(&said), "{said} in {heard:?}");
+    }
+    // The page: a chart per section, a bar per reason and per source.
+    let html = get(&manager, app.at("/reports/monthly?month=2027-01")).await.text().await.unwrap();
+    for part in ["管理月报", "刘洋", "客户婉拒", wish] {
+        assert!(html.contains(part), "{part} on the page: {html}");
+    }
+    assert!(html.contains(r#"<rect data-key="reached_declined" data-value="1""#));
+    assert!(html.contains(&format!(r#"<rect data-key="complaint" data-value="{}""#, received("2027-01"))));
+    assert!(html.contains(r#"href="&#x2f;reports&#x2f;monthly""#), "the menu opens the report");
+    assert!(!html.contains("即将推出"), "nothing in the menu is still coming");
+    // The workbook and the printed report say the same.
+    let res = get(&manager, app.at("/reports/monthly.xlsx?month=2027-01")).await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let absent_sheet = sheet(bytes.clone(), "招揽未到店客户");
+    assert_eq!(absent_sheet[1][1..], ["刘洋", "京A10003", "首保招揽", "客户婉拒", "工作太忙，下月再说"]);
+    let figures = sheet(bytes.clone(), "投诉处理总结");
+    assert_eq!(figures[1][1], received("2027-01").to_string());
+    let opinions = sheet(bytes, "客户期望与意见");
+    assert_eq!(opinions.len(), 1 + calls_in("2027-01") + 1 + received("2027-01"));
+    let res = get(&manager, app.at("/reports/monthly.pdf?month=2027-01")).await;
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let printed = support::pdf_text(&res.bytes().await.unwrap());
+    for part in ["管理月报2027-01", "刘洋", "客户婉拒", "工作太忙，下月再说", wish, "投诉2"] {
+        assert!(printed.contains(part), "{part} in the printed report: {printed}");
+    }
 
     // Bad input is named; roles without FollowUpsManage are refused.
+    let res = get(&manager, app.at("/api/v1/reports/monthly?month=2027-13")).await;
+    assert_eq!(res.status(), 422);
     let res = get(&manager, app.at("/api/v1/outreach/weekly?week=2027-13-01")).await;
     assert_eq!(res.status(), 422);
     let res = get(&manager, app.at("/api/v1/outreach/effectiveness?from=2027-02-01&to=2027-01-01")).await;
@@ -454,6 +613,10 @@ on_both!(the_reports_count_two_months_of_outreach_exactly, |backend: Backend| as
             "/outreach/weekly.xlsx",
             "/api/v1/outreach/effectiveness",
             "/api/v1/outreach/weekly",
+            "/reports/monthly",
+            "/reports/monthly.xlsx",
+            "/reports/monthly.pdf",
+            "/api/v1/reports/monthly",
         ] {
             assert_eq!(get(&client, app.at(path)).await.status(), 403, "{user} {path}");
         }

@@ -9,7 +9,7 @@ use crate::support;
 use jiff::ToSpan;
 use kefu_core::{Actor, Scope};
 use serde_json::{Value, json};
-use support::{Backend, TestApp, get_json};
+use support::{Backend, TestApp, get_json, pdf_text};
 
 /// An advisor of store A, signed in, with the CSRF token for the API.
 struct Advisor {
@@ -145,7 +145,8 @@ on_both!(a_repair_order_walks_the_seven_steps_and_settles_into_a_visit, |backend
     .await;
     a.step(&app, id, json!({ "step": "finish_repair" })).await;
     a.step(&app, id, json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" })).await;
-    let o = a.step(&app, id, json!({ "step": "settle", "discount": "30.01", "points": "10.00" })).await;
+    let o =
+        a.step(&app, id, json!({ "step": "settle", "payment": "cash", "discount": "30.01", "points": "10.00" })).await;
     assert_eq!(o["status"], "settled");
 
     // The figures, in fen: 1.5 h × ¥133.33 = ¥200.00 (19,999.5 rounds up),
@@ -251,9 +252,9 @@ on_both!(no_additional_item_without_consent_and_no_delivery_before_the_check, |b
     let a = advisor(&app, "agent_a").await;
     let vehicle = car(&app, &a).await;
     let id = estimated(&app, &a, vehicle).await;
-    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.refused(&app, id, json!({ "step": "settle", "payment": "cash" }), 409, "quality_check_required").await;
     a.step(&app, id, json!({ "step": "approve", "signed_by": "张伟" })).await;
-    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.refused(&app, id, json!({ "step": "settle", "payment": "cash" }), 409, "quality_check_required").await;
     a.step(&app, id, json!({ "step": "start_work", "technician": "李师傅" })).await;
     let o = a.step(&app, id, line("part", "更换空调滤芯", "1", "88", "customer")).await;
     let item = o["lines"][3]["id"].as_i64().unwrap();
@@ -280,9 +281,9 @@ on_both!(no_additional_item_without_consent_and_no_delivery_before_the_check, |b
         "item_answered",
     )
     .await;
-    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.refused(&app, id, json!({ "step": "settle", "payment": "cash" }), 409, "quality_check_required").await;
     a.step(&app, id, json!({ "step": "finish_repair" })).await;
-    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.refused(&app, id, json!({ "step": "settle", "payment": "cash" }), 409, "quality_check_required").await;
     // A failed check sends the car back for rework, with what to redo.
     a.refused(&app, id, json!({ "step": "quality_check", "result": "fail", "inspector": "王质检" }), 422, "required")
         .await;
@@ -294,16 +295,25 @@ on_both!(no_additional_item_without_consent_and_no_delivery_before_the_check, |b
         )
         .await;
     assert_eq!(o["status"], "in_repair");
-    a.refused(&app, id, json!({ "step": "settle" }), 409, "quality_check_required").await;
+    a.refused(&app, id, json!({ "step": "settle", "payment": "cash" }), 409, "quality_check_required").await;
     a.step(&app, id, json!({ "step": "finish_repair" })).await;
     a.step(&app, id, json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" })).await;
     // Bounds on the settlement: named fields, nothing written.
-    a.refused(&app, id, json!({ "step": "settle", "discount": "9999.00" }), 422, "discount_too_large").await;
-    a.refused(&app, id, json!({ "step": "settle", "discount": "1.234" }), 422, "money_decimals").await;
-    a.refused(&app, id, json!({ "step": "settle", "points": "5000" }), 422, "points_too_large").await;
+    a.refused(
+        &app,
+        id,
+        json!({ "step": "settle", "payment": "cash", "discount": "9999.00" }),
+        422,
+        "discount_too_large",
+    )
+    .await;
+    a.refused(&app, id, json!({ "step": "settle", "payment": "cash", "discount": "1.234" }), 422, "money_decimals")
+        .await;
+    a.refused(&app, id, json!({ "step": "settle", "payment": "cash", "points": "5000" }), 422, "points_too_large")
+        .await;
     let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_visits").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(visits, 0, "a refused settlement leaves no visit behind");
-    let o = a.step(&app, id, json!({ "step": "settle" })).await;
+    let o = a.step(&app, id, json!({ "step": "settle", "payment": "cash" })).await;
     assert_eq!(fen(&o, "cash_due_fen"), 20_000 + 64_550 + 8_800);
 });
 
@@ -346,7 +356,7 @@ on_both!(two_advisors_settling_at_once_settle_once, |backend: Backend| async mov
     let id = estimated(&app, &a, vehicle).await;
     a.steps(&app, id, signed_to_checked()).await;
     let path = format!("/api/v1/repair-orders/{id}/steps");
-    let settle = json!({ "step": "settle", "discount": "5.00" });
+    let settle = json!({ "step": "settle", "payment": "cash", "discount": "5.00" });
     let (first, second) = tokio::join!(a.post(&app, &path, settle.clone()), m.post(&app, &path, settle.clone()));
     let mut statuses = [first.0, second.0];
     statuses.sort();
@@ -425,33 +435,9 @@ on_both!(the_advisor_works_the_order_from_the_pages, |backend: Backend| async mo
     assert_eq!(res.status(), 403);
 });
 
-/// Reads a PDF back with poppler's pdftotext, as the print room's tools
-/// would; spaces are dropped, since the layout puts them between columns.
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("doc.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run pdftotext: {e}; install poppler-utils (scripts/test does)"));
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().chars().filter(|c| !c.is_whitespace()).collect()
-}
-
 on_both!(the_estimate_order_and_settlement_print_in_chinese, |backend: Backend| async move {
-    use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
     let folder = tempfile::tempdir().unwrap();
-    let clock = kefu_core::time::TestClock::at(support::start_instant());
-    let letters = LetterChannel::new(
-        &LetterConfig::new(folder.path()),
-        std::sync::Arc::new(clock),
-        kefu_core::time::BusinessZone::shanghai(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let channels = kefu_outreach::dispatch::Channels { letters: Some(letters), ..Default::default() };
-    let app = TestApp::start_with(backend, channels).await;
+    let app = TestApp::start_with(backend, support::printing(folder.path())).await;
     let a = advisor(&app, "agent_a").await;
     let vehicle = car(&app, &a).await;
     let id = estimated(&app, &a, vehicle).await;
@@ -513,7 +499,7 @@ on_both!(the_estimate_order_and_settlement_print_in_chinese, |backend: Backend| 
         vec![
             json!({ "step": "finish_repair" }),
             json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
-            json!({ "step": "settle", "discount": "45.50", "points": "20.00" }),
+            json!({ "step": "settle", "payment": "cash", "discount": "45.50", "points": "20.00" }),
         ],
     )
     .await;
@@ -549,7 +535,7 @@ on_both!(declined_items_come_back_at_the_next_visit_and_by_a_call, |backend: Bac
         vec![
             json!({ "step": "finish_repair" }),
             json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
-            json!({ "step": "settle" }),
+            json!({ "step": "settle", "payment": "cash" }),
         ],
     )
     .await;
@@ -579,7 +565,7 @@ on_both!(warranty_and_insurance_shares_become_claims_followed_to_payment, |backe
     let id = estimated(&app, &a, vehicle).await;
     a.step(&app, id, line("part", "右后门钣金喷漆", "1", "2600", "insurance")).await;
     a.steps(&app, id, signed_to_checked()).await;
-    a.step(&app, id, json!({ "step": "settle" })).await;
+    a.step(&app, id, json!({ "step": "settle", "payment": "cash" })).await;
     let list = || async {
         a.client.get(app.at("/api/v1/service/claims")).send().await.unwrap().json::<Value>().await.unwrap()
     };
@@ -638,7 +624,7 @@ on_both!(advisor_kpis_count_the_week_for_supervisors_and_managers, |backend: Bac
             json!({ "step": "quality_check", "result": "fail", "inspector": "王质检", "qc_notes": "节气门仍有积碳" }),
             json!({ "step": "finish_repair" }),
             json!({ "step": "quality_check", "result": "pass", "inspector": "王质检" }),
-            json!({ "step": "settle", "discount": "0.50" }),
+            json!({ "step": "settle", "payment": "cash", "discount": "0.50" }),
         ],
     )
     .await;
@@ -761,4 +747,154 @@ on_both!(a_late_car_is_told_to_the_customer_with_the_reason, |backend: Backend| 
     // Other steps tell the customer nothing.
     a.steps(&app, id, signed_to_checked()[2..].to_vec()).await;
     assert_eq!(received.lock().unwrap().len(), 2);
+});
+
+on_both!(
+    a_visit_keeps_its_time_or_shows_its_day_and_the_timeline_sorts_by_what_happened,
+    |backend: Backend| async move {
+        let app = TestApp::start(backend).await;
+        let a = advisor(&app, "agent_a").await;
+        let vehicle = car(&app, &a).await;
+        let id = estimated(&app, &a, vehicle).await;
+        a.steps(&app, id, signed_to_checked()).await;
+        // Settled at 13:31 in Shanghai (05:31 UTC).
+        app.clock.set("2026-11-29T05:31:00Z".parse().unwrap());
+        let o = a.step(&app, id, json!({ "step": "settle", "payment": "cash", "discount": "0", "points": "0" })).await;
+        let visited_at: Option<String> = sqlx::query_scalar("SELECT visited_at FROM service_visits WHERE id = $1")
+            .bind(o["visit_id"].as_i64().unwrap())
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(visited_at.as_deref(), Some("2026-11-29T05:31:00.000000Z"));
+        // A visit from the history has only its day (20 November).
+        let mut tx = app.db.begin().await.unwrap();
+        let history = kefu_auto::visits::Visit {
+            id: kefu_core::ids::ServiceVisitId(0),
+            branch_id: app.fx.store_a,
+            vehicle_id: kefu_core::ids::VehicleId(vehicle),
+            customer_id: app.fx.customer_a,
+            visit_date: "2026-11-20".parse().unwrap(),
+            at: None,
+            kind: "maintenance".into(),
+            mileage_km: 14_000,
+            amount: kefu_core::Money::from_fen(50_000),
+            advisor: "王建国".into(),
+            summary: "常规保养".into(),
+        };
+        kefu_auto::visits::record_in(&mut tx, &history, "王建国").await.unwrap();
+        let actor = Actor::system(Scope::new(vec![app.fx.store_a]));
+        let change = kefu_store::Change {
+            entity: "visit",
+            entity_id: "history".into(),
+            action: "create",
+            branch: None,
+            old: None,
+            new: None,
+        };
+        tx.audit(&actor, change).await.unwrap();
+        tx.commit().await.unwrap();
+        // Later that day the customer is called (15:00 in Shanghai), and on
+        // 20 November a call came at 09:00.
+        for (at, summary) in
+            [("2026-11-29T07:00:00.000000Z", "来电询问发票"), ("2026-11-20T01:00:00.000000Z", "预约保养")]
+        {
+            sqlx::query(
+            "INSERT INTO timeline_events (branch_id, customer_id, at, kind, summary) VALUES ($1, $2, $3, 'call', $4)",
+        )
+        .bind(app.fx.store_a.0)
+        .bind(app.fx.customer_a.0)
+        .bind(at)
+        .bind(summary)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+        }
+        let overview = get_json(&a.client, app.at(&format!("/api/v1/customers/{}/overview", app.fx.customer_a))).await;
+        let order: Vec<String> = overview["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "visit" || e["kind"] == "call")
+            .map(|e| e["summary"].as_str().unwrap().split(' ').next_back().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            order,
+            ["来电询问发票", "更换前刹车盘、前刹车盘（对）、机油滤清器", "预约保养", "常规保养"],
+            "newest first, by what happened"
+        );
+        // The 360° page shows the settled visit at its time and the other as a day.
+        let html = a
+            .client
+            .get(app.at(&format!("/customers/{}", app.fx.customer_a)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("<time>2026-11-29 13:31</time> <span class=\"kind\">"), "the settlement's time");
+        assert!(!html.contains("20:00</time>"), "no visit at 20:00");
+        assert!(html.contains("<time>2026-11-20</time>"), "the history visit is a day");
+    }
+);
+
+/// The customer's points balance, as the API answers it.
+async fn balance(app: &TestApp, a: &Advisor) -> i64 {
+    let account = get_json(&a.client, app.at(&format!("/api/v1/customers/{}/points", app.fx.customer_a))).await;
+    account["balance"].as_i64().unwrap()
+}
+
+on_both!(settlement_earns_points_by_tier_and_a_refund_takes_them_back, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let a = advisor(&app, "agent_a").await;
+    let vehicle = car(&app, &a).await;
+    // 张伟 is a gold member: 3 points a yuan.
+    let res = a
+        .client
+        .put(app.at(&format!("/api/v1/customers/{}/tier", app.fx.customer_a)))
+        .header("x-csrf-token", &a.csrf)
+        .json(&json!({ "tier": "gold" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let id = estimated(&app, &a, vehicle).await;
+    a.steps(&app, id, signed_to_checked()).await;
+    // The payment method is part of the settlement.
+    let problem = a.refused(&app, id, json!({ "step": "settle" }), 422, "one_of").await;
+    assert_eq!(problem["field"], "payment");
+    let o = a
+        .step(&app, id, json!({ "step": "settle", "discount": "10.00", "points": "5.00", "payment": "wechat_pay" }))
+        .await;
+    // The customer's lines: 1.5 h × ¥133.33 = ¥200.00 and the disc ¥645.50;
+    // less the discount and the points they paid with, they paid the rest
+    // themselves, which earns 3 points a yuan (the filter is the maker's).
+    let paid = 20_000 + 64_550 - 1_000 - 500;
+    assert_eq!(o["payment"]["paid_fen"], paid);
+    assert_eq!(o["payment"]["method"], "wechat_pay");
+    let earned = paid * 3 / 100;
+    assert_eq!(o["payment"]["points_earned"], earned);
+    assert_eq!(balance(&app, &a).await, earned);
+    // A refund of a quarter takes back a quarter of the points (rounded up),
+    // in one step with the order's refund; no more than was paid.
+    let quarter = paid / 4;
+    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
+    let over = json!({ "step": "refund", "amount": yuan(paid + 1), "reason": "多收" });
+    a.refused(&app, id, over, 422, "refund_exceeds_payment").await;
+    let o = a
+        .step(&app, id, json!({ "step": "refund", "amount": yuan(quarter), "reason": "雨刮片未更换，退回费用" }))
+        .await;
+    assert_eq!(o["payment"]["refunded_fen"], quarter);
+    let back = (earned * quarter + paid - 1) / paid;
+    assert_eq!(balance(&app, &a).await, earned - back);
+    assert_eq!(app.audit_count("repair_order", "refund").await, 1);
+    // An order paid by a claim earns nothing.
+    let other = estimated(&app, &a, vehicle).await;
+    a.steps(&app, other, signed_to_checked()).await;
+    let o = a.step(&app, other, json!({ "step": "settle", "payment": "claim" })).await;
+    assert_eq!(o["payment"]["points_earned"], 0);
+    assert_eq!(balance(&app, &a).await, earned - back, "a claim earns no points");
+    // Nothing to refund before settlement.
+    let open = open_order(&app, &a, vehicle, "repair").await;
+    a.refused(&app, open, json!({ "step": "refund", "amount": "1", "reason": "x" }), 409, "not_settled").await;
 });

@@ -213,7 +213,7 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 #[serde(default)]
 pub struct StepBody {
     /// reception, add_line, remove_line, approve, start_work, report_delay,
-    /// consent, decline, finish_repair, quality_check, settle
+    /// consent, decline, finish_repair, quality_check, settle, refund
     #[serde(deserialize_with = "text")]
     pub step: String,
     // reception
@@ -246,7 +246,7 @@ pub struct StepBody {
     /// approve: who signed the estimate.
     pub signed_by: String,
     pub technician: String,
-    /// report_delay: why the car is late.
+    /// report_delay: why the car is late; refund: why money goes back.
     pub reason: String,
     /// consent/decline: who answered.
     pub given_by: String,
@@ -262,6 +262,12 @@ pub struct StepBody {
     pub discount: String,
     /// settle: the value of the member points redeemed, in yuan.
     pub points: String,
+    /// settle: how the customer paid — cash, card, wechat_pay, alipay,
+    /// transfer, or claim (a claim paid the customer's share too; it earns
+    /// no points).
+    pub payment: String,
+    /// refund: the money given back, in yuan.
+    pub amount: String,
 }
 
 /// A local time ("2026-11-30T17:00" or "2026-11-30 17:00") in the business zone.
@@ -350,7 +356,9 @@ impl StepBody {
             "settle" => Step::Settle {
                 discount: yuan_or_zero("discount", &self.discount)?,
                 points: yuan_or_zero("points", &self.points)?,
+                method: settlement::PaymentMethod::parse("payment", &self.payment)?,
             },
+            "refund" => Step::Refund { amount: Money::parse_yuan("refund", &self.amount)?, reason: self.reason },
             _ => return Err(one_of("step")),
         })
     }

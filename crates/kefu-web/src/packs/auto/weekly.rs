@@ -29,5 +29,5 @@ fn week(q: &WeekQuery, today: Date) -> Result<Week, AppError> {
 pub(crate) async fn load(app: &AppState, ctx: &Ctx, q: &WeekQuery) -> Result<Summary, AppError> {
     let week = week(q, app.today())?;
     let playbooks = app.packs().core().playbooks(app.db()).await?;
-    Ok(kefu_auto::weekly::summary(app.db(), &ctx.actor.scope, &playbooks, week).await?)
+    Ok(kefu_auto::weekly::summary(app.db(), &ctx.actor.scope, &playbooks, week, &app.0.zone).await?)
 }

@@ -325,3 +325,28 @@ pub fn nth_sms(received: &Received, n: usize) -> String {
     assert_eq!(got[n - 1]["mobile"], "13800138000");
     got[n - 1]["text"].as_str().unwrap().to_string()
 }
+
+/// Channels that print: letters (and the documents that share their font)
+/// written to `folder`.
+pub fn printing(folder: &std::path::Path) -> kefu_outreach::dispatch::Channels {
+    use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
+    let clock = TestClock::at(start_instant());
+    let letters = LetterChannel::new(&LetterConfig::new(folder), Arc::new(clock), BusinessZone::shanghai())
+        .unwrap_or_else(|e| panic!("{e}"));
+    kefu_outreach::dispatch::Channels { letters: Some(letters), ..Default::default() }
+}
+
+/// Reads a PDF back with poppler's pdftotext, as the print room's tools
+/// would; spaces are dropped, since the layout puts them between columns.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pdftotext: {e}; install poppler-utils (scripts/test does)"));
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().chars().filter(|c| !c.is_whitespace()).collect()
+}

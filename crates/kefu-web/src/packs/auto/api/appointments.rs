@@ -2,12 +2,12 @@
 //! booking, record what became of it, and a month's load per day.
 
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs::auto::requests::{BookForm, OutcomeForm, month_start};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_auto::appointments::{self, Appointment};
 use kefu_core::ids::BranchId;
@@ -177,7 +177,7 @@ pub struct DayLoadDto {
 pub async fn load(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<LoadQuery>,
+    QueryParams(q): QueryParams<LoadQuery>,
 ) -> Result<Json<Vec<DayLoadDto>>, AppError> {
     let branch = BranchId(q.branch);
     ctx.actor.scope.check(branch).map_err(|_| AppError::OutOfScope)?;

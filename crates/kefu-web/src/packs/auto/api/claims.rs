@@ -2,12 +2,12 @@
 //! owed, and moving a claim on (submitted, paid, rejected).
 
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs::auto::requests::{ClaimBody, ClaimQuery};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use kefu_auto::claims::{self, Claim};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -60,7 +60,7 @@ pub struct ClaimsDto {
 pub async fn list(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<ClaimQuery>,
+    QueryParams(q): QueryParams<ClaimQuery>,
 ) -> Result<Json<ClaimsDto>, AppError> {
     let list = claims::list(app.db(), &ctx.actor.scope, q.payer()).await?;
     let r = claims::receivables(&list);

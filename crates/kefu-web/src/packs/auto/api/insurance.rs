@@ -2,12 +2,12 @@
 //! wins its renewal), the renewal list, and a renewal lost.
 
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs::auto::requests::{LostBody, PolicyBody, RenewalQuery};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_auto::insurance::{self, Policy};
 use kefu_core::ids::VehicleId;
@@ -82,7 +82,7 @@ pub struct RenewalsDto {
 pub async fn renewals(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<RenewalQuery>,
+    QueryParams(q): QueryParams<RenewalQuery>,
 ) -> Result<Json<RenewalsDto>, AppError> {
     let (from, to) = q.window(app.today());
     let list = insurance::renewals(app.db(), &ctx.actor.scope, from, to).await?;

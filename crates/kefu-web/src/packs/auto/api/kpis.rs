@@ -1,11 +1,12 @@
 //! The service advisors' KPIs over JSON, for a week or a month.
 
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::packs::auto::requests::PeriodQuery;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use kefu_auto::kpis::{self, AdvisorKpi};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -65,7 +66,7 @@ pub struct KpisDto {
 pub async fn kpis(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<PeriodQuery>,
+    QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Json<KpisDto>, AppError> {
     let (_, from, to) = q.range(app.today())?;
     let (orders, bookings) = kpis::load(app.db(), &ctx.actor.scope, &app.0.zone, (from, to)).await?;

@@ -3,12 +3,12 @@
 //! drinkware register with what went missing since the day before.
 
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::fields::date;
 use crate::guard::Ctx;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::civil::Date;
 use kefu_auto::lounge::{self, Count, Guest, NewGuest};
@@ -66,7 +66,7 @@ impl DayQuery {
 pub async fn guests(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<DayQuery>,
+    QueryParams(q): QueryParams<DayQuery>,
 ) -> Result<Json<Vec<GuestDto>>, AppError> {
     let (branch, day) = q.read(&ctx, app.today())?;
     let zone = &app.0.zone;
@@ -141,7 +141,7 @@ pub struct DrinkwareDto {
 pub async fn drinkware(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<DayQuery>,
+    QueryParams(q): QueryParams<DayQuery>,
 ) -> Result<Json<DrinkwareDto>, AppError> {
     let (branch, day) = q.read(&ctx, app.today())?;
     Ok(Json(drinkware_of(&app, &ctx, branch, day).await?))

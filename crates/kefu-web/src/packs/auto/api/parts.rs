@@ -3,11 +3,11 @@
 //! needs beyond the stock.
 
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use kefu_auto::appointments;
 use kefu_auto::parts::{self, Level, Part};
 use kefu_core::Money;
@@ -54,7 +54,7 @@ pub struct PartsQuery {
 pub async fn list(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<PartsQuery>,
+    QueryParams(q): QueryParams<PartsQuery>,
 ) -> Result<Json<Vec<PartDto>>, AppError> {
     let levels = parts::levels(app.db(), &ctx.actor.scope, BranchId(q.branch), &q.q).await?;
     Ok(Json(levels.into_iter().map(PartDto::of).collect()))

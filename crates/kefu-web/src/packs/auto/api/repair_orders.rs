@@ -56,6 +56,17 @@ pub struct TotalsDto {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct PaymentDto {
+    /// cash, card, wechat_pay, alipay, transfer or claim
+    method: String,
+    /// What the customer paid at the cashier.
+    paid_fen: i64,
+    /// The points the payment earned (0 for a claim).
+    points_earned: i64,
+    refunded_fen: i64,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct RepairOrderDto {
     id: i64,
     order_no: String,
@@ -79,6 +90,8 @@ pub struct RepairOrderDto {
     technician: String,
     settled: bool,
     totals: TotalsDto,
+    /// How the settled order was paid, the points it earned, its refunds.
+    payment: Option<PaymentDto>,
     /// The workshop visit the settled order became.
     visit_id: Option<i64>,
     lines: Vec<LineDto>,
@@ -117,6 +130,12 @@ impl RepairOrderDto {
                 points_fen: t.points.fen(),
                 cash_due_fen: t.cash_due.fen(),
             },
+            payment: o.payment.as_ref().map(|p| PaymentDto {
+                method: p.method.clone(),
+                paid_fen: p.paid.fen(),
+                points_earned: p.points_earned,
+                refunded_fen: p.refunded.fen(),
+            }),
             visit_id: o.visit_id,
             lines: o
                 .lines

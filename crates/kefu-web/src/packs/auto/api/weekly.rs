@@ -2,11 +2,12 @@
 
 use crate::api::reports::ProblemDto;
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::packs::auto::weekly::{WeekQuery, load};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use kefu_auto::weekly::Counts;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -17,7 +18,7 @@ pub struct CountsDto {
     due: i64,
     /// Sent, or the call has its final outcome.
     done: i64,
-    /// Calls that reached the customer (reached_* or problem_reported).
+    /// Calls that reached the customer (reached_*, satisfied or problem_reported).
     reached: i64,
     /// reached / due; null when nothing was due.
     reach_rate: Option<f64>,
@@ -25,6 +26,12 @@ pub struct CountsDto {
     problems: i64,
     /// Of those, still open.
     problems_open: i64,
+    /// Follow-up calls that ended satisfied (satisfied).
+    satisfied: i64,
+    /// Follow-up calls that found a problem remaining (problem_reported).
+    not_satisfied: i64,
+    /// Calls nobody answered (tried again) or to a wrong number.
+    unreachable: i64,
 }
 
 impl From<&Counts> for CountsDto {
@@ -36,6 +43,9 @@ impl From<&Counts> for CountsDto {
             reach_rate: c.reach_rate(),
             problems: c.problems,
             problems_open: c.problems_open,
+            satisfied: c.satisfied,
+            not_satisfied: c.not_satisfied,
+            unreachable: c.unreachable,
         }
     }
 }
@@ -62,18 +72,35 @@ pub struct WeeklyDto {
     days: Vec<DayDto>,
     advisors: Vec<AdvisorDto>,
     problems: Vec<ProblemDto>,
+    /// The complaints received in the week, each in its state now.
+    complaints: Vec<WeekComplaintDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WeekComplaintDto {
+    id: i64,
+    customer_id: i64,
+    customer_name: String,
+    subject: String,
+    category: String,
+    department: String,
+    /// open, in_progress, resolved, confirmed, closed
+    status: String,
+    /// none, supervisor, manager
+    escalation: String,
+    received_at: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/outreach/weekly", tag = "outreach", params(WeekQuery),
     description = "The week's service follow-ups (Monday to Sunday, the week of `week`, this week by default): \
-    due, done and reached per day and per service advisor, and the problems they found with their state. \
-    Complaints are not included: they arrive with the complaints capability.",
+    due, done and reached per day and per service advisor, how the calls ended (satisfied, not satisfied, \
+    unreachable), the problems they found with their state, and the complaints received in the week with theirs.",
     responses((status = 200, body = WeeklyDto), (status = 401, body = super::Problem),
         (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn weekly(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<WeekQuery>,
+    QueryParams(q): QueryParams<WeekQuery>,
 ) -> Result<Json<WeeklyDto>, AppError> {
     let s = load(&app, &ctx, &q).await?;
     Ok(Json(WeeklyDto {
@@ -98,6 +125,21 @@ pub async fn weekly(
                 description: p.description.clone(),
                 status: p.status.clone(),
                 resolution: p.resolution.clone(),
+            })
+            .collect(),
+        complaints: s
+            .complaints
+            .iter()
+            .map(|c| WeekComplaintDto {
+                id: c.id.0,
+                customer_id: c.customer_id.0,
+                customer_name: c.customer_name.clone(),
+                subject: c.subject.clone(),
+                category: c.category.clone(),
+                department: c.department.clone(),
+                status: c.status.code().to_string(),
+                escalation: c.escalation.code().to_string(),
+                received_at: c.received_at.clone(),
             })
             .collect(),
     }))

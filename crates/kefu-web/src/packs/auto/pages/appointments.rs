@@ -4,13 +4,13 @@
 //! and the store's capacity for managers.
 
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::fields::whole_number;
 use crate::guard::Ctx;
 use crate::packs::auto::requests::{BookForm, OutcomeForm, month_start};
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::civil::Date;
@@ -54,7 +54,7 @@ pub(crate) async fn store_of(
 pub async fn calendar(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<CalendarQuery>,
+    QueryParams(q): QueryParams<CalendarQuery>,
 ) -> Result<Html<String>, AppError> {
     let (branch, stores) = store_of(&app, &ctx, q.branch).await?;
     let first = month_start(&q.month, app.today())?;
@@ -98,7 +98,7 @@ pub async fn day(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(date): PathParams<String>,
-    Query(q): Query<CalendarQuery>,
+    QueryParams(q): QueryParams<CalendarQuery>,
 ) -> Result<Html<String>, AppError> {
     let day: Date = date.parse().map_err(|_| AppError::NotFound)?;
     let (branch, stores) = store_of(&app, &ctx, q.branch).await?;

@@ -2,12 +2,12 @@
 //! repairs, and each claim moved on (submitted, paid, rejected).
 
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs::auto::requests::{ClaimBody, ClaimQuery};
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_auto::claims;
 use serde_json::Value;
@@ -15,7 +15,7 @@ use serde_json::Value;
 pub async fn list(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<ClaimQuery>,
+    QueryParams(q): QueryParams<ClaimQuery>,
 ) -> Result<Html<String>, AppError> {
     let list = claims::list(app.db(), &ctx.actor.scope, q.payer()).await?;
     let r = claims::receivables(&list);

@@ -2,12 +2,12 @@
 //! policy from the vehicle page, and a renewal lost.
 
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs::auto::requests::{LostBody, PolicyBody, RenewalQuery};
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_auto::insurance;
 use kefu_core::ids::VehicleId;
@@ -16,7 +16,7 @@ use serde_json::Value;
 pub async fn renewals(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<RenewalQuery>,
+    QueryParams(q): QueryParams<RenewalQuery>,
 ) -> Result<Html<String>, AppError> {
     let today = app.today();
     let (from, to) = q.window(today);

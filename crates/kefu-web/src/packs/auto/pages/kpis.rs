@@ -1,11 +1,12 @@
 //! The advisors' KPI page, a week or a month at a time.
 
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::packs::auto::requests::PeriodQuery;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use kefu_auto::kpis;
 use serde_json::Value;
@@ -13,7 +14,7 @@ use serde_json::Value;
 pub async fn page_handler(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<PeriodQuery>,
+    QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Html<String>, AppError> {
     let (period, from, to) = q.range(app.today())?;
     let (orders, bookings) = kpis::load(app.db(), &ctx.actor.scope, &app.0.zone, (from, to)).await?;

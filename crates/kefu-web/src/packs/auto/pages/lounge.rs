@@ -4,12 +4,12 @@
 
 use super::appointments::store_of;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::fields::whole_number;
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_auto::lounge::{self, Count, DRINKWARE, NewGuest};
 use kefu_core::ids::BranchId;
@@ -26,7 +26,7 @@ pub struct LoungeQuery {
 pub async fn page_handler(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<LoungeQuery>,
+    QueryParams(q): QueryParams<LoungeQuery>,
 ) -> Result<Html<String>, AppError> {
     let (branch, stores) = store_of(&app, &ctx, q.branch).await?;
     let today = app.today();

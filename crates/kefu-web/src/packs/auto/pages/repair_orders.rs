@@ -84,6 +84,11 @@ fn order_value(o: &RepairOrder, app: &AppState) -> Value {
         promised_at => shown(o.promised_at), approved_at => shown(o.approved_at), approved_by => o.approved_by,
         technician => o.technician, qc_by => o.qc_by, qc_notes => o.qc_notes, settled_at => shown(o.settled_at),
         settled => o.totals.is_some(), visit_id => o.visit_id, lines => lines,
+        payment => o.payment.as_ref().map(|p| view! {
+            method => p.method, paid => p.paid.to_string(), points_earned => p.points_earned,
+            refunded => p.refunded.to_string(), refundable => p.paid > p.refunded,
+        }),
+        payment_methods => kefu_auto::repair_orders::PaymentMethod::ALL.map(|m| m.code()),
         totals => view! {
             labour => t.labour.to_string(), parts => t.parts.to_string(), gross => t.gross.to_string(),
             discount => t.discount.to_string(), customer => t.customer.to_string(),

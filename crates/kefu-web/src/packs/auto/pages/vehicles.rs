@@ -56,7 +56,9 @@ pub async fn view(
         .iter()
         .map(|s| {
             view! {
-                visit_date => s.visit_date.to_string(), kind => s.kind, mileage_km => s.mileage_km,
+                // the local time when the visit has one, else its day
+                visit_date => s.at.map(|t| app.0.zone.display(t)).unwrap_or_else(|| s.visit_date.to_string()),
+                kind => s.kind, mileage_km => s.mileage_km,
                 amount => s.amount.to_string(), advisor => s.advisor, summary => s.summary,
             }
         })
@@ -71,11 +73,7 @@ pub async fn view(
     let events: Vec<Value> = timeline::of_asset(db, scope, vehicles::ASSET, v.id.0, 100)
         .await?
         .iter()
-        .map(|e| {
-            let at =
-                kefu_core::time::parse_instant(&e.at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| e.at.clone());
-            view! { at => at, kind => e.kind, summary => e.summary, detail => e.detail, actor => e.actor }
-        })
+        .map(|e| crate::pages::customers::event_value(e, &app))
         .collect();
     page(
         &app,

@@ -6,18 +6,24 @@
 use super::percent;
 use crate::chart::{self, Chart, Point};
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::packs::auto::weekly::{WeekQuery, load};
 use crate::render::page;
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use jiff::civil::Date;
 use kefu_auto::weekly::{Counts, Summary};
 use kefu_core::Lang;
 use serde_json::Value;
+
+/// A stored instant as local time.
+fn shown_instant(app: &AppState, at: &str) -> String {
+    kefu_core::time::parse_instant(at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| at.to_string())
+}
 
 /// "周一 11-23".
 fn day_label(lang: Lang, day: Date) -> String {
@@ -80,7 +86,7 @@ fn counts_view(c: &Counts) -> Value {
 pub async fn page_handler(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<WeekQuery>,
+    QueryParams(q): QueryParams<WeekQuery>,
 ) -> Result<Html<String>, AppError> {
     let s = load(&app, &ctx, &q).await?;
     let lang = ctx.actor.lang;
@@ -97,6 +103,17 @@ pub async fn page_handler(
         .iter()
         .map(|p| view! { p => p, day => day_label(lang, p.day), advisor => advisor_label(lang, &p.advisor) })
         .collect();
+    let complaints: Vec<Value> = s
+        .complaints
+        .iter()
+        .map(|c| {
+            view! {
+                id => c.id, customer_id => c.customer_id, customer_name => c.customer_name, subject => c.subject,
+                category => c.category, department => c.department, status => c.status, escalation => c.escalation,
+                received => shown_instant(&app, &c.received_at),
+            }
+        })
+        .collect();
     page(
         &app,
         &ctx,
@@ -105,7 +122,7 @@ pub async fn page_handler(
         view! {
             monday => s.week.monday, sunday => s.sunday, previous => s.week.previous().monday, next => s.week.next().monday,
             totals => counts_view(&s.totals), days => days, advisors => advisors, problems => problems,
-            chart_due => chart_due, chart_rate => chart_rate,
+            complaints => complaints, chart_due => chart_due, chart_rate => chart_rate,
         },
     )
 }
@@ -120,17 +137,33 @@ fn count_row(label: String, c: &Counts) -> Vec<Cell> {
         Cell::Percent(c.reach_rate()),
         Cell::Int(c.problems),
         Cell::Int(c.problems_open),
+        Cell::Int(c.satisfied),
+        Cell::Int(c.not_satisfied),
+        Cell::Int(c.unreachable),
     ]
 }
 
 /// The summary as a workbook: by day (with the week's total), by advisor,
 /// and the problems.
-pub async fn export(State(app): State<AppState>, ctx: Ctx, Query(q): Query<WeekQuery>) -> Result<Response, AppError> {
+pub async fn export(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<WeekQuery>,
+) -> Result<Response, AppError> {
     let s = load(&app, &ctx, &q).await?;
     let lang = ctx.actor.lang;
     let tr = |keys: &[&str]| keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>();
-    let counts_header =
-        ["week_due", "week_done", "week_reached", "week_reach_rate", "week_problems", "week_problems_open"];
+    let counts_header = [
+        "week_due",
+        "week_done",
+        "week_reached",
+        "week_reach_rate",
+        "week_problems",
+        "week_problems_open",
+        "week_satisfied",
+        "week_not_satisfied",
+        "week_unreachable",
+    ];
     let with_counts = |first: &str| {
         let mut h = tr(&[first]);
         h.extend(tr(&counts_header));
@@ -153,6 +186,21 @@ pub async fn export(State(app): State<AppState>, ctx: Ctx, Query(q): Query<WeekQ
             ]
         })
         .collect();
+    let complaints = s
+        .complaints
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(shown_instant(&app, &c.received_at)),
+                Cell::Text(c.customer_name.clone()),
+                Cell::Text(c.subject.clone()),
+                Cell::Text(t(lang, &format!("complaint_category_{}", c.category))),
+                Cell::Text(t(lang, &format!("complaint_department_{}", c.department))),
+                Cell::Text(t(lang, &format!("complaint_status_{}", c.status.code()))),
+                Cell::Text(t(lang, &format!("complaint_escalated_{}", c.escalation.code()))),
+            ]
+        })
+        .collect();
     let sheets = [
         Sheet { name: t(lang, "week_by_day"), header: with_counts("week_day"), rows: by_day },
         Sheet { name: t(lang, "week_by_advisor"), header: with_counts("week_advisor"), rows: by_advisor },
@@ -167,6 +215,19 @@ pub async fn export(State(app): State<AppState>, ctx: Ctx, Query(q): Query<WeekQ
                 "followup_resolution",
             ]),
             rows: problems,
+        },
+        Sheet {
+            name: t(lang, "week_complaints"),
+            header: tr(&[
+                "complaint_received",
+                "field_name",
+                "field_subject",
+                "field_category",
+                "field_department",
+                "outreach_status",
+                "complaint_escalation",
+            ]),
+            rows: complaints,
         },
     ];
     let bytes = xlsx::workbook(&sheets)?;
