@@ -48,6 +48,11 @@ impl Pack for Power {
         Vec::new()
     }
 
+    /// No power playbook follows up a visit yet.
+    fn visit_anchors(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     fn arrivals(&self) -> Vec<&'static dyn Arrivals> {
         Vec::new()
     }

@@ -2,11 +2,11 @@
 //! account with its meters, and the tariffs kefu ships.
 
 use crate::error::AppError;
-use crate::extract::PathParams;
+use crate::extract::{PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use kefu_care::customers;
 use kefu_core::ids::BranchId;
@@ -32,7 +32,7 @@ pub struct ListQuery {
 pub async fn accounts(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(query): Query<ListQuery>,
+    QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     let scope = &ctx.actor.scope;
     let stations = archive::stations(app.db(), scope).await?;
