@@ -12,8 +12,9 @@ use tokio::process::{Child, ChildStdout, Command};
 use tokio::time::{Instant, timeout};
 
 pub const KEFU: &str = env!("CARGO_BIN_EXE_kefu");
-/// How long a one-shot command may take.
-pub const COMMAND: Duration = Duration::from_secs(120);
+/// How long a one-shot command may take: long enough for `kefu demo` on
+/// PostgreSQL on a busy two-core machine, short enough to catch a hang.
+pub const COMMAND: Duration = Duration::from_secs(300);
 /// How long `serve --demo` may take to load 2,000 customers in a debug build.
 pub const DEMO_START: Duration = Duration::from_secs(240);
 /// How long `serve` without the demo may take to start.
