@@ -85,7 +85,7 @@ pub async fn create(
     fields: &[Field],
 ) -> Result<(Job, Table)> {
     actor.scope.check(branch)?;
-    let table = table::read(&bytes, Some(sheet).filter(|s| !s.is_empty()))?;
+    let (bytes, table) = read_apart(bytes, sheet).await?;
     let mapping = Mapping::suggest(fields, &table.headers);
     let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
@@ -161,7 +161,19 @@ pub async fn table(db: &Db, job: &Job) -> Result<Table> {
             ),
         )
     })?;
-    Ok(table::read(&data, Some(job.sheet.as_str()).filter(|s| !s.is_empty()))?)
+    Ok(read_apart(data, &job.sheet).await?.1)
+}
+
+/// Reads the file on a thread of its own: a large workbook takes seconds,
+/// which would stall every request sharing the caller's thread.
+async fn read_apart(bytes: Vec<u8>, sheet: &str) -> Result<(Vec<u8>, Table)> {
+    let sheet = Some(sheet.to_string()).filter(|s| !s.is_empty());
+    let read = tokio::task::spawn_blocking(move || {
+        let table = table::read(&bytes, sheet.as_deref());
+        (bytes, table)
+    });
+    let (bytes, table) = read.await.map_err(|e| kefu_store::StoreError::Other(format!("reading a file: {e}")))?;
+    Ok((bytes, table?))
 }
 
 /// Job bookkeeping (status, mapping, report) is not a change to anyone's

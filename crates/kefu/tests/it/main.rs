@@ -14,6 +14,7 @@ mod complaints;
 mod crash;
 mod foundation;
 mod generate;
+mod hostile_files;
 mod import;
 mod insurance;
 mod members;
