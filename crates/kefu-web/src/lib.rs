@@ -16,6 +16,7 @@ pub mod api;
 pub mod archive;
 mod chart;
 mod cookies;
+mod csv_export;
 pub mod error;
 mod extract;
 mod fields;
