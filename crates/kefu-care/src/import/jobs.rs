@@ -246,6 +246,29 @@ pub async fn start(db: &Db, id: ImportJobId, mode: Mode, mapping: &Mapping) -> R
     Ok(started == 1)
 }
 
+/// At a server's start, the imports left running are ones a stop cut off
+/// (their transaction rolled back, or their committed batches are whole):
+/// they are marked failed with the reason, in their uploader's language,
+/// and may be run again. Returns how many there were.
+pub async fn fail_interrupted(db: &Db) -> Result<u64> {
+    let mut tx = db.begin_housekeeping().await?;
+    let failed = sqlx::query(
+        "UPDATE import_jobs SET status = $1, updated_at = $2, error = CASE WHEN EXISTS \
+         (SELECT 1 FROM users u WHERE u.id = import_jobs.user_id AND u.locale = 'en') THEN $3 ELSE $4 END \
+         WHERE status = $5",
+    )
+    .bind(status::FAILED)
+    .bind(instant_text(jiff::Timestamp::now()))
+    .bind("the server stopped during this import; what it had not committed was not kept, so run it again")
+    .bind("导入过程中服务器停止，未提交的内容没有保存，请重新导入")
+    .bind(status::RUNNING)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(failed)
+}
+
 /// Records how the import ended. An import that committed is done, and its
 /// file is removed (it holds personal data and is in the archive now); one
 /// that wrote nothing (an all-or-nothing file with bad rows) counts as
