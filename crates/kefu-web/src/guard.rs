@@ -90,7 +90,7 @@ async fn admit(app: &AppState, permission: Permission, req: Request) -> Result<(
     Ok((req, lang))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 

@@ -21,11 +21,14 @@ pub struct WebConfig {
     pub cookie_security: CookieSecurity,
     /// The hours a complaint's first contact and resolution may take.
     pub complaints: kefu_care::complaints::Deadlines,
+    /// When set, /metrics answers only a request bearing this token
+    /// (`Authorization: Bearer …`).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_security: CookieSecurity::Auto, complaints: Default::default() }
+        WebConfig { cookie_security: CookieSecurity::Auto, complaints: Default::default(), metrics_token: None }
     }
 }
 

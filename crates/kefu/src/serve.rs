@@ -39,7 +39,11 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
         db,
         Arc::new(SystemClock),
         zone,
-        WebConfig { cookie_security: settings.cookie_security, complaints: settings.complaints },
+        WebConfig {
+            cookie_security: settings.cookie_security,
+            complaints: settings.complaints,
+            metrics_token: settings.metrics_token,
+        },
         channels,
     );
     tokio::spawn(crate::outreach::schedule(state.clone()));

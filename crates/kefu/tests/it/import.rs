@@ -505,6 +505,7 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
         bind: String::new(),
         zone: "Asia/Shanghai".into(),
         cookie_security: kefu_web::CookieSecurity::Auto,
+        metrics_token: None,
         letters: kefu_outreach::channels::letter::LetterConfig::new(dir.path()),
         sms: None,
         email: None,
