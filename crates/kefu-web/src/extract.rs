@@ -1,6 +1,6 @@
 //! Body extractors whose refusals speak our language: a form or JSON body
-//! that cannot be parsed becomes a 422 with the parser's reason, rendered
-//! like every other error.
+//! that cannot be parsed becomes a 422 with the parser's reason (413 when
+//! it is over its size limit), rendered like every other error.
 
 use crate::error::AppError;
 use axum::extract::{FromRequest, Request};
@@ -16,7 +16,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormBody<T> {
         axum_extra::extract::Form::<T>::from_request(req, state)
             .await
             .map(|f| FormBody(f.0))
-            .map_err(|e| AppError::BadRequest(e.body_text()))
+            .map_err(|e| AppError::body(e.status(), e.body_text()))
     }
 }
 
@@ -30,7 +30,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         axum::Json::<T>::from_request(req, state)
             .await
             .map(|j| JsonBody(j.0))
-            .map_err(|e| AppError::BadRequest(e.body_text()))
+            .map_err(|e| AppError::body(e.status(), e.body_text()))
     }
 }
 

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -118,7 +118,11 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
         return Err(AppError::Csrf);
     };
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let over = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        let status = if over { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+        AppError::body(status, e.to_string())
+    })?;
     let sent = if multipart {
         multipart_field(&content_type, &bytes, CSRF_FIELD).await
     } else {

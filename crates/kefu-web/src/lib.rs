@@ -21,6 +21,7 @@ pub mod error;
 mod extract;
 mod fields;
 pub mod guard;
+mod headers;
 pub mod i18n;
 pub mod imports;
 mod lang;

@@ -29,6 +29,14 @@ pub async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Respons
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], app.0.metrics.render()).into_response()
 }
 
+/// The pages' script (see static/app.js).
+pub async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/app.js"),
+    )
+}
+
 pub async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],

@@ -32,6 +32,7 @@ fn table() -> Vec<Entry> {
         entry(M::GET, "/healthz", Public, get(ops::healthz)),
         entry(M::GET, "/metrics", Public, get(ops::metrics)),
         entry(M::GET, "/static/app.css", Public, get(ops::stylesheet)),
+        entry(M::GET, "/static/app.js", Public, get(ops::script)),
         entry(M::GET, "/login", Public, get(pages::auth::form)),
         entry(M::POST, "/login", Public, post(pages::auth::submit)),
         // a survey link: the signed, single-use token is the only key
@@ -251,7 +252,7 @@ pub fn specs() -> Vec<RouteSpec> {
 }
 
 /// The application: every route behind its guard, errors rendered in one
-/// place, every request counted.
+/// place, every request counted, every answer with the hardening headers.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for (spec, handler) in table() {
@@ -262,6 +263,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(crate::error::not_found)
         .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(axum::middleware::from_fn(crate::error::render))
+        .layer(axum::middleware::from_fn(crate::headers::harden))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -197,7 +197,7 @@ on_both!(a_user_of_store_a_cannot_read_or_change_store_b, |backend| async move {
             other => panic!("no request written for {other} {}", spec.path),
         };
         let res = req.send().await.unwrap();
-        assert_eq!(res.status(), 403, "{} {}", spec.method, spec.path);
+        assert_eq!(res.status(), 404, "{} {}", spec.method, spec.path);
     }
     // Creating a record in store B is refused as well.
     let res = client
@@ -207,9 +207,9 @@ on_both!(a_user_of_store_a_cannot_read_or_change_store_b, |backend| async move {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403);
+    assert_eq!(res.status(), 404);
     let problem: Value = res.json().await.unwrap();
-    assert_eq!(problem["detail"], "该记录属于您无权访问的机构。");
+    assert_eq!(problem["detail"], "您访问的页面或记录不存在。", "in the words of any record that does not exist");
     // Lists hold only store A.
     let list: Value = get_json(&client, app.at("/api/v1/customers")).await;
     assert_eq!(list["total"], 1);
@@ -224,7 +224,7 @@ on_both!(a_user_of_store_a_cannot_read_or_change_store_b, |backend| async move {
     let manager = app.login("manager_a").await;
     let agent_b: i64 =
         sqlx::query_scalar("SELECT id FROM users WHERE username = 'agent_b'").fetch_one(app.db.pool()).await.unwrap();
-    assert_eq!(manager.get(app.at(&format!("/admin/users/{agent_b}"))).send().await.unwrap().status(), 403);
+    assert_eq!(manager.get(app.at(&format!("/admin/users/{agent_b}"))).send().await.unwrap().status(), 404);
 });
 
 on_both!(every_route_checks_sign_in_and_permission, |backend| async move {
@@ -561,7 +561,7 @@ on_both!(a_deactivated_account_is_refused_at_once_by_session_and_token, |backend
     // Store A's agent, by token and by session alike, sees store A only.
     let me: Value = with_token(&agent_token, "/api/v1/me").await.unwrap().json().await.unwrap();
     assert_eq!((me["username"].clone(), me["branches"].clone()), (json!("agent_a"), json!([app.fx.store_a.0])));
-    assert_eq!(with_token(&agent_token, &b).await.unwrap().status(), 403);
+    assert_eq!(with_token(&agent_token, &b).await.unwrap().status(), 404);
     assert_eq!(session.get(app.at("/api/v1/me")).send().await.unwrap().status(), 200);
 
     let edit = users::UserEdit {

@@ -25,3 +25,4 @@ mod scheduler;
 mod service;
 mod source_tree;
 mod surveys;
+mod web_hardening;
