@@ -98,8 +98,9 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Largest body the guard reads to find the token: an uploaded file.
+/// Largest body of an upload (an import file), and of any other request.
 pub const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The token comes in a header (scripts, fetch) or as the `_csrf` field of
 /// a urlencoded or multipart form (file uploads); the body is read and
@@ -111,7 +112,7 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let (limit, multipart) = if content_type.starts_with("application/x-www-form-urlencoded") {
-        (2 * 1024 * 1024, false)
+        (BODY_LIMIT, false)
     } else if content_type.starts_with("multipart/form-data") {
         (UPLOAD_LIMIT, true)
     } else {

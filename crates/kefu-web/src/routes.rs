@@ -2,12 +2,16 @@
 //! built from this table, so no route can exist without passing the guard,
 //! and tests walk the same table to check every route's refusals.
 
-use crate::guard::{Access, guard};
+use crate::error::AppError;
+use crate::guard::{Access, BODY_LIMIT, UPLOAD_LIMIT, guard};
 use crate::state::AppState;
 use crate::{api, ops, pages};
 use axum::Router;
-use axum::http::Method;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 use kefu_core::Permission::*;
 
@@ -47,7 +51,7 @@ fn table() -> Vec<Entry> {
         entry(M::GET, "/customers/export.csv", Signed(CustomersRead), get(pages::exports::csv)),
         entry(M::GET, "/customers/export.xlsx", Signed(CustomersRead), get(pages::exports::xlsx)),
         entry(M::GET, "/customers/import", Signed(CustomersWrite), get(pages::imports::upload_form)),
-        entry(M::POST, "/customers/import", Signed(CustomersWrite), post(pages::imports::upload).layer(upload_limit())),
+        entry(M::POST, "/customers/import", Signed(CustomersWrite), post(pages::imports::upload)),
         entry(M::GET, "/customers/import/{job}", Signed(CustomersWrite), get(pages::imports::job)),
         entry(M::POST, "/customers/import/{job}/check", Signed(CustomersWrite), post(pages::imports::check)),
         entry(M::POST, "/customers/import/{job}/run", Signed(CustomersWrite), post(pages::imports::run)),
@@ -234,16 +238,31 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/api/v1/repair-orders/{id}/steps", Signed(ServiceWork), post(api::repair_orders::step)),
         entry(M::GET, "/api/v1/outreach/effectiveness", Signed(FollowUpsManage), get(api::reports::effectiveness)),
         entry(M::GET, "/api/v1/outreach/weekly", Signed(FollowUpsManage), get(api::reports::weekly)),
-        entry(M::POST, "/api/v1/imports", Signed(CustomersWrite), post(api::imports::upload).layer(upload_limit())),
+        entry(M::POST, "/api/v1/imports", Signed(CustomersWrite), post(api::imports::upload)),
         entry(M::GET, "/api/v1/imports/{job}", Signed(CustomersWrite), get(api::imports::get)),
         entry(M::POST, "/api/v1/imports/{job}/check", Signed(CustomersWrite), post(api::imports::check)),
         entry(M::POST, "/api/v1/imports/{job}/run", Signed(CustomersWrite), post(api::imports::run)),
     ]
 }
 
-/// Uploads may be larger than the 2 MB axum allows a body by default.
-fn upload_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(crate::guard::UPLOAD_LIMIT)
+/// The routes that take a file, whose bodies may be larger than a form's.
+const UPLOADS: [&str; 2] = ["/customers/import", "/api/v1/imports"];
+
+/// The largest body a route reads: an upload's, else a form's or JSON's.
+fn body_limit(spec: &RouteSpec) -> usize {
+    if spec.method == Method::POST && UPLOADS.contains(&spec.path) { UPLOAD_LIMIT } else { BODY_LIMIT }
+}
+
+/// Refuses a body that says it is over the route's limit before reading
+/// any of it (a client need not send 100 MB to learn that 32 are allowed);
+/// a body that does not say is cut off at the limit as it is read.
+async fn within(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        let detail = format!("the body is larger than {limit} bytes");
+        return AppError::Rejected(StatusCode::PAYLOAD_TOO_LARGE, detail).into_response();
+    }
+    next.run(req).await
 }
 
 /// Every route and what it requires.
@@ -256,7 +275,11 @@ pub fn specs() -> Vec<RouteSpec> {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for (spec, handler) in table() {
-        let guarded = handler.layer(from_fn_with_state((state.clone(), spec.access), guard));
+        let limit = body_limit(&spec);
+        let guarded = handler
+            .layer(DefaultBodyLimit::max(limit))
+            .layer(from_fn_with_state((state.clone(), spec.access), guard))
+            .layer(from_fn_with_state(limit, within));
         router = router.route(spec.path, guarded);
     }
     router
