@@ -24,11 +24,21 @@ pub struct WebConfig {
     /// When set, /metrics answers only a request bearing this token
     /// (`Authorization: Bearer …`).
     pub metrics_token: Option<String>,
+    /// The packs that run: their routes, navigation, panels and outreach.
+    pub packs: crate::packs::Enabled,
+    /// How long survey links stay open.
+    pub surveys: kefu_care::surveys::LinkSettings,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_security: CookieSecurity::Auto, complaints: Default::default(), metrics_token: None }
+        WebConfig {
+            cookie_security: CookieSecurity::Auto,
+            complaints: Default::default(),
+            metrics_token: None,
+            packs: Default::default(),
+            surveys: Default::default(),
+        }
     }
 }
 
@@ -56,16 +66,22 @@ impl AppState {
         config: WebConfig,
         channels: kefu_outreach::dispatch::Channels,
     ) -> AppState {
+        let templates = crate::render::environment(&config.packs);
         AppState(Arc::new(Inner {
             db,
             clock,
             zone,
             config,
-            templates: crate::render::environment(),
+            templates,
             metrics: Metrics::new(),
             channels,
             imports: Default::default(),
         }))
+    }
+
+    /// The packs that run.
+    pub fn packs(&self) -> &crate::packs::Enabled {
+        &self.0.config.packs
     }
 
     pub fn db(&self) -> &Db {

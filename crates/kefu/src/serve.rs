@@ -23,9 +23,11 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
     // must not be created by a start that then fails on a taken port.
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("listening on {bind}"))?;
     let today = zone.date_of(jiff::Timestamp::now());
-    if demo && !crate::demo::present(&db).await? {
-        let summary = crate::demo::load(&db, crate::demo::DEFAULT_SEED, today).await?;
-        eprintln!("演示数据已载入 / demo data loaded: {summary}");
+    let packs = settings.packs()?;
+    if demo {
+        for summary in crate::demo::load_missing(&db, &packs, crate::demo::DEFAULT_SEED, today).await? {
+            eprintln!("演示数据已载入 / demo data loaded: {summary}");
+        }
     }
     let first_admin = bootstrap::first_admin(&db).await?;
     let url = format!("http://{}/", listener.local_addr()?);
@@ -43,6 +45,8 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
             cookie_security: settings.cookie_security,
             complaints: settings.complaints,
             metrics_token: settings.metrics_token,
+            surveys: settings.surveys,
+            packs,
         },
         channels,
     );

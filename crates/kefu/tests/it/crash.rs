@@ -126,7 +126,7 @@ on_both!(an_import_cut_off_by_a_kill_is_failed_at_the_next_start_and_runs_again,
     let token = tokens::issue(&db, &Actor::system(Scope::new(vec![hq])), admin.id, "crash test").await.unwrap();
     db.close().await;
     let client = reqwest::Client::new();
-    let csv = kefu::demo::import_file::csv(17, jiff::civil::date(2026, 11, 29), ROWS);
+    let csv = kefu_auto::demo::import_file::csv(17, jiff::civil::date(2026, 11, 29), ROWS);
     let rows = csv.lines().count() - 1;
 
     let server = work.serve(&["--bind", "127.0.0.1:0"], START).await;
