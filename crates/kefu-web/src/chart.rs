@@ -146,7 +146,7 @@ impl Frame {
     fn open(&self, c: &Chart) -> String {
         let id = escape(c.id);
         let mut svg = format!(
-            r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width:{WIDTH}px" font-family="system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"><title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" font-family="system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"><title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>"#,
             title = escape(c.title),
             desc = escape(c.desc),
         );

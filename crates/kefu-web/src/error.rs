@@ -16,10 +16,10 @@ pub enum AppError {
     Unauthenticated,
     /// 403: the role lacks the permission.
     Forbidden,
-    /// 403: the record or branch is outside the user's branches.
-    OutOfScope,
     /// 403: the form's CSRF token is missing or wrong.
     Csrf,
+    /// 404: no such record — or one outside the user's branches, answered
+    /// the same so that nobody learns which ids exist in other stores.
     NotFound,
     /// 409: someone else got there first.
     Conflict(kefu_core::Rule),
@@ -41,7 +41,7 @@ impl From<Failure> for AppError {
             Failure::Invalid(i) => AppError::Invalid(i),
             Failure::NotFound => AppError::NotFound,
             Failure::Conflict(rule) => AppError::Conflict(rule),
-            Failure::OutOfScope(_) => AppError::OutOfScope,
+            Failure::OutOfScope(_) => AppError::NotFound,
             Failure::Store(e) => AppError::from(e),
         }
     }
@@ -72,10 +72,20 @@ impl From<minijinja::Error> for AppError {
 }
 
 impl AppError {
+    /// A body that could not be read: 413 when it was over its size limit
+    /// (whichever extractor or the guard found it), else 422 with the reason.
+    pub fn body(status: StatusCode, reason: String) -> AppError {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::Rejected(status, reason)
+        } else {
+            AppError::BadRequest(reason)
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::OutOfScope | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) | AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -89,7 +99,6 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden => "forbidden",
-            AppError::OutOfScope => "out_of_scope",
             AppError::Csrf => "csrf",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
@@ -105,13 +114,13 @@ impl AppError {
         match self {
             AppError::Unauthenticated => t(lang, "error_unauthenticated"),
             AppError::Forbidden => t(lang, "error_forbidden"),
-            AppError::OutOfScope => t(lang, "error_out_of_scope"),
             AppError::Csrf => t(lang, "error_csrf"),
             AppError::NotFound => t(lang, "error_not_found"),
             AppError::Conflict(rule) => rule.message(lang).to_string(),
             AppError::Invalid(i) => i.message(lang, &field_label(lang, &i.field)),
             AppError::BadRequest(detail) => format!("{}: {detail}", t(lang, "error_bad_request")),
             AppError::Rejected(StatusCode::METHOD_NOT_ALLOWED, _) => t(lang, "error_method_not_allowed"),
+            AppError::Rejected(StatusCode::PAYLOAD_TOO_LARGE, _) => t(lang, "error_too_large"),
             AppError::Rejected(status, detail) if detail.is_empty() => {
                 format!("{} ({status})", t(lang, "error_bad_request"))
             }

@@ -1,6 +1,7 @@
 //! Extractors whose refusals speak our language: a form or JSON body that
-//! cannot be parsed becomes a 422 with the parser's reason, a query string a
-//! 422 naming the parameter, rendered like every other error.
+//! cannot be parsed becomes a 422 with the parser's reason (413 when it is
+//! over its size limit), a query string a 422 naming the parameter, rendered
+//! like every other error.
 
 use crate::error::AppError;
 use axum::extract::{FromRequest, Request};
@@ -17,7 +18,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormBody<T> {
         axum_extra::extract::Form::<T>::from_request(req, state)
             .await
             .map(|f| FormBody(f.0))
-            .map_err(|e| AppError::BadRequest(e.body_text()))
+            .map_err(|e| AppError::body(e.status(), e.body_text()))
     }
 }
 
@@ -31,7 +32,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         axum::Json::<T>::from_request(req, state)
             .await
             .map(|j| JsonBody(j.0))
-            .map_err(|e| AppError::BadRequest(e.body_text()))
+            .map_err(|e| AppError::body(e.status(), e.body_text()))
     }
 }
 

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -90,7 +90,7 @@ async fn admit(app: &AppState, permission: Permission, req: Request) -> Result<(
     Ok((req, lang))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
@@ -98,8 +98,9 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Largest body the guard reads to find the token: an uploaded file.
+/// Largest body of an upload (an import file), and of any other request.
 pub const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The token comes in a header (scripts, fetch) or as the `_csrf` field of
 /// a urlencoded or multipart form (file uploads); the body is read and
@@ -111,14 +112,18 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let (limit, multipart) = if content_type.starts_with("application/x-www-form-urlencoded") {
-        (2 * 1024 * 1024, false)
+        (BODY_LIMIT, false)
     } else if content_type.starts_with("multipart/form-data") {
         (UPLOAD_LIMIT, true)
     } else {
         return Err(AppError::Csrf);
     };
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let over = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        let status = if over { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY };
+        AppError::body(status, e.to_string())
+    })?;
     let sent = if multipart {
         multipart_field(&content_type, &bytes, CSRF_FIELD).await
     } else {

@@ -54,7 +54,7 @@ pub struct Upload {
 
 impl Upload {
     pub async fn read(mut form: Multipart) -> Result<Upload, AppError> {
-        let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+        let bad = |e: axum::extract::multipart::MultipartError| AppError::body(e.status(), e.body_text());
         let mut upload = Upload { branch: None, sheet: String::new(), file_name: String::new(), bytes: Vec::new() };
         while let Some(field) = form.next_field().await.map_err(bad)? {
             match field.name().unwrap_or_default() {

@@ -1,6 +1,7 @@
 //! Prometheus metrics: requests by route and status, and their latency.
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -56,12 +57,15 @@ impl Default for Metrics {
     }
 }
 
-/// Middleware: counts and times every request under its route pattern
-/// (not the raw path, so ids do not explode the label set).
+/// Middleware: counts and times every request under labels from fixed
+/// sets, so no request can add series: the route pattern that matched (not
+/// the raw path, and "unmatched" for every unknown path) and the method
+/// ("other" for any method HTTP does not define — a client may send any
+/// token).
 pub async fn track(State(app): State<crate::state::AppState>, req: Request, next: Next) -> Response {
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    let method = method_label(req.method()).to_string();
     let started = Instant::now();
     let res = next.run(req).await;
     let m = &app.0.metrics;
@@ -70,4 +74,19 @@ pub async fn track(State(app): State<crate::state::AppState>, req: Request, next
         .inc();
     m.latency.get_or_create(&RouteLabels { method, route }).observe(started.elapsed().as_secs_f64());
     res
+}
+
+fn method_label(method: &Method) -> &'static str {
+    static KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    KNOWN.iter().find(|m| *m == method).map_or("other", |m| m.as_str())
 }

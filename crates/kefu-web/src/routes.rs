@@ -2,13 +2,17 @@
 //! built from this table, so no route can exist without passing the guard,
 //! and tests walk the same table to check every route's refusals.
 
-use crate::guard::{Access, guard};
+use crate::error::AppError;
+use crate::guard::{Access, BODY_LIMIT, UPLOAD_LIMIT, guard};
 use crate::packs::Enabled;
 use crate::state::AppState;
 use crate::{api, ops, pages};
 use axum::Router;
-use axum::http::Method;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 use kefu_core::Permission::*;
 
@@ -43,6 +47,7 @@ fn shell() -> Vec<Entry> {
         entry(M::GET, "/healthz", Public, get(ops::healthz)),
         entry(M::GET, "/metrics", Public, get(ops::metrics)),
         entry(M::GET, "/static/app.css", Public, get(ops::stylesheet)),
+        entry(M::GET, "/static/app.js", Public, get(ops::script)),
         entry(M::GET, "/login", Public, get(pages::auth::form)),
         entry(M::POST, "/login", Public, post(pages::auth::submit)),
         // a survey link: the signed, single-use token is the only key
@@ -57,7 +62,7 @@ fn shell() -> Vec<Entry> {
         entry(M::GET, "/customers/export.csv", Signed(CustomersRead), get(pages::exports::csv)),
         entry(M::GET, "/customers/export.xlsx", Signed(CustomersRead), get(pages::exports::xlsx)),
         entry(M::GET, "/customers/import", Signed(CustomersWrite), get(pages::imports::upload_form)),
-        entry(M::POST, "/customers/import", Signed(CustomersWrite), post(pages::imports::upload).layer(upload_limit())),
+        entry(M::POST, "/customers/import", Signed(CustomersWrite), post(pages::imports::upload)),
         entry(M::GET, "/customers/import/{job}", Signed(CustomersWrite), get(pages::imports::job)),
         entry(M::POST, "/customers/import/{job}/check", Signed(CustomersWrite), post(pages::imports::check)),
         entry(M::POST, "/customers/import/{job}/run", Signed(CustomersWrite), post(pages::imports::run)),
@@ -192,16 +197,31 @@ fn shell() -> Vec<Entry> {
         entry(M::POST, "/api/v1/complaints/{id}/close", Signed(ComplaintsWork), post(api::complaints::close)),
         entry(M::GET, "/api/v1/outreach/effectiveness", Signed(FollowUpsManage), get(api::reports::effectiveness)),
         entry(M::GET, "/api/v1/reports/monthly", Signed(FollowUpsManage), get(api::reports::monthly)),
-        entry(M::POST, "/api/v1/imports", Signed(CustomersWrite), post(api::imports::upload).layer(upload_limit())),
+        entry(M::POST, "/api/v1/imports", Signed(CustomersWrite), post(api::imports::upload)),
         entry(M::GET, "/api/v1/imports/{job}", Signed(CustomersWrite), get(api::imports::get)),
         entry(M::POST, "/api/v1/imports/{job}/check", Signed(CustomersWrite), post(api::imports::check)),
         entry(M::POST, "/api/v1/imports/{job}/run", Signed(CustomersWrite), post(api::imports::run)),
     ]
 }
 
-/// Uploads may be larger than the 2 MB axum allows a body by default.
-fn upload_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(crate::guard::UPLOAD_LIMIT)
+/// The routes that take a file, whose bodies may be larger than a form's.
+const UPLOADS: [&str; 2] = ["/customers/import", "/api/v1/imports"];
+
+/// The largest body a route reads: an upload's, else a form's or JSON's.
+fn body_limit(spec: &RouteSpec) -> usize {
+    if spec.method == Method::POST && UPLOADS.contains(&spec.path) { UPLOAD_LIMIT } else { BODY_LIMIT }
+}
+
+/// Refuses a body that says it is over the route's limit before reading
+/// any of it (a client need not send 100 MB to learn that 32 are allowed);
+/// a body that does not say is cut off at the limit as it is read.
+async fn within(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        let detail = format!("the body is larger than {limit} bytes");
+        return AppError::Rejected(StatusCode::PAYLOAD_TOO_LARGE, detail).into_response();
+    }
+    next.run(req).await
 }
 
 /// Every route there can be (every pack on) and what it requires.
@@ -215,17 +235,22 @@ pub fn specs_for(packs: &Enabled) -> Vec<RouteSpec> {
 }
 
 /// The application: every route behind its guard, errors rendered in one
-/// place, every request counted.
+/// place, every request counted, every answer with the hardening headers.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for (spec, handler) in table(state.packs()) {
-        let guarded = handler.layer(from_fn_with_state((state.clone(), spec.access), guard));
+        let limit = body_limit(&spec);
+        let guarded = handler
+            .layer(DefaultBodyLimit::max(limit))
+            .layer(from_fn_with_state((state.clone(), spec.access), guard))
+            .layer(from_fn_with_state(limit, within));
         router = router.route(spec.path, guarded);
     }
     router
         .fallback(crate::error::not_found)
         .layer(from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(axum::middleware::from_fn(crate::error::render))
+        .layer(axum::middleware::from_fn(crate::headers::harden))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

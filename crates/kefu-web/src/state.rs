@@ -21,6 +21,9 @@ pub struct WebConfig {
     pub cookie_security: CookieSecurity,
     /// The hours a complaint's first contact and resolution may take.
     pub complaints: kefu_care::complaints::Deadlines,
+    /// When set, /metrics answers only a request bearing this token
+    /// (`Authorization: Bearer …`).
+    pub metrics_token: Option<String>,
     /// The packs that run: their routes, navigation, panels and outreach.
     pub packs: crate::packs::Enabled,
     /// How long survey links stay open.
@@ -32,6 +35,7 @@ impl Default for WebConfig {
         WebConfig {
             cookie_security: CookieSecurity::Auto,
             complaints: Default::default(),
+            metrics_token: None,
             packs: Default::default(),
             surveys: Default::default(),
         }

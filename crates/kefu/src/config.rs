@@ -29,6 +29,8 @@ struct File {
     zone: Option<String>,
     /// auto, always or never
     cookie_secure: Option<String>,
+    /// The token /metrics asks for; open without one.
+    metrics_token: Option<String>,
     /// Printed letters: the font with Chinese glyphs and the folder for PDFs.
     letters: Option<LetterConfig>,
     /// The SMS gateway: `provider = "aliyun"` or `"webhook"` and its settings.
@@ -56,6 +58,7 @@ pub struct Settings {
     pub bind: String,
     pub zone: String,
     pub cookie_security: CookieSecurity,
+    pub metrics_token: Option<String>,
     pub letters: LetterConfig,
     pub sms: Option<SmsSettings>,
     pub email: Option<EmailConfig>,
@@ -90,6 +93,7 @@ impl Settings {
             bind: file.bind.unwrap_or_else(|| DEFAULT_BIND.into()),
             zone: env("KEFU_ZONE").or(file.zone).unwrap_or_else(|| DEFAULT_ZONE.into()),
             cookie_security,
+            metrics_token: env("KEFU_METRICS_TOKEN").or(file.metrics_token),
             letters: file.letters.unwrap_or_else(|| LetterConfig::new("letters")),
             sms: file.sms,
             email: file.email,

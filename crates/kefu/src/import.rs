@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// The CSV file or workbook (XLSX, XLS, ODS).
+    /// The CSV file or workbook (XLSX; XLS and ODS are refused: save them as XLSX).
     pub file: PathBuf,
     /// The code of the branch the customers belong to.
     #[arg(long)]

@@ -15,6 +15,10 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
     let db = Db::open(&settings.database)
         .await
         .with_context(|| format!("opening the database {}", redact(&settings.database)))?;
+    let interrupted = kefu_care::import::jobs::fail_interrupted(&db).await?;
+    if interrupted > 0 {
+        tracing::warn!(jobs = interrupted, "imports cut off by the last stop are marked failed and may be run again");
+    }
     // Listen first: the first admin's password is shown only once, so it
     // must not be created by a start that then fails on a taken port.
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("listening on {bind}"))?;
@@ -40,6 +44,7 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
         WebConfig {
             cookie_security: settings.cookie_security,
             complaints: settings.complaints,
+            metrics_token: settings.metrics_token,
             surveys: settings.surveys,
             packs,
         },

@@ -85,7 +85,7 @@ pub async fn create(
     fields: &[Field],
 ) -> Result<(Job, Table)> {
     actor.scope.check(branch)?;
-    let table = table::read(&bytes, Some(sheet).filter(|s| !s.is_empty()))?;
+    let (bytes, table) = read_apart(bytes, sheet).await?;
     let mapping = Mapping::suggest(fields, &table.headers);
     let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
@@ -161,7 +161,19 @@ pub async fn table(db: &Db, job: &Job) -> Result<Table> {
             ),
         )
     })?;
-    Ok(table::read(&data, Some(job.sheet.as_str()).filter(|s| !s.is_empty()))?)
+    Ok(read_apart(data, &job.sheet).await?.1)
+}
+
+/// Reads the file on a thread of its own: a large workbook takes seconds,
+/// which would stall every request sharing the caller's thread.
+async fn read_apart(bytes: Vec<u8>, sheet: &str) -> Result<(Vec<u8>, Table)> {
+    let sheet = Some(sheet.to_string()).filter(|s| !s.is_empty());
+    let read = tokio::task::spawn_blocking(move || {
+        let table = table::read(&bytes, sheet.as_deref());
+        (bytes, table)
+    });
+    let (bytes, table) = read.await.map_err(|e| kefu_store::StoreError::Other(format!("reading a file: {e}")))?;
+    Ok((bytes, table?))
 }
 
 /// Job bookkeeping (status, mapping, report) is not a change to anyone's
@@ -232,6 +244,29 @@ pub async fn start(db: &Db, id: ImportJobId, mode: Mode, mapping: &Mapping) -> R
     )
     .await?;
     Ok(started == 1)
+}
+
+/// At a server's start, the imports left running are ones a stop cut off
+/// (their transaction rolled back, or their committed batches are whole):
+/// they are marked failed with the reason, in their uploader's language,
+/// and may be run again. Returns how many there were.
+pub async fn fail_interrupted(db: &Db) -> Result<u64> {
+    let mut tx = db.begin_housekeeping().await?;
+    let failed = sqlx::query(
+        "UPDATE import_jobs SET status = $1, updated_at = $2, error = CASE WHEN EXISTS \
+         (SELECT 1 FROM users u WHERE u.id = import_jobs.user_id AND u.locale = 'en') THEN $3 ELSE $4 END \
+         WHERE status = $5",
+    )
+    .bind(status::FAILED)
+    .bind(instant_text(jiff::Timestamp::now()))
+    .bind("the server stopped during this import; what it had not committed was not kept, so run it again")
+    .bind("导入过程中服务器停止，未提交的内容没有保存，请重新导入")
+    .bind(status::RUNNING)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(failed)
 }
 
 /// Records how the import ended. An import that committed is done, and its

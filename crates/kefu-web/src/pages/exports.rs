@@ -113,17 +113,7 @@ pub async fn csv(
     QueryParams(q): QueryParams<ExportQuery>,
 ) -> Result<Response, AppError> {
     let (header, rows) = rows(&app, &ctx, &q.q, "csv").await?;
-    // The BOM tells Excel the file is UTF-8, so Chinese opens legibly.
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let fail = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
-        w.write_record(&header).map_err(fail)?;
-        for r in &rows {
-            w.write_record(r).map_err(fail)?;
-        }
-        w.flush().map_err(|e| AppError::Internal(format!("writing CSV: {e}")))?;
-    }
+    let out = crate::csv_export::write(&header, &rows)?;
     Ok(attachment("text/csv; charset=utf-8", &file_name(&app, "csv"), out))
 }
 

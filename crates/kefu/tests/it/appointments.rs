@@ -189,7 +189,11 @@ on_both!(bookings_are_checked_and_kept_in_their_store, |backend: Backend| async 
     assert_eq!(refused(book(&app, &a, vehicle, "2026-12-01", 9, "spa").await), expect("job", "one_of"));
     assert_eq!(refused(book(&app, &a, vehicle, "12/01", 9, "repair").await), expect("day", "date_format"));
     let b = agent(&app, "agent_b").await;
-    assert_eq!(book(&app, &b, vehicle, "2026-12-01", 9, "maintenance").await.0, 403);
+    assert_eq!(
+        book(&app, &b, vehicle, "2026-12-01", 9, "maintenance").await.0,
+        404,
+        "another store's car is answered as missing"
+    );
     let admin = agent(&app, "admin").await;
     assert_eq!(book(&app, &admin, vehicle, "2026-12-01", 9, "maintenance").await.0, 403);
     // Only managers and supervisors set the capacity; its rules are named.
@@ -200,7 +204,7 @@ on_both!(bookings_are_checked_and_kept_in_their_store, |backend: Backend| async 
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("工位数须在 1 到 50 之间"));
     let res = set_capacity(&app, &m, app.fx.store_b.0, ("3", "40")).await;
-    assert_eq!(res.status(), 403, "store B's capacity is not store A's manager's to set");
+    assert_eq!(res.status(), 404, "store B's capacity is not store A's manager's to set");
     let appointments: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM appointments").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(appointments, 0, "nothing refused was written");
@@ -486,7 +490,7 @@ on_both!(the_parts_and_the_lounge_answer_over_the_api, |backend: Backend| async 
     assert_eq!(needs["needs"].as_array().unwrap().len(), 2);
     assert_eq!(needs["shortages"], json!([{ "part_no": "BP-01", "needed": 2, "free": 1 }]));
     let other = app.fx.store_b.0;
-    assert_eq!(get(format!("/api/v1/parts?branch={other}")).await.0, 403, "another store's stock is out of reach");
+    assert_eq!(get(format!("/api/v1/parts?branch={other}")).await.0, 404, "another store's stock is out of reach");
 
     // The lounge: a guest arrives and leaves; the day's drinkware.
     let (status, guest) = post_json(

@@ -250,6 +250,15 @@ async fn sign_in_browse_customers_and_sign_out(backend: Backend) {
     let heading = text_of(&client, Locator::Css("main h1"), "the customer heading").await;
     assert!(heading.starts_with("张伟"), "the page is about 张伟: {heading}");
 
+    // The language switch submits itself when changed: static/app.js, the
+    // pages' one script, runs under the Content-Security-Policy.
+    let switch = wait_for(&client, Locator::Css(r#"select[name="locale"]"#), "the language switch").await;
+    switch.select_by_value("en").await.expect("choose English");
+    wait_for(&client, Locator::LinkText("Customers"), "the navigation in English").await;
+    let switch = wait_for(&client, Locator::Css(r#"select[name="locale"]"#), "the language switch").await;
+    switch.select_by_value("zh-CN").await.expect("choose Chinese");
+    wait_for(&client, Locator::LinkText("客户档案"), "the navigation in Chinese again").await;
+
     // Sign out: back on the sign-in page, and the session is gone.
     wait_for(&client, Locator::XPath("//form[@action='/logout']//button[normalize-space()='退出']"), "the 退出 button")
         .await

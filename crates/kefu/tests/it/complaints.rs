@@ -217,15 +217,15 @@ on_both!(complaints_stay_in_their_branch, |backend| async move {
     let id = intake(&app, &agent_a).await;
     let agent_b = caller(&app, "agent_b").await;
     let (status, _) = agent_b.get(&app, &format!("/api/v1/complaints/{id}")).await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     let (status, _) = agent_b.get(&app, &format!("/complaints/{id}")).await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     let (status, _) =
         agent_b.post(&app, &format!("/api/v1/complaints/{id}/steps"), json!({ "step": "note", "text": "越权" })).await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     let (status, _) =
         agent_b.post(&app, &format!("/api/v1/customers/{}/complaints", app.fx.customer_a), brake_noise()).await;
-    assert_eq!(status, 403, "no intake for another branch's customer");
+    assert_eq!(status, 404, "no intake for another branch's customer");
     let (_, list) = agent_b.get(&app, "/api/v1/complaints").await;
     assert_eq!(list, "[]");
     let (_, list) = agent_a.get(&app, "/api/v1/complaints").await;

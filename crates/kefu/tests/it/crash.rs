@@ -123,3 +123,67 @@ on_both!(acknowledged_writes_survive_a_kill, |backend: Backend| async move {
         assert_eq!(check, "ok");
     }
 });
+
+on_both!(an_import_cut_off_by_a_kill_is_failed_at_the_next_start_and_runs_again, |backend: Backend| async move {
+    const ROWS: usize = 5_000;
+    let work = Work::empty(backend).await;
+    let db = Db::open(work.database()).await.unwrap();
+    kefu::bootstrap::first_admin(&db).await.unwrap();
+    let hq = kefu_accounts::branches::all(&db).await.unwrap()[0].id;
+    let admin = kefu_accounts::users::credentials(&db, "admin").await.unwrap().unwrap().user;
+    let token = tokens::issue(&db, &Actor::system(Scope::new(vec![hq])), admin.id, "crash test").await.unwrap();
+    db.close().await;
+    let client = reqwest::Client::new();
+    let csv = kefu_auto::demo::import_file::csv(17, jiff::civil::date(2026, 11, 29), ROWS);
+    let rows = csv.lines().count() - 1;
+
+    let server = work.serve(&["--bind", "127.0.0.1:0"], START).await;
+    let file = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("旧系统.csv");
+    let form = reqwest::multipart::Form::new().text("branch_id", hq.to_string()).part("file", file);
+    let res = client.post(server.at("/api/v1/imports")).bearer_auth(&token).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let res = client
+        .post(server.at(&format!("/api/v1/imports/{id}/run")))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    server.kill().await;
+
+    let db = Db::open(work.database()).await.unwrap();
+    let status = |db: Db| async move {
+        let status: String = sqlx::query_scalar("SELECT status FROM import_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        db.close().await;
+        status
+    };
+    assert_eq!(status(db).await, "running", "the kill cut the import off");
+
+    let server = work.serve(&["--bind", "127.0.0.1:0"], START).await;
+    let job_url = server.at(&format!("/api/v1/imports/{id}"));
+    let job: serde_json::Value = client.get(&job_url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(job["error"].as_str().unwrap().contains("服务器停止"), "the reason is given: {job}");
+    let run = server.at(&format!("/api/v1/imports/{id}/run"));
+    let res = client.post(&run).bearer_auth(&token).json(&json!({})).send().await.unwrap();
+    assert_eq!(res.status(), 202, "the import may be run again");
+    let mut job = serde_json::Value::Null;
+    for _ in 0..600 {
+        job = client.get(&job_url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        if job["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(job["status"], "done", "{job}");
+    let db = Db::open(work.database()).await.unwrap();
+    let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(customers as usize, rows, "every row once, none from the cut-off run");
+    db.close().await;
+});

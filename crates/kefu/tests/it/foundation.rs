@@ -197,7 +197,7 @@ on_both!(a_user_of_store_a_cannot_read_or_change_store_b, |backend| async move {
             other => panic!("no request written for {other} {}", spec.path),
         };
         let res = req.send().await.unwrap();
-        assert_eq!(res.status(), 403, "{} {}", spec.method, spec.path);
+        assert_eq!(res.status(), 404, "{} {}", spec.method, spec.path);
     }
     // Creating a record in store B is refused as well.
     let res = client
@@ -207,9 +207,9 @@ on_both!(a_user_of_store_a_cannot_read_or_change_store_b, |backend| async move {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403);
+    assert_eq!(res.status(), 404);
     let problem: Value = res.json().await.unwrap();
-    assert_eq!(problem["detail"], "该记录属于您无权访问的机构。");
+    assert_eq!(problem["detail"], "您访问的页面或记录不存在。", "in the words of any record that does not exist");
     // Lists hold only store A.
     let list: Value = get_json(&client, app.at("/api/v1/customers")).await;
     assert_eq!(list["total"], 1);
@@ -224,7 +224,7 @@ on_both!(a_user_of_store_a_cannot_read_or_change_store_b, |backend| async move {
     let manager = app.login("manager_a").await;
     let agent_b: i64 =
         sqlx::query_scalar("SELECT id FROM users WHERE username = 'agent_b'").fetch_one(app.db.pool()).await.unwrap();
-    assert_eq!(manager.get(app.at(&format!("/admin/users/{agent_b}"))).send().await.unwrap().status(), 403);
+    assert_eq!(manager.get(app.at(&format!("/admin/users/{agent_b}"))).send().await.unwrap().status(), 404);
 });
 
 on_both!(every_route_checks_sign_in_and_permission, |backend| async move {
@@ -485,6 +485,55 @@ on_both!(health_metrics_and_openapi_are_served, |backend| async move {
     }
 });
 
+on_both!(invented_methods_and_paths_add_no_metrics_series, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let client = app.client();
+    let series = |text: &str| text.lines().filter(|l| !l.starts_with('#')).count();
+    let flood = |round: usize| {
+        let client = client.clone();
+        let app_url = app.url.clone();
+        async move {
+            for i in 0..40 {
+                let invented = axum::http::Method::from_bytes(format!("X{round}{i}{}", "Q".repeat(200)).as_bytes());
+                client.request(invented.unwrap(), format!("{app_url}/")).send().await.unwrap();
+                client.request(reqwest::Method::PATCH, format!("{app_url}/login")).send().await.unwrap();
+                client.get(format!("{app_url}/no-such-page-{round}-{i}")).send().await.unwrap();
+                client.post(format!("{app_url}/api/v1/no-such-{round}-{i}")).send().await.unwrap();
+            }
+        }
+    };
+    flood(1).await;
+    let scrape = || async { client.get(app.at("/metrics")).send().await.unwrap().text().await.unwrap() };
+    // A scrape's own series appear from the next scrape on.
+    scrape().await;
+    let before = scrape().await;
+    flood(2).await;
+    let after = scrape().await;
+    assert!(!after.contains("QQQ") && !after.contains("no-such"), "no invented name is a label:\n{after}");
+    assert!(after.contains(r#"method="other",route="/""#), "{after}");
+    assert!(after.contains(r#"route="unmatched""#), "{after}");
+    assert_eq!(series(&before), series(&after), "new names added no series");
+    assert!(after.len() < 64 * 1024, "{} bytes", after.len());
+});
+
+on_both!(a_metrics_token_guards_metrics, |backend: Backend| async move {
+    use support::process::{START, Work};
+    let work = Work::empty(backend).await;
+    std::fs::write(work.path("kefu.toml"), "metrics_token = \"scrape-2026-secret\"\n").unwrap();
+    let server = work.serve(&["--bind", "127.0.0.1:0"], START).await;
+    let client = reqwest::Client::new();
+    for token in [None, Some("wrong")] {
+        let mut req = client.get(server.at("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        assert_eq!(req.send().await.unwrap().status(), 401, "token {token:?}");
+    }
+    let res = client.get(server.at("/metrics")).bearer_auth("scrape-2026-secret").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("kefu_http_requests"));
+});
+
 on_both!(a_deactivated_account_is_refused_at_once_by_session_and_token, |backend| async move {
     use kefu_accounts::{tokens, users};
     use kefu_core::{Actor, Lang, Role, Scope};
@@ -512,7 +561,7 @@ on_both!(a_deactivated_account_is_refused_at_once_by_session_and_token, |backend
     // Store A's agent, by token and by session alike, sees store A only.
     let me: Value = with_token(&agent_token, "/api/v1/me").await.unwrap().json().await.unwrap();
     assert_eq!((me["username"].clone(), me["branches"].clone()), (json!("agent_a"), json!([app.fx.store_a.0])));
-    assert_eq!(with_token(&agent_token, &b).await.unwrap().status(), 403);
+    assert_eq!(with_token(&agent_token, &b).await.unwrap().status(), 404);
     assert_eq!(session.get(app.at("/api/v1/me")).send().await.unwrap().status(), 200);
 
     let edit = users::UserEdit {

@@ -18,7 +18,7 @@ fn today() -> jiff::civil::Date {
 }
 
 /// A valid VIN for a serial number.
-fn vin(serial: u32) -> String {
+pub fn vin(serial: u32) -> String {
     let mut v = format!("LFVZ4BT00S6{serial:06}").into_bytes();
     v[8] = check_digit(&v).unwrap();
     String::from_utf8(v).unwrap()
@@ -376,6 +376,36 @@ on_both!(exports_hold_the_rows_with_phones_masked_for_the_admin, |backend| async
     assert_eq!(app.audit_count("customer", "export").await, 2, "each export is on record");
 });
 
+on_both!(csv_exports_show_formulas_as_text, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let agent = app.login("agent_a").await;
+    let csrf = app.csrf(&agent).await;
+    let formulas = [
+        ("=HYPERLINK(\"http://evil.example\",\"查看\")", "北京市朝阳区", "-12"),
+        ("+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"),
+    ];
+    for (name, address, source) in formulas {
+        let body =
+            serde_json::json!({ "branch_id": app.fx.store_a, "name": name, "address": address, "source": source });
+        let res =
+            agent.post(app.at("/api/v1/customers")).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+    let csv = agent.get(app.at("/customers/export.csv")).send().await.unwrap().bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.strip_prefix(b"\xEF\xBB\xBF").unwrap());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let cells = |name: &str| {
+        let row = rows.iter().find(|r| r[1].ends_with(name)).unwrap_or_else(|| panic!("{name} exported: {rows:?}"));
+        (row[1].to_string(), row[9].to_string(), row[10].to_string())
+    };
+    assert_eq!(
+        cells("查看\")"),
+        ("'=HYPERLINK(\"http://evil.example\",\"查看\")".into(), "北京市朝阳区".into(), "-12".into()),
+        "a formula is shown as text; a negative number stays a number"
+    );
+    assert_eq!(cells("A0"), ("'+cmd|' /C calc'!A0".into(), "'@SUM(1+1)".into(), "'-2+3".into()));
+});
+
 on_both!(the_web_flow_uploads_maps_checks_and_imports, |backend| async move {
     let app = TestApp::start(backend).await;
     let client = app.login("agent_a").await;
@@ -426,8 +456,8 @@ on_both!(the_web_flow_uploads_maps_checks_and_imports, |backend| async move {
     };
     // Another store's staff cannot see or run it.
     let other = app.login("agent_b").await;
-    assert_eq!(other.get(app.at(&job_url)).send().await.unwrap().status(), 403);
-    assert_eq!(other.get(app.at(&format!("/api/v1/imports/{id}"))).send().await.unwrap().status(), 403);
+    assert_eq!(other.get(app.at(&job_url)).send().await.unwrap().status(), 404);
+    assert_eq!(other.get(app.at(&format!("/api/v1/imports/{id}"))).send().await.unwrap().status(), 404);
     // A job left marked running by a server that stopped is taken up again
     // only once it is clearly stale.
     let mark_running = |at: &'static str| {
@@ -475,6 +505,7 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
         bind: String::new(),
         zone: "Asia/Shanghai".into(),
         cookie_security: kefu_web::CookieSecurity::Auto,
+        metrics_token: None,
         letters: kefu_outreach::channels::letter::LetterConfig::new(dir.path()),
         sms: None,
         email: None,

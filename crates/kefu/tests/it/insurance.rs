@@ -108,7 +108,7 @@ on_both!(policies_feed_the_renewal_list_and_the_playbook, |backend: Backend| asy
     assert_eq!(theirs["policies"], json!([]));
     let b_csrf = app.csrf(&b).await;
     let (status, _) = post_json(&b, &b_csrf, lost_url, json!({ "lost_reason": "越权" })).await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     assert_eq!(app.audit_count("insurance_policy", "recorded").await, 3);
     assert_eq!(app.audit_count("insurance_policy", "lost").await, 1);
 });

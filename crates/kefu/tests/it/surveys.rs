@@ -216,8 +216,8 @@ on_both!(surveys_stay_in_their_branch, |backend| async move {
     let (agent_a, csrf_a) = app.signed_in("agent_a").await;
     let (survey, _) = build_survey(&app, &agent_a, &csrf_a).await;
     let (agent_b, csrf_b) = app.signed_in("agent_b").await;
-    assert_eq!(agent_b.get(app.at(&format!("/surveys/{survey}"))).send().await.unwrap().status(), 403);
-    assert_eq!(agent_b.get(app.at(&format!("/api/v1/surveys/{survey}/results"))).send().await.unwrap().status(), 403);
+    assert_eq!(agent_b.get(app.at(&format!("/surveys/{survey}"))).send().await.unwrap().status(), 404);
+    assert_eq!(agent_b.get(app.at(&format!("/api/v1/surveys/{survey}/results"))).send().await.unwrap().status(), 404);
     let res = agent_b
         .post(app.at(&format!("/api/v1/customers/{}/survey-invitations", app.fx.customer_b)))
         .header("x-csrf-token", &csrf_b)
@@ -225,7 +225,7 @@ on_both!(surveys_stay_in_their_branch, |backend| async move {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403, "store A's survey cannot be sent from store B");
+    assert_eq!(res.status(), 404, "store A's survey cannot be sent from store B");
     let list = agent_b.get(app.at("/surveys")).send().await.unwrap().text().await.unwrap();
     assert!(!list.contains("保养服务回访问卷"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM survey_invitations").await, 0);

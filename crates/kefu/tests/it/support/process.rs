@@ -100,7 +100,15 @@ impl Work {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(KEFU);
         cmd.current_dir(self.dir.path());
-        for var in ["DATABASE_URL", "KEFU_CONFIG", "KEFU_BIND", "KEFU_ZONE", "KEFU_COOKIE_SECURE", "KEFU_LOG"] {
+        for var in [
+            "DATABASE_URL",
+            "KEFU_CONFIG",
+            "KEFU_BIND",
+            "KEFU_ZONE",
+            "KEFU_COOKIE_SECURE",
+            "KEFU_LOG",
+            "KEFU_METRICS_TOKEN",
+        ] {
             cmd.env_remove(var);
         }
         // Error messages without backtraces, as an operator sees them.

@@ -180,7 +180,7 @@ pub async fn load(
     QueryParams(q): QueryParams<LoadQuery>,
 ) -> Result<Json<Vec<DayLoadDto>>, AppError> {
     let branch = BranchId(q.branch);
-    ctx.actor.scope.check(branch).map_err(|_| AppError::OutOfScope)?;
+    ctx.actor.scope.check(branch).map_err(|_| AppError::NotFound)?;
     let first = month_start(&q.month, app.today())?;
     let days = appointments::month_load(app.db(), branch, first).await?;
     Ok(Json(

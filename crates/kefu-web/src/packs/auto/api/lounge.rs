@@ -54,7 +54,7 @@ pub struct DayQuery {
 impl DayQuery {
     fn read(&self, ctx: &Ctx, today: Date) -> Result<(BranchId, Date), AppError> {
         let branch = BranchId(self.branch);
-        ctx.actor.scope.check(branch).map_err(|_| AppError::OutOfScope)?;
+        ctx.actor.scope.check(branch).map_err(|_| AppError::NotFound)?;
         let day = if self.day.trim().is_empty() { today } else { date("day", &self.day).map_err(AppError::Invalid)? };
         Ok((branch, day))
     }

@@ -42,7 +42,7 @@ pub(crate) async fn store_of(
     stores.sort_by_key(|b| (b.kind != "store", b.id));
     let chosen = match asked.map(BranchId) {
         Some(b) => {
-            ctx.actor.scope.check(b).map_err(|_| AppError::OutOfScope)?;
+            ctx.actor.scope.check(b).map_err(|_| AppError::NotFound)?;
             b
         }
         None => stores.first().map(|b| b.id).ok_or(AppError::NotFound)?,

@@ -1,0 +1,34 @@
+// The pages' few behaviours, as progressive enhancement: every page works
+// without them. Kept out of the pages so the Content-Security-Policy can
+// refuse every inline script.
+"use strict";
+
+// A select that submits its form when changed (the language switch).
+document.querySelectorAll("select[data-autosubmit]").forEach(select => {
+  select.addEventListener("change", () => select.form.submit());
+});
+
+// A field whose text is selected on a click, ready to copy (a survey link).
+document.querySelectorAll("[data-select-on-click]").forEach(field => {
+  field.addEventListener("click", () => field.select());
+});
+
+// A running import: follows its progress and shows the page again when it
+// has ended.
+document.querySelectorAll("progress[data-import-job]").forEach(progress => {
+  const done = document.getElementById("import-done");
+  (function poll() {
+    fetch("/api/v1/imports/" + progress.dataset.importJob, { credentials: "same-origin" })
+      .then(r => r.json())
+      .then(job => {
+        if (job.status !== "running") { location.reload(); return; }
+        if (job.report) {
+          progress.max = job.report.rows;
+          progress.value = job.report.done;
+          done.textContent = job.report.done;
+        }
+        setTimeout(poll, 1000);
+      })
+      .catch(() => setTimeout(poll, 3000));
+  })();
+});
