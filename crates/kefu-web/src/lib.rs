@@ -19,6 +19,7 @@ mod cookies;
 pub mod error;
 mod extract;
 mod fields;
+pub mod flash;
 pub mod guard;
 pub mod i18n;
 pub mod imports;

@@ -15,6 +15,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("today.html", include_str!("../templates/today.html")),
+    ("me/password.html", include_str!("../templates/me/password.html")),
     ("customers/list.html", include_str!("../templates/customers/list.html")),
     ("customers/view.html", include_str!("../templates/customers/view.html")),
     ("customers/form.html", include_str!("../templates/customers/form.html")),
@@ -113,6 +114,8 @@ pub fn page(app: &AppState, ctx: &Ctx, template: &str, section: &str, data: Valu
         tr => catalog(lang),
         me => view! { name => ctx.actor.display_name, username => ctx.actor.username },
         csrf => ctx.csrf,
+        flash => ctx.flash.as_ref().map(|f| f.text(lang)),
+        can_search => ctx.actor.can(Permission::CustomersRead),
         nav => nav(ctx, NAV, section),
         admin_nav => nav(ctx, ADMIN_NAV, section),
     };

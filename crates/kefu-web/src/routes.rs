@@ -39,6 +39,8 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/s/{token}", Public, post(pages::surveys::public_answer)),
         entry(M::POST, "/logout", Signed(TodayView), post(pages::auth::logout)),
         entry(M::POST, "/me/locale", Signed(TodayView), post(pages::auth::set_locale)),
+        entry(M::GET, "/me/password", Signed(TodayView), get(pages::auth::password_form)),
+        entry(M::POST, "/me/password", Signed(TodayView), post(pages::auth::change_password)),
         // pages
         entry(M::GET, "/", Signed(TodayView), get(pages::today::page_handler)),
         entry(M::GET, "/customers", Signed(CustomersRead), get(pages::customers::list)),

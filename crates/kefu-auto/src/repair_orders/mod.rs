@@ -357,10 +357,18 @@ fn pending_item(order: &RepairOrder, line: i64) -> Result<()> {
 }
 
 /// Opens an order for a vehicle in scope; the advisor is the actor.
-pub async fn open(db: &Db, actor: &Actor, vehicle: VehicleId, kind: &str, now: Timestamp) -> Result<RepairOrder> {
+pub async fn open(
+    db: &Db,
+    actor: &Actor,
+    vehicle: VehicleId,
+    kind: &str,
+    (today, now): (jiff::civil::Date, Timestamp),
+) -> Result<RepairOrder> {
     let v = crate::vehicles::get(db, &actor.scope, vehicle).await?;
     let mut tx = db.begin().await?;
     let order = open_in(&mut tx, actor, &v, kind, now).await?;
+    // The car is here: a booking it has today has come true.
+    crate::appointments::arrived_in(&mut tx, actor, v.id, order.id, (today, now)).await?;
     tx.commit().await?;
     Ok(order)
 }

@@ -63,8 +63,11 @@ pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Stri
 
 /// Runs today's outreach now (it also runs by itself every morning).
 pub async fn run_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    packs::run_outreach(app.db(), &ctx.actor, app.today(), &|_, _| {}).await?;
-    Ok(Redirect::to("/outreach").into_response())
+    let summary = packs::run_outreach(app.db(), &ctx.actor, app.today(), &|_, _| {}).await?;
+    // A second run finds the day's work done: it says so, "0 new tasks".
+    let mut res = Redirect::to("/outreach").into_response();
+    res.extensions_mut().insert(crate::flash::Flash::new("flash_outreach_ran", Some(summary.created_total)));
+    Ok(res)
 }
 
 fn call_value(c: &calls::Call, ctx: &Ctx, names: &std::collections::HashMap<String, String>) -> Value {

@@ -54,7 +54,8 @@ pub async fn open(
     PathParams(vehicle): PathParams<i64>,
     FormBody(f): FormBody<OpenForm>,
 ) -> Result<Response, AppError> {
-    let order = repair_orders::open(app.db(), &ctx.actor, VehicleId(vehicle), f.kind.trim(), app.now()).await?;
+    let order =
+        repair_orders::open(app.db(), &ctx.actor, VehicleId(vehicle), f.kind.trim(), (app.today(), app.now())).await?;
     Ok(Redirect::to(&format!("/repair-orders/{}", order.id)).into_response())
 }
 
@@ -84,6 +85,7 @@ fn order_value(o: &RepairOrder, app: &AppState) -> Value {
         promised_at => shown(o.promised_at), approved_at => shown(o.approved_at), approved_by => o.approved_by,
         technician => o.technician, qc_by => o.qc_by, qc_notes => o.qc_notes, settled_at => shown(o.settled_at),
         settled => o.totals.is_some(), visit_id => o.visit_id, lines => lines,
+        promised_input => o.promised_at.map(|t| app.0.zone.input_value(t)),
         totals => view! {
             labour => t.labour.to_string(), parts => t.parts.to_string(), gross => t.gross.to_string(),
             discount => t.discount.to_string(), customer => t.customer.to_string(),

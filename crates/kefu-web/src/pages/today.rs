@@ -10,10 +10,11 @@ use jiff::ToSpan;
 use kefu_accounts::branches;
 use kefu_auto::visits;
 use kefu_care::customers;
+use kefu_core::Permission;
 
 /// The complaints wanting attention, for those who handle them.
 async fn complaint_tiles(app: &AppState, ctx: &Ctx) -> Result<Vec<(&'static str, i64)>, AppError> {
-    if !ctx.actor.can(kefu_core::Permission::ComplaintsWork) {
+    if !ctx.actor.can(Permission::ComplaintsWork) {
         return Ok(Vec::new());
     }
     let c = kefu_care::complaints::today_counts(app.db(), &ctx.actor.scope, app.now()).await?;
@@ -22,6 +23,22 @@ async fn complaint_tiles(app: &AppState, ctx: &Ctx) -> Result<Vec<(&'static str,
         ("today_complaints_overdue", c.overdue),
         ("today_complaints_escalated", c.escalated),
     ])
+}
+
+/// The list a tile counts, and who may open it: a number is where the work
+/// starts, so it opens the work.
+fn list_of(key: &str) -> Option<(&'static str, Permission)> {
+    Some(match key {
+        "today_calls_waiting" | "today_followups_due" => ("/outreach/calls", Permission::CallsWork),
+        "today_letters_to_print" | "today_messages_to_send" => ("/outreach", Permission::CustomersRead),
+        "today_followups_open" => ("/outreach/followups", Permission::FollowUpsManage),
+        "today_complaints_unclosed" | "today_complaints_overdue" | "today_complaints_escalated" => {
+            ("/complaints", Permission::ComplaintsWork)
+        }
+        "today_customers" => ("/customers", Permission::CustomersRead),
+        "today_lapsed" | "today_birthdays" | "today_new_cars_week" => ("/outreach/calls", Permission::CallsWork),
+        _ => return None,
+    })
 }
 
 pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -56,6 +73,12 @@ pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<
     .chain(tiles)
     .collect();
     let names: Vec<String> = branches::in_scope(db, scope).await?.into_iter().map(|b| b.name).collect();
-    let tiles: Vec<_> = tiles.iter().map(|(key, value)| view! { key => key, value => value }).collect();
+    let tiles: Vec<_> = tiles
+        .iter()
+        .map(|(key, value)| {
+            let href = list_of(key).filter(|(_, needs)| ctx.actor.can(*needs)).map(|(href, _)| href);
+            view! { key => key, value => value, href => href }
+        })
+        .collect();
     page(&app, &ctx, "today.html", "nav_today", view! { today => today.to_string(), tiles => tiles, branches => names })
 }

@@ -18,6 +18,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{Backend, PASSWORD, TestApp};
 
+mod first_day;
+
 /// How long to wait for a page, an element or chromedriver itself.
 const WAIT: Duration = Duration::from_secs(10);
 
