@@ -20,6 +20,21 @@ pub async fn search(db: &Db, scope: &Scope, query: &str, limit: usize) -> Result
     search::run(db, scope, &probes(query), limit).await
 }
 
+/// The service record a complaint received at `at` is most likely about:
+/// the customer's latest repair order opened by then. Its label and page.
+pub async fn record_about(
+    db: &Db,
+    scope: &Scope,
+    customer: kefu_core::ids::CustomerId,
+    at: &str,
+) -> Result<Option<(String, String)>, Failure> {
+    let orders = kefu_auto::repair_orders::of_customer(db, scope, customer).await?;
+    Ok(orders
+        .into_iter()
+        .find(|o| o.opened_at.as_str() <= at)
+        .map(|o| (o.order_no, format!("/repair-orders/{}", o.id))))
+}
+
 /// The packs' tables that point at customers.
 pub fn customer_references() -> Vec<(&'static str, &'static str)> {
     kefu_auto::vehicles::CUSTOMER_REFERENCES.to_vec()

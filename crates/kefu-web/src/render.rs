@@ -136,3 +136,21 @@ fn render(app: &AppState, template: &str, mut data: Value, shared: Value) -> Res
     let ctx = minijinja::value::Serde(data);
     Ok(Html(app.0.templates.get_template(template)?.render(ctx)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TEMPLATES;
+
+    /// Full-width punctuation in a template is shown in English too: the
+    /// punctuation between translated texts comes from the catalog
+    /// (`colon`, `list_sep`, `paren_open`…).
+    #[test]
+    fn templates_glue_no_chinese_punctuation() {
+        let glued: Vec<(&str, &str)> = TEMPLATES
+            .iter()
+            .flat_map(|(name, source)| source.lines().map(move |line| (*name, line)))
+            .filter(|(_, line)| line.chars().any(|c| matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}')))
+            .collect();
+        assert!(glued.is_empty(), "Chinese punctuation in templates: {glued:#?}");
+    }
+}

@@ -121,6 +121,7 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/lounge/drinkware", Signed(ServiceWork), post(pages::lounge::register)),
         entry(M::GET, "/service/kpis", Signed(WorkshopManage), get(pages::kpis::page_handler)),
         entry(M::GET, "/repair-orders", Signed(ServiceWork), get(pages::repair_orders::board)),
+        entry(M::POST, "/repair-orders", Signed(ServiceWork), post(pages::repair_orders::open_by_plate)),
         entry(M::GET, "/repair-orders/{id}", Signed(ServiceWork), get(pages::repair_orders::view)),
         entry(M::POST, "/repair-orders/{id}/steps", Signed(ServiceWork), post(pages::repair_orders::step)),
         entry(M::GET, "/repair-orders/{id}/order.pdf", Signed(ServiceWork), get(pages::repair_orders::order_pdf)),

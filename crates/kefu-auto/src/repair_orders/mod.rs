@@ -373,6 +373,24 @@ pub async fn open(
     Ok(order)
 }
 
+/// Opens an order for the car in scope with this plate or VIN: the advisor
+/// at the desk types what is on the car.
+pub async fn open_by_plate_or_vin(
+    db: &Db,
+    actor: &Actor,
+    plate_or_vin: &str,
+    kind: &str,
+    at: (jiff::civil::Date, Timestamp),
+) -> Result<RepairOrder> {
+    let v = crate::vehicles::find_by_plate_or_vin(db, &actor.scope, plate_or_vin).await?.ok_or_else(|| {
+        Invalid::new(
+            "plate_or_vin",
+            Rule::new("vehicle_not_found", "没有这个车牌号或 VIN 的车辆", "no vehicle has this plate or VIN"),
+        )
+    })?;
+    open(db, actor, v.id, kind, at).await
+}
+
 /// Opens an order inside the caller's transaction (an appointment's car
 /// arriving), with its timeline entry and audit record.
 pub async fn open_in(
@@ -400,7 +418,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<RepairOrder> {
     Ok(order)
 }
 
-pub use store::{Listed, Recommendation, in_workshop, of_vehicle, recommendations};
+pub use store::{Listed, Recommendation, in_workshop, of_customer, of_vehicle, recommendations, search};
 
 /// Takes a step on an order: checks the rules and the step's data, writes
 /// it, moves the status on, and records it on the timeline and in the audit

@@ -18,6 +18,22 @@ use kefu_outreach::sends::{self, Audience};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// The tiers with their names and benefits in the reader's language (the
+/// catalog's, for the shipped tiers).
+pub(crate) fn tier_values(lang: kefu_core::Lang, tiers: &[members::Tier]) -> Vec<Value> {
+    let text =
+        |key: String, stored: &str| crate::i18n::catalog(lang).get(&key).cloned().unwrap_or_else(|| stored.to_string());
+    tiers
+        .iter()
+        .map(|t| {
+            view! {
+                code => t.code, name => text(format!("tier_{}", t.code), &t.name),
+                benefits => text(format!("tier_{}_benefits", t.code), &t.benefits),
+            }
+        })
+        .collect()
+}
+
 /// What the 360° page shows of a customer as a member.
 pub(crate) async fn member_value(app: &AppState, ctx: &Ctx, customer: CustomerId) -> Result<Value, AppError> {
     let db = app.db();
@@ -28,7 +44,7 @@ pub(crate) async fn member_value(app: &AppState, ctx: &Ctx, customer: CustomerId
         .map(|e| view! { id => e.id, title => e.title, starts_on => e.starts_on })
         .collect();
     Ok(view! {
-        tier => tier, tiers => members::tiers(db).await?, gifts => members::gifts_of(db, customer).await?,
+        tier => tier, tiers => tier_values(ctx.actor.lang, &members::tiers(db).await?), gifts => members::gifts_of(db, customer).await?,
         events => events, year => app.today().year(),
     })
 }

@@ -60,6 +60,25 @@ pub(crate) async fn branch_choices(
         .collect())
 }
 
+/// A playbook's name as the reader reads it: the centre's own (which an
+/// administrator may have changed) in Chinese, the catalog's in English.
+pub(crate) fn playbook_name(lang: Lang, code: &str, name: &str) -> String {
+    match lang {
+        Lang::Zh => name.to_string(),
+        Lang::En => {
+            crate::i18n::catalog(lang).get(&format!("playbook_{code}")).cloned().unwrap_or_else(|| name.to_string())
+        }
+    }
+}
+
+/// Every shipped playbook's name by its code, as the reader reads it.
+pub(crate) fn playbook_names(lang: Lang) -> std::collections::HashMap<String, String> {
+    crate::packs::default_playbooks()
+        .into_iter()
+        .map(|p| (p.code.clone(), playbook_name(lang, &p.code, &p.name)))
+        .collect()
+}
+
 /// A share as people read it: "66.7%", or "—" when there is none.
 pub(crate) fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_string(), |s| format!("{:.1}%", s * 100.0))

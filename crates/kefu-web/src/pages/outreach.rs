@@ -32,8 +32,7 @@ pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Stri
         .fetch_all(app.db().pool())
         .await
         .map_err(kefu_store::Failure::from)?;
-    let names: std::collections::HashMap<String, String> =
-        packs::default_playbooks().into_iter().map(|p| (p.code, p.name)).collect();
+    let names = super::playbook_names(ctx.actor.lang);
     let mut counts: Vec<Value> = Vec::new();
     for r in &rows {
         let code = r.text("playbook")?;
@@ -84,10 +83,6 @@ fn call_value(c: &calls::Call, ctx: &Ctx, names: &std::collections::HashMap<Stri
     }
 }
 
-fn playbook_names() -> std::collections::HashMap<String, String> {
-    packs::default_playbooks().into_iter().map(|p| (p.code, p.name)).collect()
-}
-
 /// Whether it is now the customer's quiet hours, at local time `now`.
 fn quiet_now(c: &calls::Call, now: jiff::civil::Time) -> bool {
     let prefs = kefu_care::preferences::PreferencesInput {
@@ -111,7 +106,7 @@ pub async fn queue(
     ctx: Ctx,
     Query(q): Query<QueueQuery>,
 ) -> Result<Html<String>, AppError> {
-    let names = playbook_names();
+    let names = super::playbook_names(ctx.actor.lang);
     let offset = q.offset.max(0);
     // One call more than the page tells whether a next page exists
     // without counting the whole queue.
@@ -154,7 +149,7 @@ async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) ->
         ctx,
         "outreach/call.html",
         "nav_outreach",
-        view! { call => call_value(&call, ctx, &playbook_names()), outcomes => outcomes, error => error, book => book },
+        view! { call => call_value(&call, ctx, &super::playbook_names(ctx.actor.lang)), outcomes => outcomes, error => error, book => book },
     )?;
     Ok((status, html).into_response())
 }

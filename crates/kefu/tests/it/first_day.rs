@@ -1,0 +1,210 @@
+//! What a new user expects on the first day, over HTTP on SQLite and
+//! PostgreSQL: every page has the search box; the repair-order board opens
+//! an order by plate or VIN and finds orders; a complaint offers only what
+//! its state allows and shows the phone, who answers for it, its deadlines'
+//! countdown and the repair order; running the day's outreach again says
+//! what it did.
+
+use crate::support;
+
+use serde_json::json;
+use support::{Backend, TestApp};
+
+/// POSTs a form with the session's CSRF token.
+async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("_csrf", csrf));
+    client.post(app.at(path)).form(&form).send().await.unwrap()
+}
+
+async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let res = client.get(app.at(path)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap()
+}
+
+/// 张伟's car 京A12345 in store A; its id.
+async fn car(app: &TestApp, client: &reqwest::Client, csrf: &str) -> i64 {
+    let (status, v) = support::post_json(
+        client,
+        csrf,
+        app.at(&format!("/api/v1/customers/{}/vehicles", app.fx.customer_a)),
+        json!({ "vin": "LSVAM4187C2184847", "plate": "京A12345", "brand": "一汽-大众", "model": "速腾",
+                "purchase_date": "2025-10-01", "mileage_km": 12000 }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+on_both!(every_page_has_the_search_box, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let client = app.login("manager_a").await;
+    let mut seen = 0;
+    for spec in kefu_web::specs() {
+        let p = spec.path;
+        let listed = spec.method == axum::http::Method::GET
+            && !p.contains('{')
+            && !p.starts_with("/api/")
+            && !["/login", "/healthz", "/metrics"].contains(&p)
+            && ![".csv", ".xlsx", ".pdf", ".css", ".ics"].iter().any(|ext| p.ends_with(ext));
+        if !listed {
+            continue;
+        }
+        let res = client.get(app.at(p)).send().await.unwrap();
+        if res.status() == 403 {
+            continue;
+        }
+        assert_eq!(res.status(), 200, "{p}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(r#"data-testid="header-search""#), "{p} has the search box in its header");
+        seen += 1;
+    }
+    assert!(seen >= 15, "the pages were walked: {seen}");
+});
+
+on_both!(the_board_opens_an_order_by_plate_and_finds_orders, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let (client, csrf) = app.signed_in("agent_a").await;
+    let vehicle = car(&app, &client, &csrf).await;
+
+    // The plate as typed at the desk, in lower case with a space.
+    let res =
+        post_form(&app, &client, &csrf, "/repair-orders", &[("plate_or_vin", "京a 12345"), ("kind", "repair")]).await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let order: i64 = to.trim_start_matches("/repair-orders/").parse().expect("on to the new order");
+    let (vehicle_of, kind): (i64, String) = sqlx::query_as("SELECT vehicle_id, kind FROM repair_orders WHERE id = $1")
+        .bind(order)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!((vehicle_of, kind.as_str()), (vehicle, "repair"));
+    // And by VIN.
+    let res = post_form(
+        &app,
+        &client,
+        &csrf,
+        "/repair-orders",
+        &[("plate_or_vin", "lsvam4187c2184847"), ("kind", "maintenance")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    // An unknown plate, and another store's car, are refused by the field.
+    let res =
+        post_form(&app, &client, &csrf, "/repair-orders", &[("plate_or_vin", "京B99999"), ("kind", "repair")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("没有这个车牌号或 VIN 的车辆"));
+    let (other, other_csrf) = app.signed_in("agent_b").await;
+    let res =
+        post_form(&app, &other, &other_csrf, "/repair-orders", &[("plate_or_vin", "京A12345"), ("kind", "repair")])
+            .await;
+    assert_eq!(res.status(), 422, "store A's car is not store B's to open");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM repair_orders").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(count, 2);
+
+    // Searching: by order number, by plate; nothing for another plate.
+    let order_no = format!("RO{order:08}");
+    let found = page(&app, &client, &format!("/repair-orders?q={order_no}")).await;
+    assert!(found.contains(&order_no) && !found.contains(&format!("RO{:08}", order + 1)), "only that order");
+    let found = page(&app, &client, "/repair-orders?q=%E4%BA%ACA12345").await;
+    assert!(found.contains(&order_no) && found.contains(&format!("RO{:08}", order + 1)), "both of the car's orders");
+    let found = page(&app, &client, "/repair-orders?q=%E4%BA%ACB99999").await;
+    assert!(!found.contains("data-testid=\"ro-board\""), "no order for an unknown plate");
+    // The line table's narrow columns do not wrap.
+    let (status, o) = support::post_json(
+        &client,
+        &csrf,
+        app.at(&format!("/api/v1/repair-orders/{order}/steps")),
+        json!({ "step": "add_line", "kind": "labour", "description": "检查漏油", "quantity": "1",
+                "unit_price": "100", "payer": "customer" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{o}");
+    assert!(page(&app, &client, &format!("/repair-orders/{order}")).await.contains(r#"<table class="lines">"#));
+    let css = page(&app, &client, "/static/app.css").await;
+    assert!(css.contains("table.lines th, table.lines td:not(:first-child) { white-space: nowrap; }"));
+});
+
+on_both!(a_complaint_offers_what_its_state_allows, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let (client, csrf) = app.signed_in("agent_a").await;
+    let vehicle = car(&app, &client, &csrf).await;
+    let (status, o) = support::post_json(
+        &client,
+        &csrf,
+        app.at(&format!("/api/v1/vehicles/{vehicle}/repair-orders")),
+        json!({ "kind": "repair" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{o}");
+    let order_no = o["order_no"].as_str().unwrap().to_string();
+    let (status, c) = support::post_json(
+        &client,
+        &csrf,
+        app.at(&format!("/api/v1/customers/{}/complaints", app.fx.customer_a)),
+        json!({ "source": "call", "category": "repair_quality", "severity": "serious",
+                "department": "after_sales", "subject": "修完还漏油", "detail": "" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let path = format!("/complaints/{id}");
+
+    let html = page(&app, &client, &path).await;
+    assert!(!html.contains(r#"data-testid="close-form""#) && !html.contains(r#"data-testid="resolve-form""#), "{html}");
+    assert!(html.contains(r#"data-testid="step-form""#));
+    assert!(html.contains(r#"<span data-testid="complaint-mobile">13800138000</span>"#));
+    assert!(html.contains(r#"<dd data-testid="complaint-responsible">甲店客服</dd>"#), "who took it in");
+    assert!(html.contains(&format!(r#"data-testid="complaint-about">{order_no}</a>"#)), "the order it is about");
+    assert!(html.contains(">还剩 2 小时</small>"), "first contact within two hours");
+    assert!(html.contains(">还剩 3 天</small>"), "resolution within 72 hours");
+
+    // Two and a half hours on, the first contact is late; after it, 办结 is offered.
+    app.clock.set(support::start_instant() + jiff::SignedDuration::from_mins(150));
+    let html = page(&app, &client, &path).await;
+    assert!(html.contains(">已超时 30 分</small>"), "the countdown turns into lateness");
+    let res =
+        post_form(&app, &client, &csrf, &format!("{path}/steps"), &[("step", "contact"), ("text", "已致电")]).await;
+    assert_eq!(res.status(), 303);
+    let html = page(&app, &client, &path).await;
+    assert!(html.contains(r#"data-testid="resolve-form""#) && !html.contains(r#"data-testid="close-form""#));
+    assert!(!html.contains(r#"data-testid="countdown-contact""#), "a deadline met has no countdown");
+    // The IT administrator's role does not handle complaints at all.
+    let admin = app.login("admin").await;
+    assert_eq!(admin.get(app.at(&path)).send().await.unwrap().status(), 403);
+});
+
+on_both!(running_the_outreach_again_says_it_made_nothing, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let (client, csrf) = app.signed_in("manager_a").await;
+    // A car delivered two days ago: today its thank-you SMS is due.
+    let (status, v) = support::post_json(
+        &client,
+        &csrf,
+        app.at(&format!("/api/v1/customers/{}/vehicles", app.fx.customer_a)),
+        json!({ "vin": "LSVAM4187C2184847", "plate": "京A12345", "brand": "一汽-大众", "model": "速腾",
+                "purchase_date": "2026-11-27" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let run = || async {
+        let res = post_form(&app, &client, &csrf, "/outreach/run", &[]).await;
+        assert_eq!(res.status(), 303);
+        let overview = page(&app, &client, "/outreach").await;
+        // Said once: the next page is quiet.
+        assert!(!page(&app, &client, "/outreach").await.contains(r#"data-testid="flash""#));
+        let marker = r#"data-testid="flash">"#;
+        let start = overview.find(marker).expect("the run says what it did") + marker.len();
+        overview[start..start + overview[start..].find('<').unwrap()].to_string()
+    };
+    let first = run().await;
+    assert!(first.starts_with("今日外呼已生成：新增 ") && first != "今日外呼已生成：新增 0 条任务。", "{first}");
+    assert_eq!(run().await, "今日外呼已生成：新增 0 条任务。", "the day's work was done already");
+});
