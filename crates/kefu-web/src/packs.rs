@@ -35,6 +35,24 @@ pub async fn record_about(
         .map(|o| (o.order_no, format!("/repair-orders/{}", o.id))))
 }
 
+/// Each of these customers' last arrival (a workshop visit, for the auto
+/// pack) within the last three years.
+pub async fn last_arrivals(
+    db: &Db,
+    customers: &[i64],
+    today: jiff::civil::Date,
+) -> Result<std::collections::HashMap<i64, jiff::civil::Date>, Failure> {
+    let mut last = std::collections::HashMap::new();
+    let since = today.saturating_sub(jiff::Span::new().years(3));
+    for source in arrivals() {
+        for a in source.arrivals(db, &[], customers, since, today).await? {
+            let day = last.entry(a.customer).or_insert(a.date);
+            *day = (*day).max(a.date);
+        }
+    }
+    Ok(last)
+}
+
 /// The packs' tables that point at customers.
 pub fn customer_references() -> Vec<(&'static str, &'static str)> {
     kefu_auto::vehicles::CUSTOMER_REFERENCES.to_vec()

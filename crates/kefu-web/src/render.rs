@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("surveys/link.html", include_str!("../templates/surveys/link.html")),
     ("surveys/list.html", include_str!("../templates/surveys/list.html")),
     ("surveys/view.html", include_str!("../templates/surveys/view.html")),
+    ("members/list.html", include_str!("../templates/members/list.html")),
     ("members/events.html", include_str!("../templates/members/events.html")),
     ("members/event.html", include_str!("../templates/members/event.html")),
     ("vehicles/view.html", include_str!("../templates/vehicles/view.html")),
@@ -86,7 +87,7 @@ const NAV: &[NavItem] = &[
     NavItem { key: "nav_kpis", href: Some("/service/kpis"), needs: Permission::WorkshopManage },
     NavItem { key: "nav_complaints", href: Some("/complaints"), needs: Permission::ComplaintsWork },
     NavItem { key: "nav_surveys", href: Some("/surveys"), needs: Permission::SurveysWork },
-    NavItem { key: "nav_members", href: Some("/members/events"), needs: Permission::CustomersRead },
+    NavItem { key: "nav_members", href: Some("/members"), needs: Permission::CustomersRead },
     NavItem { key: "nav_reports", href: None, needs: Permission::CustomersRead },
 ];
 

@@ -72,6 +72,7 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/customers/{id}/tier", Signed(CustomersWrite), post(pages::members::set_tier)),
         entry(M::POST, "/customers/{id}/birthday-gift", Signed(CustomersWrite), post(pages::members::birthday_gift)),
         entry(M::POST, "/customers/{id}/events", Signed(CustomersWrite), post(pages::members::sign_up)),
+        entry(M::GET, "/members", Signed(CustomersRead), get(pages::members::list)),
         entry(M::GET, "/members/events", Signed(CustomersRead), get(pages::members::events)),
         entry(M::POST, "/members/events", Signed(CustomersWrite), post(pages::members::create_event)),
         entry(M::GET, "/members/events/{id}", Signed(CustomersRead), get(pages::members::event)),

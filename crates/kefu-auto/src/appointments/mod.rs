@@ -13,7 +13,7 @@ pub mod ics;
 mod store;
 
 pub use capacity::Capacity;
-pub use store::{Appointment, capacity_of, day_slots, free_ahead, month_load, needs, of_day};
+pub use store::{Appointment, capacity_of, day_slots, free_ahead, month_load, needs, of_day, upcoming};
 
 use jiff::ToSpan;
 use jiff::civil::Date;

@@ -255,6 +255,20 @@ pub async fn of_day(db: &Db, branch: BranchId, day: Date) -> Result<Vec<Appointm
     rows.iter().map(from_row).collect()
 }
 
+/// The standing bookings of these vehicles from `from` on, soonest first.
+pub async fn upcoming(db: &Db, vehicles: &[VehicleId], from: Date) -> Result<Vec<Appointment>> {
+    if vehicles.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Our own ids, never user text.
+    let list = vehicles.iter().map(|v| v.0.to_string()).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "{SELECT} WHERE a.vehicle_id IN ({list}) AND a.status = 'booked' AND a.day >= $1 ORDER BY a.day, a.hour, a.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from.to_string()).fetch_all(db.pool()).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Bays booked per hour of a store's day.
 pub async fn day_slots(db: &Db, branch: BranchId, day: Date) -> Result<Vec<(i64, i64)>> {
     let rows = sqlx::query("SELECT hour, booked FROM workshop_slots WHERE branch_id = $1 AND day = $2 ORDER BY hour")

@@ -126,6 +126,32 @@ fn event_value(e: &timeline::Event, app: &AppState) -> Value {
     view! { at => at, kind => e.kind, summary => e.summary, detail => e.detail, actor => e.actor, asset_id => e.asset_id }
 }
 
+/// One repair order is one entry of the timeline: its latest step heads
+/// it and all its steps are listed inside, oldest first. `events` come
+/// newest first.
+fn one_entry_an_order(events: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(events.len());
+    let mut entry_of: HashMap<i64, usize> = HashMap::new();
+    for e in events {
+        let order = if e["kind"] == "repair_order" { e["detail"]["order"].as_i64() } else { None };
+        match order {
+            Some(o) if entry_of.contains_key(&o) => {
+                if let Some(steps) = out[entry_of[&o]]["steps"].as_array_mut() {
+                    steps.insert(0, e);
+                }
+            }
+            Some(o) => {
+                entry_of.insert(o, out.len());
+                let mut head = e.clone();
+                head["steps"] = Value::Array(vec![e]);
+                out.push(head);
+            }
+            None => out.push(e),
+        }
+    }
+    out
+}
+
 /// The 360° page.
 pub async fn view(
     State(app): State<AppState>,
@@ -142,7 +168,13 @@ pub async fn view(
     let vehicles: Vec<Value> =
         owned.iter().map(|(v, next)| view! { v => v, next_service => next.map(|d| d.to_string()) }).collect();
     let recent: Vec<Value> = recent.iter().map(|e| event_value(e, &app)).collect();
-    let events: Vec<Value> = events.iter().map(|e| event_value(e, &app)).collect();
+    let events = one_entry_an_order(events.iter().map(|e| event_value(e, &app)).collect());
+    let car_ids: Vec<_> = owned.iter().map(|(v, _)| v.id).collect();
+    let upcoming: Vec<Value> = kefu_auto::appointments::upcoming(db, &car_ids, today)
+        .await?
+        .iter()
+        .map(|a| view! { day => a.day, hour => a.hour, plate => a.plate, job => a.job, branch => a.branch_id, note => a.note })
+        .collect();
     let suspect_rows: Vec<Value> =
         customers::many(db, scope, &suspects.iter().map(|s| s.customer_id).collect::<Vec<_>>())
             .await?
@@ -189,6 +221,7 @@ pub async fn view(
                 quiet_end => kefu_care::preferences::Preferences::quiet_text(p.quiet_end),
             },
             contacts => contacts, vehicles => vehicles, due => due, recent => recent, events => events,
+            upcoming => upcoming,
             suspects => suspect_rows, merged_into => merged_into, book => book,
             relations => contacts::RELATIONS, times_of_day => kefu_care::preferences::TIMES_OF_DAY,
             can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),

@@ -10,7 +10,7 @@ use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_care::members::{self, EventInput};
 use kefu_core::Permission;
 use kefu_core::ids::{BranchId, CustomerId};
@@ -112,6 +112,30 @@ async fn events_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Result
         },
     )?;
     Ok((status, html).into_response())
+}
+
+/// How many members the list shows.
+const MEMBERS_SHOWN: i64 = 500;
+
+/// The members: tier, points and last visit, under 会员积分.
+pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let members = members::list(app.db(), &ctx.actor.scope, MEMBERS_SHOWN).await?;
+    let ids: Vec<i64> = members.iter().map(|m| m.customer_id.0).collect();
+    let last = crate::packs::last_arrivals(app.db(), &ids, app.today()).await?;
+    let tiers: std::collections::HashMap<String, Value> = tier_values(ctx.actor.lang, &members::tiers(app.db()).await?)
+        .into_iter()
+        .map(|t| (t["code"].as_str().unwrap_or_default().to_string(), t["name"].clone()))
+        .collect();
+    let rows: Vec<Value> = members
+        .iter()
+        .map(|m| {
+            view! {
+                id => m.customer_id, name => m.name, tier => tiers.get(&m.tier), points => m.points,
+                last_visit => last.get(&m.customer_id.0).map(|d| d.to_string()),
+            }
+        })
+        .collect();
+    page(&app, &ctx, "members/list.html", "nav_members", view! { members => rows, shown => MEMBERS_SHOWN })
 }
 
 pub async fn events(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {

@@ -208,3 +208,165 @@ on_both!(running_the_outreach_again_says_it_made_nothing, |backend: Backend| asy
     assert!(first.starts_with("今日外呼已生成：新增 ") && first != "今日外呼已生成：新增 0 条任务。", "{first}");
     assert_eq!(run().await, "今日外呼已生成：新增 0 条任务。", "the day's work was done already");
 });
+
+/// A one-question satisfaction survey of store A; its id.
+async fn survey(app: &TestApp) -> i64 {
+    let store = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.store_a]));
+    let input = kefu_care::surveys::SurveyInput {
+        title: "保养服务回访问卷".into(),
+        intro: String::new(),
+        questions: vec![kefu_care::surveys::rules::QuestionInput {
+            kind: "scale5".into(),
+            prompt: "您对本次保养服务的满意度".into(),
+            options: String::new(),
+        }],
+    };
+    kefu_care::surveys::create(&app.db, &store, app.fx.store_a, &input).await.unwrap().id
+}
+
+on_both!(a_survey_by_sms_without_a_gateway_says_so, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let id = survey(&app).await.to_string();
+    let (client, csrf) = app.signed_in("agent_a").await;
+    let path = format!("/customers/{}/surveys", app.fx.customer_a);
+    let res = post_form(&app, &client, &csrf, &path, &[("survey", &id), ("channel", "sms")]).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("未配置短信网关，短信没有发出"), "the page says nothing was sent");
+    assert!(html.contains(r#"data-testid="copy-link""#), "and offers the link to copy");
+    // The page escapes the link's slashes, as HTML may.
+    let html = html.replace("&#x2f;", "/");
+    let start = html.find("/s/").expect("the link");
+    let token = &html[start + 3..start + 3 + html[start + 3..].find('"').unwrap()];
+    // The customer's page says which end of the scale is good.
+    let public = reqwest::get(app.at(&format!("/s/{token}"))).await.unwrap().text().await.unwrap();
+    assert!(public.contains("1 = 很不满意") && public.contains("5 = 非常满意"), "{public}");
+});
+
+on_both!(a_survey_by_sms_with_a_gateway_goes_out, |backend: Backend| async move {
+    let (url, received) = support::sms_receiver().await;
+    let app = TestApp::start_with(backend, support::sms_only(url)).await;
+    let id = survey(&app).await.to_string();
+    let (client, csrf) = app.signed_in("agent_a").await;
+    let path = format!("/customers/{}/surveys", app.fx.customer_a);
+    let res = post_form(&app, &client, &csrf, &path, &[("survey", &id), ("channel", "sms")]).await;
+    assert_eq!(res.status(), 303, "back to the customer");
+    let customer = page(&app, &client, &format!("/customers/{}", app.fx.customer_a)).await;
+    assert!(customer.contains("问卷链接已发给客户。"));
+    assert!(support::nth_sms(&received, 1).contains("/s/"), "the text carries the link");
+});
+
+on_both!(the_members_menu_lists_members_with_tier_points_and_last_visit, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let (client, csrf) = app.signed_in("agent_a").await;
+    let vehicle = car(&app, &client, &csrf).await;
+    let customer = app.fx.customer_a;
+    let res = client
+        .put(app.at(&format!("/api/v1/customers/{customer}/tier")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "tier": "gold" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let (status, body) = support::post_json(
+        &client,
+        &csrf,
+        app.at(&format!("/api/v1/customers/{customer}/points/earn")),
+        json!({ "amount": "1234.50", "reference": "RO1" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let points: i64 = sqlx::query_scalar("SELECT SUM(points) FROM point_entries WHERE customer_id = $1")
+        .bind(customer.0)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let visit = kefu_auto::visits::Visit {
+        id: kefu_core::ids::ServiceVisitId(0),
+        branch_id: app.fx.store_a,
+        vehicle_id: kefu_core::ids::VehicleId(vehicle),
+        customer_id: customer,
+        visit_date: "2026-10-08".parse().unwrap(),
+        kind: "maintenance".into(),
+        mileage_km: 15000,
+        amount: kefu_core::Money::from_fen(58000),
+        advisor: "王顾问".into(),
+        summary: String::new(),
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    kefu_auto::visits::record_in(&mut tx, &visit, "王顾问").await.unwrap();
+    let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.store_a]));
+    let change = kefu_store::Change {
+        entity: "visit",
+        entity_id: "test".into(),
+        action: "create",
+        branch: None,
+        old: None,
+        new: None,
+    };
+    tx.audit(&all, change).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // The menu's 会员积分 opens the list.
+    let today = page(&app, &client, "/").await;
+    let menu = today[today.find(r#"<nav class="side""#).unwrap()..].replace("&#x2f;", "/");
+    assert!(menu.contains(r#"<a href="/members" >会员积分</a>"#), "the menu opens the list");
+    let list = page(&app, &client, "/members").await;
+    let row = &list[list.find(&format!(r#"data-customer="{customer}""#)).expect("张伟 is listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("张伟") && row.contains("金卡"), "{row}");
+    assert!(row.contains(&format!(r#"<td class="num">{points}</td>"#)), "{row}");
+    assert!(row.contains("2026-10-08"), "the last visit: {row}");
+    assert!(!list.contains("李娜"), "not a member, and another store's");
+});
+
+on_both!(the_360_page_shows_what_is_coming_and_an_order_as_one_entry, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let (client, csrf) = app.signed_in("agent_a").await;
+    let vehicle = car(&app, &client, &csrf).await;
+    let (status, a) = support::post_json(
+        &client,
+        &csrf,
+        app.at(&format!("/api/v1/vehicles/{vehicle}/appointments")),
+        json!({ "day": "2026-12-02", "hour": 10, "job": "maintenance", "note": "首保" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{a}");
+    let (status, o) = support::post_json(
+        &client,
+        &csrf,
+        app.at(&format!("/api/v1/vehicles/{vehicle}/repair-orders")),
+        json!({ "kind": "repair" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{o}");
+    let order = o["id"].as_i64().unwrap();
+    for step in [
+        json!({ "step": "reception", "mileage_km": 15230, "fuel_eighths": 3, "complaint": "异响",
+                "promised_at": "2026-11-29 17:30" }),
+        json!({ "step": "add_line", "kind": "labour", "description": "检查", "quantity": "1", "unit_price": "100",
+                "payer": "customer" }),
+        json!({ "step": "approve", "signed_by": "张伟" }),
+    ] {
+        let (status, body) =
+            support::post_json(&client, &csrf, app.at(&format!("/api/v1/repair-orders/{order}/steps")), step).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let html = page(&app, &client, &format!("/customers/{}", app.fx.customer_a)).await;
+    let upcoming = html.find(r#"data-testid="upcoming""#).expect("the coming booking is shown");
+    assert!(upcoming < html.find(r#"data-testid="timeline""#).unwrap(), "near the top, before the timeline");
+    assert!(html[upcoming..].contains("2026-12-02 10:00"));
+    let timeline = &html[html.find(r#"data-testid="timeline""#).unwrap()..];
+    let order_no = o["order_no"].as_str().unwrap();
+    let heads = timeline.matches(&format!(r#">{order_no}</a>"#)).count();
+    let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM timeline_events WHERE kind = 'repair_order'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(steps >= 4, "open, reception, a line, approval: {steps}");
+    assert_eq!(heads, 1, "one entry for the order");
+    let inside = &timeline[timeline.find(r#"data-testid="order-steps""#).expect("its steps inside")..];
+    let inside = &inside[..inside.find("</ol>").unwrap()];
+    assert_eq!(inside.matches("<li>").count() as i64, steps, "every step inside: {inside}");
+});
