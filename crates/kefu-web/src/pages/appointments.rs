@@ -45,11 +45,10 @@ pub(crate) async fn store_of(
             ctx.actor.scope.check(b).map_err(|_| AppError::OutOfScope)?;
             b
         }
-        None => {
-            let own = kefu_accounts::users::get(app.db(), ctx.actor.user_id).await?.branches;
-            let own_store = stores.iter().find(|b| b.kind == "store" && own.contains(&b.id));
-            own_store.or(stores.first()).map(|b| b.id).ok_or(AppError::NotFound)?
-        }
+        None => match super::own_store(app, ctx, &stores).await? {
+            Some(own) => own,
+            None => stores.first().map(|b| b.id).ok_or(AppError::NotFound)?,
+        },
     };
     let list = stores.iter().map(|b| view! { id => b.id, name => b.name, chosen => b.id == chosen }).collect();
     Ok((chosen, list))

@@ -48,16 +48,30 @@ pub(crate) fn form_message(err: AppError, lang: Lang) -> Result<String, AppError
     }
 }
 
-/// The branches in the user's scope, for a form's choice of branch.
+/// The branches in the user's scope, for a form's choice of branch; the
+/// user's own store is `chosen`, so a form defaults to it and not to the
+/// group above it.
 pub(crate) async fn branch_choices(
     app: &crate::state::AppState,
     ctx: &crate::guard::Ctx,
 ) -> Result<Vec<serde_json::Value>, AppError> {
-    Ok(kefu_accounts::branches::in_scope(app.db(), &ctx.actor.scope)
-        .await?
-        .into_iter()
-        .map(|b| view! { id => b.id, name => b.name })
-        .collect())
+    let branches = kefu_accounts::branches::in_scope(app.db(), &ctx.actor.scope).await?;
+    let own = own_store(app, ctx, &branches).await?;
+    Ok(branches.into_iter().map(|b| view! { id => b.id, name => b.name, chosen => Some(b.id) == own }).collect())
+}
+
+/// The user's own store among `branches` (those in their scope): the first
+/// store they are a member of — not one beneath a group they belong to —
+/// else the first store.
+pub(crate) async fn own_store(
+    app: &crate::state::AppState,
+    ctx: &crate::guard::Ctx,
+    branches: &[kefu_accounts::branches::Branch],
+) -> Result<Option<kefu_core::ids::BranchId>, AppError> {
+    let member_of = kefu_accounts::users::get(app.db(), ctx.actor.user_id).await?.branches;
+    let mut stores = branches.iter().filter(|b| b.kind == "store");
+    let own = stores.clone().find(|b| member_of.contains(&b.id)).or_else(|| stores.next());
+    Ok(own.map(|b| b.id))
 }
 
 /// A playbook's name as the reader reads it: the centre's own (which an

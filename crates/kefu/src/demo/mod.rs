@@ -12,6 +12,7 @@ pub mod generator;
 pub mod import_file;
 mod names;
 pub mod stores;
+mod story;
 mod vehicles;
 
 use crate::progress;
@@ -105,8 +106,19 @@ pub async fn create_group_in(
     Ok((group, ids, actor))
 }
 
+/// The demo: the archive, then the story of its last weeks (see `story`).
 pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<Summary> {
-    load_sized(db, seed, today, CUSTOMERS).await
+    let summary = load_sized(db, seed, today, CUSTOMERS).await?;
+    let group = branches::all(db).await?;
+    let ours: Vec<BranchId> = group
+        .iter()
+        .filter(|b| b.kind == "store" && STORES[..summary.stores].iter().any(|s| s.code == b.code))
+        .map(|b| b.id)
+        .collect();
+    let group_id = group.iter().find(|b| b.code == GROUP_CODE).map(|b| b.id);
+    let actor = Actor::system(Scope::new(group_id.into_iter().chain(ours.iter().copied()).collect()));
+    story::tell(db, &actor, &ours, today).await?;
+    Ok(summary)
 }
 
 /// The demo with `count` customers instead of the usual number.
