@@ -370,3 +370,61 @@ on_both!(the_360_page_shows_what_is_coming_and_an_order_as_one_entry, |backend: 
     let inside = &inside[..inside.find("</ol>").unwrap()];
     assert_eq!(inside.matches("<li>").count() as i64, steps, "every step inside: {inside}");
 });
+
+on_both!(an_import_defaults_to_the_users_own_store, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let supervisor = kefu_accounts::users::NewUser {
+        username: "super_b".into(),
+        display_name: "乙店主管".into(),
+        password: support::PASSWORD.into(),
+        roles: vec![kefu_core::Role::Supervisor],
+        branches: vec![app.fx.group, app.fx.store_b],
+        locale: kefu_core::Lang::Zh,
+    };
+    kefu_accounts::users::create(&app.db, &all, supervisor).await.unwrap();
+    let client = app.login("super_b").await;
+    for path in ["/customers/import", "/customers/new"] {
+        let html = page(&app, &client, path).await;
+        let selected: Vec<&str> = html.match_indices(" selected>").map(|(i, _)| &html[i + 10..i + 20]).collect();
+        assert!(
+            selected.iter().any(|s| s.starts_with("乙店")) && !selected.iter().any(|s| s.starts_with("测试集团")),
+            "{path} chooses store B, not the group: {selected:?}"
+        );
+    }
+});
+
+on_both!(the_demo_tells_a_story, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
+    kefu::demo::load(&app.db, kefu::demo::DEFAULT_SEED, today).await.unwrap();
+    let count = |sql: &'static str| {
+        let pool = app.db.pool().clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    // A booking's parts are in the store's catalogue, in stock.
+    assert!(count("SELECT COUNT(*) FROM parts WHERE stock > 0").await >= 20, "each store's catalogue is stocked");
+    assert!(count("SELECT COUNT(*) FROM customers WHERE member_tier IS NOT NULL").await >= 30, "members with tiers");
+    let tiers = count("SELECT COUNT(DISTINCT member_tier) FROM customers WHERE member_tier IS NOT NULL").await;
+    assert_eq!(tiers, 3, "silver, gold and platinum");
+    let unearned = count(
+        "SELECT COUNT(*) FROM customers c WHERE c.member_tier IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM point_entries p WHERE p.customer_id = c.id)",
+    )
+    .await;
+    assert_eq!(unearned, 0, "every member earned points");
+    assert_eq!(count("SELECT COUNT(*) FROM member_events").await, 4, "two events in each store");
+    assert!(count("SELECT COUNT(*) FROM member_event_signups").await >= 12, "members signed up");
+    // Four weeks of mornings, and their tasks, beside the visits of those weeks.
+    assert_eq!(count("SELECT COUNT(DISTINCT run_date) FROM outreach_runs").await, 28);
+    assert!(count("SELECT COUNT(*) FROM outreach_tasks WHERE playbook = 'service_follow_up'").await > 0);
+    assert!(count("SELECT COUNT(*) FROM service_visits WHERE visit_date >= '2026-11-01'").await > 0);
+    for status in ["open", "in_progress", "resolved", "confirmed", "closed"] {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM complaints WHERE status = $1")
+            .bind(status)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert!(n >= 1, "a complaint {status}");
+    }
+});
