@@ -55,7 +55,7 @@ pub struct Member {
 pub async fn list(db: &Db, scope: &Scope, limit: i64) -> Result<Vec<Member>> {
     // The limit is ours, written into the text as the scope is.
     let sql = format!(
-        "SELECT c.id, c.name, c.member_tier,          (SELECT COALESCE(SUM(p.points), 0) FROM point_entries p WHERE p.customer_id = c.id) AS points          FROM customers c JOIN member_tiers t ON t.code = c.member_tier          WHERE c.branch_id IN ({}) ORDER BY t.rank DESC, c.name, c.id LIMIT {}",
+        "SELECT c.id, c.name, c.member_tier,          (SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) FROM point_entries p WHERE p.customer_id = c.id) AS points          FROM customers c JOIN member_tiers t ON t.code = c.member_tier          WHERE c.branch_id IN ({}) ORDER BY t.rank DESC, c.name, c.id LIMIT {}",
         scope.sql_list(),
         limit.max(0)
     );

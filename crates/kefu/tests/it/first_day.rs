@@ -277,11 +277,12 @@ on_both!(the_members_menu_lists_members_with_tier_points_and_last_visit, |backen
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    let points: i64 = sqlx::query_scalar("SELECT SUM(points) FROM point_entries WHERE customer_id = $1")
-        .bind(customer.0)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let points: i64 =
+        sqlx::query_scalar("SELECT CAST(SUM(points) AS BIGINT) FROM point_entries WHERE customer_id = $1")
+            .bind(customer.0)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
     let visit = kefu_auto::visits::Visit {
         id: kefu_core::ids::ServiceVisitId(0),
         branch_id: app.fx.store_a,
