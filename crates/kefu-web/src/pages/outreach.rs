@@ -258,7 +258,7 @@ async fn playbooks_page(
                 Some((code, msg, submitted)) if *code == p.code => (submitted.clone(), Some(msg.clone())),
                 _ => (store::to_toml(p), None),
             };
-            view! { code => p.code, name => p.name, anchor => p.anchor, enabled => p.enabled, steps => p.steps.len(), source => source, error => err }
+            view! { code => p.code, name => super::playbook_name(ctx.actor.lang, &p.code, &p.name), anchor => p.anchor, enabled => p.enabled, steps => p.steps.len(), source => source, error => err }
         })
         .collect();
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

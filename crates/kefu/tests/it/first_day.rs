@@ -429,3 +429,42 @@ on_both!(the_demo_tells_a_story, |backend: Backend| async move {
         assert!(n >= 1, "a complaint {status}");
     }
 });
+
+on_both!(english_pages_speak_english, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    app.clock.set("2028-02-22T01:00:00Z".parse().unwrap());
+    let (client, csrf) = app.signed_in("agent_en").await;
+    let (status, v) = support::post_json(
+        &client,
+        &csrf,
+        app.at(&format!("/api/v1/customers/{}/vehicles", app.fx.customer_a)),
+        json!({ "vin": "LSVAM4187C2184847", "plate": "京A12345", "brand": "一汽-大众", "model": "速腾",
+                "purchase_date": "2027-11-30" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    kefu_web::packs::run_outreach(&app.db, &all, "2028-02-22".parse().unwrap(), &|_, _| {}).await.unwrap();
+    let res = client
+        .put(app.at(&format!("/api/v1/customers/{}/tier", app.fx.customer_a)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "tier": "gold" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+
+    let queue = page(&app, &client, "/outreach/calls").await;
+    assert!(queue.contains("First service invitation") && !queue.contains("首保招揽"), "the playbook in English");
+    let customer = page(&app, &client, &format!("/customers/{}", app.fx.customer_a)).await;
+    assert!(customer.contains(">Gold</option>") && !customer.contains("金卡"), "the tier in English");
+    assert!(customer.contains("10% off maintenance labour"), "its benefits in English");
+    assert!(!customer.contains("保养工时"));
+    // The text around the data is English, punctuation too.
+    let today = page(&app, &client, "/").await;
+    let main = &today[today.find("<main>").unwrap()..];
+    assert!(main.contains("Hello, Alice Agent") && main.contains("Your branches: 甲店"), "{main}");
+    for mark in ['，', '：', '、', '（', '）', '。'] {
+        assert!(!main.contains(mark), "{mark} in the English today page");
+    }
+});
