@@ -141,6 +141,12 @@ fn invalid(field: &str, code: &'static str, zh: String, en: String) -> Invalid {
     Invalid::new(field, Rule::new(code, zh, en))
 }
 
+/// The playbooks the core ships (birthdays, the complaint re-contact),
+/// beside those of the packs; an administrator's edits override them.
+pub fn core_playbooks() -> Vec<Playbook> {
+    parse(include_str!("playbooks.toml")).expect("the shipped playbooks are valid")
+}
+
 /// Parses and checks a playbook file; errors name the playbook and step.
 pub fn parse(toml_text: &str) -> Result<Vec<Playbook>, Invalid> {
     let file: PlaybookFile = toml::from_str(toml_text).map_err(|e| {
@@ -221,6 +227,19 @@ pub fn parse(toml_text: &str) -> Result<Vec<Playbook>, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_core_ships_birthdays_and_the_complaint_recontact() {
+        let books = core_playbooks();
+        let steps = |code: &str| -> Vec<(i64, &'static str)> {
+            let p = books.iter().find(|p| p.code == code).unwrap();
+            p.steps.iter().map(|s| (s.offset_days, s.channel.code())).collect()
+        };
+        // Within a week of handling, the customer is asked again (D1).
+        assert_eq!(steps("complaint_recontact"), vec![(7, "call")]);
+        // Birthday wishes by SMS and a call on the day (D3).
+        assert_eq!(steps("birthday"), vec![(0, "sms"), (0, "call")]);
+    }
 
     const SAMPLE: &str = r#"
 [[playbook]]

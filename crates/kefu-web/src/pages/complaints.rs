@@ -122,7 +122,10 @@ async fn complaint_page(
         .find(|s| s.kind != "escalation")
         .map_or_else(|| c.received_by.clone(), |s| s.actor.clone());
     let customer = kefu_care::customers::get(app.db(), &ctx.actor.scope, c.customer_id).await?.shown_to(&ctx.actor);
-    let about = crate::packs::record_about(app.db(), &ctx.actor.scope, c.customer_id, &c.received_at).await?;
+    let mut about = None;
+    for pack in app.packs().web() {
+        about = about.or(pack.complaint_about(app, ctx, c.customer_id, &c.received_at).await?);
+    }
     let (status, message) = match error {
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::OK, None),
@@ -136,7 +139,7 @@ async fn complaint_page(
             c => complaint_value(app, &c)?, steps => steps, step_kinds => Step::ALL.map(Step::code),
             offered => rules::offered(c.status), countdown => countdowns(app, ctx.actor.lang, &c),
             mobile => customer.mobile, responsible => responsible,
-            about => about.map(|(label, href)| view! { label => label, href => href }),
+            about => about,
             case => case, can_case => ctx.actor.can(Permission::FollowUpsManage), error => message,
         },
     )?;

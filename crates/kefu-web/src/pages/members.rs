@@ -121,7 +121,7 @@ const MEMBERS_SHOWN: i64 = 500;
 pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let members = members::list(app.db(), &ctx.actor.scope, MEMBERS_SHOWN).await?;
     let ids: Vec<i64> = members.iter().map(|m| m.customer_id.0).collect();
-    let last = crate::packs::last_arrivals(app.db(), &ids, app.today()).await?;
+    let last = app.packs().core().last_arrivals(app.db(), &ids, app.today()).await?;
     let tiers: std::collections::HashMap<String, Value> = tier_values(ctx.actor.lang, &members::tiers(app.db()).await?)
         .into_iter()
         .map(|t| (t["code"].as_str().unwrap_or_default().to_string(), t["name"].clone()))

@@ -1,26 +1,18 @@
 //! Server-rendered pages, one module per area of the navigation.
 
 pub mod admin;
-pub mod appointments;
 pub mod auth;
-pub mod claims;
 pub(crate) mod complaint_summary;
 pub mod complaints;
 pub mod customers;
 pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
-pub mod insurance;
-pub mod kpis;
-pub mod lounge;
 pub mod members;
 pub mod outreach;
 pub mod points;
-pub mod repair_orders;
 pub mod surveys;
 pub mod today;
-pub mod vehicles;
-pub(crate) mod weekly;
 
 use crate::error::AppError;
 use kefu_core::Lang;
@@ -61,15 +53,16 @@ pub(crate) async fn branch_choices(
 }
 
 /// The user's own store among `branches` (those in their scope): the first
-/// store they are a member of — not one beneath a group they belong to —
-/// else the first store.
+/// store (a branch of a kind the packs' centres are made of) they are a
+/// member of — not one beneath a group they belong to — else the first.
 pub(crate) async fn own_store(
     app: &crate::state::AppState,
     ctx: &crate::guard::Ctx,
     branches: &[kefu_accounts::branches::Branch],
 ) -> Result<Option<kefu_core::ids::BranchId>, AppError> {
     let member_of = kefu_accounts::users::get(app.db(), ctx.actor.user_id).await?.branches;
-    let mut stores = branches.iter().filter(|b| b.kind == "store");
+    let kinds: Vec<&str> = app.packs().core().iter().flat_map(|p| p.branch_kinds().iter().copied()).collect();
+    let mut stores = branches.iter().filter(|b| kinds.contains(&b.kind.as_str()));
     let own = stores.clone().find(|b| member_of.contains(&b.id)).or_else(|| stores.next());
     Ok(own.map(|b| b.id))
 }
@@ -86,8 +79,10 @@ pub(crate) fn playbook_name(lang: Lang, code: &str, name: &str) -> String {
 }
 
 /// Every shipped playbook's name by its code, as the reader reads it.
-pub(crate) fn playbook_names(lang: Lang) -> std::collections::HashMap<String, String> {
-    crate::packs::default_playbooks()
+pub(crate) fn playbook_names(app: &crate::state::AppState, lang: Lang) -> std::collections::HashMap<String, String> {
+    app.packs()
+        .core()
+        .default_playbooks()
         .into_iter()
         .map(|p| (p.code.clone(), playbook_name(lang, &p.code, &p.name)))
         .collect()

@@ -6,9 +6,7 @@ use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
-use jiff::ToSpan;
 use kefu_accounts::branches;
-use kefu_auto::visits;
 use kefu_care::customers;
 use kefu_core::Permission;
 
@@ -26,40 +24,34 @@ async fn complaint_tiles(app: &AppState, ctx: &Ctx) -> Result<Vec<(&'static str,
 }
 
 /// The list a tile counts, and who may open it: a number is where the work
-/// starts, so it opens the work.
-fn list_of(key: &str) -> Option<(&'static str, Permission)> {
-    Some(match key {
-        "today_calls_waiting" | "today_followups_due" => ("/outreach/calls", Permission::CallsWork),
+/// starts, so it opens the work. The shell's tiles, then the packs'.
+fn list_of(app: &AppState, key: &str) -> Option<(&'static str, Permission)> {
+    let shell = match key {
+        "today_calls_waiting" => ("/outreach/calls", Permission::CallsWork),
         "today_letters_to_print" | "today_messages_to_send" => ("/outreach", Permission::CustomersRead),
         "today_followups_open" => ("/outreach/followups", Permission::FollowUpsManage),
         "today_complaints_unclosed" | "today_complaints_overdue" | "today_complaints_escalated" => {
             ("/complaints", Permission::ComplaintsWork)
         }
         "today_customers" => ("/customers", Permission::CustomersRead),
-        "today_lapsed" | "today_birthdays" | "today_new_cars_week" => ("/outreach/calls", Permission::CallsWork),
-        _ => return None,
-    })
+        "today_birthdays" => ("/outreach/calls", Permission::CallsWork),
+        _ => {
+            let mut lists = app.packs().web().flat_map(|p| p.today_lists().iter());
+            return lists.find(|(k, _, _)| *k == key).map(|(_, href, needs)| (*href, *needs));
+        }
+    };
+    Some(shell)
 }
 
 pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let db = app.db();
     let scope = &ctx.actor.scope;
     let today = app.today();
-    let week_start = today - (today.weekday().to_monday_zero_offset() as i64).days();
-    let tomorrow = today + 1.day();
-    let tiles = [
-        ("today_customers", customers::count(db, scope).await?),
-        ("today_vehicles", kefu_auto::vehicles::count(db, scope).await?),
-        (
-            "today_new_cars_week",
-            kefu_auto::vehicles::count_purchased_between(db, scope, today - 7.days(), tomorrow).await?,
-        ),
-        ("today_visits_today", visits::count_between(db, scope, today, tomorrow).await?),
-        ("today_visits_week", visits::count_between(db, scope, week_start, tomorrow).await?),
-        ("today_followups_due", visits::count_between(db, scope, today - 7.days(), today - 6.days()).await?),
-        ("today_birthdays", customers::count_birthdays_on(db, scope, today).await?),
-        ("today_lapsed", visits::count_lapsed_vehicles(db, scope, today - 3.months()).await?),
-    ];
+    let mut tiles = vec![("today_customers", customers::count(db, scope).await?)];
+    for pack in app.packs().web() {
+        tiles.extend(pack.today_tiles(&app, &ctx).await?);
+    }
+    tiles.push(("today_birthdays", customers::count_birthdays_on(db, scope, today).await?));
     let outreach = kefu_outreach::calls::today_counts(db, scope, today).await?;
     // Today's work first, then the archive's numbers.
     let tiles: Vec<(&str, i64)> = [
@@ -76,7 +68,7 @@ pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<
     let tiles: Vec<_> = tiles
         .iter()
         .map(|(key, value)| {
-            let href = list_of(key).filter(|(_, needs)| ctx.actor.can(*needs)).map(|(href, _)| href);
+            let href = list_of(&app, key).filter(|(_, needs)| ctx.actor.can(*needs)).map(|(href, _)| href);
             view! { key => key, value => value, href => href }
         })
         .collect();

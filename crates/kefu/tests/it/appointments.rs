@@ -253,14 +253,22 @@ on_both!(a_booking_is_on_the_calendar_stops_invitations_and_opens_the_order, |ba
     // booked car is left alone and the other car is called.
     let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
     let day = |s: &str| s.parse::<Date>().unwrap();
-    kefu_web::packs::run_outreach(&app.db, &everyone, day("2026-11-30"), &|_, _| {}).await.unwrap();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone, day("2026-11-30"), &|_, _| {})
+        .await
+        .unwrap();
     let reminders: Vec<(i64, String)> =
         sqlx::query_as("SELECT asset_id, channel FROM outreach_tasks WHERE playbook = 'appointment_reminder'")
             .fetch_all(app.db.pool())
             .await
             .unwrap();
     assert_eq!(reminders, vec![(booked_car, "sms".to_string())]);
-    let summary = kefu_web::packs::run_outreach(&app.db, &everyone, day("2026-12-13"), &|_, _| {}).await.unwrap();
+    let summary = kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone, day("2026-12-13"), &|_, _| {})
+        .await
+        .unwrap();
     let called: Vec<i64> = sqlx::query_scalar(
         "SELECT asset_id FROM outreach_tasks WHERE playbook = 'first_service' AND due_date = '2026-12-13'",
     )
@@ -421,7 +429,11 @@ on_both!(a_booking_is_confirmed_to_the_customer_as_their_preferences_allow, |bac
 
     // The daily run leaves the event's playbook alone.
     let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
-    let s = kefu_web::packs::run_outreach(&app.db, &everyone, "2026-11-30".parse().unwrap(), &|_, _| {}).await.unwrap();
+    let s = kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone, "2026-11-30".parse().unwrap(), &|_, _| {})
+        .await
+        .unwrap();
     assert!(!s.unsupported.contains(&"appointment_confirmation".to_string()), "{:?}", s.unsupported);
     assert_eq!(confirmations(&app).await.len(), 3);
 });

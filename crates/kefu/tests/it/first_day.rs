@@ -398,7 +398,7 @@ on_both!(an_import_defaults_to_the_users_own_store, |backend: Backend| async mov
 on_both!(the_demo_tells_a_story, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
     let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
-    kefu::demo::load(&app.db, kefu::demo::DEFAULT_SEED, today).await.unwrap();
+    kefu::demo::load(&app.db, &kefu_web::packs::Enabled::default(), kefu::demo::DEFAULT_SEED, today).await.unwrap();
     let count = |sql: &'static str| {
         let pool = app.db.pool().clone();
         async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
@@ -444,7 +444,11 @@ on_both!(english_pages_speak_english, |backend: Backend| async move {
     .await;
     assert_eq!(status, 201, "{v}");
     let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
-    kefu_web::packs::run_outreach(&app.db, &all, "2028-02-22".parse().unwrap(), &|_, _| {}).await.unwrap();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &all, "2028-02-22".parse().unwrap(), &|_, _| {})
+        .await
+        .unwrap();
     let res = client
         .put(app.at(&format!("/api/v1/customers/{}/tier", app.fx.customer_a)))
         .header("x-csrf-token", &csrf)

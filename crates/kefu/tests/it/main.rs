@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod api_properties;
 mod appointments;
 mod archive;
@@ -19,6 +20,7 @@ mod import;
 mod insurance;
 mod members;
 mod outreach;
+mod packs;
 mod points;
 mod reports;
 mod scheduler;

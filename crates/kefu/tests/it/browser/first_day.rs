@@ -50,7 +50,7 @@ async fn tiles_open_their_lists_and_every_page_searches(backend: Backend) {
     app.clock.set("2028-02-22T01:00:00Z".parse().unwrap());
     let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
     zhang_weis_car(&app, "2027-11-30", today).await;
-    kefu_web::packs::run_outreach(&app.db, &everyone(&app), today, &|_, _| {}).await.unwrap();
+    kefu_web::packs::Enabled::default().core().run_outreach(&app.db, &everyone(&app), today, &|_, _| {}).await.unwrap();
     let (_driver, client) = signed_in_browser(&app, "agent_a", PASSWORD).await;
 
     let calls = r#"[data-testid="count-today_calls_waiting"] a"#;
