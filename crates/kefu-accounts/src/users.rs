@@ -324,6 +324,75 @@ pub async fn set_password(db: &Db, actor: &Actor, id: UserId, new_password: &str
     Ok(())
 }
 
+/// What a user types to change their own password.
+pub struct OwnPasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+    pub again: &'a str,
+}
+
+/// A user changes their own password: the current one must be right and
+/// the new one typed twice alike and within the policy. Every other session
+/// of the account ends — whoever else knew the old password is signed out —
+/// while the session making the change (`keep`, its cookie token) stays.
+pub async fn change_own_password(
+    db: &Db,
+    actor: &Actor,
+    keep: &str,
+    change: &OwnPasswordChange<'_>,
+    now: jiff::Timestamp,
+) -> Result<()> {
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(actor.user_id.0)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Failure::NotFound)?;
+    if !password::verify(&stored, change.current) {
+        return Err(Invalid::new(
+            "old_password",
+            Rule::new("password_wrong", "当前密码不正确", "is not your current password"),
+        )
+        .into());
+    }
+    password::check_policy(&actor.username, change.new)?;
+    if change.new != change.again {
+        return Err(Invalid::new(
+            "new_password_again",
+            Rule::new("password_mismatch", "与新密码不一致", "does not match the new password"),
+        )
+        .into());
+    }
+    let hash = password::hash(change.new);
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(kefu_core::time::instant_text(now))
+        .bind(actor.user_id.0)
+        .execute(tx.conn())
+        .await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(actor.user_id.0)
+        .bind(crate::secret_hash(keep))
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    // Neither password enters the audit log; how many sessions ended does.
+    tx.audit(
+        actor,
+        Change {
+            entity: "user",
+            entity_id: actor.user_id.to_string(),
+            action: "password_own",
+            branch: None,
+            old: None,
+            new: Some(json!({ "other_sessions_ended": ended })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A user's own choice of interface language.
 pub async fn set_locale(db: &Db, actor: &Actor, lang: Lang) -> Result<()> {
     let old = get(db, actor.user_id).await?;

@@ -231,6 +231,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn customers_read_a_title_meant_for_them() {
+        for p in default_playbooks() {
+            assert!(!p.title.is_empty(), "{} has a customer-facing title", p.code);
+            assert!(!p.title.contains("流失") && !p.title.contains("招揽"), "{}: {}", p.code, p.title);
+        }
+    }
+
+    #[test]
     fn the_shipped_playbooks_follow_the_documents() {
         let books = default_playbooks();
         let offsets = |code: &str| -> Vec<(i64, &'static str)> {

@@ -111,7 +111,7 @@ impl Demo for DealerGroup {
         today: Date,
         progress: &'a dyn Progress,
     ) -> BoxFuture<'a, anyhow::Result<String>> {
-        Box::pin(async move { Ok(demo::load(db, seed, today, demo::CUSTOMERS, progress).await?.to_string()) })
+        Box::pin(async move { Ok(demo::load_with_story(db, seed, today, progress).await?.to_string()) })
     }
 
     fn import_file(&self, seed: u64, today: Date, rows: usize) -> String {

@@ -505,6 +505,33 @@ pub async fn of_customer(db: &Db, scope: &Scope, customer: CustomerId) -> Result
     rows.iter().map(from_row).collect()
 }
 
+/// The vehicle in scope with this plate or VIN, as an advisor types either
+/// at the desk ("京a 12345", "lsvam4187c2184847"). A VIN is found by its
+/// unique index, a plate by its search key, which names the owner.
+pub async fn find_by_plate_or_vin(db: &Db, scope: &Scope, text: &str) -> Result<Option<Vehicle>> {
+    let q: String =
+        text.chars().filter(|c| !c.is_whitespace() && !"-·.•".contains(*c)).collect::<String>().to_uppercase();
+    if q.len() == 17 && q.chars().all(|c| c.is_ascii_alphanumeric()) {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM vehicles WHERE vin = $1")))
+            .bind(q)
+            .fetch_optional(db.pool())
+            .await?;
+        return Ok(row.map(|r| from_row(&r)).transpose()?.filter(|v| scope.contains(v.branch_id)));
+    }
+    let Ok(plate) = Plate::parse("plate", &q) else { return Ok(None) };
+    let owners: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT customer_id FROM search_keys WHERE key = $1")
+        .bind(search::key(kind::PLATE, plate.as_str()))
+        .fetch_all(db.pool())
+        .await?;
+    for owner in owners {
+        let found = of_customer(db, scope, CustomerId(owner)).await?;
+        if let Some(v) = found.into_iter().find(|v| v.plate.as_deref() == Some(plate.as_str())) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
 pub async fn count(db: &Db, scope: &Scope) -> Result<i64> {
     let sql = format!("SELECT COUNT(*) FROM vehicles WHERE branch_id IN ({})", scope.sql_list());
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(db.pool()).await?)

@@ -40,6 +40,38 @@ pub async fn tier_of(db: &Db, customer: CustomerId) -> Result<Option<String>> {
         .flatten())
 }
 
+/// A member as the member list shows them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Member {
+    pub customer_id: CustomerId,
+    pub name: String,
+    pub tier: String,
+    /// The balance: the sum of the ledger.
+    pub points: i64,
+}
+
+/// The members in scope (customers with a tier), highest tier first, then
+/// by name; at most `limit`.
+pub async fn list(db: &Db, scope: &Scope, limit: i64) -> Result<Vec<Member>> {
+    // The limit is ours, written into the text as the scope is.
+    let sql = format!(
+        "SELECT c.id, c.name, c.member_tier,          (SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) FROM point_entries p WHERE p.customer_id = c.id) AS points          FROM customers c JOIN member_tiers t ON t.code = c.member_tier          WHERE c.branch_id IN ({}) ORDER BY t.rank DESC, c.name, c.id LIMIT {}",
+        scope.sql_list(),
+        limit.max(0)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Member {
+                customer_id: CustomerId(r.i64("id")?),
+                name: r.text("name")?,
+                tier: r.text("member_tier")?,
+                points: r.i64("points")?,
+            })
+        })
+        .collect()
+}
+
 fn audit_change<'a>(
     entity: &'a str,
     id: String,

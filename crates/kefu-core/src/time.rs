@@ -73,6 +73,12 @@ impl BusinessZone {
             .unwrap_or_else(|_| date.to_zoned_datetime(TimeZone::UTC).expect("UTC midnight exists").timestamp())
     }
 
+    /// Local wall-clock text for a `datetime-local` form field, which takes
+    /// "2026-11-29T17:00" and shows nothing for any other form.
+    pub fn input_value(&self, at: Timestamp) -> String {
+        at.to_zoned_datetime(self.0.clone()).strftime("%Y-%m-%dT%H:%M").to_string()
+    }
+
     /// Local wall-clock text for showing an instant to a user.
     pub fn display(&self, at: Timestamp) -> String {
         at.to_zoned_datetime(self.0.clone()).strftime("%Y-%m-%d %H:%M").to_string()

@@ -129,14 +129,15 @@ async fn pending(db: &Db, scope: &Scope, channel: &str, which: Which<'_>) -> Res
         .collect()
 }
 
-/// The subject of a task's e-mail or letter: its playbook's name, or for a
-/// message sent outside the playbooks ([`crate::sends`]) the subject it
-/// carries.
+/// The subject of a task's e-mail or letter: its playbook's title for the
+/// customer (the centre's name for a playbook, "流失客户招揽", is not for
+/// the customer's eyes), or for a message sent outside the playbooks
+/// ([`crate::sends`]) the subject it carries.
 fn subject(p: &Pending, playbooks: &[playbook::Playbook]) -> String {
     playbooks
         .iter()
         .find(|b| b.code == p.playbook)
-        .map(|b| b.name.clone())
+        .map(|b| if b.title.is_empty() { b.name.clone() } else { b.title.clone() })
         .or_else(|| p.vars.get(SUBJECT).cloned())
         .unwrap_or_default()
 }

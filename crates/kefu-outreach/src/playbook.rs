@@ -63,7 +63,12 @@ pub struct Step {
 #[serde(deny_unknown_fields)]
 pub struct Playbook {
     pub code: String,
+    /// The centre's own name for it ("流失客户招揽"), never shown to customers.
     pub name: String,
+    /// What the customer reads as the letter's or e-mail's subject
+    /// ("期待您再次光临"); the name when there is none.
+    #[serde(default)]
+    pub title: String,
     /// The anchor: purchase, first_service_due, service_due, service_visit,
     /// insurance_expiry, last_visit, birthday, complaint_closed.
     pub anchor: String,

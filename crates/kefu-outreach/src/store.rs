@@ -22,7 +22,15 @@ pub async fn effective(db: &Db, defaults: &[Playbook]) -> Result<Vec<Playbook>> 
         match saved.get(&d.code).map(|src| playbook::parse(src)) {
             // An edit that no longer parses (a newer release changed the
             // rules) falls back to the default rather than stopping the run.
-            Some(Ok(mut edited)) if edited.len() == 1 => out.push(edited.remove(0)),
+            Some(Ok(mut edited)) if edited.len() == 1 => {
+                let mut edited = edited.remove(0);
+                // An edit saved before playbooks had a customer-facing
+                // title keeps the shipped one.
+                if edited.title.is_empty() {
+                    edited.title.clone_from(&d.title);
+                }
+                out.push(edited)
+            }
             _ => out.push(d.clone()),
         }
     }

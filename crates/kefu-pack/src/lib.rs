@@ -222,6 +222,25 @@ impl Packs {
         self.iter().flat_map(|p| p.arrivals()).collect()
     }
 
+    /// Each of these customers' last arrival (a workshop visit, for the 4S
+    /// pack) within the three years to `today`.
+    pub async fn last_arrivals(
+        &self,
+        db: &Db,
+        customers: &[i64],
+        today: Date,
+    ) -> Result<std::collections::HashMap<i64, Date>, Failure> {
+        let mut last = std::collections::HashMap::new();
+        let since = today.saturating_sub(jiff::Span::new().years(3));
+        for source in self.arrivals() {
+            for a in source.arrivals(db, &[], customers, since, today).await? {
+                let day = last.entry(a.customer).or_insert(a.date);
+                *day = (*day).max(a.date);
+            }
+        }
+        Ok(last)
+    }
+
     /// The import target of the first pack that imports.
     pub fn import(&self) -> Option<&'static dyn ImportTarget> {
         self.iter().find_map(|p| p.import())

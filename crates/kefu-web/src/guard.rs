@@ -35,6 +35,8 @@ pub enum Access {
 pub struct Ctx {
     pub actor: Actor,
     pub csrf: Option<String>,
+    /// What the last form saved, shown once by the layout.
+    pub flash: Option<crate::flash::Flash>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -55,7 +57,11 @@ pub async fn guard(State((app, access)): State<(AppState, Access)>, req: Request
     };
     match admit(&app, permission, req).await {
         Ok((req, lang)) => {
+            let method = req.method().clone();
+            let (from_form, had_message) =
+                req.extensions().get::<Ctx>().map_or((false, false), |c| (c.csrf.is_some(), c.flash.is_some()));
             let mut res = next.run(req).await;
+            crate::flash::settle(&mut res, &method, from_form, had_message);
             res.extensions_mut().insert(lang);
             res
         }
@@ -66,6 +72,7 @@ pub async fn guard(State((app, access)): State<(AppState, Access)>, req: Request
 async fn admit(app: &AppState, permission: Permission, req: Request) -> Result<(Request, kefu_core::Lang), AppError> {
     let db = app.db();
     let now = app.now();
+    let flash = crate::flash::incoming(req.headers());
     let (actor, csrf) = if let Some(token) = bearer(req.headers()) {
         (tokens::actor_for(db, token).await?, None)
     } else {
@@ -86,7 +93,7 @@ async fn admit(app: &AppState, permission: Permission, req: Request) -> Result<(
     };
     let lang = actor.lang;
     let mut req = req;
-    req.extensions_mut().insert(Ctx { actor, csrf });
+    req.extensions_mut().insert(Ctx { actor, csrf, flash });
     Ok((req, lang))
 }
 

@@ -42,6 +42,22 @@ pub fn field_label(lang: Lang, field: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Chinese characters and the full-width punctuation Chinese text uses
+    /// (，：、（）。；！？ and the rest).
+    fn is_chinese(c: char) -> bool {
+        matches!(c, '\u{2E80}'..='\u{2FDF}' | '\u{3000}'..='\u{303F}' | '\u{3400}'..='\u{4DBF}'
+            | '\u{4E00}'..='\u{9FFF}' | '\u{FF00}'..='\u{FFEF}')
+    }
+
+    #[test]
+    fn english_text_is_english() {
+        // The language switch names Chinese in Chinese, as people look for it.
+        let own_names = ["lang_zh"];
+        let chinese: Vec<_> =
+            EN.iter().filter(|(k, v)| !own_names.contains(&k.as_str()) && v.chars().any(is_chinese)).collect();
+        assert!(chinese.is_empty(), "English text with Chinese characters or punctuation: {chinese:?}");
+    }
+
     #[test]
     fn both_catalogs_have_the_same_keys() {
         let zh: Vec<_> = ZH.keys().collect();

@@ -20,6 +20,7 @@ mod csv_export;
 pub mod error;
 mod extract;
 mod fields;
+pub mod flash;
 pub mod guard;
 mod headers;
 pub mod i18n;

@@ -15,6 +15,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("today.html", include_str!("../templates/today.html")),
+    ("me/password.html", include_str!("../templates/me/password.html")),
     ("customers/list.html", include_str!("../templates/customers/list.html")),
     ("customers/view.html", include_str!("../templates/customers/view.html")),
     ("customers/form.html", include_str!("../templates/customers/form.html")),
@@ -31,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("surveys/link.html", include_str!("../templates/surveys/link.html")),
     ("surveys/list.html", include_str!("../templates/surveys/list.html")),
     ("surveys/view.html", include_str!("../templates/surveys/view.html")),
+    ("members/list.html", include_str!("../templates/members/list.html")),
     ("members/events.html", include_str!("../templates/members/events.html")),
     ("members/event.html", include_str!("../templates/members/event.html")),
     ("outreach/overview.html", include_str!("../templates/outreach/overview.html")),
@@ -72,7 +74,7 @@ const NAV: &[NavItem] = &[
     NavItem { key: "nav_followups", href: Some("/outreach/followups"), needs: Permission::FollowUpsManage },
     NavItem { key: "nav_complaints", href: Some("/complaints"), needs: Permission::ComplaintsWork },
     NavItem { key: "nav_surveys", href: Some("/surveys"), needs: Permission::SurveysWork },
-    NavItem { key: "nav_members", href: Some("/members/events"), needs: Permission::CustomersRead },
+    NavItem { key: "nav_members", href: Some("/members"), needs: Permission::CustomersRead },
     NavItem { key: "nav_reports", href: Some("/reports/monthly"), needs: Permission::FollowUpsManage },
 ];
 
@@ -112,6 +114,8 @@ pub fn page(app: &AppState, ctx: &Ctx, template: &str, section: &str, data: Valu
         tr => catalog(lang),
         me => view! { name => ctx.actor.display_name, username => ctx.actor.username },
         csrf => ctx.csrf,
+        flash => ctx.flash.as_ref().map(|f| f.text(lang)),
+        can_search => ctx.actor.can(Permission::CustomersRead),
         nav => links(ctx, main_nav(app), section),
         pack_events => app.packs().web().flat_map(|p| p.events().iter().copied()).collect::<std::collections::BTreeMap<_, _>>(),
         admin_nav => links(ctx, ADMIN_NAV, section),
@@ -132,4 +136,25 @@ fn render(app: &AppState, template: &str, mut data: Value, shared: Value) -> Res
     }
     let ctx = minijinja::value::Serde(data);
     Ok(Html(app.0.templates.get_template(template)?.render(ctx)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TEMPLATES;
+
+    /// Full-width punctuation in a template is shown in English too: the
+    /// punctuation between translated texts comes from the catalog
+    /// (`colon`, `list_sep`, `paren_open`…). The shell's templates and
+    /// every pack's.
+    #[test]
+    fn templates_glue_no_chinese_punctuation() {
+        let packs = crate::packs::AVAILABLE.iter().flat_map(|p| p.templates().iter());
+        let glued: Vec<(&str, &str)> = TEMPLATES
+            .iter()
+            .chain(packs)
+            .flat_map(|(name, source)| source.lines().map(move |line| (*name, line)))
+            .filter(|(_, line)| line.chars().any(|c| matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}')))
+            .collect();
+        assert!(glued.is_empty(), "Chinese punctuation in templates: {glued:#?}");
+    }
 }

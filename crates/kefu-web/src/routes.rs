@@ -55,6 +55,8 @@ fn shell() -> Vec<Entry> {
         entry(M::POST, "/s/{token}", Public, post(pages::surveys::public_answer)),
         entry(M::POST, "/logout", Signed(TodayView), post(pages::auth::logout)),
         entry(M::POST, "/me/locale", Signed(TodayView), post(pages::auth::set_locale)),
+        entry(M::GET, "/me/password", Signed(TodayView), get(pages::auth::password_form)),
+        entry(M::POST, "/me/password", Signed(TodayView), post(pages::auth::change_password)),
         // pages
         entry(M::GET, "/", Signed(TodayView), get(pages::today::page_handler)),
         entry(M::GET, "/customers", Signed(CustomersRead), get(pages::customers::list)),
@@ -85,6 +87,7 @@ fn shell() -> Vec<Entry> {
         entry(M::POST, "/customers/{id}/tier", Signed(CustomersWrite), post(pages::members::set_tier)),
         entry(M::POST, "/customers/{id}/birthday-gift", Signed(CustomersWrite), post(pages::members::birthday_gift)),
         entry(M::POST, "/customers/{id}/events", Signed(CustomersWrite), post(pages::members::sign_up)),
+        entry(M::GET, "/members", Signed(CustomersRead), get(pages::members::list)),
         entry(M::GET, "/members/events", Signed(CustomersRead), get(pages::members::events)),
         entry(M::POST, "/members/events", Signed(CustomersWrite), post(pages::members::create_event)),
         entry(M::GET, "/members/events/{id}", Signed(CustomersRead), get(pages::members::event)),

@@ -13,6 +13,34 @@ document.querySelectorAll("[data-select-on-click]").forEach(field => {
   field.addEventListener("click", () => field.select());
 });
 
+// A button that copies a field's text (a survey link for a text message
+// or WeChat), then shows that it did.
+document.querySelectorAll("button[data-copy]").forEach(button => {
+  button.addEventListener("click", () => {
+    const field = document.getElementById(button.dataset.copy);
+    const done = () => { document.getElementById(button.dataset.copied).hidden = false; };
+    field.select();
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(field.value).then(done, () => { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+});
+
+// A free slot chosen in a booking form's capacity table fills the day and
+// the hour.
+document.querySelectorAll('[data-testid="book-free"] button.slot').forEach(button => {
+  button.addEventListener("click", () => {
+    const form = button.closest("form");
+    form.elements.day.value = button.dataset.day;
+    form.elements.hour.value = button.dataset.hour;
+    form.querySelectorAll("button.slot[aria-pressed]").forEach(other => other.removeAttribute("aria-pressed"));
+    button.setAttribute("aria-pressed", "true");
+  });
+});
+
 // A running import: follows its progress and shows the page again when it
 // has ended.
 document.querySelectorAll("progress[data-import-job]").forEach(progress => {

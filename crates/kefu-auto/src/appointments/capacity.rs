@@ -116,6 +116,44 @@ pub fn load(booked_minutes: i64, capacity: &Capacity) -> Load {
     Load { booked_minutes, capacity_minutes: capacity.technician_minutes, percent, level }
 }
 
+/// What a day still offers new bookings: the technician minutes left and
+/// the free bays of each bookable hour, shown before a booking is chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FreeDay {
+    pub day: Date,
+    pub minutes: i64,
+    pub hours: Vec<FreeSlot>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FreeSlot {
+    pub hour: i64,
+    pub bays: i64,
+}
+
+/// The free capacity of `days` from what is booked: minutes per day, bays
+/// per (day, hour). Nothing is ever less than none.
+pub fn free_days(
+    cap: &Capacity,
+    days: &[Date],
+    booked_minutes: &std::collections::HashMap<Date, i64>,
+    booked_bays: &std::collections::HashMap<(Date, i64), i64>,
+) -> Vec<FreeDay> {
+    days.iter()
+        .map(|&day| FreeDay {
+            day,
+            minutes: (cap.technician_minutes - booked_minutes.get(&day).copied().unwrap_or(0)).max(0),
+            hours: cap
+                .hours()
+                .map(|hour| FreeSlot {
+                    hour,
+                    bays: (cap.bays - booked_bays.get(&(day, hour)).copied().unwrap_or(0)).max(0),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// The days of the month `day` falls in.
 pub fn month_days(day: Date) -> Vec<Date> {
     let first = day.first_of_month();
@@ -161,6 +199,18 @@ mod tests {
         assert_eq!(load(499, &cap), Load { booked_minutes: 499, capacity_minutes: 1000, percent: 49, level: "light" });
         assert_eq!(load(500, &cap).level, "busy");
         assert_eq!(load(900, &cap).level, "full");
+    }
+
+    #[test]
+    fn free_capacity_is_what_the_bookings_leave() {
+        let cap = Capacity { bays: 2, technician_minutes: 300, open_hour: 8, close_hour: 10 };
+        let (d1, d2): (Date, Date) = ("2026-12-01".parse().unwrap(), "2026-12-02".parse().unwrap());
+        let minutes = [(d1, 120), (d2, 400)].into_iter().collect();
+        let bays = [((d1, 8), 2), ((d1, 9), 1), ((d2, 9), 3)].into_iter().collect();
+        let free = free_days(&cap, &[d1, d2], &minutes, &bays);
+        let slot = |hour, bays| FreeSlot { hour, bays };
+        assert_eq!(free[0], FreeDay { day: d1, minutes: 180, hours: vec![slot(8, 0), slot(9, 1)] });
+        assert_eq!(free[1], FreeDay { day: d2, minutes: 0, hours: vec![slot(8, 2), slot(9, 0)] }, "never below none");
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod ics;
 mod store;
 
 pub use capacity::Capacity;
-pub use store::{Appointment, capacity_of, day_slots, month_load, needs, of_day};
+pub use store::{Appointment, capacity_of, day_slots, free_ahead, month_load, needs, of_day, upcoming};
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -190,6 +190,24 @@ pub async fn conclude(
     record(&mut tx, actor, &after, Some(&before), outcome.code(), now).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// A car received at the desk without its booking being marked (its order
+/// opened from the vehicle page): the booking it has that day becomes
+/// arrived with that order, as if the advisor had marked it so.
+pub(crate) async fn arrived_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    vehicle: VehicleId,
+    order: i64,
+    (today, now): (Date, jiff::Timestamp),
+) -> Result<()> {
+    let Some(id) = store::booked_on(tx, vehicle, today).await? else { return Ok(()) };
+    store::lock(tx, id).await?;
+    let before = store::load(tx.conn(), id).await?;
+    store::set_status(tx, id, Outcome::Arrived.code(), Some(order)).await?;
+    let after = store::load(tx.conn(), id).await?;
+    record(tx, actor, &after, Some(&before), Outcome::Arrived.code(), now).await
 }
 
 /// A store's capacity, changed by a manager.

@@ -39,6 +39,10 @@ const SELECT: &str = "SELECT a.id, a.branch_id, a.customer_id, c.name, a.vehicle
      a.day, a.hour, a.job, a.minutes, a.note, a.status, a.source, a.booked_by, a.booked_at, a.repair_order_id \
      FROM appointments a JOIN vehicles v ON v.id = a.vehicle_id JOIN customers c ON c.id = a.customer_id";
 
+fn date_of(text: &str) -> Result<Date> {
+    Ok(text.parse().map_err(|_| StoreError::Other(format!("workshop day {text:?}")))?)
+}
+
 fn from_row(r: &AnyRow) -> Result<Appointment> {
     let day = r.text("day")?;
     Ok(Appointment {
@@ -218,6 +222,17 @@ pub(super) async fn lock(tx: &mut Tx, id: i64) -> Result<()> {
     if locked == 1 { Ok(()) } else { Err(Failure::NotFound) }
 }
 
+/// The vehicle's first booking still standing on `day`.
+pub(super) async fn booked_on(tx: &mut Tx, vehicle: VehicleId, day: Date) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM appointments WHERE vehicle_id = $1 AND day = $2 AND status = 'booked' ORDER BY hour, id LIMIT 1",
+    )
+    .bind(vehicle.0)
+    .bind(day.to_string())
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
 pub(super) async fn set_status(tx: &mut Tx, id: i64, status: &str, order: Option<i64>) -> Result<()> {
     sqlx::query("UPDATE appointments SET status = $1, repair_order_id = COALESCE($2, repair_order_id) WHERE id = $3")
         .bind(status.to_string())
@@ -237,6 +252,20 @@ pub async fn of_day(db: &Db, branch: BranchId, day: Date) -> Result<Vec<Appointm
     .bind(day.to_string())
     .fetch_all(db.pool())
     .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The standing bookings of these vehicles from `from` on, soonest first.
+pub async fn upcoming(db: &Db, vehicles: &[VehicleId], from: Date) -> Result<Vec<Appointment>> {
+    if vehicles.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Our own ids, never user text.
+    let list = vehicles.iter().map(|v| v.0.to_string()).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "{SELECT} WHERE a.vehicle_id IN ({list}) AND a.status = 'booked' AND a.day >= $1 ORDER BY a.day, a.hour, a.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from.to_string()).fetch_all(db.pool()).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -267,6 +296,31 @@ pub async fn month_load(db: &Db, branch: BranchId, day: Date) -> Result<Vec<(Dat
         booked.insert(r.text("day")?, r.i64("booked_minutes")?);
     }
     Ok(days.into_iter().map(|d| (d, capacity::load(booked.get(&d.to_string()).copied().unwrap_or(0), &cap))).collect())
+}
+
+/// The free capacity of a store's days from `from`, `count` days on.
+pub async fn free_ahead(db: &Db, branch: BranchId, from: Date, count: i64) -> Result<Vec<capacity::FreeDay>> {
+    let cap = capacity_of(db, branch).await?;
+    let days: Vec<Date> = (0..count).map(|n| from + jiff::ToSpan::days(n)).collect();
+    let last = days.last().copied().unwrap_or(from).to_string();
+    let bounds = |sql: &'static str| sqlx::query(sql).bind(branch.0).bind(from.to_string()).bind(last.clone());
+    let mut minutes = std::collections::HashMap::new();
+    let day_rows =
+        bounds("SELECT day, booked_minutes FROM workshop_days WHERE branch_id = $1 AND day >= $2 AND day <= $3")
+            .fetch_all(db.pool())
+            .await?;
+    for r in &day_rows {
+        minutes.insert(date_of(&r.text("day")?)?, r.i64("booked_minutes")?);
+    }
+    let mut bays = std::collections::HashMap::new();
+    let slot_rows =
+        bounds("SELECT day, hour, booked FROM workshop_slots WHERE branch_id = $1 AND day >= $2 AND day <= $3")
+            .fetch_all(db.pool())
+            .await?;
+    for r in &slot_rows {
+        bays.insert((date_of(&r.text("day")?)?, r.i64("hour")?), r.i64("booked")?);
+    }
+    Ok(capacity::free_days(&cap, &days, &minutes, &bays))
 }
 
 /// The store's name and address, for the invitation.

@@ -10,8 +10,14 @@ use std::fmt::Write;
 const HEADERS: &str = "客户姓名,性别,手机号码,出生日期,联系地址,客户来源,是否会员,驾驶人,驾驶人电话,车架号,车牌号,品牌,车型,配置,颜色,购车日期,行驶里程,保险到期日";
 
 /// `rows` rows of CSV text (UTF-8), the same for the same seed and day.
+/// They are the customers that follow the demo's own in the generator's
+/// sequence, so importing the file into the demo adds customers rather
+/// than matching those it holds.
 pub fn csv(seed: u64, today: Date, rows: usize) -> String {
     let mut g = Generator::new(seed, today, &STORES[..2]);
+    for _ in 0..super::CUSTOMERS {
+        g.next_plan();
+    }
     let mut out = String::with_capacity(rows * 200);
     out.push_str(HEADERS);
     out.push('\n');
@@ -51,4 +57,23 @@ pub fn csv(seed: u64, today: Date, rows: usize) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_holds_customers_the_demo_does_not() {
+        let today: Date = "2026-11-29".parse().unwrap();
+        let seed = 4_008_123_456;
+        let mut demo = Generator::new(seed, today, &STORES[..2]);
+        let held: std::collections::HashSet<String> =
+            (0..super::super::CUSTOMERS).map(|_| demo.next_plan().customer.mobile).collect();
+        let file = csv(seed, today, 200);
+        let mobiles: Vec<&str> = file.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
+        assert_eq!(mobiles.len(), 200);
+        let again: Vec<&str> = mobiles.iter().filter(|m| held.contains(**m)).copied().collect();
+        assert!(again.is_empty(), "customers the demo already holds: {again:?}");
+    }
 }

@@ -12,6 +12,7 @@ pub mod generator;
 pub mod import_file;
 
 pub mod stores;
+mod story;
 mod vehicles;
 
 use crate::visits;
@@ -101,6 +102,26 @@ pub async fn create_group_in(
     }
     let actor = Actor::system(Scope::new([group].into_iter().chain(ids.iter().copied()).collect()));
     Ok((group, ids, actor))
+}
+
+/// The demo: the archive, then the story of its last weeks (see `story`).
+pub async fn load_with_story(
+    db: &Db,
+    seed: u64,
+    today: Date,
+    progress: &dyn kefu_pack::Progress,
+) -> anyhow::Result<Summary> {
+    let summary = load(db, seed, today, CUSTOMERS, progress).await?;
+    let group = branches::all(db).await?;
+    let ours: Vec<BranchId> = group
+        .iter()
+        .filter(|b| b.kind == "store" && STORES[..summary.stores].iter().any(|s| s.code == b.code))
+        .map(|b| b.id)
+        .collect();
+    let group_id = group.iter().find(|b| b.code == GROUP_CODE).map(|b| b.id);
+    let actor = Actor::system(Scope::new(group_id.into_iter().chain(ours.iter().copied()).collect()));
+    story::tell(db, &actor, &ours, today).await?;
+    Ok(summary)
 }
 
 /// The demo with `count` customers instead of the usual number.

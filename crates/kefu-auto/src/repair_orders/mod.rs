@@ -391,12 +391,38 @@ fn pending_item(order: &RepairOrder, line: i64) -> Result<()> {
 }
 
 /// Opens an order for a vehicle in scope; the advisor is the actor.
-pub async fn open(db: &Db, actor: &Actor, vehicle: VehicleId, kind: &str, now: Timestamp) -> Result<RepairOrder> {
+pub async fn open(
+    db: &Db,
+    actor: &Actor,
+    vehicle: VehicleId,
+    kind: &str,
+    (today, now): (jiff::civil::Date, Timestamp),
+) -> Result<RepairOrder> {
     let v = crate::vehicles::get(db, &actor.scope, vehicle).await?;
     let mut tx = db.begin().await?;
     let order = open_in(&mut tx, actor, &v, kind, now).await?;
+    // The car is here: a booking it has today has come true.
+    crate::appointments::arrived_in(&mut tx, actor, v.id, order.id, (today, now)).await?;
     tx.commit().await?;
     Ok(order)
+}
+
+/// Opens an order for the car in scope with this plate or VIN: the advisor
+/// at the desk types what is on the car.
+pub async fn open_by_plate_or_vin(
+    db: &Db,
+    actor: &Actor,
+    plate_or_vin: &str,
+    kind: &str,
+    at: (jiff::civil::Date, Timestamp),
+) -> Result<RepairOrder> {
+    let v = crate::vehicles::find_by_plate_or_vin(db, &actor.scope, plate_or_vin).await?.ok_or_else(|| {
+        Invalid::new(
+            "plate_or_vin",
+            Rule::new("vehicle_not_found", "没有这个车牌号或 VIN 的车辆", "no vehicle has this plate or VIN"),
+        )
+    })?;
+    open(db, actor, v.id, kind, at).await
 }
 
 /// Opens an order inside the caller's transaction (an appointment's car
@@ -426,7 +452,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<RepairOrder> {
     Ok(order)
 }
 
-pub use store::{Listed, Recommendation, in_workshop, of_vehicle, recommendations};
+pub use store::{Listed, Recommendation, in_workshop, of_customer, of_vehicle, recommendations, search};
 
 /// Takes a step on an order: checks the rules and the step's data, writes
 /// it, moves the status on, and records it on the timeline and in the audit

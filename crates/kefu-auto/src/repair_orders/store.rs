@@ -450,6 +450,24 @@ pub async fn in_workshop(db: &Db, scope: &Scope) -> Result<Vec<Listed>> {
     listed(db, scope, "o.status <> 'settled'", None).await
 }
 
+/// A customer's orders, newest first.
+pub async fn of_customer(db: &Db, scope: &Scope, customer: kefu_core::ids::CustomerId) -> Result<Vec<Listed>> {
+    listed(db, scope, "o.customer_id = $1", Some(customer.0)).await
+}
+
+/// Orders found by what an advisor types: the order number (RO00000042 or
+/// 42), the plate or the VIN of its car, newest first; settled ones too.
+pub async fn search(db: &Db, scope: &Scope, text: &str) -> Result<Vec<Listed>> {
+    let q: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    if let Ok(id) = q.strip_prefix("RO").unwrap_or(&q).parse::<i64>() {
+        return listed(db, scope, "o.id = $1", Some(id)).await;
+    }
+    match crate::vehicles::find_by_plate_or_vin(db, scope, &q).await? {
+        Some(v) => of_vehicle(db, scope, v.id).await,
+        None => Ok(Vec::new()),
+    }
+}
+
 /// An item a customer declined on an earlier order, to be recommended again.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {

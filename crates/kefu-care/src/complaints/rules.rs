@@ -271,6 +271,32 @@ pub fn check_close(status: Status) -> Result<(), Invalid> {
     }
 }
 
+/// The actions the state machine would accept now: a page offers only
+/// these, so nobody is shown 结案 on a complaint still waiting for its
+/// first contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Offered {
+    pub step: bool,
+    pub resolve: bool,
+    pub recontact: bool,
+    pub close: bool,
+}
+
+pub fn offered(status: Status) -> Offered {
+    Offered {
+        step: check_step(status).is_ok(),
+        // The state decides here; the solution is the form's to give.
+        resolve: check_resolve(status, "agreed").is_ok(),
+        recontact: check_recontact(status).is_ok(),
+        close: check_close(status).is_ok(),
+    }
+}
+
+/// Whole minutes from `now` to a deadline; negative once it has passed.
+pub fn minutes_left(now: Timestamp, due: Timestamp) -> i64 {
+    due.duration_since(now).as_mins()
+}
+
 /// A customer's standing from their complaints, flagged on the 360° page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -415,5 +441,23 @@ mod tests {
         assert_eq!(one_of("severity", "serious", &["normal", "serious"], "", "").unwrap(), "serious");
         assert_eq!(one_of("severity", "", &["normal"], "", "").unwrap_err().rule.code, "required");
         assert_eq!(one_of("severity", "huge", &["normal"], "一般", "normal").unwrap_err().rule.code, "one_of");
+    }
+
+    #[test]
+    fn only_what_the_state_machine_accepts_is_offered() {
+        let offer = |step, resolve, recontact, close| Offered { step, resolve, recontact, close };
+        assert_eq!(offered(Status::Open), offer(true, false, false, false), "no 结案 before the first contact");
+        assert_eq!(offered(Status::InProgress), offer(true, true, false, false));
+        assert_eq!(offered(Status::Resolved), offer(true, false, true, false));
+        assert_eq!(offered(Status::Confirmed), offer(true, false, false, true));
+        assert_eq!(offered(Status::Closed), offer(false, false, false, false));
+    }
+
+    #[test]
+    fn minutes_left_run_negative_past_the_deadline() {
+        let due: Timestamp = "2026-11-29T03:00:00Z".parse().unwrap();
+        assert_eq!(minutes_left("2026-11-29T01:30:00Z".parse().unwrap(), due), 90);
+        assert_eq!(minutes_left("2026-11-29T03:00:59Z".parse().unwrap(), due), 0);
+        assert_eq!(minutes_left("2026-11-29T05:00:00Z".parse().unwrap(), due), -120);
     }
 }

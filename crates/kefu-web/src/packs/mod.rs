@@ -41,7 +41,19 @@ pub struct CustomerPart {
 #[derive(serde::Serialize)]
 pub struct Panel {
     pub template: &'static str,
+    /// A second template for the head of the page, above its columns:
+    /// what is coming soon (the 360° page's bookings), from the same data.
+    pub top: Option<&'static str>,
     pub data: Value,
+}
+
+/// A record of a pack's that a shell page links to: the interface text key
+/// naming what it is, its label and its page.
+#[derive(serde::Serialize)]
+pub struct Related {
+    pub title: &'static str,
+    pub label: String,
+    pub href: String,
 }
 
 /// The web half of a pack.
@@ -87,6 +99,18 @@ pub trait WebPack: Send + Sync {
         ctx: &'a Ctx,
         customer: kefu_core::ids::CustomerId,
     ) -> BoxFuture<'a, Result<Option<Panel>, AppError>>;
+    /// The record of its a complaint received at `at` (an instant as
+    /// stored) is most likely about, if any.
+    fn complaint_about<'a>(
+        &'a self,
+        app: &'a AppState,
+        ctx: &'a Ctx,
+        customer: kefu_core::ids::CustomerId,
+        at: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Related>, AppError>>;
+    /// The list each of its today numbers opens: (interface text key, page,
+    /// the permission the page needs).
+    fn today_lists(&self) -> &'static [(&'static str, &'static str, kefu_core::Permission)];
     /// Its numbers on the today page: (interface text key, count).
     fn today_tiles<'a>(
         &'a self,

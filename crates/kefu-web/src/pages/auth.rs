@@ -193,3 +193,39 @@ pub async fn set_locale(
     let jar = jar.add(cookies::build(&app, &headers, LANG_COOKIE, lang.code().into()));
     Ok((jar, Redirect::to(local_path(&back))).into_response())
 }
+
+/// Every user's own password: the form.
+pub async fn password_form(State(app): State<AppState>, ctx: Ctx) -> Result<axum::response::Html<String>, AppError> {
+    crate::render::page(&app, &ctx, "me/password.html", "", serde_json::json!({}))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    old_password: String,
+    password: String,
+    new_password_again: String,
+}
+
+/// Changes the user's own password; the other sessions end, this one stays.
+pub async fn change_password(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    FormBody(f): FormBody<PasswordForm>,
+) -> Result<Response, AppError> {
+    let keep = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let change = users::OwnPasswordChange { current: &f.old_password, new: &f.password, again: &f.new_password_again };
+    match users::change_own_password(app.db(), &ctx.actor, &keep, &change, app.now()).await.map_err(AppError::from) {
+        Ok(()) => {
+            let mut res = Redirect::to("/").into_response();
+            res.extensions_mut().insert(crate::flash::Flash::new("flash_password_changed", None));
+            Ok(res)
+        }
+        Err(e) => {
+            let error = crate::pages::form_message(e, ctx.actor.lang)?;
+            let html = crate::render::page(&app, &ctx, "me/password.html", "", serde_json::json!({ "error": error }))?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+    }
+}

@@ -7,12 +7,13 @@ use super::form_message;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
+use crate::i18n::t;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kefu_care::complaints::{self, Complaint, ComplaintInput, Filter, Status, Step, cases};
+use kefu_care::complaints::{self, Complaint, ComplaintInput, Filter, Status, Step, cases, rules};
 use kefu_core::Permission;
 use kefu_core::ids::{ComplaintId, CustomerId};
 use kefu_core::time::parse_instant;
@@ -98,8 +99,8 @@ async fn complaint_page(
     error: Option<(StatusCode, String)>,
 ) -> Result<Response, AppError> {
     let c = complaints::get(app.db(), &ctx.actor.scope, ComplaintId(id)).await?;
-    let steps: Vec<Value> = complaints::steps(app.db(), &c)
-        .await?
+    let records = complaints::steps(app.db(), &c).await?;
+    let steps: Vec<Value> = records
         .iter()
         .map(|s| view! { kind => s.kind, text => s.text, actor => s.actor, at => shown(app, Some(&s.at)) })
         .collect();
@@ -117,6 +118,18 @@ async fn complaint_page(
             .collect();
         view! { root_cause => k.root_cause, actions => actions }
     });
+    // Whoever last worked on it answers for it (escalations are the
+    // system's); until then whoever took it in.
+    let responsible = records
+        .iter()
+        .rev()
+        .find(|s| s.kind != "escalation")
+        .map_or_else(|| c.received_by.clone(), |s| s.actor.clone());
+    let customer = kefu_care::customers::get(app.db(), &ctx.actor.scope, c.customer_id).await?.shown_to(&ctx.actor);
+    let mut about = None;
+    for pack in app.packs().web() {
+        about = about.or(pack.complaint_about(app, ctx, c.customer_id, &c.received_at).await?);
+    }
     let (status, message) = match error {
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::OK, None),
@@ -128,12 +141,47 @@ async fn complaint_page(
         "nav_complaints",
         view! {
             c => complaint_value(app, &c)?, steps => steps, step_kinds => Step::ALL.map(Step::code),
-            can_step => c.status != Status::Closed, can_resolve => c.status == Status::InProgress,
-            can_recontact => c.status == Status::Resolved, can_close => c.status == Status::Confirmed,
+            offered => rules::offered(c.status), countdown => countdowns(app, ctx.actor.lang, &c),
+            mobile => customer.mobile, responsible => responsible,
+            about => about,
             case => case, can_case => ctx.actor.can(Permission::FollowUpsManage), error => message,
         },
     )?;
     Ok((status, html).into_response())
+}
+
+/// Time left to each deadline still open ("还剩 1 小时 20 分"), or how far
+/// past it is.
+fn countdowns(app: &AppState, lang: kefu_core::Lang, c: &Complaint) -> Value {
+    let now = app.now();
+    let left = |due: Option<&str>, done: bool| {
+        due.and_then(parse_instant).filter(|_| !done).map(|due| {
+            let minutes = rules::minutes_left(now, due);
+            let text = duration_text(lang, minutes.abs());
+            let key = if minutes < 0 { "complaint_time_over" } else { "complaint_time_left" };
+            view! { text => t(lang, key).replace("{t}", &text), late => minutes < 0 }
+        })
+    };
+    let open = c.status != Status::Closed;
+    view! {
+        contact => left(Some(&c.contact_due_at), c.contacted_at.is_some() || !open),
+        resolve => left(Some(&c.resolve_due_at), c.resolved_at.is_some() || !open),
+        recontact => left(c.recontact_due_at.as_deref(), c.recontacted_at.is_some() || !open),
+    }
+}
+
+/// "2 天 3 小时 5 分" / "2 d 3 h 5 min": the largest units only.
+fn duration_text(lang: kefu_core::Lang, minutes: i64) -> String {
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let parts = [("time_days", days), ("time_hours", hours), ("time_minutes", mins)];
+    let shown: Vec<String> = parts
+        .iter()
+        .skip_while(|(_, n)| *n == 0)
+        .take(2)
+        .filter(|(_, n)| *n > 0)
+        .map(|(key, n)| t(lang, key).replace("{n}", &n.to_string()))
+        .collect();
+    if shown.is_empty() { t(lang, "time_minutes").replace("{n}", "0") } else { shown.join(" ") }
 }
 
 pub async fn view(

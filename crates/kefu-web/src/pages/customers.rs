@@ -100,6 +100,33 @@ pub(crate) fn event_value(e: &timeline::Event, app: &AppState) -> Value {
     view! { at => at, kind => e.kind, summary => e.summary, detail => e.detail, actor => e.actor, asset_id => e.asset_id }
 }
 
+/// One order (a repair order, for the 4S pack) is one entry of the
+/// timeline: its latest step heads it and all its steps are listed inside,
+/// oldest first. An order's steps are the entries of one kind whose detail
+/// names the same `order`. `events` come newest first.
+fn one_entry_an_order(events: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(events.len());
+    let mut entry_of: HashMap<(String, i64), usize> = HashMap::new();
+    for e in events {
+        let order = e["detail"]["order"].as_i64().map(|o| (e["kind"].as_str().unwrap_or_default().to_string(), o));
+        match order {
+            Some(o) if entry_of.contains_key(&o) => {
+                if let Some(steps) = out[entry_of[&o]]["steps"].as_array_mut() {
+                    steps.insert(0, e);
+                }
+            }
+            Some(o) => {
+                entry_of.insert(o, out.len());
+                let mut head = e.clone();
+                head["steps"] = Value::Array(vec![e]);
+                out.push(head);
+            }
+            None => out.push(e),
+        }
+    }
+    out
+}
+
 /// The 360° page.
 pub async fn view(
     State(app): State<AppState>,
@@ -120,7 +147,7 @@ pub async fn view(
     }
     let due = kefu_care::due::in_order(due);
     let recent: Vec<Value> = recent.iter().map(|e| event_value(e, &app)).collect();
-    let events: Vec<Value> = events.iter().map(|e| event_value(e, &app)).collect();
+    let events = one_entry_an_order(events.iter().map(|e| event_value(e, &app)).collect());
     let suspect_rows: Vec<Value> =
         customers::many(db, scope, &suspects.iter().map(|s| s.customer_id).collect::<Vec<_>>())
             .await?

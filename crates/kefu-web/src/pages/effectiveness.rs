@@ -30,8 +30,8 @@ async fn load(app: &AppState, ctx: &Ctx, q: &PeriodQuery) -> Result<Report, AppE
     Ok(app.packs().core().effectiveness(app.db(), &ctx.actor.scope, range, today).await?)
 }
 
-fn playbook_names(report: &Report) -> HashMap<String, String> {
-    report.playbooks.iter().map(|p| (p.code.clone(), p.name.clone())).collect()
+fn playbook_names(report: &Report, lang: Lang) -> HashMap<String, String> {
+    report.playbooks.iter().map(|p| (p.code.clone(), super::playbook_name(lang, &p.code, &p.name))).collect()
 }
 
 /// What the calls of an event heard: each outcome and its notes.
@@ -39,7 +39,7 @@ fn call_reasons(lang: Lang, touches: &[TouchLine]) -> (String, String) {
     let calls: Vec<&TouchLine> = touches.iter().filter(|c| c.channel == Channel::Call).collect();
     let last = calls.iter().rev().find_map(|c| c.outcome.as_deref()).map(|o| t(lang, &format!("outcome_{o}")));
     let notes: Vec<&str> = calls.iter().map(|c| c.notes.trim()).filter(|n| !n.is_empty()).collect();
-    (last.unwrap_or_else(|| t(lang, "eff_no_call")), notes.join("；"))
+    (last.unwrap_or_else(|| t(lang, "eff_no_call")), notes.join(&t(lang, "clause_sep")))
 }
 
 /// A touch in a few words: "11-08 短信 已发送".
@@ -73,11 +73,11 @@ pub async fn page_handler(
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Html<String>, AppError> {
     let r = load(&app, &ctx, &q).await?;
-    let names = playbook_names(&r);
+    let names = playbook_names(&r, ctx.actor.lang);
     let playbooks: Vec<Value> = r
         .playbooks
         .iter()
-        .map(|p| view! { name => p.name, t => p.tally, untouched => p.came_untouched, rate => percent(p.tally.rate()) })
+        .map(|p| view! { name => names.get(&p.code).unwrap_or(&p.name), t => p.tally, untouched => p.came_untouched, rate => percent(p.tally.rate()) })
         .collect();
     let steps: Vec<Value> = r
         .steps
@@ -119,7 +119,7 @@ pub async fn export(
     QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Response, AppError> {
     let r = load(&app, &ctx, &q).await?;
-    let names = playbook_names(&r);
+    let names = playbook_names(&r, ctx.actor.lang);
     let lang = ctx.actor.lang;
     let header = [
         "field_name",

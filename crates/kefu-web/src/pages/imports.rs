@@ -10,7 +10,6 @@ use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Multipart, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kefu_accounts::branches;
 use kefu_care::import::Mode;
 use kefu_care::import::jobs::{self, status};
 use kefu_core::ids::ImportJobId;
@@ -18,11 +17,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 async fn upload_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Response, AppError> {
-    let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
-        .await?
-        .into_iter()
-        .map(|b| view! { id => b.id, name => b.name })
-        .collect();
+    let branches = super::branch_choices(app, ctx).await?;
     let recent: Vec<Value> = jobs::recent(app.db(), &ctx.actor.scope, 20)
         .await?
         .into_iter()

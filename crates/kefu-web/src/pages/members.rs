@@ -10,13 +10,29 @@ use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_care::members::{self, EventInput};
 use kefu_core::Permission;
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_outreach::sends::{self, Audience};
 use serde::Deserialize;
 use serde_json::Value;
+
+/// The tiers with their names and benefits in the reader's language (the
+/// catalog's, for the shipped tiers).
+pub(crate) fn tier_values(lang: kefu_core::Lang, tiers: &[members::Tier]) -> Vec<Value> {
+    let text =
+        |key: String, stored: &str| crate::i18n::catalog(lang).get(&key).cloned().unwrap_or_else(|| stored.to_string());
+    tiers
+        .iter()
+        .map(|t| {
+            view! {
+                code => t.code, name => text(format!("tier_{}", t.code), &t.name),
+                benefits => text(format!("tier_{}_benefits", t.code), &t.benefits),
+            }
+        })
+        .collect()
+}
 
 /// What the 360° page shows of a customer as a member.
 pub(crate) async fn member_value(app: &AppState, ctx: &Ctx, customer: CustomerId) -> Result<Value, AppError> {
@@ -28,7 +44,7 @@ pub(crate) async fn member_value(app: &AppState, ctx: &Ctx, customer: CustomerId
         .map(|e| view! { id => e.id, title => e.title, starts_on => e.starts_on })
         .collect();
     Ok(view! {
-        tier => tier, tiers => members::tiers(db).await?, gifts => members::gifts_of(db, customer).await?,
+        tier => tier, tiers => tier_values(ctx.actor.lang, &members::tiers(db).await?), gifts => members::gifts_of(db, customer).await?,
         events => events, year => app.today().year(),
     })
 }
@@ -96,6 +112,30 @@ async fn events_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Result
         },
     )?;
     Ok((status, html).into_response())
+}
+
+/// How many members the list shows.
+const MEMBERS_SHOWN: i64 = 500;
+
+/// The members: tier, points and last visit, under 会员积分.
+pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let members = members::list(app.db(), &ctx.actor.scope, MEMBERS_SHOWN).await?;
+    let ids: Vec<i64> = members.iter().map(|m| m.customer_id.0).collect();
+    let last = app.packs().core().last_arrivals(app.db(), &ids, app.today()).await?;
+    let tiers: std::collections::HashMap<String, Value> = tier_values(ctx.actor.lang, &members::tiers(app.db()).await?)
+        .into_iter()
+        .map(|t| (t["code"].as_str().unwrap_or_default().to_string(), t["name"].clone()))
+        .collect();
+    let rows: Vec<Value> = members
+        .iter()
+        .map(|m| {
+            view! {
+                id => m.customer_id, name => m.name, tier => tiers.get(&m.tier), points => m.points,
+                last_visit => last.get(&m.customer_id.0).map(|d| d.to_string()),
+            }
+        })
+        .collect();
+    page(&app, &ctx, "members/list.html", "nav_members", view! { members => rows, shown => MEMBERS_SHOWN })
 }
 
 pub async fn events(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {

@@ -41,16 +41,52 @@ pub(crate) fn form_message(err: AppError, lang: Lang) -> Result<String, AppError
     }
 }
 
-/// The branches in the user's scope, for a form's choice of branch.
+/// The branches in the user's scope, for a form's choice of branch; the
+/// user's own store is `chosen`, so a form defaults to it and not to the
+/// group above it.
 pub(crate) async fn branch_choices(
     app: &crate::state::AppState,
     ctx: &crate::guard::Ctx,
 ) -> Result<Vec<serde_json::Value>, AppError> {
-    Ok(kefu_accounts::branches::in_scope(app.db(), &ctx.actor.scope)
-        .await?
+    let branches = kefu_accounts::branches::in_scope(app.db(), &ctx.actor.scope).await?;
+    let own = own_store(app, ctx, &branches).await?;
+    Ok(branches.into_iter().map(|b| view! { id => b.id, name => b.name, chosen => Some(b.id) == own }).collect())
+}
+
+/// The user's own store among `branches` (those in their scope): the first
+/// store (a branch of a kind the packs' centres are made of) they are a
+/// member of — not one beneath a group they belong to — else the first.
+pub(crate) async fn own_store(
+    app: &crate::state::AppState,
+    ctx: &crate::guard::Ctx,
+    branches: &[kefu_accounts::branches::Branch],
+) -> Result<Option<kefu_core::ids::BranchId>, AppError> {
+    let member_of = kefu_accounts::users::get(app.db(), ctx.actor.user_id).await?.branches;
+    let kinds: Vec<&str> = app.packs().core().iter().flat_map(|p| p.branch_kinds().iter().copied()).collect();
+    let mut stores = branches.iter().filter(|b| kinds.contains(&b.kind.as_str()));
+    let own = stores.clone().find(|b| member_of.contains(&b.id)).or_else(|| stores.next());
+    Ok(own.map(|b| b.id))
+}
+
+/// A playbook's name as the reader reads it: the centre's own (which an
+/// administrator may have changed) in Chinese, the catalog's in English.
+pub(crate) fn playbook_name(lang: Lang, code: &str, name: &str) -> String {
+    match lang {
+        Lang::Zh => name.to_string(),
+        Lang::En => {
+            crate::i18n::catalog(lang).get(&format!("playbook_{code}")).cloned().unwrap_or_else(|| name.to_string())
+        }
+    }
+}
+
+/// Every shipped playbook's name by its code, as the reader reads it.
+pub(crate) fn playbook_names(app: &crate::state::AppState, lang: Lang) -> std::collections::HashMap<String, String> {
+    app.packs()
+        .core()
+        .default_playbooks()
         .into_iter()
-        .map(|b| view! { id => b.id, name => b.name })
-        .collect())
+        .map(|p| (p.code.clone(), playbook_name(lang, &p.code, &p.name)))
+        .collect()
 }
 
 /// A share as people read it: "66.7%", or "—" when there is none.

@@ -21,7 +21,7 @@ use serde_json::Value;
 /// Today's tasks in scope, counted by playbook, channel and status.
 pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let today = app.today();
-    let names = playbook_names(&app);
+    let names = super::playbook_names(&app, ctx.actor.lang);
     let counts: Vec<Value> = kefu_outreach::day::task_counts(app.db(), &ctx.actor.scope, today)
         .await?
         .into_iter()
@@ -48,8 +48,11 @@ pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Stri
 
 /// Runs today's outreach now (it also runs by itself every morning).
 pub async fn run_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    app.packs().core().run_outreach(app.db(), &ctx.actor, app.today(), &|_, _| {}).await?;
-    Ok(Redirect::to("/outreach").into_response())
+    let summary = app.packs().core().run_outreach(app.db(), &ctx.actor, app.today(), &|_, _| {}).await?;
+    // A second run finds the day's work done: it says so, "0 new tasks".
+    let mut res = Redirect::to("/outreach").into_response();
+    res.extensions_mut().insert(crate::flash::Flash::new("flash_outreach_ran", Some(summary.created_total)));
+    Ok(res)
 }
 
 fn call_value(c: &calls::Call, ctx: &Ctx, names: &std::collections::HashMap<String, String>) -> Value {
@@ -64,11 +67,6 @@ fn call_value(c: &calls::Call, ctx: &Ctx, names: &std::collections::HashMap<Stri
         outcome => c.outcome, notes => c.notes, quiet => if c.quiet_start.is_empty() { String::new() } else { format!("{}–{}", c.quiet_start, c.quiet_end) },
         preferred_time => c.preferred_time,
     }
-}
-
-/// The names of the playbooks the enabled packs and the core ship.
-fn playbook_names(app: &AppState) -> std::collections::HashMap<String, String> {
-    app.packs().core().default_playbooks().into_iter().map(|p| (p.code, p.name)).collect()
 }
 
 /// Whether it is now the customer's quiet hours, at local time `now`.
@@ -94,7 +92,7 @@ pub async fn queue(
     ctx: Ctx,
     QueryParams(q): QueryParams<QueueQuery>,
 ) -> Result<Html<String>, AppError> {
-    let names = playbook_names(&app);
+    let names = super::playbook_names(&app, ctx.actor.lang);
     let offset = q.offset.max(0);
     // One call more than the page tells whether a next page exists
     // without counting the whole queue.
@@ -159,7 +157,7 @@ async fn call_page(
         "outreach/call.html",
         "nav_outreach",
         view! {
-            call => call_value(&call, ctx, &playbook_names(app)), outcomes => outcomes, remedies => remedies,
+            call => call_value(&call, ctx, &super::playbook_names(app, ctx.actor.lang)), outcomes => outcomes, remedies => remedies,
             error => error, panels => panels, book_open => !follow_up || return_visit, return_visit => return_visit,
         },
     )?;
@@ -286,7 +284,7 @@ async fn playbooks_page(
                 Some((code, msg, submitted)) if *code == p.code => (submitted.clone(), Some(msg.clone())),
                 _ => (store::to_toml(p), None),
             };
-            view! { code => p.code, name => p.name, anchor => p.anchor, enabled => p.enabled, steps => p.steps.len(), source => source, error => err }
+            view! { code => p.code, name => super::playbook_name(ctx.actor.lang, &p.code, &p.name), anchor => p.anchor, enabled => p.enabled, steps => p.steps.len(), source => source, error => err }
         })
         .collect();
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

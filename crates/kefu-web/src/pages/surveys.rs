@@ -201,6 +201,26 @@ pub async fn invite(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<InviteForm>,
 ) -> Result<Response, AppError> {
+    // With a gateway for the channel the link goes out at once; without
+    // one, the page says so and hands the agent the link to pass on.
+    let channels = &app.0.channels;
+    let gateway = match f.channel.as_str() {
+        "sms" => channels.sms.is_some(),
+        "email" => channels.email.is_some(),
+        _ => false,
+    };
+    if gateway {
+        let audience = Audience::Customers(vec![CustomerId(id)]);
+        return match send_links(&app, &ctx, &headers, (f.survey, &f.channel), &audience).await {
+            Ok(sent) if sent.queued > 0 => {
+                let mut res = Redirect::to(&format!("/customers/{id}")).into_response();
+                res.extensions_mut().insert(crate::flash::Flash::new("flash_survey_sent", None));
+                Ok(res)
+            }
+            Ok(_) => super::customers::back_or_message(app, ctx, id, Err(cannot_reach())).await,
+            Err(e) => super::customers::back_or_message(app, ctx, id, Err(e)).await,
+        };
+    }
     let links = (&app.0.config.surveys, app.now());
     let result = surveys::invite(app.db(), &ctx.actor, f.survey, CustomerId(id), &f.channel, links).await;
     let invitation = match result {
@@ -217,6 +237,20 @@ pub async fn invite(
         view! { link => link, customer => view! { id => customer.id, name => customer.name }, channel => f.channel },
     )?
     .into_response())
+}
+
+/// A link the gateway could not take: the customer does not accept the
+/// channel, has no number or address for it, or had the link today.
+fn cannot_reach() -> Failure {
+    kefu_core::Invalid::new(
+        "channel",
+        kefu_core::Rule::new(
+            "channel_refused",
+            "该客户不接受此渠道、没有相应的号码或地址，或今天已发过",
+            "the customer does not accept this channel, has no number or address for it, or had the link today",
+        ),
+    )
+    .into()
 }
 
 async fn phone_page(

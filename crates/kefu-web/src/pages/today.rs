@@ -8,10 +8,11 @@ use axum::extract::State;
 use axum::response::Html;
 use kefu_accounts::branches;
 use kefu_care::customers;
+use kefu_core::Permission;
 
 /// The complaints wanting attention, for those who handle them.
 async fn complaint_tiles(app: &AppState, ctx: &Ctx) -> Result<Vec<(&'static str, i64)>, AppError> {
-    if !ctx.actor.can(kefu_core::Permission::ComplaintsWork) {
+    if !ctx.actor.can(Permission::ComplaintsWork) {
         return Ok(Vec::new());
     }
     let c = kefu_care::complaints::today_counts(app.db(), &ctx.actor.scope, app.now()).await?;
@@ -20,6 +21,26 @@ async fn complaint_tiles(app: &AppState, ctx: &Ctx) -> Result<Vec<(&'static str,
         ("today_complaints_overdue", c.overdue),
         ("today_complaints_escalated", c.escalated),
     ])
+}
+
+/// The list a tile counts, and who may open it: a number is where the work
+/// starts, so it opens the work. The shell's tiles, then the packs'.
+fn list_of(app: &AppState, key: &str) -> Option<(&'static str, Permission)> {
+    let shell = match key {
+        "today_calls_waiting" => ("/outreach/calls", Permission::CallsWork),
+        "today_letters_to_print" | "today_messages_to_send" => ("/outreach", Permission::CustomersRead),
+        "today_followups_open" => ("/outreach/followups", Permission::FollowUpsManage),
+        "today_complaints_unclosed" | "today_complaints_overdue" | "today_complaints_escalated" => {
+            ("/complaints", Permission::ComplaintsWork)
+        }
+        "today_customers" => ("/customers", Permission::CustomersRead),
+        "today_birthdays" => ("/outreach/calls", Permission::CallsWork),
+        _ => {
+            let mut lists = app.packs().web().flat_map(|p| p.today_lists().iter());
+            return lists.find(|(k, _, _)| *k == key).map(|(_, href, needs)| (*href, *needs));
+        }
+    };
+    Some(shell)
 }
 
 pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -44,6 +65,12 @@ pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<
     .chain(tiles)
     .collect();
     let names: Vec<String> = branches::in_scope(db, scope).await?.into_iter().map(|b| b.name).collect();
-    let tiles: Vec<_> = tiles.iter().map(|(key, value)| view! { key => key, value => value }).collect();
+    let tiles: Vec<_> = tiles
+        .iter()
+        .map(|(key, value)| {
+            let href = list_of(&app, key).filter(|(_, needs)| ctx.actor.can(*needs)).map(|(href, _)| href);
+            view! { key => key, value => value, href => href }
+        })
+        .collect();
     page(&app, &ctx, "today.html", "nav_today", view! { today => today.to_string(), tiles => tiles, branches => names })
 }

@@ -20,6 +20,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{Backend, PASSWORD, TestApp};
 
+mod first_day;
+
 /// How long to wait for a page, an element or chromedriver itself.
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -504,10 +506,15 @@ async fn take_a_complaint_from_intake_to_closure(backend: Backend) {
     let status = text_of(&client, Locator::Css(r#"[data-testid="complaint-status"]"#), "the status").await;
     assert_eq!(status, "待联系");
 
-    // Closing now is refused with the rule.
-    submit(&client, "close-form").await;
-    let refusal = text_of(&client, Locator::Css(r#"[role="alert"]"#), "the refusal").await;
-    assert!(refusal.contains("7 天内回访"), "{refusal}");
+    // Closing is not offered before the re-contact: the page says when it will be.
+    assert!(client.find(Locator::Css(r#"[data-testid="close-form"]"#)).await.is_err(), "no 结案 yet");
+    assert!(client.find(Locator::Css(r#"[data-testid="resolve-form"]"#)).await.is_err(), "no 办结 before contact");
+    let later = text_of(&client, Locator::Css(r#"[data-testid="close-later"]"#), "when it may close").await;
+    assert!(later.contains("回访"), "{later}");
+    let mobile = text_of(&client, Locator::Css(r#"[data-testid="complaint-mobile"]"#), "the phone").await;
+    assert_eq!(mobile, "13800138000", "an agent sees the number to call");
+    let countdown = text_of(&client, Locator::Css(r#"[data-testid="countdown-contact"]"#), "the countdown").await;
+    assert_eq!(countdown, "还剩 2 小时", "the first contact is due two hours after intake");
 
     // Contact the customer, resolve, re-contact, close.
     type_into(&client, r#"[data-testid="step-form"] textarea[name="text"]"#, "已致电致歉，了解等候原因").await;

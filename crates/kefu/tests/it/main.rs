@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod complaints;
 mod crash;
+mod first_day;
 mod foundation;
 mod generate;
 mod hostile_files;

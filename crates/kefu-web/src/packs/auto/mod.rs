@@ -8,7 +8,7 @@ pub mod pages;
 mod requests;
 mod weekly;
 
-use super::{CustomerPart, Panel, WebPack};
+use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
 use crate::guard::Access::Signed;
 use crate::guard::Ctx;
@@ -114,6 +114,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("appointments/day.html", include_str!("templates/appointments/day.html")),
     ("appointments/book_form.html", include_str!("templates/appointments/book_form.html")),
     ("appointments/call_panel.html", include_str!("templates/appointments/call_panel.html")),
+    ("appointments/upcoming.html", include_str!("templates/appointments/upcoming.html")),
     ("lounge/index.html", include_str!("templates/lounge/index.html")),
     ("claims/list.html", include_str!("templates/claims/list.html")),
     ("service/kpis.html", include_str!("templates/service/kpis.html")),
@@ -160,6 +161,7 @@ impl WebPack for Auto {
             entry(M::POST, "/lounge/drinkware", Signed(ServiceWork), post(pages::lounge::register)),
             entry(M::GET, "/service/kpis", Signed(WorkshopManage), get(pages::kpis::page_handler)),
             entry(M::GET, "/repair-orders", Signed(ServiceWork), get(pages::repair_orders::board)),
+            entry(M::POST, "/repair-orders", Signed(ServiceWork), post(pages::repair_orders::open_by_plate)),
             entry(M::GET, "/repair-orders/{id}", Signed(ServiceWork), get(pages::repair_orders::view)),
             entry(M::POST, "/repair-orders/{id}/steps", Signed(ServiceWork), post(pages::repair_orders::step)),
             entry(M::GET, "/repair-orders/{id}/order.pdf", Signed(ServiceWork), get(pages::repair_orders::order_pdf)),
@@ -264,7 +266,17 @@ impl WebPack for Auto {
                 owned.iter().map(|(v, next)| view! { v => v, next_service => next.map(|d| d.to_string()) }).collect();
             let cars: Vec<&Vehicle> = owned.iter().map(|(v, _)| v).collect();
             let book = pages::appointments::booking_form(app, ctx, customer.id, &cars, "counter").await?;
-            Ok(Panel { template: "vehicles/customer_panel.html", data: view! { vehicles => vehicles, book => book } })
+            let ids: Vec<_> = cars.iter().map(|v| v.id).collect();
+            let upcoming: Vec<serde_json::Value> = kefu_auto::appointments::upcoming(app.db(), &ids, app.today())
+                .await?
+                .iter()
+                .map(|a| view! { day => a.day, hour => a.hour, plate => a.plate, job => a.job, branch => a.branch_id, note => a.note })
+                .collect();
+            Ok(Panel {
+                template: "vehicles/customer_panel.html",
+                top: Some("appointments/upcoming.html"),
+                data: view! { vehicles => vehicles, book => book, upcoming => upcoming },
+            })
         })
     }
 
@@ -279,8 +291,38 @@ impl WebPack for Auto {
             let owned = kefu_auto::vehicles::of_customer(app.db(), &ctx.actor.scope, customer).await?;
             let book = pages::appointments::booking_form(app, ctx, customer, &owned.iter().collect::<Vec<_>>(), "call")
                 .await?;
-            Ok(book.map(|book| Panel { template: "appointments/call_panel.html", data: view! { book => book } }))
+            Ok(book.map(|book| Panel {
+                template: "appointments/call_panel.html",
+                top: None,
+                data: view! { book => book },
+            }))
         })
+    }
+
+    fn complaint_about<'a>(
+        &'a self,
+        app: &'a AppState,
+        ctx: &'a Ctx,
+        customer: CustomerId,
+        at: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Related>, AppError>> {
+        Box::pin(async move {
+            // The customer's latest repair order opened by then.
+            let orders = kefu_auto::repair_orders::of_customer(app.db(), &ctx.actor.scope, customer).await?;
+            Ok(orders.into_iter().find(|o| o.opened_at.as_str() <= at).map(|o| Related {
+                title: "complaint_about",
+                label: o.order_no,
+                href: format!("/repair-orders/{}", o.id),
+            }))
+        })
+    }
+
+    fn today_lists(&self) -> &'static [(&'static str, &'static str, kefu_core::Permission)] {
+        &[
+            ("today_followups_due", "/outreach/calls", CallsWork),
+            ("today_lapsed", "/outreach/calls", CallsWork),
+            ("today_new_cars_week", "/outreach/calls", CallsWork),
+        ]
     }
 
     fn today_tiles<'a>(

@@ -6,7 +6,7 @@
 pub mod api;
 pub mod pages;
 
-use super::{CustomerPart, Panel, WebPack};
+use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
 use crate::guard::Access::Signed;
 use crate::guard::Ctx;
@@ -128,7 +128,7 @@ impl WebPack for Power {
                     view! { a => a, meters => at }
                 })
                 .collect();
-            Ok(Panel { template: "power/customer_panel.html", data: view! { accounts => rows } })
+            Ok(Panel { template: "power/customer_panel.html", top: None, data: view! { accounts => rows } })
         })
     }
 
@@ -139,6 +139,21 @@ impl WebPack for Power {
         _customer: CustomerId,
     ) -> BoxFuture<'a, Result<Option<Panel>, AppError>> {
         Box::pin(async { Ok(None) })
+    }
+
+    /// No power record is linked to a complaint yet.
+    fn complaint_about<'a>(
+        &'a self,
+        _app: &'a AppState,
+        _ctx: &'a Ctx,
+        _customer: CustomerId,
+        _at: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Related>, AppError>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn today_lists(&self) -> &'static [(&'static str, &'static str, kefu_core::Permission)] {
+        &[("today_power_accounts", "/power/accounts", CustomersRead)]
     }
 
     fn today_tiles<'a>(

@@ -176,7 +176,8 @@ pub async fn open(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<OpenBody>,
 ) -> Result<(StatusCode, Json<RepairOrderDto>), AppError> {
-    let order = repair_orders::open(app.db(), &ctx.actor, VehicleId(id), b.kind.trim(), app.now()).await?;
+    let order =
+        repair_orders::open(app.db(), &ctx.actor, VehicleId(id), b.kind.trim(), (app.today(), app.now())).await?;
     Ok((StatusCode::CREATED, Json(RepairOrderDto::of(&order))))
 }
 

@@ -32,7 +32,8 @@ pub struct CalendarQuery {
 }
 
 /// The store the calendar shows: the one asked for if in scope, else the
-/// first store in scope.
+/// user's own (the first store they are a member of, not one beneath a
+/// group they belong to), else the first store in scope.
 pub(crate) async fn store_of(
     app: &AppState,
     ctx: &Ctx,
@@ -45,7 +46,10 @@ pub(crate) async fn store_of(
             ctx.actor.scope.check(b).map_err(|_| AppError::NotFound)?;
             b
         }
-        None => stores.first().map(|b| b.id).ok_or(AppError::NotFound)?,
+        None => match crate::pages::own_store(app, ctx, &stores).await? {
+            Some(own) => own,
+            None => stores.first().map(|b| b.id).ok_or(AppError::NotFound)?,
+        },
     };
     let list = stores.iter().map(|b| view! { id => b.id, name => b.name, chosen => b.id == chosen }).collect();
     Ok((chosen, list))
@@ -135,6 +139,11 @@ pub async fn day(
     )
 }
 
+/// How many days ahead the booking form shows the free capacity of.
+const FREE_DAYS_SHOWN: i64 = 14;
+/// The catalog's names of the weekdays, Monday first.
+const WEEKDAYS: [&str; 7] = ["ap_mon", "ap_tue", "ap_wed", "ap_thu", "ap_fri", "ap_sat", "ap_sun"];
+
 /// The booking form's values for a customer's vehicles, when the user may
 /// book and the customer has a vehicle.
 pub(crate) async fn booking_form(
@@ -151,9 +160,21 @@ pub(crate) async fn booking_form(
     let cap = appointments::capacity_of(app.db(), first.branch_id).await?;
     let cars: Vec<Value> =
         owned.iter().map(|v| view! { id => v.id, label => v.plate.clone().unwrap_or_else(|| v.vin.clone()) }).collect();
+    // What is left of the next two weeks, so the agent offers a time that fits.
+    let free: Vec<Value> = appointments::free_ahead(app.db(), first.branch_id, app.today(), FREE_DAYS_SHOWN)
+        .await?
+        .iter()
+        .map(|d| {
+            view! {
+                day => d.day.to_string(), label => d.day.strftime("%m-%d").to_string(),
+                weekday => WEEKDAYS[usize::from(d.day.weekday().to_monday_zero_offset().unsigned_abs())],
+                free_hours => format!("{:.1}", d.minutes as f64 / 60.0), open => d.minutes > 0, hours => d.hours,
+            }
+        })
+        .collect();
     Ok(Some(view! {
         customer => customer, vehicles => cars, hours => cap.hours().collect::<Vec<_>>(), jobs => visits::KINDS,
-        sources => appointments::SOURCES, source => source, today => app.today().to_string(),
+        sources => appointments::SOURCES, source => source, today => app.today().to_string(), free => free,
     }))
 }
 

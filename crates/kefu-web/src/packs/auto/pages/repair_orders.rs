@@ -10,7 +10,7 @@ use crate::guard::Ctx;
 use crate::packs::auto::requests::{StepBody, apply};
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_accounts::branches;
@@ -23,9 +23,28 @@ use kefu_core::ids::VehicleId;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The orders in the workshop now.
-pub async fn board(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let orders = repair_orders::in_workshop(app.db(), &ctx.actor.scope).await?;
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BoardQuery {
+    /// An order number, plate or VIN.
+    q: String,
+}
+
+/// The orders in the workshop now, or those found by number, plate or VIN.
+pub async fn board(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<BoardQuery>,
+) -> Result<Html<String>, AppError> {
+    board_page(&app, &ctx, q.q.trim(), None).await
+}
+
+async fn board_page(app: &AppState, ctx: &Ctx, q: &str, error: Option<String>) -> Result<Html<String>, AppError> {
+    let orders = if q.is_empty() {
+        repair_orders::in_workshop(app.db(), &ctx.actor.scope).await?
+    } else {
+        repair_orders::search(app.db(), &ctx.actor.scope, q).await?
+    };
     let rows: Vec<Value> = orders
         .iter()
         .map(|o| {
@@ -38,7 +57,37 @@ pub async fn board(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>
             }
         })
         .collect();
-    page(&app, &ctx, "repair_orders/list.html", "nav_service", view! { orders => rows })
+    let kinds = kefu_auto::visits::KINDS;
+    page(
+        app,
+        ctx,
+        "repair_orders/list.html",
+        "nav_service",
+        view! { orders => rows, q => q, kinds => kinds, error => error },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OpenByPlateForm {
+    plate_or_vin: String,
+    kind: String,
+}
+
+/// Opens an order from the board for the car with this plate or VIN.
+pub async fn open_by_plate(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    FormBody(f): FormBody<OpenByPlateForm>,
+) -> Result<Response, AppError> {
+    let at = (app.today(), app.now());
+    match repair_orders::open_by_plate_or_vin(app.db(), &ctx.actor, &f.plate_or_vin, f.kind.trim(), at).await {
+        Ok(order) => Ok(Redirect::to(&format!("/repair-orders/{}", order.id)).into_response()),
+        Err(e) => {
+            let msg = form_message(e.into(), ctx.actor.lang)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, board_page(&app, &ctx, "", Some(msg)).await?).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -54,7 +103,8 @@ pub async fn open(
     PathParams(vehicle): PathParams<i64>,
     FormBody(f): FormBody<OpenForm>,
 ) -> Result<Response, AppError> {
-    let order = repair_orders::open(app.db(), &ctx.actor, VehicleId(vehicle), f.kind.trim(), app.now()).await?;
+    let order =
+        repair_orders::open(app.db(), &ctx.actor, VehicleId(vehicle), f.kind.trim(), (app.today(), app.now())).await?;
     Ok(Redirect::to(&format!("/repair-orders/{}", order.id)).into_response())
 }
 
@@ -89,6 +139,7 @@ fn order_value(o: &RepairOrder, app: &AppState) -> Value {
             refunded => p.refunded.to_string(), refundable => p.paid > p.refunded,
         }),
         payment_methods => kefu_auto::repair_orders::PaymentMethod::ALL.map(|m| m.code()),
+        promised_input => o.promised_at.map(|t| app.0.zone.input_value(t)),
         totals => view! {
             labour => t.labour.to_string(), parts => t.parts.to_string(), gross => t.gross.to_string(),
             discount => t.discount.to_string(), customer => t.customer.to_string(),
