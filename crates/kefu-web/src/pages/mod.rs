@@ -62,7 +62,15 @@ pub(crate) async fn own_store(
     branches: &[kefu_accounts::branches::Branch],
 ) -> Result<Option<kefu_core::ids::BranchId>, AppError> {
     let member_of = kefu_accounts::users::get(app.db(), ctx.actor.user_id).await?.branches;
-    let kinds: Vec<&str> = app.packs().core().iter().flat_map(|p| p.branch_kinds().iter().copied()).collect();
+    // A group (a dealer group, a county company) holds stores; it is nobody's
+    // own store, whichever packs list it among their kinds.
+    let kinds: Vec<&str> = app
+        .packs()
+        .core()
+        .iter()
+        .flat_map(|p| p.branch_kinds().iter().copied())
+        .filter(|kind| *kind != "group")
+        .collect();
     let mut stores = branches.iter().filter(|b| kinds.contains(&b.kind.as_str()));
     let own = stores.clone().find(|b| member_of.contains(&b.id)).or_else(|| stores.next());
     Ok(own.map(|b| b.id))

@@ -5,12 +5,12 @@
 
 use super::form_message;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs::auto::requests::{StepBody, apply};
 use crate::render::page;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_accounts::branches;
@@ -34,7 +34,7 @@ pub struct BoardQuery {
 pub async fn board(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<BoardQuery>,
+    QueryParams(q): QueryParams<BoardQuery>,
 ) -> Result<Html<String>, AppError> {
     board_page(&app, &ctx, q.q.trim(), None).await
 }
