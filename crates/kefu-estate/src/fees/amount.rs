@@ -132,7 +132,7 @@ mod tests {
         }
 
         #[test]
-        fn plain_yuan_read_back_as_money(fen in -1_000_000_000_000i64..1_000_000_000_000) {
+        fn plain_yuan_read_back_as_money(fen in -999_999_999i64..1_000_000_000) {
             prop_assert_eq!(Money::parse_yuan("amount", &yuan_text(Money::from_fen(fen))).unwrap(), Money::from_fen(fen));
         }
     }
