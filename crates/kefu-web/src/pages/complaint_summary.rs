@@ -2,7 +2,6 @@
 //! by department, and as a workbook.
 
 use super::percent;
-use crate::chart::{self, Chart, Point};
 use crate::error::AppError;
 use crate::extract::QueryParams;
 use crate::guard::Ctx;
@@ -15,27 +14,6 @@ use axum::extract::State;
 use axum::response::{Html, Response};
 use jiff::ToSpan;
 use kefu_core::Lang;
-
-fn chart_of(lang: Lang, id: &str, key_prefix: &str, counts: &[(String, usize)]) -> String {
-    let points: Vec<Point> = counts
-        .iter()
-        .map(|(code, n)| Point {
-            key: code.clone(),
-            label: t(lang, &format!("{key_prefix}{code}")),
-            value: Some(*n as f64),
-            text: n.to_string(),
-        })
-        .collect();
-    let tick = |v: f64| if v.fract() == 0.0 { format!("{v}") } else { String::new() };
-    chart::bars(&Chart {
-        id,
-        title: &t(lang, &format!("{id}_title")),
-        desc: &t(lang, &format!("{id}_desc")),
-        points: &points,
-        max: None,
-        tick: &tick,
-    })
-}
 
 fn hours(h: Option<f64>) -> String {
     h.map_or_else(|| "—".to_string(), |h| format!("{h:.1}"))
@@ -60,8 +38,14 @@ pub async fn page_handler(
             next => (first + 1.month()).strftime("%Y-%m").to_string(), s => s,
             first_contact_hours => hours(s.first_contact_hours), resolution_hours => hours(s.resolution_hours),
             in_time => percent(s.contacted_in_time), satisfaction => percent(s.satisfaction),
-            chart_category => chart_of(lang, "chart_complaint_category", "complaint_category_", &s.by_category),
-            chart_department => chart_of(lang, "chart_complaint_department", "complaint_department_", &s.by_department),
+            chart_category => super::monthly::chart_of(lang, "chart_complaint_category", "chart_complaint_category", "complaint_category_", &s.by_category),
+            chart_department => super::monthly::chart_of(
+                lang,
+                "chart_complaint_department",
+                "chart_complaint_department",
+                "complaint_department_",
+                &s.by_department,
+            ),
         },
     )
 }

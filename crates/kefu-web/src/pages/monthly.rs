@@ -34,7 +34,7 @@ fn hours(h: Option<f64>) -> String {
 
 /// A bar per code with its count; `base` names its title and description
 /// (`{base}_title`, `{base}_desc`).
-fn chart_of(lang: Lang, id: &str, base: &str, key_prefix: &str, counts: &[(String, usize)]) -> String {
+pub(super) fn chart_of(lang: Lang, id: &str, base: &str, key_prefix: &str, counts: &[(String, usize)]) -> String {
     let points: Vec<Point> = counts
         .iter()
         .map(|(code, n)| Point {
