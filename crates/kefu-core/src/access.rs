@@ -41,6 +41,26 @@ pub enum Permission {
     ServiceWork,
     /// Set the workshop's capacity (bays, technician hours, opening hours).
     WorkshopManage,
+    /// Power pack: keep the electricity accounts, meters and applications
+    /// (业扩报装) and take their steps.
+    PowerWork,
+    /// Power pack: enter and import meter readings, and keep the meter
+    /// archive's field work (rotation, field tests).
+    ReadingsWork,
+    /// Power pack: inspections, violation and theft cases (用电监察).
+    InspectionWork,
+    /// Power pack: take payments at the counter and close the cashier's day.
+    PaymentsTake,
+    /// Power pack: run billing, edit tariffs, approve planned outages, close
+    /// a theft case over the escalation amount (严禁私下结案) and waive late
+    /// charges; a manager's decisions.
+    PowerManage,
+    /// Property pack: the front desk, visitors, houses and owners, repairs,
+    /// notices and fee collection at the desk.
+    EstateWork,
+    /// Property pack: fee items and rates, billing runs, late-fee waivers
+    /// and the visitor retention setting.
+    EstateManage,
 }
 
 /// Staff roles. Packs add their own roles later by extending this table.
@@ -55,6 +75,12 @@ pub enum Role {
     Supervisor,
     /// Call-centre agent or service advisor.
     Agent,
+    /// Power pack: a supply station's meter reader (抄表员).
+    MeterReader,
+    /// Power pack: an inspector (用电检查员).
+    Inspector,
+    /// Power pack: a cashier at a supply station's counter (收费员).
+    Cashier,
 }
 
 use Permission::*;
@@ -78,6 +104,13 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             SurveysWork,
             ServiceWork,
             WorkshopManage,
+            PowerWork,
+            ReadingsWork,
+            InspectionWork,
+            PaymentsTake,
+            PowerManage,
+            EstateWork,
+            EstateManage,
         ],
     ),
     (
@@ -93,6 +126,11 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             SurveysWork,
             ServiceWork,
             WorkshopManage,
+            PowerWork,
+            ReadingsWork,
+            InspectionWork,
+            PaymentsTake,
+            EstateWork,
         ],
     ),
     (
@@ -106,12 +144,18 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = &[
             ComplaintsWork,
             SurveysWork,
             ServiceWork,
+            PowerWork,
+            EstateWork,
         ],
     ),
+    (Role::MeterReader, &[TodayView, CustomersRead, ReadingsWork]),
+    (Role::Inspector, &[TodayView, CustomersRead, PersonalDataView, InspectionWork]),
+    (Role::Cashier, &[TodayView, CustomersRead, PaymentsTake]),
 ];
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Manager, Role::Supervisor, Role::Agent];
+    pub const ALL: [Role; 7] =
+        [Role::Admin, Role::Manager, Role::Supervisor, Role::Agent, Role::MeterReader, Role::Inspector, Role::Cashier];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -119,6 +163,9 @@ impl Role {
             Role::Manager => "manager",
             Role::Supervisor => "supervisor",
             Role::Agent => "agent",
+            Role::MeterReader => "meter_reader",
+            Role::Inspector => "inspector",
+            Role::Cashier => "cashier",
         }
     }
 
@@ -135,7 +182,7 @@ impl Role {
             Role::Admin => 3,
             Role::Manager => 2,
             Role::Supervisor => 1,
-            Role::Agent => 0,
+            Role::Agent | Role::MeterReader | Role::Inspector | Role::Cashier => 0,
         }
     }
 
@@ -153,6 +200,12 @@ impl Role {
             (Role::Manager, Lang::En) => "Manager",
             (Role::Supervisor, Lang::En) => "Supervisor",
             (Role::Agent, Lang::En) => "Agent / service advisor",
+            (Role::MeterReader, Lang::Zh) => "抄表员",
+            (Role::Inspector, Lang::Zh) => "用电检查员",
+            (Role::Cashier, Lang::Zh) => "收费员",
+            (Role::MeterReader, Lang::En) => "Meter reader",
+            (Role::Inspector, Lang::En) => "Inspector",
+            (Role::Cashier, Lang::En) => "Cashier",
         }
     }
 }
