@@ -98,7 +98,7 @@ pub(crate) async fn open_in(
         .bind(order.id)
         .bind(payer.to_string())
         .bind(amount.fen())
-        .bind(instant_text(jiff::Timestamp::now()))
+        .bind(instant_text(tx.now()))
         .execute(tx.conn())
         .await?;
     }
@@ -187,7 +187,7 @@ pub async fn advance(db: &Db, actor: &Actor, id: i64, m: Move) -> Result<Claim> 
     .bind(reference)
     .bind(paid.fen())
     .bind(note)
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(id)
     .execute(tx.conn())
     .await?;

@@ -253,7 +253,6 @@ mod tests {
         assert!(offsets("purchase_thanks").iter().all(|(d, _)| (0..=7).contains(d)));
         // Lapsed: not seen for three months or more (D3).
         assert_eq!(offsets("lapsed_customer")[0], (90, "letter"));
-        assert_eq!(offsets("complaint_recontact"), vec![(7, "call")]);
         // Booking confirmed and a late car told when they happen, by SMS (D3).
         for code in [crate::appointments::CONFIRMATION, crate::repair_orders::DELAY_NOTICE] {
             assert_eq!(offsets(code), vec![(0, "sms")]);

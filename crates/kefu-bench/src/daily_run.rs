@@ -7,6 +7,7 @@
 //! follows finds the day untouched).
 
 use kefu_core::Actor;
+use kefu_core::time::{BusinessZone, Clock, SystemClock};
 use kefu_outreach::rules;
 use kefu_store::Db;
 use kefu_store::bulk::{self, Cell};
@@ -24,21 +25,23 @@ pub const TARGET: Duration = Duration::from_secs(10);
 pub const MAX_RATIO: f64 = 3.0;
 
 pub async fn measure(db: &Db, actor: &Actor, day: jiff::civil::Date) -> anyhow::Result<Figures> {
+    // The generated data's zone.
+    let zone = BusinessZone::shanghai();
     let started = Instant::now();
-    floor(db, day).await?;
+    floor(db, day, &zone).await?;
     let floor = started.elapsed();
     let started = Instant::now();
-    let summary = kefu_web::packs::run_outreach(db, actor, day, &|_, _| {}).await?;
+    let summary = kefu_web::packs::run_outreach(db, actor, day, &zone, &|_, _| {}).await?;
     let run = started.elapsed();
     // Touches an earlier day's run already made (a cadence whose anchor
     // moved, say) are found and left alone, as the floor leaves them.
     Ok(Figures { tasks: summary.created_total + summary.merged + summary.opted_out + summary.existing, run, floor })
 }
 
-async fn floor(db: &Db, day: jiff::civil::Date) -> anyhow::Result<()> {
+async fn floor(db: &Db, day: jiff::civil::Date, zone: &BusinessZone) -> anyhow::Result<()> {
     let playbooks = kefu_outreach::store::effective(db, &kefu_web::packs::default_playbooks()).await?;
-    let sources = kefu_web::packs::anchor_sources();
-    let now = kefu_core::time::instant_text(jiff::Timestamp::now());
+    let sources = kefu_web::packs::anchor_sources(zone);
+    let now = kefu_core::time::instant_text(SystemClock.now());
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     for p in playbooks.iter().filter(|p| p.enabled) {
         let Some(source) = sources.iter().find(|s| s.anchors().contains(&p.anchor.as_str())) else { continue };

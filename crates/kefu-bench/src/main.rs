@@ -20,6 +20,7 @@ use clap::Parser;
 use kefu_accounts::{branches, users};
 use kefu_care::customers;
 use kefu_core::ids::CustomerId;
+use kefu_core::time::{Clock, SystemClock};
 use kefu_core::{Actor, Scope};
 use kefu_store::Db;
 use kefu_web::archive;
@@ -277,7 +278,7 @@ async fn main() -> anyhow::Result<()> {
     let floor = load::run(bounds, move |_| {
         let c = c.clone();
         async move {
-            let today = kefu_core::time::BusinessZone::shanghai().date_of(jiff::Timestamp::now());
+            let today = kefu_core::time::BusinessZone::shanghai().date_of(SystemClock.now());
             kefu_outreach::calls::queue(&c.db, &c.scope, today, kefu_outreach::calls::QUEUE_PAGE + 1, 0).await.is_ok()
         }
     })
@@ -295,7 +296,7 @@ async fn service_figures(
     report: &mut impl FnMut(&str, Target, Stats, Stats) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let zone = Arc::new(kefu_core::time::BusinessZone::shanghai());
-    let today = zone.date_of(jiff::Timestamp::now());
+    let today = zone.date_of(SystemClock.now());
     let (ids, branch) = repair_orders::sample(&ctx.db, &ctx.scope, bounds.count).await?;
     let ids = Arc::new(ids);
     let (c, q) = (ctx.clone(), ids.clone());

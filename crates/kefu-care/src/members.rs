@@ -215,7 +215,7 @@ pub async fn create_event(db: &Db, actor: &Actor, branch: BranchId, input: &Even
     .bind(v.kind.clone())
     .bind(v.starts_on.to_string())
     .bind(v.capacity)
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(actor.display_name.clone())
     .fetch_one(tx.conn())
     .await?;

@@ -3,10 +3,11 @@
 //! answered, and a follow-up item for the supervisor when a customer reports
 //! a problem.
 
+use crate::recontacts::COMPLAINT;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
 use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
@@ -32,10 +33,17 @@ pub enum Outcome {
     WrongNumber,
     /// The customer asked not to be called again.
     DoNotCall,
+    /// A complaint's re-contact: the customer is satisfied, which confirms
+    /// the complaint.
+    Satisfied,
+    /// A complaint's re-contact: the customer is still not satisfied (the
+    /// notes say why), which puts the complaint back in hand.
+    NotSatisfied,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    /// How an outreach call may end.
+    pub const OF_CALL: [Outcome; 6] = [
         Outcome::ReachedBooked,
         Outcome::ReachedDeclined,
         Outcome::ProblemReported,
@@ -43,6 +51,10 @@ impl Outcome {
         Outcome::WrongNumber,
         Outcome::DoNotCall,
     ];
+
+    /// How a complaint's re-contact call may end.
+    pub const OF_RECONTACT: [Outcome; 5] =
+        [Outcome::Satisfied, Outcome::NotSatisfied, Outcome::NoAnswer, Outcome::WrongNumber, Outcome::DoNotCall];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -52,17 +64,26 @@ impl Outcome {
             Outcome::NoAnswer => "no_answer",
             Outcome::WrongNumber => "wrong_number",
             Outcome::DoNotCall => "do_not_call",
+            Outcome::Satisfied => "satisfied",
+            Outcome::NotSatisfied => "not_satisfied",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Outcome> {
-        Outcome::ALL.into_iter().find(|o| o.code() == code)
+        Outcome::OF_CALL.into_iter().chain(Outcome::OF_RECONTACT).find(|o| o.code() == code)
     }
 
     /// Someone spoke with the customer about the matter. "Do not call" is
     /// not counted: the customer hung up on the call itself.
     pub fn reached(self) -> bool {
-        matches!(self, Outcome::ReachedBooked | Outcome::ReachedDeclined | Outcome::ProblemReported)
+        matches!(
+            self,
+            Outcome::ReachedBooked
+                | Outcome::ReachedDeclined
+                | Outcome::ProblemReported
+                | Outcome::Satisfied
+                | Outcome::NotSatisfied
+        )
     }
 }
 
@@ -91,11 +112,20 @@ pub struct Call {
     pub quiet_start: String,
     pub quiet_end: String,
     pub preferred_time: String,
+    /// The complaint a re-contact call is about.
+    pub complaint_id: Option<ComplaintId>,
+}
+
+impl Call {
+    /// The outcomes the agent chooses from.
+    pub fn outcomes(&self) -> &'static [Outcome] {
+        if self.complaint_id.is_some() { &Outcome::OF_RECONTACT } else { &Outcome::OF_CALL }
+    }
 }
 
 const CALL_COLUMNS: &str = "t.id, t.branch_id, t.customer_id, c.name AS customer_name, c.mobile, t.playbook, t.due_date, \
      t.anchor_date, t.priority, t.status, t.claimed_by, u.display_name AS claimed_by_name, t.attempts, t.message, t.reason, \
-     t.outcome, t.notes, c.quiet_start, c.quiet_end, c.preferred_time";
+     t.outcome, t.notes, c.quiet_start, c.quiet_end, c.preferred_time, t.asset_kind, t.asset_id";
 
 fn call_of(r: &sqlx::any::AnyRow) -> Result<Call> {
     Ok(Call {
@@ -119,6 +149,7 @@ fn call_of(r: &sqlx::any::AnyRow) -> Result<Call> {
         quiet_start: r.text("quiet_start")?,
         quiet_end: r.text("quiet_end")?,
         preferred_time: r.text("preferred_time")?,
+        complaint_id: (r.text("asset_kind")? == COMPLAINT).then(|| r.i64("asset_id").map(ComplaintId)).transpose()?,
     })
 }
 
@@ -170,7 +201,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
          WHERE id = $3 AND (status = 'pending' OR (status = 'claimed' AND claimed_by = $1))",
     )
     .bind(actor.user_id.0)
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(id)
     .execute(tx.conn())
     .await?
@@ -230,6 +261,18 @@ pub async fn record_outcome(
             "claim the call before recording its outcome",
         )));
     }
+    if !call.outcomes().contains(&outcome) {
+        return Err(Invalid::new(
+            "outcome",
+            Rule::new("call_outcome", "该电话不能记录此结果", "this outcome does not apply to this call"),
+        )
+        .into());
+    }
+    // A re-contact's complaint, read before the transaction (in scope).
+    let complaint = match call.complaint_id {
+        Some(id) => Some(kefu_care::complaints::get(db, &actor.scope, id).await?),
+        None => None,
+    };
     let notes = notes.trim();
     if outcome == Outcome::ProblemReported && notes.is_empty() {
         return Err(Invalid::new(
@@ -241,8 +284,8 @@ pub async fn record_outcome(
     optional_text("notes", notes, 2000)?;
     let attempts = call.attempts + 1;
     let retry = outcome == Outcome::NoAnswer && attempts < MAX_ATTEMPTS;
-    let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
+    let now = instant_text(tx.now());
     if retry {
         sqlx::query(
             "UPDATE outreach_tasks SET status = 'pending', claimed_by = NULL, claimed_at = NULL, attempts = $1, \
@@ -268,6 +311,10 @@ pub async fn record_outcome(
         .execute(tx.conn())
         .await?;
     }
+    if let (Some(c), Outcome::Satisfied | Outcome::NotSatisfied) = (&complaint, outcome) {
+        let at = tx.now();
+        kefu_care::complaints::recontact_in(&mut tx, actor, c, outcome == Outcome::Satisfied, notes, at).await?;
+    }
     if outcome == Outcome::DoNotCall {
         sqlx::query("UPDATE customers SET do_not_call = 1, updated_at = $1 WHERE id = $2")
             .bind(now.clone())
@@ -289,13 +336,14 @@ pub async fn record_outcome(
         .execute(tx.conn())
         .await?;
     }
+    let at = tx.now();
     timeline::record(
         &mut tx,
         NewEvent {
             branch: call.branch_id,
             customer: call.customer_id,
             asset: None,
-            at: jiff::Timestamp::now(),
+            at,
             kind: timeline::kind::CALL,
             summary: notes.to_string(),
             detail: json!({ "outcome": outcome.code(), "playbook": call.playbook, "attempt": attempts }),
@@ -374,7 +422,7 @@ pub async fn close_followup(db: &Db, actor: &Actor, id: i64, resolution: &str) -
     sqlx::query(
         "UPDATE followups SET status = 'closed', closed_at = $1, closed_by = $2, resolution = $3 WHERE id = $4",
     )
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(actor.display_name.clone())
     .bind(resolution.trim().to_string())
     .bind(id)

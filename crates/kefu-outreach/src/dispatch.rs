@@ -270,8 +270,8 @@ async fn record(
     results: &[Delivery],
     summary: &mut Dispatched,
 ) -> Result<()> {
-    let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
+    let now = instant_text(tx.now());
     for d in results {
         let Some(task) = tasks.iter().find(|t| t.id == d.task_id) else { continue };
         let (status, reference, note) = match &d.outcome {
@@ -296,13 +296,14 @@ async fn record(
         .execute(tx.conn())
         .await?;
         if status == "sent" || status == "printed" {
+            let at = tx.now();
             timeline::record(
                 &mut tx,
                 NewEvent {
                     branch: task.branch,
                     customer: task.customer,
                     asset: None,
-                    at: jiff::Timestamp::now(),
+                    at,
                     kind,
                     summary: task.message.clone(),
                     detail: json!({ "playbook": task.playbook, "task": task.id }),

@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod effectiveness;
 pub mod notices;
 pub mod playbook;
+pub mod recontacts;
 pub mod rules;
 pub mod run;
 pub mod sends;

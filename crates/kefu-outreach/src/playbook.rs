@@ -65,7 +65,7 @@ pub struct Playbook {
     pub code: String,
     pub name: String,
     /// The anchor: purchase, first_service_due, service_due, service_visit,
-    /// insurance_expiry, last_visit, birthday, complaint_closed.
+    /// insurance_expiry, last_visit, birthday, complaint_resolved.
     pub anchor: String,
     /// Higher first in the call queue and when touches of one day merge.
     #[serde(default = "default_priority")]
@@ -101,6 +101,12 @@ pub struct PlaybookFile {
     pub playbooks: Vec<Playbook>,
 }
 
+/// The playbooks of the common core, which run whatever packs are enabled
+/// (the complaint re-contact); an administrator's edits override them.
+pub fn core_playbooks() -> Vec<Playbook> {
+    parse(include_str!("playbooks.toml")).expect("the shipped playbooks are valid")
+}
+
 /// The anchors the engine knows how to find subjects for.
 pub const ANCHORS: [&str; 12] = [
     "purchase",
@@ -110,7 +116,7 @@ pub const ANCHORS: [&str; 12] = [
     "insurance_expiry",
     "last_visit",
     "birthday",
-    "complaint_closed",
+    "complaint_resolved",
     "appointment",
     "recommendation_due",
     "appointment_booked",
@@ -216,6 +222,15 @@ pub fn parse(toml_text: &str) -> Result<Vec<Playbook>, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_core_calls_a_resolved_complaint_again_within_a_week() {
+        let books = core_playbooks();
+        let recontact = books.iter().find(|p| p.code == "complaint_recontact").unwrap();
+        assert_eq!(recontact.anchor, "complaint_resolved");
+        let steps: Vec<_> = recontact.steps.iter().map(|s| (s.offset_days, s.channel)).collect();
+        assert_eq!(steps, [(7, Channel::Call)]);
+    }
 
     const SAMPLE: &str = r#"
 [[playbook]]

@@ -5,6 +5,7 @@
 
 use kefu_care::search::{self, Hit, Probe};
 use kefu_core::Scope;
+use kefu_core::time::BusinessZone;
 use kefu_store::{Db, Failure};
 
 pub fn probes(query: &str) -> Vec<Probe> {
@@ -25,17 +26,21 @@ pub fn customer_references() -> Vec<(&'static str, &'static str)> {
     kefu_auto::vehicles::CUSTOMER_REFERENCES.to_vec()
 }
 
-/// The playbooks the packs ship.
+/// The playbooks the core and the packs ship.
 pub fn default_playbooks() -> Vec<kefu_outreach::playbook::Playbook> {
-    kefu_auto::outreach::default_playbooks()
+    let mut playbooks = kefu_outreach::playbook::core_playbooks();
+    playbooks.extend(kefu_auto::outreach::default_playbooks());
+    playbooks
 }
 
-static VEHICLES: kefu_auto::outreach::VehicleAnchors = kefu_auto::outreach::VehicleAnchors;
-static BIRTHDAYS: kefu_outreach::birthdays::Birthdays = kefu_outreach::birthdays::Birthdays;
-
-/// Every anchor source: the core's and the packs'.
-pub fn anchor_sources() -> [&'static dyn kefu_outreach::source::AnchorSource; 2] {
-    [&BIRTHDAYS, &VEHICLES]
+/// Every anchor source: the core's and the packs'. A complaint's day is
+/// reckoned in the business `zone`.
+pub fn anchor_sources(zone: &BusinessZone) -> Vec<Box<dyn kefu_outreach::source::AnchorSource>> {
+    vec![
+        Box::new(kefu_outreach::birthdays::Birthdays),
+        Box::new(kefu_outreach::recontacts::ComplaintRecontacts { zone: zone.clone() }),
+        Box::new(kefu_auto::outreach::VehicleAnchors),
+    ]
 }
 
 /// Runs the day's outreach with the playbooks in force.
@@ -43,10 +48,13 @@ pub async fn run_outreach(
     db: &Db,
     actor: &kefu_core::Actor,
     today: jiff::civil::Date,
+    zone: &BusinessZone,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<kefu_outreach::run::Summary, Failure> {
     let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
-    kefu_outreach::run::run(db, actor, &playbooks, &anchor_sources(), today, progress).await
+    let sources = anchor_sources(zone);
+    let sources: Vec<&dyn kefu_outreach::source::AnchorSource> = sources.iter().map(|s| s.as_ref()).collect();
+    kefu_outreach::run::run(db, actor, &playbooks, &sources, today, progress).await
 }
 
 /// Sends the SMS and e-mails due by `today` through the configured

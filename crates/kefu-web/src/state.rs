@@ -54,7 +54,8 @@ impl AppState {
         channels: kefu_outreach::dispatch::Channels,
     ) -> AppState {
         AppState(Arc::new(Inner {
-            db,
+            // The capabilities read now from the database's clock: the same one.
+            db: db.with_clock(clock.clone()),
             clock,
             zone,
             config,

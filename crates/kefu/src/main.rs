@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use kefu::config::Settings;
 use kefu::{backup, demo, generate, import, outreach, serve, users};
+use kefu_core::time::{Clock, SystemClock};
 
 #[derive(Parser)]
 #[command(name = "kefu", version, about = "客服 kefu — customer service centre suite")]
@@ -115,14 +116,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(cmd) => users::run(settings, cmd).await,
         Command::Demo { seed, csv: Some(file), rows } => {
-            let today = settings.zone()?.date_of(jiff::Timestamp::now());
+            let today = settings.zone()?.date_of(SystemClock.now());
             std::fs::write(&file, demo::import_file::csv(seed, today, rows))?;
             println!("已写入 / written: {} ({rows} rows)", file.display());
             Ok(())
         }
         Command::Demo { seed, csv: None, .. } => {
             let db = kefu_store::Db::open(&settings.database).await?;
-            let today = settings.zone()?.date_of(jiff::Timestamp::now());
+            let today = settings.zone()?.date_of(SystemClock.now());
             let summary = demo::load(&db, seed, today).await?;
             println!("演示数据已载入 / demo data loaded: {summary}");
             Ok(())
@@ -131,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
             let db = kefu_store::Db::open(&settings.database).await?;
             let today = match today {
                 Some(day) => day,
-                None => settings.zone()?.date_of(jiff::Timestamp::now()),
+                None => settings.zone()?.date_of(SystemClock.now()),
             };
             let report = generate::run(&db, generate::Options { customers, seed, today, stores }).await?;
             println!(

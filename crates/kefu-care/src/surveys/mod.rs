@@ -86,7 +86,7 @@ pub async fn create(db: &Db, actor: &Actor, branch: BranchId, input: &SurveyInpu
     .bind(branch.0)
     .bind(title.to_string())
     .bind(intro)
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(actor.display_name.clone())
     .fetch_one(tx.conn())
     .await?;

@@ -63,7 +63,7 @@ pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Stri
 
 /// Runs today's outreach now (it also runs by itself every morning).
 pub async fn run_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    packs::run_outreach(app.db(), &ctx.actor, app.today(), &|_, _| {}).await?;
+    packs::run_outreach(app.db(), &ctx.actor, app.today(), &app.0.zone, &|_, _| {}).await?;
     Ok(Redirect::to("/outreach").into_response())
 }
 
@@ -140,7 +140,7 @@ pub async fn queue(
 
 async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Result<Response, AppError> {
     let call = calls::get(app.db(), &ctx.actor.scope, id).await?;
-    let outcomes: Vec<&str> = Outcome::ALL.iter().map(|o| o.code()).collect();
+    let outcomes: Vec<&str> = call.outcomes().iter().map(|o| o.code()).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     // The agent books the appointment the call wins without leaving it.
     let owned = kefu_auto::vehicles::of_customer(app.db(), &ctx.actor.scope, call.customer_id).await?;

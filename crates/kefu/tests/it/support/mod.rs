@@ -107,8 +107,10 @@ impl TestApp {
     /// The app with outreach channels (letters, an SMS gateway…).
     pub async fn start_with(backend: Backend, channels: kefu_outreach::dispatch::Channels) -> TestApp {
         let (db, db_url, dir) = fresh_db(backend).await;
-        let fx = fixture(&db).await;
         let clock = TestClock::at(start_instant());
+        // The test's own handle reads the same clock as the server's.
+        let db = db.with_clock(Arc::new(clock.clone()));
+        let fx = fixture(&db).await;
         let state = AppState::new(
             db.clone(),
             Arc::new(clock.clone()),
