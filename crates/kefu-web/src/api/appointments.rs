@@ -81,6 +81,7 @@ impl AppointmentDto {
 /// A booking: the same fields as the booking form, without the vehicle
 /// (it is in the path).
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"day": "2026-12-01", "hour": 10, "job": "maintenance", "note": "客户希望上午到店", "source": "phone", "parts": "OF-8011 1, MO-0W20 4"}))]
 pub struct BookBody {
     /// YYYY-MM-DD
     day: String,

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// A step on a claim, as the form and the API send it.
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"action": "submitted", "reference": "PA-2026-11-0042"}))]
 #[serde(default)]
 pub struct ClaimBody {
     /// submitted, paid or rejected

@@ -168,6 +168,7 @@ pub async fn search(
 
 /// The fields of a customer a caller sends (as in [`CustomerInput`]).
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"branch_id": 2, "name": "王芳", "gender": "f", "mobile": "13912345678", "birthday": "1985-06-15", "address": "北京市海淀区中关村大街 27 号", "tags": "VIP"}))]
 pub struct CustomerBody {
     /// Required when creating; ignored when updating.
     branch_id: Option<i64>,
@@ -266,6 +267,7 @@ pub async fn update(
 
 /// Preferences as a caller sends them.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"allow_letter": true, "allow_sms": true, "allow_email": false, "allow_phone": true, "do_not_call": false, "preferred_time": "evening", "quiet_start": "21:00", "quiet_end": "08:00"}))]
 pub struct PreferencesBody {
     #[serde(default)]
     allow_letter: bool,
@@ -336,6 +338,7 @@ impl ContactDto {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "李娜", "relation": "driver", "mobile": "13812345678", "is_primary": false}))]
 pub struct ContactBody {
     name: String,
     #[serde(default)]
@@ -419,6 +422,7 @@ impl VehicleDto {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"vin": "LSVAM4187C2184847", "plate": "京A12345", "brand": "一汽-大众", "model": "速腾", "purchase_date": "2026-11-25", "mileage_km": 1200, "insurance_expiry": "2027-11-24"}))]
 pub struct VehicleBody {
     vin: String,
     #[serde(default)]
@@ -476,7 +480,7 @@ pub async fn get_vehicle(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct EventDto {
+pub struct TimelineEventDto {
     /// UTC instant
     at: String,
     /// call, sms, letter, email, visit, change, merge, note
@@ -489,9 +493,9 @@ pub struct EventDto {
     asset_id: Option<i64>,
 }
 
-impl From<&timeline::Event> for EventDto {
+impl From<&timeline::Event> for TimelineEventDto {
     fn from(e: &timeline::Event) -> Self {
-        EventDto {
+        TimelineEventDto {
             at: e.at.clone(),
             kind: e.kind.clone(),
             summary: e.summary.clone(),
@@ -517,8 +521,8 @@ pub struct Overview {
     customer: CustomerDto,
     contacts: Vec<ContactDto>,
     vehicles: Vec<VehicleDto>,
-    recent_contacts: Vec<EventDto>,
-    timeline: Vec<EventDto>,
+    recent_contacts: Vec<TimelineEventDto>,
+    timeline: Vec<TimelineEventDto>,
     duplicates: Vec<DuplicateDto>,
 }
 
@@ -534,8 +538,8 @@ pub async fn overview(
         contacts: o.contacts.iter().map(|k| ContactDto::of(k, &ctx)).collect(),
         customer: CustomerDto::of(&o.customer, &ctx),
         vehicles: o.vehicles.iter().map(|(v, next)| VehicleDto::of(v, *next)).collect(),
-        recent_contacts: o.recent.iter().map(EventDto::from).collect(),
-        timeline: o.events.iter().map(EventDto::from).collect(),
+        recent_contacts: o.recent.iter().map(TimelineEventDto::from).collect(),
+        timeline: o.events.iter().map(TimelineEventDto::from).collect(),
         duplicates: o
             .suspects
             .iter()
@@ -551,6 +555,7 @@ pub async fn overview(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"other": 42}))]
 pub struct MergeBody {
     /// The duplicate merged into the customer in the path.
     other: i64,

@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 /// A policy as the form and the API take it: dates YYYY-MM-DD, the premium
 /// in yuan as people type it.
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"insurer": "中国人保", "kind": "commercial", "policy_no": "PDAA202611000001", "start": "2026-12-01", "expiry": "2027-11-30", "premium": "4280.00"}))]
 #[serde(default)]
 pub struct PolicyBody {
     pub insurer: String,
@@ -142,6 +143,7 @@ pub async fn renewals(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"lost_reason": "客户转投其他保险公司，保费更低"}))]
 #[serde(default)]
 pub struct LostBody {
     /// Why the renewal went elsewhere.

@@ -32,6 +32,7 @@ pub async fn tiers(State(app): State<AppState>) -> Result<Json<Vec<TierDto>>, Ap
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"tier": "gold"}))]
 pub struct TierBody {
     /// A tier's code; empty to take the tier away (the customer stays a member).
     #[serde(default)]
@@ -60,7 +61,7 @@ pub async fn set_tier(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct EventDto {
+pub struct MemberEventDto {
     id: i64,
     branch_id: i64,
     title: String,
@@ -72,9 +73,9 @@ pub struct EventDto {
     attended: i64,
 }
 
-impl From<Event> for EventDto {
+impl From<Event> for MemberEventDto {
     fn from(e: Event) -> Self {
-        EventDto {
+        MemberEventDto {
             id: e.id,
             branch_id: e.branch_id.0,
             title: e.title,
@@ -94,18 +95,19 @@ pub struct EventsQuery {
 
 #[utoipa::path(get, path = "/api/v1/members/events", tag = "members",
     params(("from" = Option<String>, Query, description = "YYYY-MM-DD: the events from this day on; today by default")),
-    responses((status = 200, body = [EventDto]), (status = 403, body = super::Problem)))]
+    responses((status = 200, body = [MemberEventDto]), (status = 403, body = super::Problem)))]
 pub async fn events(
     State(app): State<AppState>,
     ctx: Ctx,
     Query(q): Query<EventsQuery>,
-) -> Result<Json<Vec<EventDto>>, AppError> {
+) -> Result<Json<Vec<MemberEventDto>>, AppError> {
     let from = q.from.unwrap_or_else(|| app.today());
     let events = members::events(app.db(), &ctx.actor.scope, from).await?;
-    Ok(Json(events.into_iter().map(EventDto::from).collect()))
+    Ok(Json(events.into_iter().map(MemberEventDto::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"branch_id": 2, "title": "2027 春季自驾游", "kind": "self_drive", "starts_on": "2027-04-10", "capacity": 30}))]
 pub struct EventBody {
     #[serde(default)]
     branch_id: i64,
@@ -123,12 +125,12 @@ pub struct EventBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/members/events", tag = "members", request_body = EventBody,
-    responses((status = 201, body = EventDto), (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
+    responses((status = 201, body = MemberEventDto), (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn create_event(
     State(app): State<AppState>,
     ctx: Ctx,
     JsonBody(b): JsonBody<EventBody>,
-) -> Result<(StatusCode, Json<EventDto>), AppError> {
+) -> Result<(StatusCode, Json<MemberEventDto>), AppError> {
     let input = EventInput { title: b.title, kind: b.kind, starts_on: b.starts_on, capacity: b.capacity.to_string() };
     let e = members::create_event(app.db(), &ctx.actor, BranchId(b.branch_id), &input).await?;
     Ok((StatusCode::CREATED, Json(e.into())))
@@ -144,7 +146,7 @@ pub struct SignupDto {
 /// An event with who signed up.
 #[derive(Serialize, ToSchema)]
 pub struct EventDetailDto {
-    event: EventDto,
+    event: MemberEventDto,
     signups: Vec<SignupDto>,
 }
 
@@ -187,6 +189,7 @@ pub async fn invite(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"customer": 1}))]
 pub struct SignupBody {
     #[serde(default)]
     customer: i64,
@@ -207,6 +210,7 @@ pub async fn sign_up(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"customer": 1, "attended": true}))]
 pub struct AttendanceBody {
     #[serde(default)]
     customer: i64,
@@ -257,6 +261,7 @@ pub async fn gifts(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"gift": "生日蛋糕券"}))]
 pub struct GiftBody {
     #[serde(default)]
     gift: String,

@@ -61,6 +61,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"branch": 2, "part_no": "OF-8011", "name": "机油滤清器", "unit_price": "45.00", "stock": 20}))]
 pub struct PartBody {
     branch: i64,
     part_no: String,

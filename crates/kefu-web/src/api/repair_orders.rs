@@ -1,6 +1,6 @@
 //! Repair orders over JSON: open one for a vehicle, read it, take its steps.
 //! A step's body is the same flat set of fields the order page's forms post,
-//! read by [`StepBody::into_step`] for both.
+//! read by [`RepairOrderStepBody::into_step`] for both.
 
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
@@ -38,8 +38,9 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 /// fields. Amounts are in yuan as people type them ("120.50"), quantities
 /// may have two decimals ("1.5" hours), times are local ("2026-11-30T17:00").
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"step": "reception", "mileage_km": "15230", "fuel_eighths": "4", "complaint": "刹车异响", "diagnosis": "前刹车片磨损", "valuables_reminded": "true", "promised_at": "2026-11-29 17:00"}))]
 #[serde(default)]
-pub struct StepBody {
+pub struct RepairOrderStepBody {
     /// reception, add_line, remove_line, approve, start_work, report_delay,
     /// consent, decline, finish_repair, quality_check, settle
     #[serde(deserialize_with = "text")]
@@ -109,7 +110,7 @@ fn yuan_or_zero(field: &str, text: &str) -> Result<Money, Invalid> {
     if text.trim().is_empty() { Ok(Money::ZERO) } else { Money::parse_yuan(field, text) }
 }
 
-impl StepBody {
+impl RepairOrderStepBody {
     /// The step these fields describe, or the first field that breaks its
     /// rule.
     pub fn into_step(self, zone: &BusinessZone) -> Result<Step, Invalid> {
@@ -310,6 +311,7 @@ impl RepairOrderDto {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"kind": "maintenance"}))]
 pub struct OpenBody {
     /// first_maintenance, maintenance, repair, warranty or accident
     kind: String,
@@ -353,14 +355,14 @@ pub(crate) async fn apply(app: &AppState, ctx: &Ctx, id: i64, step: Step) -> Res
 /// estimate is signed, no finishing with an additional item unanswered, no
 /// settlement before the quality check…), 422 when a field breaks its rule.
 #[utoipa::path(post, path = "/api/v1/repair-orders/{id}/steps", tag = "service", params(("id" = i64, Path)),
-    request_body = StepBody,
+    request_body = RepairOrderStepBody,
     responses((status = 200, body = RepairOrderDto), (status = 403, body = super::Problem),
         (status = 404, body = super::Problem), (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn step(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    JsonBody(b): JsonBody<StepBody>,
+    JsonBody(b): JsonBody<RepairOrderStepBody>,
 ) -> Result<Json<RepairOrderDto>, AppError> {
     let step = b.into_step(&app.0.zone).map_err(AppError::Invalid)?;
     let order = apply(&app, &ctx, id, step).await?;

@@ -88,7 +88,8 @@ pub struct TouchDto {
     day: String,
     /// pending, claimed, sent, printed, done, failed, merged, skipped
     status: String,
-    /// For calls: reached_booked, reached_declined, problem_reported, no_answer, wrong_number, do_not_call.
+    /// For calls: reached_booked, reached_declined, problem_reported, no_answer, wrong_number, do_not_call;
+    /// for a complaint's re-contact: satisfied, not_satisfied.
     outcome: Option<String>,
     notes: String,
     attempts: i64,
@@ -209,7 +210,7 @@ pub struct CountsDto {
     due: i64,
     /// Sent, or the call has its final outcome.
     done: i64,
-    /// Calls that reached the customer (reached_* or problem_reported).
+    /// Calls that reached the customer (reached_*, problem_reported, satisfied, not_satisfied).
     reached: i64,
     /// reached / due; null when nothing was due.
     reach_rate: Option<f64>,

@@ -79,6 +79,7 @@ pub async fn results(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"survey": 1, "channel": "sms"}))]
 pub struct InviteBody {
     #[serde(default)]
     survey: i64,
@@ -113,6 +114,7 @@ pub async fn invite(
 /// Whom a survey link or an event invitation goes to: the customers listed,
 /// or those who visited in the last days.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"channel": "sms", "visited_within_days": 30}))]
 pub struct SendBody {
     /// sms or email
     #[serde(default)]

@@ -218,6 +218,7 @@ pub async fn book(
 
 /// What became of a booking: arrived, no_show or cancelled.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
+#[schema(example = json!({"result": "arrived"}))]
 pub struct OutcomeForm {
     #[serde(default)]
     pub result: String,

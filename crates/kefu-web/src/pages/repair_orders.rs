@@ -4,7 +4,7 @@
 //! repair and additional items, quality check, delivery and settlement).
 
 use super::form_message;
-use crate::api::repair_orders::StepBody;
+use crate::api::repair_orders::RepairOrderStepBody;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
@@ -206,7 +206,7 @@ pub async fn step(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    FormBody(f): FormBody<StepBody>,
+    FormBody(f): FormBody<RepairOrderStepBody>,
 ) -> Result<Response, AppError> {
     let result = match f.into_step(&app.0.zone) {
         Ok(step) => crate::api::repair_orders::apply(&app, &ctx, id, step).await,

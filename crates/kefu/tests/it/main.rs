@@ -17,6 +17,7 @@ mod generate;
 mod import;
 mod insurance;
 mod members;
+mod openapi;
 mod outreach;
 mod points;
 mod reports;

@@ -170,6 +170,22 @@ impl TestApp {
         customers::create(&self.db, &actor, branch, &input, None, today).await.unwrap().id
     }
 
+    /// An API token of a new user `username` holding every role over the
+    /// whole group, so that every operation is reached rather than refused.
+    pub async fn token_with_every_role(&self, username: &str) -> String {
+        let everyone = Actor::system(Scope::new(vec![self.fx.group, self.fx.store_a, self.fx.store_b]));
+        let user = NewUser {
+            username: username.into(),
+            display_name: "接口测试".into(),
+            password: PASSWORD.into(),
+            roles: Role::ALL.to_vec(),
+            branches: vec![self.fx.group],
+            locale: Lang::Zh,
+        };
+        let user = users::create(&self.db, &everyone, user).await.unwrap();
+        kefu_accounts::tokens::issue(&self.db, &everyone, user.id, username).await.unwrap()
+    }
+
     /// The CSRF token of the signed-in session, read off a page.
     pub async fn csrf(&self, client: &reqwest::Client) -> String {
         let page = client.get(self.at("/")).send().await.unwrap().text().await.unwrap();
