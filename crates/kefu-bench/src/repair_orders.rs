@@ -17,7 +17,7 @@
 use kefu_accounts::branches;
 use kefu_auto::repair_orders::settlement::{self, Billed, LineKind, Payer};
 use kefu_auto::repair_orders::{self, Status, Step};
-use kefu_core::ids::BranchId;
+use kefu_core::ids::{BranchId, RepairOrderId};
 use kefu_core::time::{BusinessZone, Clock, SystemClock, instant_text};
 use kefu_core::{Actor, Money, Scope};
 use kefu_store::bulk::Cell;
@@ -262,7 +262,7 @@ pub fn edit_body() -> serde_json::Value {
 /// What the order page reads: the order, its vehicle and owner, and for an
 /// open order what the vehicle's customer put off before.
 pub async fn page_reads(db: &Db, scope: &Scope, id: i64, today: jiff::civil::Date) -> anyhow::Result<()> {
-    let o = repair_orders::get(db, scope, id).await?;
+    let o = repair_orders::get(db, scope, RepairOrderId(id)).await?;
     kefu_auto::vehicles::get(db, scope, o.vehicle_id).await?;
     kefu_care::customers::get(db, scope, o.customer_id).await?;
     if o.status == Status::Open {
@@ -283,6 +283,6 @@ pub async fn calendar_reads(db: &Db, scope: &Scope, branch: BranchId, first: jif
 
 /// Saves the edit on the floor: the step as the handler takes it.
 pub async fn save(db: &Db, actor: &Actor, id: i64, zone: &BusinessZone) -> anyhow::Result<()> {
-    repair_orders::apply(db, actor, id, edit(), SystemClock.now(), zone).await?;
+    repair_orders::apply(db, actor, RepairOrderId(id), edit(), SystemClock.now(), zone).await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::recontacts::COMPLAINT;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
-use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
+use kefu_core::ids::{BranchId, CallId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
 use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
@@ -90,7 +90,7 @@ impl Outcome {
 /// A call in the queue.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Call {
-    pub id: i64,
+    pub id: CallId,
     pub branch_id: BranchId,
     pub customer_id: CustomerId,
     pub customer_name: String,
@@ -129,7 +129,7 @@ const CALL_COLUMNS: &str = "t.id, t.branch_id, t.customer_id, c.name AS customer
 
 fn call_of(r: &sqlx::any::AnyRow) -> Result<Call> {
     Ok(Call {
-        id: r.i64("id")?,
+        id: CallId(r.i64("id")?),
         branch_id: BranchId(r.i64("branch_id")?),
         customer_id: CustomerId(r.i64("customer_id")?),
         customer_name: r.text("customer_name")?,
@@ -179,13 +179,13 @@ pub async fn queue(db: &Db, scope: &Scope, today: Date, limit: i64, offset: i64)
     rows.iter().map(call_of).collect()
 }
 
-pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Call> {
+pub async fn get(db: &Db, scope: &Scope, id: CallId) -> Result<Call> {
     let sql = format!(
         "SELECT {CALL_COLUMNS} FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id \
          LEFT JOIN users u ON u.id = t.claimed_by WHERE t.id = $1 AND t.channel = 'call'"
     );
     let row =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?.ok_or(Failure::NotFound)?;
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(db.pool()).await?.ok_or(Failure::NotFound)?;
     let call = call_of(&row)?;
     scope.check(call.branch_id)?;
     Ok(call)
@@ -193,7 +193,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Call> {
 
 /// Claims a call for the acting agent. Two agents never hold the same call:
 /// the claim is one conditional update, and the loser is told who won.
-pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
+pub async fn claim(db: &Db, actor: &Actor, id: CallId) -> Result<Call> {
     let call = get(db, &actor.scope, id).await?;
     let mut tx = db.begin().await?;
     let claimed = sqlx::query(
@@ -202,7 +202,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
     )
     .bind(actor.user_id.0)
     .bind(instant_text(tx.now()))
-    .bind(id)
+    .bind(id.0)
     .execute(tx.conn())
     .await?
     .rows_affected();
@@ -248,7 +248,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
 pub async fn record_outcome(
     db: &Db,
     actor: &Actor,
-    id: i64,
+    id: CallId,
     outcome: Outcome,
     notes: &str,
     today: Date,
@@ -296,7 +296,7 @@ pub async fn record_outcome(
         .bind(outcome.code())
         .bind(notes.to_string())
         .bind(now.clone())
-        .bind(id)
+        .bind(id.0)
         .execute(tx.conn())
         .await?;
     } else {
@@ -307,7 +307,7 @@ pub async fn record_outcome(
         .bind(outcome.code())
         .bind(notes.to_string())
         .bind(now.clone())
-        .bind(id)
+        .bind(id.0)
         .execute(tx.conn())
         .await?;
     }
@@ -329,7 +329,7 @@ pub async fn record_outcome(
         )
         .bind(call.branch_id.0)
         .bind(call.customer_id.0)
-        .bind(id)
+        .bind(id.0)
         .bind(notes.to_string())
         .bind(now.clone())
         .bind(actor.display_name.clone())
@@ -373,7 +373,7 @@ pub struct FollowUp {
     pub id: i64,
     pub customer_id: CustomerId,
     pub customer_name: String,
-    pub task_id: i64,
+    pub task_id: CallId,
     pub description: String,
     pub status: String,
     pub opened_at: String,
@@ -396,7 +396,7 @@ pub async fn followups(db: &Db, scope: &Scope, open_only: bool) -> Result<Vec<Fo
                 id: r.i64("id")?,
                 customer_id: CustomerId(r.i64("customer_id")?),
                 customer_name: r.text("customer_name")?,
-                task_id: r.i64("task_id")?,
+                task_id: CallId(r.i64("task_id")?),
                 description: r.text("description")?,
                 status: r.text("status")?,
                 opened_at: r.text("opened_at")?,

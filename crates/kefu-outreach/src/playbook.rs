@@ -18,6 +18,9 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order they are shown.
+    pub const ALL: [Channel; 4] = [Channel::Letter, Channel::Sms, Channel::Email, Channel::Call];
+
     pub fn code(self) -> &'static str {
         match self {
             Channel::Letter => "letter",
@@ -28,7 +31,7 @@ impl Channel {
     }
 
     pub fn from_code(code: &str) -> Option<Channel> {
-        [Channel::Letter, Channel::Sms, Channel::Email, Channel::Call].into_iter().find(|c| c.code() == code)
+        Channel::ALL.into_iter().find(|c| c.code() == code)
     }
 }
 

@@ -9,7 +9,7 @@ pub mod rules;
 
 use crate::complaints::{self, ComplaintInput, Deadlines};
 use crate::timeline::{self, NewEvent};
-use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
+use kefu_core::ids::{BranchId, ComplaintId, CustomerId, SurveyId};
 use kefu_core::time::instant_text;
 use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule, Scope};
@@ -22,6 +22,8 @@ type Result<T> = std::result::Result<T, Failure>;
 
 /// How an invitation reaches the customer.
 pub const CHANNELS: [&str; 3] = ["sms", "email", "phone"];
+/// The channels that carry a link to the survey (by phone the agent asks).
+pub const LINK_CHANNELS: [&str; 2] = ["sms", "email"];
 
 /// A questionnaire as the builder form gives it; question rows left blank
 /// are skipped.
@@ -51,7 +53,7 @@ impl StoredQuestion {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Survey {
-    pub id: i64,
+    pub id: SurveyId,
     pub branch_id: BranchId,
     pub title: String,
     pub intro: String,
@@ -115,21 +117,21 @@ pub async fn create(db: &Db, actor: &Actor, branch: BranchId, input: &SurveyInpu
     )
     .await?;
     tx.commit().await?;
-    load(db, id).await
+    load(db, SurveyId(id)).await
 }
 
 /// A survey, whoever asks (the public page reaches it through a verified
 /// invitation).
-async fn load(db: &Db, id: i64) -> Result<Survey> {
+async fn load(db: &Db, id: SurveyId) -> Result<Survey> {
     let row = sqlx::query("SELECT id, branch_id, title, intro, created_at, created_by FROM surveys WHERE id = $1")
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(db.pool())
         .await?
         .ok_or(Failure::NotFound)?;
     let questions = sqlx::query(
         "SELECT id, kind, prompt, options FROM survey_questions WHERE survey_id = $1 ORDER BY position, id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(db.pool())
     .await?
     .iter()
@@ -145,7 +147,7 @@ async fn load(db: &Db, id: i64) -> Result<Survey> {
     })
     .collect::<Result<Vec<_>>>()?;
     Ok(Survey {
-        id: row.i64("id")?,
+        id: SurveyId(row.i64("id")?),
         branch_id: BranchId(row.i64("branch_id")?),
         title: row.text("title")?,
         intro: row.text("intro")?,
@@ -156,7 +158,7 @@ async fn load(db: &Db, id: i64) -> Result<Survey> {
 }
 
 /// A survey in the actor's scope.
-pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Survey> {
+pub async fn get(db: &Db, scope: &Scope, id: SurveyId) -> Result<Survey> {
     let survey = load(db, id).await?;
     scope.check(survey.branch_id)?;
     Ok(survey)
@@ -168,7 +170,7 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Survey>> {
     let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        out.push(load(db, id).await?);
+        out.push(load(db, SurveyId(id)).await?);
     }
     Ok(out)
 }
@@ -213,7 +215,7 @@ async fn insert_invitation(
         "INSERT INTO survey_invitations (survey_id, branch_id, customer_id, channel, invited_at, invited_by) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(survey.id)
+    .bind(survey.id.0)
     .bind(branch.0)
     .bind(customer.0)
     .bind(channel.to_string())
@@ -241,14 +243,14 @@ async fn insert_invitation(
 pub async fn invite(
     db: &Db,
     actor: &Actor,
-    survey: i64,
+    survey: SurveyId,
     customer: CustomerId,
     channel: &str,
     now: jiff::Timestamp,
 ) -> Result<Invitation> {
     let owner = crate::customers::get(db, &actor.scope, customer).await?;
     let survey = get(db, &actor.scope, survey).await?;
-    if !["sms", "email"].contains(&channel) {
+    if !LINK_CHANNELS.contains(&channel) {
         return Err(
             Invalid::new("channel", Rule::new("survey_channel", "须为 短信 或 邮件", "must be SMS or e-mail")).into()
         );
@@ -306,7 +308,7 @@ pub async fn open(db: &Db, token: &str) -> Result<Opened> {
         customer,
         branch: BranchId(row.i64("branch_id")?),
         answered: row.opt_text("answered_at")?.is_some(),
-        survey: load(db, row.i64("survey_id")?).await?,
+        survey: load(db, SurveyId(row.i64("survey_id")?)).await?,
     })
 }
 
@@ -467,7 +469,7 @@ pub async fn answer_link(
 pub async fn answer_by_phone(
     db: &Db,
     actor: &Actor,
-    survey: i64,
+    survey: SurveyId,
     customer: CustomerId,
     values: &Values,
     deadlines: &Deadlines,

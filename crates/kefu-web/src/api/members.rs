@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use kefu_care::members::{self, Event, EventInput};
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, CustomerId, MemberEventId};
 use kefu_outreach::sends::{self, Audience};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -76,7 +76,7 @@ pub struct MemberEventDto {
 impl From<Event> for MemberEventDto {
     fn from(e: Event) -> Self {
         MemberEventDto {
-            id: e.id,
+            id: e.id.0,
             branch_id: e.branch_id.0,
             title: e.title,
             kind: e.kind,
@@ -151,8 +151,8 @@ pub struct EventDetailDto {
 }
 
 async fn detail(app: &AppState, ctx: &Ctx, id: i64) -> Result<EventDetailDto, AppError> {
-    let event = members::event(app.db(), &ctx.actor.scope, id).await?;
-    let signups = members::signups(app.db(), &ctx.actor.scope, id).await?;
+    let event = members::event(app.db(), &ctx.actor.scope, MemberEventId(id)).await?;
+    let signups = members::signups(app.db(), &ctx.actor.scope, MemberEventId(id)).await?;
     Ok(EventDetailDto {
         event: event.into(),
         signups: signups
@@ -184,7 +184,9 @@ pub async fn invite(
 ) -> Result<Json<SentDto>, AppError> {
     let audience = b.audience(Audience::Members);
     let when = (app.today(), app.now(), app.local_time());
-    let sent = sends::invite_to_event(app.db(), &ctx.actor, &app.0.channels, (id, &b.channel), &audience, when).await?;
+    let sent =
+        sends::invite_to_event(app.db(), &ctx.actor, &app.0.channels, (MemberEventId(id), &b.channel), &audience, when)
+            .await?;
     Ok(Json(sent.into()))
 }
 
@@ -205,7 +207,7 @@ pub async fn sign_up(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<SignupBody>,
 ) -> Result<(StatusCode, Json<EventDetailDto>), AppError> {
-    members::sign_up(app.db(), &ctx.actor, id, CustomerId(b.customer), app.now()).await?;
+    members::sign_up(app.db(), &ctx.actor, MemberEventId(id), CustomerId(b.customer), app.now()).await?;
     Ok((StatusCode::CREATED, Json(detail(&app, &ctx, id).await?)))
 }
 
@@ -227,7 +229,7 @@ pub async fn attendance(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<AttendanceBody>,
 ) -> Result<Json<EventDetailDto>, AppError> {
-    members::set_attended(app.db(), &ctx.actor, id, CustomerId(b.customer), b.attended).await?;
+    members::set_attended(app.db(), &ctx.actor, MemberEventId(id), CustomerId(b.customer), b.attended).await?;
     Ok(Json(detail(&app, &ctx, id).await?))
 }
 

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use kefu_auto::repair_orders::settlement::{self, LineKind, Payer};
 use kefu_auto::repair_orders::{self, DamageMark, NewLine, Reception, RepairOrder, Step};
-use kefu_core::ids::VehicleId;
+use kefu_core::ids::{RepairOrderId, VehicleId};
 use kefu_core::time::BusinessZone;
 use kefu_core::{Invalid, Money, Rule};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -257,7 +257,7 @@ impl RepairOrderDto {
     pub fn of(o: &RepairOrder) -> RepairOrderDto {
         let t = o.totals.clone().unwrap_or_else(|| o.running_totals());
         RepairOrderDto {
-            id: o.id,
+            id: o.id.0,
             order_no: o.order_no.clone(),
             branch_id: o.branch_id.0,
             vehicle_id: o.vehicle_id.0,
@@ -286,7 +286,7 @@ impl RepairOrderDto {
                 points_fen: t.points.fen(),
                 cash_due_fen: t.cash_due.fen(),
             },
-            visit_id: o.visit_id,
+            visit_id: o.visit_id.map(|v| v.0),
             lines: o
                 .lines
                 .iter()
@@ -338,13 +338,13 @@ pub async fn get(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<RepairOrderDto>, AppError> {
-    Ok(Json(RepairOrderDto::of(&repair_orders::get(app.db(), &ctx.actor.scope, id).await?)))
+    Ok(Json(RepairOrderDto::of(&repair_orders::get(app.db(), &ctx.actor.scope, RepairOrderId(id)).await?)))
 }
 
 /// Takes a step; a delay is told to the customer at once.
 pub(crate) async fn apply(app: &AppState, ctx: &Ctx, id: i64, step: Step) -> Result<RepairOrder, AppError> {
     let tells = matches!(step, Step::ReportDelay { .. });
-    let order = repair_orders::apply(app.db(), &ctx.actor, id, step, app.now(), &app.0.zone).await?;
+    let order = repair_orders::apply(app.db(), &ctx.actor, RepairOrderId(id), step, app.now(), &app.0.zone).await?;
     if tells {
         crate::packs::send_notice(app, &ctx.actor, order.customer_id).await;
     }

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use kefu_care::surveys::{self, results};
-use kefu_core::ids::CustomerId;
+use kefu_core::ids::{CustomerId, SurveyId};
 use kefu_outreach::sends::{Audience, Sent};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -54,7 +54,7 @@ pub async fn results(
     PathParams(id): PathParams<i64>,
     Query(q): Query<ResultsQuery>,
 ) -> Result<Json<ResultsDto>, AppError> {
-    let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
+    let survey = surveys::get(app.db(), &ctx.actor.scope, SurveyId(id)).await?;
     let (sel, _, _) = selection(&app, &q);
     let r = results::results(app.db(), &ctx.actor.scope, &survey, &sel).await?;
     Ok(Json(ResultsDto {
@@ -106,7 +106,7 @@ pub async fn invite(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<InviteBody>,
 ) -> Result<(StatusCode, Json<InvitationDto>), AppError> {
-    let i = surveys::invite(app.db(), &ctx.actor, b.survey, CustomerId(id), &b.channel, app.now()).await?;
+    let i = surveys::invite(app.db(), &ctx.actor, SurveyId(b.survey), CustomerId(id), &b.channel, app.now()).await?;
     let path = format!("/s/{}", i.token);
     Ok((StatusCode::CREATED, Json(InvitationDto { id: i.id, customer_id: i.customer_id.0, token: i.token, path })))
 }

@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
+use kefu_core::ids::CallId;
 use kefu_outreach::calls::{self, Outcome};
 use kefu_outreach::store;
 use kefu_store::RowExt;
@@ -139,7 +140,7 @@ pub async fn queue(
 }
 
 async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Result<Response, AppError> {
-    let call = calls::get(app.db(), &ctx.actor.scope, id).await?;
+    let call = calls::get(app.db(), &ctx.actor.scope, CallId(id)).await?;
     let outcomes: Vec<&str> = call.outcomes().iter().map(|o| o.code()).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     // The agent books the appointment the call wins without leaving it.
@@ -169,7 +170,7 @@ pub async fn claim(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, AppError> {
-    match calls::claim(app.db(), &ctx.actor, id).await {
+    match calls::claim(app.db(), &ctx.actor, CallId(id)).await {
         Ok(_) => Ok(Redirect::to(&format!("/outreach/calls/{id}")).into_response()),
         Err(kefu_store::Failure::Conflict(rule)) => {
             let msg = rule.message(ctx.actor.lang).to_string();
@@ -203,7 +204,7 @@ pub async fn outcome(
         let msg = form_message(AppError::Invalid(invalid), ctx.actor.lang)?;
         return call_page(&app, &ctx, id, Some(msg)).await;
     };
-    match calls::record_outcome(app.db(), &ctx.actor, id, outcome, &f.notes, app.today()).await {
+    match calls::record_outcome(app.db(), &ctx.actor, CallId(id), outcome, &f.notes, app.today()).await {
         Ok(_) => Ok(Redirect::to("/outreach/calls").into_response()),
         Err(kefu_store::Failure::Conflict(rule)) => {
             call_page(&app, &ctx, id, Some(rule.message(ctx.actor.lang).to_string())).await

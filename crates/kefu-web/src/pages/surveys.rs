@@ -19,7 +19,7 @@ use kefu_accounts::branches;
 use kefu_care::surveys::results::{self, Selection};
 use kefu_care::surveys::rules::{Kind, QuestionInput};
 use kefu_care::surveys::{self, SurveyInput};
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, CustomerId, SurveyId};
 use kefu_outreach::sends::{self, Audience, Sent};
 use kefu_store::Failure;
 use serde::Deserialize;
@@ -122,7 +122,7 @@ async fn view_page(
     send: Value,
 ) -> Result<Html<String>, AppError> {
     let app = app.clone();
-    let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
+    let survey = surveys::get(app.db(), &ctx.actor.scope, SurveyId(id)).await?;
     let (sel, from, to) = selection(&app, q);
     let r = results::results(app.db(), &ctx.actor.scope, &survey, &sel).await?;
     let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
@@ -153,7 +153,7 @@ pub(crate) async fn send_links(
 ) -> Result<Sent, Failure> {
     let when = (app.today(), app.now(), app.local_time());
     let channels = &app.0.channels;
-    sends::send_survey(app.db(), &ctx.actor, channels, (id, channel), audience, &origin(headers), when).await
+    sends::send_survey(app.db(), &ctx.actor, channels, (SurveyId(id), channel), audience, &origin(headers), when).await
 }
 
 #[derive(Deserialize)]
@@ -233,7 +233,7 @@ pub async fn invite(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<InviteForm>,
 ) -> Result<Response, AppError> {
-    let result = surveys::invite(app.db(), &ctx.actor, f.survey, CustomerId(id), &f.channel, app.now()).await;
+    let result = surveys::invite(app.db(), &ctx.actor, SurveyId(f.survey), CustomerId(id), &f.channel, app.now()).await;
     let invitation = match result {
         Ok(i) => i,
         Err(e) => return super::customers::back_or_message(app, ctx, id, Err(e)).await,
@@ -263,7 +263,7 @@ async fn phone_page(
     (id, customer): (i64, i64),
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
+    let survey = surveys::get(app.db(), &ctx.actor.scope, SurveyId(id)).await?;
     let c = kefu_care::customers::get(app.db(), &ctx.actor.scope, CustomerId(customer)).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let html = page(
@@ -291,8 +291,16 @@ pub async fn phone_answer(
     FormBody(values): FormBody<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let deadlines = app.0.config.complaints;
-    let result =
-        surveys::answer_by_phone(app.db(), &ctx.actor, id, CustomerId(customer), &values, &deadlines, app.now()).await;
+    let result = surveys::answer_by_phone(
+        app.db(),
+        &ctx.actor,
+        SurveyId(id),
+        CustomerId(customer),
+        &values,
+        &deadlines,
+        app.now(),
+    )
+    .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/customers/{customer}")).into_response()),
         Err(e) => {

@@ -147,7 +147,7 @@ async fn recontact_calls(app: &TestApp, day: &str) -> Vec<(i64, i64)> {
     queue
         .iter()
         .filter(|c| c.playbook == "complaint_recontact")
-        .map(|c| (c.id, c.complaint_id.expect("a re-contact call names its complaint").0))
+        .map(|c| (c.id.0, c.complaint_id.expect("a re-contact call names its complaint").0))
         .collect()
 }
 

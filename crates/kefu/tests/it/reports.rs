@@ -15,7 +15,7 @@ use kefu_auto::vehicles::{self, VehicleInput};
 use kefu_auto::visits::{self, Visit};
 use kefu_care::customers::{self, CustomerInput};
 use kefu_care::preferences::PreferencesInput;
-use kefu_core::ids::{CustomerId, ServiceVisitId, VehicleId};
+use kefu_core::ids::{CallId, CustomerId, ServiceVisitId, VehicleId};
 use kefu_core::{Actor, Lang, Money, Role, Scope};
 use kefu_outreach::calls::{self, Outcome};
 use serde_json::Value;
@@ -165,8 +165,8 @@ async fn call(
     .fetch_one(app.db.pool())
     .await
     .unwrap_or_else(|e| panic!("{playbook} call to {customer:?} on {day}: {e}"));
-    calls::claim(&app.db, agent, id).await.unwrap();
-    calls::record_outcome(&app.db, agent, id, outcome, notes, day).await.unwrap();
+    calls::claim(&app.db, agent, CallId(id)).await.unwrap();
+    calls::record_outcome(&app.db, agent, CallId(id), outcome, notes, day).await.unwrap();
 }
 
 /// Letters and SMS go out through the channels, another capability; here
