@@ -56,7 +56,7 @@ fn validate_username(username: &str) -> Result<(), Invalid> {
     }
 }
 
-fn validate_edit(display_name: &str, roles: &[Role], branches: &[BranchId], actor: &Actor) -> Result<()> {
+fn validate_edit(display_name: &str, roles: &[Role], branches: &[BranchId]) -> Result<()> {
     required_text("display_name", display_name, 64)?;
     if roles.is_empty() {
         return Err(
@@ -70,8 +70,56 @@ fn validate_edit(display_name: &str, roles: &[Role], branches: &[BranchId], acto
         )
         .into());
     }
+    Ok(())
+}
+
+/// Refuses an actor who may not administer `target` (edit it, set its
+/// password): every one of the account's branches must lie within the
+/// actor's scope — an account that also belongs to another store would
+/// otherwise open that store to whoever takes it over — and none of its
+/// roles may rank above the actor's.
+pub fn check_may_administer(actor: &Actor, target: &User) -> Result<()> {
+    for b in &target.branches {
+        actor.scope.check(*b)?;
+    }
+    if target.roles.iter().any(|r| !actor.outranks_or_equals(*r)) {
+        return Err(Invalid::new(
+            "roles",
+            Rule::new("role_above_yours", "该账号的角色高于您的角色", "this account holds a role above yours"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Refuses roles and branches the actor may not give to the account `old`
+/// was (None for a new one): branches outside their scope, a role above
+/// their own, and any change of their own roles.
+pub fn check_grant(actor: &Actor, old: Option<&User>, roles: &[Role], branches: &[BranchId]) -> Result<()> {
     for b in branches {
         actor.scope.check(*b)?;
+    }
+    if roles.iter().any(|r| !actor.outranks_or_equals(*r)) {
+        return Err(Invalid::new(
+            "roles",
+            Rule::new("role_above_yours", "不能授予高于您自己的角色", "cannot grant a role above your own"),
+        )
+        .into());
+    }
+    if let Some(old) = old.filter(|o| o.id == actor.user_id) {
+        let sorted = |roles: &[Role]| {
+            let mut codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+            codes.sort();
+            codes.dedup();
+            codes
+        };
+        if sorted(&old.roles) != sorted(roles) {
+            return Err(Invalid::new(
+                "roles",
+                Rule::new("own_roles", "不能修改自己的角色", "you cannot change your own roles"),
+            )
+            .into());
+        }
     }
     Ok(())
 }
@@ -79,7 +127,8 @@ fn validate_edit(display_name: &str, roles: &[Role], branches: &[BranchId], acto
 pub async fn create(db: &Db, actor: &Actor, new: NewUser) -> Result<User> {
     let username = new.username.trim().to_lowercase();
     validate_username(&username)?;
-    validate_edit(&new.display_name, &new.roles, &new.branches, actor)?;
+    validate_edit(&new.display_name, &new.roles, &new.branches)?;
+    check_grant(actor, None, &new.roles, &new.branches)?;
     password::check_policy(&username, &new.password)?;
     let hash = password::hash(&new.password);
     let mut tx = db.begin().await?;
@@ -209,11 +258,10 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<User>> {
 
 pub async fn update(db: &Db, actor: &Actor, id: UserId, edit: UserEdit) -> Result<User> {
     let old = get_in_scope(db, &actor.scope, id).await?;
-    validate_edit(&edit.display_name, &edit.roles, &edit.branches, actor)?;
-    // Branches outside the editor's scope stay as they were: a store manager
-    // must not strip a group-level grant they cannot see.
-    let mut branches: Vec<BranchId> =
-        old.branches.iter().copied().filter(|b| !actor.scope.contains(*b)).chain(edit.branches).collect();
+    check_may_administer(actor, &old)?;
+    validate_edit(&edit.display_name, &edit.roles, &edit.branches)?;
+    check_grant(actor, Some(&old), &edit.roles, &edit.branches)?;
+    let mut branches = edit.branches;
     branches.sort();
     branches.dedup();
     let new = User {
@@ -254,7 +302,8 @@ pub async fn update(db: &Db, actor: &Actor, id: UserId, edit: UserEdit) -> Resul
 
 /// Sets a new password and signs the account out everywhere.
 pub async fn set_password(db: &Db, actor: &Actor, id: UserId, new_password: &str) -> Result<()> {
-    let user = get(db, id).await?;
+    let user = get_in_scope(db, &actor.scope, id).await?;
+    check_may_administer(actor, &user)?;
     password::check_policy(&user.username, new_password)?;
     let hash = password::hash(new_password);
     let mut tx = db.begin().await?;
@@ -359,5 +408,61 @@ mod tests {
         assert!(validate_username("ab").is_err());
         assert!(validate_username("王力").is_err());
         assert!(validate_username("Wang").is_err());
+    }
+
+    fn actor(id: i64, roles: Vec<Role>, scope: &[i64]) -> Actor {
+        Actor {
+            user_id: UserId(id),
+            username: "boss".into(),
+            display_name: "boss".into(),
+            roles,
+            scope: Scope::new(scope.iter().copied().map(BranchId).collect()),
+            lang: Lang::Zh,
+        }
+    }
+
+    fn user(id: i64, roles: Vec<Role>, branches: &[i64]) -> User {
+        User {
+            id: UserId(id),
+            username: "u".into(),
+            display_name: "u".into(),
+            locale: "zh-CN".into(),
+            active: true,
+            roles,
+            branches: branches.iter().copied().map(BranchId).collect(),
+        }
+    }
+
+    fn rule(r: Result<()>) -> &'static str {
+        match r {
+            Ok(()) => "ok",
+            Err(Failure::Invalid(i)) => i.rule.code,
+            Err(Failure::OutOfScope(_)) => "out_of_scope",
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn only_accounts_wholly_within_scope_and_rank_are_administered() {
+        let manager = actor(1, vec![Role::Manager], &[10, 11]);
+        assert_eq!(rule(check_may_administer(&manager, &user(2, vec![Role::Agent], &[10, 11]))), "ok");
+        assert_eq!(rule(check_may_administer(&manager, &user(2, vec![Role::Agent], &[10, 20]))), "out_of_scope");
+        assert_eq!(rule(check_may_administer(&manager, &user(2, vec![Role::Admin], &[10]))), "role_above_yours");
+        assert_eq!(rule(check_may_administer(&manager, &user(1, vec![Role::Manager], &[10]))), "ok");
+    }
+
+    #[test]
+    fn grants_stay_within_scope_and_rank_and_never_touch_ones_own_roles() {
+        let manager = actor(1, vec![Role::Manager], &[10]);
+        let b = [BranchId(10)];
+        assert_eq!(rule(check_grant(&manager, None, &[Role::Manager, Role::Agent], &b)), "ok");
+        assert_eq!(rule(check_grant(&manager, None, &[Role::Admin], &b)), "role_above_yours");
+        assert_eq!(rule(check_grant(&manager, None, &[Role::Agent], &[BranchId(20)])), "out_of_scope");
+        let me = user(1, vec![Role::Manager], &[10]);
+        assert_eq!(rule(check_grant(&manager, Some(&me), &[Role::Manager], &b)), "ok");
+        assert_eq!(rule(check_grant(&manager, Some(&me), &[Role::Agent], &b)), "own_roles");
+        assert_eq!(rule(check_grant(&manager, Some(&me), &[Role::Manager, Role::Agent], &b)), "own_roles");
+        let admin = actor(3, vec![Role::Admin], &[10]);
+        assert_eq!(rule(check_grant(&admin, Some(&me), &[Role::Admin], &b)), "ok", "an administrator may");
     }
 }

@@ -246,6 +246,20 @@ pub async fn of_vehicle(db: &Db, scope: &Scope, vehicle: VehicleId) -> Result<Ve
     rows.iter().map(from_row).collect()
 }
 
+/// How far ahead the renewal list looks by default: the renewal playbook's
+/// letters start 45 days before the expiry.
+pub const RENEWALS_AHEAD_DAYS: i64 = 60;
+/// How far back it looks: a policy lapsed within a month may still be won.
+pub const RENEWALS_LAPSED_DAYS: i64 = 30;
+
+/// The days the renewal list covers on `today`: from
+/// [`RENEWALS_LAPSED_DAYS`] back to `ahead` days on (60 when not given,
+/// kept within a day and a year).
+pub fn renewal_window(today: Date, ahead: Option<i64>) -> (Date, Date) {
+    let ahead = ahead.unwrap_or(RENEWALS_AHEAD_DAYS).clamp(1, 366);
+    (today - RENEWALS_LAPSED_DAYS.days(), today + ahead.days())
+}
+
 /// The renewal list: policies in scope expiring from `from` to `to`, soonest
 /// first, with how each renewal ended.
 pub async fn renewals(db: &Db, scope: &Scope, from: Date, to: Date) -> Result<Vec<Policy>> {
@@ -284,6 +298,15 @@ mod tests {
 
     fn d(s: &str) -> Date {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_renewal_list_looks_a_month_back_and_sixty_days_ahead() {
+        let today = d("2026-12-04");
+        assert_eq!(renewal_window(today, None), (d("2026-11-04"), d("2027-02-02")));
+        assert_eq!(renewal_window(today, Some(7)), (d("2026-11-04"), d("2026-12-11")));
+        assert_eq!(renewal_window(today, Some(0)).1, d("2026-12-05"), "a day at least");
+        assert_eq!(renewal_window(today, Some(9999)).1, d("2027-12-05"), "a year at most");
     }
 
     fn input() -> PolicyInput {

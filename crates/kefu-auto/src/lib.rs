@@ -6,12 +6,16 @@
 
 pub mod appointments;
 pub mod claims;
+pub mod demo;
+pub mod generate;
 pub mod import;
 pub mod insurance;
 pub mod kpis;
 pub mod lounge;
 pub mod maintenance;
 pub mod outreach;
+pub mod overview;
+pub mod pack;
 pub mod parts;
 pub mod repair_orders;
 pub mod vehicles;

@@ -1,5 +1,5 @@
 //! The daily outreach run at scale, beside its floor. The run is measured
-//! as `kefu outreach run` performs it (`packs::run_outreach`, one process,
+//! as `kefu outreach run` performs it (`Packs::run_outreach`, one process,
 //! the playbooks in force). The floor does the reads and writes any
 //! implementation must: the same subject queries of every playbook's
 //! anchors for the day, and one task row per touch found, written with
@@ -24,6 +24,11 @@ pub struct Figures {
 pub const TARGET: Duration = Duration::from_secs(10);
 pub const MAX_RATIO: f64 = 3.0;
 
+/// The packs `kefu serve` runs by default, which the benchmark measures.
+fn packs() -> kefu_pack::Packs {
+    kefu_web::packs::Enabled::default().core().clone()
+}
+
 pub async fn measure(db: &Db, actor: &Actor, day: jiff::civil::Date) -> anyhow::Result<Figures> {
     // The generated data's zone.
     let zone = BusinessZone::shanghai();
@@ -31,7 +36,7 @@ pub async fn measure(db: &Db, actor: &Actor, day: jiff::civil::Date) -> anyhow::
     floor(db, day, &zone).await?;
     let floor = started.elapsed();
     let started = Instant::now();
-    let summary = kefu_web::packs::run_outreach(db, actor, day, &zone, &|_, _| {}).await?;
+    let summary = packs().run_outreach(db, actor, (day, &zone), &|_, _| {}).await?;
     let run = started.elapsed();
     // Touches an earlier day's run already made (a cadence whose anchor
     // moved, say) are found and left alone, as the floor leaves them.
@@ -39,8 +44,8 @@ pub async fn measure(db: &Db, actor: &Actor, day: jiff::civil::Date) -> anyhow::
 }
 
 async fn floor(db: &Db, day: jiff::civil::Date, zone: &BusinessZone) -> anyhow::Result<()> {
-    let playbooks = kefu_outreach::store::effective(db, &kefu_web::packs::default_playbooks()).await?;
-    let sources = kefu_web::packs::anchor_sources(zone);
+    let playbooks = packs().playbooks(db).await?;
+    let sources = packs().anchor_sources(zone);
     let now = kefu_core::time::instant_text(SystemClock.now());
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     for p in playbooks.iter().filter(|p| p.enabled) {

@@ -36,8 +36,10 @@ pub async fn measure(db: &Db, url: &str, file: PathBuf, branch: String) -> anyho
     let args = ImportArgs { file, branch, map: Vec::new(), sheet: None, dry_run: false, skip_bad_rows: false };
     let today = kefu_core::time::BusinessZone::shanghai().date_of(SystemClock.now());
     let started = Instant::now();
-    let (table, mapping) = kefu::import::read(&args)?;
-    let report = kefu::import::import(db, &args, &table, &mapping, today, &mut |_| {}).await?;
+    let packs = kefu_web::packs::Enabled::default();
+    let target = packs.core().import().ok_or_else(|| anyhow::anyhow!("no pack imports"))?;
+    let (table, mapping) = kefu::import::read(&args, target)?;
+    let report = kefu::import::import(db, target, &args, (&table, &mapping), today, &mut |_| {}).await?;
     let import = started.elapsed();
     anyhow::ensure!(
         report.committed && report.rejected.is_empty(),

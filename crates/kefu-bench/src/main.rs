@@ -160,7 +160,7 @@ async fn main() -> anyhow::Result<()> {
         users::actor_of(&db, user.id).await?.ok_or_else(|| anyhow::anyhow!("{:?} is deactivated", a.username))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
     let bounds = Bounds { concurrency: a.concurrency, count: a.requests, limit: Duration::from_secs(a.seconds) };
-    let ctx = Arc::new(Ctx { db, scope: actor.scope.clone(), client, url, token });
+    let ctx = Arc::new(Ctx { db, packs: Default::default(), scope: actor.scope.clone(), client, url, token });
     let mut report = |kind: &str, target: Target, app: Stats, floor: Stats| -> anyhow::Result<()> {
         let backend = a.backend.as_deref().unwrap_or_default();
         eprintln!("{kind} on {backend}: {} requests over HTTP, {} on the floor", app.done, floor.done);
@@ -199,11 +199,15 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
         let (c, q) = (ctx.clone(), tokens.clone());
-        let floor = load::run(bounds, move |i| {
-            let (c, q) = (c.clone(), q.clone());
-            async move { kefu_care::surveys::open(&c.db, &q[i % q.len()]).await.is_ok() }
-        })
-        .await;
+        let floor =
+            load::run(bounds, move |i| {
+                let (c, q) = (c.clone(), q.clone());
+                let links = kefu_care::surveys::LinkSettings::default();
+                async move {
+                    kefu_care::surveys::open(&c.db, &q[i % q.len()], (&links, SystemClock.now())).await.is_ok()
+                }
+            })
+            .await;
         let kind = format!("public survey page GET /s/{{token}} ({} links, {} in flight)", paths.len(), a.concurrency);
         return report(&kind, Target::PerSecond(survey_page::TARGET_PER_SECOND), app, floor);
     }
@@ -230,7 +234,9 @@ async fn main() -> anyhow::Result<()> {
         let (c, q) = (ctx.clone(), queries.clone());
         let floor = load::run(bounds, move |i| {
             let (c, q) = (c.clone(), q.clone());
-            async move { archive::search_customers(&c.db, &c.scope, &q[i % q.len()], SEARCH_LIMIT).await.is_ok() }
+            async move {
+                archive::search_customers(&c.db, c.packs.core(), &c.scope, &q[i % q.len()], SEARCH_LIMIT).await.is_ok()
+            }
         })
         .await;
         report(&name, Target::P99(SEARCH_TARGET), app, floor)?;
@@ -406,6 +412,8 @@ fn yes_no(met: bool) -> &'static str {
 
 struct Ctx {
     db: Db,
+    /// The packs the server runs by default, whose reads the floor makes.
+    packs: kefu_web::packs::Enabled,
     scope: Scope,
     client: reqwest::Client,
     url: String,
@@ -429,17 +437,24 @@ impl Ctx {
     }
 
     async fn overview_reads(&self, id: CustomerId) -> Result<(), kefu_store::Failure> {
-        archive::overview(&self.db, &self.scope, id, API_TIMELINE).await.map(drop)
+        archive::overview(&self.db, &self.packs, &self.scope, (id, today()), API_TIMELINE).await.map(drop)
     }
 
     /// What the page reads besides the overview: the suspects' records and
     /// the branch names.
     async fn page_reads(&self, id: CustomerId) -> Result<(), kefu_store::Failure> {
-        let o = archive::overview(&self.db, &self.scope, id, PAGE_TIMELINE).await?;
+        let o = archive::overview(&self.db, &self.packs, &self.scope, (id, today()), PAGE_TIMELINE).await?;
         customers::many(&self.db, &self.scope, &o.suspects.iter().map(|s| s.customer_id).collect::<Vec<_>>()).await?;
         branches::all(&self.db).await?;
         Ok(())
     }
+}
+
+/// Today where the benchmark runs: the 360° page's dates to mind are
+/// reckoned from it, and cost no query.
+fn today() -> jiff::civil::Date {
+    let zone = kefu_core::time::BusinessZone::named(kefu_core::time::DEFAULT_ZONE).expect("the default zone is known");
+    zone.date_of(SystemClock.now())
 }
 
 /// Reads the whole answer; true when it was a success.

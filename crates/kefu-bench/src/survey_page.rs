@@ -48,7 +48,8 @@ pub async fn issue(db: &Db, count: usize) -> anyhow::Result<Vec<String>> {
     let mut paths = Vec::with_capacity(rows.len());
     for (customer, branch) in rows {
         let owner = (BranchId(branch), CustomerId(customer));
-        let i = surveys::invite_in(&mut tx, &actor, &survey, owner, "sms", (&key, now)).await?;
+        let links = surveys::LinkSettings::default();
+        let i = surveys::invite_in(&mut tx, &actor, &survey, owner, "sms", (&key, &links, now)).await?;
         paths.push(format!("/s/{}", i.token));
     }
     tx.commit().await?;

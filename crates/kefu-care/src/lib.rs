@@ -8,6 +8,7 @@
 pub mod complaints;
 pub mod contacts;
 pub mod customers;
+pub mod due;
 pub mod import;
 pub mod members;
 pub mod merge;

@@ -126,6 +126,19 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.code() == code)
     }
 
+    /// Seniority, for who may grant what: nobody grants a role ranked above
+    /// their own, nor administers an account that holds one. The IT
+    /// administrator ranks above a manager, so a store manager cannot make
+    /// anyone an administrator.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Admin => 3,
+            Role::Manager => 2,
+            Role::Supervisor => 1,
+            Role::Agent => 0,
+        }
+    }
+
     pub fn permissions(self) -> &'static [Permission] {
         ROLE_PERMISSIONS.iter().find(|(role, _)| *role == self).map(|(_, perms)| *perms).unwrap_or(&[])
     }
@@ -202,6 +215,11 @@ impl Actor {
         self.roles.iter().any(|r| r.permissions().contains(&permission))
     }
 
+    /// Whether the actor's most senior role ranks at or above `role`.
+    pub fn outranks_or_equals(&self, role: Role) -> bool {
+        self.roles.iter().any(|r| r.rank() >= role.rank())
+    }
+
     /// The actor for work nobody signed in to do (the nightly run, the CLI).
     pub fn system(scope: Scope) -> Actor {
         Actor {
@@ -254,6 +272,16 @@ mod tests {
         assert_eq!(a.scope.check(BranchId(2)), Err(OutOfScope(BranchId(2))));
         assert_eq!(a.scope.sql_list(), "1,3");
         assert_eq!(Scope::new(vec![]).sql_list(), "NULL");
+    }
+
+    #[test]
+    fn a_manager_ranks_below_the_administrator_and_above_the_floor() {
+        let manager = actor(vec![Role::Manager]);
+        assert!(!manager.outranks_or_equals(Role::Admin));
+        for role in [Role::Manager, Role::Supervisor, Role::Agent] {
+            assert!(manager.outranks_or_equals(role), "{role:?}");
+        }
+        assert!(!actor(vec![]).outranks_or_equals(Role::Agent), "no role, no rank");
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! plain data and plain functions, tested without I/O.
 
 pub mod access;
+pub mod allocation;
+pub mod decimal;
 pub mod ident;
 pub mod ids;
 pub mod money;
+pub mod rate;
 pub mod time;
 pub mod validation;
 

@@ -75,20 +75,30 @@ enum Which<'a> {
     Due(Date, Whose),
     /// These, just queued.
     Tasks(&'a [i64]),
+    /// The day's letters: those due by this day not yet printed, and those
+    /// printed since this instant (the start of the day).
+    Day(Date, jiff::Timestamp),
 }
 
 async fn pending(db: &Db, scope: &Scope, channel: &str, which: Which<'_>) -> Result<Vec<Pending>> {
     let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-    let (due, chosen) = match which {
-        Which::Due(today, Whose::Everyone) => (today.to_string(), String::new()),
-        Which::Due(today, Whose::Customer(c)) => (today.to_string(), format!(" AND t.customer_id = {}", c.0)),
-        Which::Tasks(ids) => ("9999-12-31".to_string(), format!(" AND t.id IN ({})", list(ids))),
+    let pending = "t.status = 'pending'".to_string();
+    let (due, status, chosen) = match which {
+        Which::Due(today, Whose::Everyone) => (today.to_string(), pending, String::new()),
+        Which::Due(today, Whose::Customer(c)) => (today.to_string(), pending, format!(" AND t.customer_id = {}", c.0)),
+        Which::Tasks(ids) => ("9999-12-31".to_string(), pending, format!(" AND t.id IN ({})", list(ids))),
+        // An instant we wrote ourselves, never user text.
+        Which::Day(today, since) => (
+            today.to_string(),
+            format!("(t.status = 'pending' OR (t.status = 'printed' AND t.updated_at >= '{}'))", instant_text(since)),
+            String::new(),
+        ),
     };
     let sql = format!(
         "SELECT t.id, t.branch_id, t.customer_id, t.playbook, t.step, t.message, t.vars, c.name, c.mobile, c.email, \
          c.address, c.quiet_start, c.quiet_end, b.name AS store, b.address AS store_address, b.phone AS store_phone \
          FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id JOIN branches b ON b.id = t.branch_id \
-         WHERE t.channel = $1 AND t.status = 'pending' AND t.due_date <= $2{chosen} AND t.branch_id IN ({}) \
+         WHERE t.channel = $1 AND {status} AND t.due_date <= $2{chosen} AND t.branch_id IN ({}) \
          ORDER BY t.id LIMIT 5000",
         scope.sql_list()
     );
@@ -228,32 +238,55 @@ async fn send(
         })
         .collect();
     let results = channel.deliver(&messages).await;
-    record(db, actor, kind, &ready, &results, summary).await
+    record(db, actor, (kind, db.now()), &ready, &results, summary).await
 }
 
-/// Prints the pending letters due by `today` within `scope` into one PDF,
-/// one letter a page; the letters count as printed. None when there are none.
+/// The letters of these tasks, to their postal addresses.
+fn letters_to(tasks: &[Pending], playbooks: &[playbook::Playbook]) -> Vec<Message> {
+    tasks
+        .iter()
+        .map(|p| {
+            message(p, Recipient::Postal { name: p.name.clone(), address: p.address.clone() }, subject(p, playbooks))
+        })
+        .collect()
+}
+
+/// The day's letters within `scope` as one PDF to download, one letter a
+/// page: those due by `today` not yet printed, and those printed since
+/// `day_start`, so a lost download can be printed again. Changes nothing.
+/// None when there are none.
+pub async fn letters_of_the_day(
+    db: &Db,
+    scope: &Scope,
+    letters: &LetterChannel,
+    playbooks: &[playbook::Playbook],
+    (today, day_start): (Date, jiff::Timestamp),
+) -> Result<Option<Vec<u8>>> {
+    let tasks = pending(db, scope, "letter", Which::Day(today, day_start)).await?;
+    let messages = letters_to(&tasks, playbooks);
+    letters.preview(&messages).await.map_err(|e| Failure::Store(kefu_store::StoreError::Other(e.reason)))
+}
+
+/// Marks the pending letters due by `today` within `scope` printed, at
+/// `now`: they are written into one PDF in the letter folder (the print
+/// room's), one letter a page, and go on the customers' timelines. None
+/// when there are none.
 pub async fn print_letters(
     db: &Db,
     actor: &Actor,
     letters: &LetterChannel,
     playbooks: &[playbook::Playbook],
-    today: Date,
+    (today, now): (Date, jiff::Timestamp),
 ) -> Result<Option<PathBuf>> {
     let tasks = pending(db, &actor.scope, "letter", Which::Due(today, Whose::Everyone)).await?;
     if tasks.is_empty() {
         return Ok(None);
     }
     let refs: Vec<&Pending> = tasks.iter().collect();
-    let messages: Vec<Message> = tasks
-        .iter()
-        .map(|p| {
-            message(p, Recipient::Postal { name: p.name.clone(), address: p.address.clone() }, subject(p, playbooks))
-        })
-        .collect();
+    let messages = letters_to(&tasks, playbooks);
     let results = letters.deliver(&messages).await;
     let mut summary = Dispatched::default();
-    record(db, actor, "letter", &refs, &results, &mut summary).await?;
+    record(db, actor, ("letter", now), &refs, &results, &mut summary).await?;
     Ok(results.iter().find_map(|d| match &d.outcome {
         Outcome::Printed { file, .. } => Some(file.clone()),
         _ => None,
@@ -265,13 +298,13 @@ pub async fn print_letters(
 async fn record(
     db: &Db,
     actor: &Actor,
-    kind: &str,
+    (kind, at): (&str, jiff::Timestamp),
     tasks: &[&Pending],
     results: &[Delivery],
     summary: &mut Dispatched,
 ) -> Result<()> {
+    let now = instant_text(at);
     let mut tx = db.begin().await?;
-    let now = instant_text(tx.now());
     for d in results {
         let Some(task) = tasks.iter().find(|t| t.id == d.task_id) else { continue };
         let (status, reference, note) = match &d.outcome {
@@ -296,7 +329,6 @@ async fn record(
         .execute(tx.conn())
         .await?;
         if status == "sent" || status == "printed" {
-            let at = tx.now();
             timeline::record(
                 &mut tx,
                 NewEvent {

@@ -5,6 +5,7 @@
 pub mod birthdays;
 pub mod calls;
 pub mod channels;
+pub mod day;
 pub mod dispatch;
 pub mod effectiveness;
 pub mod notices;

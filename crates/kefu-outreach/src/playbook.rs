@@ -104,12 +104,6 @@ pub struct PlaybookFile {
     pub playbooks: Vec<Playbook>,
 }
 
-/// The playbooks of the common core, which run whatever packs are enabled
-/// (the complaint re-contact); an administrator's edits override them.
-pub fn core_playbooks() -> Vec<Playbook> {
-    parse(include_str!("playbooks.toml")).expect("the shipped playbooks are valid")
-}
-
 /// The anchors the engine knows how to find subjects for.
 pub const ANCHORS: [&str; 12] = [
     "purchase",
@@ -143,6 +137,12 @@ pub const VARIABLES: [&str; 10] =
 
 fn invalid(field: &str, code: &'static str, zh: String, en: String) -> Invalid {
     Invalid::new(field, Rule::new(code, zh, en))
+}
+
+/// The playbooks the core ships (birthdays, the complaint re-contact),
+/// beside those of the packs; an administrator's edits override them.
+pub fn core_playbooks() -> Vec<Playbook> {
+    parse(include_str!("playbooks.toml")).expect("the shipped playbooks are valid")
 }
 
 /// Parses and checks a playbook file; errors name the playbook and step.
@@ -227,12 +227,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_core_calls_a_resolved_complaint_again_within_a_week() {
+    fn the_core_ships_birthdays_and_the_complaint_recontact() {
         let books = core_playbooks();
+        let steps = |code: &str| -> Vec<(i64, &'static str)> {
+            let p = books.iter().find(|p| p.code == code).unwrap();
+            p.steps.iter().map(|s| (s.offset_days, s.channel.code())).collect()
+        };
+        // Within a week of handling, the customer is asked again (D1).
+        assert_eq!(steps("complaint_recontact"), vec![(7, "call")]);
         let recontact = books.iter().find(|p| p.code == "complaint_recontact").unwrap();
         assert_eq!(recontact.anchor, "complaint_resolved");
-        let steps: Vec<_> = recontact.steps.iter().map(|s| (s.offset_days, s.channel)).collect();
-        assert_eq!(steps, [(7, Channel::Call)]);
+        // Birthday wishes by SMS and a call on the day (D3).
+        assert_eq!(steps("birthday"), vec![(0, "sms"), (0, "call")]);
     }
 
     const SAMPLE: &str = r#"

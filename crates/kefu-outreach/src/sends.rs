@@ -70,7 +70,7 @@ pub struct Sent {
 
 /// What a send is about.
 enum About<'a> {
-    Survey { survey: &'a Survey, key: Vec<u8>, base: &'a str },
+    Survey { survey: &'a Survey, key: Vec<u8>, links: &'a surveys::LinkSettings, base: &'a str },
     Event(&'a Event),
 }
 
@@ -168,14 +168,14 @@ pub async fn send_survey(
     channels: &Channels,
     (survey, channel_code): (SurveyId, &str),
     audience: &Audience,
-    base: &str,
+    (base, links): (&str, &surveys::LinkSettings),
     when: (Date, jiff::Timestamp, Time),
 ) -> Result<Sent> {
     let survey = surveys::get(db, &actor.scope, survey).await?;
     let channel = channel(channels, channel_code)?;
     let people = customers_of(db, &actor.scope, audience, survey.branch_id, when.1).await?;
     let key = surveys::link_key(db).await?;
-    let about = About::Survey { survey: &survey, key, base: base.trim_end_matches('/') };
+    let about = About::Survey { survey: &survey, key, links, base: base.trim_end_matches('/') };
     send(db, actor, channels, (&about, channel), &people, when).await
 }
 
@@ -227,9 +227,10 @@ async fn send(
         let store = stores.get(&c.branch_id).cloned().unwrap_or_default();
         let mut vars = BTreeMap::from([("name".to_string(), c.name.clone()), ("store".to_string(), store.0)]);
         let text = match about {
-            About::Survey { survey, key, base } => {
+            About::Survey { survey, key, links, base } => {
                 let channel = channel.code();
-                let i = surveys::invite_in(&mut tx, actor, survey, (c.branch_id, c.id), channel, (key, now)).await?;
+                let owner = (c.branch_id, c.id);
+                let i = surveys::invite_in(&mut tx, actor, survey, owner, channel, (key, links, now)).await?;
                 vars.insert("survey".into(), survey.title.clone());
                 vars.insert("link".into(), format!("{base}/s/{}", i.token));
                 vars.insert(SUBJECT.into(), survey.title.clone());

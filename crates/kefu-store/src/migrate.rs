@@ -49,6 +49,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "vin_keys_backwards",
         sql: include_str!("../migrations/0016_vin_keys_backwards.sql"),
     },
+    Migration { version: 17, name: "login_attempts", sql: include_str!("../migrations/0017_login_attempts.sql") },
+    Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
 ];
 
 impl Migration {

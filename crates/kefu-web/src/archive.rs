@@ -1,11 +1,9 @@
 //! What the archive's pages and API read: search results paired with their
 //! customers, and the 360° view of one customer, from the common core and
-//! every installed pack (through `packs`). The benchmark's floor reads
-//! through here too.
+//! every enabled pack. The benchmark's floor reads through here too.
 
+use crate::packs::{CustomerPart, Enabled};
 use jiff::civil::Date;
-use kefu_auto::vehicles::{self, Vehicle};
-use kefu_auto::{maintenance, visits};
 use kefu_care::contacts::{self, Contact};
 use kefu_care::customers::{self, Customer};
 use kefu_care::merge::{self, Suspect};
@@ -17,11 +15,12 @@ use kefu_store::{Db, Failure};
 /// The customers a search finds, best first, with what matched.
 pub async fn search_customers(
     db: &Db,
+    packs: &kefu_pack::Packs,
     scope: &Scope,
     query: &str,
     limit: usize,
 ) -> Result<Vec<(Customer, &'static str)>, Failure> {
-    let hits = crate::packs::search(db, scope, query, limit).await?;
+    let hits = packs.search(db, scope, query, limit).await?;
     Ok(hits.into_iter().map(|h| (h.customer, h.matched)).collect())
 }
 
@@ -29,8 +28,8 @@ pub async fn search_customers(
 pub struct Overview {
     pub customer: Customer,
     pub contacts: Vec<Contact>,
-    /// Each vehicle with its next service, predicted from its own mileage.
-    pub vehicles: Vec<(Vehicle, Option<Date>)>,
+    /// What each enabled pack holds of the customer, in the packs' order.
+    pub parts: Vec<CustomerPart>,
     /// The last contacts (calls, SMS, letters, e-mail, visits).
     pub recent: Vec<Event>,
     /// The newest `timeline` events of every kind.
@@ -38,22 +37,20 @@ pub struct Overview {
     pub suspects: Vec<Suspect>,
 }
 
-/// When a vehicle's next service falls due.
-pub async fn next_service(db: &Db, v: &Vehicle) -> Result<Option<Date>, Failure> {
-    let readings: Vec<(Date, i64)> =
-        vehicles::readings(db, v.id).await?.into_iter().map(|r| (r.date, r.mileage_km)).collect();
-    Ok(maintenance::next_due(v.purchase_date, visits::last_service(db, v.id).await?, &readings))
-}
-
 /// How many of the last contacts the 360° view shows.
 const RECENT_CONTACTS: usize = 5;
 
-pub async fn overview(db: &Db, scope: &Scope, id: CustomerId, timeline: i64) -> Result<Overview, Failure> {
+pub async fn overview(
+    db: &Db,
+    packs: &Enabled,
+    scope: &Scope,
+    (id, today): (CustomerId, Date),
+    timeline: i64,
+) -> Result<Overview, Failure> {
     let customer = customers::get(db, scope, id).await?;
-    let mut owned = Vec::new();
-    for v in vehicles::of_customer(db, scope, id).await? {
-        let next = next_service(db, &v).await?;
-        owned.push((v, next));
+    let mut parts = Vec::new();
+    for pack in packs.web() {
+        parts.push(pack.customer_part(db, scope, &customer, today).await?);
     }
     let events = timeline::of_customer(db, scope, id, &[], timeline).await?;
     // The last contacts are read from the newest events when these hold
@@ -68,7 +65,7 @@ pub async fn overview(db: &Db, scope: &Scope, id: CustomerId, timeline: i64) -> 
     };
     Ok(Overview {
         contacts: contacts::of_customer(db, id).await?,
-        vehicles: owned,
+        parts,
         recent,
         events,
         suspects: merge::suspects(db, scope, &customer).await?,

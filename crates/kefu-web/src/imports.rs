@@ -6,11 +6,13 @@ use crate::error::AppError;
 use crate::guard::Ctx;
 use crate::i18n::field_label;
 use crate::state::AppState;
-use kefu_auto::import::{CustomerRows, FIELDS};
+use axum::extract::Multipart;
 use kefu_care::import::jobs::{self, Job};
 use kefu_care::import::{Import, Mapping, Mode, Report, Table};
 use kefu_core::Lang;
+use kefu_core::ids::BranchId;
 use kefu_core::ids::ImportJobId;
+use kefu_pack::ImportTarget;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -36,12 +38,61 @@ impl Running {
     }
 }
 
+/// What a row of the file means: the import of the first enabled pack
+/// that imports; without one there is nothing to import into.
+pub fn target(app: &AppState) -> Result<&'static dyn ImportTarget, AppError> {
+    app.packs().core().import().ok_or(AppError::NotFound)
+}
+
+/// A file upload as the form and the API send it.
+pub struct Upload {
+    pub branch: Option<BranchId>,
+    pub sheet: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Upload {
+    pub async fn read(mut form: Multipart) -> Result<Upload, AppError> {
+        let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
+        let mut upload = Upload { branch: None, sheet: String::new(), file_name: String::new(), bytes: Vec::new() };
+        while let Some(field) = form.next_field().await.map_err(bad)? {
+            match field.name().unwrap_or_default() {
+                "branch_id" => upload.branch = field.text().await.map_err(bad)?.trim().parse().ok().map(BranchId),
+                "sheet" => upload.sheet = field.text().await.map_err(bad)?.trim().to_string(),
+                "file" => {
+                    upload.file_name = field.file_name().unwrap_or("upload").to_string();
+                    upload.bytes = field.bytes().await.map_err(bad)?.to_vec();
+                }
+                _ => {}
+            }
+        }
+        Ok(upload)
+    }
+
+    /// Keeps the file as a job of the chosen branch.
+    pub async fn keep(self, app: &AppState, ctx: &Ctx) -> Result<(jobs::Job, Table), AppError> {
+        let branch = self.branch.ok_or_else(|| AppError::Invalid(kefu_core::Invalid::required("branch_id")))?;
+        if self.bytes.is_empty() {
+            return Err(AppError::Invalid(kefu_core::Invalid::required("file")));
+        }
+        Ok(jobs::create(app.db(), &ctx.actor, branch, &self.file_name, self.bytes, &self.sheet, target(app)?.fields())
+            .await?)
+    }
+}
+
 /// The job's mapping changed by the user's choices (field → column header;
 /// an empty header unmaps the field).
-pub fn mapping_with(job: &Job, table: &Table, chosen: &BTreeMap<String, String>) -> Result<Mapping, AppError> {
+pub fn mapping_with(
+    app: &AppState,
+    job: &Job,
+    table: &Table,
+    chosen: &BTreeMap<String, String>,
+) -> Result<Mapping, AppError> {
+    let fields = target(app)?.fields();
     let mut mapping = job.mapping.clone();
     for (field, header) in chosen {
-        mapping.set(FIELDS, &table.headers, field, header).map_err(AppError::Invalid)?;
+        mapping.set(fields, &table.headers, field, header).map_err(AppError::Invalid)?;
     }
     Ok(mapping)
 }
@@ -64,7 +115,7 @@ pub async fn dry_run(
         mapping,
         mode: Mode::DryRun,
     };
-    let report = import.run(&mut CustomerRows::new(app.today()), &mut |_| {}).await?;
+    let report = target(app)?.run(&import, app.today(), &mut |_| {}).await?;
     jobs::checked(app.db(), job.id, &report).await?;
     Ok(report)
 }
@@ -92,6 +143,7 @@ pub async fn start(
             ),
         )));
     }
+    let target = target(app)?;
     let (app, actor, today) = (app.clone(), ctx.actor.clone(), app.today());
     tokio::spawn(async move {
         let running = app.0.imports.clone();
@@ -106,7 +158,7 @@ pub async fn start(
             mapping: &mapping,
             mode,
         };
-        let result = import.run(&mut CustomerRows::new(today), &mut |r| running.set(job.id, r)).await;
+        let result = target.run(&import, today, &mut |r| running.set(job.id, r)).await;
         let last = running.take(job.id);
         let finished = match result {
             Ok(report) => jobs::finish(app.db(), job.id, Some(&report), "").await,

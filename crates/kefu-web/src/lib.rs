@@ -27,12 +27,14 @@ mod metrics;
 mod ops;
 pub mod packs;
 mod pages;
+mod redirect;
 mod render;
+mod requests;
 pub mod routes;
 pub mod state;
 mod xlsx;
 
-pub use routes::{RouteSpec, router, specs};
+pub use routes::{RouteSpec, router, specs, specs_for};
 pub use state::{AppState, CookieSecurity, WebConfig};
 
 use std::net::SocketAddr;

@@ -32,32 +32,23 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("surveys/view.html", include_str!("../templates/surveys/view.html")),
     ("members/events.html", include_str!("../templates/members/events.html")),
     ("members/event.html", include_str!("../templates/members/event.html")),
-    ("vehicles/view.html", include_str!("../templates/vehicles/view.html")),
-    ("appointments/calendar.html", include_str!("../templates/appointments/calendar.html")),
-    ("appointments/day.html", include_str!("../templates/appointments/day.html")),
-    ("appointments/book_form.html", include_str!("../templates/appointments/book_form.html")),
-    ("lounge/index.html", include_str!("../templates/lounge/index.html")),
-    ("claims/list.html", include_str!("../templates/claims/list.html")),
-    ("service/kpis.html", include_str!("../templates/service/kpis.html")),
-    ("insurance/renewals.html", include_str!("../templates/insurance/renewals.html")),
-    ("repair_orders/list.html", include_str!("../templates/repair_orders/list.html")),
-    ("repair_orders/view.html", include_str!("../templates/repair_orders/view.html")),
     ("outreach/overview.html", include_str!("../templates/outreach/overview.html")),
     ("outreach/calls.html", include_str!("../templates/outreach/calls.html")),
     ("outreach/call.html", include_str!("../templates/outreach/call.html")),
     ("outreach/followups.html", include_str!("../templates/outreach/followups.html")),
     ("outreach/playbooks.html", include_str!("../templates/outreach/playbooks.html")),
     ("outreach/effectiveness.html", include_str!("../templates/outreach/effectiveness.html")),
-    ("outreach/weekly.html", include_str!("../templates/outreach/weekly.html")),
     ("admin/users.html", include_str!("../templates/admin/users.html")),
     ("admin/user_form.html", include_str!("../templates/admin/user_form.html")),
     ("admin/branches.html", include_str!("../templates/admin/branches.html")),
     ("admin/audit.html", include_str!("../templates/admin/audit.html")),
 ];
 
-pub fn environment() -> Environment<'static> {
+/// The shell's templates and those of the packs enabled.
+pub fn environment(packs: &crate::packs::Enabled) -> Environment<'static> {
     let mut env = Environment::new();
-    for (name, source) in TEMPLATES {
+    let of_packs = packs.web().flat_map(|p| p.templates().iter());
+    for (name, source) in TEMPLATES.iter().chain(of_packs) {
         env.add_template(name, source).expect("embedded templates parse");
     }
     env
@@ -65,24 +56,19 @@ pub fn environment() -> Environment<'static> {
 
 /// One entry of the main navigation. Capabilities still to come are listed
 /// but not linked, so the layout already shows where they will live.
-struct NavItem {
-    key: &'static str,
-    href: Option<&'static str>,
-    needs: Permission,
+pub struct NavItem {
+    pub key: &'static str,
+    pub href: Option<&'static str>,
+    pub needs: Permission,
 }
 
+/// The shell's entries; the packs' go after the follow-ups.
 const NAV: &[NavItem] = &[
     NavItem { key: "nav_today", href: Some("/"), needs: Permission::TodayView },
     NavItem { key: "nav_customers", href: Some("/customers"), needs: Permission::CustomersRead },
     NavItem { key: "nav_outreach", href: Some("/outreach"), needs: Permission::CustomersRead },
     NavItem { key: "nav_calls", href: Some("/outreach/calls"), needs: Permission::CallsWork },
     NavItem { key: "nav_followups", href: Some("/outreach/followups"), needs: Permission::FollowUpsManage },
-    NavItem { key: "nav_appointments", href: Some("/appointments"), needs: Permission::ServiceWork },
-    NavItem { key: "nav_service", href: Some("/repair-orders"), needs: Permission::ServiceWork },
-    NavItem { key: "nav_insurance", href: Some("/insurance/renewals"), needs: Permission::ServiceWork },
-    NavItem { key: "nav_claims", href: Some("/service/claims"), needs: Permission::ServiceWork },
-    NavItem { key: "nav_lounge", href: Some("/lounge"), needs: Permission::ServiceWork },
-    NavItem { key: "nav_kpis", href: Some("/service/kpis"), needs: Permission::WorkshopManage },
     NavItem { key: "nav_complaints", href: Some("/complaints"), needs: Permission::ComplaintsWork },
     NavItem { key: "nav_surveys", href: Some("/surveys"), needs: Permission::SurveysWork },
     NavItem { key: "nav_members", href: Some("/members/events"), needs: Permission::CustomersRead },
@@ -96,12 +82,24 @@ const ADMIN_NAV: &[NavItem] = &[
     NavItem { key: "nav_audit", href: Some("/admin/audit"), needs: Permission::AuditRead },
 ];
 
-fn nav(ctx: &Ctx, items: &[NavItem], section: &str) -> Vec<Value> {
+/// Where the packs' entries go in the main navigation: after the shell's
+/// outreach entries.
+const PACKS_AFTER: &str = "nav_followups";
+
+/// The entries the user may follow, as the layout shows them.
+pub(crate) fn links<'a>(ctx: &Ctx, items: impl IntoIterator<Item = &'a NavItem>, section: &str) -> Vec<Value> {
     items
-        .iter()
+        .into_iter()
         .filter(|i| ctx.actor.can(i.needs))
         .map(|i| view! { key => i.key, href => i.href, active => i.key == section })
         .collect()
+}
+
+/// The shell's entries with the enabled packs' in their place.
+fn main_nav(app: &AppState) -> Vec<&'static NavItem> {
+    let at = NAV.iter().position(|i| i.key == PACKS_AFTER).map_or(NAV.len(), |i| i + 1);
+    let packs = app.packs().web().flat_map(|p| p.nav().iter());
+    NAV[..at].iter().chain(packs).chain(&NAV[at..]).collect()
 }
 
 /// Renders a page for a signed-in user. `section` is the navigation key to
@@ -113,8 +111,9 @@ pub fn page(app: &AppState, ctx: &Ctx, template: &str, section: &str, data: Valu
         tr => catalog(lang),
         me => view! { name => ctx.actor.display_name, username => ctx.actor.username },
         csrf => ctx.csrf,
-        nav => nav(ctx, NAV, section),
-        admin_nav => nav(ctx, ADMIN_NAV, section),
+        nav => links(ctx, main_nav(app), section),
+        pack_events => app.packs().web().flat_map(|p| p.events().iter().copied()).collect::<std::collections::BTreeMap<_, _>>(),
+        admin_nav => links(ctx, ADMIN_NAV, section),
     };
     render(app, template, data, shared)
 }

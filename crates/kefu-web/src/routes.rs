@@ -3,6 +3,7 @@
 //! and tests walk the same table to check every route's refusals.
 
 use crate::guard::{Access, guard};
+use crate::packs::Enabled;
 use crate::state::AppState;
 use crate::{api, ops, pages};
 use axum::Router;
@@ -18,13 +19,23 @@ pub struct RouteSpec {
     pub access: Access,
 }
 
-type Entry = (RouteSpec, MethodRouter<AppState>);
+/// A route: what it requires and what answers it.
+pub type Entry = (RouteSpec, MethodRouter<AppState>);
 
-fn entry(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Entry {
+pub(crate) fn entry(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Entry {
     (RouteSpec { method, path, access }, handler)
 }
 
-fn table() -> Vec<Entry> {
+/// The shell's routes and those of the packs enabled.
+fn table(packs: &Enabled) -> Vec<Entry> {
+    let mut table = shell();
+    for pack in packs.web() {
+        table.extend(pack.routes());
+    }
+    table
+}
+
+fn shell() -> Vec<Entry> {
     use Access::{Public, Signed};
     use Method as M;
     vec![
@@ -62,7 +73,6 @@ fn table() -> Vec<Entry> {
             Signed(CustomersWrite),
             post(pages::customers::remove_contact),
         ),
-        entry(M::POST, "/customers/{id}/vehicles", Signed(CustomersWrite), post(pages::customers::add_vehicle)),
         entry(M::POST, "/customers/{id}/merge", Signed(CustomersWrite), post(pages::customers::merge_duplicate)),
         entry(M::POST, "/customers/{id}/points/earn", Signed(CustomersWrite), post(pages::points::earn)),
         entry(M::POST, "/customers/{id}/points/redeem", Signed(CustomersWrite), post(pages::points::redeem)),
@@ -99,40 +109,11 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/complaints/{id}/resolve", Signed(ComplaintsWork), post(pages::complaints::resolve)),
         entry(M::POST, "/complaints/{id}/recontact", Signed(ComplaintsWork), post(pages::complaints::recontact)),
         entry(M::POST, "/complaints/{id}/close", Signed(ComplaintsWork), post(pages::complaints::close)),
-        entry(M::GET, "/vehicles/{id}", Signed(CustomersRead), get(pages::vehicles::view)),
-        entry(M::POST, "/vehicles/{id}/repair-orders", Signed(ServiceWork), post(pages::repair_orders::open)),
-        entry(M::POST, "/customers/{id}/appointments", Signed(ServiceWork), post(pages::appointments::book)),
-        entry(M::GET, "/appointments", Signed(ServiceWork), get(pages::appointments::calendar)),
-        entry(M::POST, "/appointments/capacity", Signed(WorkshopManage), post(pages::appointments::set_capacity)),
-        entry(M::POST, "/appointments/parts", Signed(WorkshopManage), post(pages::appointments::save_part)),
-        entry(M::GET, "/appointments/days/{date}", Signed(ServiceWork), get(pages::appointments::day)),
-        entry(M::POST, "/appointments/{id}/outcome", Signed(ServiceWork), post(pages::appointments::conclude)),
-        entry(M::GET, "/appointments/{id}/invite.ics", Signed(ServiceWork), get(pages::appointments::invitation)),
-        entry(M::POST, "/vehicles/{id}/policies", Signed(ServiceWork), post(pages::insurance::record)),
-        entry(M::GET, "/insurance/renewals", Signed(ServiceWork), get(pages::insurance::renewals)),
-        entry(M::POST, "/insurance/policies/{id}/lost", Signed(ServiceWork), post(pages::insurance::lose)),
-        entry(M::GET, "/service/claims", Signed(ServiceWork), get(pages::claims::list)),
-        entry(M::POST, "/service/claims/{id}", Signed(ServiceWork), post(pages::claims::advance)),
-        entry(M::GET, "/lounge", Signed(ServiceWork), get(pages::lounge::page_handler)),
-        entry(M::POST, "/lounge/guests", Signed(ServiceWork), post(pages::lounge::arrive)),
-        entry(M::POST, "/lounge/guests/{id}/leave", Signed(ServiceWork), post(pages::lounge::leave)),
-        entry(M::POST, "/lounge/drinkware", Signed(ServiceWork), post(pages::lounge::register)),
-        entry(M::GET, "/service/kpis", Signed(WorkshopManage), get(pages::kpis::page_handler)),
-        entry(M::GET, "/repair-orders", Signed(ServiceWork), get(pages::repair_orders::board)),
-        entry(M::GET, "/repair-orders/{id}", Signed(ServiceWork), get(pages::repair_orders::view)),
-        entry(M::POST, "/repair-orders/{id}/steps", Signed(ServiceWork), post(pages::repair_orders::step)),
-        entry(M::GET, "/repair-orders/{id}/order.pdf", Signed(ServiceWork), get(pages::repair_orders::order_pdf)),
-        entry(M::GET, "/repair-orders/{id}/estimate.pdf", Signed(ServiceWork), get(pages::repair_orders::estimate_pdf)),
-        entry(
-            M::GET,
-            "/repair-orders/{id}/settlement.pdf",
-            Signed(ServiceWork),
-            get(pages::repair_orders::settlement_pdf),
-        ),
         entry(M::GET, "/outreach", Signed(CustomersRead), get(pages::outreach::overview)),
         entry(M::POST, "/outreach/run", Signed(OutreachManage), post(pages::outreach::run_now)),
         entry(M::POST, "/outreach/send", Signed(OutreachManage), post(pages::outreach::send_now)),
         entry(M::GET, "/outreach/letters.pdf", Signed(CallsWork), get(pages::outreach::letters_pdf)),
+        entry(M::POST, "/outreach/letters/printed", Signed(CallsWork), post(pages::outreach::letters_printed)),
         entry(M::GET, "/outreach/calls", Signed(CallsWork), get(pages::outreach::queue)),
         entry(M::GET, "/outreach/calls/{id}", Signed(CallsWork), get(pages::outreach::call)),
         entry(M::POST, "/outreach/calls/{id}/claim", Signed(CallsWork), post(pages::outreach::claim)),
@@ -146,8 +127,6 @@ fn table() -> Vec<Entry> {
         ),
         entry(M::GET, "/outreach/effectiveness", Signed(FollowUpsManage), get(pages::effectiveness::page_handler)),
         entry(M::GET, "/outreach/effectiveness.xlsx", Signed(FollowUpsManage), get(pages::effectiveness::export)),
-        entry(M::GET, "/outreach/weekly", Signed(FollowUpsManage), get(pages::weekly::page_handler)),
-        entry(M::GET, "/outreach/weekly.xlsx", Signed(FollowUpsManage), get(pages::weekly::export)),
         entry(M::GET, "/admin/playbooks", Signed(OutreachManage), get(pages::outreach::playbooks)),
         entry(M::POST, "/admin/playbooks/{code}", Signed(OutreachManage), post(pages::outreach::save_playbook)),
         entry(M::GET, "/admin/users", Signed(UsersManage), get(pages::admin::users_list)),
@@ -182,9 +161,7 @@ fn table() -> Vec<Entry> {
             Signed(CustomersWrite),
             delete(api::customers::remove_contact),
         ),
-        entry(M::POST, "/api/v1/customers/{id}/vehicles", Signed(CustomersWrite), post(api::customers::add_vehicle)),
         entry(M::POST, "/api/v1/customers/{id}/merge", Signed(CustomersWrite), post(api::customers::merge_into)),
-        entry(M::GET, "/api/v1/vehicles/{id}", Signed(CustomersRead), get(api::customers::get_vehicle)),
         entry(M::GET, "/api/v1/customers/{id}/points", Signed(CustomersRead), get(api::points::account)),
         entry(M::POST, "/api/v1/customers/{id}/points/earn", Signed(CustomersWrite), post(api::points::earn)),
         entry(M::POST, "/api/v1/customers/{id}/points/redeem", Signed(CustomersWrite), post(api::points::redeem)),
@@ -210,29 +187,7 @@ fn table() -> Vec<Entry> {
         entry(M::POST, "/api/v1/complaints/{id}/resolve", Signed(ComplaintsWork), post(api::complaints::resolve)),
         entry(M::POST, "/api/v1/complaints/{id}/recontact", Signed(ComplaintsWork), post(api::complaints::recontact)),
         entry(M::POST, "/api/v1/complaints/{id}/close", Signed(ComplaintsWork), post(api::complaints::close)),
-        entry(M::POST, "/api/v1/vehicles/{id}/repair-orders", Signed(ServiceWork), post(api::repair_orders::open)),
-        entry(M::GET, "/api/v1/repair-orders/{id}", Signed(ServiceWork), get(api::repair_orders::get)),
-        entry(M::POST, "/api/v1/vehicles/{id}/appointments", Signed(ServiceWork), post(api::appointments::book)),
-        entry(M::GET, "/api/v1/appointments/{id}", Signed(ServiceWork), get(api::appointments::get)),
-        entry(M::POST, "/api/v1/appointments/{id}/outcome", Signed(ServiceWork), post(api::appointments::conclude)),
-        entry(M::GET, "/api/v1/workshop/load", Signed(ServiceWork), get(api::appointments::load)),
-        entry(M::GET, "/api/v1/appointments/{id}/parts", Signed(ServiceWork), get(api::parts::needs)),
-        entry(M::GET, "/api/v1/parts", Signed(ServiceWork), get(api::parts::list)),
-        entry(M::PUT, "/api/v1/parts", Signed(WorkshopManage), put(api::parts::save)),
-        entry(M::GET, "/api/v1/lounge/guests", Signed(ServiceWork), get(api::lounge::guests)),
-        entry(M::POST, "/api/v1/lounge/guests", Signed(ServiceWork), post(api::lounge::arrive)),
-        entry(M::POST, "/api/v1/lounge/guests/{id}/leave", Signed(ServiceWork), post(api::lounge::leave)),
-        entry(M::GET, "/api/v1/lounge/drinkware", Signed(ServiceWork), get(api::lounge::drinkware)),
-        entry(M::PUT, "/api/v1/lounge/drinkware", Signed(ServiceWork), put(api::lounge::register)),
-        entry(M::POST, "/api/v1/vehicles/{id}/policies", Signed(ServiceWork), post(api::insurance::record)),
-        entry(M::GET, "/api/v1/insurance/renewals", Signed(ServiceWork), get(api::insurance::renewals)),
-        entry(M::GET, "/api/v1/service/claims", Signed(ServiceWork), get(api::claims::list)),
-        entry(M::GET, "/api/v1/service/kpis", Signed(WorkshopManage), get(api::kpis::kpis)),
-        entry(M::POST, "/api/v1/service/claims/{id}", Signed(ServiceWork), post(api::claims::advance)),
-        entry(M::POST, "/api/v1/insurance/policies/{id}/lost", Signed(ServiceWork), post(api::insurance::lose)),
-        entry(M::POST, "/api/v1/repair-orders/{id}/steps", Signed(ServiceWork), post(api::repair_orders::step)),
         entry(M::GET, "/api/v1/outreach/effectiveness", Signed(FollowUpsManage), get(api::reports::effectiveness)),
-        entry(M::GET, "/api/v1/outreach/weekly", Signed(FollowUpsManage), get(api::reports::weekly)),
         entry(M::POST, "/api/v1/imports", Signed(CustomersWrite), post(api::imports::upload).layer(upload_limit())),
         entry(M::GET, "/api/v1/imports/{job}", Signed(CustomersWrite), get(api::imports::get)),
         entry(M::POST, "/api/v1/imports/{job}/check", Signed(CustomersWrite), post(api::imports::check)),
@@ -245,16 +200,21 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(crate::guard::UPLOAD_LIMIT)
 }
 
-/// Every route and what it requires.
+/// Every route there can be (every pack on) and what it requires.
 pub fn specs() -> Vec<RouteSpec> {
-    table().into_iter().map(|(spec, _)| spec).collect()
+    specs_for(&Enabled::default())
+}
+
+/// The routes with `packs` on and what each requires.
+pub fn specs_for(packs: &Enabled) -> Vec<RouteSpec> {
+    table(packs).into_iter().map(|(spec, _)| spec).collect()
 }
 
 /// The application: every route behind its guard, errors rendered in one
 /// place, every request counted.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
-    for (spec, handler) in table() {
+    for (spec, handler) in table(state.packs()) {
         let guarded = handler.layer(from_fn_with_state((state.clone(), spec.access), guard));
         router = router.route(spec.path, guarded);
     }

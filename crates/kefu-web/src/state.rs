@@ -21,11 +21,20 @@ pub struct WebConfig {
     pub cookie_security: CookieSecurity,
     /// The hours a complaint's first contact and resolution may take.
     pub complaints: kefu_care::complaints::Deadlines,
+    /// The packs that run: their routes, navigation, panels and outreach.
+    pub packs: crate::packs::Enabled,
+    /// How long survey links stay open.
+    pub surveys: kefu_care::surveys::LinkSettings,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_security: CookieSecurity::Auto, complaints: Default::default() }
+        WebConfig {
+            cookie_security: CookieSecurity::Auto,
+            complaints: Default::default(),
+            packs: Default::default(),
+            surveys: Default::default(),
+        }
     }
 }
 
@@ -53,17 +62,23 @@ impl AppState {
         config: WebConfig,
         channels: kefu_outreach::dispatch::Channels,
     ) -> AppState {
+        let templates = crate::render::environment(&config.packs);
         AppState(Arc::new(Inner {
             // The capabilities read now from the database's clock: the same one.
             db: db.with_clock(clock.clone()),
             clock,
             zone,
             config,
-            templates: crate::render::environment(),
+            templates,
             metrics: Metrics::new(),
             channels,
             imports: Default::default(),
         }))
+    }
+
+    /// The packs that run.
+    pub fn packs(&self) -> &crate::packs::Enabled {
+        &self.0.config.packs
     }
 
     pub fn db(&self) -> &Db {

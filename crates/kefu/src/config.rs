@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use kefu_care::complaints::Deadlines;
+use kefu_care::surveys::LinkSettings;
 use kefu_core::time::{BusinessZone, DEFAULT_ZONE, SystemClock};
 use kefu_outreach::channels::email::{EmailChannel, EmailConfig};
 use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
@@ -12,6 +13,7 @@ use kefu_outreach::channels::sms::aliyun::{AliyunConfig, AliyunSms};
 use kefu_outreach::channels::sms::webhook::{WebhookConfig, WebhookSms};
 use kefu_outreach::dispatch::Channels;
 use kefu_web::CookieSecurity;
+use kefu_web::packs::Enabled;
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -35,6 +37,10 @@ struct File {
     email: Option<EmailConfig>,
     /// The hours a complaint's first contact and resolution may take.
     complaints: Option<Deadlines>,
+    /// The industry packs that run (`["auto"]`, the default).
+    packs: Option<Vec<String>>,
+    /// How long survey links stay open.
+    surveys: Option<LinkSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,10 +60,18 @@ pub struct Settings {
     pub sms: Option<SmsSettings>,
     pub email: Option<EmailConfig>,
     pub complaints: Deadlines,
+    /// The codes of the packs that run.
+    pub packs: Vec<String>,
+    pub surveys: LinkSettings,
 }
 
+/// The packs that run when nothing says otherwise: the 4S dealership's.
+pub const DEFAULT_PACKS: &[&str] = &["auto"];
+
 impl Settings {
-    pub fn load(path: Option<&Path>, database: Option<String>) -> anyhow::Result<Settings> {
+    /// `packs` is the `--packs` flag (or `KEFU_PACKS`), comma-separated;
+    /// an empty value runs no pack.
+    pub fn load(path: Option<&Path>, database: Option<String>, packs: Option<String>) -> anyhow::Result<Settings> {
         let file = match path {
             Some(p) => read(p)?,
             None if Path::new("kefu.toml").exists() => read(Path::new("kefu.toml"))?,
@@ -80,9 +94,16 @@ impl Settings {
             sms: file.sms,
             email: file.email,
             complaints: file.complaints.unwrap_or_default(),
+            packs: match packs {
+                Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
+                None => file.packs.unwrap_or_else(|| DEFAULT_PACKS.iter().map(|c| c.to_string()).collect()),
+            },
+            surveys: file.surveys.unwrap_or_default(),
         };
         settings.zone()?;
+        settings.packs()?;
         settings.complaints.validate().map_err(|e| anyhow::anyhow!("[complaints] {}: {}", e.field, e.rule.en))?;
+        settings.surveys.validate().map_err(|e| anyhow::anyhow!("[surveys] {}: {}", e.field, e.rule.en))?;
         Ok(settings)
     }
 
@@ -108,6 +129,11 @@ impl Settings {
             None => None,
         };
         Ok(Channels { letters, sms, email })
+    }
+
+    /// The packs the settings name.
+    pub fn packs(&self) -> anyhow::Result<Enabled> {
+        Enabled::select(&self.packs).map_err(anyhow::Error::msg)
     }
 
     pub fn zone(&self) -> anyhow::Result<BusinessZone> {

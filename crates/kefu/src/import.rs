@@ -5,10 +5,10 @@ use crate::config::Settings;
 use crate::progress;
 use anyhow::{Context, bail};
 use kefu_accounts::branches;
-use kefu_auto::import::{CustomerRows, FIELDS};
 use kefu_care::import::{Import, Mapping, Mode, Report, Table, table};
 use kefu_core::time::{Clock, SystemClock};
 use kefu_core::{Actor, Invalid, Scope};
+use kefu_pack::ImportTarget;
 use kefu_store::{Db, Failure};
 use std::path::PathBuf;
 
@@ -42,7 +42,10 @@ fn explain(i: &Invalid) -> anyhow::Error {
 /// Runs the import; the exit status is an error when the file cannot be
 /// read or, without --skip-bad-rows, when any row was refused.
 pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
-    let (table, mapping) = read(&args)?;
+    let Some(target) = settings.packs()?.core().import() else {
+        bail!("no enabled pack imports (packs: {:?})", settings.packs);
+    };
+    let (table, mapping) = read(&args, target)?;
     eprintln!("列映射 / column mapping:");
     for (field, column) in mapping.by_header(&table.headers) {
         eprintln!("  {field:<18} ← {column}");
@@ -51,7 +54,8 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
     let today = settings.zone()?.date_of(SystemClock.now());
     let bar = progress::bar(table.rows.len() as u64, "导入 import");
     let started = std::time::Instant::now();
-    let result = import(&db, &args, &table, &mapping, today, &mut |r: &Report| bar.set_position(r.done as u64)).await;
+    let result =
+        import(&db, target, &args, (&table, &mapping), today, &mut |r: &Report| bar.set_position(r.done as u64)).await;
     bar.finish_and_clear();
     let report = result?;
     print_report(&report, started.elapsed());
@@ -67,15 +71,16 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
 
 /// Reads the file and maps its columns: the suggested mapping from the
 /// header names, then the `--map` overrides.
-pub fn read(args: &ImportArgs) -> anyhow::Result<(Table, Mapping)> {
+pub fn read(args: &ImportArgs, target: &dyn ImportTarget) -> anyhow::Result<(Table, Mapping)> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
     let table = table::read(&bytes, args.sheet.as_deref())
         .map_err(|e| explain(&e).context(format!("cannot read {}", args.file.display())))?;
-    let mut mapping = Mapping::suggest(FIELDS, &table.headers);
+    let fields = target.fields();
+    let mut mapping = Mapping::suggest(fields, &table.headers);
     for pair in &args.map {
         let (field, column) =
             pair.split_once('=').with_context(|| format!("--map {pair:?}: write it as FIELD=COLUMN"))?;
-        mapping.set(FIELDS, &table.headers, field.trim(), column).map_err(|e| explain(&e))?;
+        mapping.set(fields, &table.headers, field.trim(), column).map_err(|e| explain(&e))?;
     }
     Ok((table, mapping))
 }
@@ -85,9 +90,9 @@ pub fn read(args: &ImportArgs) -> anyhow::Result<(Table, Mapping)> {
 /// after every batch. `kefu import` and the benchmark both run this.
 pub async fn import(
     db: &Db,
+    target: &dyn ImportTarget,
     args: &ImportArgs,
-    table: &Table,
-    mapping: &Mapping,
+    (table, mapping): (&Table, &Mapping),
     today: jiff::civil::Date,
     progress: &mut (dyn FnMut(&Report) + Send),
 ) -> anyhow::Result<Report> {
@@ -104,7 +109,7 @@ pub async fn import(
     };
     let source = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let import = Import { db, actor: &actor, branch: branch.id, source: &source, table, mapping, mode };
-    match import.run(&mut CustomerRows::new(today), progress).await {
+    match target.run(&import, today, progress).await {
         Ok(report) => Ok(report),
         Err(Failure::Invalid(i)) => Err(explain(&i)),
         Err(e) => Err(e.into()),

@@ -5,10 +5,9 @@ pub mod backup;
 pub mod bootstrap;
 pub mod config;
 pub mod demo;
-pub mod generate;
 pub mod import;
 pub mod outreach;
-mod progress;
+pub mod progress;
 pub mod serve;
 pub mod users;
 

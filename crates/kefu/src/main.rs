@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use kefu::config::Settings;
-use kefu::{backup, demo, generate, import, outreach, serve, users};
+use kefu::{backup, demo, import, outreach, serve, users};
 use kefu_core::time::{Clock, SystemClock};
 
 #[derive(Parser)]
@@ -15,6 +15,9 @@ struct Cli {
     /// Settings file (default: kefu.toml in the working folder, if present).
     #[arg(long, global = true, env = "KEFU_CONFIG")]
     config: Option<std::path::PathBuf>,
+    /// The industry packs that run, comma-separated (default: auto, the 4S dealership); empty for none.
+    #[arg(long, global = true, env = "KEFU_PACKS")]
+    packs: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,12 +38,12 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(users::UserCommand),
-    /// Load the demo data set: a dealer group with two stores and about 2,000 customers.
+    /// Load the demo data set of each enabled pack (auto: a dealer group with two stores and about 2,000 customers; power: a county with ten supply stations and 30,000 electricity accounts).
     Demo {
         /// Seed for the generator; the same seed gives the same data.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
-        /// Write a CSV file as an old dealer system exports it (for `kefu import`) instead of loading the demo.
+        /// Write a CSV file as the pack's old systems export it (auto: a dealer system) for `kefu import`, instead of loading the demo.
         #[arg(long, value_name = "FILE")]
         csv: Option<std::path::PathBuf>,
         /// Rows in the CSV file.
@@ -98,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
-    let settings = Settings::load(cli.config.as_deref(), cli.database)?;
+    let settings = Settings::load(cli.config.as_deref(), cli.database, cli.packs)?;
     match cli.command {
         Command::Serve { bind, demo } => serve::run(settings, bind, demo).await,
         Command::Migrate => {
@@ -117,15 +120,20 @@ async fn main() -> anyhow::Result<()> {
         Command::User(cmd) => users::run(settings, cmd).await,
         Command::Demo { seed, csv: Some(file), rows } => {
             let today = settings.zone()?.date_of(SystemClock.now());
-            std::fs::write(&file, demo::import_file::csv(seed, today, rows))?;
+            let packs = settings.packs()?;
+            let Some(demo) = packs.core().iter().find_map(|p| p.demo()) else {
+                anyhow::bail!("--csv: no enabled pack has a demo (packs: {:?})", settings.packs);
+            };
+            std::fs::write(&file, demo.import_file(seed, today, rows))?;
             println!("已写入 / written: {} ({rows} rows)", file.display());
             Ok(())
         }
         Command::Demo { seed, csv: None, .. } => {
             let db = kefu_store::Db::open(&settings.database).await?;
             let today = settings.zone()?.date_of(SystemClock.now());
-            let summary = demo::load(&db, seed, today).await?;
-            println!("演示数据已载入 / demo data loaded: {summary}");
+            for summary in demo::load(&db, &settings.packs()?, seed, today).await? {
+                println!("演示数据已载入 / demo data loaded: {summary}");
+            }
             Ok(())
         }
         Command::Gen { customers, seed, today, stores } => {
@@ -134,14 +142,17 @@ async fn main() -> anyhow::Result<()> {
                 Some(day) => day,
                 None => settings.zone()?.date_of(SystemClock.now()),
             };
-            let report = generate::run(&db, generate::Options { customers, seed, today, stores }).await?;
-            println!(
-                "已生成 / generated: {} in {:.1} s (of which {:.1} s search keys, {:.1} s building indexes)",
-                report.summary,
-                report.elapsed.as_secs_f64(),
-                report.keys.as_secs_f64(),
-                report.indexing.as_secs_f64()
-            );
+            let scale = kefu_pack::Scale { customers, seed, today, branches: stores };
+            for demo in settings.packs()?.core().iter().filter_map(|p| p.demo()) {
+                let report = demo.generate(&db, scale, &kefu::progress::Bar::default()).await?;
+                println!(
+                    "已生成 / generated: {} in {:.1} s (of which {:.1} s search keys, {:.1} s building indexes)",
+                    report.summary,
+                    report.elapsed.as_secs_f64(),
+                    report.keys.as_secs_f64(),
+                    report.indexing.as_secs_f64()
+                );
+            }
             Ok(())
         }
         Command::Outreach(OutreachCommand::Run { date }) => outreach::run(&settings, date).await,

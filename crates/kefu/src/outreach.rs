@@ -20,11 +20,14 @@ pub async fn run(settings: &Settings, date: Option<Date>) -> anyhow::Result<()> 
     let date = date.unwrap_or_else(|| zone.date_of(SystemClock.now()));
     let bar = progress::bar(1, &format!("外呼与关怀 outreach {date}"));
     let actor = system_actor(&db).await?;
-    let summary = kefu_web::packs::run_outreach(&db, &actor, date, &zone, &|done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })
-    .await?;
+    let summary = settings
+        .packs()?
+        .core()
+        .run_outreach(&db, &actor, (date, &zone), &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
     bar.finish_and_clear();
     print!("{}", report(&summary));
     Ok(())
@@ -70,7 +73,7 @@ pub async fn schedule(app: kefu_web::AppState) {
         match system_actor(&db).await {
             Ok(actor) => {
                 if done.is_none() {
-                    match kefu_web::packs::run_outreach(&db, &actor, today, &zone, &|_, _| {}).await {
+                    match app.packs().core().run_outreach(&db, &actor, (today, &zone), &|_, _| {}).await {
                         Ok(s) => tracing::info!(date = %today, created = s.created_total, "daily outreach run"),
                         Err(e) => tracing::error!(error = %e, "daily outreach run failed"),
                     }

@@ -19,9 +19,11 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
     // must not be created by a start that then fails on a taken port.
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("listening on {bind}"))?;
     let today = zone.date_of(SystemClock.now());
-    if demo && !crate::demo::present(&db).await? {
-        let summary = crate::demo::load(&db, crate::demo::DEFAULT_SEED, today).await?;
-        eprintln!("演示数据已载入 / demo data loaded: {summary}");
+    let packs = settings.packs()?;
+    if demo {
+        for summary in crate::demo::load_missing(&db, &packs, crate::demo::DEFAULT_SEED, today).await? {
+            eprintln!("演示数据已载入 / demo data loaded: {summary}");
+        }
     }
     let first_admin = bootstrap::first_admin(&db).await?;
     let url = format!("http://{}/", listener.local_addr()?);
@@ -35,7 +37,12 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
         db,
         Arc::new(SystemClock),
         zone,
-        WebConfig { cookie_security: settings.cookie_security, complaints: settings.complaints },
+        WebConfig {
+            cookie_security: settings.cookie_security,
+            complaints: settings.complaints,
+            surveys: settings.surveys,
+            packs,
+        },
         channels,
     );
     tokio::spawn(crate::outreach::schedule(state.clone()));

@@ -147,7 +147,9 @@ impl RepairOrder {
         } else {
             self.billed()
         };
-        settlement::settle(&lines, Money::ZERO, Money::ZERO).unwrap_or_else(|_| unreachable!("no discount, no points"))
+        // No discount, no points, and adding a line keeps the total in range.
+        settlement::settle(&lines, Money::ZERO, Money::ZERO)
+            .unwrap_or_else(|_| unreachable!("no discount, no points, a total below the limit"))
     }
 }
 
@@ -287,6 +289,11 @@ fn validate(step: &Step, order: &RepairOrder, last_mileage: i64, now: Timestamp,
                     Rule::new("price_range", "单价须在 0 到 1,000,000 元之间", "must be between 0 and 1,000,000 yuan"),
                 )
                 .into());
+            }
+            // Every line counts, declined ones too: the estimate shows them.
+            let amounts = order.lines.iter().map(|l| l.amount);
+            if !settlement::total_in_range(amounts.chain([settlement::line_amount(l.qty_centi, l.unit)])) {
+                return Err(settlement::total_out_of_range().into());
             }
         }
         Step::Approve { signed_by } => {

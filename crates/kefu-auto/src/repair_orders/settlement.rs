@@ -5,6 +5,7 @@
 //! the member's points. No floating point anywhere: every figure is an
 //! integer and the totals are sums of the lines.
 
+use kefu_core::allocation::largest_remainder;
 use kefu_core::{Invalid, Money, Rule};
 use serde::Serialize;
 
@@ -102,8 +103,8 @@ pub fn quantity_text(centi: i64) -> String {
 pub fn line_amount(qty_centi: i64, unit: Money) -> Money {
     let exact = i128::from(qty_centi) * i128::from(unit.fen());
     let rounded = (exact + i128::from(CENTI / 2)).div_euclid(i128::from(CENTI));
-    // Quantities below 10,000 and unit prices a form accepts stay far below
-    // i64::MAX fen.
+    // Quantities below 10,000 times unit prices below Money::LIMIT stay far
+    // below i64::MAX fen.
     Money::from_fen(i64::try_from(rounded).unwrap_or(i64::MAX))
 }
 
@@ -141,6 +142,21 @@ fn refused(field: &str, code: &'static str, zh: &str, en: &str) -> Invalid {
     Invalid::new(field, Rule::new(code, zh, en))
 }
 
+/// An order's lines may come to less than [`Money::LIMIT`] in all.
+pub fn total_out_of_range() -> Invalid {
+    refused(
+        "lines",
+        "order_total_range",
+        "工单合计须小于 1000 万元",
+        "an order's lines must come to less than 10 million yuan",
+    )
+}
+
+/// Whether lines of these amounts come to less than [`Money::LIMIT`].
+pub fn total_in_range(amounts: impl IntoIterator<Item = Money>) -> bool {
+    Money::checked_sum(amounts).is_some_and(|total| total < Money::LIMIT)
+}
+
 /// Settles `lines` with a discount off the customer's lines and points
 /// redeemed against what remains.
 pub fn settle(lines: &[Billed], discount: Money, points: Money) -> Result<Totals, Invalid> {
@@ -150,10 +166,15 @@ pub fn settle(lines: &[Billed], discount: Money, points: Money) -> Result<Totals
     if points < Money::ZERO {
         return Err(refused("points", "not_negative", "不能为负数", "must not be negative"));
     }
-    let sum = |keep: &dyn Fn(&Billed) -> bool| -> Money { lines.iter().filter(|l| keep(l)).map(|l| l.amount).sum() };
-    let labour = sum(&|l| l.kind == LineKind::Labour);
-    let parts = sum(&|l| l.kind == LineKind::Part);
-    let customer_gross = sum(&|l| l.payer == Payer::Customer);
+    let sum = |keep: &dyn Fn(&Billed) -> bool| -> Result<Money, Invalid> {
+        Money::checked_sum(lines.iter().filter(|l| keep(l)).map(|l| l.amount)).ok_or_else(total_out_of_range)
+    };
+    // Every sum below is at most the gross, so it cannot overflow when the
+    // gross did not.
+    let gross = sum(&|_| true)?;
+    let labour = sum(&|l| l.kind == LineKind::Labour)?;
+    let parts = sum(&|l| l.kind == LineKind::Part)?;
+    let customer_gross = sum(&|l| l.payer == Payer::Customer)?;
     if discount > customer_gross {
         return Err(refused(
             "discount",
@@ -175,41 +196,15 @@ pub fn settle(lines: &[Billed], discount: Money, points: Money) -> Result<Totals
     Ok(Totals {
         labour,
         parts,
-        gross: labour + parts,
+        gross,
         discount,
         customer,
-        warranty: sum(&|l| l.payer == Payer::Warranty),
-        insurance: sum(&|l| l.payer == Payer::Insurance),
+        warranty: sum(&|l| l.payer == Payer::Warranty)?,
+        insurance: sum(&|l| l.payer == Payer::Insurance)?,
         points,
         cash_due: customer - points,
-        line_discounts: allocate(discount.fen(), &weights).into_iter().map(Money::from_fen).collect(),
+        line_discounts: largest_remainder(discount.fen(), &weights).into_iter().map(Money::from_fen).collect(),
     })
-}
-
-/// Splits `total` fen over `weights` in proportion, by the largest
-/// remainder: each share is the floor of its exact share, and the fen left
-/// over go one each to the largest remainders (the earlier line on a tie),
-/// so the shares always add up to `total`. All weights zero: nothing shared.
-pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
-    let sum: i128 = weights.iter().map(|w| i128::from(*w)).sum();
-    if sum == 0 {
-        return vec![0; weights.len()];
-    }
-    let exact: Vec<(i128, i128)> = weights
-        .iter()
-        .map(|w| {
-            let n = i128::from(total) * i128::from(*w);
-            (n / sum, n % sum)
-        })
-        .collect();
-    let mut shares: Vec<i64> = exact.iter().map(|(q, _)| i64::try_from(*q).unwrap_or(0)).collect();
-    let given: i64 = shares.iter().sum();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|a, b| exact[*b].1.cmp(&exact[*a].1).then(a.cmp(b)));
-    for i in order.into_iter().take(usize::try_from(total - given).unwrap_or(0)) {
-        shares[i] += 1;
-    }
-    shares
 }
 
 #[cfg(test)]
@@ -249,29 +244,6 @@ mod tests {
     }
 
     #[test]
-    fn allocation_always_adds_up_and_follows_the_weights() {
-        assert_eq!(allocate(100, &[1, 1, 1]), vec![34, 33, 33]);
-        assert_eq!(allocate(1, &[5, 5]), vec![1, 0]);
-        assert_eq!(allocate(0, &[3, 4]), vec![0, 0]);
-        assert_eq!(allocate(10, &[0, 0]), vec![0, 0]);
-        assert_eq!(allocate(1000, &[9_000, 0, 1_000]), vec![900, 0, 100]);
-        // Many awkward splits: the shares always add up to the total and
-        // never stray a fen from the exact proportion.
-        for total in [0_i64, 1, 7, 99, 1_001, 123_457] {
-            for weights in [vec![1, 2, 3], vec![33_333, 33_333, 33_334], vec![17, 0, 4_999, 3], vec![1; 7]] {
-                let shares = allocate(total, &weights);
-                assert_eq!(shares.iter().sum::<i64>(), total, "{total} over {weights:?}");
-                let sum: i64 = weights.iter().sum();
-                for (s, w) in shares.iter().zip(&weights) {
-                    let exact = i128::from(total) * i128::from(*w);
-                    let s = i128::from(*s) * i128::from(sum);
-                    assert!((s - exact).abs() < i128::from(sum), "{total} over {weights:?}: {shares:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
     fn totals_add_up_exactly_across_payers() {
         let lines = [
             line(LineKind::Labour, 18_000, Payer::Customer),
@@ -294,6 +266,16 @@ mod tests {
         // Each customer line after its discount, summed, is the customer's total.
         let discounted: Money = lines[..3].iter().zip(&t.line_discounts).map(|(l, d)| l.amount - *d).sum();
         assert_eq!(discounted, t.customer);
+    }
+
+    #[test]
+    fn totals_beyond_i64_are_refused_not_wrapped() {
+        let huge = [line(LineKind::Part, i64::MAX, Payer::Customer), line(LineKind::Labour, 1, Payer::Warranty)];
+        let refused = settle(&huge, Money::ZERO, Money::ZERO).unwrap_err();
+        assert_eq!((refused.field.as_str(), refused.rule.code), ("lines", "order_total_range"));
+        assert!(total_in_range([fen(999_999_998), fen(1)]));
+        assert!(!total_in_range([fen(999_999_999), fen(1)]), "ten million yuan is beyond the bound");
+        assert!(!total_in_range([fen(i64::MAX), fen(1)]));
     }
 
     #[test]

@@ -294,7 +294,7 @@ pub async fn earn(db: &Db, actor: &Actor, customer: CustomerId, input: &EarnInpu
     let mut locked = Locked::begin(db, actor, customer, when).await?;
     let entry = NewEntry {
         kind: "earn",
-        points: rules::earned(amount, per_yuan, promotion),
+        points: rules::earned(amount, per_yuan, promotion)?,
         amount,
         tier: &tier,
         promotion_percent: promotion,

@@ -27,11 +27,27 @@ pub fn check_promotion(percent: i64) -> Result<i64, Invalid> {
     }
 }
 
+/// The most points one purchase may earn: far above what ten million yuan
+/// (the most any amount may be) earns at any sensible tier, and low enough
+/// that a ledger's sums never come near the limit of `i64`.
+pub const MAX_EARNED: i64 = 1_000_000_000;
+
 /// The points `spent` earns at `points_per_yuan` (the customer's tier) under
 /// a promotion of `promotion_percent`; fractions of a point are dropped.
-pub fn earned(spent: Money, points_per_yuan: i64, promotion_percent: i64) -> i64 {
+/// Refused, naming the amount, beyond [`MAX_EARNED`].
+pub fn earned(spent: Money, points_per_yuan: i64, promotion_percent: i64) -> Result<i64, Invalid> {
     let points = i128::from(spent.fen()) * i128::from(points_per_yuan) * i128::from(promotion_percent) / 10_000;
-    i64::try_from(points.max(0)).unwrap_or(i64::MAX)
+    match i64::try_from(points.max(0)) {
+        Ok(points) if points <= MAX_EARNED => Ok(points),
+        _ => Err(Invalid::new(
+            "amount",
+            Rule::new(
+                "points_range",
+                format!("一笔消费最多获得 {MAX_EARNED} 积分"),
+                format!("one purchase earns at most {MAX_EARNED} points"),
+            ),
+        )),
+    }
 }
 
 /// The points a refund of `refunded` out of a purchase of `spent` that
@@ -63,7 +79,9 @@ fn usable(lots: &[Lot], today: Date) -> Vec<Lot> {
 
 /// The points usable on `today`.
 pub fn available(lots: &[Lot], today: Date) -> i64 {
-    usable(lots, today).iter().map(|l| l.remaining).sum()
+    // Each lot holds at most MAX_EARNED, so this never saturates; a damaged
+    // ledger still cannot make it panic or wrap to a negative balance.
+    usable(lots, today).iter().fold(0, |sum, l| sum.saturating_add(l.remaining))
 }
 
 /// The lots whose points lapse by `today`, with what is left of each.
@@ -127,12 +145,21 @@ mod tests {
 
     #[test]
     fn money_spent_earns_by_tier_and_promotion() {
-        assert_eq!(earned(Money::from_fen(123_456), 1, 100), 1234, "¥1,234.56 at 1 point a yuan");
-        assert_eq!(earned(Money::from_fen(123_456), 2, 100), 2469);
-        assert_eq!(earned(Money::from_fen(123_456), 2, 150), 3703, "one and a half times");
-        assert_eq!(earned(Money::from_fen(99), 1, 100), 0, "less than a yuan earns nothing");
+        let earned = |fen, per_yuan, percent| earned(Money::from_fen(fen), per_yuan, percent).unwrap();
+        assert_eq!(earned(123_456, 1, 100), 1234, "¥1,234.56 at 1 point a yuan");
+        assert_eq!(earned(123_456, 2, 100), 2469);
+        assert_eq!(earned(123_456, 2, 150), 3703, "one and a half times");
+        assert_eq!(earned(99, 1, 100), 0, "less than a yuan earns nothing");
+        assert_eq!(earned(999_999_999, 4, 1000), 399_999_999, "the most a purchase can be, at ten times");
         assert_eq!(check_promotion(99).unwrap_err().field, "promotion_percent");
         assert!(check_promotion(200).is_ok());
+    }
+
+    #[test]
+    fn no_purchase_earns_beyond_the_bound() {
+        let refused = earned(Money::from_fen(i64::MAX), 4, 1000).unwrap_err();
+        assert_eq!((refused.field.as_str(), refused.rule.code), ("amount", "points_range"));
+        assert!(earned(Money::from_fen(999_999_999), 1_000, 1000).is_err(), "nor at an absurd tier");
     }
 
     #[test]
@@ -235,7 +262,7 @@ mod tests {
                 match op {
                     Op::Earn { fen, per_yuan, promotion } => {
                         let spent = Money::from_fen(fen);
-                        let points = earned(spent, per_yuan, promotion);
+                        let points = earned(spent, per_yuan, promotion).unwrap();
                         let id = ledger.lots.len() as i64 + 1;
                         ledger.lots.push(Lot { id, expires_on: expires_on(today), remaining: points });
                         ledger.entries.push(points);

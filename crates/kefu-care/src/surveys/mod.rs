@@ -14,6 +14,7 @@ use kefu_core::time::instant_text;
 use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
+pub use rules::LinkSettings;
 use rules::{Kind, Question, QuestionInput};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -223,19 +224,28 @@ async fn insert_invitation(
     .bind(actor.display_name.clone())
     .fetch_one(tx.conn())
     .await?;
-    tx.audit(
-        actor,
-        Change {
-            entity: "survey_invitation",
-            entity_id: id.to_string(),
-            action: "create",
-            branch: Some(branch),
-            old: None,
-            new: Some(json!({ "survey": survey.id, "customer": customer, "channel": channel })),
-        },
-    )
-    .await?;
+    audit_invitation(tx, actor, (id, "create"), survey, (branch, customer), channel).await?;
     Ok(id)
+}
+
+async fn audit_invitation(
+    tx: &mut Tx,
+    actor: &Actor,
+    (id, action): (i64, &'static str),
+    survey: &Survey,
+    (branch, customer): (BranchId, CustomerId),
+    channel: &str,
+) -> Result<()> {
+    let new = json!({ "survey": survey.id, "customer": customer, "channel": channel });
+    let change = Change {
+        entity: "survey_invitation",
+        entity_id: id.to_string(),
+        action,
+        branch: Some(branch),
+        old: None,
+        new: Some(new),
+    };
+    Ok(tx.audit(actor, change).await?)
 }
 
 /// Invites a customer to answer a survey through a link sent by SMS or
@@ -246,7 +256,7 @@ pub async fn invite(
     survey: SurveyId,
     customer: CustomerId,
     channel: &str,
-    now: jiff::Timestamp,
+    (links, now): (&LinkSettings, jiff::Timestamp),
 ) -> Result<Invitation> {
     let owner = crate::customers::get(db, &actor.scope, customer).await?;
     let survey = get(db, &actor.scope, survey).await?;
@@ -257,42 +267,72 @@ pub async fn invite(
     }
     let key = link_key(db).await?;
     let mut tx = db.begin().await?;
-    let invitation = invite_in(&mut tx, actor, &survey, (owner.branch_id, customer), channel, (&key, now)).await?;
+    let invitation =
+        invite_in(&mut tx, actor, &survey, (owner.branch_id, customer), channel, (&key, links, now)).await?;
     tx.commit().await?;
     Ok(invitation)
 }
 
 /// Invites a customer of `branch` within a transaction, with the link signed
 /// by `key` ([`link_key`]): a distribution writes the invitation in the
-/// transaction that queues the message carrying its link.
+/// transaction that queues the message carrying its link. A customer has at
+/// most one open link a survey: while one is unanswered and unexpired,
+/// inviting them again gives that link, so what was sent before stays the
+/// one link that works.
 pub async fn invite_in(
     tx: &mut Tx,
     actor: &Actor,
     survey: &Survey,
     (branch, customer): (BranchId, CustomerId),
     channel: &str,
-    (key, now): (&[u8], jiff::Timestamp),
+    (key, links, now): (&[u8], &LinkSettings, jiff::Timestamp),
 ) -> Result<Invitation> {
-    let id = insert_invitation(tx, actor, survey, (branch, customer), channel, now).await?;
+    // The customer's lock (their row on PostgreSQL, the write lock on
+    // SQLite) until commit: two invitations at once find each other's link.
+    sqlx::query("UPDATE customers SET updated_at = updated_at WHERE id = $1")
+        .bind(customer.0)
+        .execute(tx.conn())
+        .await?;
+    // Open: sent by link after this instant (unexpired), and not answered.
+    let sent_since = now - links.lifetime();
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM survey_invitations WHERE survey_id = $1 AND customer_id = $2 AND channel <> 'phone' \
+         AND answered_at IS NULL AND invited_at > $3 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(survey.id.0)
+    .bind(customer.0)
+    .bind(instant_text(sent_since))
+    .fetch_optional(tx.conn())
+    .await?;
+    let id = match open {
+        Some(id) => {
+            audit_invitation(tx, actor, (id, "resend"), survey, (branch, customer), channel).await?;
+            id
+        }
+        None => insert_invitation(tx, actor, survey, (branch, customer), channel, now).await?,
+    };
     Ok(Invitation { id, customer_id: customer, token: rules::token(key, id, customer.0) })
 }
 
 /// What the public page shows for a valid token: the survey, and whether it
-/// was already answered. Nothing of anyone's answers.
+/// was already answered or has expired unanswered. Nothing of anyone's
+/// answers.
 #[derive(Debug, Clone, Serialize)]
 pub struct Opened {
     pub invitation: i64,
     pub customer: CustomerId,
     pub branch: BranchId,
     pub answered: bool,
+    pub expired: bool,
     pub survey: Survey,
 }
 
 /// The invitation a link's token names, if the token was signed for it.
-pub async fn open(db: &Db, token: &str) -> Result<Opened> {
+pub async fn open(db: &Db, token: &str, (links, now): (&LinkSettings, jiff::Timestamp)) -> Result<Opened> {
     let id = rules::claimed(token).ok_or(Failure::NotFound)?;
     let row = sqlx::query(
-        "SELECT survey_id, branch_id, customer_id, channel, answered_at FROM survey_invitations WHERE id = $1",
+        "SELECT survey_id, branch_id, customer_id, channel, invited_at, answered_at FROM survey_invitations \
+         WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())
@@ -303,11 +343,16 @@ pub async fn open(db: &Db, token: &str) -> Result<Opened> {
     if row.text("channel")? == "phone" || !rules::verify(&link_key(db).await?, token, id, customer.0) {
         return Err(Failure::NotFound);
     }
+    let invited = row.text("invited_at")?;
+    let invited = kefu_core::time::parse_instant(&invited)
+        .ok_or_else(|| kefu_store::StoreError::Other(format!("stored instant {invited:?}")))?;
+    let answered = row.opt_text("answered_at")?.is_some();
     Ok(Opened {
         invitation: id,
         customer,
         branch: BranchId(row.i64("branch_id")?),
-        answered: row.opt_text("answered_at")?.is_some(),
+        answered,
+        expired: !answered && now >= links.expires_at(invited),
         survey: load(db, SurveyId(row.i64("survey_id")?)).await?,
     })
 }
@@ -335,6 +380,14 @@ pub struct Answered {
     pub invitation: i64,
     /// The complaint a low score opened.
     pub complaint: Option<ComplaintId>,
+}
+
+fn expired() -> Failure {
+    Failure::Conflict(Rule::new(
+        "survey_expired",
+        "该问卷链接已过期，感谢您的关注",
+        "this survey link has expired; thank you for your interest",
+    ))
 }
 
 fn already_answered() -> Failure {
@@ -441,12 +494,15 @@ pub async fn answer_link(
     db: &Db,
     token: &str,
     values: &Values,
-    deadlines: &Deadlines,
+    (deadlines, links): (&Deadlines, &LinkSettings),
     now: jiff::Timestamp,
 ) -> Result<Answered> {
-    let opened = open(db, token).await?;
+    let opened = open(db, token, (links, now)).await?;
     if opened.answered {
         return Err(already_answered());
+    }
+    if opened.expired {
+        return Err(expired());
     }
     let answers = read_answers(&opened.survey, values)?;
     let customer = Actor { display_name: "客户本人".into(), ..Actor::system(Scope::new(vec![opened.branch])) };

@@ -199,6 +199,42 @@ fn mac(key: &[u8], invitation: i64, customer: i64) -> HmacSha256 {
     mac
 }
 
+/// How long a survey link stays open: `link_days` under `[surveys]` in
+/// kefu.toml, counted from the invitation. A link is answered once, and
+/// not at all after it expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkSettings {
+    pub link_days: i64,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        LinkSettings { link_days: 30 }
+    }
+}
+
+impl LinkSettings {
+    /// From 1 to 365 days.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        if (1..=365).contains(&self.link_days) {
+            Ok(())
+        } else {
+            Err(Invalid::new("link_days", Rule::new("days_range", "须为 1 到 365 天", "must be from 1 to 365 days")))
+        }
+    }
+
+    /// How long a link works.
+    pub fn lifetime(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_hours(24 * self.link_days)
+    }
+
+    /// The instant a link sent at `invited` stops working.
+    pub fn expires_at(&self, invited: jiff::Timestamp) -> jiff::Timestamp {
+        invited + self.lifetime()
+    }
+}
+
 /// The token of an invitation's link: its id and an HMAC-SHA256 over the
 /// invitation and its customer, so a token names one customer's invitation
 /// and cannot be made up or changed to reach another.
@@ -223,6 +259,16 @@ pub fn verify(key: &[u8], token: &str, invitation: i64, customer: i64) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn links_expire_after_their_days() {
+        let links = super::LinkSettings::default();
+        assert_eq!(links.link_days, 30);
+        let sent: jiff::Timestamp = "2026-11-29T01:00:00Z".parse().unwrap();
+        assert_eq!(links.expires_at(sent), "2026-12-29T01:00:00Z".parse().unwrap());
+        assert!(links.validate().is_ok());
+        assert_eq!(super::LinkSettings { link_days: 0 }.validate().unwrap_err().field, "link_days");
+    }
+
     use super::*;
 
     fn q(kind: Kind, options: &[&str]) -> Question {

@@ -74,6 +74,17 @@ impl LetterChannel {
     pub fn font(&self) -> Arc<PrintFont> {
         self.font.clone()
     }
+
+    /// The letters of `batch` as one PDF, one a page, made in memory: no
+    /// file is written and nothing counts as printed. None when no letter
+    /// could be laid out.
+    pub async fn preview(&self, batch: &[Message]) -> Result<Option<Vec<u8>>, DeliveryError> {
+        let font = self.font.clone();
+        let messages = batch.to_vec();
+        let (now, zone) = (self.clock.now(), self.zone.clone());
+        let rendering = tokio::task::spawn_blocking(move || compose(&font, &messages, now, &zone).1.transpose());
+        rendering.await.map_err(|crash| DeliveryError::transient(format!("printing the letters failed: {crash}")))?
+    }
 }
 
 impl Channel for LetterChannel {
@@ -104,14 +115,11 @@ impl Channel for LetterChannel {
 /// Lays out every letter, writes the ones that could be laid out into one
 /// PDF, and reports each message's page or why it was left out.
 fn print(font: &PrintFont, batch: &[Message], now: Timestamp, zone: &BusinessZone, out_dir: &Path) -> Vec<Delivery> {
-    let date = zone.date_of(now);
-    let sheets: Vec<Result<Sheet, DeliveryError>> = batch.iter().map(|m| lay_out(font, m, date)).collect();
-    if sheets.iter().all(Result::is_err) {
+    let (sheets, pdf) = compose(font, batch, now, zone);
+    let Some(pdf) = pdf else {
         return batch.iter().zip(sheets).map(|(m, s)| Delivery::failed(m.task_id, s.unwrap_err())).collect();
-    }
-    let written = render(font, sheets.iter().filter_map(|s| s.as_ref().ok()), &format!("客户信函 {date}"))
-        .map_err(DeliveryError::permanent)
-        .and_then(|pdf| write_new(out_dir, &file_stem(zone, now), &pdf));
+    };
+    let written = pdf.and_then(|pdf| write_new(out_dir, &file_stem(zone, now), &pdf));
     let mut page = 0;
     batch
         .iter()
@@ -128,6 +136,21 @@ fn print(font: &PrintFont, batch: &[Message], now: Timestamp, zone: &BusinessZon
             Delivery { task_id: message.task_id, outcome }
         })
         .collect()
+}
+
+/// Lays out every letter of `batch`, and renders those that could be laid
+/// out into one PDF (None when none could).
+type Composed = (Vec<Result<Sheet, DeliveryError>>, Option<Result<Vec<u8>, DeliveryError>>);
+
+fn compose(font: &PrintFont, batch: &[Message], now: Timestamp, zone: &BusinessZone) -> Composed {
+    let date = zone.date_of(now);
+    let sheets: Vec<Result<Sheet, DeliveryError>> = batch.iter().map(|m| lay_out(font, m, date)).collect();
+    if sheets.iter().all(Result::is_err) {
+        return (sheets, None);
+    }
+    let pdf = render(font, sheets.iter().filter_map(|s| s.as_ref().ok()), &format!("客户信函 {date}"))
+        .map_err(DeliveryError::permanent);
+    (sheets, Some(pdf))
 }
 
 /// `letters-20261129-0300`: the local date and time of the run.

@@ -6,7 +6,7 @@
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
 use crate::guard::Ctx;
-use crate::pages::complaint_summary::{self, MonthQuery};
+use crate::requests::{MonthQuery, month, month_summary};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -308,8 +308,8 @@ pub async fn summary(
     ctx: Ctx,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<SummaryDto>, AppError> {
-    let first = complaint_summary::month(&q, app.today())?;
-    let s = complaint_summary::load(&app, &ctx, first).await?;
+    let first = month(&q, app.today())?;
+    let s = month_summary(&app, &ctx, first).await?;
     Ok(Json(SummaryDto {
         month: first.strftime("%Y-%m").to_string(),
         received: s.received,

@@ -1,22 +1,21 @@
 //! The customer archive over JSON: customers, search, the 360° overview,
 //! contacts, preferences, vehicles and merging.
 
+use crate::archive;
 use crate::error::AppError;
 use crate::extract::JsonBody;
 use crate::extract::PathParams;
 use crate::guard::Ctx;
 use crate::state::AppState;
-use crate::{archive, packs};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use kefu_auto::vehicles::{self, Vehicle, VehicleInput};
 use kefu_care::contacts::{self, Contact, ContactInput};
 use kefu_care::customers::{self, Customer, CustomerInput};
 use kefu_care::merge;
 use kefu_care::preferences::{Preferences, PreferencesInput};
 use kefu_care::timeline;
-use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
+use kefu_core::ids::{BranchId, ContactId, CustomerId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -156,8 +155,14 @@ pub async fn search(
     ctx: Ctx,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<Vec<SearchHit>>, AppError> {
-    let found =
-        archive::search_customers(app.db(), &ctx.actor.scope, &q.q, q.limit.unwrap_or(20).clamp(1, 100)).await?;
+    let found = archive::search_customers(
+        app.db(),
+        app.packs().core(),
+        &ctx.actor.scope,
+        &q.q,
+        q.limit.unwrap_or(20).clamp(1, 100),
+    )
+    .await?;
     Ok(Json(
         found
             .iter()
@@ -386,100 +391,6 @@ pub async fn remove_contact(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct VehicleDto {
-    id: i64,
-    customer_id: i64,
-    vin: String,
-    plate: Option<String>,
-    brand: String,
-    model: String,
-    variant: String,
-    colour: String,
-    purchase_date: Option<String>,
-    mileage_km: i64,
-    insurance_expiry: Option<String>,
-    /// Predicted from the interval and the vehicle's own daily mileage.
-    next_service: Option<String>,
-}
-
-impl VehicleDto {
-    fn of(v: &Vehicle, next_service: Option<jiff::civil::Date>) -> VehicleDto {
-        VehicleDto {
-            id: v.id.0,
-            customer_id: v.customer_id.0,
-            vin: v.vin.clone(),
-            plate: v.plate.clone(),
-            brand: v.brand.clone(),
-            model: v.model.clone(),
-            variant: v.variant.clone(),
-            colour: v.colour.clone(),
-            purchase_date: v.purchase_date.map(|d| d.to_string()),
-            mileage_km: v.mileage_km,
-            insurance_expiry: v.insurance_expiry.map(|d| d.to_string()),
-            next_service: next_service.map(|d| d.to_string()),
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[schema(example = json!({"vin": "LSVAM4187C2184847", "plate": "京A12345", "brand": "一汽-大众", "model": "速腾", "purchase_date": "2026-11-25", "mileage_km": 1200, "insurance_expiry": "2027-11-24"}))]
-pub struct VehicleBody {
-    vin: String,
-    #[serde(default)]
-    plate: String,
-    brand: String,
-    model: String,
-    #[serde(default)]
-    variant: String,
-    #[serde(default)]
-    colour: String,
-    /// YYYY-MM-DD
-    #[schema(value_type = Option<String>)]
-    purchase_date: Option<jiff::civil::Date>,
-    #[serde(default)]
-    mileage_km: i64,
-    #[schema(value_type = Option<String>)]
-    insurance_expiry: Option<jiff::civil::Date>,
-}
-
-#[utoipa::path(post, path = "/api/v1/customers/{id}/vehicles", tag = "vehicles", params(("id" = i64, Path)), request_body = VehicleBody,
-    responses((status = 201, body = VehicleDto), (status = 403, body = super::Problem), (status = 404, body = super::Problem), (status = 422, body = super::Problem)))]
-pub async fn add_vehicle(
-    State(app): State<AppState>,
-    ctx: Ctx,
-    PathParams(id): PathParams<i64>,
-    JsonBody(b): JsonBody<VehicleBody>,
-) -> Result<(StatusCode, Json<VehicleDto>), AppError> {
-    let input = VehicleInput {
-        vin: b.vin,
-        plate: b.plate,
-        brand: b.brand,
-        model: b.model,
-        variant: b.variant,
-        colour: b.colour,
-        purchase_date: b.purchase_date,
-        mileage_km: b.mileage_km,
-        insurance_expiry: b.insurance_expiry,
-        ..VehicleInput::default()
-    };
-    let v = vehicles::create(app.db(), &ctx.actor, CustomerId(id), &input, app.today()).await?;
-    let next = archive::next_service(app.db(), &v).await?;
-    Ok((StatusCode::CREATED, Json(VehicleDto::of(&v, next))))
-}
-
-#[utoipa::path(get, path = "/api/v1/vehicles/{id}", tag = "vehicles", params(("id" = i64, Path)),
-    responses((status = 200, body = VehicleDto), (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
-pub async fn get_vehicle(
-    State(app): State<AppState>,
-    ctx: Ctx,
-    PathParams(id): PathParams<i64>,
-) -> Result<Json<VehicleDto>, AppError> {
-    let v = vehicles::get(app.db(), &ctx.actor.scope, VehicleId(id)).await?;
-    let next = archive::next_service(app.db(), &v).await?;
-    Ok(Json(VehicleDto::of(&v, next)))
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct TimelineEventDto {
     /// UTC instant
     at: String,
@@ -520,7 +431,11 @@ pub struct DuplicateDto {
 pub struct Overview {
     customer: CustomerDto,
     contacts: Vec<ContactDto>,
-    vehicles: Vec<VehicleDto>,
+    /// What each enabled pack holds of the customer, under the pack's own
+    /// field (the 4S pack's `vehicles`).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    packs: serde_json::Map<String, serde_json::Value>,
     recent_contacts: Vec<TimelineEventDto>,
     timeline: Vec<TimelineEventDto>,
     duplicates: Vec<DuplicateDto>,
@@ -533,11 +448,11 @@ pub async fn overview(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<Overview>, AppError> {
-    let o = archive::overview(app.db(), &ctx.actor.scope, CustomerId(id), 50).await?;
+    let o = archive::overview(app.db(), app.packs(), &ctx.actor.scope, (CustomerId(id), app.today()), 50).await?;
     Ok(Json(Overview {
         contacts: o.contacts.iter().map(|k| ContactDto::of(k, &ctx)).collect(),
         customer: CustomerDto::of(&o.customer, &ctx),
-        vehicles: o.vehicles.iter().map(|(v, next)| VehicleDto::of(v, *next)).collect(),
+        packs: o.parts.into_iter().map(|p| (p.key.to_string(), p.json)).collect(),
         recent_contacts: o.recent.iter().map(TimelineEventDto::from).collect(),
         timeline: o.events.iter().map(TimelineEventDto::from).collect(),
         duplicates: o
@@ -569,7 +484,7 @@ pub async fn merge_into(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<MergeBody>,
 ) -> Result<Json<CustomerDto>, AppError> {
-    let refs = packs::customer_references();
+    let refs = app.packs().core().customer_references();
     let c = merge::merge(app.db(), &ctx.actor, CustomerId(id), CustomerId(b.other), &refs).await?;
     Ok(Json(CustomerDto::of(&c, &ctx)))
 }

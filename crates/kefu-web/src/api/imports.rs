@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
 use crate::guard::Ctx;
 use crate::imports;
-use crate::pages::imports::Upload;
+use crate::imports::Upload;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Multipart, State};
@@ -158,7 +158,7 @@ pub async fn check(
 ) -> Result<Json<ReportDto>, AppError> {
     let job = jobs::get(app.db(), &ctx.actor.scope, ImportJobId(id)).await?;
     let table = jobs::table(app.db(), &job).await?;
-    let mapping = imports::mapping_with(&job, &table, &body.mapping)?;
+    let mapping = imports::mapping_with(&app, &job, &table, &body.mapping)?;
     let report = imports::dry_run(&app, &ctx, &job, &table, &mapping).await?;
     Ok(Json(ReportDto::of(&report, &ctx)))
 }
@@ -174,7 +174,7 @@ pub async fn run(
     let id = ImportJobId(id);
     let job = jobs::get(app.db(), &ctx.actor.scope, id).await?;
     let table = jobs::table(app.db(), &job).await?;
-    let mapping = imports::mapping_with(&job, &table, &body.mapping)?;
+    let mapping = imports::mapping_with(&app, &job, &table, &body.mapping)?;
     imports::start(&app, &ctx, job, table, mapping, body.mode.unwrap_or(Mode::AllOrNothing)).await?;
     let job = jobs::get(app.db(), &ctx.actor.scope, id).await?;
     Ok((StatusCode::ACCEPTED, Json(job_dto(&app, &ctx, &job))))

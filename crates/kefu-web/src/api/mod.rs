@@ -3,19 +3,12 @@
 //! `X-CSRF-Token` header when they write) or with an API token as
 //! `Authorization: Bearer kefu_…`.
 
-pub mod appointments;
-pub mod claims;
 pub mod complaints;
 pub mod customers;
 pub mod imports;
-pub mod insurance;
-pub mod kpis;
-pub mod lounge;
 pub mod me;
 pub mod members;
-pub mod parts;
 pub mod points;
-pub mod repair_orders;
 pub mod reports;
 pub mod surveys;
 
@@ -39,8 +32,6 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         customers::overview,
         customers::add_contact,
         customers::remove_contact,
-        customers::add_vehicle,
-        customers::get_vehicle,
         customers::merge_into,
         complaints::list,
         complaints::intake,
@@ -68,28 +59,6 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         members::gifts,
         members::give_gift,
         reports::effectiveness,
-        reports::weekly,
-        repair_orders::open,
-        repair_orders::get,
-        repair_orders::step,
-        appointments::book,
-        appointments::get,
-        appointments::conclude,
-        appointments::load,
-        parts::list,
-        parts::save,
-        parts::needs,
-        lounge::guests,
-        lounge::arrive,
-        lounge::leave,
-        lounge::drinkware,
-        lounge::register,
-        insurance::record,
-        insurance::renewals,
-        insurance::lose,
-        claims::list,
-        claims::advance,
-        kpis::kpis,
         imports::upload,
         imports::get,
         imports::check,
@@ -133,39 +102,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         members::GiftDto,
         members::GiftBody,
         reports::EffectivenessDto,
-        reports::WeeklyDto,
         imports::JobDto,
         imports::ReportDto,
-        repair_orders::OpenBody,
-        repair_orders::RepairOrderStepBody,
-        repair_orders::RepairOrderDto,
-        repair_orders::LineDto,
-        repair_orders::TotalsDto,
-        appointments::AppointmentDto,
-        appointments::BookBody,
-        appointments::DayLoadDto,
-        appointments::ShortageDto,
-        parts::PartDto,
-        parts::PartBody,
-        parts::NeedDto,
-        parts::NeedsDto,
-        lounge::GuestDto,
-        lounge::GuestBody,
-        lounge::CountDto,
-        lounge::MissingDto,
-        lounge::DrinkwareDto,
-        lounge::DrinkwareBody,
-        insurance::PolicyBody,
-        insurance::PolicyDto,
-        insurance::RenewalsDto,
-        insurance::LostBody,
-        claims::ClaimBody,
-        claims::ClaimDto,
-        claims::ClaimsDto,
-        kpis::KpisDto,
-        kpis::AdvisorKpiDto,
-        kpis::ShareDto,
-        crate::pages::appointments::OutcomeForm,
         Problem
     )),
     modifiers(&Security),
@@ -205,7 +143,16 @@ pub struct Problem {
     pub rule: Option<String>,
 }
 
-pub async fn openapi_json() -> impl IntoResponse {
-    let json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+/// The shell's document with the enabled packs' paths and schemas.
+pub fn document(packs: &crate::packs::Enabled) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for pack in packs.web() {
+        doc.merge(pack.openapi());
+    }
+    doc
+}
+
+pub async fn openapi_json(axum::extract::State(app): axum::extract::State<crate::AppState>) -> impl IntoResponse {
+    let json = document(app.packs()).to_pretty_json().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], json)
 }

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
 use crate::guard::Ctx;
-use crate::pages::points::when;
+use crate::requests::when;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

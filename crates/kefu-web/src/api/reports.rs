@@ -1,16 +1,13 @@
-//! The outreach reports over JSON: the effectiveness of invitations and the
-//! weekly follow-up summary, for the reader's branches. Mobiles are masked
-//! for roles that do not see personal data.
+//! The outreach reports over JSON: the effectiveness of invitations, for
+//! the reader's branches. Mobiles are masked for roles that do not see
+//! personal data.
 
 use crate::error::AppError;
 use crate::guard::Ctx;
-use crate::packs;
-use crate::pages::effectiveness::{PeriodQuery, period, shown_mobile};
-use crate::pages::weekly::{WeekQuery, week};
+use crate::requests::{PeriodQuery, period, shown_mobile};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
-use kefu_auto::weekly::Counts;
 use kefu_outreach::effectiveness::{Attribution, Tally};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -140,7 +137,7 @@ pub async fn effectiveness(
     Query(q): Query<PeriodQuery>,
 ) -> Result<Json<EffectivenessDto>, AppError> {
     let today = app.today();
-    let r = packs::effectiveness(app.db(), &ctx.actor.scope, period(&q, today)?, today).await?;
+    let r = app.packs().core().effectiveness(app.db(), &ctx.actor.scope, period(&q, today)?, today).await?;
     Ok(Json(EffectivenessDto {
         from: r.from.to_string(),
         to: r.to.to_string(),
@@ -205,107 +202,15 @@ pub async fn effectiveness(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CountsDto {
-    /// Follow-ups falling due.
-    due: i64,
-    /// Sent, or the call has its final outcome.
-    done: i64,
-    /// Calls that reached the customer (reached_*, problem_reported, satisfied, not_satisfied).
-    reached: i64,
-    /// reached / due; null when nothing was due.
-    reach_rate: Option<f64>,
-    /// Problems the follow-ups found.
-    problems: i64,
-    /// Of those, still open.
-    problems_open: i64,
-}
-
-impl From<&Counts> for CountsDto {
-    fn from(c: &Counts) -> Self {
-        CountsDto {
-            due: c.due,
-            done: c.done,
-            reached: c.reached,
-            reach_rate: c.reach_rate(),
-            problems: c.problems,
-            problems_open: c.problems_open,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DayDto {
-    day: String,
-    counts: CountsDto,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AdvisorDto {
-    /// The service advisor of the visits followed up; empty when not recorded.
-    advisor: String,
-    counts: CountsDto,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct ProblemDto {
-    id: i64,
-    customer_id: i64,
-    customer_name: String,
+    pub(crate) id: i64,
+    pub(crate) customer_id: i64,
+    pub(crate) customer_name: String,
     /// The follow-up's due day.
-    day: String,
-    advisor: String,
-    description: String,
+    pub(crate) day: String,
+    pub(crate) advisor: String,
+    pub(crate) description: String,
     /// open or closed
-    status: String,
-    resolution: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WeeklyDto {
-    monday: String,
-    sunday: String,
-    totals: CountsDto,
-    /// Monday to Sunday.
-    days: Vec<DayDto>,
-    advisors: Vec<AdvisorDto>,
-    problems: Vec<ProblemDto>,
-}
-
-#[utoipa::path(get, path = "/api/v1/outreach/weekly", tag = "outreach", params(WeekQuery),
-    description = "The week's service follow-ups (Monday to Sunday, the week of `week`, this week by default): \
-    due, done and reached per day and per service advisor, and the problems they found with their state. \
-    Complaints are not included: they arrive with the complaints capability.",
-    responses((status = 200, body = WeeklyDto), (status = 401, body = super::Problem),
-        (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
-pub async fn weekly(
-    State(app): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<WeekQuery>,
-) -> Result<Json<WeeklyDto>, AppError> {
-    let s = packs::weekly(app.db(), &ctx.actor.scope, week(&q, app.today())?).await?;
-    Ok(Json(WeeklyDto {
-        monday: s.week.monday.to_string(),
-        sunday: s.sunday.to_string(),
-        totals: (&s.totals).into(),
-        days: s.days.iter().map(|d| DayDto { day: d.day.to_string(), counts: (&d.counts).into() }).collect(),
-        advisors: s
-            .advisors
-            .iter()
-            .map(|a| AdvisorDto { advisor: a.advisor.clone(), counts: (&a.counts).into() })
-            .collect(),
-        problems: s
-            .problems
-            .iter()
-            .map(|p| ProblemDto {
-                id: p.id,
-                customer_id: p.customer_id.0,
-                customer_name: p.customer_name.clone(),
-                day: p.day.to_string(),
-                advisor: p.advisor.clone(),
-                description: p.description.clone(),
-                status: p.status.clone(),
-                resolution: p.resolution.clone(),
-            })
-            .collect(),
-    }))
+    pub(crate) status: String,
+    pub(crate) resolution: String,
 }

@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
 use crate::guard::Ctx;
-use crate::pages::surveys::{ResultsQuery, selection};
+use crate::requests::{ResultsQuery, selection, send_links};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -106,7 +106,8 @@ pub async fn invite(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<InviteBody>,
 ) -> Result<(StatusCode, Json<InvitationDto>), AppError> {
-    let i = surveys::invite(app.db(), &ctx.actor, SurveyId(b.survey), CustomerId(id), &b.channel, app.now()).await?;
+    let links = (&app.0.config.surveys, app.now());
+    let i = surveys::invite(app.db(), &ctx.actor, SurveyId(b.survey), CustomerId(id), &b.channel, links).await?;
     let path = format!("/s/{}", i.token);
     Ok((StatusCode::CREATED, Json(InvitationDto { id: i.id, customer_id: i.customer_id.0, token: i.token, path })))
 }
@@ -186,6 +187,6 @@ pub async fn send(
     JsonBody(b): JsonBody<SendBody>,
 ) -> Result<Json<SentDto>, AppError> {
     let audience = b.audience(Audience::Customers(Vec::new()));
-    let sent = crate::pages::surveys::send_links(&app, &ctx, &headers, (id, &b.channel), &audience).await?;
+    let sent = send_links(&app, &ctx, &headers, (id, &b.channel), &audience).await?;
     Ok(Json(sent.into()))
 }

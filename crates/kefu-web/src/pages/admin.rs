@@ -90,8 +90,10 @@ async fn user_form_page(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = ctx.actor.lang;
+    // Only the roles the signed-in user may grant are offered.
     let roles: Vec<Value> = Role::ALL
         .iter()
+        .filter(|r| ctx.actor.outranks_or_equals(**r))
         .map(|r| view! { code => r.code(), label => r.label(lang), checked => f.roles.iter().any(|c| c == r.code()) })
         .collect();
     let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)

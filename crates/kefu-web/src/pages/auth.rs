@@ -6,6 +6,7 @@ use crate::extract::FormBody;
 use crate::guard::{Ctx, SESSION_COOKIE, same};
 use crate::i18n::t;
 use crate::lang::{LANG_COOKIE, request_lang};
+use crate::redirect::local_path;
 use crate::render::public_page;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Query, State};
@@ -67,15 +68,10 @@ fn login_page(
         app,
         lang,
         "login.html",
-        view! { login_csrf => token, error => error, username => username, next => safe_next(next) },
+        view! { login_csrf => token, error => error, username => username, next => local_path(next) },
     )?;
     let status = if error.is_some() { axum::http::StatusCode::UNAUTHORIZED } else { axum::http::StatusCode::OK };
     Ok((status, jar, html).into_response())
-}
-
-/// Only same-site paths are followed after sign-in (no open redirect).
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
 }
 
 #[derive(Deserialize)]
@@ -103,12 +99,14 @@ pub async fn submit(
     let db = app.db();
     let now = app.now();
     let ip = peer.ip().to_string();
-    if throttle::is_locked(db, &f.username, &ip, now).await? {
+    // Counted before the password is checked, so attempts sent at once
+    // cannot all be checked while the first is still under way.
+    let Some(attempt) = throttle::reserve(db, &f.username, &ip, now).await? else {
         let res = login_page(&app, &headers, jar, lang, Some(t(lang, "login_throttled")), &f.username, &f.next)?;
         let (mut parts, body) = res.into_parts();
         parts.status = axum::http::StatusCode::TOO_MANY_REQUESTS;
         return Ok(Response::from_parts(parts, body));
-    }
+    };
     let creds = users::credentials(db, &f.username).await?;
     // Verify against a dummy hash when the user is unknown, so the answer
     // takes as long and does not reveal which usernames exist.
@@ -116,12 +114,12 @@ pub async fn submit(
     let password_ok = password::verify(hash, &f.password);
     let user = match creds {
         Some(c) if password_ok && c.user.active => c.user,
+        // The reserved attempt stays counted: it was a failure.
         _ => {
-            throttle::record_failure(db, &f.username, &ip, now).await?;
             return login_page(&app, &headers, jar, lang, Some(t(lang, "login_failed")), &f.username, &f.next);
         }
     };
-    throttle::clear(db, &user.username).await?;
+    throttle::succeeded(db, &attempt).await?;
     // A fresh token on every sign-in: a session id planted before sign-in
     // never becomes a signed-in session.
     if let Some(old) = jar.get(SESSION_COOKIE) {
@@ -147,7 +145,7 @@ pub async fn submit(
         .remove(cookies::removal(LOGIN_CSRF_COOKIE))
         .add(cookies::build(&app, &headers, SESSION_COOKIE, session.token))
         .add(cookies::build(&app, &headers, LANG_COOKIE, actor.lang.code().into()));
-    Ok((jar, Redirect::to(safe_next(&f.next))).into_response())
+    Ok((jar, Redirect::to(local_path(&f.next))).into_response())
 }
 
 pub async fn logout(State(app): State<AppState>, ctx: Ctx, jar: CookieJar) -> Result<Response, AppError> {
@@ -193,5 +191,5 @@ pub async fn set_locale(
         .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string())))
         .unwrap_or_else(|| "/".into());
     let jar = jar.add(cookies::build(&app, &headers, LANG_COOKIE, lang.code().into()));
-    Ok((jar, Redirect::to(safe_next(&back))).into_response())
+    Ok((jar, Redirect::to(local_path(&back))).into_response())
 }

@@ -7,39 +7,13 @@ use crate::error::AppError;
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
+use crate::requests::{MonthQuery, month, month_summary};
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use jiff::ToSpan;
-use jiff::civil::Date;
-use kefu_care::complaints::summary::{self, Summary};
-use kefu_core::{Invalid, Lang, Rule};
-use serde::Deserialize;
-
-#[derive(Deserialize, Default, utoipa::IntoParams)]
-pub struct MonthQuery {
-    /// YYYY-MM; this month when not given.
-    month: Option<String>,
-}
-
-/// The first day of the month asked for, this month by default.
-pub(crate) fn month(q: &MonthQuery, today: Date) -> Result<Date, AppError> {
-    match q.month.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(m) => format!("{m}-01").parse::<Date>().map_err(|_| {
-            AppError::Invalid(Invalid::new("month", Rule::new("month", "月份格式应为 YYYY-MM", "use YYYY-MM")))
-        }),
-        None => Ok(today.first_of_month()),
-    }
-}
-
-/// The summary of the complaints received in the month starting `first`.
-pub(crate) async fn load(app: &AppState, ctx: &Ctx, first: Date) -> Result<Summary, AppError> {
-    let zone = &app.0.zone;
-    let bounds = (zone.start_of(first), zone.start_of(first + 1.month()));
-    let complaints = summary::received(app.db(), &ctx.actor.scope, bounds).await?;
-    Ok(summary::summarize(&complaints))
-}
+use kefu_core::Lang;
 
 fn chart_of(lang: Lang, id: &str, key_prefix: &str, counts: &[(String, usize)]) -> String {
     let points: Vec<Point> = counts
@@ -72,7 +46,7 @@ pub async fn page_handler(
     Query(q): Query<MonthQuery>,
 ) -> Result<Html<String>, AppError> {
     let first = month(&q, app.today())?;
-    let s = load(&app, &ctx, first).await?;
+    let s = month_summary(&app, &ctx, first).await?;
     let lang = ctx.actor.lang;
     let month = first.strftime("%Y-%m").to_string();
     page(
@@ -104,7 +78,7 @@ fn counts_sheet(lang: Lang, name: &str, key_prefix: &str, counts: &[(String, usi
 
 pub async fn export(State(app): State<AppState>, ctx: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
     let first = month(&q, app.today())?;
-    let s = load(&app, &ctx, first).await?;
+    let s = month_summary(&app, &ctx, first).await?;
     let lang = ctx.actor.lang;
     let figure = |key: &str, cell: Cell| vec![Cell::Text(t(lang, key)), cell];
     let text = |v: String| Cell::Text(v);

@@ -4,23 +4,21 @@
 //! preferences and vehicles, and merge duplicates.
 
 use super::form_message;
+use crate::archive;
 use crate::error::AppError;
 use crate::extract::FormBody;
 use crate::extract::PathParams;
 use crate::guard::Ctx;
 use crate::render::page;
 use crate::state::AppState;
-use crate::{archive, packs};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use jiff::ToSpan;
-use jiff::civil::Date;
 use kefu_accounts::branches;
-use kefu_auto::vehicles::{self, Vehicle, VehicleInput};
 use kefu_care::complaints;
 use kefu_care::contacts::{self, ContactInput};
 use kefu_care::customers::{self, Customer, CustomerInput};
+use kefu_care::due::Due;
 use kefu_care::merge;
 use kefu_care::preferences::PreferencesInput;
 use kefu_care::timeline;
@@ -68,7 +66,7 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
             .collect();
         (rows, total, offset)
     } else {
-        let found = archive::search_customers(app.db(), scope, query, PAGE as usize).await?;
+        let found = archive::search_customers(app.db(), app.packs().core(), scope, query, PAGE as usize).await?;
         let rows: Vec<Value> =
             found.iter().map(|(c, matched)| row_value(c, &ctx, &name_of(c), Some(matched))).collect();
         let n = rows.len() as i64;
@@ -88,39 +86,6 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
     )
 }
 
-/// What falls due for a customer soon: services, insurance, the birthday.
-fn due_items(today: Date, c: &Customer, vehicles: &[(Vehicle, Option<Date>)]) -> Vec<Value> {
-    let mut items: Vec<(Date, Value)> = Vec::new();
-    let horizon = today + 60.days();
-    for (v, next_service) in vehicles {
-        let label = v.plate.clone().unwrap_or_else(|| v.vin.clone());
-        if let Some(d) = next_service {
-            items.push((
-                *d,
-                view! { what => "due_maintenance", date => d.to_string(), vehicle => label, overdue => *d < today },
-            ));
-        }
-        if let Some(d) = v.insurance_expiry.filter(|d| *d <= horizon) {
-            items.push((
-                d,
-                view! { what => "due_insurance", date => d.to_string(), vehicle => label, overdue => d < today },
-            ));
-        }
-    }
-    if let Some(b) = c.birthday {
-        let this_year = Date::new(today.year(), b.month(), b.day()).unwrap_or(b);
-        let next = if this_year < today { this_year + 1.year() } else { this_year };
-        if next <= today + 30.days() {
-            items.push((
-                next,
-                view! { what => "due_birthday", date => next.to_string(), vehicle => "", overdue => false },
-            ));
-        }
-    }
-    items.sort_by_key(|(d, _)| *d);
-    items.into_iter().map(|(_, v)| v).collect()
-}
-
 fn event_value(e: &timeline::Event, app: &AppState) -> Value {
     let at = kefu_core::time::parse_instant(&e.at).map(|t| app.0.zone.display(t)).unwrap_or_else(|| e.at.clone());
     view! { at => at, kind => e.kind, summary => e.summary, detail => e.detail, actor => e.actor, asset_id => e.asset_id }
@@ -135,12 +100,16 @@ pub async fn view(
     let db = app.db();
     let scope = &ctx.actor.scope;
     let today = app.today();
-    let archive::Overview { customer: c, contacts, vehicles: owned, recent, events, suspects } =
-        archive::overview(db, scope, CustomerId(id), 200).await?;
+    let archive::Overview { customer: c, contacts, parts, recent, events, suspects } =
+        archive::overview(db, app.packs(), scope, (CustomerId(id), today), 200).await?;
     let contacts: Vec<_> = contacts.iter().map(|k| k.shown_to(&ctx.actor)).collect();
-    let due = due_items(today, &c, &owned);
-    let vehicles: Vec<Value> =
-        owned.iter().map(|(v, next)| view! { v => v, next_service => next.map(|d| d.to_string()) }).collect();
+    let mut due: Vec<Due> = kefu_care::due::birthday(today, c.birthday).into_iter().collect();
+    let mut panels = Vec::new();
+    for (pack, part) in app.packs().web().zip(&parts) {
+        due.extend(part.due.iter().cloned());
+        panels.push(pack.customer_panel(&app, &ctx, &c, part).await?);
+    }
+    let due = kefu_care::due::in_order(due);
     let recent: Vec<Value> = recent.iter().map(|e| event_value(e, &app)).collect();
     let events: Vec<Value> = events.iter().map(|e| event_value(e, &app)).collect();
     let suspect_rows: Vec<Value> =
@@ -159,8 +128,6 @@ pub async fn view(
         None => None,
     };
     let names = branch_names(&app).await?;
-    let cars: Vec<_> = owned.iter().map(|(v, _)| v).collect();
-    let book = super::appointments::booking_form(&app, &ctx, c.id, &cars, "counter").await?;
     let shown = c.shown_to(&ctx.actor);
     let p = &c.preferences;
     // Complaints name what the customer said: only those who handle them see them.
@@ -188,8 +155,8 @@ pub async fn view(
                 quiet_start => kefu_care::preferences::Preferences::quiet_text(p.quiet_start),
                 quiet_end => kefu_care::preferences::Preferences::quiet_text(p.quiet_end),
             },
-            contacts => contacts, vehicles => vehicles, due => due, recent => recent, events => events,
-            suspects => suspect_rows, merged_into => merged_into, book => book,
+            contacts => contacts, panels => panels, due => due, recent => recent, events => events,
+            suspects => suspect_rows, merged_into => merged_into,
             relations => contacts::RELATIONS, times_of_day => kefu_care::preferences::TIMES_OF_DAY,
             can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),
             complaints => complaints, risk => risk, choices => super::complaints::intake_choices(),
@@ -380,80 +347,6 @@ pub async fn remove_contact(
     Ok(Redirect::to(&format!("/customers/{id}")).into_response())
 }
 
-/// The vehicle form; dates may be left empty.
-#[derive(Deserialize, Default)]
-pub struct VehicleForm {
-    #[serde(default)]
-    vin: String,
-    #[serde(default)]
-    plate: String,
-    #[serde(default)]
-    brand: String,
-    #[serde(default)]
-    model: String,
-    #[serde(default)]
-    variant: String,
-    #[serde(default)]
-    colour: String,
-    #[serde(default)]
-    purchase_date: String,
-    #[serde(default)]
-    mileage_km: String,
-    #[serde(default)]
-    insurance_expiry: String,
-}
-
-fn optional_date(field: &str, text: &str) -> Result<Option<Date>, kefu_core::Invalid> {
-    match text.trim() {
-        "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| {
-            kefu_core::Invalid::new(
-                field,
-                kefu_core::Rule::new("date_format", "日期格式须为 YYYY-MM-DD", "must be a date YYYY-MM-DD"),
-            )
-        }),
-    }
-}
-
-impl VehicleForm {
-    fn input(&self) -> Result<VehicleInput, kefu_core::Invalid> {
-        let mileage_km = match self.mileage_km.trim() {
-            "" => 0,
-            m => m.parse().map_err(|_| {
-                kefu_core::Invalid::new(
-                    "mileage_km",
-                    kefu_core::Rule::new("integer", "须为整数", "must be a whole number"),
-                )
-            })?,
-        };
-        Ok(VehicleInput {
-            vin: self.vin.clone(),
-            plate: self.plate.clone(),
-            brand: self.brand.clone(),
-            model: self.model.clone(),
-            variant: self.variant.clone(),
-            colour: self.colour.clone(),
-            purchase_date: optional_date("purchase_date", &self.purchase_date)?,
-            mileage_km,
-            insurance_expiry: optional_date("insurance_expiry", &self.insurance_expiry)?,
-            ..VehicleInput::default()
-        })
-    }
-}
-
-pub async fn add_vehicle(
-    State(app): State<AppState>,
-    ctx: Ctx,
-    PathParams(id): PathParams<i64>,
-    FormBody(f): FormBody<VehicleForm>,
-) -> Result<Response, AppError> {
-    let result = match f.input() {
-        Ok(input) => vehicles::create(app.db(), &ctx.actor, CustomerId(id), &input, app.today()).await.map(|_| ()),
-        Err(e) => Err(e.into()),
-    };
-    back_or_message(app, ctx, id, result).await
-}
-
 #[derive(Deserialize)]
 pub struct MergeForm {
     /// The duplicate that is merged into this customer.
@@ -466,7 +359,7 @@ pub async fn merge_duplicate(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<MergeForm>,
 ) -> Result<Response, AppError> {
-    let refs = packs::customer_references();
+    let refs = app.packs().core().customer_references();
     let result = merge::merge(app.db(), &ctx.actor, CustomerId(id), CustomerId(f.other), &refs).await.map(|_| ());
     back_or_message(app, ctx, id, result).await
 }

@@ -9,87 +9,28 @@ use super::percent;
 use crate::error::AppError;
 use crate::guard::Ctx;
 use crate::i18n::t;
-use crate::packs;
 use crate::render::page;
+use crate::requests::{PeriodQuery, period, shown_mobile};
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use jiff::ToSpan;
 use jiff::civil::Date;
-use kefu_core::{Invalid, Lang, Permission, Rule};
+use kefu_core::Lang;
 use kefu_outreach::effectiveness::{NotCame, Report, TouchLine};
 use kefu_outreach::playbook::Channel;
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
-
-/// The longest period one report covers.
-const MAX_DAYS: i32 = 366;
-
-#[derive(Deserialize, Default, utoipa::IntoParams)]
-pub struct PeriodQuery {
-    /// A month, YYYY-MM; this month when nothing is given.
-    month: Option<String>,
-    /// Or a period from this day (YYYY-MM-DD)…
-    from: Option<String>,
-    /// …to this day, inclusive.
-    to: Option<String>,
-}
-
-fn given(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn bad(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
-    AppError::Invalid(Invalid::new(field, Rule::new(code, zh, en)))
-}
-
-/// The period asked for: `from`–`to`, or a month, this month by default.
-pub(crate) fn period(q: &PeriodQuery, today: Date) -> Result<(Date, Date), AppError> {
-    let day = |field: &str, s: &str| {
-        s.parse::<Date>().map_err(|_| bad(field, "date", "日期格式应为 YYYY-MM-DD", "use YYYY-MM-DD"))
-    };
-    match (given(&q.from), given(&q.to)) {
-        (Some(from), Some(to)) => {
-            let (from, to) = (day("from", from)?, day("to", to)?);
-            if to < from {
-                return Err(bad("to", "period_order", "结束日期不能早于开始日期", "must not be before the start"));
-            }
-            if (to - from).get_days() >= MAX_DAYS {
-                return Err(bad("to", "period_length", "时间段最长一年", "the period may span a year at most"));
-            }
-            Ok((from, to))
-        }
-        (None, None) => {
-            let first = match given(&q.month) {
-                Some(m) => format!("{m}-01")
-                    .parse::<Date>()
-                    .map_err(|_| bad("month", "month", "月份格式应为 YYYY-MM", "use YYYY-MM"))?,
-                None => today.first_of_month(),
-            };
-            Ok((first, first.last_of_month()))
-        }
-        (None, Some(_)) => Err(AppError::Invalid(Invalid::required("from"))),
-        (Some(_), None) => Err(AppError::Invalid(Invalid::required("to"))),
-    }
-}
 
 async fn load(app: &AppState, ctx: &Ctx, q: &PeriodQuery) -> Result<Report, AppError> {
     let today = app.today();
     let range = period(q, today)?;
-    Ok(packs::effectiveness(app.db(), &ctx.actor.scope, range, today).await?)
+    Ok(app.packs().core().effectiveness(app.db(), &ctx.actor.scope, range, today).await?)
 }
 
 fn playbook_names(report: &Report) -> HashMap<String, String> {
     report.playbooks.iter().map(|p| (p.code.clone(), p.name.clone())).collect()
-}
-
-/// The mobile as the reader may see it.
-pub(crate) fn shown_mobile(ctx: &Ctx, mobile: &Option<String>) -> Option<String> {
-    mobile.as_deref().map(|m| {
-        if ctx.actor.can(Permission::PersonalDataView) { m.to_string() } else { kefu_care::customers::mask_mobile(m) }
-    })
 }
 
 /// What the calls of an event heard: each outcome and its notes.

@@ -5,7 +5,6 @@
 use crate::error::AppError;
 use crate::guard::Ctx;
 use crate::i18n::{field_label, t};
-use crate::packs;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -49,7 +48,7 @@ async fn rows(app: &AppState, ctx: &Ctx, q: &str, format: &str) -> Result<(Vec<S
     let found: Vec<Customer> = if q.trim().is_empty() {
         customers::list(app.db(), scope, MAX_ROWS as i64, 0).await?
     } else {
-        packs::search(app.db(), scope, q.trim(), MAX_ROWS).await?.into_iter().map(|h| h.customer).collect()
+        app.packs().core().search(app.db(), scope, q.trim(), MAX_ROWS).await?.into_iter().map(|h| h.customer).collect()
     };
     let mut tx = app.db().begin().await?;
     tx.audit(

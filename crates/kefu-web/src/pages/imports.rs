@@ -5,54 +5,17 @@
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
-use crate::imports::{self, rejected_rows};
+use crate::imports::{self, Upload, rejected_rows};
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::{Multipart, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_accounts::branches;
-use kefu_auto::import::FIELDS;
+use kefu_care::import::Mode;
 use kefu_care::import::jobs::{self, status};
-use kefu_care::import::{Mode, Table};
-use kefu_core::ids::{BranchId, ImportJobId};
+use kefu_core::ids::ImportJobId;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// A file upload as the form and the API send it.
-pub struct Upload {
-    pub branch: Option<BranchId>,
-    pub sheet: String,
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-}
-
-impl Upload {
-    pub async fn read(mut form: Multipart) -> Result<Upload, AppError> {
-        let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(e.body_text());
-        let mut upload = Upload { branch: None, sheet: String::new(), file_name: String::new(), bytes: Vec::new() };
-        while let Some(field) = form.next_field().await.map_err(bad)? {
-            match field.name().unwrap_or_default() {
-                "branch_id" => upload.branch = field.text().await.map_err(bad)?.trim().parse().ok().map(BranchId),
-                "sheet" => upload.sheet = field.text().await.map_err(bad)?.trim().to_string(),
-                "file" => {
-                    upload.file_name = field.file_name().unwrap_or("upload").to_string();
-                    upload.bytes = field.bytes().await.map_err(bad)?.to_vec();
-                }
-                _ => {}
-            }
-        }
-        Ok(upload)
-    }
-
-    /// Keeps the file as a job of the chosen branch.
-    pub async fn keep(self, app: &AppState, ctx: &Ctx) -> Result<(jobs::Job, Table), AppError> {
-        let branch = self.branch.ok_or_else(|| AppError::Invalid(kefu_core::Invalid::required("branch_id")))?;
-        if self.bytes.is_empty() {
-            return Err(AppError::Invalid(kefu_core::Invalid::required("file")));
-        }
-        Ok(jobs::create(app.db(), &ctx.actor, branch, &self.file_name, self.bytes, &self.sheet, FIELDS).await?)
-    }
-}
 
 async fn upload_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Response, AppError> {
     let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
@@ -99,7 +62,8 @@ async fn job_page(app: &AppState, ctx: &Ctx, id: ImportJobId, error: Option<Stri
     let job = jobs::get(app.db(), &ctx.actor.scope, id).await?;
     let lang = ctx.actor.lang;
     let chosen = job.mapping.by_header(&job.headers);
-    let fields: Vec<Value> = FIELDS
+    let fields: Vec<Value> = imports::target(app)?
+        .fields()
         .iter()
         .map(|f| view! { key => f.key, label => crate::i18n::field_label(lang, f.key), column => chosen.get(f.key) })
         .collect();
@@ -148,7 +112,7 @@ pub async fn check(
     let job = jobs::get(app.db(), &ctx.actor.scope, id).await?;
     let result = async {
         let table = jobs::table(app.db(), &job).await?;
-        let mapping = imports::mapping_with(&job, &table, &chosen(&form))?;
+        let mapping = imports::mapping_with(&app, &job, &table, &chosen(&form))?;
         imports::dry_run(&app, &ctx, &job, &table, &mapping).await
     }
     .await;
@@ -173,7 +137,7 @@ pub async fn run(
     };
     let result = async {
         let table = jobs::table(app.db(), &job).await?;
-        let mapping = imports::mapping_with(&job, &table, &chosen(&form))?;
+        let mapping = imports::mapping_with(&app, &job, &table, &chosen(&form))?;
         imports::start(&app, &ctx, job.clone(), table, mapping, mode).await
     }
     .await;

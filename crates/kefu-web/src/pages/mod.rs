@@ -1,26 +1,18 @@
 //! Server-rendered pages, one module per area of the navigation.
 
 pub mod admin;
-pub mod appointments;
 pub mod auth;
-pub mod claims;
 pub(crate) mod complaint_summary;
 pub mod complaints;
 pub mod customers;
 pub(crate) mod effectiveness;
 pub mod exports;
 pub mod imports;
-pub mod insurance;
-pub mod kpis;
-pub mod lounge;
 pub mod members;
 pub mod outreach;
 pub mod points;
-pub mod repair_orders;
 pub mod surveys;
 pub mod today;
-pub mod vehicles;
-pub(crate) mod weekly;
 
 use crate::error::AppError;
 use kefu_core::Lang;

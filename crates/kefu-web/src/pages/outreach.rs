@@ -16,38 +16,23 @@ use kefu_core::Permission;
 use kefu_core::ids::CallId;
 use kefu_outreach::calls::{self, Outcome};
 use kefu_outreach::store;
-use kefu_store::RowExt;
 use serde::Deserialize;
 use serde_json::Value;
 
 /// Today's tasks in scope, counted by playbook, channel and status.
 pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let today = app.today();
-    let sql = format!(
-        "SELECT playbook, channel, status, COUNT(*) AS n FROM outreach_tasks WHERE due_date = $1 AND branch_id IN ({}) \
-         GROUP BY playbook, channel, status ORDER BY playbook, channel, status",
-        ctx.actor.scope.sql_list()
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(today.to_string())
-        .fetch_all(app.db().pool())
-        .await
-        .map_err(kefu_store::Failure::from)?;
-    let names: std::collections::HashMap<String, String> =
-        packs::default_playbooks().into_iter().map(|p| (p.code, p.name)).collect();
-    let mut counts: Vec<Value> = Vec::new();
-    for r in &rows {
-        let code = r.text("playbook")?;
-        counts.push(view! {
-            playbook => names.get(&code).cloned().unwrap_or(code), channel => r.text("channel")?,
-            status => r.text("status")?, n => r.i64("n")?,
-        });
-    }
-    let last_run: Option<String> = sqlx::query_scalar("SELECT MAX(finished_at) FROM outreach_runs WHERE run_date = $1")
-        .bind(today.to_string())
-        .fetch_one(app.db().pool())
-        .await
-        .map_err(kefu_store::Failure::from)?;
+    let names = playbook_names(&app);
+    let counts: Vec<Value> = kefu_outreach::day::task_counts(app.db(), &ctx.actor.scope, today)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let playbook = names.get(&c.playbook).cloned().unwrap_or(c.playbook);
+            view! { playbook => playbook, channel => c.channel, status => c.status, n => c.n }
+        })
+        .collect();
+    let last_run = kefu_outreach::day::last_run(app.db(), today).await?;
+    let reports = crate::render::links(&ctx, app.packs().web().flat_map(|p| p.reports().iter()), "");
     page(
         &app,
         &ctx,
@@ -57,14 +42,14 @@ pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Stri
             today => today.to_string(), counts => counts,
             last_run => last_run.and_then(|t| kefu_core::time::parse_instant(&t)).map(|t| app.0.zone.display(t)),
             can_run => ctx.actor.can(Permission::OutreachManage),
-            can_report => ctx.actor.can(Permission::FollowUpsManage),
+            can_report => ctx.actor.can(Permission::FollowUpsManage), reports => reports,
         },
     )
 }
 
 /// Runs today's outreach now (it also runs by itself every morning).
 pub async fn run_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    packs::run_outreach(app.db(), &ctx.actor, app.today(), &app.0.zone, &|_, _| {}).await?;
+    app.packs().core().run_outreach(app.db(), &ctx.actor, (app.today(), &app.0.zone), &|_, _| {}).await?;
     Ok(Redirect::to("/outreach").into_response())
 }
 
@@ -82,8 +67,9 @@ fn call_value(c: &calls::Call, ctx: &Ctx, names: &std::collections::HashMap<Stri
     }
 }
 
-fn playbook_names() -> std::collections::HashMap<String, String> {
-    packs::default_playbooks().into_iter().map(|p| (p.code, p.name)).collect()
+/// The names of the playbooks the enabled packs and the core ship.
+fn playbook_names(app: &AppState) -> std::collections::HashMap<String, String> {
+    app.packs().core().default_playbooks().into_iter().map(|p| (p.code, p.name)).collect()
 }
 
 /// Whether it is now the customer's quiet hours, at local time `now`.
@@ -109,7 +95,7 @@ pub async fn queue(
     ctx: Ctx,
     Query(q): Query<QueueQuery>,
 ) -> Result<Html<String>, AppError> {
-    let names = playbook_names();
+    let names = playbook_names(&app);
     let offset = q.offset.max(0);
     // One call more than the page tells whether a next page exists
     // without counting the whole queue.
@@ -143,16 +129,16 @@ async fn call_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) ->
     let call = calls::get(app.db(), &ctx.actor.scope, CallId(id)).await?;
     let outcomes: Vec<&str> = call.outcomes().iter().map(|o| o.code()).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    // The agent books the appointment the call wins without leaving it.
-    let owned = kefu_auto::vehicles::of_customer(app.db(), &ctx.actor.scope, call.customer_id).await?;
-    let book = super::appointments::booking_form(app, ctx, call.customer_id, &owned.iter().collect::<Vec<_>>(), "call")
-        .await?;
+    let mut panels = Vec::new();
+    for pack in app.packs().web() {
+        panels.extend(pack.call_panel(app, ctx, call.customer_id).await?);
+    }
     let html = page(
         app,
         ctx,
         "outreach/call.html",
         "nav_outreach",
-        view! { call => call_value(&call, ctx, &playbook_names()), outcomes => outcomes, error => error, book => book },
+        view! { call => call_value(&call, ctx, &playbook_names(app)), outcomes => outcomes, error => error, panels => panels },
     )?;
     Ok((status, html).into_response())
 }
@@ -252,7 +238,7 @@ async fn playbooks_page(
     ctx: &Ctx,
     refused: Option<(String, String, String)>,
 ) -> Result<Response, AppError> {
-    let defaults = packs::default_playbooks();
+    let defaults = app.packs().core().default_playbooks();
     let in_force = store::effective(app.db(), &defaults).await?;
     let rows: Vec<Value> = in_force
         .iter()
@@ -291,7 +277,7 @@ pub async fn save_playbook(
     PathParams(code): PathParams<String>,
     FormBody(f): FormBody<PlaybookForm>,
 ) -> Result<Response, AppError> {
-    match store::save(app.db(), &ctx.actor, &code, &packs::default_playbooks(), &f.source).await {
+    match store::save(app.db(), &ctx.actor, &code, &app.packs().core().default_playbooks(), &f.source).await {
         Ok(_) => Ok(Redirect::to("/admin/playbooks").into_response()),
         Err(e) => {
             let msg = form_message(e.into(), ctx.actor.lang)?;
@@ -300,18 +286,18 @@ pub async fn save_playbook(
     }
 }
 
-/// Today's letters as one PDF to print, one letter a page; downloading it
-/// marks them printed.
+/// The day's letters as one PDF to print, one letter a page: those not yet
+/// printed and those printed today. Downloading changes nothing, so a
+/// failed download loses no letter; "mark printed" is a separate POST.
 pub async fn letters_pdf(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let letters = super::letter_channel(&app)?;
-    let playbooks = store::effective(app.db(), &packs::default_playbooks()).await?;
-    let Some(file) =
-        kefu_outreach::dispatch::print_letters(app.db(), &ctx.actor, letters, &playbooks, app.today()).await?
+    let playbooks = app.packs().core().playbooks(app.db()).await?;
+    let day = (app.today(), app.0.zone.start_of(app.today()));
+    let Some(bytes) =
+        kefu_outreach::dispatch::letters_of_the_day(app.db(), &ctx.actor.scope, letters, &playbooks, day).await?
     else {
         return Err(AppError::NotFound);
     };
-    let bytes =
-        tokio::fs::read(&file).await.map_err(|e| AppError::Internal(format!("reading {}: {e}", file.display())))?;
     let name = format!("letters-{}.pdf", app.today());
     Ok((
         [
@@ -321,6 +307,16 @@ pub async fn letters_pdf(State(app): State<AppState>, ctx: Ctx) -> Result<Respon
         bytes,
     )
         .into_response())
+}
+
+/// Marks the day's pending letters printed (and files them in the letter
+/// folder for the print room); they stay in the day's PDF.
+pub async fn letters_printed(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let letters = super::letter_channel(&app)?;
+    let playbooks = app.packs().core().playbooks(app.db()).await?;
+    let when = (app.today(), app.now());
+    kefu_outreach::dispatch::print_letters(app.db(), &ctx.actor, letters, &playbooks, when).await?;
+    Ok(Redirect::to("/outreach").into_response())
 }
 
 /// Sends the pending SMS and e-mails now (they also go out every hour).

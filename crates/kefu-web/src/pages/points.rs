@@ -5,16 +5,13 @@ use super::customers::back_or_message;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
+use crate::requests::when;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use kefu_care::points::{self, EarnInput, When};
+use kefu_care::points::{self, EarnInput};
 use kefu_core::ids::CustomerId;
 use serde::Deserialize;
-
-pub(crate) fn when(app: &AppState) -> When {
-    When { now: app.now(), today: app.today() }
-}
 
 pub async fn earn(
     State(app): State<AppState>,

@@ -9,18 +9,17 @@ use crate::extract::{FormBody, PathParams};
 use crate::guard::Ctx;
 use crate::lang::request_lang;
 use crate::render::{page, public_page};
+use crate::requests::{ResultsQuery, origin, selection, send_links};
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use jiff::ToSpan;
-use jiff::civil::Date;
 use kefu_accounts::branches;
-use kefu_care::surveys::results::{self, Selection};
+use kefu_care::surveys::results::{self};
 use kefu_care::surveys::rules::{Kind, QuestionInput};
 use kefu_care::surveys::{self, SurveyInput};
 use kefu_core::ids::{BranchId, CustomerId, SurveyId};
-use kefu_outreach::sends::{self, Audience, Sent};
+use kefu_outreach::sends::Audience;
 use kefu_store::Failure;
 use serde::Deserialize;
 use serde_json::Value;
@@ -86,23 +85,6 @@ pub async fn create(
     }
 }
 
-#[derive(Deserialize)]
-pub struct ResultsQuery {
-    /// One store; all in scope when absent.
-    branch: Option<i64>,
-    /// Business dates, inclusive; the last 30 days by default.
-    from: Option<Date>,
-    to: Option<Date>,
-}
-
-/// The selection a results query asks for, as instants in the business zone.
-pub(crate) fn selection(app: &AppState, q: &ResultsQuery) -> (Selection, Date, Date) {
-    let to = q.to.unwrap_or_else(|| app.today());
-    let from = q.from.unwrap_or(to - 30.days());
-    let zone = &app.0.zone;
-    (Selection { branch: q.branch.map(BranchId), from: zone.start_of(from), to: zone.start_of(to + 1.day()) }, from, to)
-}
-
 pub async fn view(
     State(app): State<AppState>,
     ctx: Ctx,
@@ -140,20 +122,6 @@ async fn view_page(
             from => from.to_string(), to => to.to_string(), send => send,
         },
     )
-}
-
-/// Sends the audience their own links to survey `id` through the channel's
-/// gateway; the links point at this server as the request reached it.
-pub(crate) async fn send_links(
-    app: &AppState,
-    ctx: &Ctx,
-    headers: &HeaderMap,
-    (id, channel): (i64, &str),
-    audience: &Audience,
-) -> Result<Sent, Failure> {
-    let when = (app.today(), app.now(), app.local_time());
-    let channels = &app.0.channels;
-    sends::send_survey(app.db(), &ctx.actor, channels, (SurveyId(id), channel), audience, &origin(headers), when).await
 }
 
 #[derive(Deserialize)]
@@ -233,7 +201,8 @@ pub async fn invite(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<InviteForm>,
 ) -> Result<Response, AppError> {
-    let result = surveys::invite(app.db(), &ctx.actor, SurveyId(f.survey), CustomerId(id), &f.channel, app.now()).await;
+    let links = (&app.0.config.surveys, app.now());
+    let result = surveys::invite(app.db(), &ctx.actor, SurveyId(f.survey), CustomerId(id), &f.channel, links).await;
     let invitation = match result {
         Ok(i) => i,
         Err(e) => return super::customers::back_or_message(app, ctx, id, Err(e)).await,
@@ -248,13 +217,6 @@ pub async fn invite(
         view! { link => link, customer => view! { id => customer.id, name => customer.name }, channel => f.channel },
     )?
     .into_response())
-}
-
-/// Where the customer's browser reaches this server, from the request.
-pub(crate) fn origin(headers: &HeaderMap) -> String {
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{scheme}://{host}")
 }
 
 async fn phone_page(
@@ -318,13 +280,16 @@ async fn public(
     (status, error, thanks): (StatusCode, Option<String>, bool),
 ) -> Result<Response, AppError> {
     let lang = request_lang(headers);
-    let opened = surveys::open(app.db(), token).await?;
+    let opened = surveys::open(app.db(), token, (&app.0.config.surveys, app.now())).await?;
+    // An expired link says so, and only that, with 410 Gone.
+    let (status, error) = if opened.expired { (StatusCode::GONE, None) } else { (status, error) };
     let html = public_page(
         app,
         lang,
         "surveys/public.html",
         view! {
-            s => opened.survey, token => token, answered => opened.answered || thanks, error => error,
+            s => opened.survey, token => token, answered => opened.answered || thanks, expired => opened.expired,
+            error => error,
         },
     )?;
     Ok((status, html).into_response())
@@ -344,8 +309,8 @@ pub async fn public_answer(
     PathParams(token): PathParams<String>,
     FormBody(values): FormBody<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let deadlines = app.0.config.complaints;
-    match surveys::answer_link(app.db(), &token, &values, &deadlines, app.now()).await {
+    let settings = (&app.0.config.complaints, &app.0.config.surveys);
+    match surveys::answer_link(app.db(), &token, &values, settings, app.now()).await {
         Ok(_) => public(&app, &headers, &token, (StatusCode::OK, None, true)).await,
         Err(Failure::Conflict(rule)) => {
             let msg = rule.message(request_lang(&headers)).to_string();

@@ -6,9 +6,7 @@ use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
-use jiff::ToSpan;
 use kefu_accounts::branches;
-use kefu_auto::visits;
 use kefu_care::customers;
 
 /// The complaints wanting attention, for those who handle them.
@@ -28,21 +26,11 @@ pub async fn page_handler(State(app): State<AppState>, ctx: Ctx) -> Result<Html<
     let db = app.db();
     let scope = &ctx.actor.scope;
     let today = app.today();
-    let week_start = today - (today.weekday().to_monday_zero_offset() as i64).days();
-    let tomorrow = today + 1.day();
-    let tiles = [
-        ("today_customers", customers::count(db, scope).await?),
-        ("today_vehicles", kefu_auto::vehicles::count(db, scope).await?),
-        (
-            "today_new_cars_week",
-            kefu_auto::vehicles::count_purchased_between(db, scope, today - 7.days(), tomorrow).await?,
-        ),
-        ("today_visits_today", visits::count_between(db, scope, today, tomorrow).await?),
-        ("today_visits_week", visits::count_between(db, scope, week_start, tomorrow).await?),
-        ("today_followups_due", visits::count_between(db, scope, today - 7.days(), today - 6.days()).await?),
-        ("today_birthdays", customers::count_birthdays_on(db, scope, today).await?),
-        ("today_lapsed", visits::count_lapsed_vehicles(db, scope, today - 3.months()).await?),
-    ];
+    let mut tiles = vec![("today_customers", customers::count(db, scope).await?)];
+    for pack in app.packs().web() {
+        tiles.extend(pack.today_tiles(&app, &ctx).await?);
+    }
+    tiles.push(("today_birthdays", customers::count_birthdays_on(db, scope, today).await?));
     let outreach = kefu_outreach::calls::today_counts(db, scope, today).await?;
     // Today's work first, then the archive's numbers.
     let tiles: Vec<(&str, i64)> = [

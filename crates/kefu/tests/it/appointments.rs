@@ -252,16 +252,23 @@ on_both!(a_booking_is_on_the_calendar_stops_invitations_and_opens_the_order, |ba
     // The day before, the reminder; on the first-service call's day, the
     // booked car is left alone and the other car is called.
     let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
-    let (zone, quiet) = (kefu_core::time::BusinessZone::shanghai(), |_: usize, _: usize| {});
-    let run = |s: &str| kefu_web::packs::run_outreach(&app.db, &everyone, s.parse::<Date>().unwrap(), &zone, &quiet);
-    run("2026-11-30").await.unwrap();
+    let day = |s: &str| s.parse::<Date>().unwrap();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone, (day("2026-11-30"), &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap();
     let reminders: Vec<(i64, String)> =
         sqlx::query_as("SELECT asset_id, channel FROM outreach_tasks WHERE playbook = 'appointment_reminder'")
             .fetch_all(app.db.pool())
             .await
             .unwrap();
     assert_eq!(reminders, vec![(booked_car, "sms".to_string())]);
-    let summary = run("2026-12-13").await.unwrap();
+    let summary = kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone, (day("2026-12-13"), &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap();
     let called: Vec<i64> = sqlx::query_scalar(
         "SELECT asset_id FROM outreach_tasks WHERE playbook = 'first_service' AND due_date = '2026-12-13'",
     )
@@ -422,15 +429,16 @@ on_both!(a_booking_is_confirmed_to_the_customer_as_their_preferences_allow, |bac
 
     // The daily run leaves the event's playbook alone.
     let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
-    let s = kefu_web::packs::run_outreach(
-        &app.db,
-        &everyone,
-        "2026-11-30".parse().unwrap(),
-        &kefu_core::time::BusinessZone::shanghai(),
-        &|_, _| {},
-    )
-    .await
-    .unwrap();
+    let s = kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(
+            &app.db,
+            &everyone,
+            ("2026-11-30".parse().unwrap(), &kefu_core::time::BusinessZone::shanghai()),
+            &|_, _| {},
+        )
+        .await
+        .unwrap();
     assert!(!s.unsupported.contains(&"appointment_confirmation".to_string()), "{:?}", s.unsupported);
     assert_eq!(confirmations(&app).await.len(), 3);
 });

@@ -12,7 +12,7 @@ use support::{Backend, TestApp, get_json};
 /// mobile, a driver, a new-energy car from Guangdong.
 async fn known_customer(app: &TestApp) -> i64 {
     let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
-    kefu::demo::load_sized(&app.db, 7, today, 300).await.unwrap();
+    kefu_auto::demo::load_sized(&app.db, 7, today, 300).await.unwrap();
     let client = app.login("agent_a").await;
     let csrf = app.csrf(&client).await;
     let created: Value = client
@@ -185,7 +185,7 @@ on_both!(vins_keyed_before_migration_16_are_found_by_their_tails_after_it, |back
     assert_eq!(list().await, now, "the set lists the plate keys and the VIN backwards");
     let scope = Scope::new(vec![app.fx.store_a]);
     for q in ["184847", "c2184847", "LSVAM4187C2184847"] {
-        let found = kefu_web::packs::search(&app.db, &scope, q, 10).await.unwrap();
+        let found = kefu_web::packs::Enabled::default().core().search(&app.db, &scope, q, 10).await.unwrap();
         assert_eq!(found.iter().map(|h| h.customer.id.0).collect::<Vec<_>>(), vec![id], "{q}");
     }
     let vin_keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_keys WHERE key >= 'v' AND key < 'w'")
@@ -264,7 +264,7 @@ on_both!(preferences_are_validated_saved_and_audited, |backend| async move {
 on_both!(merging_keeps_every_history_row, |backend| async move {
     let app = TestApp::start(backend).await;
     let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
-    kefu::demo::load_sized(&app.db, 3, today, 40).await.unwrap();
+    kefu_auto::demo::load_sized(&app.db, 3, today, 40).await.unwrap();
     let branches = kefu_accounts::branches::all(&app.db).await.unwrap();
     let all = Actor::system(Scope::new(branches.iter().map(|b| b.id).collect()));
     // Two demo customers of the same store, each with vehicles and visits.
@@ -307,7 +307,11 @@ on_both!(merging_keeps_every_history_row, |backend| async move {
         .unwrap();
     // The merged-away customer's vehicle is found, by its VIN, as the kept
     // customer's: its search keys moved with it.
-    let found = kefu_web::packs::search(&app.db, &all.scope, &drop_vin[drop_vin.len() - 8..], 10).await.unwrap();
+    let found = kefu_web::packs::Enabled::default()
+        .core()
+        .search(&app.db, &all.scope, &drop_vin[drop_vin.len() - 8..], 10)
+        .await
+        .unwrap();
     assert_eq!(found.iter().map(|h| h.customer.id.0).collect::<Vec<_>>(), vec![keep], "{drop_vin}");
     for (t, ids) in tables.iter().zip(&before) {
         let now = ids_of(t, keep).await;
@@ -460,7 +464,15 @@ on_both!(the_360_view_shows_the_last_five_contacts_behind_a_long_run_of_other_ev
     let newest_contacts = ["event 6", "event 5", "event 4", "event 3", "event 2"];
     // Fifty newest events are all changes; two hundred reach the calls.
     for shown in [50, 200] {
-        let o = kefu_web::archive::overview(&app.db, &scope, customer, shown).await.unwrap();
+        let o = kefu_web::archive::overview(
+            &app.db,
+            &kefu_web::packs::Enabled::default(),
+            &scope,
+            (customer, "2026-11-29".parse().unwrap()),
+            shown,
+        )
+        .await
+        .unwrap();
         let recent: Vec<&str> = o.recent.iter().map(|e| e.summary.as_str()).collect();
         assert_eq!(recent, newest_contacts, "with {shown} events shown");
         assert_eq!(o.events.first().map(|e| e.summary.as_str()), Some("event 66"));

@@ -380,7 +380,9 @@ async fn claim_a_call_and_book_an_appointment(backend: Backend) {
     let all = everyone(&app);
     let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
     zhang_weis_car(&app, "2027-11-30", today).await;
-    kefu_web::packs::run_outreach(&app.db, &all, today, &kefu_core::time::BusinessZone::shanghai(), &|_, _| {})
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &all, (today, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
         .await
         .unwrap();
 
@@ -429,10 +431,11 @@ async fn claim_a_call_and_book_an_appointment(backend: Backend) {
 
     // A week after the due date the chase call is not made: the cadence ended.
     let chase_day: jiff::civil::Date = "2028-03-07".parse().unwrap();
-    let summary =
-        kefu_web::packs::run_outreach(&app.db, &all, chase_day, &kefu_core::time::BusinessZone::shanghai(), &|_, _| {})
-            .await
-            .unwrap();
+    let summary = kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &all, (chase_day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap();
     assert_eq!(summary.stopped, 1, "{summary:?}");
     let remaining: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM outreach_tasks WHERE playbook = 'first_service' AND due_date > '2028-02-22'",
@@ -560,7 +563,7 @@ async fn answer_a_survey_on_a_phone(backend: Backend) {
         survey.id,
         app.fx.customer_a,
         "sms",
-        kefu_core::time::Clock::now(&app.clock),
+        (&Default::default(), kefu_core::time::Clock::now(&app.clock)),
     )
     .await
     .unwrap();
@@ -695,6 +698,43 @@ async fn book_receive_estimate_and_approve_a_repair(backend: Backend) {
     assert_eq!(done.len(), 1, "reception and estimate are behind");
     wait_for(&client, Locator::XPath("//form[input[@name='step' and @value='start_work']]"), "work may start").await;
     client.close().await.expect("close the browser session");
+}
+
+/// The outreach page offers the day's letters as a plain download and, apart
+/// from it, a button that marks them printed.
+async fn mark_the_days_letters_printed(backend: Backend) {
+    let (app, _letters_dir, _sms) = crate::outreach::letters_due(backend).await;
+    let (_driver, client) = open_browser().await;
+    client.goto(&app.at("/login")).await.expect("open /login");
+    fill_login_form(&client, "agent_a", PASSWORD).await;
+    wait_for(&client, Locator::Css(r#"[data-testid="current-user"]"#), "the today page").await;
+    client.goto(&app.at("/outreach")).await.expect("open /outreach");
+    let link = wait_for(&client, Locator::Css(r#"[data-testid="letters-pdf"]"#), "the letters' PDF").await;
+    assert_eq!(link.attr("href").await.unwrap().as_deref(), Some("/outreach/letters.pdf"));
+    let letter = || async {
+        let status: String = sqlx::query_scalar("SELECT status FROM outreach_tasks WHERE channel = 'letter'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        status
+    };
+    assert_eq!(letter().await, "pending", "showing the page marks nothing");
+    let page = wait_for(&client, Locator::Css("main"), "the outreach page").await;
+    wait_for(&client, Locator::Css(r#"[data-testid="letters-printed"] button"#), "the mark-printed button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_until_replaced(&page, "the outreach page before marking").await;
+    assert_eq!(path_of(&client).await, "/outreach");
+    wait_for(&client, Locator::Css(r#"[data-testid="letters-pdf"]"#), "the PDF, still offered").await;
+    assert_eq!(letter().await, "printed");
+    client.close().await.expect("close the browser session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mark_the_days_letters_printed_sqlite() {
+    mark_the_days_letters_printed(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

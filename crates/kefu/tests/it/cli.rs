@@ -93,7 +93,7 @@ on_both!(serve_demo_shows_the_first_admin_once_and_loads_the_demo_once, |backend
     assert_eq!(res.status(), 303, "the printed password signs in");
     assert_eq!(res.headers()["location"], "/");
     let list: Value = client.get(server.at("/api/v1/customers")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list["total"], kefu::demo::CUSTOMERS, "the admin sees the whole demo");
+    assert_eq!(list["total"], kefu_auto::demo::CUSTOMERS, "the admin sees the whole demo");
     let res = sign_in(&browser(), &server, &username, "not-the-password-1").await;
     assert_eq!(res.status(), 401);
     drop(client);
@@ -108,13 +108,13 @@ on_both!(serve_demo_shows_the_first_admin_once_and_loads_the_demo_once, |backend
     let client = browser();
     assert_eq!(sign_in(&client, &server, "admin", &password).await.status(), 303, "the first password still works");
     let list: Value = client.get(server.at("/api/v1/customers")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list["total"], kefu::demo::CUSTOMERS);
+    assert_eq!(list["total"], kefu_auto::demo::CUSTOMERS);
     drop(client);
     let status = server.stop().await;
     assert!(status.success(), "{status}");
 
     let db = Db::connect(work.database()).await.unwrap();
-    assert_eq!(count(db.pool(), "SELECT COUNT(*) FROM customers").await, kefu::demo::CUSTOMERS as i64);
+    assert_eq!(count(db.pool(), "SELECT COUNT(*) FROM customers").await, kefu_auto::demo::CUSTOMERS as i64);
     assert_eq!(count(db.pool(), "SELECT COUNT(*) FROM branches WHERE code = 'HXQC'").await, 1);
     assert_eq!(count(db.pool(), "SELECT COUNT(*) FROM users").await, 1, "one first admin");
     db.close().await;

@@ -154,7 +154,11 @@ async fn recontact_calls(app: &TestApp, day: &str) -> Vec<(i64, i64)> {
 /// The day's outreach run, as `kefu outreach run` does it.
 async fn outreach_run(app: &TestApp, day: &str) -> kefu_outreach::run::Summary {
     let zone = kefu_core::time::BusinessZone::shanghai();
-    kefu_web::packs::run_outreach(&app.db, &everyone(app), day.parse().unwrap(), &zone, &|_, _| {}).await.unwrap()
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone(app), (day.parse().unwrap(), &zone), &|_, _| {})
+        .await
+        .unwrap()
 }
 
 impl Caller {

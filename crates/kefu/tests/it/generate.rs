@@ -5,9 +5,9 @@
 
 use crate::support;
 
-use kefu::demo;
-use kefu::generate::{self, Options};
 use kefu_accounts::users::{self, NewUser};
+use kefu_auto::demo;
+use kefu_auto::generate::{self, Options};
 use kefu_care::{contacts, customers};
 use kefu_core::{Actor, Lang, Role, Scope};
 use kefu_store::Db;
@@ -19,7 +19,7 @@ fn today() -> jiff::civil::Date {
 }
 
 async fn generate(db: &Db, customers: usize, seed: u64, stores: usize) {
-    generate::run(db, Options { customers, seed, today: today(), stores }).await.unwrap();
+    generate::run(db, Options { customers, seed, today: today(), stores }, &()).await.unwrap();
 }
 
 /// The first customers with their vehicles, in id order.

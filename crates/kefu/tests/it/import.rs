@@ -129,7 +129,7 @@ on_both!(a_bad_row_in_a_later_batch_leaves_the_earlier_batches_unwritten, |backe
     let app = TestApp::start(backend).await;
     // Batches are written while later ones are still being validated; the
     // bad row comes after more than a whole batch of good ones.
-    let csv = kefu::demo::import_file::csv(7, today(), kefu_care::import::run::BATCH + 20);
+    let csv = kefu_auto::demo::import_file::csv(7, today(), kefu_care::import::run::BATCH + 20);
     let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
     let mobile = lines[0].split(',').position(|h| h == "手机号码").expect("a mobile column");
     let mut cells: Vec<String> = lines[lines.len() - 1].split(',').map(str::to_string).collect();
@@ -150,7 +150,7 @@ on_both!(every_row_of_an_all_or_nothing_import_is_found_by_search, |backend| asy
     // More than a batch: on SQLite the search keys of every batch wait
     // for the commit, which writes them in key order.
     let rows = kefu_care::import::run::BATCH + 20;
-    let table = table::read(kefu::demo::import_file::csv(11, today(), rows).as_bytes(), None).unwrap();
+    let table = table::read(kefu_auto::demo::import_file::csv(11, today(), rows).as_bytes(), None).unwrap();
     let report = import(&app, &table, Mode::AllOrNothing).await.unwrap();
     assert!(report.committed && report.rejected.is_empty(), "{:?}", report.rejected.first());
     let lists: Vec<String> =
@@ -168,7 +168,7 @@ on_both!(every_row_of_an_all_or_nothing_import_is_found_by_search, |backend| asy
     let scope = Scope::new(vec![app.fx.store_a]);
     for (id, mobile, vin) in [&imported[0], &imported[kefu_care::import::run::BATCH], &imported[imported.len() - 1]] {
         for q in [mobile.as_str(), &vin[vin.len() - 6..], vin.as_str()] {
-            let found = kefu_web::packs::search(&app.db, &scope, q, 10).await.unwrap();
+            let found = kefu_web::packs::Enabled::default().core().search(&app.db, &scope, q, 10).await.unwrap();
             assert!(found.iter().any(|h| h.customer.id.0 == *id), "{q} finds imported customer {id}");
         }
     }
@@ -213,7 +213,7 @@ on_both!(skipping_bad_rows_imports_the_good_ones_and_a_rerun_adds_nothing, |back
 on_both!(an_interrupted_import_leaves_whole_rows_and_a_rerun_completes_it, |backend| async move {
     let app = TestApp::start(backend).await;
     let rows = kefu_care::import::run::BATCH + 700;
-    let csv = kefu::demo::import_file::csv(5, today(), rows);
+    let csv = kefu_auto::demo::import_file::csv(5, today(), rows);
     let table = table::read(csv.as_bytes(), None).unwrap();
     let actor = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
     let mapping = Mapping::suggest(FIELDS, &table.headers);
@@ -274,7 +274,7 @@ on_both!(an_interrupted_import_leaves_whole_rows_and_a_rerun_completes_it, |back
 on_both!(a_row_the_database_refuses_rolls_back_its_batch_only, |backend| async move {
     let app = TestApp::start(backend).await;
     let batch = kefu_care::import::run::BATCH;
-    let table = table::read(kefu::demo::import_file::csv(9, today(), batch + 300).as_bytes(), None).unwrap();
+    let table = table::read(kefu_auto::demo::import_file::csv(9, today(), batch + 300).as_bytes(), None).unwrap();
     // A VIN in the second batch that the database itself refuses.
     let vin_column = table.headers.iter().position(|h| h == "车架号").unwrap();
     let doomed = table.rows[batch + 100].cell(vin_column).to_string();
@@ -479,6 +479,8 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
         sms: None,
         email: None,
         complaints: Default::default(),
+        packs: vec!["auto".into()],
+        surveys: Default::default(),
     };
     let args = |file: &std::path::Path, map: &[&str], skip: bool| ImportArgs {
         file: file.to_path_buf(),

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod api_properties;
 mod appointments;
 mod archive;
@@ -19,7 +20,9 @@ mod insurance;
 mod members;
 mod openapi;
 mod outreach;
+mod packs;
 mod points;
+mod power;
 mod reports;
 mod scheduler;
 mod service;

@@ -21,7 +21,11 @@ fn everyone(app: &TestApp) -> Actor {
 }
 
 async fn run(db: &Db, actor: &Actor, day: Date) -> kefu_outreach::run::Summary {
-    kefu_web::packs::run_outreach(db, actor, day, &kefu_core::time::BusinessZone::shanghai(), &|_, _| {}).await.unwrap()
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(db, actor, (day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap()
 }
 
 /// Gives 张伟 (store A) a car bought on `purchase`; returns its id.
@@ -92,7 +96,7 @@ on_both!(a_new_cars_touches_fall_on_exactly_the_right_days, |backend: Backend| a
 on_both!(a_second_run_and_two_runs_at_once_create_each_task_once, |backend| async move {
     let app = TestApp::start(backend).await;
     car(&app, "2026-11-28", None).await;
-    kefu::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
+    kefu_auto::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
     let all = kefu_accounts::branches::all(&app.db).await.unwrap();
     let actor = Actor::system(Scope::new(all.iter().map(|b| b.id).collect()));
     let first = run(&app.db, &actor, d("2026-11-29")).await;
@@ -325,7 +329,7 @@ on_both!(playbooks_are_edited_with_checks_and_an_audit_trail, |backend| async mo
     let app = TestApp::start(backend).await;
     let manager = app.login("manager_a").await;
     let csrf = app.csrf(&manager).await;
-    let defaults = kefu_web::packs::default_playbooks();
+    let defaults = kefu_web::packs::Enabled::default().core().default_playbooks();
     let birthday = defaults.iter().find(|p| p.code == "birthday").unwrap();
     let source = kefu_outreach::store::to_toml(birthday);
     let bad = source.replace("{name}", "{nickname}");
@@ -403,7 +407,7 @@ on_both!(the_call_queue_shows_a_page_at_a_time_most_important_first, |backend| a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daily_run_tells_postgresql_how_many_tasks_there_are() {
     let app = TestApp::start(Backend::Postgres).await;
-    kefu::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
+    kefu_auto::demo::load_sized(&app.db, 11, d("2026-11-29"), 200).await.unwrap();
     sqlx::query("ANALYZE outreach_tasks").execute(app.db.pool()).await.unwrap();
     let known = || async {
         sqlx::query_scalar::<_, f32>("SELECT reltuples FROM pg_class WHERE relname = 'outreach_tasks'")
@@ -447,7 +451,9 @@ on_both!(the_today_page_counts_todays_outreach_work, |backend| async move {
     );
 });
 
-on_both!(letters_print_as_one_pdf_and_sms_go_out_through_the_gateway, |backend| async move {
+/// The app with letters (into a folder of its own) and an SMS gateway, and
+/// today's thank-you letter and SMS to 张伟 pending.
+pub(crate) async fn letters_due(backend: Backend) -> (TestApp, tempfile::TempDir, support::Received) {
     use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
     use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
     let letters_dir = tempfile::tempdir().unwrap();
@@ -478,29 +484,50 @@ on_both!(letters_print_as_one_pdf_and_sms_go_out_through_the_gateway, |backend| 
         .await
         .unwrap();
     run(&app.db, &everyone(&app), d("2026-11-29")).await;
+    (app, letters_dir, received)
+}
 
-    let pdf = client.get(app.at("/outreach/letters.pdf")).send().await.unwrap();
-    assert_eq!(pdf.status(), 200);
-    assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    let file = letters_dir.path().join("downloaded.pdf");
-    std::fs::write(&file, pdf.bytes().await.unwrap()).unwrap();
-    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
-    let text = String::from_utf8_lossy(&text.stdout);
+on_both!(letters_print_as_one_pdf_and_sms_go_out_through_the_gateway, |backend| async move {
+    let (app, letters_dir, received) = letters_due(backend).await;
+    let client = app.login("agent_a").await;
+    let csrf = app.csrf(&client).await;
+
+    let letters_by_status = || async {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT status, COUNT(*) FROM outreach_tasks WHERE channel = 'letter' GROUP BY status ORDER BY status",
+        )
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+    };
+    let download = || async {
+        let pdf = client.get(app.at("/outreach/letters.pdf")).send().await.unwrap();
+        assert_eq!(pdf.status(), 200);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let file = letters_dir.path().join("downloaded.pdf");
+        std::fs::write(&file, pdf.bytes().await.unwrap()).unwrap();
+        let text =
+            std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+        String::from_utf8_lossy(&text.stdout).to_string()
+    };
+    let text = download().await;
     assert!(
         text.contains("张伟") && text.contains("北京市朝阳区建国路"),
         "the letter names the customer and the address:\n{text}"
     );
-    let printed: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outreach_tasks WHERE channel = 'letter' AND status = 'printed'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
-    assert_eq!(printed, 1);
-    assert_eq!(
-        client.get(app.at("/outreach/letters.pdf")).send().await.unwrap().status(),
-        404,
-        "nothing left to print"
-    );
+    // Downloading changes nothing: a failed download loses no letter, and a
+    // link from another site marks nothing printed.
+    assert_eq!(letters_by_status().await, [("pending".to_string(), 1)]);
+    assert!(download().await.contains("张伟"), "downloaded again");
+    assert_eq!(app.audit_count("dispatch", "send").await, 0);
+    // "Mark printed" is a form with the session's token.
+    assert_eq!(client.post(app.at("/outreach/letters/printed")).send().await.unwrap().status(), 403);
+    assert_eq!(letters_by_status().await, [("pending".to_string(), 1)]);
+    let res = client.post(app.at("/outreach/letters/printed")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(letters_by_status().await, [("printed".to_string(), 1)]);
+    // The day's letters can still be printed again.
+    assert!(download().await.contains("北京市朝阳区建国路"), "printed today, still in the day's PDF");
 
     let manager = app.login("manager_a").await;
     let csrf = app.csrf(&manager).await;
@@ -524,4 +551,66 @@ on_both!(letters_print_as_one_pdf_and_sms_go_out_through_the_gateway, |backend| 
         .await
         .unwrap();
     assert_eq!(sms_events, 2, "the letter and the SMS are on the customer's timeline");
+});
+
+/// Every row count, and the outreach tasks by status: what a write changes.
+async fn state(app: &TestApp) -> Vec<(String, i64)> {
+    let tables: Vec<String> = match app.backend {
+        Backend::Sqlite => sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        ),
+        Backend::Postgres => sqlx::query_scalar(
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() ORDER BY table_name",
+        ),
+    }
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    // Bookkeeping, not records: reads of personal data are audited, a
+    // session notes when it was last used, survey links' key is made on
+    // first use.
+    let bookkeeping = ["audit_log", "sessions", "app_secrets", "login_attempts"];
+    let mut counts = Vec::new();
+    for table in tables.into_iter().filter(|t| !bookkeeping.contains(&t.as_str())) {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        counts.push((table, sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(app.db.pool()).await.unwrap()));
+    }
+    let statuses: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT channel || ':' || status, COUNT(*) FROM outreach_tasks GROUP BY channel, status ORDER BY 1",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    counts.extend(statuses);
+    counts
+}
+
+on_both!(no_get_route_changes_state, |backend| async move {
+    use kefu_web::guard::Access;
+    let (app, _letters_dir, received) = letters_due(backend).await;
+    let before = state(&app).await;
+    assert!(before.contains(&("letter:pending".to_string(), 1)), "{before:?}");
+    let id = app.fx.customer_a.to_string();
+    for name in ["manager_a", "agent_a", "admin"] {
+        let client = app.login(name).await;
+        for spec in kefu_web::specs().iter().filter(|s| s.method.as_str() == "GET") {
+            if !matches!(spec.access, Access::Signed(_)) {
+                continue;
+            }
+            let path: Vec<String> = spec
+                .path
+                .split('/')
+                .map(|part| match part {
+                    "{date}" => "2026-11-29".to_string(),
+                    p if p.starts_with('{') => id.clone(),
+                    p => p.to_string(),
+                })
+                .collect();
+            let res = client.get(app.at(&path.join("/"))).send().await.unwrap();
+            assert!(!res.status().is_server_error(), "{name}: GET {}: {}", spec.path, res.status());
+        }
+    }
+    assert_eq!(state(&app).await, before, "no GET wrote anything");
+    assert!(received.lock().unwrap().is_empty(), "no GET sent an SMS");
 });

@@ -125,3 +125,48 @@ on_both!(two_redemptions_at_once_never_overdraw, |backend| async move {
         points::redeem(&app.db, &actor, c, 30, "精品", when).await.unwrap();
     }
 });
+
+on_both!(amounts_are_bounded_and_the_ledger_never_overflows, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let agent = app.login("agent_a").await;
+    let csrf = app.csrf(&agent).await;
+    let c = app.fx.customer_a;
+    let url = |action: &str| app.at(&format!("/api/v1/customers/{c}/points/{action}"));
+
+    // The purchase that once earned 922,337,203,685,477,580 points is refused,
+    // naming the field and the rule, and so is ten million yuan.
+    for amount in ["92233720368547758.07", "10000000", "10,000,000.00"] {
+        let (status, problem) =
+            post(&agent, &csrf, url("earn"), json!({ "amount": amount, "promotion_percent": 1000 })).await;
+        assert_eq!(
+            (status, problem["field"].as_str(), problem["rule"].as_str()),
+            (422, Some("amount"), Some("money_range")),
+            "{amount}: {problem}"
+        );
+    }
+    assert_eq!(balanced(&app.db, c).await, 0, "nothing was written");
+    // Just below the bound is a purchase, even at ten times the points; a
+    // dozen of them leave the pages and the API answering.
+    for _ in 0..12 {
+        let (status, entry) =
+            post(&agent, &csrf, url("earn"), json!({ "amount": "9999999.99", "promotion_percent": 1000 })).await;
+        assert_eq!((status, entry["points"].as_i64()), (201, Some(99_999_999)), "{entry}");
+    }
+    let account: Value = get_json(&agent, app.at(&format!("/api/v1/customers/{c}/points"))).await;
+    assert_eq!(account["balance"], 12 * 99_999_999_i64);
+    assert_eq!(agent.get(app.at(&format!("/customers/{c}"))).send().await.unwrap().status(), 200);
+    // A redemption beyond the balance is refused, never a negative balance.
+    let (status, problem) = post(&agent, &csrf, url("redeem"), json!({ "points": i64::MAX })).await;
+    assert_eq!((status, problem["rule"].as_str()), (422, Some("insufficient_points")), "{problem}");
+    assert_eq!(balanced(&app.db, c).await, 12 * 99_999_999);
+
+    // The class: every money field of the API takes the same bound.
+    let manager = app.login("manager_a").await;
+    let csrf = app.csrf(&manager).await;
+    let part = json!({ "branch": app.fx.store_a, "part_no": "OF-1", "name": "机油滤清器",
+                       "unit_price": "92233720368547758.07", "stock": 1 });
+    let res = manager.put(app.at("/api/v1/parts")).header("x-csrf-token", &csrf).json(&part).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!((problem["field"].as_str(), problem["rule"].as_str()), (Some("unit_price"), Some("money_range")));
+});

@@ -197,7 +197,9 @@ async fn two_months(app: &TestApp) {
     };
     let mut day = d("2027-01-01");
     while day <= d("2027-02-28") {
-        kefu_web::packs::run_outreach(&app.db, &everyone, day, &kefu_core::time::BusinessZone::shanghai(), &|_, _| {})
+        kefu_web::packs::Enabled::default()
+            .core()
+            .run_outreach(&app.db, &everyone, (day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
             .await
             .unwrap();
         letters_and_sms_go_out(app, day).await;

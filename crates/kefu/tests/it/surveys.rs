@@ -139,6 +139,44 @@ on_both!(a_link_works_once_and_only_for_its_customer, |backend: Backend| async m
     assert_eq!(count(&app, "SELECT COUNT(*) FROM complaints").await, 0, "no low score, no complaint");
 });
 
+on_both!(a_link_expires_and_a_customer_has_one_open_link_a_survey, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let (manager, csrf) = app.signed_in("manager_a").await;
+    let (survey, q) = build_survey(&app, &manager, &csrf).await;
+    let zhang = app.fx.customer_a.0;
+    let link = invite(&app, &manager, &csrf, survey, zhang).await;
+    // Sending again while the link is open gives the same link, not another.
+    assert_eq!(invite(&app, &manager, &csrf, survey, zhang).await, link);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM survey_invitations").await, 1);
+
+    // 30 days by default: a moment before, the link works; at 30 days, 410.
+    let anyone = app.client();
+    let days = |n: i64, secs: i64| {
+        support::start_instant() + jiff::SignedDuration::from_hours(24 * n) + jiff::SignedDuration::from_secs(secs)
+    };
+    app.clock.set(days(30, -1));
+    assert_eq!(anyone.get(app.at(&link)).send().await.unwrap().status(), 200);
+    app.clock.set(days(30, 0));
+    let res = anyone.get(app.at(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 410);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("该问卷链接已过期") && !page.contains("survey-form"), "{page}");
+    let res = anyone.post(app.at(&link)).form(&answers(&q, "9", "过期了还答")).send().await.unwrap();
+    assert_eq!(res.status(), 410, "an expired link takes no answers");
+    assert!(res.text().await.unwrap().contains("该问卷链接已过期"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM survey_answers").await, 0);
+
+    // Once it expired, inviting again gives a new link that works.
+    let (manager, csrf) = app.signed_in("manager_a").await;
+    let fresh = invite(&app, &manager, &csrf, survey, zhang).await;
+    assert_ne!(fresh, link);
+    let res = anyone.post(app.at(&fresh)).form(&answers(&q, "9", "很好")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    // Answered, it is no longer open: the next invitation is a new link.
+    let third = invite(&app, &manager, &csrf, survey, zhang).await;
+    assert!(third != fresh && third != link);
+});
+
 on_both!(a_low_score_opens_a_complaint, |backend| async move {
     let app = TestApp::start(backend).await;
     let (agent, csrf) = app.signed_in("agent_a").await;

@@ -106,18 +106,23 @@ impl TestApp {
 
     /// The app with outreach channels (letters, an SMS gateway…).
     pub async fn start_with(backend: Backend, channels: kefu_outreach::dispatch::Channels) -> TestApp {
+        TestApp::launch(backend, channels, WebConfig::default()).await
+    }
+
+    /// The app running `packs` only (every pack, as `serve` by default,
+    /// otherwise).
+    pub async fn start_with_packs(backend: Backend, packs: kefu_web::packs::Enabled) -> TestApp {
+        let config = WebConfig { packs, ..WebConfig::default() };
+        TestApp::launch(backend, kefu_outreach::dispatch::Channels::default(), config).await
+    }
+
+    async fn launch(backend: Backend, channels: kefu_outreach::dispatch::Channels, config: WebConfig) -> TestApp {
         let (db, db_url, dir) = fresh_db(backend).await;
         let clock = TestClock::at(start_instant());
         // The test's own handle reads the same clock as the server's.
         let db = db.with_clock(Arc::new(clock.clone()));
         let fx = fixture(&db).await;
-        let state = AppState::new(
-            db.clone(),
-            Arc::new(clock.clone()),
-            BusinessZone::shanghai(),
-            WebConfig::default(),
-            channels,
-        );
+        let state = AppState::new(db.clone(), Arc::new(clock.clone()), BusinessZone::shanghai(), config, channels);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {

@@ -1,0 +1,81 @@
+//! The power-supply pack's domain core: the rules of a county power-supply
+//! company's customer service centre (the seed's 第四篇; issues 19 and 20) as
+//! plain functions over plain data. Nothing here touches the database, the
+//! network or the clock; dates and settings are passed in, so every rule is
+//! tested by the hundreds without I/O.
+//!
+//! # What is here
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`price`] | [`Price`], yuan per kWh to four decimals held as whole ten-thousandths of a yuan, and the pack's one rounding rule to the fen ([`round_to_fen`]: half up, once per line) |
+//! | [`tariffs`] | tariffs as data: code, name, usage class, basis (flat, monthly tiers, yearly tiers, time of use) and dated versions; the TOML file read all or nothing with every error named by its path, and written back (`file.rs`); the shipped tariffs in `crates/kefu-power/tariffs/*.toml`, each citing its price notice and saying which figures could not be checked (`shipped.rs`) |
+//! | [`billing`] | the energy charge line by line — tiers at and across bounds, the year so far for yearly tiers, time-of-use registers, a price change within the period split by days (`energy.rs`); a large user's basic charge and power factor adjustment from the 办法's table (`large_users.rs`); the late-payment charge (电费违约金) of 《供电营业规则》 article 98 with partial payments and the year's turn (`late_charge.rs`); a payment allocated to the oldest bills first, the rest prepaid or refused (`payments.rs`); the earliest day supply may be suspended for arrears (`suspension.rs`) |
+//! | [`readings`] | readings in hundredths of a kWh, registers and their rollover, the multiplier (倍率 = CT × PT) (`register.rs`); the checks before billing — plausible rollover or an error to verify, zero and high use held, estimates (估抄) trued up (`checks.rs`); a meter replaced within the month (`replacement.rs`) |
+//! | [`indicators`] | 线损率, 电费回收率 (this year, earlier years, cumulative), 实抄率, 差错率, 综合平均电价 and the hydro settlement, as exact fractions of a month's totals that sum from the stations to the centre, and the targets they are held to |
+//! | [`connections`] | new connections (业扩报装): the steps of an application by kind of supply, refused out of order, each step's deadline in working days, and how long each took against its limit; the working-day calendar with holidays and 调休 days, read from a small TOML file (`calendar.rs`; no year's dates are shipped) |
+//! | [`meters`] | metering assets' periodic work — field tests by point class (DL/T 448), rotation by kind, the instruments' yearly verification and the share in date — the month's plan, and where a meter may go (a failed one is never installed) |
+//! | [`inspections`] | the amounts of a theft case — stolen kWh from the equipment or the meter's rated current, the back charge, the penalty, the escalation above 1,000 yuan — and the charge for an unauthorised capacity increase |
+//! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
+//! | [`archive`] | the stored archive: supply stations, electricity accounts of the common customers and their meters, hydro stations' meters; their search keys and probes (户号, its tail, meter number) |
+//! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`) and its demo county |
+//!
+//! Validation errors are [`kefu_core::Invalid`]: the field (a path such as
+//! `tariff[0].version[1].tiers[2].price` where the input is a file) and the
+//! rule, in Chinese and English. Money is [`kefu_core::Money`] in fen.
+//!
+//! # What the next session wires
+//!
+//! The pack is on the seam ([`pack`]) with its first slice stored
+//! ([`archive`]: stations, accounts, meters; the search; the demo county)
+//! and its web half in `kefu-web/src/packs/power/` (the 360° panel, an
+//! account's page, a station's list, the shipped tariffs, `GET
+//! /api/v1/power/accounts/{number}` and `POST /api/v1/power/bill-quote` on
+//! `billing::quote`). Still to wire:
+//! - **storage**: tables for tariffs and their versions (a `TariffDoc` is a
+//!   row's shape; `tariffs::import` is `kefu power tariffs import FILE`, all or
+//!   nothing, and `tariffs::export` is `kefu power tariffs export`; the pages
+//!   read the shipped files until then), meters' `Register`, `Multiplier`
+//!   checks on every change and installation and removal readings, reading
+//!   books and readings (kind real or estimated, held or confirmed), bills
+//!   with their `Line`s, payments, waivers, and the month's station totals;
+//! - **the billing run**: per book and month, `readings::check` each real
+//!   reading (a held one waits for its confirmation; `Overestimated` goes
+//!   through the correction path), `readings::metered_kwh` where a meter was
+//!   replaced, then `billing::energy_charge` with the account's tariff, the
+//!   reading period and the kWh billed earlier in the year;
+//! - **collection**: `billing::allocate` for each payment (and for a
+//!   prepaid balance against new bills), `billing::late_charge` on each
+//!   overdue bill with the payments applied to it, to the payment day or
+//!   today; `billing::check_suspension_day` before a suspension for arrears;
+//! - **applications**: `connections::StepPlan::check_next` before each step,
+//!   `deadline` for the list's due dates and `step_times` for the monthly
+//!   report, on the `WorkCalendar` the administrator keeps (the 2026 dates
+//!   from the State Council's notice still to be entered and checked);
+//! - **meters**: `meters::check_installable` and `meters::can_move` on every
+//!   change of a meter's place; the monthly rotation and field-test plan from
+//!   `PeriodicRules` and `meters::due_by`;
+//! - **the monthly report**: `indicators::MonthTotals` per station from the
+//!   month's readings, bills and payments, summed for the centre, checked
+//!   against `indicators::Targets`;
+//! - **pages and API**: `billing::quote` answers `POST
+//!   /api/v1/power/tariffs/{code}/quote`; the codes of `UsageClass`, `Basis`
+//!   and `Period` get their labels in the i18n catalogues (no labels here);
+//!   `inspections::assess_theft` answers `POST
+//!   /api/v1/power/theft-assessments`, and `inspections::escalates` decides
+//!   which cases only a manager may close.
+
+pub mod accounts;
+pub mod archive;
+pub mod billing;
+pub mod connections;
+pub mod demo;
+pub mod indicators;
+pub mod inspections;
+pub mod meters;
+pub mod pack;
+pub mod price;
+pub mod readings;
+pub mod tariffs;
+
+pub use price::{Price, round_to_fen};
