@@ -199,15 +199,12 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
         let (c, q) = (ctx.clone(), tokens.clone());
-        let floor =
-            load::run(bounds, move |i| {
-                let (c, q) = (c.clone(), q.clone());
-                let links = kefu_care::surveys::LinkSettings::default();
-                async move {
-                    kefu_care::surveys::open(&c.db, &q[i % q.len()], (&links, SystemClock.now())).await.is_ok()
-                }
-            })
-            .await;
+        let floor = load::run(bounds, move |i| {
+            let (c, q) = (c.clone(), q.clone());
+            let links = kefu_care::surveys::LinkSettings::default();
+            async move { kefu_care::surveys::open(&c.db, &q[i % q.len()], (&links, SystemClock.now())).await.is_ok() }
+        })
+        .await;
         let kind = format!("public survey page GET /s/{{token}} ({} links, {} in flight)", paths.len(), a.concurrency);
         return report(&kind, Target::PerSecond(survey_page::TARGET_PER_SECOND), app, floor);
     }
