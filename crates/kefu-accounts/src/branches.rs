@@ -97,7 +97,7 @@ pub async fn create(db: &Db, actor: &Actor, new: NewBranch) -> Result<Branch> {
 /// stores and their customers as one), with its audit record.
 pub async fn create_in(tx: &mut kefu_store::Tx, actor: &Actor, new: NewBranch) -> Result<Branch> {
     new.validate()?;
-    let now = kefu_core::time::instant_text(jiff::Timestamp::now());
+    let now = kefu_core::time::instant_text(tx.now());
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO branches (parent_id, code, name, kind, address, phone, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

@@ -19,7 +19,7 @@ pub async fn issue(db: &Db, actor: &Actor, user: UserId, name: &str) -> Result<S
     .bind(user.0)
     .bind(name.to_string())
     .bind(secret_hash(&token))
-    .bind(kefu_core::time::instant_text(jiff::Timestamp::now()))
+    .bind(kefu_core::time::instant_text(tx.now()))
     .fetch_one(tx.conn())
     .await?;
     tx.audit(

@@ -131,8 +131,8 @@ pub async fn create(db: &Db, actor: &Actor, new: NewUser) -> Result<User> {
     check_grant(actor, None, &new.roles, &new.branches)?;
     password::check_policy(&username, &new.password)?;
     let hash = password::hash(&new.password);
-    let now = kefu_core::time::instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
+    let now = kefu_core::time::instant_text(tx.now());
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, locale, active, created_at, password_changed_at) \
          VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
@@ -309,7 +309,7 @@ pub async fn set_password(db: &Db, actor: &Actor, id: UserId, new_password: &str
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(hash)
-        .bind(kefu_core::time::instant_text(jiff::Timestamp::now()))
+        .bind(kefu_core::time::instant_text(tx.now()))
         .bind(id.0)
         .execute(tx.conn())
         .await?;

@@ -4,6 +4,7 @@
 //! the receivables of the service department. A claim is made when its
 //! order is settled; the transitions are plain rules.
 
+use kefu_core::ids::RepairOrderId;
 use kefu_core::time::instant_text;
 use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
@@ -70,7 +71,7 @@ pub fn check(state: &str, amount: Money, m: &Move) -> std::result::Result<(), Fa
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claim {
     pub id: i64,
-    pub order_id: i64,
+    pub order_id: RepairOrderId,
     pub order_no: String,
     pub plate: String,
     pub customer_name: String,
@@ -95,10 +96,10 @@ pub(crate) async fn open_in(
              VALUES ($1, $2, $3, $4, 'open', $5)",
         )
         .bind(order.branch_id.0)
-        .bind(order.id)
+        .bind(order.id.0)
         .bind(payer.to_string())
         .bind(amount.fen())
-        .bind(instant_text(jiff::Timestamp::now()))
+        .bind(instant_text(tx.now()))
         .execute(tx.conn())
         .await?;
     }
@@ -114,7 +115,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Claim> {
     let order_id = r.i64("order_id")?;
     Ok(Claim {
         id: r.i64("id")?,
-        order_id,
+        order_id: RepairOrderId(order_id),
         order_no: crate::repair_orders::order_no(order_id),
         plate: r.text("plate")?,
         customer_name: r.text("name")?,
@@ -187,7 +188,7 @@ pub async fn advance(db: &Db, actor: &Actor, id: i64, m: Move) -> Result<Claim> 
     .bind(reference)
     .bind(paid.fen())
     .bind(note)
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(id)
     .execute(tx.conn())
     .await?;
@@ -239,7 +240,7 @@ mod tests {
     fn receivables_count_what_is_still_owed_and_what_came_in() {
         let k = |state: &str, amount: i64, paid: i64| Claim {
             id: 1,
-            order_id: 1,
+            order_id: RepairOrderId(1),
             order_no: String::new(),
             plate: String::new(),
             customer_name: String::new(),

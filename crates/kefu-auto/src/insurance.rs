@@ -150,7 +150,7 @@ pub async fn record(db: &Db, actor: &Actor, vehicle: VehicleId, input: &PolicyIn
     .bind(input.expiry.to_string())
     .bind(input.premium.fen())
     .bind(actor.display_name.clone())
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .fetch_one(tx.conn())
     .await?;
     if let Some(old) = input.renews {
@@ -205,13 +205,14 @@ pub async fn lose(db: &Db, actor: &Actor, id: i64, reason: &str) -> Result<Polic
 }
 
 async fn note(tx: &mut Tx, actor: &Actor, p: &Policy, step: &str, before: Option<&Policy>) -> Result<()> {
+    let at = tx.now();
     timeline::record(
         tx,
         NewEvent {
             branch: p.branch_id,
             customer: p.customer_id,
             asset: Some((crate::vehicles::ASSET, p.vehicle_id.0)),
-            at: jiff::Timestamp::now(),
+            at,
             kind: EVENT_KIND,
             summary: if step == "lost" { p.lost_reason.clone() } else { p.insurer.clone() },
             detail: json!({ "policy": p.id, "step": step, "kind": p.kind, "expiry": p.expiry.to_string(),

@@ -323,7 +323,7 @@ pub async fn create_many_in(
     rows: Vec<(CustomerId, NewVehicle)>,
     today: Date,
 ) -> Result<Vec<Vehicle>> {
-    let now = instant_text(jiff::Timestamp::now());
+    let now = instant_text(tx.now());
     let ids = tx.reserve_ids("vehicles", rows.len()).await?;
     let created: Vec<Vehicle> =
         rows.into_iter().zip(ids).map(|((owner, n), id)| n.into_vehicle(VehicleId(id), branch, owner)).collect();
@@ -364,13 +364,14 @@ pub async fn create(db: &Db, actor: &Actor, owner: CustomerId, input: &VehicleIn
     let customer = kefu_care::customers::get(db, &actor.scope, owner).await?;
     let mut tx = db.begin().await?;
     let vehicle = create_in(&mut tx, customer.branch_id, owner, input, today).await?;
+    let at = tx.now();
     timeline::record(
         &mut tx,
         NewEvent {
             branch: customer.branch_id,
             customer: owner,
             asset: Some((ASSET, vehicle.id.0)),
-            at: jiff::Timestamp::now(),
+            at,
             kind: timeline::kind::CHANGE,
             summary: vehicle.plate.clone().unwrap_or_else(|| vehicle.vin.clone()),
             detail: json!({ "vehicle_added": vehicle.id }),

@@ -72,7 +72,7 @@ pub async fn record_in(tx: &mut Tx, v: &Visit, actor: &str) -> Result<ServiceVis
     .bind(v.amount.fen())
     .bind(v.advisor.clone())
     .bind(v.summary.clone())
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .fetch_one(tx.conn())
     .await?;
     crate::vehicles::record_mileage_in(tx, v.vehicle_id, v.visit_date, v.mileage_km, "visit").await?;

@@ -7,6 +7,7 @@
 //! follows finds the day untouched).
 
 use kefu_core::Actor;
+use kefu_core::time::{BusinessZone, Clock, SystemClock};
 use kefu_outreach::rules;
 use kefu_store::Db;
 use kefu_store::bulk::{self, Cell};
@@ -29,21 +30,23 @@ fn packs() -> kefu_pack::Packs {
 }
 
 pub async fn measure(db: &Db, actor: &Actor, day: jiff::civil::Date) -> anyhow::Result<Figures> {
+    // The generated data's zone.
+    let zone = BusinessZone::shanghai();
     let started = Instant::now();
-    floor(db, day).await?;
+    floor(db, day, &zone).await?;
     let floor = started.elapsed();
     let started = Instant::now();
-    let summary = packs().run_outreach(db, actor, day, &|_, _| {}).await?;
+    let summary = packs().run_outreach(db, actor, (day, &zone), &|_, _| {}).await?;
     let run = started.elapsed();
     // Touches an earlier day's run already made (a cadence whose anchor
     // moved, say) are found and left alone, as the floor leaves them.
     Ok(Figures { tasks: summary.created_total + summary.merged + summary.opted_out + summary.existing, run, floor })
 }
 
-async fn floor(db: &Db, day: jiff::civil::Date) -> anyhow::Result<()> {
+async fn floor(db: &Db, day: jiff::civil::Date, zone: &BusinessZone) -> anyhow::Result<()> {
     let playbooks = packs().playbooks(db).await?;
-    let sources = packs().anchor_sources();
-    let now = kefu_core::time::instant_text(jiff::Timestamp::now());
+    let sources = packs().anchor_sources(zone);
+    let now = kefu_core::time::instant_text(SystemClock.now());
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     for p in playbooks.iter().filter(|p| p.enabled) {
         let Some(source) = sources.iter().find(|s| s.anchors().contains(&p.anchor.as_str())) else { continue };

@@ -8,6 +8,7 @@
 
 use crate::import_floor::{self, Written};
 use kefu::import::ImportArgs;
+use kefu_core::time::{Clock, SystemClock};
 use kefu_store::Db;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -33,7 +34,7 @@ impl Figures {
 pub async fn measure(db: &Db, url: &str, file: PathBuf, branch: String) -> anyhow::Result<Figures> {
     let before = import_floor::Marks::take(db).await?;
     let args = ImportArgs { file, branch, map: Vec::new(), sheet: None, dry_run: false, skip_bad_rows: false };
-    let today = kefu_core::time::BusinessZone::shanghai().date_of(jiff::Timestamp::now());
+    let today = kefu_core::time::BusinessZone::shanghai().date_of(SystemClock.now());
     let started = Instant::now();
     let packs = kefu_web::packs::Enabled::default();
     let target = packs.core().import().ok_or_else(|| anyhow::anyhow!("no pack imports"))?;

@@ -20,6 +20,7 @@ use clap::Parser;
 use kefu_accounts::{branches, users};
 use kefu_care::customers;
 use kefu_core::ids::CustomerId;
+use kefu_core::time::{Clock, SystemClock};
 use kefu_core::{Actor, Scope};
 use kefu_store::Db;
 use kefu_web::archive;
@@ -198,15 +199,12 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
         let (c, q) = (ctx.clone(), tokens.clone());
-        let floor =
-            load::run(bounds, move |i| {
-                let (c, q) = (c.clone(), q.clone());
-                let links = kefu_care::surveys::LinkSettings::default();
-                async move {
-                    kefu_care::surveys::open(&c.db, &q[i % q.len()], (&links, jiff::Timestamp::now())).await.is_ok()
-                }
-            })
-            .await;
+        let floor = load::run(bounds, move |i| {
+            let (c, q) = (c.clone(), q.clone());
+            let links = kefu_care::surveys::LinkSettings::default();
+            async move { kefu_care::surveys::open(&c.db, &q[i % q.len()], (&links, SystemClock.now())).await.is_ok() }
+        })
+        .await;
         let kind = format!("public survey page GET /s/{{token}} ({} links, {} in flight)", paths.len(), a.concurrency);
         return report(&kind, Target::PerSecond(survey_page::TARGET_PER_SECOND), app, floor);
     }
@@ -283,7 +281,7 @@ async fn main() -> anyhow::Result<()> {
     let floor = load::run(bounds, move |_| {
         let c = c.clone();
         async move {
-            let today = kefu_core::time::BusinessZone::shanghai().date_of(jiff::Timestamp::now());
+            let today = kefu_core::time::BusinessZone::shanghai().date_of(SystemClock.now());
             kefu_outreach::calls::queue(&c.db, &c.scope, today, kefu_outreach::calls::QUEUE_PAGE + 1, 0).await.is_ok()
         }
     })
@@ -301,7 +299,7 @@ async fn service_figures(
     report: &mut impl FnMut(&str, Target, Stats, Stats) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let zone = Arc::new(kefu_core::time::BusinessZone::shanghai());
-    let today = zone.date_of(jiff::Timestamp::now());
+    let today = zone.date_of(SystemClock.now());
     let (ids, branch) = repair_orders::sample(&ctx.db, &ctx.scope, bounds.count).await?;
     let ids = Arc::new(ids);
     let (c, q) = (ctx.clone(), ids.clone());
@@ -453,7 +451,7 @@ impl Ctx {
 /// reckoned from it, and cost no query.
 fn today() -> jiff::civil::Date {
     let zone = kefu_core::time::BusinessZone::named(kefu_core::time::DEFAULT_ZONE).expect("the default zone is known");
-    zone.date_of(jiff::Timestamp::now())
+    zone.date_of(SystemClock.now())
 }
 
 /// Reads the whole answer; true when it was a success.

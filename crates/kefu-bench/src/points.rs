@@ -6,6 +6,7 @@
 use kefu_care::points::{self, EarnInput, When};
 use kefu_core::Actor;
 use kefu_core::ids::CustomerId;
+use kefu_core::time::{Clock, SystemClock};
 use kefu_store::Db;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ pub async fn prepare(db: &Db, actor: &Actor, entries: usize) -> anyhow::Result<C
         .bind(customer.0)
         .fetch_one(db.pool())
         .await?;
-    let now = jiff::Timestamp::now();
+    let now = SystemClock.now();
     let when = When { now, today: kefu_core::time::BusinessZone::shanghai().date_of(now) };
     for i in have as usize..entries {
         let input = EarnInput {

@@ -17,8 +17,8 @@
 use kefu_accounts::branches;
 use kefu_auto::repair_orders::settlement::{self, Billed, LineKind, Payer};
 use kefu_auto::repair_orders::{self, Status, Step};
-use kefu_core::ids::BranchId;
-use kefu_core::time::{BusinessZone, instant_text};
+use kefu_core::ids::{BranchId, RepairOrderId};
+use kefu_core::time::{BusinessZone, Clock, SystemClock, instant_text};
 use kefu_core::{Actor, Money, Scope};
 use kefu_store::bulk::Cell;
 use kefu_store::{Change, Db, RowExt, Rows};
@@ -89,7 +89,7 @@ pub async fn seed(db: &Db, actor: &Actor, n: usize, seed: u64) -> anyhow::Result
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut order_id, mut line_id) =
         (db.max_id("repair_orders").await? + 1, db.max_id("repair_order_lines").await? + 1);
-    let now = jiff::Timestamp::now();
+    let now = SystemClock.now();
     let indexes = db.drop_indexes(&["repair_orders", "repair_order_lines"]).await?;
     db.set_bulk_load(true).await?;
     let mut open = 0;
@@ -262,7 +262,7 @@ pub fn edit_body() -> serde_json::Value {
 /// What the order page reads: the order, its vehicle and owner, and for an
 /// open order what the vehicle's customer put off before.
 pub async fn page_reads(db: &Db, scope: &Scope, id: i64, today: jiff::civil::Date) -> anyhow::Result<()> {
-    let o = repair_orders::get(db, scope, id).await?;
+    let o = repair_orders::get(db, scope, RepairOrderId(id)).await?;
     kefu_auto::vehicles::get(db, scope, o.vehicle_id).await?;
     kefu_care::customers::get(db, scope, o.customer_id).await?;
     if o.status == Status::Open {
@@ -283,6 +283,6 @@ pub async fn calendar_reads(db: &Db, scope: &Scope, branch: BranchId, first: jif
 
 /// Saves the edit on the floor: the step as the handler takes it.
 pub async fn save(db: &Db, actor: &Actor, id: i64, zone: &BusinessZone) -> anyhow::Result<()> {
-    repair_orders::apply(db, actor, id, edit(), jiff::Timestamp::now(), zone).await?;
+    repair_orders::apply(db, actor, RepairOrderId(id), edit(), SystemClock.now(), zone).await?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 use kefu_care::surveys::rules::QuestionInput;
 use kefu_care::surveys::{self, SurveyInput};
 use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::time::{Clock, SystemClock};
 use kefu_core::{Actor, Scope};
 use kefu_store::Db;
 
@@ -42,7 +43,7 @@ pub async fn issue(db: &Db, count: usize) -> anyhow::Result<Vec<String>> {
     };
     let survey = surveys::create(db, &actor, BranchId(branch), &input).await?;
     let key = surveys::link_key(db).await?;
-    let now = jiff::Timestamp::now();
+    let now = SystemClock.now();
     let mut tx = db.begin().await?;
     let mut paths = Vec::with_capacity(rows.len());
     for (customer, branch) in rows {

@@ -223,7 +223,7 @@ pub fn insert_row(c: &Contact, now: &str) -> [Cell; 9] {
 /// Adds validated contacts to their customers in as few statements as the
 /// database allows, with their search keys; returns them in the order given.
 pub async fn add_many_in(tx: &mut Tx, rows: Vec<(CustomerId, NewContact)>) -> Result<Vec<Contact>> {
-    let now = instant_text(jiff::Timestamp::now());
+    let now = instant_text(tx.now());
     let ids = tx.reserve_ids("contacts", rows.len()).await?;
     let added: Vec<Contact> =
         rows.into_iter().zip(ids).map(|((customer, new), id)| new.into_contact(ContactId(id), customer)).collect();
@@ -255,13 +255,14 @@ pub async fn add(db: &Db, actor: &Actor, customer: CustomerId, input: &ContactIn
     let owner = crate::customers::get(db, &actor.scope, customer).await?;
     let mut tx = db.begin().await?;
     let contact = add_in(&mut tx, customer, input).await?;
+    let at = tx.now();
     timeline::record(
         &mut tx,
         NewEvent {
             branch: owner.branch_id,
             customer,
             asset: None,
-            at: jiff::Timestamp::now(),
+            at,
             kind: timeline::kind::CHANGE,
             summary: contact.name.clone(),
             detail: serde_json::json!({ "contact_added": contact.relation }),
@@ -292,13 +293,14 @@ pub async fn remove(db: &Db, actor: &Actor, customer: CustomerId, id: ContactId)
     let mut tx = db.begin().await?;
     search::replace_keys(&mut tx, customer, &format!("contact:{id}"), &[]).await?;
     sqlx::query("DELETE FROM contacts WHERE id = $1").bind(id.0).execute(tx.conn()).await?;
+    let at = tx.now();
     timeline::record(
         &mut tx,
         NewEvent {
             branch: owner.branch_id,
             customer,
             asset: None,
-            at: jiff::Timestamp::now(),
+            at,
             kind: timeline::kind::CHANGE,
             summary: contact.name.clone(),
             detail: serde_json::json!({ "contact_removed": contact.relation }),

@@ -471,7 +471,7 @@ pub fn insert_row(c: &Customer, now: &str) -> [Cell; 25] {
 /// in as few statements as the database allows; returns them in the order
 /// given. Customers without a number get "KH" and seven digits of their id.
 pub async fn insert_many(tx: &mut Tx, branch: BranchId, rows: Vec<NewCustomer>) -> Result<Vec<Customer>> {
-    let now = instant_text(jiff::Timestamp::now());
+    let now = instant_text(tx.now());
     let ids = tx.reserve_ids("customers", rows.len()).await?;
     let customers: Vec<Customer> = rows
         .into_iter()
@@ -650,7 +650,7 @@ pub(crate) async fn save(db: &Db, actor: &Actor, old: &Customer, new: &Customer)
     .bind(p.preferred_time.clone())
     .bind(Preferences::quiet_text(p.quiet_start))
     .bind(Preferences::quiet_text(p.quiet_end))
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(new.id.0)
     .execute(tx.conn())
     .await?;
@@ -658,13 +658,14 @@ pub(crate) async fn save(db: &Db, actor: &Actor, old: &Customer, new: &Customer)
         write_tags(&mut tx, new.id, &new.tags).await?;
     }
     search::replace_keys(&mut tx, new.id, "customer", &keys(new)).await?;
+    let at = tx.now();
     timeline::record(
         &mut tx,
         NewEvent {
             branch: new.branch_id,
             customer: new.id,
             asset: None,
-            at: jiff::Timestamp::now(),
+            at,
             kind: timeline::kind::CHANGE,
             summary: String::new(),
             detail: json!({ "fields": fields }),

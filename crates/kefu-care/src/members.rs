@@ -6,7 +6,7 @@
 use crate::customers;
 use crate::timeline::{self, NewEvent};
 use jiff::civil::Date;
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, CustomerId, MemberEventId};
 use kefu_core::time::instant_text;
 use kefu_core::validation::required_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
@@ -206,7 +206,7 @@ pub fn check_sign_up(is_member: bool, taken: i64, capacity: i64) -> std::result:
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Event {
-    pub id: i64,
+    pub id: MemberEventId,
     pub branch_id: BranchId,
     pub title: String,
     pub kind: String,
@@ -223,7 +223,7 @@ const EVENT_SELECT: &str = "SELECT e.id, e.branch_id, e.title, e.kind, e.starts_
 
 fn event_of(r: &sqlx::any::AnyRow) -> Result<Event> {
     Ok(Event {
-        id: r.i64("id")?,
+        id: MemberEventId(r.i64("id")?),
         branch_id: BranchId(r.i64("branch_id")?),
         title: r.text("title")?,
         kind: r.text("kind")?,
@@ -247,14 +247,14 @@ pub async fn create_event(db: &Db, actor: &Actor, branch: BranchId, input: &Even
     .bind(v.kind.clone())
     .bind(v.starts_on.to_string())
     .bind(v.capacity)
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(actor.display_name.clone())
     .fetch_one(tx.conn())
     .await?;
     let new = json!({ "title": v.title, "kind": v.kind, "starts_on": v.starts_on, "capacity": v.capacity });
     tx.audit(actor, audit_change("member_event", id.to_string(), "create", branch, new)).await?;
     tx.commit().await?;
-    event(db, &actor.scope, id).await
+    event(db, &actor.scope, MemberEventId(id)).await
 }
 
 /// Events in scope from `from` on, soonest first.
@@ -267,10 +267,10 @@ pub async fn events(db: &Db, scope: &Scope, from: Date) -> Result<Vec<Event>> {
     rows.iter().map(event_of).collect()
 }
 
-pub async fn event(db: &Db, scope: &Scope, id: i64) -> Result<Event> {
+pub async fn event(db: &Db, scope: &Scope, id: MemberEventId) -> Result<Event> {
     let sql = format!("{EVENT_SELECT} WHERE e.id = $1");
     let row =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?.ok_or(Failure::NotFound)?;
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(db.pool()).await?.ok_or(Failure::NotFound)?;
     let e = event_of(&row)?;
     scope.check(e.branch_id)?;
     Ok(e)
@@ -283,13 +283,13 @@ pub struct Signup {
     pub attended: bool,
 }
 
-pub async fn signups(db: &Db, scope: &Scope, id: i64) -> Result<Vec<Signup>> {
+pub async fn signups(db: &Db, scope: &Scope, id: MemberEventId) -> Result<Vec<Signup>> {
     event(db, scope, id).await?;
     let rows = sqlx::query(
         "SELECT s.customer_id, c.name, s.attended FROM member_event_signups s JOIN customers c ON c.id = s.customer_id \
          WHERE s.event_id = $1 ORDER BY s.id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -305,18 +305,24 @@ pub async fn signups(db: &Db, scope: &Scope, id: i64) -> Result<Vec<Signup>> {
 
 /// Signs a member up for an event while places last. The event's row is
 /// locked first, so two sign-ups for the last place queue.
-pub async fn sign_up(db: &Db, actor: &Actor, event_id: i64, customer: CustomerId, now: jiff::Timestamp) -> Result<()> {
+pub async fn sign_up(
+    db: &Db,
+    actor: &Actor,
+    event_id: MemberEventId,
+    customer: CustomerId,
+    now: jiff::Timestamp,
+) -> Result<()> {
     let c = customers::get(db, &actor.scope, customer).await?;
     let e = event(db, &actor.scope, event_id).await?;
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE member_events SET capacity = capacity WHERE id = $1").bind(e.id).execute(tx.conn()).await?;
+    sqlx::query("UPDATE member_events SET capacity = capacity WHERE id = $1").bind(e.id.0).execute(tx.conn()).await?;
     let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_event_signups WHERE event_id = $1")
-        .bind(e.id)
+        .bind(e.id.0)
         .fetch_one(tx.conn())
         .await?;
     check_sign_up(c.is_member, taken, e.capacity)?;
     sqlx::query("INSERT INTO member_event_signups (event_id, customer_id, signed_up_at) VALUES ($1, $2, $3)")
-        .bind(e.id)
+        .bind(e.id.0)
         .bind(customer.0)
         .bind(instant_text(now))
         .execute(tx.conn())
@@ -333,12 +339,18 @@ pub async fn sign_up(db: &Db, actor: &Actor, event_id: i64, customer: CustomerId
 }
 
 /// Records whether a signed-up member came.
-pub async fn set_attended(db: &Db, actor: &Actor, event_id: i64, customer: CustomerId, attended: bool) -> Result<()> {
+pub async fn set_attended(
+    db: &Db,
+    actor: &Actor,
+    event_id: MemberEventId,
+    customer: CustomerId,
+    attended: bool,
+) -> Result<()> {
     let e = event(db, &actor.scope, event_id).await?;
     let mut tx = db.begin().await?;
     let changed = sqlx::query("UPDATE member_event_signups SET attended = $1 WHERE event_id = $2 AND customer_id = $3")
         .bind(i64::from(attended))
-        .bind(e.id)
+        .bind(e.id.0)
         .bind(customer.0)
         .execute(tx.conn())
         .await?

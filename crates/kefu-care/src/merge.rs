@@ -187,11 +187,11 @@ pub async fn merge(
     crate::search::move_keys(&mut tx, drop, keep).await?;
     sqlx::query("UPDATE customers SET merged_into = $1, updated_at = $2 WHERE id = $3")
         .bind(keep.0)
-        .bind(kefu_core::time::instant_text(jiff::Timestamp::now()))
+        .bind(kefu_core::time::instant_text(tx.now()))
         .bind(drop.0)
         .execute(tx.conn())
         .await?;
-    let now = jiff::Timestamp::now();
+    let now = tx.now();
     timeline::record(
         &mut tx,
         NewEvent {

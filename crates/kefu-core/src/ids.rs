@@ -33,4 +33,14 @@ typed_id!(
     ImportJobId,
     /// A customer's complaint.
     ComplaintId,
+    /// A questionnaire.
+    SurveyId,
+    /// A members' event (a self-drive trip, a store event).
+    MemberEventId,
+    /// A call in the agents' queue (an outreach task on the call channel).
+    CallId,
+    /// A workshop appointment (auto pack).
+    AppointmentId,
+    /// A repair order (auto pack).
+    RepairOrderId,
 );

@@ -3,10 +3,11 @@
 //! answered, and a follow-up item for the supervisor when a customer reports
 //! a problem.
 
+use crate::recontacts::COMPLAINT;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, CallId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
 use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
@@ -25,12 +26,17 @@ pub enum Outcome {
     /// Reached, and an appointment was booked: the cadence stops.
     ReachedBooked,
     ReachedDeclined,
-    /// A follow-up after a visit: the customer is satisfied (满意).
+    /// Reached and satisfied (满意): with the visit, on a follow-up after
+    /// one; with how the complaint was handled, on a complaint's re-contact,
+    /// which confirms the complaint.
     Satisfied,
     /// Reached, and the customer reported a problem (on a follow-up: the
     /// problem remains, 不满意): a follow-up item opens, or the agent books
     /// the customer back to have it fixed.
     ProblemReported,
+    /// A complaint's re-contact: the customer is still not satisfied (the
+    /// notes say why), which puts the complaint back in hand.
+    NotSatisfied,
     /// Nobody answered: tried again the next day, up to [`MAX_ATTEMPTS`].
     NoAnswer,
     WrongNumber,
@@ -39,11 +45,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::ReachedBooked,
         Outcome::ReachedDeclined,
         Outcome::Satisfied,
         Outcome::ProblemReported,
+        Outcome::NotSatisfied,
         Outcome::NoAnswer,
         Outcome::WrongNumber,
         Outcome::DoNotCall,
@@ -64,12 +71,29 @@ impl Outcome {
     pub const FOLLOW_UP: [Outcome; 5] =
         [Outcome::Satisfied, Outcome::ProblemReported, Outcome::NoAnswer, Outcome::WrongNumber, Outcome::DoNotCall];
 
+    /// How any outreach call but a complaint's re-contact can end: as an
+    /// invitation or as a follow-up after a visit.
+    pub const OUTREACH: [Outcome; 7] = [
+        Outcome::ReachedBooked,
+        Outcome::ReachedDeclined,
+        Outcome::Satisfied,
+        Outcome::ProblemReported,
+        Outcome::NoAnswer,
+        Outcome::WrongNumber,
+        Outcome::DoNotCall,
+    ];
+
+    /// How a complaint's re-contact call can end.
+    pub const RECONTACT: [Outcome; 5] =
+        [Outcome::Satisfied, Outcome::NotSatisfied, Outcome::NoAnswer, Outcome::WrongNumber, Outcome::DoNotCall];
+
     pub fn code(self) -> &'static str {
         match self {
             Outcome::ReachedBooked => "reached_booked",
             Outcome::ReachedDeclined => "reached_declined",
             Outcome::Satisfied => "satisfied",
             Outcome::ProblemReported => "problem_reported",
+            Outcome::NotSatisfied => "not_satisfied",
             Outcome::NoAnswer => "no_answer",
             Outcome::WrongNumber => "wrong_number",
             Outcome::DoNotCall => "do_not_call",
@@ -85,7 +109,11 @@ impl Outcome {
     pub fn reached(self) -> bool {
         matches!(
             self,
-            Outcome::ReachedBooked | Outcome::ReachedDeclined | Outcome::Satisfied | Outcome::ProblemReported
+            Outcome::ReachedBooked
+                | Outcome::ReachedDeclined
+                | Outcome::Satisfied
+                | Outcome::ProblemReported
+                | Outcome::NotSatisfied
         )
     }
 
@@ -123,7 +151,7 @@ impl Remedy {
 /// A call in the queue.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Call {
-    pub id: i64,
+    pub id: CallId,
     pub branch_id: BranchId,
     pub customer_id: CustomerId,
     pub customer_name: String,
@@ -145,15 +173,27 @@ pub struct Call {
     pub quiet_start: String,
     pub quiet_end: String,
     pub preferred_time: String,
+    /// The complaint a re-contact call is about.
+    pub complaint_id: Option<ComplaintId>,
+}
+
+impl Call {
+    /// The outcomes the agent chooses from.
+    /// The outcomes that may be recorded: a complaint's re-contact has its
+    /// own; any other call ends as an invitation or a follow-up after a visit
+    /// does (the page offers the one set its playbook calls for).
+    pub fn outcomes(&self) -> &'static [Outcome] {
+        if self.complaint_id.is_some() { &Outcome::RECONTACT } else { &Outcome::OUTREACH }
+    }
 }
 
 const CALL_COLUMNS: &str = "t.id, t.branch_id, t.customer_id, c.name AS customer_name, c.mobile, t.playbook, t.due_date, \
      t.anchor_date, t.priority, t.status, t.claimed_by, u.display_name AS claimed_by_name, t.attempts, t.message, t.reason, \
-     t.outcome, t.notes, c.quiet_start, c.quiet_end, c.preferred_time";
+     t.outcome, t.notes, c.quiet_start, c.quiet_end, c.preferred_time, t.asset_kind, t.asset_id";
 
 fn call_of(r: &sqlx::any::AnyRow) -> Result<Call> {
     Ok(Call {
-        id: r.i64("id")?,
+        id: CallId(r.i64("id")?),
         branch_id: BranchId(r.i64("branch_id")?),
         customer_id: CustomerId(r.i64("customer_id")?),
         customer_name: r.text("customer_name")?,
@@ -173,6 +213,7 @@ fn call_of(r: &sqlx::any::AnyRow) -> Result<Call> {
         quiet_start: r.text("quiet_start")?,
         quiet_end: r.text("quiet_end")?,
         preferred_time: r.text("preferred_time")?,
+        complaint_id: (r.text("asset_kind")? == COMPLAINT).then(|| r.i64("asset_id").map(ComplaintId)).transpose()?,
     })
 }
 
@@ -202,13 +243,13 @@ pub async fn queue(db: &Db, scope: &Scope, today: Date, limit: i64, offset: i64)
     rows.iter().map(call_of).collect()
 }
 
-pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Call> {
+pub async fn get(db: &Db, scope: &Scope, id: CallId) -> Result<Call> {
     let sql = format!(
         "SELECT {CALL_COLUMNS} FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id \
          LEFT JOIN users u ON u.id = t.claimed_by WHERE t.id = $1 AND t.channel = 'call'"
     );
     let row =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?.ok_or(Failure::NotFound)?;
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(db.pool()).await?.ok_or(Failure::NotFound)?;
     let call = call_of(&row)?;
     scope.check(call.branch_id)?;
     Ok(call)
@@ -216,7 +257,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Call> {
 
 /// Claims a call for the acting agent. Two agents never hold the same call:
 /// the claim is one conditional update, and the loser is told who won.
-pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
+pub async fn claim(db: &Db, actor: &Actor, id: CallId) -> Result<Call> {
     let call = get(db, &actor.scope, id).await?;
     let mut tx = db.begin().await?;
     let claimed = sqlx::query(
@@ -224,8 +265,8 @@ pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
          WHERE id = $3 AND (status = 'pending' OR (status = 'claimed' AND claimed_by = $1))",
     )
     .bind(actor.user_id.0)
-    .bind(instant_text(jiff::Timestamp::now()))
-    .bind(id)
+    .bind(instant_text(tx.now()))
+    .bind(id.0)
     .execute(tx.conn())
     .await?
     .rows_affected();
@@ -272,7 +313,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: i64) -> Result<Call> {
 pub async fn record_outcome(
     db: &Db,
     actor: &Actor,
-    id: i64,
+    id: CallId,
     (outcome, remedy): (Outcome, Remedy),
     notes: &str,
     today: Date,
@@ -285,6 +326,18 @@ pub async fn record_outcome(
             "claim the call before recording its outcome",
         )));
     }
+    if !call.outcomes().contains(&outcome) {
+        return Err(Invalid::new(
+            "outcome",
+            Rule::new("call_outcome", "该电话不能记录此结果", "this outcome does not apply to this call"),
+        )
+        .into());
+    }
+    // A re-contact's complaint, read before the transaction (in scope).
+    let complaint = match call.complaint_id {
+        Some(id) => Some(kefu_care::complaints::get(db, &actor.scope, id).await?),
+        None => None,
+    };
     let notes = notes.trim();
     if outcome == Outcome::ProblemReported && notes.is_empty() {
         return Err(Invalid::new(
@@ -296,8 +349,8 @@ pub async fn record_outcome(
     optional_text("notes", notes, 2000)?;
     let attempts = call.attempts + 1;
     let retry = outcome == Outcome::NoAnswer && attempts < MAX_ATTEMPTS;
-    let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
+    let now = instant_text(tx.now());
     if retry {
         sqlx::query(
             "UPDATE outreach_tasks SET status = 'pending', claimed_by = NULL, claimed_at = NULL, attempts = $1, \
@@ -308,7 +361,7 @@ pub async fn record_outcome(
         .bind(outcome.code())
         .bind(notes.to_string())
         .bind(now.clone())
-        .bind(id)
+        .bind(id.0)
         .execute(tx.conn())
         .await?;
     } else {
@@ -319,9 +372,13 @@ pub async fn record_outcome(
         .bind(outcome.code())
         .bind(notes.to_string())
         .bind(now.clone())
-        .bind(id)
+        .bind(id.0)
         .execute(tx.conn())
         .await?;
+    }
+    if let (Some(c), Outcome::Satisfied | Outcome::NotSatisfied) = (&complaint, outcome) {
+        let at = tx.now();
+        kefu_care::complaints::recontact_in(&mut tx, actor, c, outcome == Outcome::Satisfied, notes, at).await?;
     }
     if outcome == Outcome::DoNotCall {
         sqlx::query("UPDATE customers SET do_not_call = 1, updated_at = $1 WHERE id = $2")
@@ -338,20 +395,21 @@ pub async fn record_outcome(
         )
         .bind(call.branch_id.0)
         .bind(call.customer_id.0)
-        .bind(id)
+        .bind(id.0)
         .bind(notes.to_string())
         .bind(now.clone())
         .bind(actor.display_name.clone())
         .execute(tx.conn())
         .await?;
     }
+    let at = tx.now();
     timeline::record(
         &mut tx,
         NewEvent {
             branch: call.branch_id,
             customer: call.customer_id,
             asset: None,
-            at: jiff::Timestamp::now(),
+            at,
             kind: timeline::kind::CALL,
             summary: notes.to_string(),
             detail: json!({ "outcome": outcome.code(), "playbook": call.playbook, "attempt": attempts,
@@ -383,7 +441,7 @@ pub struct FollowUp {
     pub id: i64,
     pub customer_id: CustomerId,
     pub customer_name: String,
-    pub task_id: i64,
+    pub task_id: CallId,
     pub description: String,
     pub status: String,
     pub opened_at: String,
@@ -406,7 +464,7 @@ pub async fn followups(db: &Db, scope: &Scope, open_only: bool) -> Result<Vec<Fo
                 id: r.i64("id")?,
                 customer_id: CustomerId(r.i64("customer_id")?),
                 customer_name: r.text("customer_name")?,
-                task_id: r.i64("task_id")?,
+                task_id: CallId(r.i64("task_id")?),
                 description: r.text("description")?,
                 status: r.text("status")?,
                 opened_at: r.text("opened_at")?,
@@ -432,7 +490,7 @@ pub async fn close_followup(db: &Db, actor: &Actor, id: i64, resolution: &str) -
     sqlx::query(
         "UPDATE followups SET status = 'closed', closed_at = $1, closed_by = $2, resolution = $3 WHERE id = $4",
     )
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(actor.display_name.clone())
     .bind(resolution.trim().to_string())
     .bind(id)

@@ -239,7 +239,7 @@ async fn send(
         })
         .collect();
     let results = channel.deliver(&messages).await;
-    record(db, actor, (kind, jiff::Timestamp::now()), &ready, &results, summary).await
+    record(db, actor, (kind, db.now()), &ready, &results, summary).await
 }
 
 /// The letters of these tasks, to their postal addresses.

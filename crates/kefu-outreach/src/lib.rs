@@ -11,6 +11,7 @@ pub mod effectiveness;
 pub mod monthly;
 pub mod notices;
 pub mod playbook;
+pub mod recontacts;
 pub mod rules;
 pub mod run;
 pub mod sends;

@@ -31,7 +31,7 @@ pub async fn notify_in(
     let Some(p) = playbook.filter(|p| p.enabled && crate::playbook::is_event(p)) else {
         return Ok(None);
     };
-    let now = instant_text(jiff::Timestamp::now());
+    let now = instant_text(tx.now());
     let tasks: Vec<NewTask> = p
         .steps
         .iter()

@@ -18,6 +18,9 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order they are shown.
+    pub const ALL: [Channel; 4] = [Channel::Letter, Channel::Sms, Channel::Email, Channel::Call];
+
     pub fn code(self) -> &'static str {
         match self {
             Channel::Letter => "letter",
@@ -28,7 +31,7 @@ impl Channel {
     }
 
     pub fn from_code(code: &str) -> Option<Channel> {
-        [Channel::Letter, Channel::Sms, Channel::Email, Channel::Call].into_iter().find(|c| c.code() == code)
+        Channel::ALL.into_iter().find(|c| c.code() == code)
     }
 }
 
@@ -70,7 +73,7 @@ pub struct Playbook {
     #[serde(default)]
     pub title: String,
     /// The anchor: purchase, first_service_due, service_due, service_visit,
-    /// insurance_expiry, last_visit, birthday, complaint_closed.
+    /// insurance_expiry, last_visit, birthday, complaint_resolved.
     pub anchor: String,
     /// Higher first in the call queue and when touches of one day merge.
     #[serde(default = "default_priority")]
@@ -115,7 +118,7 @@ pub const ANCHORS: [&str; 12] = [
     "insurance_expiry",
     "last_visit",
     "birthday",
-    "complaint_closed",
+    "complaint_resolved",
     "appointment",
     "recommendation_due",
     "appointment_booked",
@@ -237,6 +240,8 @@ mod tests {
         };
         // Within a week of handling, the customer is asked again (D1).
         assert_eq!(steps("complaint_recontact"), vec![(7, "call")]);
+        let recontact = books.iter().find(|p| p.code == "complaint_recontact").unwrap();
+        assert_eq!(recontact.anchor, "complaint_resolved");
         // Birthday wishes by SMS and a call on the day (D3).
         assert_eq!(steps("birthday"), vec![(0, "sms"), (0, "call")]);
     }

@@ -110,8 +110,8 @@ pub async fn run(
         .collect();
     let merge_into = rules::merge_same_day(&touches);
 
-    let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
+    let now = instant_text(tx.now());
     // The playbooks of the touches each one carries, in the order planned.
     let mut carried: Vec<Vec<&str>> = vec![Vec::new(); touches.len()];
     for (o, keeper) in merge_into.iter().enumerate().filter(|(o, keeper)| o != *keeper) {
@@ -205,7 +205,7 @@ pub async fn run(
     )
     .bind(today.to_string())
     .bind(now.clone())
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(summary.created_total)
     .bind(serde_json::to_string(&summary).unwrap_or_default())
     .execute(tx.conn())

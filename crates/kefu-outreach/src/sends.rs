@@ -18,7 +18,7 @@ use jiff::civil::{Date, Time};
 use kefu_care::customers::{self, Customer};
 use kefu_care::members::Event;
 use kefu_care::surveys::{self, Survey};
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, CustomerId, MemberEventId, SurveyId};
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
@@ -77,8 +77,8 @@ enum About<'a> {
 impl About<'_> {
     fn key(&self) -> (&'static str, i64) {
         match self {
-            About::Survey { survey, .. } => (SURVEY, survey.id),
-            About::Event(e) => (MEMBER_EVENT, e.id),
+            About::Survey { survey, .. } => (SURVEY, survey.id.0),
+            About::Event(e) => (MEMBER_EVENT, e.id.0),
         }
     }
 }
@@ -166,7 +166,7 @@ pub async fn send_survey(
     db: &Db,
     actor: &Actor,
     channels: &Channels,
-    (survey, channel_code): (i64, &str),
+    (survey, channel_code): (SurveyId, &str),
     audience: &Audience,
     (base, links): (&str, &surveys::LinkSettings),
     when: (Date, jiff::Timestamp, Time),
@@ -185,7 +185,7 @@ pub async fn invite_to_event(
     db: &Db,
     actor: &Actor,
     channels: &Channels,
-    (event, channel_code): (i64, &str),
+    (event, channel_code): (MemberEventId, &str),
     audience: &Audience,
     when: (Date, jiff::Timestamp, Time),
 ) -> Result<Sent> {

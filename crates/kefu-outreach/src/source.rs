@@ -5,9 +5,10 @@
 
 use crate::rules::Reachable;
 use jiff::civil::Date;
+use kefu_care::customers::{PREFERENCE_COLUMNS, preferences_of};
 use kefu_care::preferences::Preferences;
 use kefu_core::ids::{BranchId, CustomerId};
-use kefu_store::{Db, Failure};
+use kefu_store::{Db, Failure, RowExt};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -30,6 +31,44 @@ pub struct Subject {
     pub reach: Reachable,
     /// Values for the message templates.
     pub vars: Vars,
+}
+
+/// The columns [`customer_subject`] reads: the customer `c`'s name,
+/// ways to reach them and preferences, and their store `b`.
+pub fn customer_columns() -> String {
+    let prefs = PREFERENCE_COLUMNS.split(", ").map(|col| format!("c.{col}")).collect::<Vec<_>>().join(", ");
+    format!("c.name, c.mobile, c.email, c.address, c.is_member, {prefs}, b.name AS store, b.phone AS store_phone")
+}
+
+/// A subject about a customer (and perhaps `asset`) from a row holding
+/// [`customer_columns`], anchored on `date`.
+pub fn customer_subject(
+    r: &sqlx::any::AnyRow,
+    (branch, customer): (BranchId, CustomerId),
+    asset: Option<(&'static str, i64)>,
+    date: Date,
+) -> Result<Subject, Failure> {
+    Ok(Subject {
+        branch,
+        customer,
+        asset,
+        anchor_date: date,
+        last_visit: None,
+        is_member: r.flag("is_member")?,
+        visit_kind: None,
+        last_booking: None,
+        prefs: preferences_of(r)?,
+        reach: Reachable {
+            mobile: r.opt_text("mobile")?.is_some(),
+            email: !r.text("email")?.is_empty(),
+            address: !r.text("address")?.is_empty(),
+        },
+        vars: Vars::from([
+            ("name", r.text("name")?),
+            ("store", r.text("store")?),
+            ("store_phone", r.text("store_phone")?),
+        ]),
+    })
 }
 
 /// Values for a message's {variables}, by variable name.

@@ -76,7 +76,7 @@ pub async fn save(db: &Db, actor: &Actor, code: &str, defaults: &[Playbook], sou
     )
     .bind(code.to_string())
     .bind(source.to_string())
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(actor.username.clone())
     .execute(tx.conn())
     .await?;

@@ -13,6 +13,7 @@ pub mod names;
 use jiff::civil::Date;
 use kefu_care::import::{Field, Import, Report};
 use kefu_care::search::{self, Hit, Probe};
+use kefu_core::time::BusinessZone;
 use kefu_core::{Actor, Scope};
 use kefu_outreach::playbook::Playbook;
 use kefu_outreach::source::{AnchorSource, Arrivals};
@@ -154,6 +155,20 @@ impl std::fmt::Debug for Packs {
     }
 }
 
+/// A pack's anchor source (a static) in the one list beside the core's
+/// owned ones (the complaint re-contact carries the zone).
+struct Static(&'static dyn AnchorSource);
+
+impl AnchorSource for Static {
+    fn anchors(&self) -> &'static [&'static str] {
+        self.0.anchors()
+    }
+
+    fn subjects<'a>(&'a self, db: &'a Db, anchor: &'a str, date: Date) -> kefu_outreach::source::Subjects<'a> {
+        self.0.subjects(db, anchor, date)
+    }
+}
+
 impl Packs {
     pub fn new(packs: Vec<&'static dyn Pack>) -> Packs {
         Packs(packs)
@@ -209,11 +224,15 @@ impl Packs {
         })
     }
 
-    /// Every anchor source: the core's and the packs'.
-    pub fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
-        static BIRTHDAYS: kefu_outreach::birthdays::Birthdays = kefu_outreach::birthdays::Birthdays;
-        let mut sources: Vec<&'static dyn AnchorSource> = vec![&BIRTHDAYS];
-        sources.extend(self.iter().flat_map(|p| p.anchor_sources()));
+    /// Every anchor source: the core's (birthdays; complaints by the day
+    /// they were resolved, reckoned in the business `zone`) and the packs'.
+    pub fn anchor_sources(&self, zone: &BusinessZone) -> Vec<Box<dyn AnchorSource>> {
+        let mut sources: Vec<Box<dyn AnchorSource>> = vec![
+            Box::new(kefu_outreach::birthdays::Birthdays),
+            Box::new(kefu_outreach::recontacts::ComplaintRecontacts { zone: zone.clone() }),
+        ];
+        sources
+            .extend(self.iter().flat_map(|p| p.anchor_sources()).map(|s| Box::new(Static(s)) as Box<dyn AnchorSource>));
         sources
     }
 
@@ -251,11 +270,13 @@ impl Packs {
         &self,
         db: &Db,
         actor: &Actor,
-        today: Date,
+        (today, zone): (Date, &BusinessZone),
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<kefu_outreach::run::Summary, Failure> {
         let playbooks = self.playbooks(db).await?;
-        kefu_outreach::run::run(db, actor, &playbooks, &self.anchor_sources(), today, progress).await
+        let sources = self.anchor_sources(zone);
+        let sources: Vec<&dyn AnchorSource> = sources.iter().map(|s| s.as_ref()).collect();
+        kefu_outreach::run::run(db, actor, &playbooks, &sources, today, progress).await
     }
 
     /// The effectiveness report for events first touched from `from` to

@@ -20,12 +20,17 @@ pub struct Change<'a> {
     pub new: Option<Value>,
 }
 
-pub(crate) async fn write(conn: &mut sqlx::AnyConnection, actor: &Actor, c: Change<'_>) -> Result<()> {
+pub(crate) async fn write(
+    conn: &mut sqlx::AnyConnection,
+    at: jiff::Timestamp,
+    actor: &Actor,
+    c: Change<'_>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, user_id, username, branch_id, entity, entity_id, action, old_value, new_value) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(kefu_core::time::instant_text(jiff::Timestamp::now()))
+    .bind(kefu_core::time::instant_text(at))
     .bind((actor.user_id.0 != 0).then_some(actor.user_id.0))
     .bind(actor.username.clone())
     .bind(c.branch.map(|b| b.0))

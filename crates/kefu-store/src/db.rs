@@ -1,8 +1,11 @@
 use crate::audit::{self, Change};
 use crate::{Result, StoreError};
+use jiff::Timestamp;
 use kefu_core::Actor;
+use kefu_core::time::{Clock, SystemClock};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,11 +20,16 @@ pub enum Backend {
 /// collide and retry, writes go through a pool of one connection and so queue
 /// in order, while reads use their own pool and, under WAL, never wait for a
 /// writer. On PostgreSQL both pools are the same pool.
+///
+/// It carries the process's [`Clock`]: a transaction reads "now" from it
+/// once, when it begins, so the capabilities never read the wall clock and
+/// tests that set today see their day in every row written.
 #[derive(Clone, Debug)]
 pub struct Db {
     backend: Backend,
     read: AnyPool,
     write: AnyPool,
+    clock: Arc<dyn Clock>,
 }
 
 impl Db {
@@ -41,14 +49,26 @@ impl Db {
             let url = sqlite_url_with_create(url);
             let read = sqlite_pool(&url, 8, READ_CACHE_KIB).await?;
             let write = sqlite_pool(&url, 1, WRITE_CACHE_KIB).await?;
-            Ok(Db { backend: Backend::Sqlite, read, write })
+            Ok(Db { backend: Backend::Sqlite, read, write, clock: Arc::new(SystemClock) })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool =
                 AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?;
-            Ok(Db { backend: Backend::Postgres, read: pool.clone(), write: pool })
+            Ok(Db { backend: Backend::Postgres, read: pool.clone(), write: pool, clock: Arc::new(SystemClock) })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_string()))
         }
+    }
+
+    /// The same database with "now" read from `clock` (the real clock
+    /// unless set: a test's clock, or the one the server was wired with).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Db {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the database's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     pub fn backend(&self) -> Backend {
@@ -63,7 +83,13 @@ impl Db {
     /// Begins a write transaction. Its [`Tx::commit`] refuses to commit
     /// unless the change was audited.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: true, deferred: None })
+        Ok(Tx {
+            inner: self.write.begin().await?,
+            now: self.now(),
+            audited: false,
+            require_audit: true,
+            deferred: None,
+        })
     }
 
     /// Begins a write transaction for a bulk load (an import) whose rows
@@ -84,13 +110,19 @@ impl Db {
         conn.close_on_drop();
         conn.execute("PRAGMA foreign_keys = OFF; PRAGMA cache_size = -1048576").await?;
         let inner = Transaction::begin(conn, None).await?;
-        Ok(Tx { inner, audited: false, require_audit: true, deferred: Some(Vec::new()) })
+        Ok(Tx { inner, now: self.now(), audited: false, require_audit: true, deferred: Some(Vec::new()) })
     }
 
     /// Begins a write transaction for bookkeeping that is not a change to
     /// anyone's records (sessions, login throttling counters, migrations).
     pub async fn begin_housekeeping(&self) -> Result<Tx> {
-        Ok(Tx { inner: self.write.begin().await?, audited: false, require_audit: false, deferred: None })
+        Ok(Tx {
+            inner: self.write.begin().await?,
+            now: self.now(),
+            audited: false,
+            require_audit: false,
+            deferred: None,
+        })
     }
 
     /// Copies SQLite's write-ahead log back into the database file until
@@ -128,6 +160,9 @@ impl Db {
 /// A write transaction that carries its audit records.
 pub struct Tx {
     inner: Transaction<'static, Any>,
+    /// The instant of the change, read from the clock when it began: the
+    /// rows it writes and its audit record share it.
+    now: Timestamp,
     audited: bool,
     require_audit: bool,
     /// In a bulk transaction on SQLite, the tables whose new rows wait in a
@@ -137,6 +172,11 @@ pub struct Tx {
 }
 
 impl Tx {
+    /// The instant of this change (the database's clock when it began).
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.inner
@@ -145,7 +185,7 @@ impl Tx {
     /// Records who changed what, with the old and new values, in the same
     /// transaction as the change itself.
     pub async fn audit(&mut self, actor: &Actor, change: Change<'_>) -> Result<()> {
-        audit::write(&mut self.inner, actor, change).await?;
+        audit::write(&mut self.inner, self.now, actor, change).await?;
         self.audited = true;
         Ok(())
     }

@@ -114,7 +114,7 @@ impl Db {
                 sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
                     .bind(m.name)
-                    .bind(kefu_core::time::instant_text(jiff::Timestamp::now()))
+                    .bind(kefu_core::time::instant_text(self.now()))
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;

@@ -13,7 +13,7 @@ use kefu_accounts::branches;
 use kefu_care::complaints::summary::{self, Summary};
 use kefu_care::points::When;
 use kefu_care::surveys::results::Selection;
-use kefu_core::ids::BranchId;
+use kefu_core::ids::{BranchId, SurveyId};
 use kefu_core::{Invalid, Permission, Rule, Scope};
 use kefu_outreach::monthly::{self, StoreMonth};
 use kefu_outreach::sends::{self, Audience, Sent};
@@ -107,7 +107,8 @@ pub(crate) async fn send_links(
     let when = (app.today(), app.now(), app.local_time());
     let channels = &app.0.channels;
     let links = (origin(headers), &app.0.config.surveys);
-    sends::send_survey(app.db(), &ctx.actor, channels, (id, channel), audience, (&links.0, links.1), when).await
+    sends::send_survey(app.db(), &ctx.actor, channels, (SurveyId(id), channel), audience, (&links.0, links.1), when)
+        .await
 }
 
 /// Where the customer's browser reaches this server, from the request.

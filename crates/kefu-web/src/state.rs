@@ -68,7 +68,8 @@ impl AppState {
     ) -> AppState {
         let templates = crate::render::environment(&config.packs);
         AppState(Arc::new(Inner {
-            db,
+            // The capabilities read now from the database's clock: the same one.
+            db: db.with_clock(clock.clone()),
             clock,
             zone,
             config,

@@ -6,6 +6,7 @@ use crate::progress;
 use anyhow::{Context, bail};
 use kefu_accounts::branches;
 use kefu_care::import::{Import, Mapping, Mode, Report, Table, table};
+use kefu_core::time::{Clock, SystemClock};
 use kefu_core::{Actor, Invalid, Scope};
 use kefu_pack::ImportTarget;
 use kefu_store::{Db, Failure};
@@ -50,7 +51,7 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         eprintln!("  {field:<18} ← {column}");
     }
     let db = Db::open(&settings.database).await?;
-    let today = settings.zone()?.date_of(jiff::Timestamp::now());
+    let today = settings.zone()?.date_of(SystemClock.now());
     let bar = progress::bar(table.rows.len() as u64, "导入 import");
     let started = std::time::Instant::now();
     let result =

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use kefu::config::Settings;
 use kefu::{backup, demo, import, outreach, serve, users};
+use kefu_core::time::{Clock, SystemClock};
 
 #[derive(Parser)]
 #[command(name = "kefu", version, about = "客服 kefu — customer service centre suite")]
@@ -118,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(cmd) => users::run(settings, cmd).await,
         Command::Demo { seed, csv: Some(file), rows } => {
-            let today = settings.zone()?.date_of(jiff::Timestamp::now());
+            let today = settings.zone()?.date_of(SystemClock.now());
             let packs = settings.packs()?;
             let Some(demo) = packs.core().iter().find_map(|p| p.demo()) else {
                 anyhow::bail!("--csv: no enabled pack has a demo (packs: {:?})", settings.packs);
@@ -129,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo { seed, csv: None, .. } => {
             let db = kefu_store::Db::open(&settings.database).await?;
-            let today = settings.zone()?.date_of(jiff::Timestamp::now());
+            let today = settings.zone()?.date_of(SystemClock.now());
             for summary in demo::load(&db, &settings.packs()?, seed, today).await? {
                 println!("演示数据已载入 / demo data loaded: {summary}");
             }
@@ -139,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
             let db = kefu_store::Db::open(&settings.database).await?;
             let today = match today {
                 Some(day) => day,
-                None => settings.zone()?.date_of(jiff::Timestamp::now()),
+                None => settings.zone()?.date_of(SystemClock.now()),
             };
             let scale = kefu_pack::Scale { customers, seed, today, branches: stores };
             for demo in settings.packs()?.core().iter().filter_map(|p| p.demo()) {

@@ -4,6 +4,7 @@ use crate::config::Settings;
 use crate::progress;
 use jiff::civil::Date;
 use kefu_accounts::branches;
+use kefu_core::time::{Clock, SystemClock};
 use kefu_core::{Actor, Scope};
 use kefu_outreach::run::Summary;
 use kefu_store::Db;
@@ -15,13 +16,14 @@ async fn system_actor(db: &Db) -> anyhow::Result<Actor> {
 
 pub async fn run(settings: &Settings, date: Option<Date>) -> anyhow::Result<()> {
     let db = Db::open(&settings.database).await?;
-    let date = date.unwrap_or_else(|| settings.zone().map(|z| z.date_of(jiff::Timestamp::now())).unwrap_or_default());
+    let zone = settings.zone()?;
+    let date = date.unwrap_or_else(|| zone.date_of(SystemClock.now()));
     let bar = progress::bar(1, &format!("外呼与关怀 outreach {date}"));
     let actor = system_actor(&db).await?;
     let summary = settings
         .packs()?
         .core()
-        .run_outreach(&db, &actor, date, &|done, total| {
+        .run_outreach(&db, &actor, (date, &zone), &|done, total| {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         })
@@ -61,7 +63,7 @@ pub fn report(s: &Summary) -> String {
 pub async fn schedule(app: kefu_web::AppState) {
     let (db, zone) = (app.db().clone(), app.0.zone.clone());
     loop {
-        let now = jiff::Timestamp::now();
+        let now = app.now();
         let today = zone.date_of(now);
         let done: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM outreach_runs WHERE run_date = $1")
             .bind(today.to_string())
@@ -71,7 +73,7 @@ pub async fn schedule(app: kefu_web::AppState) {
         match system_actor(&db).await {
             Ok(actor) => {
                 if done.is_none() {
-                    match app.packs().core().run_outreach(&db, &actor, today, &|_, _| {}).await {
+                    match app.packs().core().run_outreach(&db, &actor, (today, &zone), &|_, _| {}).await {
                         Ok(s) => tracing::info!(date = %today, created = s.created_total, "daily outreach run"),
                         Err(e) => tracing::error!(error = %e, "daily outreach run failed"),
                     }

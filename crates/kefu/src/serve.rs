@@ -4,7 +4,7 @@
 use crate::bootstrap;
 use crate::config::Settings;
 use anyhow::Context;
-use kefu_core::time::SystemClock;
+use kefu_core::time::{Clock, SystemClock};
 use kefu_store::Db;
 use kefu_web::{AppState, WebConfig};
 use std::sync::Arc;
@@ -22,7 +22,7 @@ pub async fn run(settings: Settings, bind: Option<String>, demo: bool) -> anyhow
     // Listen first: the first admin's password is shown only once, so it
     // must not be created by a start that then fails on a taken port.
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("listening on {bind}"))?;
-    let today = zone.date_of(jiff::Timestamp::now());
+    let today = zone.date_of(SystemClock.now());
     let packs = settings.packs()?;
     if demo {
         for summary in crate::demo::load_missing(&db, &packs, crate::demo::DEFAULT_SEED, today).await? {

@@ -18,7 +18,7 @@ pub use store::{Appointment, capacity_of, day_slots, free_ahead, month_load, nee
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
-use kefu_core::ids::{BranchId, VehicleId};
+use kefu_core::ids::{AppointmentId, BranchId, RepairOrderId, VehicleId};
 use kefu_core::time::BusinessZone;
 use kefu_core::validation::optional_text;
 use kefu_core::{Actor, Invalid, Rule};
@@ -91,10 +91,10 @@ pub async fn book(db: &Db, actor: &Actor, b: &Booking, now: jiff::Timestamp, tod
     store::take_capacity(&mut tx, v.branch_id, b, minutes, &cap).await?;
     let id = store::insert(&mut tx, &v, b, minutes, &actor.display_name, (now, today)).await?;
     store::insert_needs(&mut tx, id, &b.parts).await?;
-    let a = store::load(tx.conn(), id).await?;
+    let a = store::load(tx.conn(), AppointmentId(id)).await?;
     record(&mut tx, actor, &a, None, "booked", now).await?;
     let time = ("time", format!("{:02}:00", a.hour));
-    crate::outreach::notify_in(&mut tx, db, (CONFIRMATION, (ASSET, a.id)), a.vehicle_id, a.day, (today, &[time]))
+    crate::outreach::notify_in(&mut tx, db, (CONFIRMATION, (ASSET, a.id.0)), a.vehicle_id, a.day, (today, &[time]))
         .await?;
     tx.commit().await?;
     Ok(a)
@@ -106,12 +106,12 @@ pub async fn shortages(db: &Db, a: &Appointment, needs: &[(String, i64)]) -> Res
     if a.status != "booked" || needs.is_empty() {
         return Ok(Vec::new());
     }
-    let (stock, held) = crate::parts::stock_and_held(db, a.branch_id, a.id).await?;
+    let (stock, held) = crate::parts::stock_and_held(db, a.branch_id, a.id.0).await?;
     Ok(crate::parts::shortages(needs, &stock, &held))
 }
 
 /// One appointment in scope.
-pub async fn get(db: &Db, scope: &kefu_core::Scope, id: i64) -> Result<Appointment> {
+pub async fn get(db: &Db, scope: &kefu_core::Scope, id: AppointmentId) -> Result<Appointment> {
     let mut conn = db.pool().acquire().await?;
     let a = store::load(&mut conn, id).await?;
     scope.check(a.branch_id)?;
@@ -151,7 +151,7 @@ impl Outcome {
 pub async fn conclude(
     db: &Db,
     actor: &Actor,
-    id: i64,
+    id: AppointmentId,
     outcome: Outcome,
     now: jiff::Timestamp,
     today: Date,
@@ -199,7 +199,7 @@ pub(crate) async fn arrived_in(
     tx: &mut Tx,
     actor: &Actor,
     vehicle: VehicleId,
-    order: i64,
+    order: RepairOrderId,
     (today, now): (Date, jiff::Timestamp),
 ) -> Result<()> {
     let Some(id) = store::booked_on(tx, vehicle, today).await? else { return Ok(()) };
@@ -241,7 +241,7 @@ pub async fn invitation(
     zone: &BusinessZone,
     now: jiff::Timestamp,
 ) -> Result<String> {
-    let a = get(db, scope, id).await?;
+    let a = get(db, scope, AppointmentId(id)).await?;
     let (store_name, address) = store::branch_place(db, a.branch_id).await?;
     let start = zone.start_of(a.day) + jiff::SignedDuration::from_hours(a.hour);
     let summary = format!("{store_name} 预约进厂：{}", a.plate);

@@ -5,7 +5,7 @@ use super::capacity::{self, Capacity, Load};
 use crate::vehicles::Vehicle;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use kefu_core::ids::{BranchId, CustomerId, VehicleId};
+use kefu_core::ids::{AppointmentId, BranchId, CustomerId, RepairOrderId, VehicleId};
 use kefu_core::time::instant_text;
 use kefu_store::{Db, Failure, RowExt, StoreError, Tx};
 use serde::Serialize;
@@ -15,7 +15,7 @@ type Result<T> = std::result::Result<T, Failure>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Appointment {
-    pub id: i64,
+    pub id: AppointmentId,
     pub branch_id: BranchId,
     pub customer_id: CustomerId,
     pub customer_name: String,
@@ -32,7 +32,7 @@ pub struct Appointment {
     pub source: String,
     pub booked_by: String,
     pub booked_at: String,
-    pub repair_order_id: Option<i64>,
+    pub repair_order_id: Option<RepairOrderId>,
 }
 
 const SELECT: &str = "SELECT a.id, a.branch_id, a.customer_id, c.name, a.vehicle_id, COALESCE(v.plate, v.vin) AS plate, \
@@ -46,7 +46,7 @@ fn date_of(text: &str) -> Result<Date> {
 fn from_row(r: &AnyRow) -> Result<Appointment> {
     let day = r.text("day")?;
     Ok(Appointment {
-        id: r.i64("id")?,
+        id: AppointmentId(r.i64("id")?),
         branch_id: BranchId(r.i64("branch_id")?),
         customer_id: CustomerId(r.i64("customer_id")?),
         customer_name: r.text("name")?,
@@ -61,13 +61,13 @@ fn from_row(r: &AnyRow) -> Result<Appointment> {
         source: r.text("source")?,
         booked_by: r.text("booked_by")?,
         booked_at: r.text("booked_at")?,
-        repair_order_id: r.opt_i64("repair_order_id")?,
+        repair_order_id: r.opt_i64("repair_order_id")?.map(RepairOrderId),
     })
 }
 
-pub(super) async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Appointment> {
+pub(super) async fn load(conn: &mut sqlx::AnyConnection, id: AppointmentId) -> Result<Appointment> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE a.id = $1")))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?
         .ok_or(Failure::NotFound)?;
@@ -213,9 +213,9 @@ pub(super) async fn insert(
 
 /// Holds the appointment's row for this transaction (see the repair
 /// orders' lock).
-pub(super) async fn lock(tx: &mut Tx, id: i64) -> Result<()> {
+pub(super) async fn lock(tx: &mut Tx, id: AppointmentId) -> Result<()> {
     let locked = sqlx::query("UPDATE appointments SET status = status WHERE id = $1")
-        .bind(id)
+        .bind(id.0)
         .execute(tx.conn())
         .await?
         .rows_affected();
@@ -223,21 +223,27 @@ pub(super) async fn lock(tx: &mut Tx, id: i64) -> Result<()> {
 }
 
 /// The vehicle's first booking still standing on `day`.
-pub(super) async fn booked_on(tx: &mut Tx, vehicle: VehicleId, day: Date) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
+pub(super) async fn booked_on(tx: &mut Tx, vehicle: VehicleId, day: Date) -> Result<Option<AppointmentId>> {
+    let id: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM appointments WHERE vehicle_id = $1 AND day = $2 AND status = 'booked' ORDER BY hour, id LIMIT 1",
     )
     .bind(vehicle.0)
     .bind(day.to_string())
     .fetch_optional(tx.conn())
-    .await?)
+    .await?;
+    Ok(id.map(AppointmentId))
 }
 
-pub(super) async fn set_status(tx: &mut Tx, id: i64, status: &str, order: Option<i64>) -> Result<()> {
+pub(super) async fn set_status(
+    tx: &mut Tx,
+    id: AppointmentId,
+    status: &str,
+    order: Option<RepairOrderId>,
+) -> Result<()> {
     sqlx::query("UPDATE appointments SET status = $1, repair_order_id = COALESCE($2, repair_order_id) WHERE id = $3")
         .bind(status.to_string())
-        .bind(order)
-        .bind(id)
+        .bind(order.map(|o| o.0))
+        .bind(id.0)
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -342,19 +348,22 @@ pub(super) async fn insert_needs(tx: &mut Tx, id: i64, parts: &[(String, i64)]) 
 }
 
 /// The parts each of these appointments needs.
-pub async fn needs(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<(String, i64)>>> {
-    let mut out: std::collections::HashMap<i64, Vec<(String, i64)>> = std::collections::HashMap::new();
+pub async fn needs(
+    db: &Db,
+    ids: &[AppointmentId],
+) -> Result<std::collections::HashMap<AppointmentId, Vec<(String, i64)>>> {
+    let mut out: std::collections::HashMap<AppointmentId, Vec<(String, i64)>> = std::collections::HashMap::new();
     if ids.is_empty() {
         return Ok(out);
     }
     // Our own ids, never user text.
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let list = ids.iter().map(AppointmentId::to_string).collect::<Vec<_>>().join(",");
     let sql = format!(
         "SELECT appointment_id, part_no, quantity FROM appointment_parts WHERE appointment_id IN ({list}) \
          ORDER BY appointment_id, part_no"
     );
     for r in &sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
-        out.entry(r.i64("appointment_id")?).or_default().push((r.text("part_no")?, r.i64("quantity")?));
+        out.entry(AppointmentId(r.i64("appointment_id")?)).or_default().push((r.text("part_no")?, r.i64("quantity")?));
     }
     Ok(out)
 }

@@ -121,7 +121,7 @@ async fn outreach_history(db: &Db, actor: &Actor, today: Date) -> anyhow::Result
     let packs = kefu_pack::Packs::new(vec![&crate::pack::AUTO]);
     let mut day = today - (HISTORY_WEEKS * 7).days();
     while day < today {
-        packs.run_outreach(db, actor, day, &|_, _| {}).await?;
+        packs.run_outreach(db, actor, (day, &BusinessZone::shanghai()), &|_, _| {}).await?;
         day = day.tomorrow()?;
     }
     Ok(())

@@ -10,7 +10,7 @@ use crate::{maintenance, vehicles, visits};
 use jiff::civil::Date;
 use kefu_care::{contacts, customers, search};
 use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
-use kefu_core::time::instant_text;
+use kefu_core::time::{Clock, SystemClock, instant_text};
 use kefu_store::Rows;
 
 /// The next id of each table whose ids other rows point at.
@@ -70,7 +70,7 @@ pub const TABLES: [&str; 9] = [
 /// Builds the rows of a batch of plans. `stores` maps a plan's store to its
 /// branch; `ids` is advanced past the ids used.
 pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Date) -> anyhow::Result<Batch> {
-    let now = instant_text(jiff::Timestamp::now());
+    let now = instant_text(SystemClock.now());
     let columns: [&'static [&'static str]; 8] = [
         &customers::INSERT_COLUMNS,
         TAGS,

@@ -19,7 +19,7 @@ pub use settlement::{LineKind, Payer, PaymentMethod, Totals};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kefu_care::timeline::{self, NewEvent};
-use kefu_core::ids::{BranchId, CustomerId, VehicleId};
+use kefu_core::ids::{BranchId, CustomerId, RepairOrderId, ServiceVisitId, VehicleId};
 use kefu_core::time::BusinessZone;
 use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
@@ -86,7 +86,7 @@ impl Line {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RepairOrder {
-    pub id: i64,
+    pub id: RepairOrderId,
     pub order_no: String,
     pub branch_id: BranchId,
     pub vehicle_id: VehicleId,
@@ -113,7 +113,7 @@ pub struct RepairOrder {
     pub totals: Option<Totals>,
     /// How a settled order was paid, the points it earned, its refunds.
     pub payment: Option<Payment>,
-    pub visit_id: Option<i64>,
+    pub visit_id: Option<ServiceVisitId>,
     pub lines: Vec<Line>,
 }
 
@@ -438,14 +438,14 @@ pub async fn open_in(
         return Err(Invalid::new("kind", Rule::new("one_of", "请选择维修类别", "choose the kind of job")).into());
     }
     let id = store::insert(tx, v, kind, &actor.display_name, now).await?;
-    let order = store::load(tx.conn(), id).await?;
+    let order = store::load(tx.conn(), RepairOrderId(id)).await?;
     let entry = Entry { step: "open", summary: String::new(), detail: json!({ "kind": order.kind }) };
     record(tx, actor, &order, None, now, entry).await?;
     Ok(order)
 }
 
 /// One order in scope, with its lines.
-pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<RepairOrder> {
+pub async fn get(db: &Db, scope: &Scope, id: RepairOrderId) -> Result<RepairOrder> {
     let mut conn = db.pool().acquire().await?;
     let order = store::load(&mut conn, id).await?;
     scope.check(order.branch_id)?;
@@ -461,7 +461,7 @@ pub use store::{Listed, Recommendation, in_workshop, of_customer, of_vehicle, re
 pub async fn apply(
     db: &Db,
     actor: &Actor,
-    id: i64,
+    id: RepairOrderId,
     step: Step,
     now: Timestamp,
     zone: &BusinessZone,
@@ -475,7 +475,7 @@ pub async fn apply(
     rules::check(action, &before.facts()).map_err(Failure::Conflict)?;
     let last_mileage = crate::vehicles::get(db, &actor.scope, before.vehicle_id).await?.mileage_km;
     validate(&step, &before, last_mileage, now, today)?;
-    store::set_status(&mut tx, id, rules::next(action, before.status)).await?;
+    store::set_status(&mut tx, id.0, rules::next(action, before.status)).await?;
     let summary = store::write_step(&mut tx, &before, &step, now).await?;
     match &step {
         Step::Settle { discount, points, method } => {
@@ -491,7 +491,7 @@ pub async fn apply(
         // The customer is told now, with the new time and why.
         let vars = [("time", zone.display(*promised_at)), ("reason", reason.clone())];
         let day = zone.date_of(*promised_at);
-        let about = (DELAY_NOTICE, (ASSET, after.id));
+        let about = (DELAY_NOTICE, (ASSET, after.id.0));
         crate::outreach::notify_in(&mut tx, db, about, after.vehicle_id, day, (today, &vars)).await?;
     }
     tx.commit().await?;
@@ -538,7 +538,7 @@ async fn settle_in(
     };
     let visit_id = crate::visits::record_in(tx, &visit, &actor.display_name).await?;
     let line_ids: Vec<i64> = billed.iter().map(|l| l.id).collect();
-    store::write_settlement(tx, order.id, &totals, &line_ids, visit_id.0, now).await?;
+    store::write_settlement(tx, order.id.0, &totals, &line_ids, visit_id.0, now).await?;
     // The customer's own money earns their points, in this transaction: a
     // settlement never stands without the points it earned.
     let spent = settlement::points_base(&totals, method);

@@ -6,6 +6,7 @@ use super::{DamageMark, Line, Payment, RepairOrder, Status, Step, order_no};
 use crate::vehicles::Vehicle;
 use jiff::Timestamp;
 use jiff::civil::Date;
+use kefu_core::ids::{CustomerId, RepairOrderId, ServiceVisitId, VehicleId};
 use kefu_core::time::{instant_text, parse_instant};
 use kefu_core::{Money, Scope};
 use kefu_store::{Db, Failure, RowExt, StoreError, Tx};
@@ -104,7 +105,7 @@ fn order_from_row(r: &AnyRow, lines: Vec<Line>) -> Result<RepairOrder> {
         _ => None,
     };
     Ok(RepairOrder {
-        id,
+        id: RepairOrderId(id),
         order_no: order_no(id),
         branch_id: kefu_core::ids::BranchId(r.i64("branch_id")?),
         vehicle_id: kefu_core::ids::VehicleId(r.i64("vehicle_id")?),
@@ -129,22 +130,22 @@ fn order_from_row(r: &AnyRow, lines: Vec<Line>) -> Result<RepairOrder> {
         settled_at,
         totals,
         payment,
-        visit_id: r.opt_i64("visit_id")?,
+        visit_id: r.opt_i64("visit_id")?.map(ServiceVisitId),
         lines,
     })
 }
 
 /// An order with its lines, in the order they were written.
-pub(super) async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> Result<RepairOrder> {
+pub(super) async fn load(conn: &mut sqlx::AnyConnection, id: RepairOrderId) -> Result<RepairOrder> {
     let row = sqlx::query("SELECT * FROM repair_orders WHERE id = $1")
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(Failure::NotFound)?;
     let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {LINE_COLUMNS} FROM repair_order_lines WHERE order_id = $1 ORDER BY id"
     )))
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await?;
     let lines = lines.iter().map(line_from_row).collect::<Result<Vec<_>>>()?;
@@ -155,9 +156,9 @@ pub(super) async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Repa
 /// on PostgreSQL a second step on the same order waits here until the first
 /// commits, and then reads what the first wrote (SQLite has one writer at a
 /// time anyway). So two advisors settling at once settle once.
-pub(super) async fn lock(tx: &mut Tx, id: i64) -> Result<()> {
+pub(super) async fn lock(tx: &mut Tx, id: RepairOrderId) -> Result<()> {
     let locked = sqlx::query("UPDATE repair_orders SET status = status WHERE id = $1")
-        .bind(id)
+        .bind(id.0)
         .execute(tx.conn())
         .await?
         .rows_affected();
@@ -194,7 +195,7 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
             .bind(serde_json::Value::from(damage).to_string())
             .bind(i64::from(r.valuables_reminded))
             .bind(r.promised_at.map(instant_text))
-            .bind(id)
+            .bind(id.0)
             .execute(tx.conn())
             .await?;
             r.complaint.trim().to_string()
@@ -205,7 +206,7 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
                 "INSERT INTO repair_order_lines (order_id, origin, kind, description, part_no, qty_centi, unit_fen, \
                  amount_fen, payer, consent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending')",
             )
-            .bind(id)
+            .bind(id.0)
             .bind(origin)
             .bind(l.kind.code())
             .bind(l.description.trim().to_string())
@@ -221,7 +222,7 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
         Step::RemoveLine { line } => {
             sqlx::query("DELETE FROM repair_order_lines WHERE id = $1 AND order_id = $2")
                 .bind(line)
-                .bind(id)
+                .bind(id.0)
                 .execute(tx.conn())
                 .await?;
             line_text(*line).unwrap_or_default()
@@ -231,7 +232,7 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
             sqlx::query("UPDATE repair_orders SET approved_at = $1, approved_by = $2 WHERE id = $3")
                 .bind(now_text.clone())
                 .bind(signed_by.clone())
-                .bind(id)
+                .bind(id.0)
                 .execute(tx.conn())
                 .await?;
             // The signature on the estimate is the consent to its lines.
@@ -241,7 +242,7 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
             )
             .bind(signed_by.clone())
             .bind(now_text)
-            .bind(id)
+            .bind(id.0)
             .execute(tx.conn())
             .await?;
             signed_by
@@ -250,7 +251,7 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
             sqlx::query("UPDATE repair_orders SET technician = $1, work_started_at = $2 WHERE id = $3")
                 .bind(technician.trim().to_string())
                 .bind(now_text)
-                .bind(id)
+                .bind(id.0)
                 .execute(tx.conn())
                 .await?;
             technician.trim().to_string()
@@ -258,23 +259,23 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
         Step::ReportDelay { promised_at, reason } => {
             sqlx::query("UPDATE repair_orders SET promised_at = $1 WHERE id = $2")
                 .bind(instant_text(*promised_at))
-                .bind(id)
+                .bind(id.0)
                 .execute(tx.conn())
                 .await?;
             reason.trim().to_string()
         }
         Step::Consent { line, given_by, method } => {
-            answer(tx, id, *line, ("consented", given_by, method), None, &now_text).await?;
+            answer(tx, id.0, *line, ("consented", given_by, method), None, &now_text).await?;
             format!("{} — {}", line_text(*line).unwrap_or_default(), given_by.trim())
         }
         Step::Decline { line, given_by, recommend_by } => {
-            answer(tx, id, *line, ("declined", given_by, ""), Some(*recommend_by), &now_text).await?;
+            answer(tx, id.0, *line, ("declined", given_by, ""), Some(*recommend_by), &now_text).await?;
             format!("{} — {}", line_text(*line).unwrap_or_default(), given_by.trim())
         }
         Step::FinishRepair => {
             sqlx::query("UPDATE repair_orders SET finished_at = $1 WHERE id = $2")
                 .bind(now_text)
-                .bind(id)
+                .bind(id.0)
                 .execute(tx.conn())
                 .await?;
             String::new()
@@ -288,7 +289,7 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
             .bind(inspector.trim().to_string())
             .bind(notes.trim().to_string())
             .bind(i64::from(!passed))
-            .bind(id)
+            .bind(id.0)
             .execute(tx.conn())
             .await?;
             notes.trim().to_string()
@@ -304,7 +305,7 @@ pub(super) async fn write_step(tx: &mut Tx, order: &RepairOrder, step: &Step, no
 /// How the order was paid, and the points entry the payment earned.
 pub(super) async fn write_payment(
     tx: &mut Tx,
-    order: i64,
+    order: RepairOrderId,
     method: PaymentMethod,
     earned: Option<(i64, i64)>,
 ) -> Result<()> {
@@ -312,16 +313,16 @@ pub(super) async fn write_payment(
         .bind(method.code())
         .bind(earned.map(|(entry, _)| entry))
         .bind(earned.map_or(0, |(_, points)| points))
-        .bind(order)
+        .bind(order.0)
         .execute(tx.conn())
         .await?;
     Ok(())
 }
 
-pub(super) async fn add_refund(tx: &mut Tx, order: i64, amount: Money) -> Result<()> {
+pub(super) async fn add_refund(tx: &mut Tx, order: RepairOrderId, amount: Money) -> Result<()> {
     sqlx::query("UPDATE repair_orders SET refunded_fen = refunded_fen + $1 WHERE id = $2")
         .bind(amount.fen())
-        .bind(order)
+        .bind(order.0)
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -393,11 +394,11 @@ pub(super) async fn write_settlement(
 /// An order as lists show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Listed {
-    pub id: i64,
+    pub id: RepairOrderId,
     pub order_no: String,
-    pub vehicle_id: i64,
+    pub vehicle_id: VehicleId,
     pub plate: String,
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     pub customer_name: String,
     pub kind: String,
     pub status: Status,
@@ -423,11 +424,11 @@ async fn listed(db: &Db, scope: &Scope, condition: &str, bind: Option<i64>) -> R
             let id = r.i64("id")?;
             let status = r.text("status")?;
             Ok(Listed {
-                id,
+                id: RepairOrderId(id),
                 order_no: order_no(id),
-                vehicle_id: r.i64("vehicle_id")?,
+                vehicle_id: VehicleId(r.i64("vehicle_id")?),
                 plate: r.text("plate")?,
-                customer_id: r.i64("customer_id")?,
+                customer_id: CustomerId(r.i64("customer_id")?),
                 customer_name: r.text("name")?,
                 kind: r.text("kind")?,
                 status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
@@ -471,7 +472,7 @@ pub async fn search(db: &Db, scope: &Scope, text: &str) -> Result<Vec<Listed>> {
 /// An item a customer declined on an earlier order, to be recommended again.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {
-    pub order_id: i64,
+    pub order_id: RepairOrderId,
     pub order_no: String,
     pub line: Line,
 }
@@ -496,7 +497,11 @@ pub async fn recommendations(
     rows.iter()
         .map(|r| {
             let order_id = r.i64("order_id")?;
-            Ok(Recommendation { order_id, order_no: order_no(order_id), line: line_from_row(r)? })
+            Ok(Recommendation {
+                order_id: RepairOrderId(order_id),
+                order_no: order_no(order_id),
+                line: line_from_row(r)?,
+            })
         })
         .collect()
 }

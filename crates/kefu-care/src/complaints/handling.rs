@@ -225,35 +225,48 @@ pub async fn recontact(
     now: jiff::Timestamp,
 ) -> Result<Complaint> {
     let c = get(db, &actor.scope, id).await?;
+    let mut tx = db.begin().await?;
+    recontact_in(&mut tx, actor, &c, satisfied, notes, now).await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}
+
+/// Records the re-contact of `c` (read in the actor's scope) inside the
+/// caller's transaction: the re-contact call of the call queue writes its
+/// outcome and the complaint's in one.
+pub async fn recontact_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    c: &Complaint,
+    satisfied: bool,
+    notes: &str,
+    now: jiff::Timestamp,
+) -> Result<()> {
     rules::check_recontact(c.status)?;
     // Why the customer is still unhappy is what the next solution starts from.
     let notes = if satisfied { optional_text("notes", notes, 2000)? } else { required_text("notes", notes, 2000)? };
     let at = instant_text(now);
-    let mut tx = db.begin().await?;
     if satisfied {
         transition(
-            &mut tx,
+            tx,
             "UPDATE complaints SET status = 'confirmed', recontacted_at = $1, satisfied = 1, updated_at = $1 \
              WHERE id = $2 AND status = $3",
             vec![at],
-            &c,
+            c,
         )
         .await?;
     } else {
         transition(
-            &mut tx,
+            tx,
             "UPDATE complaints SET status = 'in_progress', recontacted_at = $1, satisfied = 0, resolved_at = NULL, \
              recontact_due_at = NULL, updated_at = $1 WHERE id = $2 AND status = $3",
             vec![at],
-            &c,
+            c,
         )
         .await?;
     }
     let new = json!({ "satisfied": satisfied, "notes": notes });
-    record(&mut tx, actor, &c, now, Entry { kind: if satisfied { "recontact" } else { "reopen" }, text: notes, new })
-        .await?;
-    tx.commit().await?;
-    get(db, &actor.scope, id).await
+    record(tx, actor, c, now, Entry { kind: if satisfied { "recontact" } else { "reopen" }, text: notes, new }).await
 }
 
 /// Closes a complaint the re-contact confirmed.

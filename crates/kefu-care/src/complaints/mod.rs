@@ -12,7 +12,7 @@ mod handling;
 pub mod rules;
 pub mod summary;
 
-pub use handling::{add_step, close, intake, intake_in, recontact, resolve};
+pub use handling::{add_step, close, intake, intake_in, recontact, recontact_in, resolve};
 pub use rules::{Deadlines, Escalation, Risk, Status, Step};
 
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};

@@ -87,8 +87,8 @@ pub async fn create(
     actor.scope.check(branch)?;
     let (bytes, table) = read_apart(bytes, sheet).await?;
     let mapping = Mapping::suggest(fields, &table.headers);
-    let now = instant_text(jiff::Timestamp::now());
     let mut tx = db.begin().await?;
+    let now = instant_text(tx.now());
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO import_jobs (branch_id, user_id, file_name, file_data, sheet, headers, mapping, status, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
@@ -187,7 +187,7 @@ async fn update(db: &Db, id: ImportJobId, set: &str, when: &str, binds: Vec<Opti
     for b in binds {
         q = q.bind(b);
     }
-    let done = q.bind(instant_text(jiff::Timestamp::now())).bind(id.0).execute(tx.conn()).await?.rows_affected();
+    let done = q.bind(instant_text(tx.now())).bind(id.0).execute(tx.conn()).await?.rows_affected();
     tx.commit().await?;
     Ok(done)
 }
@@ -216,15 +216,14 @@ pub async fn checked(db: &Db, id: ImportJobId, report: &Report) -> Result<()> {
 /// and a re-run skips what they stored.
 const STALE: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
-/// Job times are written by the system clock, so they are compared with it.
-fn stale_before() -> String {
-    instant_text(jiff::Timestamp::now() - STALE)
+fn stale_before(now: jiff::Timestamp) -> String {
+    instant_text(now - STALE)
 }
 
-/// Whether the job's file can be mapped and run (again).
-pub fn can_run(job: &Job) -> bool {
+/// Whether the job's file can be mapped and run (again) at `now`.
+pub fn can_run(job: &Job, now: jiff::Timestamp) -> bool {
     matches!(job.status.as_str(), status::UPLOADED | status::CHECKED | status::FAILED)
-        || (job.status == status::RUNNING && job.updated_at < stale_before())
+        || (job.status == status::RUNNING && job.updated_at < stale_before(now))
 }
 
 /// Marks the job running with the mapping it runs with; false when it is
@@ -239,7 +238,7 @@ pub async fn start(db: &Db, id: ImportJobId, mode: Mode, mapping: &Mapping) -> R
             Some(status::RUNNING.into()),
             Some(mode_text(mode)),
             serde_json::to_string(mapping).ok(),
-            Some(stale_before()),
+            Some(stale_before(db.now())),
         ],
     )
     .await?;
@@ -258,7 +257,7 @@ pub async fn fail_interrupted(db: &Db) -> Result<u64> {
          WHERE status = $5",
     )
     .bind(status::FAILED)
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(db.now()))
     .bind("the server stopped during this import; what it had not committed was not kept, so run it again")
     .bind("导入过程中服务器停止，未提交的内容没有保存，请重新导入")
     .bind(status::RUNNING)

@@ -9,7 +9,7 @@ pub mod rules;
 
 use crate::complaints::{self, ComplaintInput, Deadlines};
 use crate::timeline::{self, NewEvent};
-use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
+use kefu_core::ids::{BranchId, ComplaintId, CustomerId, SurveyId};
 use kefu_core::time::instant_text;
 use kefu_core::validation::{optional_text, required_text};
 use kefu_core::{Actor, Invalid, Rule, Scope};
@@ -23,6 +23,8 @@ type Result<T> = std::result::Result<T, Failure>;
 
 /// How an invitation reaches the customer.
 pub const CHANNELS: [&str; 3] = ["sms", "email", "phone"];
+/// The channels that carry a link to the survey (by phone the agent asks).
+pub const LINK_CHANNELS: [&str; 2] = ["sms", "email"];
 
 /// A questionnaire as the builder form gives it; question rows left blank
 /// are skipped.
@@ -52,7 +54,7 @@ impl StoredQuestion {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Survey {
-    pub id: i64,
+    pub id: SurveyId,
     pub branch_id: BranchId,
     pub title: String,
     pub intro: String,
@@ -87,7 +89,7 @@ pub async fn create(db: &Db, actor: &Actor, branch: BranchId, input: &SurveyInpu
     .bind(branch.0)
     .bind(title.to_string())
     .bind(intro)
-    .bind(instant_text(jiff::Timestamp::now()))
+    .bind(instant_text(tx.now()))
     .bind(actor.display_name.clone())
     .fetch_one(tx.conn())
     .await?;
@@ -116,21 +118,21 @@ pub async fn create(db: &Db, actor: &Actor, branch: BranchId, input: &SurveyInpu
     )
     .await?;
     tx.commit().await?;
-    load(db, id).await
+    load(db, SurveyId(id)).await
 }
 
 /// A survey, whoever asks (the public page reaches it through a verified
 /// invitation).
-async fn load(db: &Db, id: i64) -> Result<Survey> {
+async fn load(db: &Db, id: SurveyId) -> Result<Survey> {
     let row = sqlx::query("SELECT id, branch_id, title, intro, created_at, created_by FROM surveys WHERE id = $1")
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(db.pool())
         .await?
         .ok_or(Failure::NotFound)?;
     let questions = sqlx::query(
         "SELECT id, kind, prompt, options FROM survey_questions WHERE survey_id = $1 ORDER BY position, id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(db.pool())
     .await?
     .iter()
@@ -146,7 +148,7 @@ async fn load(db: &Db, id: i64) -> Result<Survey> {
     })
     .collect::<Result<Vec<_>>>()?;
     Ok(Survey {
-        id: row.i64("id")?,
+        id: SurveyId(row.i64("id")?),
         branch_id: BranchId(row.i64("branch_id")?),
         title: row.text("title")?,
         intro: row.text("intro")?,
@@ -157,7 +159,7 @@ async fn load(db: &Db, id: i64) -> Result<Survey> {
 }
 
 /// A survey in the actor's scope.
-pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Survey> {
+pub async fn get(db: &Db, scope: &Scope, id: SurveyId) -> Result<Survey> {
     let survey = load(db, id).await?;
     scope.check(survey.branch_id)?;
     Ok(survey)
@@ -169,7 +171,7 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Survey>> {
     let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        out.push(load(db, id).await?);
+        out.push(load(db, SurveyId(id)).await?);
     }
     Ok(out)
 }
@@ -214,7 +216,7 @@ async fn insert_invitation(
         "INSERT INTO survey_invitations (survey_id, branch_id, customer_id, channel, invited_at, invited_by) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(survey.id)
+    .bind(survey.id.0)
     .bind(branch.0)
     .bind(customer.0)
     .bind(channel.to_string())
@@ -251,14 +253,14 @@ async fn audit_invitation(
 pub async fn invite(
     db: &Db,
     actor: &Actor,
-    survey: i64,
+    survey: SurveyId,
     customer: CustomerId,
     channel: &str,
     (links, now): (&LinkSettings, jiff::Timestamp),
 ) -> Result<Invitation> {
     let owner = crate::customers::get(db, &actor.scope, customer).await?;
     let survey = get(db, &actor.scope, survey).await?;
-    if !["sms", "email"].contains(&channel) {
+    if !LINK_CHANNELS.contains(&channel) {
         return Err(
             Invalid::new("channel", Rule::new("survey_channel", "须为 短信 或 邮件", "must be SMS or e-mail")).into()
         );
@@ -297,7 +299,7 @@ pub async fn invite_in(
         "SELECT id FROM survey_invitations WHERE survey_id = $1 AND customer_id = $2 AND channel <> 'phone' \
          AND answered_at IS NULL AND invited_at > $3 ORDER BY id DESC LIMIT 1",
     )
-    .bind(survey.id)
+    .bind(survey.id.0)
     .bind(customer.0)
     .bind(instant_text(sent_since))
     .fetch_optional(tx.conn())
@@ -351,7 +353,7 @@ pub async fn open(db: &Db, token: &str, (links, now): (&LinkSettings, jiff::Time
         branch: BranchId(row.i64("branch_id")?),
         answered,
         expired: !answered && now >= links.expires_at(invited),
-        survey: load(db, row.i64("survey_id")?).await?,
+        survey: load(db, SurveyId(row.i64("survey_id")?)).await?,
     })
 }
 
@@ -523,7 +525,7 @@ pub async fn answer_link(
 pub async fn answer_by_phone(
     db: &Db,
     actor: &Actor,
-    survey: i64,
+    survey: SurveyId,
     customer: CustomerId,
     values: &Values,
     deadlines: &Deadlines,

@@ -63,7 +63,7 @@ pub async fn results(db: &Db, scope: &Scope, survey: &Survey, sel: &Selection) -
     let (invited, answered): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*), COUNT(i.answered_at) FROM survey_invitations i WHERE {which}"
     )))
-    .bind(survey.id)
+    .bind(survey.id.0)
     .bind(from.clone())
     .bind(to.clone())
     .fetch_one(db.pool())
@@ -73,7 +73,7 @@ pub async fn results(db: &Db, scope: &Scope, survey: &Survey, sel: &Selection) -
          JOIN survey_invitations i ON i.id = a.invitation_id JOIN customers c ON c.id = i.customer_id \
          WHERE {which} ORDER BY i.answered_at, a.id"
     )))
-    .bind(survey.id)
+    .bind(survey.id.0)
     .bind(from)
     .bind(to)
     .fetch_all(db.pool())

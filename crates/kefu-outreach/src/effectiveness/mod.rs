@@ -221,7 +221,7 @@ pub fn tally(playbooks: &[&Playbook], events: &[Judged]) -> (Vec<PlaybookRate>, 
 }
 
 /// The order channels are shown in.
-const CHANNELS: [Channel; 4] = [Channel::Letter, Channel::Sms, Channel::Email, Channel::Call];
+const CHANNELS: [Channel; 4] = Channel::ALL;
 
 /// Adds one event to the attributions its delivered touches fall under
 /// (`group` names the slot: a step, a channel). A slot counts the event once

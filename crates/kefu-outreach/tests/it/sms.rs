@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
+use kefu_core::time::Clock;
 use kefu_outreach::channels::sms::{AliyunConfig, AliyunSms, SmsChannel, WebhookConfig, WebhookSms};
 use kefu_outreach::channels::{Channel, ChannelKind, Delivery, Letterhead, Message, Outcome, Recipient};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -106,7 +107,7 @@ async fn aliyun_send_sms(State(state): State<Arc<Aliyun>>, RawQuery(query): RawQ
         );
     }
     let stamp: jiff::Timestamp = params["Timestamp"].parse().expect("an ISO 8601 UTC timestamp");
-    if (jiff::Timestamp::now().as_second() - stamp.as_second()).abs() > 15 * 60 {
+    if (kefu_core::time::SystemClock.now().as_second() - stamp.as_second()).abs() > 15 * 60 {
         return aliyun_error(StatusCode::BAD_REQUEST, "InvalidTimeStamp.Expired", "Specified time stamp is expired.");
     }
     if !state.nonces.lock().unwrap().insert(params["SignatureNonce"].clone()) {
@@ -211,7 +212,8 @@ async fn webhook_receive(
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(&body);
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-    let fresh = timestamp.parse::<i64>().is_ok_and(|t| (jiff::Timestamp::now().as_second() - t).abs() < 300);
+    let fresh =
+        timestamp.parse::<i64>().is_ok_and(|t| (kefu_core::time::SystemClock.now().as_second() - t).abs() < 300);
     if header("x-kefu-signature") != expected || !fresh {
         return StatusCode::UNAUTHORIZED;
     }

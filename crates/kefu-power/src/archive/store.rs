@@ -90,7 +90,7 @@ fn meter_cells(m: &NewMeter, id: i64, account: Option<i64>, site: Option<BranchI
 /// `sites` are meters at hydro stations. A number taken is refused naming
 /// the field.
 pub async fn insert_in(tx: &mut Tx, accounts: Vec<NewAccount>, sites: Vec<(BranchId, NewMeter)>) -> Result<usize> {
-    let now = instant_text(jiff::Timestamp::now());
+    let now = instant_text(tx.now());
     let ids = tx.reserve_ids("power_accounts", accounts.len()).await?;
     let meter_count = accounts.iter().map(|a| a.meters.len()).sum::<usize>() + sites.len();
     let mut meter_ids = tx.reserve_ids("power_meters", meter_count).await?.into_iter();

@@ -143,6 +143,7 @@ pub async fn list(
 
 /// A complaint as it is taken in. A missing field is refused by name.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"source": "call", "category": "repair_quality", "severity": "serious", "department": "workshop", "subject": "保养后刹车仍有异响", "detail": "11月25日保养，回家路上刹车吱吱响"}))]
 pub struct IntakeBody {
     /// call, visit, front_desk, survey or followup
     #[serde(default)]
@@ -196,20 +197,21 @@ pub async fn get(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct StepBody {
+#[schema(example = json!({"step": "contact", "text": "已致电客户，约明早到店检查"}))]
+pub struct ComplaintStepBody {
     /// contact, investigation, apology, home_visit or note
     step: String,
     text: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/complaints/{id}/steps", tag = "complaints", request_body = StepBody,
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/steps", tag = "complaints", request_body = ComplaintStepBody,
     params(("id" = i64, Path)),
     responses((status = 200, body = ComplaintDto), (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn add_step(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    JsonBody(b): JsonBody<StepBody>,
+    JsonBody(b): JsonBody<ComplaintStepBody>,
 ) -> Result<Json<ComplaintDto>, AppError> {
     let step = Step::from_code(&b.step).map_err(kefu_store::Failure::from)?;
     complaints::add_step(app.db(), &ctx.actor, ComplaintId(id), step, &b.text, app.now()).await?;
@@ -217,6 +219,7 @@ pub async fn add_step(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"solution": "免费更换刹车片并致歉"}))]
 pub struct ResolveBody {
     /// The solution agreed with the customer.
     solution: String,
@@ -236,6 +239,7 @@ pub async fn resolve(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"satisfied": false, "notes": "仍有轻微异响"}))]
 pub struct RecontactBody {
     /// Whether the customer is really satisfied; false reopens the complaint.
     satisfied: bool,
@@ -258,6 +262,7 @@ pub async fn recontact(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"notes": "客户满意，结案"}))]
 pub struct CloseBody {
     #[serde(default)]
     notes: String,

@@ -173,6 +173,7 @@ pub async fn search(
 
 /// The fields of a customer a caller sends (as in [`CustomerInput`]).
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"branch_id": 2, "name": "王芳", "gender": "f", "mobile": "13912345678", "birthday": "1985-06-15", "address": "北京市海淀区中关村大街 27 号", "tags": "VIP"}))]
 pub struct CustomerBody {
     /// Required when creating; ignored when updating.
     branch_id: Option<i64>,
@@ -271,6 +272,7 @@ pub async fn update(
 
 /// Preferences as a caller sends them.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"allow_letter": true, "allow_sms": true, "allow_email": false, "allow_phone": true, "do_not_call": false, "preferred_time": "evening", "quiet_start": "21:00", "quiet_end": "08:00"}))]
 pub struct PreferencesBody {
     #[serde(default)]
     allow_letter: bool,
@@ -341,6 +343,7 @@ impl ContactDto {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "李娜", "relation": "driver", "mobile": "13812345678", "is_primary": false}))]
 pub struct ContactBody {
     name: String,
     #[serde(default)]
@@ -388,7 +391,7 @@ pub async fn remove_contact(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct EventDto {
+pub struct TimelineEventDto {
     /// UTC instant
     at: String,
     /// call, sms, letter, email, visit, change, merge, note
@@ -401,9 +404,9 @@ pub struct EventDto {
     asset_id: Option<i64>,
 }
 
-impl From<&timeline::Event> for EventDto {
+impl From<&timeline::Event> for TimelineEventDto {
     fn from(e: &timeline::Event) -> Self {
-        EventDto {
+        TimelineEventDto {
             at: e.at.clone(),
             kind: e.kind.clone(),
             summary: e.summary.clone(),
@@ -433,8 +436,8 @@ pub struct Overview {
     #[serde(flatten)]
     #[schema(value_type = Object)]
     packs: serde_json::Map<String, serde_json::Value>,
-    recent_contacts: Vec<EventDto>,
-    timeline: Vec<EventDto>,
+    recent_contacts: Vec<TimelineEventDto>,
+    timeline: Vec<TimelineEventDto>,
     duplicates: Vec<DuplicateDto>,
 }
 
@@ -450,8 +453,8 @@ pub async fn overview(
         contacts: o.contacts.iter().map(|k| ContactDto::of(k, &ctx)).collect(),
         customer: CustomerDto::of(&o.customer, &ctx),
         packs: o.parts.into_iter().map(|p| (p.key.to_string(), p.json)).collect(),
-        recent_contacts: o.recent.iter().map(EventDto::from).collect(),
-        timeline: o.events.iter().map(EventDto::from).collect(),
+        recent_contacts: o.recent.iter().map(TimelineEventDto::from).collect(),
+        timeline: o.events.iter().map(TimelineEventDto::from).collect(),
         duplicates: o
             .suspects
             .iter()
@@ -467,6 +470,7 @@ pub async fn overview(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"other": 42}))]
 pub struct MergeBody {
     /// The duplicate merged into the customer in the path.
     other: i64,

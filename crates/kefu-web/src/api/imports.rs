@@ -137,6 +137,7 @@ pub async fn get(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"mapping": {"姓名": "name", "手机": "mobile"}, "mode": "dry_run"}))]
 pub struct RunBody {
     /// Field → column header, overriding the suggestion; "" unmaps a field.
     #[serde(default)]

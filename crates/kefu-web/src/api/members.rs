@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_care::members::{self, Event, EventInput};
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, CustomerId, MemberEventId};
 use kefu_outreach::sends::{self, Audience};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,6 +32,7 @@ pub async fn tiers(State(app): State<AppState>) -> Result<Json<Vec<TierDto>>, Ap
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"tier": "gold"}))]
 pub struct TierBody {
     /// A tier's code; empty to take the tier away (the customer stays a member).
     #[serde(default)]
@@ -60,7 +61,7 @@ pub async fn set_tier(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct EventDto {
+pub struct MemberEventDto {
     id: i64,
     branch_id: i64,
     title: String,
@@ -72,10 +73,10 @@ pub struct EventDto {
     attended: i64,
 }
 
-impl From<Event> for EventDto {
+impl From<Event> for MemberEventDto {
     fn from(e: Event) -> Self {
-        EventDto {
-            id: e.id,
+        MemberEventDto {
+            id: e.id.0,
             branch_id: e.branch_id.0,
             title: e.title,
             kind: e.kind,
@@ -94,18 +95,19 @@ pub struct EventsQuery {
 
 #[utoipa::path(get, path = "/api/v1/members/events", tag = "members",
     params(("from" = Option<String>, Query, description = "YYYY-MM-DD: the events from this day on; today by default")),
-    responses((status = 200, body = [EventDto]), (status = 403, body = super::Problem)))]
+    responses((status = 200, body = [MemberEventDto]), (status = 403, body = super::Problem)))]
 pub async fn events(
     State(app): State<AppState>,
     ctx: Ctx,
     QueryParams(q): QueryParams<EventsQuery>,
-) -> Result<Json<Vec<EventDto>>, AppError> {
+) -> Result<Json<Vec<MemberEventDto>>, AppError> {
     let from = q.from.unwrap_or_else(|| app.today());
     let events = members::events(app.db(), &ctx.actor.scope, from).await?;
-    Ok(Json(events.into_iter().map(EventDto::from).collect()))
+    Ok(Json(events.into_iter().map(MemberEventDto::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"branch_id": 2, "title": "2027 春季自驾游", "kind": "self_drive", "starts_on": "2027-04-10", "capacity": 30}))]
 pub struct EventBody {
     #[serde(default)]
     branch_id: i64,
@@ -123,12 +125,12 @@ pub struct EventBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/members/events", tag = "members", request_body = EventBody,
-    responses((status = 201, body = EventDto), (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
+    responses((status = 201, body = MemberEventDto), (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn create_event(
     State(app): State<AppState>,
     ctx: Ctx,
     JsonBody(b): JsonBody<EventBody>,
-) -> Result<(StatusCode, Json<EventDto>), AppError> {
+) -> Result<(StatusCode, Json<MemberEventDto>), AppError> {
     let input = EventInput { title: b.title, kind: b.kind, starts_on: b.starts_on, capacity: b.capacity.to_string() };
     let e = members::create_event(app.db(), &ctx.actor, BranchId(b.branch_id), &input).await?;
     Ok((StatusCode::CREATED, Json(e.into())))
@@ -144,13 +146,13 @@ pub struct SignupDto {
 /// An event with who signed up.
 #[derive(Serialize, ToSchema)]
 pub struct EventDetailDto {
-    event: EventDto,
+    event: MemberEventDto,
     signups: Vec<SignupDto>,
 }
 
 async fn detail(app: &AppState, ctx: &Ctx, id: i64) -> Result<EventDetailDto, AppError> {
-    let event = members::event(app.db(), &ctx.actor.scope, id).await?;
-    let signups = members::signups(app.db(), &ctx.actor.scope, id).await?;
+    let event = members::event(app.db(), &ctx.actor.scope, MemberEventId(id)).await?;
+    let signups = members::signups(app.db(), &ctx.actor.scope, MemberEventId(id)).await?;
     Ok(EventDetailDto {
         event: event.into(),
         signups: signups
@@ -182,11 +184,14 @@ pub async fn invite(
 ) -> Result<Json<SentDto>, AppError> {
     let audience = b.audience(Audience::Members);
     let when = (app.today(), app.now(), app.local_time());
-    let sent = sends::invite_to_event(app.db(), &ctx.actor, &app.0.channels, (id, &b.channel), &audience, when).await?;
+    let sent =
+        sends::invite_to_event(app.db(), &ctx.actor, &app.0.channels, (MemberEventId(id), &b.channel), &audience, when)
+            .await?;
     Ok(Json(sent.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"customer": 1}))]
 pub struct SignupBody {
     #[serde(default)]
     customer: i64,
@@ -202,11 +207,12 @@ pub async fn sign_up(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<SignupBody>,
 ) -> Result<(StatusCode, Json<EventDetailDto>), AppError> {
-    members::sign_up(app.db(), &ctx.actor, id, CustomerId(b.customer), app.now()).await?;
+    members::sign_up(app.db(), &ctx.actor, MemberEventId(id), CustomerId(b.customer), app.now()).await?;
     Ok((StatusCode::CREATED, Json(detail(&app, &ctx, id).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"customer": 1, "attended": true}))]
 pub struct AttendanceBody {
     #[serde(default)]
     customer: i64,
@@ -223,7 +229,7 @@ pub async fn attendance(
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<AttendanceBody>,
 ) -> Result<Json<EventDetailDto>, AppError> {
-    members::set_attended(app.db(), &ctx.actor, id, CustomerId(b.customer), b.attended).await?;
+    members::set_attended(app.db(), &ctx.actor, MemberEventId(id), CustomerId(b.customer), b.attended).await?;
     Ok(Json(detail(&app, &ctx, id).await?))
 }
 
@@ -257,6 +263,7 @@ pub async fn gifts(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"gift": "生日蛋糕券"}))]
 pub struct GiftBody {
     #[serde(default)]
     gift: String,

@@ -77,6 +77,7 @@ pub async fn account(
 
 /// Money spent.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"amount": "1280.50", "reference": "RO-20261129-0001", "promotion_percent": 200}))]
 pub struct EarnBody {
     /// Yuan, e.g. "1234.50".
     #[serde(default)]
@@ -103,6 +104,7 @@ pub async fn earn(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"points": 500, "reference": "兑换脚垫"}))]
 pub struct RedeemBody {
     #[serde(default)]
     points: i64,
@@ -125,6 +127,7 @@ pub async fn redeem(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"purchase": 17, "amount": "120.00"}))]
 pub struct RefundBody {
     /// The earn entry of the purchase refunded.
     #[serde(default)]

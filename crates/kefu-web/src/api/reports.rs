@@ -86,7 +86,8 @@ pub struct TouchDto {
     day: String,
     /// pending, claimed, sent, printed, done, failed, merged, skipped
     status: String,
-    /// For calls: reached_booked, reached_declined, problem_reported, no_answer, wrong_number, do_not_call.
+    /// For calls: reached_booked, reached_declined, problem_reported, no_answer, wrong_number, do_not_call;
+    /// for a complaint's re-contact: satisfied, not_satisfied.
     outcome: Option<String>,
     notes: String,
     attempts: i64,

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use kefu_care::surveys::{self, results};
-use kefu_core::ids::CustomerId;
+use kefu_core::ids::{CustomerId, SurveyId};
 use kefu_outreach::sends::{Audience, Sent};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -54,7 +54,7 @@ pub async fn results(
     PathParams(id): PathParams<i64>,
     QueryParams(q): QueryParams<ResultsQuery>,
 ) -> Result<Json<ResultsDto>, AppError> {
-    let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
+    let survey = surveys::get(app.db(), &ctx.actor.scope, SurveyId(id)).await?;
     let (sel, _, _) = selection(&app, &q);
     let r = results::results(app.db(), &ctx.actor.scope, &survey, &sel).await?;
     Ok(Json(ResultsDto {
@@ -79,6 +79,7 @@ pub async fn results(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"survey": 1, "channel": "sms"}))]
 pub struct InviteBody {
     #[serde(default)]
     survey: i64,
@@ -106,7 +107,7 @@ pub async fn invite(
     JsonBody(b): JsonBody<InviteBody>,
 ) -> Result<(StatusCode, Json<InvitationDto>), AppError> {
     let links = (&app.0.config.surveys, app.now());
-    let i = surveys::invite(app.db(), &ctx.actor, b.survey, CustomerId(id), &b.channel, links).await?;
+    let i = surveys::invite(app.db(), &ctx.actor, SurveyId(b.survey), CustomerId(id), &b.channel, links).await?;
     let path = format!("/s/{}", i.token);
     Ok((StatusCode::CREATED, Json(InvitationDto { id: i.id, customer_id: i.customer_id.0, token: i.token, path })))
 }
@@ -114,6 +115,7 @@ pub async fn invite(
 /// Whom a survey link or an event invitation goes to: the customers listed,
 /// or those who visited in the last days.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"channel": "sms", "visited_within_days": 30}))]
 pub struct SendBody {
     /// sms or email
     #[serde(default)]

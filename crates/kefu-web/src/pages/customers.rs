@@ -197,7 +197,7 @@ pub async fn view(
             can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),
             complaints => complaints, risk => risk, choices => super::complaints::intake_choices(),
             can_complain => handles_complaints && c.merged_into.is_none(), points => points,
-            surveys => surveys, survey_channels => ["sms", "email"],
+            surveys => surveys, survey_channels => kefu_care::surveys::LINK_CHANNELS,
             member => super::members::member_value(&app, &ctx, c.id).await?,
         },
     )

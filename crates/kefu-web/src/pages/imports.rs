@@ -63,7 +63,7 @@ async fn job_page(app: &AppState, ctx: &Ctx, id: ImportJobId, error: Option<Stri
         .map(|f| view! { key => f.key, label => crate::i18n::field_label(lang, f.key), column => chosen.get(f.key) })
         .collect();
     let report = app.0.imports.get(job.id).or(job.report.clone());
-    let can_run = jobs::can_run(&job);
+    let can_run = jobs::can_run(&job, app.now());
     let running = job.status == status::RUNNING && !can_run;
     page(
         app,

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_care::members::{self, EventInput};
 use kefu_core::Permission;
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, CustomerId, MemberEventId};
 use kefu_outreach::sends::{self, Audience};
 use serde::Deserialize;
 use serde_json::Value;
@@ -94,7 +94,7 @@ pub async fn sign_up(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<SignUpForm>,
 ) -> Result<Response, AppError> {
-    let result = members::sign_up(app.db(), &ctx.actor, f.event, CustomerId(id), app.now()).await;
+    let result = members::sign_up(app.db(), &ctx.actor, MemberEventId(f.event), CustomerId(id), app.now()).await;
     back_or_message(app, ctx, id, result).await
 }
 
@@ -180,8 +180,8 @@ async fn event_page(
     id: i64,
     (status, send): (StatusCode, Value),
 ) -> Result<Response, AppError> {
-    let e = members::event(app.db(), &ctx.actor.scope, id).await?;
-    let signups = members::signups(app.db(), &ctx.actor.scope, id).await?;
+    let e = members::event(app.db(), &ctx.actor.scope, MemberEventId(id)).await?;
+    let signups = members::signups(app.db(), &ctx.actor.scope, MemberEventId(id)).await?;
     let can_write = ctx.actor.can(Permission::CustomersWrite);
     let html = page(
         app,
@@ -208,8 +208,15 @@ pub async fn invite(
 ) -> Result<Response, AppError> {
     let when = (app.today(), app.now(), app.local_time());
     let channels = &app.0.channels;
-    let result =
-        sends::invite_to_event(app.db(), &ctx.actor, channels, (id, &f.channel), &Audience::Members, when).await;
+    let result = sends::invite_to_event(
+        app.db(),
+        &ctx.actor,
+        channels,
+        (MemberEventId(id), &f.channel),
+        &Audience::Members,
+        when,
+    )
+    .await;
     let shown = match result {
         Ok(sent) => (StatusCode::OK, view! { sent => sent }),
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, view! { error => form_message(e.into(), ctx.actor.lang)? }),
@@ -232,6 +239,6 @@ pub async fn attendance(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<AttendanceForm>,
 ) -> Result<Response, AppError> {
-    members::set_attended(app.db(), &ctx.actor, id, CustomerId(f.customer), f.attended == "yes").await?;
+    members::set_attended(app.db(), &ctx.actor, MemberEventId(id), CustomerId(f.customer), f.attended == "yes").await?;
     Ok(Redirect::to(&format!("/members/events/{id}")).into_response())
 }

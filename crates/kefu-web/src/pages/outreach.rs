@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
+use kefu_core::ids::CallId;
 use kefu_outreach::calls::{self, Outcome, Remedy};
 use kefu_outreach::store;
 use serde::Deserialize;
@@ -48,7 +49,7 @@ pub async fn overview(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Stri
 
 /// Runs today's outreach now (it also runs by itself every morning).
 pub async fn run_now(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let summary = app.packs().core().run_outreach(app.db(), &ctx.actor, app.today(), &|_, _| {}).await?;
+    let summary = app.packs().core().run_outreach(app.db(), &ctx.actor, (app.today(), &app.0.zone), &|_, _| {}).await?;
     // A second run finds the day's work done: it says so, "0 new tasks".
     let mut res = Redirect::to("/outreach").into_response();
     res.extensions_mut().insert(crate::flash::Flash::new("flash_outreach_ran", Some(summary.created_total)));
@@ -125,7 +126,8 @@ pub async fn queue(
 /// The call's page. A call inviting the customer in opens with the booking
 /// form, which is what it is for; the follow-up after a visit asks whether
 /// the customer is satisfied, and books only to bring them back for a
-/// problem that remains (`return_visit`).
+/// problem that remains (`return_visit`); a complaint's re-contact asks
+/// whether the customer is satisfied with how it was handled.
 async fn call_page(
     app: &AppState,
     ctx: &Ctx,
@@ -133,13 +135,22 @@ async fn call_page(
     error: Option<String>,
     return_visit: bool,
 ) -> Result<Response, AppError> {
-    let call = calls::get(app.db(), &ctx.actor.scope, id).await?;
-    let follow_up = app.packs().core().follows_up_a_visit(&call.playbook);
-    let outcomes: Vec<Value> = if follow_up { &Outcome::FOLLOW_UP[..] } else { &Outcome::INVITATION[..] }
+    let call = calls::get(app.db(), &ctx.actor.scope, CallId(id)).await?;
+    let recontact = call.complaint_id.is_some();
+    let follow_up = !recontact && app.packs().core().follows_up_a_visit(&call.playbook);
+    let offered: &[Outcome] = if recontact {
+        &Outcome::RECONTACT
+    } else if follow_up {
+        &Outcome::FOLLOW_UP
+    } else {
+        &Outcome::INVITATION
+    };
+    let outcomes: Vec<Value> = offered
         .iter()
         .map(|o| {
             let label = match o {
                 Outcome::ProblemReported if follow_up => "outcome_problem_remains".to_string(),
+                Outcome::Satisfied if recontact => "outcome_recontact_satisfied".to_string(),
                 _ => format!("outcome_{}", o.code()),
             };
             view! { code => o.code(), label => label }
@@ -185,7 +196,7 @@ pub async fn claim(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, AppError> {
-    match calls::claim(app.db(), &ctx.actor, id).await {
+    match calls::claim(app.db(), &ctx.actor, CallId(id)).await {
         Ok(_) => Ok(Redirect::to(&format!("/outreach/calls/{id}")).into_response()),
         Err(kefu_store::Failure::Conflict(rule)) => {
             let msg = rule.message(ctx.actor.lang).to_string();
@@ -223,7 +234,7 @@ pub async fn outcome(
         return call_page(&app, &ctx, id, Some(msg), false).await;
     };
     let remedy = Remedy::from_code(f.remedy.trim()).unwrap_or_default();
-    match calls::record_outcome(app.db(), &ctx.actor, id, (outcome, remedy), &f.notes, app.today()).await {
+    match calls::record_outcome(app.db(), &ctx.actor, CallId(id), (outcome, remedy), &f.notes, app.today()).await {
         // The problem brings the customer back: book the visit on the call's page.
         Ok(_) if outcome == Outcome::ProblemReported && remedy == Remedy::ReturnVisit => {
             Ok(Redirect::to(&format!("/outreach/calls/{id}?book={}", Remedy::ReturnVisit.code())).into_response())

@@ -18,7 +18,7 @@ use kefu_accounts::branches;
 use kefu_care::surveys::results::{self};
 use kefu_care::surveys::rules::{Kind, QuestionInput};
 use kefu_care::surveys::{self, SurveyInput};
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{BranchId, CustomerId, SurveyId};
 use kefu_outreach::sends::Audience;
 use kefu_store::Failure;
 use serde::Deserialize;
@@ -104,7 +104,7 @@ async fn view_page(
     send: Value,
 ) -> Result<Html<String>, AppError> {
     let app = app.clone();
-    let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
+    let survey = surveys::get(app.db(), &ctx.actor.scope, SurveyId(id)).await?;
     let (sel, from, to) = selection(&app, q);
     let r = results::results(app.db(), &ctx.actor.scope, &survey, &sel).await?;
     let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
@@ -222,7 +222,7 @@ pub async fn invite(
         };
     }
     let links = (&app.0.config.surveys, app.now());
-    let result = surveys::invite(app.db(), &ctx.actor, f.survey, CustomerId(id), &f.channel, links).await;
+    let result = surveys::invite(app.db(), &ctx.actor, SurveyId(f.survey), CustomerId(id), &f.channel, links).await;
     let invitation = match result {
         Ok(i) => i,
         Err(e) => return super::customers::back_or_message(app, ctx, id, Err(e)).await,
@@ -259,7 +259,7 @@ async fn phone_page(
     (id, customer): (i64, i64),
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let survey = surveys::get(app.db(), &ctx.actor.scope, id).await?;
+    let survey = surveys::get(app.db(), &ctx.actor.scope, SurveyId(id)).await?;
     let c = kefu_care::customers::get(app.db(), &ctx.actor.scope, CustomerId(customer)).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let html = page(
@@ -287,8 +287,16 @@ pub async fn phone_answer(
     FormBody(values): FormBody<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let deadlines = app.0.config.complaints;
-    let result =
-        surveys::answer_by_phone(app.db(), &ctx.actor, id, CustomerId(customer), &values, &deadlines, app.now()).await;
+    let result = surveys::answer_by_phone(
+        app.db(),
+        &ctx.actor,
+        SurveyId(id),
+        CustomerId(customer),
+        &values,
+        &deadlines,
+        app.now(),
+    )
+    .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/customers/{customer}")).into_response()),
         Err(e) => {

@@ -6,9 +6,6 @@
 
 use crate::support;
 
-use kefu_accounts::tokens;
-use kefu_accounts::users::{self, NewUser};
-use kefu_core::{Actor, Lang, Role, Scope};
 use std::path::Path;
 use support::{Backend, TestApp};
 
@@ -23,19 +20,7 @@ async fn schemathesis_finds_no_server_errors_and_no_silent_refusals(backend: Bac
         )
     });
     let app = TestApp::start(backend).await;
-    // A user holding every role over the whole group, so that every
-    // operation is reached rather than refused.
-    let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
-    let tester = NewUser {
-        username: "api_tester".into(),
-        display_name: "接口测试".into(),
-        password: support::PASSWORD.into(),
-        roles: Role::ALL.to_vec(),
-        branches: vec![app.fx.group],
-        locale: Lang::Zh,
-    };
-    let user = users::create(&app.db, &everyone, tester).await.unwrap();
-    let token = tokens::issue(&app.db, &everyone, user.id, "schemathesis").await.unwrap();
+    let token = app.token_with_every_role("api_tester").await;
     // What schemathesis once found: a NUL pasted into the search box made
     // PostgreSQL refuse the query and the API answer 500.
     let res = reqwest::Client::new()

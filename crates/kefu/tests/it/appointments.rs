@@ -259,7 +259,7 @@ on_both!(a_booking_is_on_the_calendar_stops_invitations_and_opens_the_order, |ba
     let day = |s: &str| s.parse::<Date>().unwrap();
     kefu_web::packs::Enabled::default()
         .core()
-        .run_outreach(&app.db, &everyone, day("2026-11-30"), &|_, _| {})
+        .run_outreach(&app.db, &everyone, (day("2026-11-30"), &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
         .await
         .unwrap();
     let reminders: Vec<(i64, String)> =
@@ -270,7 +270,7 @@ on_both!(a_booking_is_on_the_calendar_stops_invitations_and_opens_the_order, |ba
     assert_eq!(reminders, vec![(booked_car, "sms".to_string())]);
     let summary = kefu_web::packs::Enabled::default()
         .core()
-        .run_outreach(&app.db, &everyone, day("2026-12-13"), &|_, _| {})
+        .run_outreach(&app.db, &everyone, (day("2026-12-13"), &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
         .await
         .unwrap();
     let called: Vec<i64> = sqlx::query_scalar(
@@ -435,7 +435,12 @@ on_both!(a_booking_is_confirmed_to_the_customer_as_their_preferences_allow, |bac
     let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
     let s = kefu_web::packs::Enabled::default()
         .core()
-        .run_outreach(&app.db, &everyone, "2026-11-30".parse().unwrap(), &|_, _| {})
+        .run_outreach(
+            &app.db,
+            &everyone,
+            ("2026-11-30".parse().unwrap(), &kefu_core::time::BusinessZone::shanghai()),
+            &|_, _| {},
+        )
         .await
         .unwrap();
     assert!(!s.unsupported.contains(&"appointment_confirmation".to_string()), "{:?}", s.unsupported);

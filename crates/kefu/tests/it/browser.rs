@@ -393,7 +393,11 @@ async fn claim_a_call_and_book_an_appointment(backend: Backend) {
     let all = everyone(&app);
     let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
     zhang_weis_car(&app, "2027-11-30", today).await;
-    kefu_web::packs::Enabled::default().core().run_outreach(&app.db, &all, today, &|_, _| {}).await.unwrap();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &all, (today, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap();
 
     let (_driver, client) = open_browser().await;
     client.goto(&app.at("/login")).await.expect("open /login");
@@ -440,8 +444,11 @@ async fn claim_a_call_and_book_an_appointment(backend: Backend) {
 
     // A week after the due date the chase call is not made: the cadence ended.
     let chase_day: jiff::civil::Date = "2028-03-07".parse().unwrap();
-    let summary =
-        kefu_web::packs::Enabled::default().core().run_outreach(&app.db, &all, chase_day, &|_, _| {}).await.unwrap();
+    let summary = kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &all, (chase_day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap();
     assert_eq!(summary.stopped, 1, "{summary:?}");
     let remaining: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM outreach_tasks WHERE playbook = 'first_service' AND due_date > '2028-02-22'",

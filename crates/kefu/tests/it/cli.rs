@@ -51,6 +51,14 @@ on_both!(migrate_applies_the_schema_once_and_then_reports_it_up_to_date, |backen
     db.close().await;
 });
 
+on_both!(outreach_run_finds_a_data_source_for_every_playbook, |backend: Backend| async move {
+    let work = Work::empty(backend).await;
+    work.run(&["migrate"]).await.ok();
+    let run = work.run(&["outreach", "run", "--date", "2026-12-06"]).await.ok();
+    run.says("tasks created");
+    assert!(!run.stdout.contains("without a data source"), "{run:#?}");
+});
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_is_the_default_database_kefu_db_in_the_working_folder() {
     let work = Work { dir: tempfile::tempdir().unwrap(), database: None };

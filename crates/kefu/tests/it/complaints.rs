@@ -141,6 +141,96 @@ on_both!(refusals_speak_the_users_language, |backend| async move {
     assert!(problem["detail"].as_str().unwrap().contains("re-contact within 7 days"), "{problem}");
 });
 
+/// The complaint re-contact calls in the call queue on `day`: (call, complaint).
+async fn recontact_calls(app: &TestApp, day: &str) -> Vec<(i64, i64)> {
+    let queue = kefu_outreach::calls::queue(&app.db, &everyone(app).scope, day.parse().unwrap(), 50, 0).await.unwrap();
+    queue
+        .iter()
+        .filter(|c| c.playbook == "complaint_recontact")
+        .map(|c| (c.id.0, c.complaint_id.expect("a re-contact call names its complaint").0))
+        .collect()
+}
+
+/// The day's outreach run, as `kefu outreach run` does it.
+async fn outreach_run(app: &TestApp, day: &str) -> kefu_outreach::run::Summary {
+    let zone = kefu_core::time::BusinessZone::shanghai();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone(app), (day.parse().unwrap(), &zone), &|_, _| {})
+        .await
+        .unwrap()
+}
+
+impl Caller {
+    /// Claims the call, and answers the call page the agent then sees.
+    async fn claim_call(&self, app: &TestApp, call: i64) -> String {
+        let claim = self.client.post(app.at(&format!("/outreach/calls/{call}/claim")));
+        let res = claim.form(&[("_csrf", self.csrf.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), 303, "the agent claims the call");
+        let (status, page) = self.get(app, &format!("/outreach/calls/{call}")).await;
+        assert_eq!(status, 200);
+        page
+    }
+
+    /// Records the outcome of a call the agent claimed, as the call page does.
+    async fn answer_call(&self, app: &TestApp, call: i64, outcome: &str, notes: &str) -> u16 {
+        let form = [("_csrf", self.csrf.as_str()), ("outcome", outcome), ("notes", notes)];
+        let res =
+            self.client.post(app.at(&format!("/outreach/calls/{call}/outcome"))).form(&form).send().await.unwrap();
+        res.status().as_u16()
+    }
+}
+
+on_both!(a_resolved_complaints_recontact_call_is_queued_on_its_day_and_moves_it, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let agent = caller(&app, "agent_a").await;
+    let id = intake(&app, &agent).await;
+    let path = |action: &str| format!("/api/v1/complaints/{id}/{action}");
+    agent.post(&app, &path("steps"), json!({ "step": "contact", "text": "已致电客户" })).await;
+    // Resolved on 29 November at 09:00 Shanghai: the re-contact call is
+    // made a week later, on 6 December, by the same queue as every touch.
+    let (_, c) = agent.post(&app, &path("resolve"), json!({ "solution": "免费更换刹车片" })).await;
+    assert_eq!(c["status"], "resolved", "{c}");
+    let summary = outreach_run(&app, "2026-12-05").await;
+    assert!(summary.unsupported.is_empty(), "every playbook has a data source: {:?}", summary.unsupported);
+    assert!(recontact_calls(&app, "2026-12-05").await.is_empty(), "not before its day");
+    outreach_run(&app, "2026-12-06").await;
+    let calls = recontact_calls(&app, "2026-12-06").await;
+    assert_eq!(calls.iter().map(|c| c.1).collect::<Vec<_>>(), [id], "the call is in the queue on its day");
+    let call = calls[0].0;
+    let page = agent.claim_call(&app, call).await;
+    assert!(page.contains("value=\"satisfied\"") && page.contains("value=\"not_satisfied\""), "{page}");
+    assert!(!page.contains("value=\"reached_booked\""), "a re-contact does not book: {page}");
+
+    // Not satisfied needs the reason, and puts the complaint back in hand.
+    assert_eq!(agent.answer_call(&app, call, "not_satisfied", "").await, 422, "the reason is required");
+    assert_eq!(agent.answer_call(&app, call, "not_satisfied", "刹车仍有轻微异响").await, 303);
+    let (_, c) = agent.get(&app, &format!("/api/v1/complaints/{id}")).await;
+    let c: Value = serde_json::from_str(&c).unwrap();
+    assert_eq!((c["status"].as_str(), c["satisfied"].as_bool()), (Some("in_progress"), Some(false)), "{c}");
+    let last = c["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["kind"].as_str(), last["text"].as_str()), (Some("reopen"), Some("刹车仍有轻微异响")), "{c}");
+
+    // Resolved again at 01:30 on 8 December in Shanghai (still the 7th in
+    // UTC): the call falls on the 15th, the business day a week later.
+    app.clock.set("2026-12-07T17:30:00Z".parse().unwrap());
+    let agent = caller(&app, "agent_a").await;
+    let (_, c) = agent.post(&app, &path("resolve"), json!({ "solution": "更换刹车盘" })).await;
+    assert_eq!(c["status"], "resolved", "{c}");
+    outreach_run(&app, "2026-12-14").await;
+    assert!(recontact_calls(&app, "2026-12-14").await.is_empty(), "the day is Shanghai's, not UTC's");
+    outreach_run(&app, "2026-12-15").await;
+    let calls = recontact_calls(&app, "2026-12-15").await;
+    assert_eq!(calls.iter().map(|c| c.1).collect::<Vec<_>>(), [id]);
+    // Satisfied confirms the complaint, which may then close.
+    agent.claim_call(&app, calls[0].0).await;
+    assert_eq!(agent.answer_call(&app, calls[0].0, "satisfied", "客户表示满意").await, 303);
+    let (status, c) = agent.post(&app, &path("close"), json!({})).await;
+    assert_eq!((status, c["status"].as_str(), c["satisfied"].as_bool()), (200, Some("closed"), Some(true)), "{c}");
+    // The call is done and, confirmed, the complaint needs no call again.
+    assert!(recontact_calls(&app, "2026-12-15").await.is_empty());
+});
+
 /// The complaint's escalation level as stored.
 async fn escalation(app: &TestApp, id: i64) -> i64 {
     sqlx::query_scalar("SELECT escalation FROM complaints WHERE id = $1")

@@ -221,7 +221,7 @@ async fn survey(app: &TestApp) -> i64 {
             options: String::new(),
         }],
     };
-    kefu_care::surveys::create(&app.db, &store, app.fx.store_a, &input).await.unwrap().id
+    kefu_care::surveys::create(&app.db, &store, app.fx.store_a, &input).await.unwrap().id.0
 }
 
 on_both!(a_survey_by_sms_without_a_gateway_says_so, |backend: Backend| async move {
@@ -448,7 +448,12 @@ on_both!(english_pages_speak_english, |backend: Backend| async move {
     let all = kefu_core::Actor::system(kefu_core::Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
     kefu_web::packs::Enabled::default()
         .core()
-        .run_outreach(&app.db, &all, "2028-02-22".parse().unwrap(), &|_, _| {})
+        .run_outreach(
+            &app.db,
+            &all,
+            ("2028-02-22".parse().unwrap(), &kefu_core::time::BusinessZone::shanghai()),
+            &|_, _| {},
+        )
         .await
         .unwrap();
     let res = client

@@ -60,7 +60,11 @@ on_both!(policies_feed_the_renewal_list_and_the_playbook, |backend: Backend| asy
         .await
         .unwrap();
     let day: Date = "2026-11-30".parse().unwrap();
-    kefu_web::packs::Enabled::default().core().run_outreach(&app.db, &everyone, day, &|_, _| {}).await.unwrap();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone, (day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap();
     let letters: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM outreach_tasks WHERE playbook = 'insurance_renewal' AND asset_id = $1 AND due_date = '2026-11-30'",
     )

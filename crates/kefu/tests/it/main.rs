@@ -20,6 +20,7 @@ mod hostile_files;
 mod import;
 mod insurance;
 mod members;
+mod openapi;
 mod outreach;
 mod packs;
 mod points;

@@ -21,7 +21,11 @@ fn everyone(app: &TestApp) -> Actor {
 }
 
 async fn run(db: &Db, actor: &Actor, day: Date) -> kefu_outreach::run::Summary {
-    kefu_web::packs::Enabled::default().core().run_outreach(db, actor, day, &|_, _| {}).await.unwrap()
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(db, actor, (day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap()
 }
 
 /// Gives 张伟 (store A) a car bought on `purchase`; returns its id.

@@ -75,12 +75,13 @@ on_both!(the_packs_setting_decides_routes_navigation_anchors_and_panels, |backen
 #[test]
 fn outreach_anchors_follow_the_setting() {
     let anchors = |packs: &Enabled| -> Vec<&str> {
-        packs.core().anchor_sources().iter().flat_map(|s| s.anchors().iter().copied()).collect()
+        let zone = kefu_core::time::BusinessZone::shanghai();
+        packs.core().anchor_sources(&zone).iter().flat_map(|s| s.anchors().iter().copied()).collect()
     };
     let codes =
         |packs: &Enabled| -> Vec<String> { packs.core().default_playbooks().into_iter().map(|p| p.code).collect() };
     let none = Enabled::none();
-    assert_eq!(anchors(&none), ["birthday"], "the core's own anchor only");
+    assert_eq!(anchors(&none), ["birthday", "complaint_resolved"], "the core's own anchors only");
     assert_eq!(codes(&none), ["birthday", "complaint_recontact"]);
     assert!(none.core().arrivals().is_empty() && none.core().import().is_none());
     let auto = Enabled::select(&["auto"]).unwrap();

@@ -15,7 +15,7 @@ use kefu_auto::vehicles::{self, VehicleInput};
 use kefu_auto::visits::{self, Visit};
 use kefu_care::customers::{self, CustomerInput};
 use kefu_care::preferences::PreferencesInput;
-use kefu_core::ids::{CustomerId, ServiceVisitId, VehicleId};
+use kefu_core::ids::{CallId, CustomerId, ServiceVisitId, VehicleId};
 use kefu_core::{Actor, Lang, Money, Role, Scope};
 use kefu_outreach::calls::{self, Outcome};
 use serde_json::Value;
@@ -166,8 +166,10 @@ async fn call(
     .fetch_one(app.db.pool())
     .await
     .unwrap_or_else(|e| panic!("{playbook} call to {customer:?} on {day}: {e}"));
-    calls::claim(&app.db, agent, id).await.unwrap();
-    calls::record_outcome(&app.db, agent, id, (outcome, calls::Remedy::FollowUpItem), notes, day).await.unwrap();
+    calls::claim(&app.db, agent, CallId(id)).await.unwrap();
+    calls::record_outcome(&app.db, agent, CallId(id), (outcome, calls::Remedy::FollowUpItem), notes, day)
+        .await
+        .unwrap();
 }
 
 /// Letters and SMS go out through the channels, another capability; here
@@ -198,7 +200,11 @@ async fn two_months(app: &TestApp) {
     };
     let mut day = d("2027-01-01");
     while day <= d("2027-02-28") {
-        kefu_web::packs::Enabled::default().core().run_outreach(&app.db, &everyone, day, &|_, _| {}).await.unwrap();
+        kefu_web::packs::Enabled::default()
+            .core()
+            .run_outreach(&app.db, &everyone, (day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+            .await
+            .unwrap();
         letters_and_sms_go_out(app, day).await;
         let (first, follow_up) = ("first_service", "service_follow_up");
         match day.to_string().as_str() {

@@ -194,7 +194,7 @@ on_both!(a_repair_order_walks_the_seven_steps_and_settles_into_a_visit, |backend
     let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
     kefu_web::packs::Enabled::default()
         .core()
-        .run_outreach(&app.db, &everyone, today() + 7.days(), &|_, _| {})
+        .run_outreach(&app.db, &everyone, (today() + 7.days(), &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
         .await
         .unwrap();
     let follow_ups: i64 = sqlx::query_scalar(
@@ -548,7 +548,11 @@ on_both!(declined_items_come_back_at_the_next_visit_and_by_a_call, |backend: Bac
     // A week before it is due, the customer is called about it.
     let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
     let day: jiff::civil::Date = "2026-12-13".parse().unwrap();
-    kefu_web::packs::Enabled::default().core().run_outreach(&app.db, &everyone, day, &|_, _| {}).await.unwrap();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone, (day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap();
     let calls: Vec<(i64, String)> = sqlx::query_as(
         "SELECT asset_id, channel FROM outreach_tasks WHERE playbook = 'deferred_recommendation' AND anchor_date = '2026-12-20'",
     )

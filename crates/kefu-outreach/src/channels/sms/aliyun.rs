@@ -13,8 +13,8 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
-use jiff::Timestamp;
 use kefu_core::ident::mobile::Mobile;
+use kefu_core::time::{Clock, SystemClock};
 use serde::Deserialize;
 use sha1::Sha1;
 
@@ -81,7 +81,7 @@ impl AliyunSms {
         let nonce = hex::encode(rand::random::<[u8; 16]>());
         // The real time, not the business clock: Aliyun refuses a request
         // whose timestamp is more than 15 minutes off its own.
-        let timestamp = Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let timestamp = SystemClock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         let out_id = reference(message);
         let params = BTreeMap::from([
             ("AccessKeyId", self.config.access_key_id.as_str()),

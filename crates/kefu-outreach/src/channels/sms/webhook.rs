@@ -12,8 +12,8 @@
 use std::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
-use jiff::Timestamp;
 use kefu_core::ident::mobile::Mobile;
+use kefu_core::time::{Clock, SystemClock};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -65,7 +65,9 @@ impl SmsGateway for WebhookSms {
             let reference = reference(message);
             let payload = Payload { mobile: mobile.as_str(), text: &message.body, reference: &reference };
             let body = serde_json::to_vec(&payload).expect("the payload serialises");
-            let timestamp = Timestamp::now().as_second().to_string();
+            // The real time, not the business clock: the receiver refuses a
+            // signature whose timestamp is far from its own.
+            let timestamp = SystemClock.now().as_second().to_string();
             let response = self
                 .http
                 .post(self.url.clone())

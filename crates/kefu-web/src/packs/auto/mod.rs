@@ -63,7 +63,7 @@ type Owned = Vec<(Vehicle, Option<Date>)>;
     components(schemas(
         api::weekly::WeeklyDto,
         api::repair_orders::OpenBody,
-        requests::StepBody,
+        requests::RepairOrderStepBody,
         api::repair_orders::RepairOrderDto,
         api::repair_orders::LineDto,
         api::repair_orders::TotalsDto,

@@ -15,7 +15,7 @@ use kefu_auto::insurance::{self, PolicyInput};
 use kefu_auto::repair_orders::settlement::{self, LineKind, Payer};
 use kefu_auto::repair_orders::{self, DamageMark, NewLine, Reception, RepairOrder, Step};
 use kefu_auto::weekly::Week;
-use kefu_core::ids::VehicleId;
+use kefu_core::ids::{RepairOrderId, VehicleId};
 use kefu_core::time::BusinessZone;
 use kefu_core::{Invalid, Money, Rule};
 use serde::{Deserialize, Deserializer};
@@ -64,6 +64,7 @@ impl BookForm {
 
 /// What became of a booking: arrived, no_show or cancelled.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
+#[schema(example = json!({"result": "arrived"}))]
 pub struct OutcomeForm {
     #[serde(default)]
     pub result: String,
@@ -101,6 +102,7 @@ impl PeriodQuery {
 
 /// A step on a claim, as the form and the API send it.
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"action": "submitted", "reference": "PA-2026-11-0042"}))]
 #[serde(default)]
 pub struct ClaimBody {
     /// submitted, paid or rejected
@@ -140,6 +142,7 @@ impl ClaimQuery {
 /// A policy as the form and the API take it: dates YYYY-MM-DD, the premium
 /// in yuan as people type it.
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"insurer": "中国人保", "kind": "commercial", "policy_no": "PDAA202611000001", "start": "2026-12-01", "expiry": "2027-11-30", "premium": "4280.00"}))]
 #[serde(default)]
 pub struct PolicyBody {
     pub insurer: String,
@@ -186,6 +189,7 @@ impl RenewalQuery {
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"lost_reason": "客户转投其他保险公司，保费更低"}))]
 #[serde(default)]
 pub struct LostBody {
     /// Why the renewal went elsewhere.
@@ -210,8 +214,9 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 /// fields. Amounts are in yuan as people type them ("120.50"), quantities
 /// may have two decimals ("1.5" hours), times are local ("2026-11-30T17:00").
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"step": "reception", "mileage_km": "15230", "fuel_eighths": "4", "complaint": "刹车异响", "diagnosis": "前刹车片磨损", "valuables_reminded": "true", "promised_at": "2026-11-29 17:00"}))]
 #[serde(default)]
-pub struct StepBody {
+pub struct RepairOrderStepBody {
     /// reception, add_line, remove_line, approve, start_work, report_delay,
     /// consent, decline, finish_repair, quality_check, settle, refund
     #[serde(deserialize_with = "text")]
@@ -287,7 +292,7 @@ fn yuan_or_zero(field: &str, text: &str) -> Result<Money, Invalid> {
     if text.trim().is_empty() { Ok(Money::ZERO) } else { Money::parse_yuan(field, text) }
 }
 
-impl StepBody {
+impl RepairOrderStepBody {
     /// The step these fields describe, or the first field that breaks its
     /// rule.
     pub fn into_step(self, zone: &BusinessZone) -> Result<Step, Invalid> {
@@ -367,7 +372,7 @@ impl StepBody {
 /// Takes a step; a delay is told to the customer at once.
 pub(crate) async fn apply(app: &AppState, ctx: &Ctx, id: i64, step: Step) -> Result<RepairOrder, AppError> {
     let tells = matches!(step, Step::ReportDelay { .. });
-    let order = repair_orders::apply(app.db(), &ctx.actor, id, step, app.now(), &app.0.zone).await?;
+    let order = repair_orders::apply(app.db(), &ctx.actor, RepairOrderId(id), step, app.now(), &app.0.zone).await?;
     if tells {
         crate::packs::send_notice(app, &ctx.actor, order.customer_id).await;
     }

@@ -56,7 +56,7 @@ impl MeterDto {
 
 /// An electricity account (用电户) with its meters.
 #[derive(Serialize, ToSchema)]
-pub struct AccountDto {
+pub struct ElectricityAccountDto {
     account_no: String,
     customer_id: i64,
     station_id: i64,
@@ -75,9 +75,9 @@ pub struct AccountDto {
     meters: Vec<MeterDto>,
 }
 
-impl AccountDto {
-    pub(crate) fn of(a: &Account, meters: &[Meter]) -> AccountDto {
-        AccountDto {
+impl ElectricityAccountDto {
+    pub(crate) fn of(a: &Account, meters: &[Meter]) -> ElectricityAccountDto {
+        ElectricityAccountDto {
             account_no: a.account_no.clone(),
             customer_id: a.customer_id.0,
             station_id: a.branch_id.0,
@@ -96,15 +96,15 @@ impl AccountDto {
 }
 
 #[utoipa::path(get, path = "/api/v1/power/accounts/{number}", tag = "power", params(("number" = String, Path, description = "户号")),
-    responses((status = 200, body = AccountDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = ElectricityAccountDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn account(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(number): PathParams<String>,
-) -> Result<Json<AccountDto>, AppError> {
+) -> Result<Json<ElectricityAccountDto>, AppError> {
     let a = archive::by_number(app.db(), &ctx.actor.scope, &number).await?;
     let meters = archive::meters_of(app.db(), &[a.id]).await?;
-    Ok(Json(AccountDto::of(&a, &meters)))
+    Ok(Json(ElectricityAccountDto::of(&a, &meters)))
 }
 
 /// A month's energy to price: `kwh` for a flat or tiered tariff, or the

@@ -33,7 +33,7 @@ type Held = (Vec<Account>, Vec<Meter>);
 #[derive(OpenApi)]
 #[openapi(
     paths(api::account, api::bill_quote),
-    components(schemas(api::AccountDto, api::MeterDto, api::QuoteBody, api::QuoteDto, api::QuoteLineDto))
+    components(schemas(api::ElectricityAccountDto, api::MeterDto, api::QuoteBody, api::QuoteDto, api::QuoteLineDto))
 )]
 struct PowerApi;
 
@@ -102,7 +102,8 @@ impl WebPack for Power {
             let accounts = archive::of_customer(db, scope, customer.id).await?;
             let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
             let meters = archive::meters_of(db, &ids).await?;
-            let json: Vec<api::AccountDto> = accounts.iter().map(|a| api::AccountDto::of(a, &meters)).collect();
+            let json: Vec<api::ElectricityAccountDto> =
+                accounts.iter().map(|a| api::ElectricityAccountDto::of(a, &meters)).collect();
             Ok(CustomerPart {
                 key: "power_accounts",
                 json: serde_json::to_value(json).unwrap_or_default(),

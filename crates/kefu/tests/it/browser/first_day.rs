@@ -2,7 +2,9 @@
 //! tiles open their lists and every page has the search box; a user changes
 //! their own password; saving says so and the form keeps what was saved;
 //! booking shows what is free, and a booked car received at the desk has
-//! arrived.
+//! arrived; a timeline with a complaint and a tier change reads as text, no
+//! merge-conflict marker in it (a committed one once ended every complaint
+//! entry in "=======").
 
 use super::*;
 use kefu_auto::appointments::{self, Booking};
@@ -50,7 +52,11 @@ async fn tiles_open_their_lists_and_every_page_searches(backend: Backend) {
     app.clock.set("2028-02-22T01:00:00Z".parse().unwrap());
     let today: jiff::civil::Date = "2028-02-22".parse().unwrap();
     zhang_weis_car(&app, "2027-11-30", today).await;
-    kefu_web::packs::Enabled::default().core().run_outreach(&app.db, &everyone(&app), today, &|_, _| {}).await.unwrap();
+    kefu_web::packs::Enabled::default()
+        .core()
+        .run_outreach(&app.db, &everyone(&app), (today, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+        .await
+        .unwrap();
     let (_driver, client) = signed_in_browser(&app, "agent_a", PASSWORD).await;
 
     let calls = r#"[data-testid="count-today_calls_waiting"] a"#;
@@ -195,6 +201,43 @@ async fn saving_says_so_and_the_form_keeps_what_was_saved_sqlite() {
     saving_says_so_and_the_form_keeps_what_was_saved(Backend::Sqlite).await;
 }
 
+async fn a_timeline_with_a_complaint_and_a_tier_change_reads_clean(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let customer = app.fx.customer_a;
+    let (api, csrf) = app.signed_in("agent_a").await;
+    let (status, body) = support::post_json(
+        &api,
+        &csrf,
+        app.at(&format!("/api/v1/customers/{customer}/complaints")),
+        json!({ "source": "call", "category": "repair_quality", "severity": "serious",
+                "department": "after_sales", "subject": "修完还漏油", "detail": "" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let res = api
+        .put(app.at(&format!("/api/v1/customers/{customer}/tier")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "tier": "gold" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+
+    let (_driver, client) = signed_in_browser(&app, "agent_a", PASSWORD).await;
+    client.goto(&app.at(&format!("/customers/{customer}"))).await.unwrap();
+    let timeline = text_of(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline").await;
+    assert!(timeline.contains("修完还漏油"), "the complaint's entry: {timeline}");
+    assert!(timeline.contains("金卡"), "the tier change's entry: {timeline}");
+    for marker in ["<<<<<<<", "=======", ">>>>>>>", "|||||||"] {
+        assert!(!timeline.contains(marker), "a conflict marker {marker} on the timeline: {timeline}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeline_with_a_complaint_and_a_tier_change_reads_clean_sqlite() {
+    a_timeline_with_a_complaint_and_a_tier_change_reads_clean(Backend::Sqlite).await;
+}
+
 async fn booking_shows_what_is_free_and_a_received_car_arrives(backend: Backend) {
     let app = TestApp::start(backend).await;
     let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
@@ -250,7 +293,7 @@ async fn booking_shows_what_is_free_and_a_received_car_arrives(backend: Backend)
     let order: i64 = path_of(&client).await.trim_start_matches("/repair-orders/").parse().expect("on the order");
     let (status, linked): (String, Option<i64>) =
         sqlx::query_as("SELECT status, repair_order_id FROM appointments WHERE id = $1")
-            .bind(booked.id)
+            .bind(booked.id.0)
             .fetch_one(app.db.pool())
             .await
             .unwrap();

@@ -125,7 +125,12 @@ async fn settle_earn_refund_and_follow_up(backend: Backend) {
     app.clock.set("2026-12-06T01:00:00Z".parse().unwrap());
     kefu_web::packs::Enabled::default()
         .core()
-        .run_outreach(&app.db, &everyone(&app), "2026-12-06".parse().unwrap(), &|_, _| {})
+        .run_outreach(
+            &app.db,
+            &everyone(&app),
+            ("2026-12-06".parse().unwrap(), &kefu_core::time::BusinessZone::shanghai()),
+            &|_, _| {},
+        )
         .await
         .unwrap();
     sign_in(&app, &client, "agent_a").await;

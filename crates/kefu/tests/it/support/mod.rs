@@ -118,8 +118,10 @@ impl TestApp {
 
     async fn launch(backend: Backend, channels: kefu_outreach::dispatch::Channels, config: WebConfig) -> TestApp {
         let (db, db_url, dir) = fresh_db(backend).await;
-        let fx = fixture(&db).await;
         let clock = TestClock::at(start_instant());
+        // The test's own handle reads the same clock as the server's.
+        let db = db.with_clock(Arc::new(clock.clone()));
+        let fx = fixture(&db).await;
         let state = AppState::new(db.clone(), Arc::new(clock.clone()), BusinessZone::shanghai(), config, channels);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -171,6 +173,22 @@ impl TestApp {
         let input = CustomerInput { name: name.into(), mobile: mobile.into(), ..Default::default() };
         let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
         customers::create(&self.db, &actor, branch, &input, None, today).await.unwrap().id
+    }
+
+    /// An API token of a new user `username` holding every role over the
+    /// whole group, so that every operation is reached rather than refused.
+    pub async fn token_with_every_role(&self, username: &str) -> String {
+        let everyone = Actor::system(Scope::new(vec![self.fx.group, self.fx.store_a, self.fx.store_b]));
+        let user = NewUser {
+            username: username.into(),
+            display_name: "接口测试".into(),
+            password: PASSWORD.into(),
+            roles: Role::ALL.to_vec(),
+            branches: vec![self.fx.group],
+            locale: Lang::Zh,
+        };
+        let user = users::create(&self.db, &everyone, user).await.unwrap();
+        kefu_accounts::tokens::issue(&self.db, &everyone, user.id, username).await.unwrap()
     }
 
     /// The CSRF token of the signed-in session, read off a page.

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_auto::appointments::{self, Appointment};
-use kefu_core::ids::BranchId;
+use kefu_core::ids::{AppointmentId, BranchId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -59,7 +59,7 @@ impl ShortageDto {
 impl AppointmentDto {
     fn of(a: &Appointment) -> AppointmentDto {
         AppointmentDto {
-            id: a.id,
+            id: a.id.0,
             branch_id: a.branch_id.0,
             customer_id: a.customer_id.0,
             vehicle_id: a.vehicle_id.0,
@@ -72,7 +72,7 @@ impl AppointmentDto {
             status: a.status.clone(),
             source: a.source.clone(),
             booked_by: a.booked_by.clone(),
-            repair_order_id: a.repair_order_id,
+            repair_order_id: a.repair_order_id.map(|o| o.0),
             shortages: Vec::new(),
         }
     }
@@ -81,6 +81,7 @@ impl AppointmentDto {
 /// A booking: the same fields as the booking form, without the vehicle
 /// (it is in the path).
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"day": "2026-12-01", "hour": 10, "job": "maintenance", "note": "客户希望上午到店", "source": "phone", "parts": "OF-8011 1, MO-0W20 4"}))]
 pub struct BookBody {
     /// YYYY-MM-DD
     day: String,
@@ -134,7 +135,7 @@ pub async fn get(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<AppointmentDto>, AppError> {
-    Ok(Json(AppointmentDto::of(&appointments::get(app.db(), &ctx.actor.scope, id).await?)))
+    Ok(Json(AppointmentDto::of(&appointments::get(app.db(), &ctx.actor.scope, AppointmentId(id)).await?)))
 }
 
 /// Arrived (opens the repair order), no_show (not before the day) or
@@ -149,7 +150,8 @@ pub async fn conclude(
     PathParams(id): PathParams<i64>,
     JsonBody(f): JsonBody<OutcomeForm>,
 ) -> Result<Json<AppointmentDto>, AppError> {
-    let a = appointments::conclude(app.db(), &ctx.actor, id, f.outcome()?, app.now(), app.today()).await?;
+    let a =
+        appointments::conclude(app.db(), &ctx.actor, AppointmentId(id), f.outcome()?, app.now(), app.today()).await?;
     Ok(Json(AppointmentDto::of(&a)))
 }
 

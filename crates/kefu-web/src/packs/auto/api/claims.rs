@@ -33,7 +33,7 @@ impl ClaimDto {
     fn of(k: &Claim) -> ClaimDto {
         ClaimDto {
             id: k.id,
-            order_id: k.order_id,
+            order_id: k.order_id.0,
             order_no: k.order_no.clone(),
             plate: k.plate.clone(),
             customer_name: k.customer_name.clone(),

@@ -76,6 +76,7 @@ pub async fn guests(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"branch": 2, "guest": "张伟", "plate": "京A12345", "served": "咖啡"}))]
 pub struct GuestBody {
     branch: i64,
     guest: String,
@@ -162,6 +163,7 @@ async fn drinkware_of(app: &AppState, ctx: &Ctx, branch: BranchId, day: Date) ->
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"branch": 2, "counts": [{"item": "cup", "count": 24, "broken": 1}, {"item": "teapot", "count": 4, "broken": 0}]}))]
 pub struct DrinkwareBody {
     branch: i64,
     counts: Vec<CountDto>,

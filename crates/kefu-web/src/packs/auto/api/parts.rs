@@ -11,7 +11,7 @@ use axum::extract::State;
 use kefu_auto::appointments;
 use kefu_auto::parts::{self, Level, Part};
 use kefu_core::Money;
-use kefu_core::ids::BranchId;
+use kefu_core::ids::{AppointmentId, BranchId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -61,6 +61,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"branch": 2, "part_no": "OF-8011", "name": "机油滤清器", "unit_price": "45.00", "stock": 20}))]
 pub struct PartBody {
     branch: i64,
     part_no: String,
@@ -109,7 +110,7 @@ pub async fn needs(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<NeedsDto>, AppError> {
-    let a = appointments::get(app.db(), &ctx.actor.scope, id).await?;
+    let a = appointments::get(app.db(), &ctx.actor.scope, AppointmentId(id)).await?;
     let needs = appointments::needs(app.db(), &[a.id]).await?.remove(&a.id).unwrap_or_default();
     let short = appointments::shortages(app.db(), &a, &needs).await?;
     Ok(Json(NeedsDto {

@@ -1,18 +1,18 @@
 //! Repair orders over JSON: open one for a vehicle, read it, take its steps.
 //! A step's body is the same flat set of fields the order page's forms post,
-//! read by [`StepBody::into_step`] for both.
+//! read by [`RepairOrderStepBody::into_step`] for both.
 
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams};
 use crate::guard::Ctx;
-use crate::packs::auto::requests::{StepBody, apply};
+use crate::packs::auto::requests::{RepairOrderStepBody, apply};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_auto::repair_orders::settlement::{self};
 use kefu_auto::repair_orders::{self, RepairOrder};
-use kefu_core::ids::VehicleId;
+use kefu_core::ids::{RepairOrderId, VehicleId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -101,7 +101,7 @@ impl RepairOrderDto {
     pub fn of(o: &RepairOrder) -> RepairOrderDto {
         let t = o.totals.clone().unwrap_or_else(|| o.running_totals());
         RepairOrderDto {
-            id: o.id,
+            id: o.id.0,
             order_no: o.order_no.clone(),
             branch_id: o.branch_id.0,
             vehicle_id: o.vehicle_id.0,
@@ -136,7 +136,7 @@ impl RepairOrderDto {
                 points_earned: p.points_earned,
                 refunded_fen: p.refunded.fen(),
             }),
-            visit_id: o.visit_id,
+            visit_id: o.visit_id.map(|v| v.0),
             lines: o
                 .lines
                 .iter()
@@ -161,6 +161,7 @@ impl RepairOrderDto {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"kind": "maintenance"}))]
 pub struct OpenBody {
     /// first_maintenance, maintenance, repair, warranty or accident
     kind: String,
@@ -188,21 +189,21 @@ pub async fn get(
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
 ) -> Result<Json<RepairOrderDto>, AppError> {
-    Ok(Json(RepairOrderDto::of(&repair_orders::get(app.db(), &ctx.actor.scope, id).await?)))
+    Ok(Json(RepairOrderDto::of(&repair_orders::get(app.db(), &ctx.actor.scope, RepairOrderId(id)).await?)))
 }
 
 /// Takes a step. 409 when the order's state refuses it (no work before the
 /// estimate is signed, no finishing with an additional item unanswered, no
 /// settlement before the quality check…), 422 when a field breaks its rule.
 #[utoipa::path(post, path = "/api/v1/repair-orders/{id}/steps", tag = "service", params(("id" = i64, Path)),
-    request_body = StepBody,
+    request_body = RepairOrderStepBody,
     responses((status = 200, body = RepairOrderDto), (status = 403, body = super::Problem),
         (status = 404, body = super::Problem), (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn step(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    JsonBody(b): JsonBody<StepBody>,
+    JsonBody(b): JsonBody<RepairOrderStepBody>,
 ) -> Result<Json<RepairOrderDto>, AppError> {
     let step = b.into_step(&app.0.zone).map_err(AppError::Invalid)?;
     let order = apply(&app, &ctx, id, step).await?;

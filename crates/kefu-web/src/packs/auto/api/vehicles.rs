@@ -49,6 +49,7 @@ impl VehicleDto {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"vin": "LSVAM4187C2184847", "plate": "京A12345", "brand": "一汽-大众", "model": "速腾", "purchase_date": "2026-11-25", "mileage_km": 1200, "insurance_expiry": "2027-11-24"}))]
 pub struct VehicleBody {
     vin: String,
     #[serde(default)]

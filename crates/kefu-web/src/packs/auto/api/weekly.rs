@@ -18,7 +18,7 @@ pub struct CountsDto {
     due: i64,
     /// Sent, or the call has its final outcome.
     done: i64,
-    /// Calls that reached the customer (reached_*, satisfied or problem_reported).
+    /// Calls that reached the customer (reached_*, satisfied, problem_reported or not_satisfied).
     reached: i64,
     /// reached / due; null when nothing was due.
     reach_rate: Option<f64>,

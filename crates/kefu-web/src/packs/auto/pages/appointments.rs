@@ -18,7 +18,7 @@ use kefu_accounts::branches;
 use kefu_auto::appointments::{self, Capacity};
 use kefu_auto::{vehicles, visits};
 use kefu_core::Permission;
-use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::ids::{AppointmentId, BranchId, CustomerId};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -204,7 +204,8 @@ pub async fn conclude(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<OutcomeForm>,
 ) -> Result<Response, AppError> {
-    let a = appointments::conclude(app.db(), &ctx.actor, id, f.outcome()?, app.now(), app.today()).await?;
+    let a =
+        appointments::conclude(app.db(), &ctx.actor, AppointmentId(id), f.outcome()?, app.now(), app.today()).await?;
     let to = match a.repair_order_id {
         Some(order) if a.status == "arrived" => format!("/repair-orders/{order}"),
         _ => format!("/appointments/days/{}?branch={}", a.day, a.branch_id),

@@ -7,7 +7,7 @@ use super::form_message;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
-use crate::packs::auto::requests::{StepBody, apply};
+use crate::packs::auto::requests::{RepairOrderStepBody, apply};
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
@@ -19,7 +19,7 @@ use kefu_auto::repair_orders::settlement::quantity_text;
 use kefu_auto::repair_orders::{self, CONSENT_METHODS, DAMAGE_MARKS, DAMAGE_ZONES, RepairOrder, Status};
 use kefu_auto::vehicles;
 use kefu_care::customers;
-use kefu_core::ids::VehicleId;
+use kefu_core::ids::{RepairOrderId, VehicleId};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -152,7 +152,7 @@ fn order_value(o: &RepairOrder, app: &AppState) -> Value {
 async fn order_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> Result<Html<String>, AppError> {
     let db = app.db();
     let scope = &ctx.actor.scope;
-    let o = repair_orders::get(db, scope, id).await?;
+    let o = repair_orders::get(db, scope, RepairOrderId(id)).await?;
     let v = vehicles::get(db, scope, o.vehicle_id).await?;
     let owner = customers::get(db, scope, o.customer_id).await?.shown_to(&ctx.actor);
     // While estimating, what the customer put off last time is offered again.
@@ -160,7 +160,7 @@ async fn order_page(app: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -
         super::vehicles::recommended(app, ctx, o.vehicle_id)
             .await?
             .into_iter()
-            .filter(|r| r["order_id"] != o.id)
+            .filter(|r| r["order_id"] != o.id.0)
             .collect()
     } else {
         Vec::new()
@@ -195,7 +195,7 @@ async fn document(app: &AppState, ctx: &Ctx, id: i64, doc: Document) -> Result<R
     let font = super::letter_channel(app)?.font();
     let db = app.db();
     let scope = &ctx.actor.scope;
-    let o = repair_orders::get(db, scope, id).await?;
+    let o = repair_orders::get(db, scope, RepairOrderId(id)).await?;
     if doc == Document::Settlement && o.totals.is_none() {
         return Err(AppError::NotFound);
     }
@@ -262,7 +262,7 @@ pub async fn step(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    FormBody(f): FormBody<StepBody>,
+    FormBody(f): FormBody<RepairOrderStepBody>,
 ) -> Result<Response, AppError> {
     let result = match f.into_step(&app.0.zone) {
         Ok(step) => apply(&app, &ctx, id, step).await,
