@@ -189,25 +189,6 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         ROLE_PERMISSIONS.iter().find(|(role, _)| *role == self).map(|(_, perms)| *perms).unwrap_or(&[])
     }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Role::Admin, Lang::Zh) => "系统管理员",
-            (Role::Manager, Lang::Zh) => "经理",
-            (Role::Supervisor, Lang::Zh) => "主管",
-            (Role::Agent, Lang::Zh) => "客服专员/服务顾问",
-            (Role::Admin, Lang::En) => "Administrator",
-            (Role::Manager, Lang::En) => "Manager",
-            (Role::Supervisor, Lang::En) => "Supervisor",
-            (Role::Agent, Lang::En) => "Agent / service advisor",
-            (Role::MeterReader, Lang::Zh) => "抄表员",
-            (Role::Inspector, Lang::Zh) => "用电检查员",
-            (Role::Cashier, Lang::Zh) => "收费员",
-            (Role::MeterReader, Lang::En) => "Meter reader",
-            (Role::Inspector, Lang::En) => "Inspector",
-            (Role::Cashier, Lang::En) => "Cashier",
-        }
-    }
 }
 
 /// The branches an actor may see: the ones they were given and every branch

@@ -22,7 +22,6 @@ use serde_json::Value;
 // ---- users ---------------------------------------------------------------
 
 pub async fn users_list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let lang = ctx.actor.lang;
     let all_branches = branches::all(app.db()).await?;
     let name_of = |id: &BranchId| all_branches.iter().find(|b| b.id == *id).map(|b| b.name.clone()).unwrap_or_default();
     let rows: Vec<Value> = users::list(app.db(), &ctx.actor.scope)
@@ -32,7 +31,7 @@ pub async fn users_list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<St
             view! {
                 id => u.id, username => u.username, display_name => u.display_name, active => u.active,
                 locale => u.locale,
-                roles => u.roles.iter().map(|r| r.label(lang)).collect::<Vec<_>>(),
+                roles => u.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
                 branches => u.branches.iter().map(name_of).collect::<Vec<_>>(),
             }
         })
@@ -89,12 +88,11 @@ async fn user_form_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let lang = ctx.actor.lang;
     // Only the roles the signed-in user may grant are offered.
     let roles: Vec<Value> = Role::ALL
         .iter()
         .filter(|r| ctx.actor.outranks_or_equals(**r))
-        .map(|r| view! { code => r.code(), label => r.label(lang), checked => f.roles.iter().any(|c| c == r.code()) })
+        .map(|r| view! { code => r.code(), checked => f.roles.iter().any(|c| c == r.code()) })
         .collect();
     let branches: Vec<Value> = branches::in_scope(app.db(), &ctx.actor.scope)
         .await?

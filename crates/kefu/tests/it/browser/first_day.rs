@@ -227,7 +227,7 @@ async fn a_timeline_with_a_complaint_and_a_tier_change_reads_clean(backend: Back
     client.goto(&app.at(&format!("/customers/{customer}"))).await.unwrap();
     let timeline = text_of(&client, Locator::Css(r#"[data-testid="timeline"]"#), "the timeline").await;
     assert!(timeline.contains("修完还漏油"), "the complaint's entry: {timeline}");
-    assert!(timeline.contains("金卡"), "the tier change's entry: {timeline}");
+    assert!(timeline.contains("会员等级"), "the tier change's entry: {timeline}");
     for marker in ["<<<<<<<", "=======", ">>>>>>>", "|||||||"] {
         assert!(!timeline.contains(marker), "a conflict marker {marker} on the timeline: {timeline}");
     }
