@@ -18,7 +18,7 @@
 //! | [`inspections`] | the amounts of a theft case — stolen kWh from the equipment or the meter's rated current, the back charge, the penalty, the escalation above 1,000 yuan — and the charge for an unauthorised capacity increase |
 //! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
 //! | [`archive`] | the stored archive: supply stations, electricity accounts of the common customers and their meters, hydro stations' meters; their search keys and probes (户号, its tail, meter number) |
-//! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`) and its demo county |
+//! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`), its demo county, and the county at any scale in bulk (`generate.rs`, `kefu gen --packs power --accounts N`) |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field (a path such as
 //! `tariff[0].version[1].tiers[2].price` where the input is a file) and the
@@ -70,6 +70,7 @@ pub mod archive;
 pub mod billing;
 pub mod connections;
 pub mod demo;
+mod generate;
 pub mod indicators;
 pub mod inspections;
 pub mod meters;

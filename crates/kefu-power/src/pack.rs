@@ -93,12 +93,13 @@ impl Demo for County {
         "户号,户名,手机,用电地址,用电类别\n".to_string()
     }
 
+    /// The county with `scale.customers` accounts, one holder each.
     fn generate<'a>(
         &'a self,
-        _db: &'a Db,
-        _scale: Scale,
-        _progress: &'a dyn Progress,
+        db: &'a Db,
+        scale: Scale,
+        progress: &'a dyn Progress,
     ) -> BoxFuture<'a, anyhow::Result<Generated>> {
-        Box::pin(async { anyhow::bail!("kefu gen: the power pack generates no data at scale yet (issue 19)") })
+        Box::pin(crate::generate::run(db, scale, progress))
     }
 }
