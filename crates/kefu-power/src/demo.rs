@@ -53,14 +53,15 @@ pub struct Summary {
     pub hydro: usize,
     pub accounts: usize,
     pub meters: usize,
+    pub contracts: usize,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} 个供电所 supply stations, {} 座小水电 small hydro stations, {} 个用电户 accounts, {} 块电能表 meters",
-            self.stations, self.hydro, self.accounts, self.meters
+            "{} 个供电所 supply stations, {} 座小水电 small hydro stations, {} 个用电户 accounts, {} 块电能表 meters, {} 份供用电合同 supply contracts",
+            self.stations, self.hydro, self.accounts, self.meters, self.contracts
         )
     }
 }
@@ -337,9 +338,17 @@ pub async fn load(
         )
         .await?;
     }
+    summary.contracts = crate::contracts::demo::load_in(&mut tx, seed, today, noon(today)?).await?;
     tx.commit().await?;
     progress.finish();
     Ok(summary)
+}
+
+/// Noon UTC of `today`: the instant generated rows are made at, from the
+/// day asked for rather than the wall clock, so a seed and day give the
+/// same rows.
+pub(crate) fn noon(today: Date) -> anyhow::Result<jiff::Timestamp> {
+    Ok(jiff::tz::TimeZone::UTC.to_timestamp(today.at(12, 0, 0, 0))?)
 }
 
 /// A branch's phone number from its address, so the same county gets the

@@ -115,9 +115,7 @@ pub async fn run(db: &Db, scale: Scale, progress: &dyn Progress) -> anyhow::Resu
     )
     .await?;
     tx.commit().await?;
-    // A day's noon in UTC: the rows' creation instant comes from the day
-    // asked for, not the wall clock, so a seed and day give the same rows.
-    let now = instant_text(jiff::tz::TimeZone::UTC.to_timestamp(today.at(12, 0, 0, 0))?);
+    let now = instant_text(demo::noon(today)?);
     let mut ids = NextIds {
         customer: db.max_id("customers").await? + 1,
         account: db.max_id("power_accounts").await? + 1,
@@ -198,7 +196,7 @@ pub async fn run(db: &Db, scale: Scale, progress: &dyn Progress) -> anyhow::Resu
     relaxed?;
     db.continue_ids(&["customers", "power_accounts", "power_meters"]).await?;
     db.vacuum_analyze(&[]).await?;
-    let summary = demo::Summary { stations: county.stations.len(), hydro, accounts, meters };
+    let summary = demo::Summary { stations: county.stations.len(), hydro, accounts, meters, contracts: 0 };
     Ok(Generated { summary: summary.to_string(), elapsed: started.elapsed(), keys: keys_took, indexing })
 }
 

@@ -2,7 +2,7 @@
 //! branch kinds, tables, search probes, the table a merge moves and the
 //! demo county.
 
-use crate::{archive, demo};
+use crate::{archive, contracts, demo};
 use jiff::civil::Date;
 use kefu_care::search::Probe;
 use kefu_outreach::playbook::Playbook;
@@ -29,7 +29,8 @@ impl Pack for Power {
 
     fn migrations(&self) -> &'static [i64] {
         // 30: supply stations, electricity accounts and meters.
-        &[30]
+        // 37: supply contracts, and the permits' expiry index.
+        &[30, 37]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -41,11 +42,12 @@ impl Pack for Power {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        Vec::new()
+        contracts::default_playbooks()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
-        Vec::new()
+        static CONTRACTS: contracts::ContractAnchors = contracts::ContractAnchors;
+        vec![&CONTRACTS]
     }
 
     /// No power playbook follows up a visit yet.

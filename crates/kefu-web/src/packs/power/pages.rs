@@ -72,12 +72,16 @@ pub async fn account(
     let meters = archive::meters_of(app.db(), &[a.id]).await?;
     let station = archive::stations(app.db(), scope).await?.into_iter().find(|s| s.branch_id == a.branch_id);
     let meters: Vec<Value> = meters.iter().map(|m| view! { m => m, multiplier => m.multiplier() }).collect();
+    let contract = super::contracts::pages::account_part(app.db(), &a, app.today()).await?;
     page(
         &app,
         &ctx,
         "power/account.html",
         "nav_power_accounts",
-        view! { a => a, holder => holder.shown_to(&ctx.actor), station => station, meters => meters },
+        view! {
+            a => a, holder => holder.shown_to(&ctx.actor), station => station, meters => meters,
+            contract => contract, can_record => ctx.actor.can(kefu_core::Permission::PowerWork),
+        },
     )
 }
 
