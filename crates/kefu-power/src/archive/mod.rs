@@ -8,7 +8,10 @@
 mod store;
 
 pub(crate) use store::{ACCOUNT_INSERT, METER_INSERT, account_row, key_set, meter_row};
-pub use store::{Station, add_station_in, by_number, count, insert_in, list, meters_of, of_customer, sites, stations};
+pub use store::{
+    Filter, Station, add_station_in, by_number, count, insert_in, list, list_where, meters_of, of_customer, sites,
+    stations,
+};
 
 use crate::accounts::{AccountNo, MeterNo};
 use jiff::civil::Date;

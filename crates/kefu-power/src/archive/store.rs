@@ -242,20 +242,52 @@ pub async fn list(
     after: &str,
     limit: i64,
 ) -> Result<Vec<Account>> {
+    let filter = Filter { number: number.to_string(), ..Filter::default() };
+    list_where(db, scope, station, &filter, after, limit).await
+}
+
+/// What the account list is narrowed to besides its station: numbers
+/// beginning with `number`; a usage class and a status when given (codes
+/// of [`super::STATUSES`] and the usage classes; others match nothing).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub number: String,
+    pub usage_class: Option<String>,
+    pub status: Option<String>,
+}
+
+/// [`list`] narrowed by `filter`. The station's index on the number keeps
+/// the scan in order; the class and status are checked on the rows read.
+pub async fn list_where(
+    db: &Db,
+    scope: &Scope,
+    station: BranchId,
+    filter: &Filter,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Account>> {
     if !scope.contains(station) {
         return Ok(Vec::new());
     }
+    let class = if filter.usage_class.is_some() { " AND usage_class = $5" } else { "" };
+    let status = match (&filter.usage_class, &filter.status) {
+        (Some(_), Some(_)) => " AND status = $6",
+        (None, Some(_)) => " AND status = $5",
+        _ => "",
+    };
     let sql = format!(
         "SELECT {ACCOUNT_COLUMNS} FROM power_accounts WHERE branch_id = $1 AND account_no >= $2 \
-         AND account_no < $3 AND account_no > $4 ORDER BY account_no LIMIT {limit}"
+         AND account_no < $3 AND account_no > $4{class}{status} ORDER BY account_no LIMIT {limit}"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(station.0)
-        .bind(number.to_string())
-        .bind(format!("{number}\u{7f}"))
-        .bind(after.to_string())
-        .fetch_all(db.pool())
-        .await?;
+        .bind(filter.number.clone())
+        .bind(format!("{}\u{7f}", filter.number))
+        .bind(after.to_string());
+    for value in [&filter.usage_class, &filter.status].into_iter().flatten() {
+        q = q.bind(value.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
     rows.iter().map(account_from).collect()
 }
 

@@ -151,7 +151,6 @@ pub struct Expiring {
     pub usage_class: String,
     pub customer_id: CustomerId,
     pub customer_name: String,
-    pub mobile: Option<String>,
     pub station: String,
     pub station_id: BranchId,
 }
@@ -165,7 +164,7 @@ const SUPPLIED: &str = "a.status IN ('active', 'suspended')";
 /// first (past ones too when `from` lies before today: they are overdue).
 pub async fn expiring(db: &Db, scope: &Scope, (from, to): (Date, Date)) -> Result<Vec<Expiring>> {
     let sql = format!(
-        "SELECT {COLUMNS}, a.account_no, a.usage_class, a.customer_id, c.name, c.mobile, b.name AS station, \
+        "SELECT {COLUMNS}, a.account_no, a.usage_class, a.customer_id, c.name, b.name AS station, \
          a.branch_id FROM power_contracts k JOIN power_accounts a ON a.id = k.account_id \
          JOIN customers c ON c.id = a.customer_id JOIN branches b ON b.id = a.branch_id \
          WHERE k.valid_until >= $1 AND k.valid_until <= $2 AND {IN_FORCE} AND {SUPPLIED} AND a.branch_id IN ({}) \
@@ -182,7 +181,6 @@ pub async fn expiring(db: &Db, scope: &Scope, (from, to): (Date, Date)) -> Resul
                 usage_class: r.text("usage_class")?,
                 customer_id: CustomerId(r.i64("customer_id")?),
                 customer_name: r.text("name")?,
-                mobile: r.opt_text("mobile")?,
                 station: r.text("station")?,
                 station_id: BranchId(r.i64("branch_id")?),
             })

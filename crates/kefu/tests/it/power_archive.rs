@@ -382,3 +382,39 @@ on_both!(the_contract_routes_are_guarded, |backend| async move {
         sqlx::query_scalar("SELECT COUNT(*) FROM power_contracts").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(stored, 0);
 });
+
+/// The first sheet's rows of a workbook, as text.
+fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).unwrap();
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+on_both!(the_account_list_filters_and_exports, |backend| async move {
+    let app = TestApp::start_with_packs(backend, power()).await;
+    account_of_customer_a(&app, "general_commercial").await;
+    let agent = app.login("agent_a").await;
+    let station = app.fx.store_a.0;
+    let listed = |query: String| {
+        let (agent, url) = (agent.clone(), app.at(&format!("/power/accounts?station={station}&{query}")));
+        async move { agent.get(url).send().await.unwrap().text().await.unwrap().contains(NUMBER) }
+    };
+    assert!(listed("class=general_commercial&status=active".into()).await);
+    assert!(!listed("class=residential".into()).await, "another class hides it");
+    assert!(!listed("status=closed".into()).await, "another status hides it");
+    assert!(listed("class=nonsense&status=".into()).await, "an unknown class filters nothing");
+    let export = |query: &str| {
+        let (agent, url) = (agent.clone(), app.at(&format!("/power/accounts.xlsx?station={station}&{query}")));
+        async move {
+            let res = agent.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            sheet_rows(&res.bytes().await.unwrap())
+        }
+    };
+    let rows = export("class=general_commercial").await;
+    assert_eq!(rows.len(), 2, "the header and the account: {rows:?}");
+    assert_eq!((rows[1][0].as_str(), rows[1][1].as_str(), rows[1][4].as_str()), (NUMBER, "张伟", "一般工商业"));
+    assert_eq!(export("status=suspended").await.len(), 1, "only the header");
+});

@@ -60,6 +60,7 @@ impl WebPack for Power {
     fn routes(&self) -> Vec<Entry> {
         vec![
             entry(M::GET, "/power/accounts", Signed(CustomersRead), get(pages::accounts)),
+            entry(M::GET, "/power/accounts.xlsx", Signed(CustomersRead), get(pages::accounts_xlsx)),
             entry(M::GET, "/power/accounts/{number}", Signed(CustomersRead), get(pages::account)),
             entry(M::GET, "/power/tariffs", Signed(CustomersRead), get(pages::tariffs)),
             entry(M::GET, "/api/v1/power/accounts/{number}", Signed(CustomersRead), get(api::account)),
