@@ -5,6 +5,7 @@
 //! finds an account by its number, the number's last digits and its meters'
 //! numbers, through the common search keys.
 
+pub mod import;
 mod store;
 
 pub(crate) use store::{ACCOUNT_INSERT, METER_INSERT, account_row, key_set, meter_row};

@@ -418,3 +418,92 @@ on_both!(the_account_list_filters_and_exports, |backend| async move {
     assert_eq!((rows[1][0].as_str(), rows[1][1].as_str(), rows[1][4].as_str()), (NUMBER, "张伟", "一般工商业"));
     assert_eq!(export("status=suspended").await.len(), 1, "only the header");
 });
+
+/// A marketing system's export: two good rows, then one bad row for each
+/// rule the import applies.
+const EXPORT: &str = "\
+户号,户名,手机,用电地址,用电类别,电压等级,合同容量,用户状态,表号,装表日期,用电许可证号,发证日期,许可证有效期
+3101000101,覃海燕,13977110001,广西壮族自治区桂林市青山县长安镇六合村2组3号,居民生活,220V,6,正常,DDZY-4600000101,2025-03-01,,,
+3101000102,长安镇好又多超市,13977110002,广西壮族自治区桂林市青山县长安镇长安村新街8号,一般工商业,380V,30,,DTZY-4600000102,2025-04-01,QSYD202500102,2025-04-01,2030-03-31
+3102000103,莫小红,13977110003,青山县长安镇三江村1组1号,居民生活,220V,6,正常,DDZY-4600000103,2025-03-01,,,
+3101000101,覃海燕,13977110001,青山县长安镇六合村2组3号,居民生活,220V,6,正常,DDZY-4600000104,2025-03-01,,,
+3101000105,黄大明,13977110005,青山县长安镇福禄村5组2号,居民生活,220V,6,正常,DTZY-4500000077,2025-03-01,,,
+3101000106,韦二妹,1397711,青山县长安镇福禄村6组2号,居民生活,220V,6,正常,DDZY-4600000106,2025-03-01,,,
+3101000107,长安镇碾米厂,13977110007,青山县长安镇福禄村7组2号,农业生产,380V,20,正常,DTZY-4600000107,2025-03-01,QSYD202100107,2021-03-01,2026-02-28
+3101000108,长安镇路灯所,13977110008,青山县长安镇福禄村8组2号,路灯,220V,6,正常,DDZY-4600000108,2025-03-01,,,
+";
+
+/// What each bad row breaks: (row as the spreadsheet numbers it, the
+/// header being row 1; field; rule).
+const REFUSED: [(usize, &str, &str); 6] = [
+    (4, "account_no", "account_no_prefix"),
+    (5, "account_no", "account_no_duplicate"),
+    (6, "meter_no", "meter_installed_elsewhere"),
+    (7, "mobile", "mobile_length"),
+    (8, "permit_valid_until", "permit_expired"),
+    (9, "usage_class", "usage_class_unknown"),
+];
+
+async fn run_import(app: &TestApp, mode: kefu_care::import::Mode) -> kefu_care::import::Report {
+    let table = kefu_care::import::table::read(EXPORT.as_bytes(), None).unwrap();
+    let target = power().core().import().expect("the power pack imports");
+    let mapping = kefu_care::import::Mapping::suggest(target.fields(), &table.headers);
+    let actor = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let import = kefu_care::import::Import {
+        db: &app.db,
+        actor: &actor,
+        branch: app.fx.store_a,
+        source: "marketing.csv",
+        table: &table,
+        mapping: &mapping,
+        mode,
+    };
+    let mut heard = 0;
+    let report = target.run(&import, "2026-11-29".parse().unwrap(), &mut |_| heard += 1).await.unwrap();
+    assert!(heard > 0, "progress is reported");
+    report
+}
+
+async fn accounts_stored(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM power_accounts").fetch_one(app.db.pool()).await.unwrap()
+}
+
+on_both!(an_import_reports_every_rejected_row_in_each_mode, |backend| async move {
+    use kefu_care::import::Mode;
+    let app = TestApp::start_with_packs(backend, power()).await;
+    account_of_customer_a(&app, "general_commercial").await;
+    let refused = |r: &kefu_care::import::Report| -> Vec<(usize, String, String)> {
+        r.rejected.iter().map(|x| (x.row, x.field.clone(), x.rule.clone())).collect()
+    };
+    let expected: Vec<(usize, String, String)> =
+        REFUSED.iter().map(|(n, f, r)| (*n, f.to_string(), r.to_string())).collect();
+    let before = accounts_stored(&app).await;
+    // A dry run counts the rows it would import; all or nothing imports none.
+    for (mode, would) in [(Mode::DryRun, 2), (Mode::AllOrNothing, 0)] {
+        let r = run_import(&app, mode).await;
+        assert_eq!(refused(&r), expected, "{mode:?}: every bad row, by field and rule");
+        assert_eq!((r.imported, r.committed), (would, false), "{mode:?}");
+        assert_eq!(accounts_stored(&app).await, before, "{mode:?} writes nothing");
+    }
+    let r = run_import(&app, Mode::SkipBadRows).await;
+    assert_eq!(refused(&r), expected);
+    assert_eq!((r.imported, r.committed), (2, true));
+    assert_eq!(r.created.get("power_account"), Some(&2));
+    assert_eq!(accounts_stored(&app).await, before + 2);
+    // The imported accounts are whole: holder, meter, permit, search keys.
+    let agent = app.login("agent_a").await;
+    let a = get_json(&agent, app.at("/api/v1/power/accounts/3101000102")).await;
+    assert_eq!(
+        (a["usage_class"].as_str(), a["permit_valid_until"].as_str()),
+        (Some("general_commercial"), Some("2030-03-31"))
+    );
+    assert_eq!(a["meters"][0]["meter_no"], "DTZY-4600000102");
+    let holder = a["customer_id"].as_i64().unwrap();
+    assert!(found(&agent, &app, "长安村新街").await.contains(&holder), "found by its address");
+    assert!(found(&agent, &app, "DDZY-4600000101").await.len() == 1, "found by its meter");
+    // Again: nothing new, the two rows are present, the bad ones refused again.
+    let again = run_import(&app, Mode::SkipBadRows).await;
+    assert_eq!((again.imported, again.present), (0, 2));
+    assert_eq!(refused(&again), expected);
+    assert_eq!(accounts_stored(&app).await, before + 2);
+});
