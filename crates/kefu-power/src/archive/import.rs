@@ -43,7 +43,7 @@ pub const FIELDS: &[Field] = &[
     Field { key: "usage_class", synonyms: &["用电类别", "用电性质", "用户类别", "usage class"] },
     Field { key: "voltage", synonyms: &["电压等级", "供电电压", "voltage"] },
     Field { key: "capacity_kva", synonyms: &["合同容量", "运行容量", "容量", "capacity"] },
-    Field { key: "status", synonyms: &["用户状态", "户状态", "状态", "status"] },
+    Field { key: "account_status", synonyms: &["用户状态", "户状态", "状态", "status"] },
     Field {
         key: "meter_no",
         synonyms: &["表号", "电能表号", "表计资产号", "电表资产编号", "meter number", "meter no"],
@@ -111,7 +111,7 @@ fn status(text: &str) -> std::result::Result<&'static str, Invalid> {
     };
     STATUSES.iter().copied().find(|s| *s == code).ok_or_else(|| {
         rule(
-            "status",
+            "account_status",
             "status_unknown",
             "状态应为正常、暂停、销户或申请中",
             "the status is active, suspended, closed or applying",
@@ -192,7 +192,7 @@ impl AccountRows {
             }
         };
         let supply_address = kefu_core::validation::required_text("supply_address", c.get("supply_address"), 200)?;
-        let status = status(c.get("status"))?;
+        let status = status(c.get("account_status"))?;
         let permit = match c.get("permit_no").trim() {
             "" => None,
             no => Some(
