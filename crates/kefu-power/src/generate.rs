@@ -195,8 +195,25 @@ pub async fn run(db: &Db, scale: Scale, progress: &dyn Progress) -> anyhow::Resu
     keys_written?;
     relaxed?;
     db.continue_ids(&["customers", "power_accounts", "power_meters"]).await?;
+    // The supply contracts of the non-residential accounts, as the demo
+    // writes them, once the accounts are in.
+    let mut tx = db.begin().await?;
+    let contracts = crate::contracts::demo::load_in(&mut tx, scale.seed, today, demo::noon(today)?).await?;
+    tx.audit(
+        &actor,
+        Change {
+            entity: "gen",
+            entity_id: demo::COMPANY_CODE.into(),
+            action: "contracts",
+            branch: Some(company),
+            old: None,
+            new: Some(serde_json::json!({ "contracts": contracts })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     db.vacuum_analyze(&[]).await?;
-    let summary = demo::Summary { stations: county.stations.len(), hydro, accounts, meters, contracts: 0 };
+    let summary = demo::Summary { stations: county.stations.len(), hydro, accounts, meters, contracts };
     Ok(Generated { summary: summary.to_string(), elapsed: started.elapsed(), keys: keys_took, indexing })
 }
 

@@ -112,6 +112,16 @@ on_both!(gen_writes_a_consistent_county, |backend| async move {
     .await
     .unwrap();
     assert_eq!(applying + metered, n as i64);
+    // Every non-residential account still supplied has its contract.
+    let (supplied, contracted): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM power_accounts WHERE usage_class <> 'residential' \
+         AND status IN ('active', 'suspended')), (SELECT COUNT(DISTINCT account_id) FROM power_contracts)",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(supplied > 0);
+    assert_eq!(contracted, supplied);
     // The search finds a generated account by its number, its meter and
     // its village; the ids carry on after the load.
     let row = sqlx::query(
