@@ -1,5 +1,5 @@
 //! `kefu-bench`: measures the customer archive and the call queue over HTTP on loopback —
-//! every search kind, the 360° page and the overview API (or, asked, a
+//! every search kind (the 4S pack's, or with `--power` the power pack's), the 360° page and the overview API (or, asked, a
 //! points ledger, the public survey page or the repair orders) — and,
 //! beside each figure, its floor: the same reads the handler makes, through
 //! the same library functions and the same kind of pool, with the same
@@ -91,6 +91,11 @@ struct Args {
     /// The code of the branch `--import` imports into.
     #[arg(long)]
     branch: Option<String>,
+    /// Instead of the 4S archive's figures, the power pack's searches (an
+    /// electricity account by its number, its tail, its meter and its
+    /// address) on a county from `kefu gen --packs power`.
+    #[arg(long)]
+    power: bool,
     /// Of the archive figures, measure only those whose name contains this
     /// text ("360", "search: VIN").
     #[arg(long)]
@@ -160,7 +165,12 @@ async fn main() -> anyhow::Result<()> {
         users::actor_of(&db, user.id).await?.ok_or_else(|| anyhow::anyhow!("{:?} is deactivated", a.username))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build()?;
     let bounds = Bounds { concurrency: a.concurrency, count: a.requests, limit: Duration::from_secs(a.seconds) };
-    let ctx = Arc::new(Ctx { db, packs: Default::default(), scope: actor.scope.clone(), client, url, token });
+    let packs = if a.power {
+        kefu_web::packs::Enabled::select(&["power"]).map_err(anyhow::Error::msg)?
+    } else {
+        Default::default()
+    };
+    let ctx = Arc::new(Ctx { db, packs, scope: actor.scope.clone(), client, url, token });
     let mut report = |kind: &str, target: Target, app: Stats, floor: Stats| -> anyhow::Result<()> {
         let backend = a.backend.as_deref().unwrap_or_default();
         eprintln!("{kind} on {backend}: {} requests over HTTP, {} on the floor", app.done, floor.done);
@@ -213,7 +223,11 @@ async fn main() -> anyhow::Result<()> {
         return service_figures(&ctx, &Arc::new(actor), bounds, &mut report).await;
     }
 
-    let sample = sample::take(&ctx.db, &ctx.scope, a.requests, a.seed).await?;
+    let sample = if a.power {
+        sample::take_power(&ctx.db, &ctx.scope, a.requests, a.seed).await?
+    } else {
+        sample::take(&ctx.db, &ctx.scope, a.requests, a.seed).await?
+    };
     let wanted = |kind: &str| a.only.as_deref().is_none_or(|only| kind.contains(only));
     for kind in sample.searches {
         let name = format!("search: {}", kind.name);
@@ -239,6 +253,9 @@ async fn main() -> anyhow::Result<()> {
         report(&name, Target::P99(SEARCH_TARGET), app, floor)?;
     }
 
+    if a.power {
+        return Ok(());
+    }
     let ids = Arc::new(sample.customer_ids);
     for (kind, api) in
         [("360° page GET /customers/{id}", false), ("overview API /api/v1/customers/{id}/overview", true)]

@@ -115,3 +115,46 @@ pub async fn take(db: &Db, scope: &Scope, n: usize, seed: u64) -> anyhow::Result
     }
     Ok(Sample { searches: kinds.into_iter().map(|(name, queries)| Kind { name, queries }).collect(), customer_ids })
 }
+
+/// Queries for the power pack's search kinds: random electricity accounts
+/// with a meter in the bench user's branches — the whole 户号, its last six
+/// digits, the meter's number and the address from its village on, as an
+/// agent types them.
+pub async fn take_power(db: &Db, scope: &Scope, n: usize, seed: u64) -> anyhow::Result<Sample> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let accounts = rows(
+        db,
+        scope,
+        &mut rng,
+        "power_accounts",
+        "id, customer_id, account_no, supply_address",
+        "status = 'active'",
+        n,
+    )
+    .await?;
+    let mut kinds: Vec<(&'static str, Vec<String>)> =
+        ["power: account number", "power: account number last 6", "power: meter number", "power: address fragment"]
+            .into_iter()
+            .map(|k| (k, Vec::with_capacity(n)))
+            .collect();
+    let mut customer_ids = Vec::with_capacity(n);
+    for a in &accounts {
+        let number = a.text("account_no")?;
+        let meter: String = sqlx::query_scalar("SELECT meter_no FROM power_meters WHERE account_id = $1 LIMIT 1")
+            .bind(a.i64("id")?)
+            .fetch_one(db.pool())
+            .await?;
+        // The shortest of the address's keys: from the village on.
+        let address = kefu_power::archive::address_keys(&a.text("supply_address")?)
+            .into_iter()
+            .min_by_key(|k| k.chars().count())
+            .map(|k| k.chars().skip(1).collect())
+            .unwrap_or_default();
+        let values = [number.clone(), number[number.len() - 6..].to_string(), meter, address];
+        for ((_, list), v) in kinds.iter_mut().zip(values) {
+            list.push(v);
+        }
+        customer_ids.push(a.i64("customer_id")?);
+    }
+    Ok(Sample { searches: kinds.into_iter().map(|(name, queries)| Kind { name, queries }).collect(), customer_ids })
+}

@@ -110,7 +110,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 12] = [
+pub const ANCHORS: [&str; 14] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -123,6 +123,9 @@ pub const ANCHORS: [&str; 12] = [
     "recommendation_due",
     "appointment_booked",
     "repair_delayed",
+    // The power pack: an account's supply contract or power-use permit ends.
+    "contract_expiry",
+    "permit_expiry",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the
@@ -137,8 +140,20 @@ pub fn is_event(p: &Playbook) -> bool {
 
 /// The variables a template may use; `time` and `reason` are the events'
 /// (the booked hour, the new promise and why).
-pub const VARIABLES: [&str; 10] =
-    ["name", "store", "store_phone", "plate", "model", "anchor_date", "due_date", "today", "time", "reason"];
+pub const VARIABLES: [&str; 11] = [
+    "name",
+    "store",
+    "store_phone",
+    "plate",
+    "model",
+    "anchor_date",
+    "due_date",
+    "today",
+    "time",
+    "reason",
+    // The power pack's electricity account (户号).
+    "account_no",
+];
 
 fn invalid(field: &str, code: &'static str, zh: String, en: String) -> Invalid {
     Invalid::new(field, Rule::new(code, zh, en))

@@ -10,10 +10,10 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_accounts::branches::{self, NewBranch};
 use kefu_care::customers::{self, CustomerInput};
-use kefu_core::ids::BranchId;
+use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::{Actor, Scope};
 use kefu_pack::names::{self, pick};
-use kefu_store::{Change, Db};
+use kefu_store::{Change, Db, Tx};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
@@ -53,14 +53,15 @@ pub struct Summary {
     pub hydro: usize,
     pub accounts: usize,
     pub meters: usize,
+    pub contracts: usize,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} 个供电所 supply stations, {} 座小水电 small hydro stations, {} 个用电户 accounts, {} 块电能表 meters",
-            self.stations, self.hydro, self.accounts, self.meters
+            "{} 个供电所 supply stations, {} 座小水电 small hydro stations, {} 个用电户 accounts, {} 块电能表 meters, {} 份供用电合同 supply contracts",
+            self.stations, self.hydro, self.accounts, self.meters, self.contracts
         )
     }
 }
@@ -92,17 +93,20 @@ fn village_address(rng: &mut ChaCha8Rng, township: &str, villages: &[&str]) -> S
     format!("{COUNTY}{township}{}{}组{}号", pick(rng, villages), rng.random_range(1..13), rng.random_range(1..90))
 }
 
-/// Loads the county with `count` accounts, telling `progress` how far it got.
-pub async fn load(
-    db: &Db,
-    seed: u64,
-    today: Date,
-    count: usize,
-    progress: &dyn kefu_pack::Progress,
-) -> anyhow::Result<Summary> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0070_6f77_6572); // "power": not the 4S demo's stream
-    // One transaction: an interrupted load leaves no half county behind.
-    let mut tx = db.begin().await?;
+/// The county's branches as created: the company, its centre and the supply
+/// stations with their prefixes, and the system actor scoped to the company.
+pub(crate) struct Branches {
+    pub company: BranchId,
+    pub stations: Vec<(BranchId, StationPrefix)>,
+    pub actor: Actor,
+    /// The hydro stations' meters, to insert with the accounts.
+    pub sites: Vec<(BranchId, NewMeter)>,
+}
+
+/// Creates the company, its customer service centre, the supply stations
+/// and the hydro stations inside the caller's transaction; refuses when the
+/// county is there already.
+pub(crate) async fn create_branches_in(tx: &mut Tx, db: &Db, plans: &mut Planner) -> anyhow::Result<Branches> {
     let existing = branches::all(db).await?;
     if existing.iter().any(|b| b.code == COMPANY_CODE) {
         anyhow::bail!("the demo county is already loaded (branch {COMPANY_CODE} exists)");
@@ -118,7 +122,7 @@ pub async fn load(
     };
     let nobody = Actor::system(Scope::new(parent.into_iter().collect()));
     let company = branches::create_in(
-        &mut tx,
+        tx,
         &nobody,
         branch(
             parent,
@@ -132,7 +136,7 @@ pub async fn load(
     .id;
     let actor = Actor::system(Scope::new(vec![company]));
     let centre = branches::create_in(
-        &mut tx,
+        tx,
         &actor,
         branch(
             Some(company),
@@ -147,7 +151,7 @@ pub async fn load(
     let mut stations = Vec::new();
     for (i, (township, _)) in TOWNSHIPS.iter().enumerate() {
         let b = branches::create_in(
-            &mut tx,
+            tx,
             &actor,
             branch(
                 Some(centre),
@@ -160,126 +164,169 @@ pub async fn load(
         .await?
         .id;
         let prefix = StationPrefix::parse("prefix", &format!("31{:02}", i + 1))?;
-        archive::add_station_in(&mut tx, b, &prefix).await?;
+        archive::add_station_in(tx, b, &prefix).await?;
         stations.push((b, prefix));
     }
-    let mut meter_serial = 0u64;
-    let mut meter = |rng: &mut ChaCha8Rng, kind: &'static str, installed_on: Date| -> anyhow::Result<NewMeter> {
-        meter_serial += 1;
+    let mut sites = Vec::new();
+    for (i, name) in HYDRO.iter().enumerate() {
+        let (township, villages) = TOWNSHIPS[(i * 3 + 5) % TOWNSHIPS.len()];
+        let address = village_address(&mut plans.rng, township, villages);
+        let b = branches::create_in(
+            tx,
+            &actor,
+            branch(Some(company), format!("{COMPANY_CODE}-SD{}", i + 1), (*name).into(), branch_kind::STATION, address),
+        )
+        .await?
+        .id;
+        let installed = plans.today - plans.rng.random_range(400..4000).days();
+        sites.push((b, plans.meter("three_phase_ct", installed)?));
+    }
+    Ok(Branches { company, stations, actor, sites })
+}
+
+/// The plans of the county's accounts, drawn from one seeded stream: the
+/// demo writes them through the archive, `kefu gen` in bulk.
+pub(crate) struct Planner {
+    rng: ChaCha8Rng,
+    today: Date,
+    meter_serial: u64,
+}
+
+/// One account's plan: its holder, and the account with its meters (its
+/// `customer_id` is set once the holder has an id).
+pub(crate) struct AccountPlan {
+    pub holder: CustomerInput,
+    pub account: NewAccount,
+}
+
+impl Planner {
+    pub fn new(seed: u64, today: Date) -> Planner {
+        // "power": not the 4S demo's stream.
+        Planner { rng: ChaCha8Rng::seed_from_u64(seed ^ 0x0070_6f77_6572), today, meter_serial: 0 }
+    }
+
+    fn meter(&mut self, kind: &'static str, installed_on: Date) -> anyhow::Result<NewMeter> {
+        self.meter_serial += 1;
         let (code, digits, ct, pt) = match kind {
             "single_phase" => ("DDZY", 6, (1, 1), (1, 1)),
             "three_phase" => ("DTZY", 6, (1, 1), (1, 1)),
-            _ => ("DSZY", 8, (*pick(rng, &[50, 75, 100, 150, 200, 300]), 5), (10_000, 100)),
+            _ => ("DSZY", 8, (*pick(&mut self.rng, &[50, 75, 100, 150, 200, 300]), 5), (10_000, 100)),
         };
         Ok(NewMeter {
-            meter_no: MeterNo::parse("meter_no", &format!("{code}-45{meter_serial:08}"))?,
+            meter_no: MeterNo::parse("meter_no", &format!("{code}-45{:08}", self.meter_serial))?,
             kind,
             register_digits: digits,
             ct,
             pt,
             installed_on,
         })
-    };
-    let mut sites = Vec::new();
-    for (i, name) in HYDRO.iter().enumerate() {
-        let (township, villages) = TOWNSHIPS[(i * 3 + 5) % TOWNSHIPS.len()];
-        let address = village_address(&mut rng, township, villages);
-        let b = branches::create_in(
-            &mut tx,
-            &actor,
-            branch(Some(company), format!("{COMPANY_CODE}-SD{}", i + 1), (*name).into(), branch_kind::STATION, address),
-        )
-        .await?
-        .id;
-        let installed = today - rng.random_range(400..4000).days();
-        sites.push((b, meter(&mut rng, "three_phase_ct", installed)?));
     }
-    let mut summary = Summary { stations: stations.len(), hydro: sites.len(), ..Summary::default() };
-    summary.meters += sites.len();
-    archive::insert_in(&mut tx, Vec::new(), sites).await?;
+
+    /// The `serial`th account of the `s`th supply station.
+    pub fn account(
+        &mut self,
+        s: usize,
+        station: BranchId,
+        prefix: &StationPrefix,
+        serial: u64,
+    ) -> anyhow::Result<AccountPlan> {
+        let (today, rng) = (self.today, &mut self.rng);
+        let (township, villages) = TOWNSHIPS[s % TOWNSHIPS.len()];
+        let kind = kind_of(rng);
+        let address = village_address(rng, township, villages);
+        let (name, gender, company) = match kind {
+            Kind::Residential | Kind::Agricultural => {
+                let (n, g) = names::person(rng);
+                (n, g, false)
+            }
+            Kind::Commercial => (format!("{township}{}{}", names::person(rng).0, pick(rng, SHOP_KINDS)), "", true),
+            Kind::Large => (format!("{}（{}）", pick(rng, LARGE_USERS), township), "", true),
+        };
+        let holder = CustomerInput {
+            kind: if company { "company" } else { "person" }.into(),
+            name,
+            gender: gender.into(),
+            mobile: names::mobile(rng),
+            address: address.clone(),
+            source: "营业厅".into(),
+            ..CustomerInput::default()
+        };
+        let connected = today - rng.random_range(30..7000).days();
+        let (usage_class, voltage, capacity_kva, tariff, meter_kind) = match kind {
+            Kind::Residential => ("residential", "220v", *pick(rng, &[4, 6, 8, 10]), "gx-res-1", "single_phase"),
+            Kind::Commercial => ("general_commercial", "380v", rng.random_range(10..60), "gx-com-1", "three_phase"),
+            Kind::Agricultural => ("agricultural", "380v", rng.random_range(7..40), "gx-agr-1", "three_phase"),
+            Kind::Large => {
+                ("large_industry", "10kv", *pick(rng, &[315, 500, 630, 800, 1250, 2000]), "gx-tou-1", "three_phase_ct")
+            }
+        };
+        // A non-residential account holds a permit, renewed so that it is
+        // in force today.
+        let permit = (!matches!(kind, Kind::Residential)).then(|| {
+            let valid_until = today + rng.random_range(30..1800).days();
+            (format!("QSYD{}{:05}", connected.year(), serial), connected, valid_until)
+        });
+        let status = match rng.random_range(0..100) {
+            0 => "applying",
+            1 => "suspended",
+            2 => "closed",
+            _ => "active",
+        };
+        let meters = if status == "applying" { Vec::new() } else { vec![self.meter(meter_kind, connected)?] };
+        let account = NewAccount {
+            account_no: AccountNo::issue(prefix, serial)?,
+            customer_id: CustomerId(0),
+            branch_id: station,
+            usage_class,
+            voltage,
+            capacity_kva,
+            supply_address: address,
+            tariff_code: tariff,
+            permit,
+            status,
+            meters,
+        };
+        Ok(AccountPlan { holder, account })
+    }
+}
+
+/// Loads the county with `count` accounts, telling `progress` how far it got.
+pub async fn load(
+    db: &Db,
+    seed: u64,
+    today: Date,
+    count: usize,
+    progress: &dyn kefu_pack::Progress,
+) -> anyhow::Result<Summary> {
+    let mut plans = Planner::new(seed, today);
+    // One transaction: an interrupted load leaves no half county behind.
+    let mut tx = db.begin().await?;
+    let county = create_branches_in(&mut tx, db, &mut plans).await?;
+    let (stations, actor) = (&county.stations, &county.actor);
+    let mut summary = Summary { stations: stations.len(), hydro: county.sites.len(), ..Summary::default() };
+    summary.meters += county.sites.len();
+    archive::insert_in(&mut tx, Vec::new(), county.sites).await?;
     progress.start(count as u64, "演示数据 demo (供电 power)");
     for (s, (station, prefix)) in stations.iter().enumerate() {
         let share = count / stations.len() + usize::from(s < count % stations.len());
-        let (township, villages) = TOWNSHIPS[s];
-        let mut plans = Vec::with_capacity(share);
+        let mut planned = Vec::with_capacity(share);
         let mut inputs = Vec::with_capacity(share);
         for serial in 1..=share {
-            let kind = kind_of(&mut rng);
-            let address = village_address(&mut rng, township, villages);
-            let (name, gender, company) = match kind {
-                Kind::Residential | Kind::Agricultural => {
-                    let (n, g) = names::person(&mut rng);
-                    (n, g, false)
-                }
-                Kind::Commercial => {
-                    (format!("{township}{}{}", names::person(&mut rng).0, pick(&mut rng, SHOP_KINDS)), "", true)
-                }
-                Kind::Large => (format!("{}（{}）", pick(&mut rng, LARGE_USERS), township), "", true),
-            };
-            inputs.push(
-                CustomerInput {
-                    kind: if company { "company" } else { "person" }.into(),
-                    name,
-                    gender: gender.into(),
-                    mobile: names::mobile(&mut rng),
-                    address: address.clone(),
-                    source: "营业厅".into(),
-                    ..CustomerInput::default()
-                }
-                .check(today)?,
-            );
-            plans.push((serial as u64, kind, address));
+            let plan = plans.account(s, *station, prefix, serial as u64)?;
+            inputs.push(plan.holder.check(today)?);
+            planned.push(plan.account);
         }
         let created = customers::insert_many(&mut tx, *station, inputs).await?;
         let mut accounts = Vec::with_capacity(share);
-        for ((serial, kind, address), customer) in plans.into_iter().zip(created) {
-            let connected = today - rng.random_range(30..7000).days();
-            let (usage_class, voltage, capacity_kva, tariff, meter_kind) = match kind {
-                Kind::Residential => {
-                    ("residential", "220v", *pick(&mut rng, &[4, 6, 8, 10]), "gx-res-1", "single_phase")
-                }
-                Kind::Commercial => ("general_commercial", "380v", rng.random_range(10..60), "gx-com-1", "three_phase"),
-                Kind::Agricultural => ("agricultural", "380v", rng.random_range(7..40), "gx-agr-1", "three_phase"),
-                Kind::Large => (
-                    "large_industry",
-                    "10kv",
-                    *pick(&mut rng, &[315, 500, 630, 800, 1250, 2000]),
-                    "gx-tou-1",
-                    "three_phase_ct",
-                ),
-            };
-            // A non-residential account holds a permit, renewed so that it
-            // is in force today.
-            let permit = (!matches!(kind, Kind::Residential)).then(|| {
-                let valid_until = today + rng.random_range(30..1800).days();
-                (format!("QSYD{}{:05}", connected.year(), serial), connected, valid_until)
-            });
-            let status = match rng.random_range(0..100) {
-                0 => "applying",
-                1 => "suspended",
-                2 => "closed",
-                _ => "active",
-            };
-            let meters = if status == "applying" { Vec::new() } else { vec![meter(&mut rng, meter_kind, connected)?] };
-            summary.meters += meters.len();
-            accounts.push(NewAccount {
-                account_no: AccountNo::issue(prefix, serial)?,
-                customer_id: customer.id,
-                branch_id: *station,
-                usage_class,
-                voltage,
-                capacity_kva,
-                supply_address: address,
-                tariff_code: tariff,
-                permit,
-                status,
-                meters,
-            });
+        for (mut account, customer) in planned.into_iter().zip(created) {
+            account.customer_id = customer.id;
+            summary.meters += account.meters.len();
+            accounts.push(account);
         }
         summary.accounts += archive::insert_in(&mut tx, accounts, Vec::new()).await?;
         progress.advance(share as u64);
         tx.audit(
-            &actor,
+            actor,
             Change {
                 entity: "demo",
                 entity_id: COMPANY_CODE.into(),
@@ -291,9 +338,17 @@ pub async fn load(
         )
         .await?;
     }
+    summary.contracts = crate::contracts::demo::load_in(&mut tx, seed, today, noon(today)?).await?;
     tx.commit().await?;
     progress.finish();
     Ok(summary)
+}
+
+/// Noon UTC of `today`: the instant generated rows are made at, from the
+/// day asked for rather than the wall clock, so a seed and day give the
+/// same rows.
+pub(crate) fn noon(today: Date) -> anyhow::Result<jiff::Timestamp> {
+    Ok(jiff::tz::TimeZone::UTC.to_timestamp(today.at(12, 0, 0, 0))?)
 }
 
 /// A branch's phone number from its address, so the same county gets the

@@ -17,8 +17,9 @@
 //! | [`meters`] | metering assets' periodic work — field tests by point class (DL/T 448), rotation by kind, the instruments' yearly verification and the share in date — the month's plan, and where a meter may go (a failed one is never installed) |
 //! | [`inspections`] | the amounts of a theft case — stolen kWh from the equipment or the meter's rated current, the back charge, the penalty, the escalation above 1,000 yuan — and the charge for an unauthorised capacity increase |
 //! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
+//! | [`contracts`] | supply contracts (供用电合同) of non-residential accounts and power-use permits: their rules (an expired permit refused), storage, the lists expiring soon, and the renewal reminders' anchors and playbooks |
 //! | [`archive`] | the stored archive: supply stations, electricity accounts of the common customers and their meters, hydro stations' meters; their search keys and probes (户号, its tail, meter number) |
-//! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`) and its demo county |
+//! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`), its demo county, and the county at any scale in bulk (`generate.rs`, `kefu gen --packs power --accounts N`) |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field (a path such as
 //! `tariff[0].version[1].tiers[2].price` where the input is a file) and the
@@ -69,7 +70,9 @@ pub mod accounts;
 pub mod archive;
 pub mod billing;
 pub mod connections;
+pub mod contracts;
 pub mod demo;
+mod generate;
 pub mod indicators;
 pub mod inspections;
 pub mod meters;

@@ -2,13 +2,14 @@
 //! branch kinds, tables, search probes, the table a merge moves and the
 //! demo county.
 
-use crate::{archive, demo};
+use crate::{archive, contracts, demo};
 use jiff::civil::Date;
+use kefu_care::import::{Field, Import, Report};
 use kefu_care::search::Probe;
 use kefu_outreach::playbook::Playbook;
 use kefu_outreach::source::{AnchorSource, Arrivals};
 use kefu_pack::{BoxFuture, Demo, Generated, ImportTarget, Pack, Progress, Scale, Text};
-use kefu_store::Db;
+use kefu_store::{Db, Failure};
 
 pub struct Power;
 
@@ -29,7 +30,8 @@ impl Pack for Power {
 
     fn migrations(&self) -> &'static [i64] {
         // 30: supply stations, electricity accounts and meters.
-        &[30]
+        // 37: supply contracts, and the permits' expiry index.
+        &[30, 37]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -41,11 +43,12 @@ impl Pack for Power {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        Vec::new()
+        contracts::default_playbooks()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
-        Vec::new()
+        static CONTRACTS: contracts::ContractAnchors = contracts::ContractAnchors;
+        vec![&CONTRACTS]
     }
 
     /// No power playbook follows up a visit yet.
@@ -58,11 +61,32 @@ impl Pack for Power {
     }
 
     fn import(&self) -> Option<&'static dyn ImportTarget> {
-        None
+        Some(&MARKETING_SYSTEM)
     }
 
     fn demo(&self) -> Option<&'static dyn Demo> {
         Some(&COUNTY)
+    }
+}
+
+/// The spreadsheet export of an old marketing system: accounts, their
+/// holders and meters, into one supply station.
+struct MarketingSystem;
+
+static MARKETING_SYSTEM: MarketingSystem = MarketingSystem;
+
+impl ImportTarget for MarketingSystem {
+    fn fields(&self) -> &'static [Field] {
+        archive::import::FIELDS
+    }
+
+    fn run<'a>(
+        &'a self,
+        import: &'a Import<'a>,
+        today: Date,
+        progress: &'a mut (dyn FnMut(&Report) + Send),
+    ) -> BoxFuture<'a, Result<Report, Failure>> {
+        Box::pin(async move { import.run(&mut archive::import::AccountRows::new(today), progress).await })
     }
 }
 
@@ -87,18 +111,20 @@ impl Demo for County {
         Box::pin(async move { Ok(demo::load(db, seed, today, demo::ACCOUNTS, progress).await?.to_string()) })
     }
 
-    /// The pack imports nothing yet (issue 19 §1 asks for the old
-    /// marketing system's export next), so its file has only the header.
+    /// The header of a marketing system's export, as the import maps it;
+    /// no rows (the demo's accounts fill the stations already).
     fn import_file(&self, _seed: u64, _today: Date, _rows: usize) -> String {
-        "户号,户名,手机,用电地址,用电类别\n".to_string()
+        let header: Vec<&str> = archive::import::FIELDS.iter().map(|f| f.synonyms[0]).collect();
+        format!("{}\n", header.join(","))
     }
 
+    /// The county with `scale.customers` accounts, one holder each.
     fn generate<'a>(
         &'a self,
-        _db: &'a Db,
-        _scale: Scale,
-        _progress: &'a dyn Progress,
+        db: &'a Db,
+        scale: Scale,
+        progress: &'a dyn Progress,
     ) -> BoxFuture<'a, anyhow::Result<Generated>> {
-        Box::pin(async { anyhow::bail!("kefu gen: the power pack generates no data at scale yet (issue 19)") })
+        Box::pin(crate::generate::run(db, scale, progress))
     }
 }

@@ -50,11 +50,11 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
     },
-    /// Generate realistic customers, vehicles and workshop histories in bulk, at any scale.
+    /// Generate realistic data in bulk, at any scale (auto: customers, vehicles and workshop histories; power: a county's electricity accounts).
     #[command(name = "gen")]
     Gen {
-        /// How many customers (about 1.2 vehicles each).
-        #[arg(long)]
+        /// How many customers (auto: about 1.2 vehicles each; power: one electricity account each, also `--accounts`).
+        #[arg(long, visible_alias = "accounts")]
         customers: usize,
         /// Seed for the generator; the same seed and day give the same data.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]

@@ -187,8 +187,8 @@ impl Import<'_> {
                 // write that shared it would leave the database idle
                 // between its statements meanwhile. A refused row stops
                 // the writing — dropping the transaction rolls back what it
-                // wrote — but every row is still validated, so the report
-                // names every bad row, not just the first.
+                // wrote — but every row is still validated and matched, so
+                // the report names every bad row, not just the first.
                 let mut conn = self.db.pool().acquire().await?;
                 let mut tx = self.db.begin_bulk().await?;
                 let (batches, mut to_write) = tokio::sync::mpsc::channel::<T::Additions>(1);
@@ -202,16 +202,14 @@ impl Import<'_> {
                 });
                 for rows in self.table.rows.chunks(BATCH) {
                     let valid = self.prepare(target, rows, &mut report);
-                    if report.rejected.is_empty() {
-                        let (fates, additions) =
-                            target.plan(&mut conn, self.branch, valid, &mut report.created).await?;
-                        self.count(fates, rows.len(), &mut report);
-                        // A failed write ends the task; its result says why.
-                        if report.rejected.is_empty() && batches.send(additions).await.is_err() {
-                            break;
-                        }
-                    } else {
-                        report.done += rows.len();
+                    // Matched even after a refusal, so the rules only the
+                    // stored data shows (a number taken, a meter installed
+                    // elsewhere) are reported for every row too.
+                    let (fates, additions) = target.plan(&mut conn, self.branch, valid, &mut report.created).await?;
+                    self.count(fates, rows.len(), &mut report);
+                    // A failed write ends the task; its result says why.
+                    if report.rejected.is_empty() && batches.send(additions).await.is_err() {
+                        break;
                     }
                     progress(&report);
                 }

@@ -5,9 +5,14 @@
 //! finds an account by its number, the number's last digits and its meters'
 //! numbers, through the common search keys.
 
+pub mod import;
 mod store;
 
-pub use store::{Station, add_station_in, by_number, count, insert_in, list, meters_of, of_customer, sites, stations};
+pub(crate) use store::{ACCOUNT_INSERT, METER_INSERT, account_row, key_set, meter_row};
+pub use store::{
+    Filter, Station, add_station_in, by_number, count, insert_in, list, list_where, meters_of, of_customer, sites,
+    stations,
+};
 
 use crate::accounts::{AccountNo, MeterNo};
 use jiff::civil::Date;
@@ -34,6 +39,9 @@ pub mod key_kind {
     pub const ACCOUNT_REVERSED: char = 'h';
     /// A meter's number in capitals.
     pub const METER: char = 'b';
+    /// A supply address from one of its parts on (a township, a village, a
+    /// road), see [`address_keys`].
+    pub const ADDRESS: char = 'd';
 }
 
 /// What a timeline entry about an account names as its asset.
@@ -124,13 +132,65 @@ fn backwards(text: &str) -> String {
 }
 
 /// Search keys for an account: its number back to front (so the whole
-/// number and each of its tails is a prefix of one key) and the numbers of
-/// the meters installed at it.
-pub fn keys<'a>(account_no: &str, meters: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+/// number and each of its tails is a prefix of one key), the numbers of
+/// the meters installed at it, and its supply address from each of its
+/// parts below the county ([`address_keys`]).
+pub fn keys<'a>(account_no: &str, address: &str, meters: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut k = vec![search::key(key_kind::ACCOUNT_REVERSED, &backwards(account_no))];
     k.extend(meters.into_iter().map(|m| search::key(key_kind::METER, &m.to_ascii_uppercase())));
+    k.extend(address_keys(address));
     k
 }
+
+/// The characters that end a part of a Chinese address, from the province
+/// down to the house number.
+const ADDRESS_PART_ENDS: &[char] =
+    &['省', '市', '县', '区', '旗', '镇', '乡', '村', '屯', '组', '队', '路', '街', '巷', '弄', '号', '栋', '楼', '室'];
+
+/// Parts of the county and above: every address of the county shares them,
+/// so a key starting there would find everyone.
+fn above_township(part: &str) -> bool {
+    part.ends_with(['省', '市', '县', '旗'])
+        || (part.ends_with('区') && !part.ends_with("社区") && !part.ends_with("小区"))
+}
+
+/// A part that is only a number and its unit (3组, 12号): alone it finds
+/// every house of that number in the county, which nobody looks for.
+fn numbered(part: &str) -> bool {
+    part.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+/// How much of an address a key keeps: a village, its group and the house.
+const ADDRESS_KEY_CHARS: usize = 16;
+
+/// Keys for a supply address: the address from the start of each of its
+/// parts below the county (the township, the village, the road) on, so a
+/// fragment such as 龙岩村, 龙岩村3组 or 青山镇龙岩村 is a prefix of one key.
+/// Spaces are dropped, letters lowered, as the box cleans a query.
+pub fn address_keys(address: &str) -> Vec<String> {
+    let chars: Vec<char> = address.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+    let mut starts = vec![0];
+    starts.extend(chars.iter().enumerate().filter(|(_, c)| ADDRESS_PART_ENDS.contains(c)).map(|(i, _)| i + 1));
+    starts.dedup();
+    let parts: Vec<(usize, String)> = starts
+        .windows(2)
+        .map(|w| (w[0], chars[w[0]..w[1]].iter().collect::<String>()))
+        .chain(starts.last().filter(|&&s| s < chars.len()).map(|&s| (s, chars[s..].iter().collect())))
+        .collect();
+    // Keys start after the last part at county level or above.
+    let first = parts.iter().rposition(|(_, p)| above_township(p)).map_or(0, |i| i + 1);
+    let mut keys: Vec<String> = parts[first..]
+        .iter()
+        .filter(|(_, p)| !numbered(p))
+        .map(|(at, _)| search::key(key_kind::ADDRESS, &chars[*at..].iter().take(ADDRESS_KEY_CHARS).collect::<String>()))
+        .collect();
+    keys.dedup();
+    keys
+}
+
+/// The shortest address fragment looked for: one character is a tenth of
+/// the county.
+const ADDRESS_MIN: usize = 2;
 
 /// The shortest tail of an account number the box looks for: fewer digits
 /// would match a tenth of a station.
@@ -155,6 +215,11 @@ pub fn probes(query: &str) -> Vec<Probe> {
     {
         out.push(Probe::exact(key_kind::METER, meter.as_str(), 0, "meter_no"));
     }
+    let has_cjk = q.chars().any(|c| ('\u{3400}'..='\u{9fff}').contains(&c));
+    if has_cjk && q.chars().count() >= ADDRESS_MIN {
+        let fragment: String = q.to_lowercase().chars().take(ADDRESS_KEY_CHARS).collect();
+        out.push(Probe::prefix(key_kind::ADDRESS, &fragment, 6, "supply_address"));
+    }
     out
 }
 
@@ -177,7 +242,7 @@ mod tests {
 
     #[test]
     fn an_account_is_found_by_its_number_its_tail_and_its_meters() {
-        let k = keys("0301000042", ["DD862-0012345"]);
+        let k = keys("0301000042", "", ["DD862-0012345"]);
         assert_eq!(finds("0301000042", &k), Some("account_no"));
         assert_eq!(finds("0301 000 042", &k), Some("account_no"));
         assert_eq!(finds("0042", &k), Some("account_tail"));
@@ -186,5 +251,20 @@ mod tests {
         assert_eq!(finds("0043", &k), None);
         assert_eq!(finds("0301", &k), None, "a prefix is not a tail");
         assert_eq!(finds("42", &k), None, "too short a tail");
+    }
+
+    #[test]
+    fn an_account_is_found_by_fragments_of_its_address() {
+        let k = keys("0301000042", "广西壮族自治区桂林市青山县青山镇龙岩村3组12号", []);
+        for q in ["青山镇", "青山镇龙岩村", "龙岩村", "龙岩", "龙岩村3组", "龙岩村 3组12号"] {
+            assert_eq!(finds(q, &k), Some("supply_address"), "{q}");
+        }
+        // Fragments starting inside a part, at the county or above, or a
+        // bare house number are not keys: they would find anyone.
+        for q in ["岩村", "桂林市青山县", "广西", "3组12号", "龙"] {
+            assert_eq!(finds(q, &k), None, "{q}");
+        }
+        let shop = address_keys("青山县城东社区人民路8号");
+        assert_eq!(shop, vec!["d城东社区人民路8号".to_string(), "d人民路8号".to_string()]);
     }
 }

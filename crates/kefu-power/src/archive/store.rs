@@ -68,11 +68,29 @@ pub async fn add_station_in(tx: &mut Tx, branch: BranchId, prefix: &StationPrefi
     Ok(())
 }
 
-fn meter_cells(m: &NewMeter, id: i64, account: Option<i64>, site: Option<BranchId>) -> Vec<Cell> {
-    vec![
+/// The columns of a new meter's row, [`meter_row`]'s order.
+pub(crate) const METER_INSERT: [&str; 12] = [
+    "id",
+    "meter_no",
+    "kind",
+    "register_digits",
+    "ct_primary",
+    "ct_secondary",
+    "pt_primary",
+    "pt_secondary",
+    "account_id",
+    "site_branch_id",
+    "installed_on",
+    "removed_on",
+];
+
+/// A new meter's row at an account or at a hydro station (`kefu gen`
+/// writes the same rows as [`insert_in`]).
+pub(crate) fn meter_row(m: &NewMeter, id: i64, account: Option<i64>, site: Option<BranchId>) -> [Cell; 12] {
+    [
         id.into(),
-        m.meter_no.as_str().to_string().into(),
-        m.kind.to_string().into(),
+        m.meter_no.as_str().into(),
+        m.kind.into(),
         m.register_digits.into(),
         m.ct.0.into(),
         m.ct.1.into(),
@@ -83,6 +101,57 @@ fn meter_cells(m: &NewMeter, id: i64, account: Option<i64>, site: Option<BranchI
         Some(m.installed_on.to_string()).into(),
         Option::<String>::None.into(),
     ]
+}
+
+/// The columns of a new account's row, [`account_row`]'s order.
+pub(crate) const ACCOUNT_INSERT: [&str; 14] = [
+    "id",
+    "account_no",
+    "customer_id",
+    "branch_id",
+    "usage_class",
+    "voltage",
+    "capacity_kva",
+    "supply_address",
+    "tariff_code",
+    "permit_no",
+    "permit_issued",
+    "permit_valid_until",
+    "status",
+    "created_at",
+];
+
+/// A new account's row, made at `now`.
+pub(crate) fn account_row(a: &NewAccount, id: i64, now: &str) -> [Cell; 14] {
+    let (permit_no, issued, until) = match &a.permit {
+        Some((no, issued, until)) => (Some(no.clone()), Some(issued.to_string()), Some(until.to_string())),
+        None => (None, None, None),
+    };
+    [
+        id.into(),
+        a.account_no.as_str().into(),
+        a.customer_id.0.into(),
+        a.branch_id.0.into(),
+        a.usage_class.into(),
+        a.voltage.into(),
+        a.capacity_kva.into(),
+        a.supply_address.as_str().into(),
+        a.tariff_code.into(),
+        permit_no.into(),
+        issued.into(),
+        until.into(),
+        a.status.into(),
+        now.into(),
+    ]
+}
+
+/// An account's search keys as a set of its own.
+pub(crate) fn key_set(a: &NewAccount, id: i64) -> search::Keys {
+    search::Keys {
+        customer: a.customer_id,
+        source: format!("{}:{id}", super::ASSET),
+        keys: keys(a.account_no.as_str(), &a.supply_address, a.meters.iter().map(|m| m.meter_no.as_str())),
+    }
 }
 
 /// Inserts accounts with their meters and search keys in as few statements
@@ -98,65 +167,25 @@ pub async fn insert_in(tx: &mut Tx, accounts: Vec<NewAccount>, sites: Vec<(Branc
     let mut meters = Vec::with_capacity(meter_count);
     let mut key_sets = Vec::with_capacity(accounts.len());
     for (a, id) in accounts.iter().zip(ids) {
-        let (permit_no, issued, until) = match &a.permit {
-            Some((no, issued, until)) => (Some(no.clone()), Some(issued.to_string()), Some(until.to_string())),
-            None => (None, None, None),
-        };
-        rows.push(vec![
-            id.into(),
-            a.account_no.as_str().to_string().into(),
-            a.customer_id.0.into(),
-            a.branch_id.0.into(),
-            a.usage_class.to_string().into(),
-            a.voltage.to_string().into(),
-            a.capacity_kva.into(),
-            a.supply_address.clone().into(),
-            a.tariff_code.to_string().into(),
-            permit_no.into(),
-            issued.into(),
-            until.into(),
-            a.status.to_string().into(),
-            now.clone().into(),
-        ]);
+        rows.push(account_row(a, id, &now).into());
         for m in &a.meters {
             let meter_id = meter_ids.next().expect("an id reserved for each meter");
-            meters.push(meter_cells(m, meter_id, Some(id), None));
+            meters.push(meter_row(m, meter_id, Some(id), None).into());
         }
-        key_sets.push(search::Keys {
-            customer: a.customer_id,
-            source: format!("{}:{id}", super::ASSET),
-            keys: keys(a.account_no.as_str(), a.meters.iter().map(|m| m.meter_no.as_str())),
-        });
+        key_sets.push(key_set(a, id));
     }
     for (site, m) in &sites {
         let meter_id = meter_ids.next().expect("an id reserved for each meter");
-        meters.push(meter_cells(m, meter_id, None, Some(*site)));
+        meters.push(meter_row(m, meter_id, None, Some(*site)).into());
     }
-    let columns = [
-        "id",
-        "account_no",
-        "customer_id",
-        "branch_id",
-        "usage_class",
-        "voltage",
-        "capacity_kva",
-        "supply_address",
-        "tariff_code",
-        "permit_no",
-        "permit_issued",
-        "permit_valid_until",
-        "status",
-        "created_at",
-    ];
     let taken = |field: &'static str| {
         move |e| match e {
             StoreError::Sql(e) => Failure::unique_as_taken(e, field),
             other => Failure::Store(other),
         }
     };
-    bulk::insert(tx.conn(), "power_accounts", &columns, rows, "").await.map_err(taken("account_no"))?;
-    let meter_columns: Vec<&str> = METER_COLUMNS.split(", ").collect();
-    bulk::insert(tx.conn(), "power_meters", &meter_columns, meters, "").await.map_err(taken("meter_no"))?;
+    bulk::insert(tx.conn(), "power_accounts", &ACCOUNT_INSERT, rows, "").await.map_err(taken("account_no"))?;
+    bulk::insert(tx.conn(), "power_meters", &METER_INSERT, meters, "").await.map_err(taken("meter_no"))?;
     search::insert_many(tx, key_sets).await?;
     Ok(accounts.len())
 }
@@ -213,20 +242,52 @@ pub async fn list(
     after: &str,
     limit: i64,
 ) -> Result<Vec<Account>> {
+    let filter = Filter { number: number.to_string(), ..Filter::default() };
+    list_where(db, scope, station, &filter, after, limit).await
+}
+
+/// What the account list is narrowed to besides its station: numbers
+/// beginning with `number`; a usage class and a status when given (codes
+/// of [`super::STATUSES`] and the usage classes; others match nothing).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub number: String,
+    pub usage_class: Option<String>,
+    pub status: Option<String>,
+}
+
+/// [`list`] narrowed by `filter`. The station's index on the number keeps
+/// the scan in order; the class and status are checked on the rows read.
+pub async fn list_where(
+    db: &Db,
+    scope: &Scope,
+    station: BranchId,
+    filter: &Filter,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Account>> {
     if !scope.contains(station) {
         return Ok(Vec::new());
     }
+    let class = if filter.usage_class.is_some() { " AND usage_class = $5" } else { "" };
+    let status = match (&filter.usage_class, &filter.status) {
+        (Some(_), Some(_)) => " AND status = $6",
+        (None, Some(_)) => " AND status = $5",
+        _ => "",
+    };
     let sql = format!(
         "SELECT {ACCOUNT_COLUMNS} FROM power_accounts WHERE branch_id = $1 AND account_no >= $2 \
-         AND account_no < $3 AND account_no > $4 ORDER BY account_no LIMIT {limit}"
+         AND account_no < $3 AND account_no > $4{class}{status} ORDER BY account_no LIMIT {limit}"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(station.0)
-        .bind(number.to_string())
-        .bind(format!("{number}\u{7f}"))
-        .bind(after.to_string())
-        .fetch_all(db.pool())
-        .await?;
+        .bind(filter.number.clone())
+        .bind(format!("{}\u{7f}", filter.number))
+        .bind(after.to_string());
+    for value in [&filter.usage_class, &filter.status].into_iter().flatten() {
+        q = q.bind(value.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
     rows.iter().map(account_from).collect()
 }
 

@@ -25,6 +25,7 @@ mod outreach;
 mod packs;
 mod points;
 mod power;
+mod power_archive;
 mod queries;
 mod reports;
 mod scheduler;

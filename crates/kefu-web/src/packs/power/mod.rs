@@ -4,6 +4,7 @@
 //! templates (`templates/`) and interface text (`i18n/`).
 
 pub mod api;
+mod contracts;
 pub mod pages;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -40,6 +41,8 @@ struct PowerApi;
 const NAV: &[NavItem] = &[
     NavItem { key: "nav_power_accounts", href: Some("/power/accounts"), needs: CustomersRead },
     NavItem { key: "nav_power_tariffs", href: Some("/power/tariffs"), needs: CustomersRead },
+    contracts::NAV_CONTRACTS,
+    contracts::NAV_PERMITS,
 ];
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -57,11 +60,15 @@ impl WebPack for Power {
     fn routes(&self) -> Vec<Entry> {
         vec![
             entry(M::GET, "/power/accounts", Signed(CustomersRead), get(pages::accounts)),
+            entry(M::GET, "/power/accounts.xlsx", Signed(CustomersRead), get(pages::accounts_xlsx)),
             entry(M::GET, "/power/accounts/{number}", Signed(CustomersRead), get(pages::account)),
             entry(M::GET, "/power/tariffs", Signed(CustomersRead), get(pages::tariffs)),
             entry(M::GET, "/api/v1/power/accounts/{number}", Signed(CustomersRead), get(api::account)),
             entry(M::POST, "/api/v1/power/bill-quote", Signed(CustomersRead), post(api::bill_quote)),
         ]
+        .into_iter()
+        .chain(contracts::routes())
+        .collect()
     }
 
     fn nav(&self) -> &'static [NavItem] {
@@ -73,7 +80,9 @@ impl WebPack for Power {
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        TEMPLATES
+        // Each part of the pack keeps its templates beside its code.
+        static ALL: std::sync::OnceLock<Vec<(&str, &str)>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| TEMPLATES.iter().chain(contracts::TEMPLATES).copied().collect())
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -88,7 +97,9 @@ impl WebPack for Power {
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        PowerApi::openapi()
+        let mut doc = PowerApi::openapi();
+        doc.merge(contracts::ContractsApi::openapi());
+        doc
     }
 
     fn customer_part<'a>(
