@@ -247,7 +247,13 @@ on_both!(a_contract_is_recorded_listed_and_its_renewal_reminded, |backend| async
         let day: jiff::civil::Date = day.parse().unwrap();
         let everyone = everyone.clone();
         let db = app.db.clone();
-        async move { power().core().run_outreach(&db, &everyone, day, &|_, _| {}).await.unwrap() }
+        async move {
+            power()
+                .core()
+                .run_outreach(&db, &everyone, (day, &kefu_core::time::BusinessZone::shanghai()), &|_, _| {})
+                .await
+                .unwrap()
+        }
     };
     run("2026-11-28").await;
     assert!(tasks(&app, "power_contract_renewal", account).await.is_empty(), "too early for the first touch");
