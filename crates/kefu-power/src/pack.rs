@@ -29,7 +29,8 @@ impl Pack for Power {
 
     fn migrations(&self) -> &'static [i64] {
         // 30: supply stations, electricity accounts and meters.
-        &[30]
+        // 34: inspection cases, plans and records, suspensions.
+        &[30, 34]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

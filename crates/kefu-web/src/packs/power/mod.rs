@@ -4,6 +4,7 @@
 //! templates (`templates/`) and interface text (`i18n/`).
 
 pub mod api;
+pub mod cases;
 pub mod pages;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -28,7 +29,7 @@ use utoipa::OpenApi;
 pub struct Power;
 
 /// What the 360° page shows: the customer's accounts and their meters.
-type Held = (Vec<Account>, Vec<Meter>);
+type Held = (Vec<Account>, Vec<Meter>, Vec<kefu_power::cases::Case>);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -37,9 +38,19 @@ type Held = (Vec<Account>, Vec<Meter>);
 )]
 struct PowerApi;
 
+/// The pack's document with each part's merged in.
+fn openapi_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = PowerApi::openapi();
+    doc.merge(cases::CasesApi::openapi());
+    doc
+}
+
 const NAV: &[NavItem] = &[
     NavItem { key: "nav_power_accounts", href: Some("/power/accounts"), needs: CustomersRead },
     NavItem { key: "nav_power_tariffs", href: Some("/power/tariffs"), needs: CustomersRead },
+    cases::NAV_CASES,
+    cases::NAV_INSPECTIONS,
+    cases::NAV_SUSPENSIONS,
 ];
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -48,6 +59,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("power/tariffs.html", include_str!("templates/tariffs.html")),
     ("power/customer_panel.html", include_str!("templates/customer_panel.html")),
 ];
+
+/// The pack's templates and each part's.
+fn all_templates() -> &'static [(&'static str, &'static str)] {
+    static ALL: std::sync::LazyLock<Vec<(&str, &str)>> =
+        std::sync::LazyLock::new(|| [TEMPLATES, cases::TEMPLATES].concat());
+    &ALL
+}
 
 impl WebPack for Power {
     fn pack(&self) -> &'static dyn Pack {
@@ -62,6 +80,9 @@ impl WebPack for Power {
             entry(M::GET, "/api/v1/power/accounts/{number}", Signed(CustomersRead), get(api::account)),
             entry(M::POST, "/api/v1/power/bill-quote", Signed(CustomersRead), post(api::bill_quote)),
         ]
+        .into_iter()
+        .chain(cases::routes())
+        .collect()
     }
 
     fn nav(&self) -> &'static [NavItem] {
@@ -73,7 +94,7 @@ impl WebPack for Power {
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        TEMPLATES
+        all_templates()
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -88,7 +109,7 @@ impl WebPack for Power {
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        PowerApi::openapi()
+        openapi_doc()
     }
 
     fn customer_part<'a>(
@@ -102,12 +123,13 @@ impl WebPack for Power {
             let accounts = archive::of_customer(db, scope, customer.id).await?;
             let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
             let meters = archive::meters_of(db, &ids).await?;
+            let cases = kefu_power::cases::of_customer(db, scope, customer.id).await?;
             let json: Vec<api::AccountDto> = accounts.iter().map(|a| api::AccountDto::of(a, &meters)).collect();
             Ok(CustomerPart {
                 key: "power_accounts",
                 json: serde_json::to_value(json).unwrap_or_default(),
                 due: Vec::new(),
-                data: Box::new((accounts, meters) as Held),
+                data: Box::new((accounts, meters, cases) as Held),
             })
         })
     }
@@ -120,7 +142,7 @@ impl WebPack for Power {
         part: &'a CustomerPart,
     ) -> BoxFuture<'a, Result<Panel, AppError>> {
         Box::pin(async move {
-            let (accounts, meters) = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
+            let (accounts, meters, cases) = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
             let rows: Vec<serde_json::Value> = accounts
                 .iter()
                 .map(|a| {
@@ -128,7 +150,12 @@ impl WebPack for Power {
                     view! { a => a, meters => at }
                 })
                 .collect();
-            Ok(Panel { template: "power/customer_panel.html", top: None, data: view! { accounts => rows } })
+            let cases = cases::panel_rows(&cases);
+            Ok(Panel {
+                template: "power/customer_panel.html",
+                top: None,
+                data: view! { accounts => rows, cases => cases },
+            })
         })
     }
 
@@ -153,7 +180,7 @@ impl WebPack for Power {
     }
 
     fn today_lists(&self) -> &'static [(&'static str, &'static str, kefu_core::Permission)] {
-        &[("today_power_accounts", "/power/accounts", CustomersRead)]
+        &[("today_power_accounts", "/power/accounts", CustomersRead), cases::TODAY_LIST]
     }
 
     fn today_tiles<'a>(
@@ -161,6 +188,10 @@ impl WebPack for Power {
         app: &'a AppState,
         ctx: &'a Ctx,
     ) -> BoxFuture<'a, Result<Vec<(&'static str, i64)>, AppError>> {
-        Box::pin(async move { Ok(vec![("today_power_accounts", archive::count(app.db(), &ctx.actor.scope).await?)]) })
+        Box::pin(async move {
+            let mut tiles = vec![("today_power_accounts", archive::count(app.db(), &ctx.actor.scope).await?)];
+            tiles.extend(cases::today_tile(app, ctx).await?);
+            Ok(tiles)
+        })
     }
 }
