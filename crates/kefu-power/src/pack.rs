@@ -30,7 +30,8 @@ impl Pack for Power {
     fn migrations(&self) -> &'static [i64] {
         // 30: supply stations, electricity accounts and meters.
         // 34: inspection cases, plans and records, suspensions.
-        &[30, 34]
+        // 35: the meter archive, its history, work orders and instruments.
+        &[30, 34, 35]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

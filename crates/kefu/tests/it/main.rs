@@ -25,6 +25,7 @@ mod packs;
 mod points;
 mod power;
 mod power_inspections;
+mod power_meters;
 mod queries;
 mod reports;
 mod scheduler;

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod cases;
+pub mod meters;
 pub mod pages;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -42,12 +43,15 @@ struct PowerApi;
 fn openapi_doc() -> utoipa::openapi::OpenApi {
     let mut doc = PowerApi::openapi();
     doc.merge(cases::CasesApi::openapi());
+    doc.merge(meters::MetersApi::openapi());
     doc
 }
 
 const NAV: &[NavItem] = &[
     NavItem { key: "nav_power_accounts", href: Some("/power/accounts"), needs: CustomersRead },
     NavItem { key: "nav_power_tariffs", href: Some("/power/tariffs"), needs: CustomersRead },
+    meters::NAV_METERS,
+    meters::NAV_PLANS,
     cases::NAV_CASES,
     cases::NAV_INSPECTIONS,
     cases::NAV_SUSPENSIONS,
@@ -63,7 +67,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The pack's templates and each part's.
 fn all_templates() -> &'static [(&'static str, &'static str)] {
     static ALL: std::sync::LazyLock<Vec<(&str, &str)>> =
-        std::sync::LazyLock::new(|| [TEMPLATES, cases::TEMPLATES].concat());
+        std::sync::LazyLock::new(|| [TEMPLATES, meters::TEMPLATES, cases::TEMPLATES].concat());
     &ALL
 }
 
@@ -81,6 +85,7 @@ impl WebPack for Power {
             entry(M::POST, "/api/v1/power/bill-quote", Signed(CustomersRead), post(api::bill_quote)),
         ]
         .into_iter()
+        .chain(meters::routes())
         .chain(cases::routes())
         .collect()
     }
