@@ -15,12 +15,12 @@ use kefu_store::Change;
 use kefu_web::packs::Enabled;
 use serde_json::{Value, json};
 
-const NUMBER: &str = "3101000042";
+pub(crate) const NUMBER: &str = "3101000042";
 
 /// Store A as a supply station with customer A's account; the power pack's
 /// staff: an inspector, a supervisor and a meter reader in store A, an
 /// inspector in store B.
-async fn station(app: &TestApp) {
+pub(crate) async fn station(app: &TestApp) {
     let actor = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
     let prefix = StationPrefix::parse("prefix", "3101").unwrap();
     let mut tx = app.db.begin().await.unwrap();

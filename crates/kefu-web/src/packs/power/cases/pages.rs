@@ -160,6 +160,8 @@ pub async fn show(
     let c = cases::get(app.db(), &ctx.actor.scope, id).await?;
     let can_close = c.status == "open" && (!c.escalated() || ctx.actor.can(Permission::PowerManage));
     let rules = cases::rules(app.db()).await?;
+    let local =
+        |at: &Option<String>| at.as_deref().and_then(kefu_core::time::parse_instant).map(|t| app.0.zone.display(t));
     page(
         &app,
         &ctx,
@@ -167,6 +169,7 @@ pub async fn show(
         "nav_power_cases",
         view! {
             r => row(&c), can_close => can_close, theft => cases::is_theft(&c.kind),
+            escalated_at => local(&c.escalated_at), closed_at => local(&c.closed_at),
             escalate_above => yuan(rules.theft.escalate_above), multiple => rules.theft.penalty_multiple,
             capacity_kw => c.capacity_w.map(|w| format!("{}.{:03}", w / 1000, w % 1000).trim_end_matches('0').trim_end_matches('.').to_string()),
         },
