@@ -133,18 +133,20 @@ pub async fn list(db: &Db, scope: &Scope, from: Date, to: Date) -> Result<Vec<Pl
     Ok(plans)
 }
 
+/// What a visit found.
+#[derive(Debug, Clone)]
+pub struct Visit<'a> {
+    pub inspected_on: Date,
+    pub result: &'a str,
+    pub findings: &'a str,
+    /// The case a violation opened.
+    pub case: Option<i64>,
+}
+
 /// Records a visit to a planned check in scope; a violation names the case
 /// it opened (a case in scope).
-pub async fn record(
-    db: &Db,
-    actor: &Actor,
-    plan: i64,
-    inspected_on: Date,
-    result: &str,
-    findings: &str,
-    case: Option<i64>,
-    now: Timestamp,
-) -> Result<i64> {
+pub async fn record(db: &Db, actor: &Actor, plan: i64, visit: &Visit<'_>, now: Timestamp) -> Result<i64> {
+    let Visit { inspected_on, result, findings, case } = *visit;
     let sql = format!(
         "SELECT branch_id FROM power_inspection_plans WHERE id = $1 AND branch_id IN ({})",
         actor.scope.sql_list()

@@ -255,7 +255,7 @@ async fn inspections(
         if day < today - 1.month() && rng.random_range(0..10) > 0 {
             cases::close(db, actor, case.id, "已补交电费及违约使用电费，恢复正常用电", at(day + 14.days())).await?;
         }
-        day = day + rng.random_range(6..16).days();
+        day += rng.random_range(6..16).days();
     }
     // Quarterly checks of large users' contracts and dual supply.
     let mut due = today.first_of_month() - 21.months();
@@ -265,20 +265,16 @@ async fn inspections(
             if due < today {
                 let result = plans::RESULTS
                     [usize::from(rng.random_range(0..10) == 0) + usize::from(rng.random_range(0..20) == 0)];
-                plans::record(
-                    db,
-                    actor,
-                    plan,
-                    due - 3.days(),
+                let visit = plans::Visit {
+                    inspected_on: due - 3.days(),
                     result,
-                    FINDINGS[rng.random_range(0..FINDINGS.len())],
-                    None,
-                    at(due),
-                )
-                .await?;
+                    findings: FINDINGS[rng.random_range(0..FINDINGS.len())],
+                    case: None,
+                };
+                plans::record(db, actor, plan, &visit, at(due)).await?;
             }
         }
-        due = due + 3.months();
+        due += 3.months();
     }
     for (i, (reason, notice)) in [
         ("配电房进水，存在触电危险", "已书面通知用户，整改前暂停供电"),

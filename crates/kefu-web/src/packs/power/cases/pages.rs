@@ -355,7 +355,8 @@ pub async fn add_record(
     FormBody(f): FormBody<RecordForm>,
 ) -> Result<Response, AppError> {
     let on = f.inspected_on.unwrap_or_else(|| app.today());
-    plans::record(app.db(), &ctx.actor, plan, on, &f.result, &f.findings, f.case_id, app.now()).await?;
+    let visit = plans::Visit { inspected_on: on, result: &f.result, findings: &f.findings, case: f.case_id };
+    plans::record(app.db(), &ctx.actor, plan, &visit, app.now()).await?;
     Ok(Redirect::to(&format!("/power/inspections?month={}", on.strftime("%Y-%m"))).into_response())
 }
 
