@@ -54,9 +54,10 @@
 //!   `deadline` for the list's due dates and `step_times` for the monthly
 //!   report, on the `WorkCalendar` the administrator keeps (the 2026 dates
 //!   from the State Council's notice still to be entered and checked);
-//! - **meters**: `meters::check_installable` and `meters::can_move` on every
-//!   change of a meter's place; the monthly rotation and field-test plan from
-//!   `PeriodicRules` and `meters::due_by`;
+//! - **meters** (wired in [`meter_archive`]: acceptance, installation,
+//!   removal, the monthly plan): the readings entered later check against
+//!   the installation reading the archive keeps; a meter's search key is
+//!   not yet added when it is installed from stock;
 //! - **the monthly report**: `indicators::MonthTotals` per station from the
 //!   month's readings, bills and payments, summed for the centre, checked
 //!   against `indicators::Targets`;
@@ -64,8 +65,8 @@
 //!   /api/v1/power/tariffs/{code}/quote`; the codes of `UsageClass`, `Basis`
 //!   and `Period` get their labels in the i18n catalogues (no labels here);
 //!   `inspections::assess_theft` answers `POST
-//!   /api/v1/power/theft-assessments`, and `inspections::escalates` decides
-//!   which cases only a manager may close.
+//!   /api/v1/power/theft-assessments` and `inspections::escalates` decides
+//!   which cases only a manager may close (wired in [`cases`]).
 
 pub mod accounts;
 pub mod archive;

@@ -332,3 +332,29 @@ on_both!(the_meter_routes_need_their_permission_and_the_branch, |backend| async 
         "not into another station's stock"
     );
 });
+
+on_both!(the_demo_has_meters_with_histories_and_this_months_plan, |backend| async move {
+    let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
+    kefu_power::demo::load(&app.db, 7, today(), 3000, &()).await.unwrap();
+    let scope = Scope::new(kefu_accounts::branches::all(&app.db).await.unwrap().iter().map(|b| b.id).collect());
+    let manager = Actor { roles: vec![Role::Manager], ..Actor::system(scope.clone()) };
+    let station = archive::stations(&app.db, &scope).await.unwrap()[0].branch_id;
+    let plan =
+        kefu_power::meter_archive::plan(&app.db, &manager, station, today().first_of_month(), false).await.unwrap();
+    let rotations = plan.orders.iter().filter(|o| o.kind == "rotation").count();
+    assert!(rotations > 0, "this month's rotation plan has work: {plan:?}");
+    assert!(plan.orders.iter().any(|o| o.status == "done"), "one of it done");
+    let removed = kefu_power::meter_archive::list(&app.db, &scope, Some(station), "removed", 10).await.unwrap();
+    let history = kefu_power::meter_archive::get(&app.db, &scope, &removed[0].meter_no).await.unwrap().history;
+    let actions: Vec<&str> = history.iter().map(|m| m.action.as_str()).collect();
+    assert_eq!(actions, ["accepted", "installed", "removed"]);
+    let cases = kefu_power::cases::list(&app.db, &scope, &Default::default(), 10_000).await.unwrap();
+    let escalated = cases.iter().filter(|c| c.escalated()).count();
+    assert!(
+        escalated > 0 && escalated < cases.len(),
+        "some cases reported to the leaders: {escalated} of {}",
+        cases.len()
+    );
+    let first = cases.iter().map(|c| c.found_on).min().unwrap();
+    assert!(first <= today() - 23.months(), "two years of cases, from {first}");
+});
