@@ -341,3 +341,30 @@ async fn put_json(client: &reqwest::Client, csrf: &str, url: String, body: Value
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
+
+on_both!(evidence_photos_are_images_of_bounded_size, |backend| async move {
+    let app = start(backend).await;
+    let (inspector, csrf) = app.signed_in("inspector_a").await;
+    let id = open_case(&app, &inspector, &csrf, "1", json!(10)).await["id"].as_i64().unwrap();
+    let upload = |bytes: Vec<u8>, name: &'static str| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name);
+        let form = reqwest::multipart::Form::new().text("_csrf", csrf.clone()).part("photo", part);
+        inspector.post(app.at(&format!("/power/cases/{id}/photos"))).multipart(form).send()
+    };
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&[0u8; 64]);
+    assert_eq!(upload(png.clone(), "电表接线.png").await.unwrap().status(), 303);
+    let case = get_json(&inspector, app.at(&format!("/api/v1/power/cases/{id}"))).await;
+    let photo = case["photos"][0].as_i64().expect("the photo is kept");
+    let res = inspector.get(app.at(&format!("/api/v1/power/cases/{id}/photos/{photo}"))).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    // Not an image, or too large: refused, nothing kept.
+    assert_eq!(upload(b"MZ not a picture".to_vec(), "photo.jpg").await.unwrap().status(), 422);
+    let mut big = b"\xff\xd8\xff".to_vec();
+    big.resize(1536 * 1024 + 1, 0);
+    assert_eq!(upload(big, "big.jpg").await.unwrap().status(), 422);
+    let case = get_json(&inspector, app.at(&format!("/api/v1/power/cases/{id}"))).await;
+    assert_eq!(case["photos"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.audit_count("power_case", "photo").await, 1);
+});
