@@ -18,6 +18,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
 
+mod inspection;
+
 /// How many accounts `serve --demo` loads (issue 19: about 30,000).
 pub const ACCOUNTS: usize = 30_000;
 
@@ -340,6 +342,7 @@ pub async fn load(
     }
     summary.contracts = crate::contracts::demo::load_in(&mut tx, seed, today, noon(today)?).await?;
     tx.commit().await?;
+    inspection::load(db, seed, today).await?;
     progress.finish();
     Ok(summary)
 }

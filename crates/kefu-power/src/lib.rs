@@ -14,7 +14,9 @@
 //! | [`readings`] | readings in hundredths of a kWh, registers and their rollover, the multiplier (倍率 = CT × PT) (`register.rs`); the checks before billing — plausible rollover or an error to verify, zero and high use held, estimates (估抄) trued up (`checks.rs`); a meter replaced within the month (`replacement.rs`) |
 //! | [`indicators`] | 线损率, 电费回收率 (this year, earlier years, cumulative), 实抄率, 差错率, 综合平均电价 and the hydro settlement, as exact fractions of a month's totals that sum from the stations to the centre, and the targets they are held to |
 //! | [`connections`] | new connections (业扩报装): the steps of an application by kind of supply, refused out of order, each step's deadline in working days, and how long each took against its limit; the working-day calendar with holidays and 调休 days, read from a small TOML file (`calendar.rs`; no year's dates are shipped) |
+//! | [`meter_archive`] | the meter archive as stored — asset records, batch acceptance, installation and removal with their readings and history, the monthly rotation and field-test plan with its work orders and completion rate, the instruments in date, the stored periods |
 //! | [`meters`] | metering assets' periodic work — field tests by point class (DL/T 448), rotation by kind, the instruments' yearly verification and the share in date — the month's plan, and where a meter may go (a failed one is never installed) |
+//! | [`cases`] | inspection cases as stored — kind, source, evidence (seal numbers, photos), amounts by [`inspections`] with the manager's parameters, audited changes, escalation above 1,000 yuan and closing by a manager only; inspection plans and records; suspensions of supply for safety |
 //! | [`inspections`] | the amounts of a theft case — stolen kWh from the equipment or the meter's rated current, the back charge, the penalty, the escalation above 1,000 yuan — and the charge for an unauthorised capacity increase |
 //! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
 //! | [`contracts`] | supply contracts (供用电合同) of non-residential accounts and power-use permits: their rules (an expired permit refused), storage, the lists expiring soon, and the renewal reminders' anchors and playbooks |
@@ -53,9 +55,10 @@
 //!   `deadline` for the list's due dates and `step_times` for the monthly
 //!   report, on the `WorkCalendar` the administrator keeps (the 2026 dates
 //!   from the State Council's notice still to be entered and checked);
-//! - **meters**: `meters::check_installable` and `meters::can_move` on every
-//!   change of a meter's place; the monthly rotation and field-test plan from
-//!   `PeriodicRules` and `meters::due_by`;
+//! - **meters** (wired in [`meter_archive`]: acceptance, installation,
+//!   removal, the monthly plan): the readings entered later check against
+//!   the installation reading the archive keeps; a meter's search key is
+//!   not yet added when it is installed from stock;
 //! - **the monthly report**: `indicators::MonthTotals` per station from the
 //!   month's readings, bills and payments, summed for the centre, checked
 //!   against `indicators::Targets`;
@@ -63,18 +66,20 @@
 //!   /api/v1/power/tariffs/{code}/quote`; the codes of `UsageClass`, `Basis`
 //!   and `Period` get their labels in the i18n catalogues (no labels here);
 //!   `inspections::assess_theft` answers `POST
-//!   /api/v1/power/theft-assessments`, and `inspections::escalates` decides
-//!   which cases only a manager may close.
+//!   /api/v1/power/theft-assessments` and `inspections::escalates` decides
+//!   which cases only a manager may close (wired in [`cases`]).
 
 pub mod accounts;
 pub mod archive;
 pub mod billing;
+pub mod cases;
 pub mod connections;
 pub mod contracts;
 pub mod demo;
 mod generate;
 pub mod indicators;
 pub mod inspections;
+pub mod meter_archive;
 pub mod meters;
 pub mod pack;
 pub mod price;

@@ -30,8 +30,10 @@ impl Pack for Power {
 
     fn migrations(&self) -> &'static [i64] {
         // 30: supply stations, electricity accounts and meters.
+        // 34: inspection cases, plans and records, suspensions.
+        // 35: the meter archive, its history, work orders and instruments.
         // 37: supply contracts, and the permits' expiry index.
-        &[30, 37]
+        &[30, 34, 35, 37]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

@@ -57,6 +57,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0022_settlement_payment.sql"),
     },
     Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
+    Migration { version: 34, name: "power_cases", sql: include_str!("../migrations/0034_power_cases.sql") },
+    Migration {
+        version: 35,
+        name: "power_meter_archive",
+        sql: include_str!("../migrations/0035_power_meter_archive.sql"),
+    },
     Migration { version: 37, name: "power_contracts", sql: include_str!("../migrations/0037_power_contracts.sql") },
 ];
 

@@ -26,6 +26,8 @@ mod packs;
 mod points;
 mod power;
 mod power_archive;
+mod power_inspections;
+mod power_meters;
 mod queries;
 mod reports;
 mod scheduler;

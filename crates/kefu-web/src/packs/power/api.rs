@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 pub(crate) use crate::api::Problem;
 
 /// An amount as the API writes it: yuan with two decimals, no grouping.
-fn yuan(m: Money) -> String {
+pub(crate) fn yuan(m: Money) -> String {
     let sign = if m.fen() < 0 { "-" } else { "" };
     let fen = m.fen().unsigned_abs();
     format!("{sign}{}.{:02}", fen / 100, fen % 100)

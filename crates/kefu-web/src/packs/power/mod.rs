@@ -4,7 +4,9 @@
 //! templates (`templates/`) and interface text (`i18n/`).
 
 pub mod api;
+pub mod cases;
 mod contracts;
+pub mod meters;
 pub mod pages;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -29,7 +31,7 @@ use utoipa::OpenApi;
 pub struct Power;
 
 /// What the 360° page shows: the customer's accounts and their meters.
-type Held = (Vec<Account>, Vec<Meter>);
+type Held = (Vec<Account>, Vec<Meter>, Vec<kefu_power::cases::Case>);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,11 +40,25 @@ type Held = (Vec<Account>, Vec<Meter>);
 )]
 struct PowerApi;
 
+/// The pack's document with each part's merged in.
+fn openapi_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = PowerApi::openapi();
+    doc.merge(cases::CasesApi::openapi());
+    doc.merge(meters::MetersApi::openapi());
+    doc.merge(contracts::ContractsApi::openapi());
+    doc
+}
+
 const NAV: &[NavItem] = &[
     NavItem { key: "nav_power_accounts", href: Some("/power/accounts"), needs: CustomersRead },
     NavItem { key: "nav_power_tariffs", href: Some("/power/tariffs"), needs: CustomersRead },
     contracts::NAV_CONTRACTS,
     contracts::NAV_PERMITS,
+    meters::NAV_METERS,
+    meters::NAV_PLANS,
+    cases::NAV_CASES,
+    cases::NAV_INSPECTIONS,
+    cases::NAV_SUSPENSIONS,
 ];
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -51,6 +67,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("power/tariffs.html", include_str!("templates/tariffs.html")),
     ("power/customer_panel.html", include_str!("templates/customer_panel.html")),
 ];
+
+/// The pack's templates and each part's.
+fn all_templates() -> &'static [(&'static str, &'static str)] {
+    static ALL: std::sync::LazyLock<Vec<(&str, &str)>> =
+        std::sync::LazyLock::new(|| [TEMPLATES, contracts::TEMPLATES, meters::TEMPLATES, cases::TEMPLATES].concat());
+    &ALL
+}
 
 impl WebPack for Power {
     fn pack(&self) -> &'static dyn Pack {
@@ -68,6 +91,8 @@ impl WebPack for Power {
         ]
         .into_iter()
         .chain(contracts::routes())
+        .chain(meters::routes())
+        .chain(cases::routes())
         .collect()
     }
 
@@ -80,9 +105,7 @@ impl WebPack for Power {
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        // Each part of the pack keeps its templates beside its code.
-        static ALL: std::sync::OnceLock<Vec<(&str, &str)>> = std::sync::OnceLock::new();
-        ALL.get_or_init(|| TEMPLATES.iter().chain(contracts::TEMPLATES).copied().collect())
+        all_templates()
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -97,9 +120,7 @@ impl WebPack for Power {
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        let mut doc = PowerApi::openapi();
-        doc.merge(contracts::ContractsApi::openapi());
-        doc
+        openapi_doc()
     }
 
     fn customer_part<'a>(
@@ -113,13 +134,14 @@ impl WebPack for Power {
             let accounts = archive::of_customer(db, scope, customer.id).await?;
             let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
             let meters = archive::meters_of(db, &ids).await?;
+            let cases = kefu_power::cases::of_customer(db, scope, customer.id).await?;
             let json: Vec<api::ElectricityAccountDto> =
                 accounts.iter().map(|a| api::ElectricityAccountDto::of(a, &meters)).collect();
             Ok(CustomerPart {
                 key: "power_accounts",
                 json: serde_json::to_value(json).unwrap_or_default(),
                 due: Vec::new(),
-                data: Box::new((accounts, meters) as Held),
+                data: Box::new((accounts, meters, cases) as Held),
             })
         })
     }
@@ -132,7 +154,7 @@ impl WebPack for Power {
         part: &'a CustomerPart,
     ) -> BoxFuture<'a, Result<Panel, AppError>> {
         Box::pin(async move {
-            let (accounts, meters) = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
+            let (accounts, meters, cases) = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
             let rows: Vec<serde_json::Value> = accounts
                 .iter()
                 .map(|a| {
@@ -140,7 +162,12 @@ impl WebPack for Power {
                     view! { a => a, meters => at }
                 })
                 .collect();
-            Ok(Panel { template: "power/customer_panel.html", top: None, data: view! { accounts => rows } })
+            let cases = cases::panel_rows(&cases);
+            Ok(Panel {
+                template: "power/customer_panel.html",
+                top: None,
+                data: view! { accounts => rows, cases => cases },
+            })
         })
     }
 
@@ -165,7 +192,7 @@ impl WebPack for Power {
     }
 
     fn today_lists(&self) -> &'static [(&'static str, &'static str, kefu_core::Permission)] {
-        &[("today_power_accounts", "/power/accounts", CustomersRead)]
+        &[("today_power_accounts", "/power/accounts", CustomersRead), cases::TODAY_LIST]
     }
 
     fn today_tiles<'a>(
@@ -173,6 +200,10 @@ impl WebPack for Power {
         app: &'a AppState,
         ctx: &'a Ctx,
     ) -> BoxFuture<'a, Result<Vec<(&'static str, i64)>, AppError>> {
-        Box::pin(async move { Ok(vec![("today_power_accounts", archive::count(app.db(), &ctx.actor.scope).await?)]) })
+        Box::pin(async move {
+            let mut tiles = vec![("today_power_accounts", archive::count(app.db(), &ctx.actor.scope).await?)];
+            tiles.extend(cases::today_tile(app, ctx).await?);
+            Ok(tiles)
+        })
     }
 }
