@@ -107,7 +107,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 12] = [
+pub const ANCHORS: [&str; 13] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -120,12 +120,14 @@ pub const ANCHORS: [&str; 12] = [
     "recommendation_due",
     "appointment_booked",
     "repair_delayed",
+    // The power pack: a step of a connection application done.
+    "power_application_step",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the
 /// step (at offset 0) when it happens (`crate::notices`), so the daily run
 /// passes these playbooks by.
-pub const EVENT_ANCHORS: [&str; 2] = ["appointment_booked", "repair_delayed"];
+pub const EVENT_ANCHORS: [&str; 3] = ["appointment_booked", "repair_delayed", "power_application_step"];
 
 /// Whether the playbook's messages are sent by an event, not the daily run.
 pub fn is_event(p: &Playbook) -> bool {

@@ -28,8 +28,8 @@ impl Pack for Power {
     }
 
     fn migrations(&self) -> &'static [i64] {
-        // 30: supply stations, electricity accounts and meters.
-        &[30]
+        // 30: supply stations, electricity accounts and meters; 31: applications.
+        &[30, 31]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -41,7 +41,7 @@ impl Pack for Power {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        Vec::new()
+        crate::connections::notice::default_playbooks()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {

@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0022_settlement_payment.sql"),
     },
     Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
+    Migration {
+        version: 31,
+        name: "power_applications",
+        sql: include_str!("../migrations/0031_power_applications.sql"),
+    },
 ];
 
 impl Migration {

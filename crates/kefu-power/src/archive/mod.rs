@@ -7,7 +7,9 @@
 
 mod store;
 
-pub use store::{Station, add_station_in, by_number, count, insert_in, list, meters_of, of_customer, sites, stations};
+pub use store::{
+    Station, account_of_row, add_station_in, by_number, count, insert_in, list, meters_of, of_customer, sites, stations,
+};
 
 use crate::accounts::{AccountNo, MeterNo};
 use jiff::civil::Date;

@@ -4,6 +4,7 @@
 //! templates (`templates/`) and interface text (`i18n/`).
 
 pub mod api;
+pub mod connections;
 pub mod pages;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -27,8 +28,9 @@ use utoipa::OpenApi;
 
 pub struct Power;
 
-/// What the 360° page shows: the customer's accounts and their meters.
-type Held = (Vec<Account>, Vec<Meter>);
+/// What the 360° page shows: the customer's accounts and their meters, and
+/// their open applications.
+type Held = (Vec<Account>, Vec<Meter>, Vec<kefu_power::connections::store::Application>);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,6 +43,11 @@ const NAV: &[NavItem] = &[
     NavItem { key: "nav_power_accounts", href: Some("/power/accounts"), needs: CustomersRead },
     NavItem { key: "nav_power_tariffs", href: Some("/power/tariffs"), needs: CustomersRead },
 ];
+
+/// Each part's menu entries and templates, chained.
+static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> = std::sync::LazyLock::new(|| [NAV, connections::NAV].concat());
+static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> =
+    std::sync::LazyLock::new(|| [TEMPLATES, connections::TEMPLATES].concat());
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("power/accounts.html", include_str!("templates/accounts.html")),
@@ -55,25 +62,26 @@ impl WebPack for Power {
     }
 
     fn routes(&self) -> Vec<Entry> {
-        vec![
+        let own = vec![
             entry(M::GET, "/power/accounts", Signed(CustomersRead), get(pages::accounts)),
             entry(M::GET, "/power/accounts/{number}", Signed(CustomersRead), get(pages::account)),
             entry(M::GET, "/power/tariffs", Signed(CustomersRead), get(pages::tariffs)),
             entry(M::GET, "/api/v1/power/accounts/{number}", Signed(CustomersRead), get(api::account)),
             entry(M::POST, "/api/v1/power/bill-quote", Signed(CustomersRead), post(api::bill_quote)),
-        ]
+        ];
+        [own, connections::routes()].concat()
     }
 
     fn nav(&self) -> &'static [NavItem] {
-        NAV
+        &ALL_NAV
     }
 
     fn reports(&self) -> &'static [NavItem] {
-        &[]
+        connections::REPORTS
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        TEMPLATES
+        &ALL_TEMPLATES
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -88,7 +96,7 @@ impl WebPack for Power {
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        PowerApi::openapi()
+        PowerApi::openapi().merge_from(connections::ConnectionsApi::openapi())
     }
 
     fn customer_part<'a>(
@@ -96,7 +104,7 @@ impl WebPack for Power {
         db: &'a Db,
         scope: &'a Scope,
         customer: &'a Customer,
-        _today: Date,
+        today: Date,
     ) -> BoxFuture<'a, Result<CustomerPart, Failure>> {
         Box::pin(async move {
             let accounts = archive::of_customer(db, scope, customer.id).await?;
@@ -107,7 +115,11 @@ impl WebPack for Power {
                 key: "power_accounts",
                 json: serde_json::to_value(json).unwrap_or_default(),
                 due: Vec::new(),
-                data: Box::new((accounts, meters) as Held),
+                data: Box::new((
+                    accounts,
+                    meters,
+                    kefu_power::connections::store::open_of_customer(db, scope, customer.id, today).await?,
+                ) as Held),
             })
         })
     }
@@ -116,11 +128,11 @@ impl WebPack for Power {
         &'a self,
         _app: &'a AppState,
         _ctx: &'a Ctx,
-        _customer: &'a Customer,
+        customer: &'a Customer,
         part: &'a CustomerPart,
     ) -> BoxFuture<'a, Result<Panel, AppError>> {
         Box::pin(async move {
-            let (accounts, meters) = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
+            let (accounts, meters, applications) = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
             let rows: Vec<serde_json::Value> = accounts
                 .iter()
                 .map(|a| {
@@ -128,7 +140,8 @@ impl WebPack for Power {
                     view! { a => a, meters => at }
                 })
                 .collect();
-            Ok(Panel { template: "power/customer_panel.html", top: None, data: view! { accounts => rows } })
+            let data = view! { accounts => rows, applications => applications, customer => customer.id };
+            Ok(Panel { template: "power/customer_panel.html", top: None, data })
         })
     }
 
