@@ -18,6 +18,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
 
+mod connections;
+
 /// How many accounts `serve --demo` loads (issue 19: about 30,000).
 pub const ACCOUNTS: usize = 30_000;
 
@@ -292,6 +294,7 @@ pub async fn load(
         .await?;
     }
     tx.commit().await?;
+    connections::load(db, &mut rng, today, &stations.iter().map(|s| s.0).collect::<Vec<_>>()).await?;
     progress.finish();
     Ok(summary)
 }

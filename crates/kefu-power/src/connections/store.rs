@@ -399,6 +399,18 @@ fn check_day(field: &str, on: Date, not_before: Option<Date>, today: Date) -> Re
 /// Takes an application with its acceptance (受理) and documents; 新装
 /// opens its account in status applying. The applicant is told.
 pub async fn create(db: &Db, actor: &Actor, a: &NewApplication, now: Timestamp, today: Date) -> Result<Application> {
+    create_telling(db, actor, a, (now, today), true).await
+}
+
+/// [`create`], telling the applicant or not (the demo's history is told
+/// nothing: its steps are long past).
+pub(crate) async fn create_telling(
+    db: &Db,
+    actor: &Actor,
+    a: &NewApplication,
+    (now, today): (Timestamp, Date),
+    tell: bool,
+) -> Result<Application> {
     if !KINDS.contains(&a.kind.as_str()) {
         return Err(rule("kind", "one_of", "未知的申请类别", "not a kind of application"));
     }
@@ -506,7 +518,9 @@ pub async fn create(db: &Db, actor: &Actor, a: &NewApplication, now: Timestamp, 
         },
     )
     .await?;
-    notice::step_done_in(&mut tx, db, &app, (Step::Accepted, row), today).await?;
+    if tell {
+        notice::step_done_in(&mut tx, db, &app, (Step::Accepted, row), today).await?;
+    }
     tx.commit().await?;
     Ok(app)
 }
@@ -690,6 +704,18 @@ pub async fn take_step(
     now: Timestamp,
     today: Date,
 ) -> Result<Application> {
+    take_step_telling(db, actor, id, input, (now, today), true).await
+}
+
+/// [`take_step`], telling the applicant or not.
+pub(crate) async fn take_step_telling(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &StepInput,
+    (now, today): (Timestamp, Date),
+    tell: bool,
+) -> Result<Application> {
     let step = Step::parse("step", &input.step)?;
     let notes = optional_text("notes", &input.notes, 1000)?;
     for d in &input.documents {
@@ -742,7 +768,9 @@ pub async fn take_step(
         },
     )
     .await?;
-    notice::step_done_in(&mut tx, db, &after, (step, row), today).await?;
+    if tell {
+        notice::step_done_in(&mut tx, db, &after, (step, row), today).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }
