@@ -107,7 +107,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 13] = [
+pub const ANCHORS: [&str; 15] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -120,8 +120,11 @@ pub const ANCHORS: [&str; 13] = [
     "recommendation_due",
     "appointment_booked",
     "repair_delayed",
-    // The power pack: a step of a connection application done.
+    // The power pack: a step of a connection application done; an approved
+    // outage's first day, for large users and for the others.
     "power_application_step",
+    "power_outage_large",
+    "power_outage_resident",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the

@@ -73,6 +73,7 @@ pub mod demo;
 pub mod indicators;
 pub mod inspections;
 pub mod meters;
+pub mod outages;
 pub mod pack;
 pub mod price;
 pub mod readings;

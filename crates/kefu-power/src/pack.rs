@@ -28,8 +28,9 @@ impl Pack for Power {
     }
 
     fn migrations(&self) -> &'static [i64] {
-        // 30: supply stations, electricity accounts and meters; 31: applications.
-        &[30, 31]
+        // 30: supply stations, electricity accounts and meters; 31: applications;
+        // 32: planned outages.
+        &[30, 31, 32]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -41,11 +42,11 @@ impl Pack for Power {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        crate::connections::notice::default_playbooks()
+        [crate::connections::notice::default_playbooks(), crate::outages::default_playbooks()].concat()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
-        Vec::new()
+        vec![&crate::outages::NOTICES]
     }
 
     /// No power playbook follows up a visit yet.

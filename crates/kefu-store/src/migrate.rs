@@ -62,6 +62,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "power_applications",
         sql: include_str!("../migrations/0031_power_applications.sql"),
     },
+    Migration { version: 32, name: "power_outages", sql: include_str!("../migrations/0032_power_outages.sql") },
 ];
 
 impl Migration {

@@ -25,6 +25,7 @@ mod packs;
 mod points;
 mod power;
 mod power_connections;
+mod power_outages;
 mod queries;
 mod reports;
 mod scheduler;

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod connections;
+pub mod outages;
 pub mod pages;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -45,9 +46,10 @@ const NAV: &[NavItem] = &[
 ];
 
 /// Each part's menu entries and templates, chained.
-static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> = std::sync::LazyLock::new(|| [NAV, connections::NAV].concat());
+static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
+    std::sync::LazyLock::new(|| [NAV, connections::NAV, outages::NAV].concat());
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> =
-    std::sync::LazyLock::new(|| [TEMPLATES, connections::TEMPLATES].concat());
+    std::sync::LazyLock::new(|| [TEMPLATES, connections::TEMPLATES, outages::TEMPLATES].concat());
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("power/accounts.html", include_str!("templates/accounts.html")),
@@ -69,7 +71,7 @@ impl WebPack for Power {
             entry(M::GET, "/api/v1/power/accounts/{number}", Signed(CustomersRead), get(api::account)),
             entry(M::POST, "/api/v1/power/bill-quote", Signed(CustomersRead), post(api::bill_quote)),
         ];
-        [own, connections::routes()].concat()
+        [own, connections::routes(), outages::routes()].concat()
     }
 
     fn nav(&self) -> &'static [NavItem] {

@@ -151,12 +151,7 @@ pub struct NewApplicationBody {
 fn date(field: &str, text: Option<&str>) -> Result<Option<jiff::civil::Date>, AppError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(t) => t.parse().map(Some).map_err(|_| {
-            AppError::Invalid(kefu_core::Invalid::new(
-                field,
-                kefu_core::Rule::new("date_format", "日期格式应为 2026-12-01", "dates look like 2026-12-01"),
-            ))
-        }),
+        Some(t) => crate::fields::date(field, t).map(Some).map_err(AppError::Invalid),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
+use crate::requests::{MonthQuery, month};
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
 use axum::extract::{Multipart, State};
@@ -15,7 +16,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use kefu_core::ids::BranchId;
-use kefu_core::{Invalid, Lang, Permission, Rule};
+use kefu_core::{Invalid, Lang, Permission};
 use kefu_power::archive;
 use kefu_power::connections::store::{self, Application, Document, Filter, NewApplication, StepInput};
 use kefu_power::connections::{DayKind, Step};
@@ -178,16 +179,10 @@ async fn read_form(mut form: Multipart) -> Result<(HashMap<String, String>, Vec<
 }
 
 fn date_field(fields: &HashMap<String, String>, name: &str) -> Result<Option<Date>, AppError> {
-    let text = fields.get(name).map(|s| s.trim()).unwrap_or_default();
-    if text.is_empty() {
-        return Ok(None);
+    match fields.get(name).map(|s| s.trim()).unwrap_or_default() {
+        "" => Ok(None),
+        text => crate::fields::date(name, text).map(Some).map_err(AppError::Invalid),
     }
-    text.parse().map(Some).map_err(|_| {
-        AppError::Invalid(Invalid::new(
-            name,
-            Rule::new("date_format", "日期格式应为 2026-12-01", "dates look like 2026-12-01"),
-        ))
-    })
 }
 
 fn number_field(fields: &HashMap<String, String>, name: &str) -> Result<Option<i64>, AppError> {
@@ -293,24 +288,6 @@ fn percent(name: &str) -> String {
         .collect()
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct MonthQuery {
-    month: String,
-}
-
-fn month_of(text: &str, today: Date) -> Result<Date, AppError> {
-    if text.trim().is_empty() {
-        return Ok(today.first_of_month());
-    }
-    format!("{}-01", text.trim()).parse().map_err(|_| {
-        AppError::Invalid(Invalid::new(
-            "month",
-            Rule::new("month_format", "月份格式应为 2026-12", "months look like 2026-12"),
-        ))
-    })
-}
-
 /// The steps the report has columns for (all but acceptance).
 fn report_steps() -> Vec<&'static str> {
     Step::ALL[1..].iter().map(|s| s.code()).collect()
@@ -321,7 +298,7 @@ pub async fn report(
     ctx: Ctx,
     QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Html<String>, AppError> {
-    let first = month_of(&q.month, app.today())?;
+    let first = month(&q, app.today())?;
     let stations = store::monthly(app.db(), &ctx.actor.scope, first).await?;
     page(
         &app,
@@ -338,7 +315,7 @@ pub async fn report_export(
     QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Response, AppError> {
     let lang: Lang = ctx.actor.lang;
-    let first = month_of(&q.month, app.today())?;
+    let first = month(&q, app.today())?;
     let stations = store::monthly(app.db(), &ctx.actor.scope, first).await?;
     let mut header = vec![t(lang, "power_station"), t(lang, "power_conn_received"), t(lang, "power_conn_connected")];
     for s in report_steps() {
@@ -405,12 +382,7 @@ pub async fn set_day(
     ctx: Ctx,
     FormBody(f): FormBody<DayForm>,
 ) -> Result<Response, AppError> {
-    let day: Date = f.day.trim().parse().map_err(|_| {
-        AppError::Invalid(Invalid::new(
-            "day",
-            Rule::new("date_format", "日期格式应为 2026-12-01", "dates look like 2026-12-01"),
-        ))
-    })?;
+    let day = crate::fields::date("day", &f.day).map_err(AppError::Invalid)?;
     let kind = DayKind::parse("kind", &f.kind).map_err(AppError::Invalid)?;
     store::set_day(app.db(), &ctx.actor, day, kind, &f.source, app.now()).await?;
     Ok(Redirect::to(&format!("/power/calendar?year={}", day.year())).into_response())
