@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use std::fmt;
 
 mod connections;
+mod outages;
 
 /// How many accounts `serve --demo` loads (issue 19: about 30,000).
 pub const ACCOUNTS: usize = 30_000;
@@ -294,7 +295,9 @@ pub async fn load(
         .await?;
     }
     tx.commit().await?;
-    connections::load(db, &mut rng, today, &stations.iter().map(|s| s.0).collect::<Vec<_>>()).await?;
+    let station_ids: Vec<BranchId> = stations.iter().map(|s| s.0).collect();
+    connections::load(db, &mut rng, today, &station_ids).await?;
+    outages::load(db, &mut rng, today, &station_ids).await?;
     progress.finish();
     Ok(summary)
 }

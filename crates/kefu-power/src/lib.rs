@@ -78,5 +78,6 @@ pub mod pack;
 pub mod price;
 pub mod readings;
 pub mod tariffs;
+pub mod training;
 
 pub use price::{Price, round_to_fen};

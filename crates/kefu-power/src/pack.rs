@@ -29,8 +29,8 @@ impl Pack for Power {
 
     fn migrations(&self) -> &'static [i64] {
         // 30: supply stations, electricity accounts and meters; 31: applications;
-        // 32: planned outages.
-        &[30, 31, 32]
+        // 32: planned outages; 33: electricians' training.
+        &[30, 31, 32, 33]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

@@ -63,6 +63,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0031_power_applications.sql"),
     },
     Migration { version: 32, name: "power_outages", sql: include_str!("../migrations/0032_power_outages.sql") },
+    Migration { version: 33, name: "power_training", sql: include_str!("../migrations/0033_power_training.sql") },
 ];
 
 impl Migration {

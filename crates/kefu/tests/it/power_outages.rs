@@ -2,7 +2,8 @@
 //! station asks, only a manager approves; once approved the holders are
 //! told by SMS at the lead times — the 10 kV large user 7 days ahead, the
 //! household 1 day ahead — and the notice prints as a PDF with the Chinese
-//! font.
+//! font. And the rural electricians' training (§6): sessions, attendees
+//! from the station's staff, results, certificates and those lapsing soon.
 
 use crate::support::*;
 use kefu_core::{Actor, Scope};
@@ -151,4 +152,79 @@ on_both!(an_approved_outage_tells_its_customers_at_the_lead_times, |backend| asy
     assert_eq!(res.status(), 200);
     let text = pdf_text(&res.bytes().await.unwrap());
     assert!(text.contains("停电通知") && text.contains("3101000002") && text.contains("线路检修"), "{text}");
+});
+
+on_both!(training_records_results_and_lists_certificates_lapsing_soon, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let form = |fields: &[(&'static str, String)]| {
+        let mut f = vec![("_csrf", csrf.clone())];
+        f.extend(fields.iter().cloned());
+        f
+    };
+    let res = agent
+        .post(app.at("/power/training"))
+        .form(&form(&[
+            ("station", app.fx.store_a.0.to_string()),
+            ("held_on", "2024-12-20".into()),
+            ("topic", "农村低压电网安全规程".into()),
+            ("trainer", "韦工".into()),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM power_training_sessions").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(location(&res), format!("/power/training/{id}"));
+    let user = |name: &str| {
+        let name = name.to_string();
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = $1")
+                .bind(name)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let path = format!("/power/training/{id}/attendees");
+    // Today is 29 November 2026: agent A's certificate lapses on 15
+    // January 2027, within 60 days; the manager's in 2028.
+    for (who, expires) in [("agent_a", "2027-01-15"), ("manager_a", "2028-06-30")] {
+        let res = agent
+            .post(app.at(&path))
+            .form(&form(&[
+                ("user_id", user(who).await.to_string()),
+                ("result", "pass".into()),
+                ("score", "86".into()),
+                ("certificate_no", format!("DG-{who}")),
+                ("certificate_expires", expires.into()),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&res), path.replace("/attendees", ""), "{who}");
+    }
+    // Store B's agent is not the station's staff; a score over 100 is refused.
+    for (who, score) in [("agent_b", "80"), ("agent_en", "101")] {
+        let res = agent
+            .post(app.at(&path))
+            .form(&form(&[
+                ("user_id", user(who).await.to_string()),
+                ("result", "fail".into()),
+                ("score", score.into()),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{who}");
+    }
+    let page = agent.get(app.at("/power/training")).send().await.unwrap().text().await.unwrap();
+    let lapsing =
+        page.split(r#"data-testid="power-training-lapsing""#).nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(lapsing.contains("DG-agent_a") && lapsing.contains("2027-01-15"), "{lapsing}");
+    assert!(!lapsing.contains("DG-manager_a"), "not lapsing soon");
+    assert_eq!(app.audit_count("power_training_session", "record").await, 2);
+    // Another store does not see the session.
+    let agent_b = app.login("agent_b").await;
+    assert_eq!(agent_b.get(app.at(&format!("/power/training/{id}"))).send().await.unwrap().status(), 404);
 });

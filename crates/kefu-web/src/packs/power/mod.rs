@@ -7,6 +7,7 @@ pub mod api;
 pub mod connections;
 pub mod outages;
 pub mod pages;
+pub mod training;
 
 use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
@@ -47,9 +48,9 @@ const NAV: &[NavItem] = &[
 
 /// Each part's menu entries and templates, chained.
 static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
-    std::sync::LazyLock::new(|| [NAV, connections::NAV, outages::NAV].concat());
+    std::sync::LazyLock::new(|| [NAV, connections::NAV, outages::NAV, training::NAV].concat());
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> =
-    std::sync::LazyLock::new(|| [TEMPLATES, connections::TEMPLATES, outages::TEMPLATES].concat());
+    std::sync::LazyLock::new(|| [TEMPLATES, connections::TEMPLATES, outages::TEMPLATES, training::TEMPLATES].concat());
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("power/accounts.html", include_str!("templates/accounts.html")),
@@ -71,7 +72,7 @@ impl WebPack for Power {
             entry(M::GET, "/api/v1/power/accounts/{number}", Signed(CustomersRead), get(api::account)),
             entry(M::POST, "/api/v1/power/bill-quote", Signed(CustomersRead), post(api::bill_quote)),
         ];
-        [own, connections::routes(), outages::routes()].concat()
+        [own, connections::routes(), outages::routes(), training::routes()].concat()
     }
 
     fn nav(&self) -> &'static [NavItem] {
