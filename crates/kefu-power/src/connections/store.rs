@@ -426,9 +426,9 @@ pub(crate) async fn create_telling(
     let account = if a.kind == "new" {
         let station = BranchId(a.station.ok_or_else(|| Invalid::required("station"))?);
         actor.scope.check(station)?;
-        if !crate::tariffs::UsageClass::from_code(&a.usage_class).is_some() {
-            return Err(rule("usage_class", "one_of", "未知的用电类别", "not a usage class"));
-        }
+        let usage = crate::tariffs::UsageClass::from_code(&a.usage_class)
+            .ok_or_else(|| rule("usage_class", "one_of", "未知的用电类别", "not a usage class"))?
+            .code();
         let voltage = archive::VOLTAGES
             .iter()
             .find(|v| **v == a.voltage)
@@ -436,16 +436,15 @@ pub(crate) async fn create_telling(
         let address = kefu_core::validation::required_text("supply_address", &a.supply_address, 200)?;
         let capacity = check_capacity("new", a.capacity_kva, 0)?.unwrap_or_default();
         let account_no = next_account_no(&mut tx, station).await?;
-        let usage = crate::tariffs::UsageClass::ALL.into_iter().find(|u| u.code() == a.usage_class).map(|u| u.code());
         let new = archive::NewAccount {
             account_no,
             customer_id: CustomerId(a.customer),
             branch_id: station,
-            usage_class: usage.unwrap_or("residential"),
+            usage_class: usage,
             voltage,
             capacity_kva: capacity,
             supply_address: address,
-            tariff_code: tariff_of(&a.usage_class),
+            tariff_code: tariff_of(usage),
             permit: None,
             status: "applying",
             meters: Vec::new(),
@@ -630,7 +629,9 @@ async fn install_meter(
     on: Date,
 ) -> Result<(i64, i64)> {
     let no = MeterNo::parse("meter_no", meter_no)?;
-    let found: Option<(i64, i64, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+    // Its id, register digits, and where it is: an account, a site, removed.
+    type Place = (i64, i64, Option<i64>, Option<i64>, Option<String>);
+    let found: Option<Place> = sqlx::query_as(
         "SELECT id, register_digits, account_id, site_branch_id, removed_on FROM power_meters WHERE meter_no = $1",
     )
     .bind(no.as_str().to_string())

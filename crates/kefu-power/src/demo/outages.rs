@@ -71,8 +71,8 @@ pub async fn load(db: &Db, rng: &mut ChaCha8Rng, today: Date, stations: &[Branch
         }
         for k in 0..3 {
             let held_on = today - (60 + 200 * k + rng.random_range(0..60)).days();
-            let trainer = names::person(rng).0;
-            training::add_session(db, &actor, *station, held_on, *pick(rng, TOPICS), &trainer, now).await?;
+            let (trainer, topic) = (names::person(rng).0, *pick(rng, TOPICS));
+            training::add_session(db, &actor, *station, held_on, topic, &trainer, now).await?;
         }
     }
     Ok(())
