@@ -146,8 +146,10 @@ on_both!(an_approved_outage_tells_its_customers_at_the_lead_times, |backend| asy
             .unwrap();
     assert!(message.contains("2026-12-17 08:00") && message.contains("线路检修"), "{message}");
 
-    // The printed notice names the time and the accounts, in Chinese.
     let manager = app.login("manager_a").await;
+    let res = manager.get(app.at("/power/outages.xlsx")).send().await.unwrap();
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"), "the list exports as an XLSX");
+    // The printed notice names the time and the accounts, in Chinese.
     let res = manager.get(app.at(&format!("/power/outages/{id}/notice.pdf"))).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let text = pdf_text(&res.bytes().await.unwrap());
@@ -224,6 +226,10 @@ on_both!(training_records_results_and_lists_certificates_lapsing_soon, |backend|
     assert!(lapsing.contains("DG-agent_a") && lapsing.contains("2027-01-15"), "{lapsing}");
     assert!(!lapsing.contains("DG-manager_a"), "not lapsing soon");
     assert_eq!(app.audit_count("power_training_session", "record").await, 2);
+    // The lists export as a workbook.
+    let res = agent.get(app.at("/power/training.xlsx")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"), "an XLSX is a zip");
     // Another store does not see the session.
     let agent_b = app.login("agent_b").await;
     assert_eq!(agent_b.get(app.at(&format!("/power/training/{id}"))).send().await.unwrap().status(), 404);

@@ -22,6 +22,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub fn routes() -> Vec<Entry> {
     vec![
         entry(M::GET, "/power/outages", Signed(PowerWork), get(pages::list)),
+        entry(M::GET, "/power/outages.xlsx", Signed(PowerWork), get(pages::export)),
         entry(M::POST, "/power/outages", Signed(PowerWork), post(pages::request)),
         entry(M::GET, "/power/outages/{id}", Signed(PowerWork), get(pages::show)),
         entry(M::POST, "/power/outages/{id}/decision", Signed(PowerManage), post(pages::decide)),

@@ -7,6 +7,7 @@ use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
 use crate::state::AppState;
+use crate::xlsx::{self, Cell, Sheet};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -26,6 +27,38 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>,
         "nav_power_outages",
         view! { outages => list, stations => stations, kinds => outages::EQUIPMENT_KINDS },
     )
+}
+
+/// The list as a workbook.
+pub async fn export(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let lang = ctx.actor.lang;
+    let rows = outages::list(app.db(), &ctx.actor.scope)
+        .await?
+        .iter()
+        .map(|o| {
+            vec![
+                Cell::Text(o.hours.clone()),
+                Cell::Text(o.station.clone()),
+                Cell::Text(format!("{} {}", t(lang, &format!("power_outage_kind_{}", o.equipment_kind)), o.equipment)),
+                Cell::Text(o.reason.clone()),
+                Cell::Int(o.accounts),
+                Cell::Text(t(lang, &format!("power_outage_status_{}", o.status))),
+            ]
+        })
+        .collect();
+    let header = [
+        "power_outage_time",
+        "power_station",
+        "power_outage_equipment",
+        "power_outage_reason",
+        "power_outage_accounts",
+        "power_outage_status",
+    ]
+    .iter()
+    .map(|k| t(lang, k))
+    .collect();
+    let bytes = xlsx::workbook(&[Sheet { name: t(lang, "nav_power_outages"), header, rows }])?;
+    Ok(xlsx::download(&format!("outages-{}.xlsx", app.today()), bytes))
 }
 
 #[derive(Deserialize, Default)]

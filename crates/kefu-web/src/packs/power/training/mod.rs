@@ -7,9 +7,11 @@ use crate::extract::{FormBody, PathParams};
 use crate::fields::{date, whole_number};
 use crate::guard::Access::Signed;
 use crate::guard::Ctx;
+use crate::i18n::t;
 use crate::render::{NavItem, page};
 use crate::routes::{Entry, entry};
 use crate::state::AppState;
+use crate::xlsx::{self, Cell, Sheet};
 use axum::extract::State;
 use axum::http::Method as M;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -29,6 +31,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub fn routes() -> Vec<Entry> {
     vec![
         entry(M::GET, "/power/training", Signed(PowerWork), get(list)),
+        entry(M::GET, "/power/training.xlsx", Signed(PowerWork), get(export)),
         entry(M::POST, "/power/training", Signed(PowerWork), post(add)),
         entry(M::GET, "/power/training/{id}", Signed(PowerWork), get(show)),
         entry(M::POST, "/power/training/{id}/attendees", Signed(PowerWork), post(record)),
@@ -50,6 +53,63 @@ async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, App
             today => app.today().to_string(),
         },
     )
+}
+
+/// The sessions and the lapsing certificates as a workbook.
+async fn export(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let (lang, scope) = (ctx.actor.lang, &ctx.actor.scope);
+    let tr = |keys: &[&str]| keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>();
+    let sessions = training::sessions(app.db(), scope)
+        .await?
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::Text(s.held_on.to_string()),
+                Cell::Text(s.station.clone()),
+                Cell::Text(s.topic.clone()),
+                Cell::Text(s.trainer.clone()),
+                Cell::Int(s.attendees),
+            ]
+        })
+        .collect();
+    let lapsing = training::lapsing(app.db(), scope, app.today())
+        .await?
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::Text(a.name.clone()),
+                Cell::Text(a.station.clone()),
+                Cell::Text(a.certificate_no.clone().unwrap_or_default()),
+                Cell::Text(a.certificate_expires.map(|d| d.to_string()).unwrap_or_default()),
+                Cell::Text(a.topic.clone()),
+            ]
+        })
+        .collect();
+    let sheets = [
+        Sheet {
+            name: t(lang, "power_training_sessions"),
+            header: tr(&[
+                "power_training_held_on",
+                "power_station",
+                "power_training_topic",
+                "power_training_trainer",
+                "power_training_attendees",
+            ]),
+            rows: sessions,
+        },
+        Sheet {
+            name: t(lang, "power_training_certificate"),
+            header: tr(&[
+                "power_training_attendee",
+                "power_station",
+                "power_training_certificate",
+                "power_training_expires",
+                "power_training_topic",
+            ]),
+            rows: lapsing,
+        },
+    ];
+    Ok(xlsx::download(&format!("training-{}.xlsx", app.today()), xlsx::workbook(&sheets)?))
 }
 
 #[derive(Deserialize, Default)]
