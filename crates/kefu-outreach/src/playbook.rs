@@ -110,7 +110,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 14] = [
+pub const ANCHORS: [&str; 17] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -126,12 +126,17 @@ pub const ANCHORS: [&str; 14] = [
     // The power pack: an account's supply contract or power-use permit ends.
     "contract_expiry",
     "permit_expiry",
+    // The power pack: a step of a connection application done; an approved
+    // outage's first day, for large users and for the others.
+    "power_application_step",
+    "power_outage_large",
+    "power_outage_resident",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the
 /// step (at offset 0) when it happens (`crate::notices`), so the daily run
 /// passes these playbooks by.
-pub const EVENT_ANCHORS: [&str; 2] = ["appointment_booked", "repair_delayed"];
+pub const EVENT_ANCHORS: [&str; 3] = ["appointment_booked", "repair_delayed", "power_application_step"];
 
 /// Whether the playbook's messages are sent by an event, not the daily run.
 pub fn is_event(p: &Playbook) -> bool {

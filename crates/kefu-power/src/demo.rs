@@ -20,6 +20,9 @@ use std::fmt;
 
 mod inspection;
 
+mod connections;
+mod outages;
+
 /// How many accounts `serve --demo` loads (issue 19: about 30,000).
 pub const ACCOUNTS: usize = 30_000;
 
@@ -343,6 +346,9 @@ pub async fn load(
     summary.contracts = crate::contracts::demo::load_in(&mut tx, seed, today, noon(today)?).await?;
     tx.commit().await?;
     inspection::load(db, seed, today).await?;
+    let station_ids: Vec<BranchId> = stations.iter().map(|s| s.0).collect();
+    connections::load(db, &mut plans.rng, today, &station_ids).await?;
+    outages::load(db, &mut plans.rng, today, &station_ids).await?;
     progress.finish();
     Ok(summary)
 }

@@ -13,8 +13,10 @@
 //! | [`billing`] | the energy charge line by line — tiers at and across bounds, the year so far for yearly tiers, time-of-use registers, a price change within the period split by days (`energy.rs`); a large user's basic charge and power factor adjustment from the 办法's table (`large_users.rs`); the late-payment charge (电费违约金) of 《供电营业规则》 article 98 with partial payments and the year's turn (`late_charge.rs`); a payment allocated to the oldest bills first, the rest prepaid or refused (`payments.rs`); the earliest day supply may be suspended for arrears (`suspension.rs`) |
 //! | [`readings`] | readings in hundredths of a kWh, registers and their rollover, the multiplier (倍率 = CT × PT) (`register.rs`); the checks before billing — plausible rollover or an error to verify, zero and high use held, estimates (估抄) trued up (`checks.rs`); a meter replaced within the month (`replacement.rs`) |
 //! | [`indicators`] | 线损率, 电费回收率 (this year, earlier years, cumulative), 实抄率, 差错率, 综合平均电价 and the hydro settlement, as exact fractions of a month's totals that sum from the stations to the centre, and the targets they are held to |
-//! | [`connections`] | new connections (业扩报装): the steps of an application by kind of supply, refused out of order, each step's deadline in working days, and how long each took against its limit; the working-day calendar with holidays and 调休 days, read from a small TOML file (`calendar.rs`; no year's dates are shipped) |
+//! | [`connections`] | new connections (业扩报装): the steps of an application by kind of supply, refused out of order, each step's deadline in working days, and how long each took against its limit; the working-day calendar with holidays and 调休 days, read from a small TOML file (`calendar.rs`; 2026 shipped in `calendar/2026.toml`, the administrator's edits over it); applications stored (`store.rs`: six kinds, steps with documents, the connection's meter, permit and capacity change, the monthly report) and the applicant told of each step (`notice.rs`) |
 //! | [`meter_archive`] | the meter archive as stored — asset records, batch acceptance, installation and removal with their readings and history, the monthly rotation and field-test plan with its work orders and completion rate, the instruments in date, the stored periods |
+//! | [`outages`] | planned outages (停电审批): a station's request, a manager's approval or refusal, the holders told at the playbooks' lead times (large users 7 days, others 1) |
+//! | [`training`] | rural electricians' training: sessions, attendees from the station's staff, results, certificates and those lapsing soon |
 //! | [`meters`] | metering assets' periodic work — field tests by point class (DL/T 448), rotation by kind, the instruments' yearly verification and the share in date — the month's plan, and where a meter may go (a failed one is never installed) |
 //! | [`cases`] | inspection cases as stored — kind, source, evidence (seal numbers, photos), amounts by [`inspections`] with the manager's parameters, audited changes, escalation above 1,000 yuan and closing by a manager only; inspection plans and records; suspensions of supply for safety |
 //! | [`inspections`] | the amounts of a theft case — stolen kWh from the equipment or the meter's rated current, the back charge, the penalty, the escalation above 1,000 yuan — and the charge for an unauthorised capacity increase |
@@ -51,10 +53,6 @@
 //!   prepaid balance against new bills), `billing::late_charge` on each
 //!   overdue bill with the payments applied to it, to the payment day or
 //!   today; `billing::check_suspension_day` before a suspension for arrears;
-//! - **applications**: `connections::StepPlan::check_next` before each step,
-//!   `deadline` for the list's due dates and `step_times` for the monthly
-//!   report, on the `WorkCalendar` the administrator keeps (the 2026 dates
-//!   from the State Council's notice still to be entered and checked);
 //! - **meters** (wired in [`meter_archive`]: acceptance, installation,
 //!   removal, the monthly plan): the readings entered later check against
 //!   the installation reading the archive keeps; a meter's search key is
@@ -81,9 +79,11 @@ pub mod indicators;
 pub mod inspections;
 pub mod meter_archive;
 pub mod meters;
+pub mod outages;
 pub mod pack;
 pub mod price;
 pub mod readings;
 pub mod tariffs;
+pub mod training;
 
 pub use price::{Price, round_to_fen};

@@ -29,11 +29,12 @@ impl Pack for Power {
     }
 
     fn migrations(&self) -> &'static [i64] {
-        // 30: supply stations, electricity accounts and meters.
+        // 30: supply stations, electricity accounts and meters; 31: applications;
+        // 32: planned outages; 33: electricians' training.
         // 34: inspection cases, plans and records, suspensions.
         // 35: the meter archive, its history, work orders and instruments.
         // 37: supply contracts, and the permits' expiry index.
-        &[30, 34, 35, 37]
+        &[30, 31, 32, 33, 34, 35, 37]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -45,12 +46,17 @@ impl Pack for Power {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        contracts::default_playbooks()
+        [
+            contracts::default_playbooks(),
+            crate::connections::notice::default_playbooks(),
+            crate::outages::default_playbooks(),
+        ]
+        .concat()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
         static CONTRACTS: contracts::ContractAnchors = contracts::ContractAnchors;
-        vec![&CONTRACTS]
+        vec![&CONTRACTS, &crate::outages::NOTICES]
     }
 
     /// No power playbook follows up a visit yet.

@@ -57,6 +57,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0022_settlement_payment.sql"),
     },
     Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
+    Migration {
+        version: 31,
+        name: "power_applications",
+        sql: include_str!("../migrations/0031_power_applications.sql"),
+    },
+    Migration { version: 32, name: "power_outages", sql: include_str!("../migrations/0032_power_outages.sql") },
+    Migration { version: 33, name: "power_training", sql: include_str!("../migrations/0033_power_training.sql") },
     Migration { version: 34, name: "power_cases", sql: include_str!("../migrations/0034_power_cases.sql") },
     Migration {
         version: 35,

@@ -59,6 +59,7 @@ pub fn environment(packs: &crate::packs::Enabled) -> Environment<'static> {
 
 /// One entry of the main navigation. Capabilities still to come are listed
 /// but not linked, so the layout already shows where they will live.
+#[derive(Clone, Copy)]
 pub struct NavItem {
     pub key: &'static str,
     pub href: Option<&'static str>,

@@ -207,8 +207,10 @@ fn shell() -> Vec<Entry> {
     ]
 }
 
-/// The routes that take a file, whose bodies may be larger than a form's.
-const UPLOADS: [&str; 2] = ["/customers/import", "/api/v1/imports"];
+/// The routes that take a file, whose bodies may be larger than a form's
+/// (the power pack's: an application's documents).
+const UPLOADS: [&str; 4] =
+    ["/customers/import", "/api/v1/imports", "/power/applications", "/power/applications/{id}/steps"];
 
 /// The largest body a route reads: an upload's, else a form's or JSON's.
 fn body_limit(spec: &RouteSpec) -> usize {

@@ -10,8 +10,8 @@ mod store;
 
 pub(crate) use store::{ACCOUNT_INSERT, METER_INSERT, account_row, key_set, meter_row};
 pub use store::{
-    Filter, Station, add_station_in, by_number, count, insert_in, list, list_where, meters_of, of_customer, sites,
-    stations,
+    Filter, Station, account_of_row, add_station_in, by_number, count, insert_in, list, list_where, meters_of,
+    of_customer, sites, stations,
 };
 
 use crate::accounts::{AccountNo, MeterNo};

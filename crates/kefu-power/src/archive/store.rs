@@ -23,6 +23,12 @@ fn date(r: &sqlx::any::AnyRow, col: &str) -> Result<Option<jiff::civil::Date>> {
     Ok(r.opt_text(col)?.and_then(|d| d.parse().ok()))
 }
 
+/// An account from a row of `power_accounts` (for the pack's other tables'
+/// transactions, which read the account they change).
+pub fn account_of_row(r: &sqlx::any::AnyRow) -> Result<Account> {
+    account_from(r)
+}
+
 fn account_from(r: &sqlx::any::AnyRow) -> Result<Account> {
     Ok(Account {
         id: r.i64("id")?,

@@ -11,8 +11,9 @@
 //! workdays = ["2026-01-04"]                 # weekend days worked instead
 //! ```
 //!
-//! No year's dates are shipped here: they come from the notice itself, which
-//! could not be checked for this crate.
+//! The years kefu ships are files in `crates/kefu-power/calendar/` (2026 from
+//! the notice of 4 November 2025); [`WorkCalendar::shipped`] reads them, and
+//! the administrator's edits of single days ([`DayKind`]) go over them.
 
 use std::collections::BTreeSet;
 
@@ -45,7 +46,80 @@ struct YearDoc {
     workdays: Vec<String>,
 }
 
+/// How the administrator sets one day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DayKind {
+    /// A day off (a public holiday).
+    Holiday,
+    /// A weekend day worked (调休).
+    Workday,
+    /// As its weekday says: an edit undone.
+    Normal,
+}
+
+impl DayKind {
+    pub const ALL: [DayKind; 3] = [DayKind::Holiday, DayKind::Workday, DayKind::Normal];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::Workday => "workday",
+            DayKind::Normal => "normal",
+        }
+    }
+
+    pub fn parse(field: &str, code: &str) -> Result<DayKind, Invalid> {
+        DayKind::ALL.into_iter().find(|k| k.code() == code).ok_or_else(|| {
+            Invalid::new(
+                field,
+                Rule::new("day_kind", "应为假日、调休工作日或普通日", "must be holiday, workday or normal"),
+            )
+        })
+    }
+}
+
+/// The calendar files kefu ships, one a year.
+const SHIPPED: &[&str] = &[include_str!("../../calendar/2026.toml")];
+
 impl WorkCalendar {
+    /// The years kefu ships.
+    pub fn shipped() -> WorkCalendar {
+        let mut calendar = WorkCalendar::default();
+        for text in SHIPPED {
+            calendar.add(&WorkCalendar::import(text).expect("the shipped calendars are valid"));
+        }
+        calendar
+    }
+
+    /// Takes every day of `other` over this calendar's (a year imported).
+    pub fn add(&mut self, other: &WorkCalendar) {
+        for d in &other.holidays {
+            self.set(*d, DayKind::Holiday);
+        }
+        for d in &other.workdays {
+            self.set(*d, DayKind::Workday);
+        }
+    }
+
+    /// Sets one day, as the administrator edits it.
+    pub fn set(&mut self, day: Date, kind: DayKind) {
+        self.holidays.remove(&day);
+        self.workdays.remove(&day);
+        match kind {
+            DayKind::Holiday => self.holidays.insert(day),
+            DayKind::Workday => self.workdays.insert(day),
+            DayKind::Normal => false,
+        };
+    }
+
+    /// The holidays and make-up working days, in date order.
+    pub fn days(&self) -> Vec<(Date, DayKind)> {
+        let mut out: Vec<(Date, DayKind)> = self.holidays.iter().map(|d| (*d, DayKind::Holiday)).collect();
+        out.extend(self.workdays.iter().map(|d| (*d, DayKind::Workday)));
+        out.sort();
+        out
+    }
+
     /// A calendar of these days off and days worked.
     pub fn new(holidays: impl IntoIterator<Item = Date>, workdays: impl IntoIterator<Item = Date>) -> WorkCalendar {
         WorkCalendar { holidays: holidays.into_iter().collect(), workdays: workdays.into_iter().collect() }
@@ -191,6 +265,32 @@ workdays = ["2030-10-12"]
             ]
         );
         assert_eq!(WorkCalendar::import("[[yaer]]").unwrap_err()[0].rule.code, "toml_syntax");
+    }
+
+    #[test]
+    fn the_shipped_2026_calendar_follows_the_notice() {
+        let c = WorkCalendar::shipped();
+        // 国庆节: 1–7 October off, Sunday 20 September and Saturday 10 October worked.
+        assert!(!c.is_working_day(date(2026, 10, 7)));
+        assert!(c.is_working_day(date(2026, 9, 20)) && c.is_working_day(date(2026, 10, 10)));
+        // 春节: 15–23 February off, Saturdays 14 and 28 worked.
+        assert!((15..=23).all(|d| !c.is_working_day(date(2026, 2, d))));
+        assert!(c.is_working_day(date(2026, 2, 14)) && c.is_working_day(date(2026, 2, 28)));
+        // 19 days off on weekdays and 6 weekend days worked.
+        let days = c.days();
+        assert_eq!(days.iter().filter(|(_, k)| *k == DayKind::Holiday).count(), 19);
+        assert_eq!(days.iter().filter(|(_, k)| *k == DayKind::Workday).count(), 6);
+    }
+
+    #[test]
+    fn an_edit_overrides_the_shipped_day() {
+        let mut c = WorkCalendar::shipped();
+        c.set(date(2026, 10, 10), DayKind::Normal);
+        assert!(!c.is_working_day(date(2026, 10, 10)));
+        c.set(date(2026, 12, 31), DayKind::Holiday);
+        assert!(!c.is_working_day(date(2026, 12, 31)));
+        assert_eq!(DayKind::parse("kind", "holiday").unwrap(), DayKind::Holiday);
+        assert_eq!(DayKind::parse("kind", "x").unwrap_err().rule.code, "day_kind");
     }
 
     proptest! {

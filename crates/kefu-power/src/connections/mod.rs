@@ -10,11 +10,13 @@
 //! acceptance 5; connection after acceptance 3 for residential, 5 for others.
 
 mod calendar;
+pub mod notice;
+pub mod store;
 
 use jiff::civil::Date;
 use kefu_core::{Invalid, Rule};
 
-pub use calendar::WorkCalendar;
+pub use calendar::{DayKind, WorkCalendar};
 
 /// The steps of an application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,6 +36,39 @@ pub enum Step {
 }
 
 impl Step {
+    pub const ALL: [Step; 6] = [
+        Step::Accepted,
+        Step::SupplyPlan,
+        Step::DesignReview,
+        Step::MiddleCheck,
+        Step::CompletionAcceptance,
+        Step::Connection,
+    ];
+
+    /// The step as stored and in URLs; its label is `power_conn_step_{code}`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Step::Accepted => "accepted",
+            Step::SupplyPlan => "supply_plan",
+            Step::DesignReview => "design_review",
+            Step::MiddleCheck => "middle_check",
+            Step::CompletionAcceptance => "completion_acceptance",
+            Step::Connection => "connection",
+        }
+    }
+
+    pub fn parse(field: &str, code: &str) -> Result<Step, Invalid> {
+        Step::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .ok_or_else(|| Invalid::new(field, Rule::new("one_of", "未知的办理环节", "not a step of an application")))
+    }
+
+    /// The step's name in Chinese, as an SMS to the applicant says it.
+    pub fn name_zh(self) -> &'static str {
+        self.names().0
+    }
+
     /// The step's name in a refusal (labels on pages come from the i18n
     /// catalogues).
     fn names(self) -> (&'static str, &'static str) {
@@ -55,6 +90,27 @@ pub enum Supply {
     LowVoltage,
     HighVoltageSingleSource,
     HighVoltageDualSource,
+}
+
+impl Supply {
+    pub const ALL: [Supply; 4] =
+        [Supply::Residential, Supply::LowVoltage, Supply::HighVoltageSingleSource, Supply::HighVoltageDualSource];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Supply::Residential => "residential",
+            Supply::LowVoltage => "low_voltage",
+            Supply::HighVoltageSingleSource => "hv_single",
+            Supply::HighVoltageDualSource => "hv_dual",
+        }
+    }
+
+    pub fn parse(field: &str, code: &str) -> Result<Supply, Invalid> {
+        Supply::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .ok_or_else(|| Invalid::new(field, Rule::new("one_of", "未知的供电方式", "not a kind of supply")))
+    }
 }
 
 /// A step and its limit in working days from the end of the step before

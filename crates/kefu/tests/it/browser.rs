@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use support::{Backend, PASSWORD, TestApp};
 
 mod first_day;
+mod power_connections;
 
 /// How long to wait for a page, an element or chromedriver itself.
 const WAIT: Duration = Duration::from_secs(10);

@@ -179,7 +179,13 @@ on_both!(the_demo_county_loads_its_stations_hydros_and_accounts, |backend| async
     assert!(kefu_power::demo::present(&app.db).await.unwrap());
     let everything = Scope::new(kefu_accounts::branches::all(&app.db).await.unwrap().iter().map(|b| b.id).collect());
     let stations = archive::stations(&app.db, &everything).await.unwrap();
-    assert_eq!(stations.iter().map(|s| s.accounts).sum::<i64>(), 250);
+    // Besides the 250, each new connection of the demo's applications opened its account.
+    let opened: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM power_applications WHERE kind = 'new'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(opened > 0, "the demo has new connections");
+    assert_eq!(stations.iter().map(|s| s.accounts).sum::<i64>(), 250 + opened);
     assert_eq!(archive::sites(&app.db, &everything).await.unwrap().len(), 6, "one generation meter a hydro station");
     // Every account number begins with its station's prefix and is found by the search.
     let first = archive::list(&app.db, &everything, stations[0].branch_id, "", "", 5).await.unwrap();

@@ -4,11 +4,10 @@
 //! each other.
 
 use crate::error::AppError;
-use crate::fields::{date, one_of, whole_number};
+use crate::fields::{date, local_time, one_of, whole_number};
 use crate::guard::Ctx;
 use crate::state::AppState;
-use jiff::Timestamp;
-use jiff::civil::{Date, DateTime};
+use jiff::civil::Date;
 use kefu_auto::appointments::{Booking, Outcome};
 use kefu_auto::claims::{self, Move};
 use kefu_auto::insurance::{self, PolicyInput};
@@ -273,19 +272,6 @@ pub struct RepairOrderStepBody {
     pub payment: String,
     /// refund: the money given back, in yuan.
     pub amount: String,
-}
-
-/// A local time ("2026-11-30T17:00" or "2026-11-30 17:00") in the business zone.
-fn local_time(field: &str, text: &str, zone: &BusinessZone) -> Result<Timestamp, Invalid> {
-    let bad = || {
-        Invalid::new(
-            field,
-            Rule::new("time_format", "时间格式应为 2026-01-31 17:00", "times look like 2026-01-31 17:00"),
-        )
-    };
-    let t = text.trim().replacen(' ', "T", 1);
-    let civil: DateTime = t.parse().map_err(|_| bad())?;
-    civil.to_zoned_datetime(zone.time_zone()).map(|z| z.timestamp()).map_err(|_| bad())
 }
 
 fn yuan_or_zero(field: &str, text: &str) -> Result<Money, Invalid> {

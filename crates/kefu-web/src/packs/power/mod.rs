@@ -5,9 +5,12 @@
 
 pub mod api;
 pub mod cases;
+pub mod connections;
 mod contracts;
 pub mod meters;
+pub mod outages;
 pub mod pages;
+pub mod training;
 
 use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
@@ -30,8 +33,9 @@ use utoipa::OpenApi;
 
 pub struct Power;
 
-/// What the 360° page shows: the customer's accounts and their meters.
-type Held = (Vec<Account>, Vec<Meter>, Vec<kefu_power::cases::Case>);
+/// What the 360° page shows: the customer's accounts and their meters, their
+/// open applications and their inspection cases.
+type Held = (Vec<Account>, Vec<Meter>, Vec<kefu_power::connections::store::Application>, Vec<kefu_power::cases::Case>);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,6 +50,7 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(cases::CasesApi::openapi());
     doc.merge(meters::MetersApi::openapi());
     doc.merge(contracts::ContractsApi::openapi());
+    doc.merge(connections::ConnectionsApi::openapi());
     doc
 }
 
@@ -61,19 +66,28 @@ const NAV: &[NavItem] = &[
     cases::NAV_SUSPENSIONS,
 ];
 
+/// Each part's menu entries and templates, chained.
+static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
+    std::sync::LazyLock::new(|| [NAV, connections::NAV, outages::NAV, training::NAV].concat());
+static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
+    [
+        TEMPLATES,
+        contracts::TEMPLATES,
+        meters::TEMPLATES,
+        cases::TEMPLATES,
+        connections::TEMPLATES,
+        outages::TEMPLATES,
+        training::TEMPLATES,
+    ]
+    .concat()
+});
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("power/accounts.html", include_str!("templates/accounts.html")),
     ("power/account.html", include_str!("templates/account.html")),
     ("power/tariffs.html", include_str!("templates/tariffs.html")),
     ("power/customer_panel.html", include_str!("templates/customer_panel.html")),
 ];
-
-/// The pack's templates and each part's.
-fn all_templates() -> &'static [(&'static str, &'static str)] {
-    static ALL: std::sync::LazyLock<Vec<(&str, &str)>> =
-        std::sync::LazyLock::new(|| [TEMPLATES, contracts::TEMPLATES, meters::TEMPLATES, cases::TEMPLATES].concat());
-    &ALL
-}
 
 impl WebPack for Power {
     fn pack(&self) -> &'static dyn Pack {
@@ -93,19 +107,22 @@ impl WebPack for Power {
         .chain(contracts::routes())
         .chain(meters::routes())
         .chain(cases::routes())
+        .chain(connections::routes())
+        .chain(outages::routes())
+        .chain(training::routes())
         .collect()
     }
 
     fn nav(&self) -> &'static [NavItem] {
-        NAV
+        &ALL_NAV
     }
 
     fn reports(&self) -> &'static [NavItem] {
-        &[]
+        connections::REPORTS
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        all_templates()
+        &ALL_TEMPLATES
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -128,7 +145,7 @@ impl WebPack for Power {
         db: &'a Db,
         scope: &'a Scope,
         customer: &'a Customer,
-        _today: Date,
+        today: Date,
     ) -> BoxFuture<'a, Result<CustomerPart, Failure>> {
         Box::pin(async move {
             let accounts = archive::of_customer(db, scope, customer.id).await?;
@@ -141,7 +158,12 @@ impl WebPack for Power {
                 key: "power_accounts",
                 json: serde_json::to_value(json).unwrap_or_default(),
                 due: Vec::new(),
-                data: Box::new((accounts, meters, cases) as Held),
+                data: Box::new((
+                    accounts,
+                    meters,
+                    kefu_power::connections::store::open_of_customer(db, scope, customer.id, today).await?,
+                    cases,
+                ) as Held),
             })
         })
     }
@@ -150,11 +172,11 @@ impl WebPack for Power {
         &'a self,
         _app: &'a AppState,
         _ctx: &'a Ctx,
-        _customer: &'a Customer,
+        customer: &'a Customer,
         part: &'a CustomerPart,
     ) -> BoxFuture<'a, Result<Panel, AppError>> {
         Box::pin(async move {
-            let (accounts, meters, cases) = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
+            let (accounts, meters, applications, cases) = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
             let rows: Vec<serde_json::Value> = accounts
                 .iter()
                 .map(|a| {
@@ -163,11 +185,9 @@ impl WebPack for Power {
                 })
                 .collect();
             let cases = cases::panel_rows(&cases);
-            Ok(Panel {
-                template: "power/customer_panel.html",
-                top: None,
-                data: view! { accounts => rows, cases => cases },
-            })
+            let data =
+                view! { accounts => rows, applications => applications, customer => customer.id, cases => cases };
+            Ok(Panel { template: "power/customer_panel.html", top: None, data })
         })
     }
 

@@ -1,0 +1,198 @@
+//! The outages' pages and the printed notice.
+
+use crate::error::AppError;
+use crate::extract::{FormBody, PathParams};
+use crate::fields::{local_time, whole_number};
+use crate::guard::Ctx;
+use crate::i18n::t;
+use crate::render::page;
+use crate::state::AppState;
+use crate::xlsx::{self, Cell, Sheet};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kefu_core::Permission;
+use kefu_outreach::channels::print;
+use kefu_power::archive;
+use kefu_power::outages::{self, NewOutage};
+use serde::Deserialize;
+
+pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+    let list = outages::list(app.db(), &ctx.actor.scope).await?;
+    let stations = archive::stations(app.db(), &ctx.actor.scope).await?;
+    page(
+        &app,
+        &ctx,
+        "power/outages.html",
+        "nav_power_outages",
+        view! { outages => list, stations => stations, kinds => outages::EQUIPMENT_KINDS },
+    )
+}
+
+/// The list as a workbook.
+pub async fn export(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let lang = ctx.actor.lang;
+    let rows = outages::list(app.db(), &ctx.actor.scope)
+        .await?
+        .iter()
+        .map(|o| {
+            vec![
+                Cell::Text(o.hours.clone()),
+                Cell::Text(o.station.clone()),
+                Cell::Text(format!("{} {}", t(lang, &format!("power_outage_kind_{}", o.equipment_kind)), o.equipment)),
+                Cell::Text(o.reason.clone()),
+                Cell::Int(o.accounts),
+                Cell::Text(t(lang, &format!("power_outage_status_{}", o.status))),
+            ]
+        })
+        .collect();
+    let header = [
+        "power_outage_time",
+        "power_station",
+        "power_outage_equipment",
+        "power_outage_reason",
+        "power_outage_accounts",
+        "power_outage_status",
+    ]
+    .iter()
+    .map(|k| t(lang, k))
+    .collect();
+    let bytes = xlsx::workbook(&[Sheet { name: t(lang, "nav_power_outages"), header, rows }])?;
+    Ok(xlsx::download(&format!("outages-{}.xlsx", app.today()), bytes))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OutageForm {
+    station: String,
+    equipment_kind: String,
+    equipment: String,
+    starts_at: String,
+    ends_at: String,
+    reason: String,
+    accounts: String,
+}
+
+pub async fn request(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    FormBody(f): FormBody<OutageForm>,
+) -> Result<Response, AppError> {
+    let zone = &app.0.zone;
+    let when = |field: &str, text: &str| match text.trim() {
+        "" => Ok(None),
+        t => local_time(field, t, zone).map(Some).map_err(AppError::Invalid),
+    };
+    let new = NewOutage {
+        station: whole_number("station", &f.station).map_err(AppError::Invalid)?,
+        equipment_kind: f.equipment_kind,
+        equipment: f.equipment,
+        starts_at: when("starts_at", &f.starts_at)?,
+        ends_at: when("ends_at", &f.ends_at)?,
+        reason: f.reason,
+        accounts: f.accounts,
+    };
+    let o = outages::request(app.db(), &ctx.actor, zone, &new, app.now()).await?;
+    Ok(Redirect::to(&format!("/power/outages/{}", o.id)).into_response())
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Html<String>, AppError> {
+    let (o, affected) = outages::get(app.db(), &ctx.actor.scope, id).await?;
+    let can_decide = ctx.actor.can(Permission::PowerManage) && o.status == "requested";
+    page(
+        &app,
+        &ctx,
+        "power/outage.html",
+        "nav_power_outages",
+        view! { o => o, affected => affected, can_decide => can_decide },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    decision: String,
+    note: String,
+}
+
+pub async fn decide(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<DecisionForm>,
+) -> Result<Response, AppError> {
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => return Err(AppError::Invalid(crate::fields::one_of("decision"))),
+    };
+    outages::decide(app.db(), &ctx.actor, id, approve, &f.note, app.now()).await?;
+    Ok(Redirect::to(&format!("/power/outages/{id}")).into_response())
+}
+
+/// The notice's heading and what it asks of the customers.
+const NOTICE_TITLE: &str = "停电通知";
+const NOTICE_BODY: &str =
+    "届时以上用户将停止供电，请提前做好准备。如遇雨雪等天气，停电工作顺延。给您带来的不便，敬请谅解。";
+
+/// The notice to post where the outage is felt: in Chinese, as the
+/// customers read it, whatever the clerk's language.
+pub async fn notice(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    let (o, affected) = outages::get(app.db(), &ctx.actor.scope, id).await?;
+    if o.status != "approved" {
+        return Err(AppError::Conflict(kefu_core::Rule::new(
+            "outage_not_approved",
+            "停电申请批准后才能打印停电通知",
+            "the notice is printed once the outage is approved",
+        )));
+    }
+    let font = crate::pages::letter_channel(&app)?.font();
+    let zh = kefu_core::Lang::Zh;
+    let mut lines = vec![
+        (20.0, NOTICE_TITLE.to_string()),
+        (12.0, String::new()),
+        (12.0, format!("{}：{}", t(zh, "power_station"), o.station)),
+        (12.0, format!("{}：{}", t(zh, "power_outage_time"), o.hours)),
+        (
+            12.0,
+            format!(
+                "{}：{}（{}）",
+                t(zh, "power_outage_equipment"),
+                o.equipment,
+                t(zh, &format!("power_outage_kind_{}", o.equipment_kind))
+            ),
+        ),
+        (12.0, format!("{}：{}", t(zh, "power_outage_reason"), o.reason)),
+        (12.0, NOTICE_BODY.to_string()),
+        (12.0, String::new()),
+        (12.0, format!("{}（{}）", t(zh, "power_outage_accounts"), affected.len())),
+    ];
+    lines.extend(affected.iter().map(|a| (10.0, format!("{}  {}  {}", a.account_no, a.holder, a.supply_address))));
+    lines.push((12.0, String::new()));
+    lines.push((12.0, format!("{}  {}：{}", o.station, t(zh, "power_outage_phone"), o.station_phone)));
+    lines.push((12.0, app.today().to_string()));
+    let title = format!("{NOTICE_TITLE} {}", o.start_day);
+    let pdf = tokio::task::spawn_blocking(move || {
+        let sheets = crate::pages::monthly::sheets_of(&font, &lines);
+        print::render(&font, sheets.iter(), &title)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("printing crashed: {e}")))?
+    .map_err(AppError::Internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"outage-{id}.pdf\"")),
+        ],
+        pdf,
+    )
+        .into_response())
+}
