@@ -18,6 +18,7 @@
 //! | [`inspections`] | the amounts of a theft case — stolen kWh from the equipment or the meter's rated current, the back charge, the penalty, the escalation above 1,000 yuan — and the charge for an unauthorised capacity increase |
 //! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
 //! | [`archive`] | the stored archive: supply stations, electricity accounts of the common customers and their meters, hydro stations' meters; their search keys and probes (户号, its tail, meter number) |
+//! | [`cli`] | `kefu power …`: the quote, and the tariff file's import and export |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`) and its demo county |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field (a path such as
@@ -68,6 +69,7 @@
 pub mod accounts;
 pub mod archive;
 pub mod billing;
+pub mod cli;
 pub mod connections;
 pub mod demo;
 pub mod indicators;

@@ -3,8 +3,10 @@
 //! demo county.
 
 use crate::{archive, demo};
+use jiff::Timestamp;
 use jiff::civil::Date;
 use kefu_care::search::Probe;
+use kefu_core::Actor;
 use kefu_outreach::playbook::Playbook;
 use kefu_outreach::source::{AnchorSource, Arrivals};
 use kefu_pack::{BoxFuture, Demo, Generated, ImportTarget, Pack, Progress, Scale, Text};
@@ -28,8 +30,8 @@ impl Pack for Power {
     }
 
     fn migrations(&self) -> &'static [i64] {
-        // 30: supply stations, electricity accounts and meters.
-        &[30]
+        // 30: supply stations, electricity accounts and meters; 39: tariffs.
+        &[30, 39]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -63,6 +65,16 @@ impl Pack for Power {
 
     fn demo(&self) -> Option<&'static dyn Demo> {
         Some(&COUNTY)
+    }
+
+    fn command<'a>(
+        &'a self,
+        db: &'a Db,
+        actor: &'a Actor,
+        when: (Date, Timestamp),
+        args: Vec<String>,
+    ) -> Option<BoxFuture<'a, anyhow::Result<String>>> {
+        Some(Box::pin(crate::cli::run(db, actor, when, args)))
     }
 }
 

@@ -57,6 +57,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0022_settlement_payment.sql"),
     },
     Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
+    Migration { version: 39, name: "power_tariffs", sql: include_str!("../migrations/0039_power_tariffs.sql") },
 ];
 
 impl Migration {

@@ -24,6 +24,7 @@ mod outreach;
 mod packs;
 mod points;
 mod power;
+mod power_billing;
 mod queries;
 mod reports;
 mod scheduler;

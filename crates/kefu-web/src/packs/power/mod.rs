@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod pages;
+mod tariffs;
 
 use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
@@ -14,7 +15,7 @@ use crate::render::NavItem;
 use crate::routes::{Entry, entry};
 use crate::state::AppState;
 use axum::http::Method as M;
-use axum::routing::{get, post};
+use axum::routing::get;
 use jiff::civil::Date;
 use kefu_care::customers::Customer;
 use kefu_core::Permission::*;
@@ -31,10 +32,7 @@ pub struct Power;
 type Held = (Vec<Account>, Vec<Meter>);
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(api::account, api::bill_quote),
-    components(schemas(api::AccountDto, api::MeterDto, api::QuoteBody, api::QuoteDto, api::QuoteLineDto))
-)]
+#[openapi(paths(api::account), components(schemas(api::AccountDto, api::MeterDto)))]
 struct PowerApi;
 
 const NAV: &[NavItem] = &[
@@ -45,7 +43,6 @@ const NAV: &[NavItem] = &[
 const TEMPLATES: &[(&str, &str)] = &[
     ("power/accounts.html", include_str!("templates/accounts.html")),
     ("power/account.html", include_str!("templates/account.html")),
-    ("power/tariffs.html", include_str!("templates/tariffs.html")),
     ("power/customer_panel.html", include_str!("templates/customer_panel.html")),
 ];
 
@@ -58,10 +55,11 @@ impl WebPack for Power {
         vec![
             entry(M::GET, "/power/accounts", Signed(CustomersRead), get(pages::accounts)),
             entry(M::GET, "/power/accounts/{number}", Signed(CustomersRead), get(pages::account)),
-            entry(M::GET, "/power/tariffs", Signed(CustomersRead), get(pages::tariffs)),
             entry(M::GET, "/api/v1/power/accounts/{number}", Signed(CustomersRead), get(api::account)),
-            entry(M::POST, "/api/v1/power/bill-quote", Signed(CustomersRead), post(api::bill_quote)),
         ]
+        .into_iter()
+        .chain(tariffs::routes())
+        .collect()
     }
 
     fn nav(&self) -> &'static [NavItem] {
@@ -73,7 +71,9 @@ impl WebPack for Power {
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        TEMPLATES
+        // Each part of the pack keeps its templates beside its code.
+        static ALL: std::sync::OnceLock<Vec<(&str, &str)>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| TEMPLATES.iter().chain(tariffs::TEMPLATES).copied().collect())
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -88,7 +88,9 @@ impl WebPack for Power {
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        PowerApi::openapi()
+        let mut doc = PowerApi::openapi();
+        doc.merge(tariffs::TariffsApi::openapi());
+        doc
     }
 
     fn customer_part<'a>(
