@@ -69,6 +69,8 @@
 pub mod accounts;
 pub mod archive;
 pub mod billing;
+pub mod bills;
+pub mod books;
 pub mod cli;
 pub mod connections;
 pub mod demo;

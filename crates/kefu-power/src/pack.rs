@@ -30,8 +30,9 @@ impl Pack for Power {
     }
 
     fn migrations(&self) -> &'static [i64] {
-        // 30: supply stations, electricity accounts and meters; 39: tariffs.
-        &[30, 39]
+        // 30: supply stations, electricity accounts and meters; 39: tariffs;
+        // 40: reading books and readings; 41: bills.
+        &[30, 39, 40, 41]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

@@ -58,6 +58,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
     Migration { version: 39, name: "power_tariffs", sql: include_str!("../migrations/0039_power_tariffs.sql") },
+    Migration { version: 40, name: "power_readings", sql: include_str!("../migrations/0040_power_readings.sql") },
+    Migration { version: 41, name: "power_bills", sql: include_str!("../migrations/0041_power_bills.sql") },
 ];
 
 impl Migration {

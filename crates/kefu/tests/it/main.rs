@@ -25,6 +25,7 @@ mod packs;
 mod points;
 mod power;
 mod power_billing;
+mod power_readings;
 mod queries;
 mod reports;
 mod scheduler;

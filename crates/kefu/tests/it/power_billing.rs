@@ -222,3 +222,87 @@ on_both!(kefu_power_quote_prints_what_the_api_answers, |backend| async move {
     let run = work.run(&["--packs", "power", "power", "tariffs", "import", "bad.toml"]).await;
     assert!(!run.status.success() && run.stderr.contains("tariff[0].version[0].tiers[0].price"), "{}", run.stderr);
 });
+
+/// The quote of `kwh` over `from..=to` with `ytd` before: what a bill must come to.
+async fn quoted(app: &TestApp, tariff: &str, kwh: i64, ytd: i64, from: &str, to: &str) -> Value {
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let body = json!({"kwh": kwh, "year_to_date_kwh": ytd, "from": from, "date": to});
+    let (status, q) = post_json(&agent, &csrf, app.at(&format!("/api/v1/power/tariffs/{tariff}/quote")), body).await;
+    assert_eq!(status, 200, "{q}");
+    q
+}
+
+on_both!(billing_is_idempotent_and_a_corrected_reading_is_reversed_and_rebilled, |backend| async move {
+    use crate::power_readings::{Acct, book, county, number, reading};
+    let app = county(
+        backend,
+        &[
+            Acct { serial: 11, tariff: "gx-res-1", meters: vec![("B-11", 5, (1, 1))] },
+            // A meter replaced on 10 November: the old one (direct) and the new one on 10/5 CTs (× 2).
+            Acct { serial: 12, tariff: "gx-com-1", meters: vec![("OLD-12", 5, (1, 1)), ("NEW-12", 6, (10, 5))] },
+        ],
+    )
+    .await;
+    let book_id = book(&app, "LY-09", &[11, 12]).await;
+    let (reader, csrf) = app.signed_in("reader_a").await;
+    assert_eq!(reading(&reader, &csrf, &app, 11, "1000", "2026-10-25", "real").await.0, 201);
+    assert_eq!(reading(&reader, &csrf, &app, 11, "1300", "2026-11-25", "real").await.0, 201);
+    let meter = |no: &str, value: &str, day: &str, kind: &str| json!({"account_no": number(12), "meter_no": no, "reading": value, "read_on": day, "kind": kind});
+    for body in [
+        meter("OLD-12", "500", "2026-10-25", "real"),
+        meter("OLD-12", "650", "2026-11-10", "removal"),
+        meter("NEW-12", "0", "2026-11-10", "base"),
+        meter("NEW-12", "40", "2026-11-25", "real"),
+    ] {
+        let (status, r) = post_json(&reader, &csrf, app.at("/api/v1/power/readings"), body.clone()).await;
+        assert_eq!(status, 201, "{body}: {r}");
+    }
+    let (manager, mcsrf) = app.signed_in("manager_a").await;
+    let run = || {
+        post_json(
+            &manager,
+            &mcsrf,
+            app.at("/api/v1/power/billing/runs"),
+            json!({"book_id": book_id, "month": "2026-11"}),
+        )
+    };
+    let (status, o) = run().await;
+    assert_eq!((status, o["created"].as_i64()), (200, Some(2)), "{o}");
+    let bill = get_json(&manager, app.at(&format!("/api/v1/power/bills/202611{}", number(11)))).await;
+    let q = quoted(&app, "gx-res-1", 300, 0, "2026-10-26", "2026-11-25").await;
+    assert_eq!((bill["kwh"].as_i64(), &bill["amount"]), (Some(300), &q["amount"]), "{bill}");
+    assert_eq!(bill["lines"].as_array().unwrap().len(), q["lines"].as_array().unwrap().len());
+    // Both meters' use, each × its multiplier: 150 on the old, 40 × 2 on the new.
+    let replaced = get_json(&manager, app.at(&format!("/api/v1/power/bills/202611{}", number(12)))).await;
+    assert_eq!(replaced["kwh"].as_i64(), Some(150 + 40 * 2), "{replaced}");
+
+    // A second run creates nothing and audits nothing more.
+    let (_, o) = run().await;
+    assert_eq!((o["created"].as_i64(), o["existing"].as_i64()), (Some(0), Some(2)), "{o}");
+    assert_eq!(app.audit_count("power_billing_run", "run").await, 1);
+
+    // A corrected reading re-bills: the bill is reversed and a new one issued.
+    assert_eq!(reading(&reader, &csrf, &app, 11, "1200", "2026-11-25", "real").await.0, 201);
+    let (_, o) = run().await;
+    assert_eq!((o["created"].as_i64(), o["corrected"].as_i64()), (Some(0), Some(1)), "{o}");
+    let old = get_json(&manager, app.at(&format!("/api/v1/power/bills/202611{}", number(11)))).await;
+    assert_eq!(old["status"], "reversed", "the issued bill is never edited: {old}");
+    assert_eq!(old["amount"], bill["amount"]);
+    let reversal = get_json(&manager, app.at(&format!("/api/v1/power/bills/202611{}-R", number(11)))).await;
+    assert_eq!((reversal["status"].as_str(), reversal["reverses_id"].as_i64()), (Some("reversal"), old["id"].as_i64()));
+    assert_eq!(reversal["amount"], format!("-{}", bill["amount"].as_str().unwrap()));
+    let new = get_json(&manager, app.at(&format!("/api/v1/power/bills/202611{}-C1", number(11)))).await;
+    let q = quoted(&app, "gx-res-1", 200, 0, "2026-10-26", "2026-11-25").await;
+    assert_eq!((new["kwh"].as_i64(), &new["amount"], &new["status"]), (Some(200), &q["amount"], &json!("issued")));
+    let (_, o) = run().await;
+    assert_eq!((o["created"].as_i64(), o["corrected"].as_i64()), (Some(0), Some(0)), "then nothing more");
+
+    // The pages: the run's form and its bills, a bill.
+    let page = manager.get(app.at("/power/billing?month=2026-11")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("202611{}-C1", number(11))) && page.contains(r#"data-testid="billing-run""#));
+    let page = manager.get(app.at(&format!("/power/bills/202611{}-C1", number(11)))).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let agent_b = app.login("agent_b").await;
+    let hidden = agent_b.get(app.at(&format!("/api/v1/power/bills/202611{}", number(11)))).send().await.unwrap();
+    assert_eq!(hidden.status(), 404, "another branch's bill is not there");
+});

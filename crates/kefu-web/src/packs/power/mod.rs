@@ -4,6 +4,7 @@
 //! templates (`templates/`) and interface text (`i18n/`).
 
 pub mod api;
+mod billing;
 pub mod pages;
 mod tariffs;
 
@@ -59,11 +60,15 @@ impl WebPack for Power {
         ]
         .into_iter()
         .chain(tariffs::routes())
+        .chain(billing::routes())
         .collect()
     }
 
     fn nav(&self) -> &'static [NavItem] {
-        NAV
+        static ALL: std::sync::OnceLock<Vec<NavItem>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| {
+            NAV.iter().chain(billing::NAV).map(|n| NavItem { key: n.key, href: n.href, needs: n.needs }).collect()
+        })
     }
 
     fn reports(&self) -> &'static [NavItem] {
@@ -73,7 +78,7 @@ impl WebPack for Power {
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
         // Each part of the pack keeps its templates beside its code.
         static ALL: std::sync::OnceLock<Vec<(&str, &str)>> = std::sync::OnceLock::new();
-        ALL.get_or_init(|| TEMPLATES.iter().chain(tariffs::TEMPLATES).copied().collect())
+        ALL.get_or_init(|| TEMPLATES.iter().chain(tariffs::TEMPLATES).chain(billing::TEMPLATES).copied().collect())
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -90,6 +95,7 @@ impl WebPack for Power {
     fn openapi(&self) -> utoipa::openapi::OpenApi {
         let mut doc = PowerApi::openapi();
         doc.merge(tariffs::TariffsApi::openapi());
+        doc.merge(billing::BillingApi::openapi());
         doc
     }
 
