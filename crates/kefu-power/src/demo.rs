@@ -292,6 +292,7 @@ pub async fn load(
         .await?;
     }
     tx.commit().await?;
+    crate::books::demo::load(db, seed, today).await?;
     progress.finish();
     Ok(summary)
 }

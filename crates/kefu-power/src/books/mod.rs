@@ -6,6 +6,7 @@
 //! within the month billing both meters' use) and kept with the kWh it
 //! bills.
 
+pub mod demo;
 mod store;
 
 pub use store::{
