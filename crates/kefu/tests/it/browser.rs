@@ -9,6 +9,7 @@
 
 use crate::support;
 
+mod power_books;
 mod settlement_and_reports;
 
 use fantoccini::{Client, ClientBuilder, Locator};
