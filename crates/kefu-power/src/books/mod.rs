@@ -7,7 +7,10 @@
 //! bills.
 
 pub mod demo;
+mod import;
 mod store;
+
+pub use import::{Imported, import};
 
 pub use store::{
     Book, Entry, Kind, MonthAudit, NewBook, Stop, StoredReading, confirm, create, enter, get, held, list, month_audit,

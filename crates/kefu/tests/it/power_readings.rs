@@ -259,3 +259,47 @@ on_both!(the_phone_page_enters_a_book_in_route_order, |backend| async move {
     assert_eq!(route[0]["this_month"]["kwh"], 60);
     assert!(route[1]["this_month"].is_null());
 });
+
+on_both!(a_handheld_export_is_imported_and_every_bad_row_reported, |backend| async move {
+    let app = county(
+        backend,
+        &[
+            Acct { serial: 31, tariff: "gx-res-1", meters: vec![("H-31", 5, (1, 1))] },
+            Acct { serial: 32, tariff: "gx-res-1", meters: vec![("H-32", 5, (1, 1))] },
+        ],
+    )
+    .await;
+    let book_id = book(&app, "LY-31", &[31, 32]).await;
+    let (reader, csrf) = app.signed_in("reader_a").await;
+    let csv = format!(
+        "户号,表号,示数,抄表时间,抄表员\n{a},,1000,2026-10-25 09:12,王五\n,H-32,2000,2026/10/25,王五\n{a},,1180,2026-11-25,王五\n\
+         ,H-32,21x0,2026-11-25,王五\n3101009999,,100,2026-11-25,王五\n,NO-SUCH,100,2026-11-25,王五\n,H-32,2100,明天,王五\n",
+        a = number(31)
+    );
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("handheld.csv"));
+    let res = reader
+        .post(app.at("/api/v1/power/readings/import"))
+        .header("x-csrf-token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["entered"], 3, "{report}");
+    let rejected: Vec<(i64, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_i64().unwrap(), r["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [(5, "reading_format"), (6, "unknown_account"), (7, "unknown_meter"), (8, "date_format")],
+        "every refused row, by its row in the file"
+    );
+    let route = get_json(&reader, app.at(&format!("/api/v1/power/books/{book_id}/route?month=2026-11"))).await;
+    let kwh: Vec<&Value> = route.as_array().unwrap().iter().map(|s| &s["this_month"]["kwh"]).collect();
+    assert_eq!(kwh, [&json!(180), &Value::Null], "the good rows are in");
+});

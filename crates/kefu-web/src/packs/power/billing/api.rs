@@ -270,3 +270,40 @@ pub async fn bill(
 ) -> Result<Json<Value>, AppError> {
     Ok(Json(serde_json::to_value(bills::bill(app.db(), &ctx.actor.scope, &no).await?).unwrap_or_default()))
 }
+
+/// The multipart body's `file`.
+pub(super) async fn file_of(mut form: axum::extract::Multipart) -> Result<Vec<u8>, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::body(e.status(), e.body_text());
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        if field.name() == Some("file") {
+            return Ok(field.bytes().await.map_err(bad)?.to_vec());
+        }
+    }
+    Err(AppError::Invalid(Invalid::required("file")))
+}
+
+/// An import's report: how many readings were entered and held, and each
+/// refused row with its number, field and rule in the user's language.
+pub(super) fn imported_json(i: &books::Imported, ctx: &Ctx) -> Value {
+    let lang = ctx.actor.lang;
+    let rejected: Vec<Value> = i
+        .rejected
+        .iter()
+        .map(|(row, e)| serde_json::json!({"row": row, "field": e.field, "rule": e.rule.code, "message": e.rule.message(lang)}))
+        .collect();
+    serde_json::json!({"entered": i.entered, "held": i.held, "rejected": rejected})
+}
+
+#[utoipa::path(post, path = "/api/v1/power/readings/import", tag = "power",
+    request_body(content_type = "multipart/form-data", description = "`file`: CSV or XLSX with 户号 or 表号, 示数, 抄表时间 and 抄表员"),
+    responses((status = 200, description = "readings entered and held, and every refused row"), (status = 422, body = Problem)))]
+pub async fn import(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    form: axum::extract::Multipart,
+) -> Result<Json<Value>, AppError> {
+    let bytes = file_of(form).await?;
+    let done =
+        books::import(app.db(), &ctx.actor, &bytes, reader_only(&ctx), &ReadingRules::default(), app.now()).await?;
+    Ok(Json(imported_json(&done, &ctx)))
+}

@@ -3,7 +3,7 @@
 //! last reading and the average shown), the held readings, the billing run
 //! with the month's bills, and a bill.
 
-use super::api::{audit_view, month_or_this, outcome_json, reader_only, target};
+use super::api::{audit_view, file_of, imported_json, month_or_this, outcome_json, reader_only, target};
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
@@ -35,23 +35,39 @@ async fn my_books(app: &AppState, ctx: &Ctx) -> Result<Vec<books::Book>, AppErro
     })
 }
 
+async fn books_page(app: &AppState, ctx: &Ctx, month: String, imported: Option<Value>) -> Result<Response, AppError> {
+    let list = my_books(app, ctx).await?;
+    let audit = audit_view(app, ctx, &month).await?;
+    let held = books::held(app.db(), &ctx.actor.scope).await?.len();
+    Ok(page(
+        app,
+        ctx,
+        "power/books.html",
+        "nav_power_books",
+        view! { books => list, audit => audit, month => month, held => held, imported => imported },
+    )?
+    .into_response())
+}
+
 pub async fn books(
     State(app): State<AppState>,
     ctx: Ctx,
     QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Response, AppError> {
     let month = month_or_this(&app, q.month.as_deref())?;
-    let list = my_books(&app, &ctx).await?;
-    let audit = audit_view(&app, &ctx, &month).await?;
-    let held = books::held(app.db(), &ctx.actor.scope).await?.len();
-    Ok(page(
-        &app,
-        &ctx,
-        "power/books.html",
-        "nav_power_books",
-        view! { books => list, audit => audit, month => month, held => held },
-    )?
-    .into_response())
+    books_page(&app, &ctx, month, None).await
+}
+
+/// The import form: a handheld's export; the report shown on the books page.
+pub async fn import(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let bytes = file_of(form).await?;
+    let done =
+        books::import(app.db(), &ctx.actor, &bytes, reader_only(&ctx), &ReadingRules::default(), app.now()).await?;
+    books_page(&app, &ctx, books::month_of(app.today()), Some(imported_json(&done, &ctx))).await
 }
 
 #[derive(Deserialize, Default)]
