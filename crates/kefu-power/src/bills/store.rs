@@ -179,7 +179,7 @@ pub async fn run(
     .collect::<Result<_>>()?;
     // kWh billed earlier in the calendar year: reversals cancel what they reverse.
     let year_to_date: HashMap<i64, i64> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT account_id, SUM(kwh) AS kwh FROM power_bills WHERE month >= $2 AND month < $3 \
+        "SELECT account_id, CAST(SUM(kwh) AS BIGINT) AS kwh FROM power_bills WHERE month >= $2 AND month < $3 \
          AND account_id IN ({accounts_sql}) GROUP BY account_id"
     )))
     .bind(key)

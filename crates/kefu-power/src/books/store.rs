@@ -427,7 +427,7 @@ async fn decide(
     .fetch_optional(tx.conn())
     .await?;
     let history: Vec<i64> = sqlx::query_scalar(
-        "SELECT SUM(kwh) FROM power_readings WHERE account_id = $1 AND month < $2 AND replaced_by IS NULL \
+        "SELECT CAST(SUM(kwh) AS BIGINT) FROM power_readings WHERE account_id = $1 AND month < $2 AND replaced_by IS NULL \
          AND kind IN ('real', 'estimated', 'removal') AND status <> 'held' GROUP BY month ORDER BY month DESC LIMIT 6",
     )
     .bind(account)
@@ -456,7 +456,7 @@ async fn decide(
         }
         Kind::Real => {
             let estimated_kwh: i64 = sqlx::query_scalar(
-                "SELECT COALESCE(SUM(kwh), 0) FROM power_readings WHERE meter_id = $1 AND month > $2 AND month < $3 \
+                "SELECT CAST(COALESCE(SUM(kwh), 0) AS BIGINT) FROM power_readings WHERE meter_id = $1 AND month > $2 AND month < $3 \
                  AND kind = 'estimated' AND replaced_by IS NULL",
             )
             .bind(meter.id)

@@ -55,7 +55,7 @@ async fn enter_a_book_and_run_the_billing(backend: Backend) {
     for serial in [21, 22] {
         assert!(bills.contains(&format!("202611{}", number(serial))), "{bills}");
     }
-    let amount: i64 = sqlx::query_scalar("SELECT SUM(amount) FROM power_bills WHERE status = 'issued'")
+    let amount: i64 = sqlx::query_scalar("SELECT CAST(SUM(amount) AS BIGINT) FROM power_bills WHERE status = 'issued'")
         .fetch_one(app.db.pool())
         .await
         .unwrap();
