@@ -300,6 +300,12 @@ on_both!(billing_is_idempotent_and_a_corrected_reading_is_reversed_and_rebilled,
     // The pages: the run's form and its bills, a bill.
     let page = manager.get(app.at("/power/billing?month=2026-11")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&format!("202611{}-C1", number(11))) && page.contains(r#"data-testid="billing-run""#));
+    let xlsx = manager.get(app.at("/power/billing/export?month=2026-11")).send().await.unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "2026-11").unwrap();
+    assert_eq!(sheet.rows().count(), 1 + 4, "the header, the two bills, the reversal and the new bill");
     let page = manager.get(app.at(&format!("/power/bills/202611{}-C1", number(11)))).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let agent_b = app.login("agent_b").await;

@@ -54,6 +54,7 @@ pub fn routes() -> Vec<Entry> {
         entry(M::POST, "/power/readings/{id}/confirm", Signed(ReadingsWork), post(pages::confirm)),
         entry(M::GET, "/power/billing", Signed(PowerManage), get(pages::billing)),
         entry(M::POST, "/power/billing", Signed(PowerManage), post(pages::run)),
+        entry(M::GET, "/power/billing/export", Signed(PowerManage), get(pages::export_bills)),
         entry(M::GET, "/power/bills/{bill_no}", Signed(CustomersRead), get(pages::bill)),
         entry(M::POST, "/api/v1/power/books", Signed(PowerManage), post(api::create_book)),
         entry(M::GET, "/api/v1/power/books", Signed(ReadingsWork), get(api::list_books)),

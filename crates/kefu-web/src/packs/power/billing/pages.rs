@@ -256,3 +256,45 @@ pub async fn bill(
     let b = bills::bill(app.db(), &ctx.actor.scope, &no).await?;
     Ok(page(&app, &ctx, "power/bill.html", "nav_power_billing", view! { bill => b })?.into_response())
 }
+
+/// The month's bills (of a book, or every book in scope) as a workbook.
+pub async fn export_bills(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<MonthQuery>,
+) -> Result<Response, AppError> {
+    use crate::xlsx::{self, Cell, Sheet};
+    let month = month_or_this(&app, q.month.as_deref())?;
+    let lang = ctx.actor.lang;
+    let list = bills::bills_of_month(app.db(), &ctx.actor.scope, q.book, &month).await?;
+    let header = [
+        "power_bill_no",
+        "field_account_no",
+        "power_bill_period",
+        "field_tariff",
+        "power_bill_kwh",
+        "power_bill_amount_fen",
+        "power_bill_due",
+        "power_bill_status",
+    ]
+    .iter()
+    .map(|k| crate::i18n::t(lang, k))
+    .collect();
+    let rows = list
+        .iter()
+        .map(|b| {
+            vec![
+                Cell::Text(b.bill_no.clone()),
+                Cell::Text(b.account_no.clone()),
+                Cell::Text(format!("{} – {}", b.period_from, b.period_to)),
+                Cell::Text(b.tariff_code.clone()),
+                Cell::Int(b.kwh),
+                Cell::Int(b.amount_fen),
+                Cell::Text(b.due_on.clone()),
+                Cell::Text(crate::i18n::t(lang, &format!("power_bill_status_{}", b.status))),
+            ]
+        })
+        .collect();
+    let bytes = xlsx::workbook(&[Sheet { name: month.clone(), header, rows }])?;
+    Ok(xlsx::download(&format!("bills-{month}.xlsx"), bytes))
+}
