@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         api::list_books,
         api::route,
         api::enter_reading,
+        api::import,
         api::confirm,
         api::held,
         api::audit,
