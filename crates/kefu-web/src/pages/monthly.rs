@@ -238,7 +238,7 @@ fn printed_lines(lang: Lang, first: Date, stores: &[Store], names: &HashMap<Stri
 
 /// Lays the lines out on A4 sheets, broken to the width, a new sheet when
 /// one is full.
-fn sheets_of(font: &PrintFont, lines: &[(f32, String)]) -> Vec<print::Sheet> {
+pub(crate) fn sheets_of(font: &PrintFont, lines: &[(f32, String)]) -> Vec<print::Sheet> {
     let margin = 18.0 * MM;
     let width = A4_WIDTH - 2.0 * margin;
     let mut sheets = vec![print::Sheet::default()];

@@ -312,3 +312,26 @@ on_both!(billing_is_idempotent_and_a_corrected_reading_is_reversed_and_rebilled,
     let hidden = agent_b.get(app.at(&format!("/api/v1/power/bills/202611{}", number(11)))).send().await.unwrap();
     assert_eq!(hidden.status(), 404, "another branch's bill is not there");
 });
+
+on_both!(a_bill_notice_prints_with_the_amount_and_due_date, |backend| async move {
+    use crate::power_readings::{Acct, book, county_on, number, reading};
+    let letters = tempfile::tempdir().unwrap();
+    let app = TestApp::start_with(backend, printing(letters.path())).await;
+    let app = county_on(app, &[Acct { serial: 41, tariff: "gx-res-1", meters: vec![("N-41", 5, (1, 1))] }]).await;
+    let book_id = book(&app, "LY-41", &[41]).await;
+    let (reader, csrf) = app.signed_in("reader_a").await;
+    assert_eq!(reading(&reader, &csrf, &app, 41, "100", "2026-10-25", "real").await.0, 201);
+    assert_eq!(reading(&reader, &csrf, &app, 41, "220", "2026-11-25", "real").await.0, 201);
+    let (manager, mcsrf) = app.signed_in("manager_a").await;
+    let body = json!({"book_id": book_id, "month": "2026-11"});
+    assert_eq!(post_json(&manager, &mcsrf, app.at("/api/v1/power/billing/runs"), body).await.0, 200);
+    let no = format!("202611{}", number(41));
+    let bill = get_json(&manager, app.at(&format!("/api/v1/power/bills/{no}"))).await;
+    let res = manager.get(app.at(&format!("/power/bills/{no}/notice.pdf"))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&res.bytes().await.unwrap());
+    for want in ["电费通知单", &no, bill["amount"].as_str().unwrap(), bill["due_on"].as_str().unwrap()] {
+        assert!(text.contains(want), "{want} in the notice: {text}");
+    }
+});

@@ -31,7 +31,11 @@ pub fn number(serial: u64) -> String {
 /// (customer A's), a reader `reader_a` and `reader_b` in store A and a
 /// cashier `cashier_a`.
 pub async fn county(backend: Backend, accounts: &[Acct]) -> TestApp {
-    let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
+    county_on(TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await, accounts).await
+}
+
+/// [`county`] on an app already started (with letters, say).
+pub async fn county_on(app: TestApp, accounts: &[Acct]) -> TestApp {
     let actor = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
     let prefix = StationPrefix::parse("prefix", "3101").unwrap();
     let installed: jiff::civil::Date = "2025-03-01".parse().unwrap();

@@ -57,6 +57,7 @@ pub fn routes() -> Vec<Entry> {
         entry(M::POST, "/power/billing", Signed(PowerManage), post(pages::run)),
         entry(M::GET, "/power/billing/export", Signed(PowerManage), get(pages::export_bills)),
         entry(M::GET, "/power/bills/{bill_no}", Signed(CustomersRead), get(pages::bill)),
+        entry(M::GET, "/power/bills/{bill_no}/notice.pdf", Signed(CustomersRead), get(pages::notice)),
         entry(M::POST, "/api/v1/power/books", Signed(PowerManage), post(api::create_book)),
         entry(M::GET, "/api/v1/power/books", Signed(ReadingsWork), get(api::list_books)),
         entry(M::GET, "/api/v1/power/books/{id}/route", Signed(ReadingsWork), get(api::route)),

@@ -298,3 +298,61 @@ pub async fn export_bills(
     let bytes = xlsx::workbook(&[Sheet { name: month.clone(), header, rows }])?;
     Ok(xlsx::download(&format!("bills-{month}.xlsx"), bytes))
 }
+
+/// The bill notice (电费通知单) as a PDF, set in the letters' CJK font.
+pub async fn notice(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(no): PathParams<String>,
+) -> Result<Response, AppError> {
+    use crate::i18n::t;
+    let font = crate::pages::letter_channel(&app)?.font();
+    let b = bills::bill(app.db(), &ctx.actor.scope, &no).await?;
+    let lang = ctx.actor.lang;
+    let colon = t(lang, "colon");
+    let mut lines =
+        vec![(16.0, t(lang, "power_bill_notice")), (11.0, format!("{}{colon}{}", t(lang, "power_bill_no"), b.bill_no))];
+    for (key, value) in [
+        ("field_account_no", b.account_no.clone()),
+        ("power_read_month", b.month.clone()),
+        ("power_bill_period", format!("{} – {}", b.period_from, b.period_to)),
+        ("field_tariff", b.tariff_code.clone()),
+        ("power_bill_kwh", b.kwh.to_string()),
+    ] {
+        lines.push((11.0, format!("{}{colon}{value}", t(lang, key))));
+    }
+    for l in &b.lines {
+        let what = match (l.tier, &l.period) {
+            (Some(n), _) => format!("{} {n}", t(lang, "power_tier")),
+            (None, Some(p)) => t(lang, &format!("period_{p}")),
+            (None, None) => t(lang, "basis_flat"),
+        };
+        lines.push((10.0, format!("{what}  {} kWh × {} = {}", l.kwh, l.price, l.amount)));
+    }
+    lines.push((
+        13.0,
+        format!(
+            "{}{colon}{} · {}{colon}{}",
+            t(lang, "power_bill_amount"),
+            b.amount,
+            t(lang, "power_bill_due"),
+            b.due_on
+        ),
+    ));
+    let title = format!("{} {}", t(lang, "power_bill_notice"), b.bill_no);
+    let pdf = tokio::task::spawn_blocking(move || {
+        let sheets = crate::pages::monthly::sheets_of(&font, &lines);
+        kefu_outreach::channels::print::render(&font, sheets.iter(), &title)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("printing crashed: {e}")))?
+    .map_err(AppError::Internal)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("inline; filename=\"bill-{no}.pdf\"")),
+        ],
+        pdf,
+    )
+        .into_response())
+}
