@@ -64,6 +64,19 @@ pub trait Pack: Send + Sync {
     fn import(&self) -> Option<&'static dyn ImportTarget>;
     /// Its demonstration data and `kefu gen`, if it has them.
     fn demo(&self) -> Option<&'static dyn Demo>;
+    /// Its own subcommands, `kefu <code> …`: runs `args` (the words after
+    /// the pack's code) on the database as `actor`, on the business date
+    /// `today` at the instant `now`, and answers the text to print. `None`
+    /// when the pack has no commands.
+    fn command<'a>(
+        &'a self,
+        _db: &'a Db,
+        _actor: &'a Actor,
+        _when: (Date, jiff::Timestamp),
+        _args: Vec<String>,
+    ) -> Option<BoxFuture<'a, anyhow::Result<String>>> {
+        None
+    }
 }
 
 /// An import target behind a pointer: the fields a file's columns map to,

@@ -349,6 +349,7 @@ pub async fn load(
     let station_ids: Vec<BranchId> = stations.iter().map(|s| s.0).collect();
     connections::load(db, &mut plans.rng, today, &station_ids).await?;
     outages::load(db, &mut plans.rng, today, &station_ids).await?;
+    crate::books::demo::load(db, seed, today).await?;
     progress.finish();
     Ok(summary)
 }

@@ -23,6 +23,9 @@
 //! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
 //! | [`contracts`] | supply contracts (供用电合同) of non-residential accounts and power-use permits: their rules (an expired permit refused), storage, the lists expiring soon, and the renewal reminders' anchors and playbooks |
 //! | [`archive`] | the stored archive: supply stations, electricity accounts of the common customers and their meters, hydro stations' meters; their search keys and probes (户号, its tail, meter number) |
+//! | [`books`] | reading books and readings stored (migration 0040): books with a reader, route order and reading day; each reading checked by [`readings`] as it comes in (typed, imported from a handheld's CSV/XLSX, or by the API), held ones confirmed, corrections as new rows; the month's reading audit |
+//! | [`bills`] | the billing run (migration 0041): a book's or station's bills of a month from the standing readings, idempotent, a corrected reading reversed and re-billed |
+//! | [`cli`] | `kefu power …`: the quote, and the tariff file's import and export |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`), its demo county, and the county at any scale in bulk (`generate.rs`, `kefu gen --packs power --accounts N`) |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field (a path such as
@@ -34,21 +37,19 @@
 //! The pack is on the seam ([`pack`]) with its first slice stored
 //! ([`archive`]: stations, accounts, meters; the search; the demo county)
 //! and its web half in `kefu-web/src/packs/power/` (the 360° panel, an
-//! account's page, a station's list, the shipped tariffs, `GET
-//! /api/v1/power/accounts/{number}` and `POST /api/v1/power/bill-quote` on
-//! `billing::quote`). Still to wire:
-//! - **storage**: tables for tariffs and their versions (a `TariffDoc` is a
-//!   row's shape; `tariffs::import` is `kefu power tariffs import FILE`, all or
-//!   nothing, and `tariffs::export` is `kefu power tariffs export`; the pages
-//!   read the shipped files until then), meters' `Register`, `Multiplier`
-//!   checks on every change and installation and removal readings, reading
-//!   books and readings (kind real or estimated, held or confirmed), bills
-//!   with their `Line`s, payments, waivers, and the month's station totals;
-//! - **the billing run**: per book and month, `readings::check` each real
-//!   reading (a held one waits for its confirmation; `Overestimated` goes
-//!   through the correction path), `readings::metered_kwh` where a meter was
-//!   replaced, then `billing::energy_charge` with the account's tariff, the
-//!   reading period and the kWh billed earlier in the year;
+//! account's page, a station's list, the stored tariffs with their edit,
+//! import and export, `GET /api/v1/power/accounts/{number}`, `POST
+//! /api/v1/power/tariffs/{code}/quote`, the reading books, readings and
+//! billing run). Still to wire:
+//! - **storage** still to add: meters' installation and removal readings
+//!   taken with a meter change (the readings of kind base and removal
+//!   stand in), payments, waivers, and the month's station totals
+//!   (tariffs, books, readings and bills are stored: [`tariffs::store`],
+//!   [`books`], [`bills`]);
+//! - **the billing run** still to add: large users' basic charge and power
+//!   factor adjustment (`billing::basic_charge`, `power_factor_adjustment`)
+//!   and time-of-use registers, which [`bills::run`] refuses by name; the
+//!   bill notice (PDF) and its SMS;
 //! - **collection**: `billing::allocate` for each payment (and for a
 //!   prepaid balance against new bills), `billing::late_charge` on each
 //!   overdue bill with the payments applied to it, to the payment day or
@@ -60,8 +61,7 @@
 //! - **the monthly report**: `indicators::MonthTotals` per station from the
 //!   month's readings, bills and payments, summed for the centre, checked
 //!   against `indicators::Targets`;
-//! - **pages and API**: `billing::quote` answers `POST
-//!   /api/v1/power/tariffs/{code}/quote`; the codes of `UsageClass`, `Basis`
+//! - **pages and API**: the codes of `UsageClass`, `Basis`
 //!   and `Period` get their labels in the i18n catalogues (no labels here);
 //!   `inspections::assess_theft` answers `POST
 //!   /api/v1/power/theft-assessments` and `inspections::escalates` decides
@@ -70,7 +70,10 @@
 pub mod accounts;
 pub mod archive;
 pub mod billing;
+pub mod bills;
+pub mod books;
 pub mod cases;
+pub mod cli;
 pub mod connections;
 pub mod contracts;
 pub mod demo;

@@ -3,9 +3,11 @@
 //! demo county.
 
 use crate::{archive, contracts, demo};
+use jiff::Timestamp;
 use jiff::civil::Date;
 use kefu_care::import::{Field, Import, Report};
 use kefu_care::search::Probe;
+use kefu_core::Actor;
 use kefu_outreach::playbook::Playbook;
 use kefu_outreach::source::{AnchorSource, Arrivals};
 use kefu_pack::{BoxFuture, Demo, Generated, ImportTarget, Pack, Progress, Scale, Text};
@@ -34,7 +36,8 @@ impl Pack for Power {
         // 34: inspection cases, plans and records, suspensions.
         // 35: the meter archive, its history, work orders and instruments.
         // 37: supply contracts, and the permits' expiry index.
-        &[30, 31, 32, 33, 34, 35, 37]
+        // 39: tariffs; 40: reading books and readings; 41: bills.
+        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -74,6 +77,16 @@ impl Pack for Power {
 
     fn demo(&self) -> Option<&'static dyn Demo> {
         Some(&COUNTY)
+    }
+
+    fn command<'a>(
+        &'a self,
+        db: &'a Db,
+        actor: &'a Actor,
+        when: (Date, Timestamp),
+        args: Vec<String>,
+    ) -> Option<BoxFuture<'a, anyhow::Result<String>>> {
+        Some(Box::pin(crate::cli::run(db, actor, when, args)))
     }
 }
 

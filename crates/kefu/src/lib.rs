@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod import;
 pub mod outreach;
+pub mod pack_command;
 pub mod progress;
 pub mod serve;
 pub mod users;

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use kefu::config::Settings;
-use kefu::{backup, demo, import, outreach, serve, users};
+use kefu::{backup, demo, import, outreach, pack_command, serve, users};
 use kefu_core::time::{Clock, SystemClock};
 
 #[derive(Parser)]
@@ -76,6 +76,9 @@ enum Command {
         /// Where to write the copy (must not exist yet).
         file: std::path::PathBuf,
     },
+    /// An enabled pack's own commands, `kefu <pack> …` (`kefu power --help`).
+    #[command(external_subcommand)]
+    Pack(Vec<String>),
 }
 
 #[derive(Subcommand)]
@@ -158,5 +161,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Outreach(OutreachCommand::Run { date }) => outreach::run(&settings, date).await,
         Command::Backup { file } => backup::run(&settings, &file).await,
         Command::Import(args) => import::run(&settings, args).await,
+        Command::Pack(args) => pack_command::run(&settings, args).await,
     }
 }

@@ -176,7 +176,8 @@ impl TariffDoc {
         let mut keep = |r: Result<String, Invalid>| r.map_err(|e| errors.push(e)).unwrap_or_default();
         let code = keep(check_code(&field("code"), &self.code));
         let name = keep(required_text(&field("name"), &self.name, NAME_MAX));
-        let source = keep(required_text(&field("source"), &self.source, SOURCE_MAX));
+        // The issue's own example names no source, and must read as written.
+        let source = keep(optional_text(&field("source"), &self.source, SOURCE_MAX));
         let note = keep(optional_text(&field("note"), &self.note, NOTE_MAX));
         let usage_class = UsageClass::from_code(self.usage_class.trim());
         if usage_class.is_none() {
@@ -435,7 +436,6 @@ code = "gx-res-1"
 name = "居民生活用电（一户一表）"
 usage_class = "residential"
 basis = "monthly_tiers"        # flat | monthly_tiers | yearly_tiers | time_of_use
-source = "example"
 [[tariff.version]]
 effective_from = "2026-01-01"
 tiers = [{ up_to_kwh = 150, price = "0.5283" }, { up_to_kwh = 250, price = "0.5783" }, { price = "0.8283" }]
@@ -548,7 +548,6 @@ source = ""
                 ("tariff[0].version[1].price".into(), "field_not_for_basis"),
                 ("tariff[1].code".into(), "code_duplicate"),
                 ("tariff[1].code".into(), "tariff_code_format"),
-                ("tariff[1].source".into(), "required"),
                 ("tariff[1].basis".into(), "one_of"),
                 ("tariff[1].version".into(), "version_required"),
             ]

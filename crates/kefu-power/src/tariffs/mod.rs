@@ -4,10 +4,14 @@
 //! A [`Tariff`] is only made by validating a [`TariffDoc`] (the TOML file's
 //! shape, `file.rs`, which a web form can fill in just the same), so every
 //! tariff in hand has its tiers in order, its prices to four decimals and its
-//! versions sorted by date. The tariffs kefu ships are in `shipped.rs`.
+//! versions sorted by date. The tariffs kefu ships are in `shipped.rs`; the
+//! stored ones, edited and imported by managers, in [`store`]; the quote of
+//! a month's charge in [`quote`].
 
 mod file;
+pub mod quote;
 mod shipped;
+pub mod store;
 
 use jiff::civil::Date;
 

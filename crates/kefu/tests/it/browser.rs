@@ -9,6 +9,7 @@
 
 use crate::support;
 
+mod power_books;
 mod power_case;
 mod settlement_and_reports;
 

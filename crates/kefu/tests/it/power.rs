@@ -1,7 +1,7 @@
 //! The power-supply pack, on SQLite and on PostgreSQL: an electricity
 //! account is found by its number, its tail and its meter's number, shows
 //! on its holder's 360° page, in its station's list and over the API; the
-//! bill quote prices a month as the tariff says; the demo county loads; and
+//! demo county loads; and
 //! with the pack off none of its routes exist.
 
 use crate::support::*;
@@ -115,60 +115,22 @@ on_both!(an_account_is_found_shown_and_read, |backend| async move {
     assert!(!other.contains(NUMBER), "a number search narrows the list");
 });
 
-on_both!(the_bill_quote_prices_a_month_by_the_tariff, |backend| async move {
-    let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
-    let (agent, csrf) = app.signed_in("agent_a").await;
-    let quote = |body: Value| post_json(&agent, &csrf, app.at("/api/v1/power/bill-quote"), body);
-    // gx-res-1: 150 kWh at 0.5283, 100 at 0.5783, the rest at 0.8283;
-    // 300 kWh = 79.245 → 79.25, 57.83, 41.415 → 41.42: 178.50.
-    let (status, q) = quote(json!({"tariff_code": "gx-res-1", "kwh": 300, "date": "2026-11-30"})).await;
-    assert_eq!(status, 200, "{q}");
-    let lines: Vec<(i64, &str, &str)> = q["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| (l["kwh"].as_i64().unwrap(), l["price"].as_str().unwrap(), l["amount"].as_str().unwrap()))
-        .collect();
-    assert_eq!(lines, [(150, "0.5283", "79.25"), (100, "0.5783", "57.83"), (50, "0.8283", "41.42")]);
-    assert_eq!(q["amount"], "178.50");
-    assert_eq!(q["kwh"], 300);
-    // At a bound: all in tier 1.
-    let (_, q) = quote(json!({"tariff_code": "gx-res-1", "kwh": 150, "date": "2026-11-30"})).await;
-    assert_eq!((q["lines"].as_array().unwrap().len(), &q["amount"]), (1, &json!("79.25")));
-    // Bad input names the field and changes nothing.
-    let (status, p) = quote(json!({"tariff_code": "nope", "kwh": 300})).await;
-    assert_eq!(status, 422, "{p}");
-    assert!(p.to_string().contains("tariff_code"), "{p}");
-    let (status, p) = quote(json!({"tariff_code": "gx-res-1"})).await;
-    assert_eq!(status, 422, "{p}");
-    assert!(p.to_string().contains("kwh"), "{p}");
-    let (status, _) = quote(json!({"tariff_code": "gx-res-1", "kwh": -5})).await;
-    assert_eq!(status, 422, "a negative kWh is refused");
-    // The tariffs page lists the shipped tariffs with their tiers.
-    let page = agent.get(app.at("/power/tariffs")).send().await.unwrap().text().await.unwrap();
-    let res = page.split(r#"data-testid="tariff-gx-res-1""#).nth(1).expect("gx-res-1 is listed");
-    assert!(res.contains("0.5283") && res.contains("0.8283") && res.contains("151 – 250"), "{res}");
-    assert!(page.contains(r#"data-testid="tariff-gx-tou-1""#));
-});
-
 on_both!(the_power_pack_off_has_no_routes, |backend| async move {
     let app = TestApp::start_with_packs(backend, Enabled::select(&["auto"]).unwrap()).await;
     let (agent, csrf) = app.signed_in("agent_a").await;
     for path in ["/power/accounts", "/power/tariffs", &format!("/api/v1/power/accounts/{NUMBER}")] {
         assert_eq!(agent.get(app.at(path)).send().await.unwrap().status(), 404, "{path}");
     }
-    let (status, _) =
-        post_json(&agent, &csrf, app.at("/api/v1/power/bill-quote"), json!({"tariff_code": "gx-res-1", "kwh": 1}))
-            .await;
+    let (status, _) = post_json(&agent, &csrf, app.at("/api/v1/power/tariffs/gx-res-1/quote"), json!({"kwh": 1})).await;
     assert_eq!(status, 404);
     let openapi = agent.get(app.at("/api/v1/openapi.json")).send().await.unwrap().text().await.unwrap();
     assert!(!openapi.contains("/api/v1/power/"), "nor documentation");
     let on = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
     let agent = on.login("agent_a").await;
     let openapi: Value = get_json(&agent, on.at("/api/v1/openapi.json")).await;
-    let example =
-        &openapi["paths"]["/api/v1/power/bill-quote"]["post"]["requestBody"]["content"]["application/json"]["example"];
-    assert_eq!(example["tariff_code"], "gx-res-1", "the bill quote documents an example body");
+    let example = &openapi["paths"]["/api/v1/power/tariffs/{code}/quote"]["post"]["requestBody"]["content"]["application/json"]
+        ["example"];
+    assert_eq!(example["kwh"], 300, "the quote documents an example body");
 });
 
 on_both!(the_demo_county_loads_its_stations_hydros_and_accounts, |backend| async move {

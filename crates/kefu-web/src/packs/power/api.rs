@@ -1,28 +1,17 @@
-//! The power pack's JSON API: an account with its meters, and the bill
-//! quote — a month's energy charge for a tariff and its kWh, computed by
-//! `kefu_power::billing` and stored nowhere.
+//! The power pack's JSON API: an account with its meters (the quote is
+//! in `tariffs/`).
 
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::PathParams;
 use crate::guard::Ctx;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use kefu_core::{Invalid, Money, Rule};
 use kefu_power::archive::{self, Account, Meter};
-use kefu_power::billing::{self, LineKind, Usage};
-use kefu_power::tariffs;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 pub(crate) use crate::api::Problem;
-
-/// An amount as the API writes it: yuan with two decimals, no grouping.
-pub(crate) fn yuan(m: Money) -> String {
-    let sign = if m.fen() < 0 { "-" } else { "" };
-    let fen = m.fen().unsigned_abs();
-    format!("{sign}{}.{:02}", fen / 100, fen % 100)
-}
 
 /// A meter. Ratios are primary/secondary ("150/5"); 1/1 without a
 /// transformer.
@@ -105,103 +94,4 @@ pub async fn account(
     let a = archive::by_number(app.db(), &ctx.actor.scope, &number).await?;
     let meters = archive::meters_of(app.db(), &[a.id]).await?;
     Ok(Json(ElectricityAccountDto::of(&a, &meters)))
-}
-
-/// A month's energy to price: `kwh` for a flat or tiered tariff, or the
-/// three registers of a time-of-use meter.
-#[derive(Deserialize, ToSchema)]
-#[schema(example = json!({"tariff_code": "gx-res-1", "kwh": 300, "date": "2026-11-30"}))]
-pub struct QuoteBody {
-    tariff_code: String,
-    /// The month's kWh (flat and tiered tariffs).
-    kwh: Option<i64>,
-    /// Time of use: the peak, flat and valley registers' kWh.
-    peak_kwh: Option<i64>,
-    flat_kwh: Option<i64>,
-    valley_kwh: Option<i64>,
-    /// kWh billed earlier in the calendar year (yearly tiers only).
-    #[serde(default)]
-    year_to_date_kwh: i64,
-    /// The day whose prices apply (YYYY-MM-DD); today when left out.
-    #[schema(value_type = Option<String>)]
-    date: Option<jiff::civil::Date>,
-}
-
-/// One line of the charge.
-#[derive(Serialize, ToSchema)]
-pub struct QuoteLineDto {
-    /// flat | tier | register (see `tier` and `period`).
-    kind: String,
-    /// The tier, counted from 1 (tiered tariffs).
-    tier: Option<usize>,
-    /// peak | flat | valley (time of use).
-    period: Option<String>,
-    kwh: i64,
-    /// Yuan per kWh, four decimals.
-    price: String,
-    /// Yuan, two decimals.
-    amount: String,
-}
-
-/// The energy charge: its lines and their sum.
-#[derive(Serialize, ToSchema)]
-pub struct QuoteDto {
-    tariff_code: String,
-    kwh: i64,
-    lines: Vec<QuoteLineDto>,
-    /// Yuan, two decimals.
-    amount: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/power/bill-quote", tag = "power",
-    request_body(content = QuoteBody, example = json!({"tariff_code": "gx-res-1", "kwh": 300, "date": "2026-11-30"})),
-    responses((status = 200, body = QuoteDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn bill_quote(
-    State(app): State<AppState>,
-    JsonBody(b): JsonBody<QuoteBody>,
-) -> Result<Json<QuoteDto>, AppError> {
-    let tariff = tariffs::shipped().into_iter().find(|t| t.code() == b.tariff_code).ok_or_else(|| {
-        AppError::Invalid(Invalid::new(
-            "tariff_code",
-            Rule::new("unknown_tariff", "没有这个电价代码", "there is no tariff with this code"),
-        ))
-    })?;
-    let usage = match (b.kwh, b.peak_kwh, b.flat_kwh, b.valley_kwh) {
-        (Some(kwh), None, None, None) => Usage::Total(kwh),
-        (None, peak, flat, valley) if peak.is_some() || flat.is_some() || valley.is_some() => {
-            Usage::Registers { peak: peak.unwrap_or(0), flat: flat.unwrap_or(0), valley: valley.unwrap_or(0) }
-        }
-        _ => {
-            return Err(AppError::Invalid(Invalid::new(
-                "kwh",
-                Rule::new(
-                    "kwh_or_registers",
-                    "请填写电量 kwh，或分时电量 peak_kwh、flat_kwh、valley_kwh，二者取其一",
-                    "give either kwh or the time-of-use registers peak_kwh, flat_kwh, valley_kwh",
-                ),
-            )));
-        }
-    };
-    let date = b.date.unwrap_or_else(|| app.today());
-    let charge = billing::quote(&tariff, usage, b.year_to_date_kwh, date).map_err(AppError::Invalid)?;
-    let lines = charge
-        .lines
-        .iter()
-        .map(|l| {
-            let (kind, tier, period) = match l.kind {
-                LineKind::Flat => ("flat", None, None),
-                LineKind::Tier(n) => ("tier", Some(n), None),
-                LineKind::Register(p) => ("register", None, Some(p.code().to_string())),
-            };
-            QuoteLineDto {
-                kind: kind.into(),
-                tier,
-                period,
-                kwh: l.kwh,
-                price: l.price.to_string(),
-                amount: yuan(l.amount),
-            }
-        })
-        .collect();
-    Ok(Json(QuoteDto { tariff_code: tariff.code().to_string(), kwh: charge.kwh, lines, amount: yuan(charge.amount) }))
 }

@@ -4,12 +4,14 @@
 //! templates (`templates/`) and interface text (`i18n/`).
 
 pub mod api;
+mod billing;
 pub mod cases;
 pub mod connections;
 mod contracts;
 pub mod meters;
 pub mod outages;
 pub mod pages;
+mod tariffs;
 pub mod training;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -20,7 +22,7 @@ use crate::render::NavItem;
 use crate::routes::{Entry, entry};
 use crate::state::AppState;
 use axum::http::Method as M;
-use axum::routing::{get, post};
+use axum::routing::get;
 use jiff::civil::Date;
 use kefu_care::customers::Customer;
 use kefu_core::Permission::*;
@@ -38,10 +40,7 @@ pub struct Power;
 type Held = (Vec<Account>, Vec<Meter>, Vec<kefu_power::connections::store::Application>, Vec<kefu_power::cases::Case>);
 
 #[derive(OpenApi)]
-#[openapi(
-    paths(api::account, api::bill_quote),
-    components(schemas(api::ElectricityAccountDto, api::MeterDto, api::QuoteBody, api::QuoteDto, api::QuoteLineDto))
-)]
+#[openapi(paths(api::account), components(schemas(api::ElectricityAccountDto, api::MeterDto)))]
 struct PowerApi;
 
 /// The pack's document with each part's merged in.
@@ -51,6 +50,8 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(meters::MetersApi::openapi());
     doc.merge(contracts::ContractsApi::openapi());
     doc.merge(connections::ConnectionsApi::openapi());
+    doc.merge(tariffs::TariffsApi::openapi());
+    doc.merge(billing::BillingApi::openapi());
     doc
 }
 
@@ -68,7 +69,7 @@ const NAV: &[NavItem] = &[
 
 /// Each part's menu entries and templates, chained.
 static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
-    std::sync::LazyLock::new(|| [NAV, connections::NAV, outages::NAV, training::NAV].concat());
+    std::sync::LazyLock::new(|| [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV].concat());
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
     [
         TEMPLATES,
@@ -78,6 +79,8 @@ static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLo
         connections::TEMPLATES,
         outages::TEMPLATES,
         training::TEMPLATES,
+        tariffs::TEMPLATES,
+        billing::TEMPLATES,
     ]
     .concat()
 });
@@ -85,7 +88,6 @@ static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLo
 const TEMPLATES: &[(&str, &str)] = &[
     ("power/accounts.html", include_str!("templates/accounts.html")),
     ("power/account.html", include_str!("templates/account.html")),
-    ("power/tariffs.html", include_str!("templates/tariffs.html")),
     ("power/customer_panel.html", include_str!("templates/customer_panel.html")),
 ];
 
@@ -99,9 +101,7 @@ impl WebPack for Power {
             entry(M::GET, "/power/accounts", Signed(CustomersRead), get(pages::accounts)),
             entry(M::GET, "/power/accounts.xlsx", Signed(CustomersRead), get(pages::accounts_xlsx)),
             entry(M::GET, "/power/accounts/{number}", Signed(CustomersRead), get(pages::account)),
-            entry(M::GET, "/power/tariffs", Signed(CustomersRead), get(pages::tariffs)),
             entry(M::GET, "/api/v1/power/accounts/{number}", Signed(CustomersRead), get(api::account)),
-            entry(M::POST, "/api/v1/power/bill-quote", Signed(CustomersRead), post(api::bill_quote)),
         ]
         .into_iter()
         .chain(contracts::routes())
@@ -110,6 +110,8 @@ impl WebPack for Power {
         .chain(connections::routes())
         .chain(outages::routes())
         .chain(training::routes())
+        .chain(tariffs::routes())
+        .chain(billing::routes())
         .collect()
     }
 

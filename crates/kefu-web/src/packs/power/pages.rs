@@ -1,5 +1,5 @@
-//! The power pack's pages: a station's accounts with a number search, one
-//! account with its meters, and the tariffs kefu ships.
+//! The power pack's pages: a station's accounts with a number search, and
+//! one account with its meters.
 
 use crate::error::AppError;
 use crate::extract::{PathParams, QueryParams};
@@ -14,7 +14,6 @@ use kefu_care::customers;
 use kefu_core::ids::BranchId;
 use kefu_power::archive;
 use kefu_power::tariffs::UsageClass;
-use kefu_power::tariffs::{self, Rates};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -172,45 +171,4 @@ pub async fn account(
             contract => contract, can_record => ctx.actor.can(kefu_core::Permission::PowerWork),
         },
     )
-}
-
-/// What the tariffs page shows of one version's prices.
-fn rates_view(rates: &Rates) -> Value {
-    match rates {
-        Rates::Flat(price) => view! { flat => price.to_string() },
-        Rates::Tiers(tiers) => {
-            let mut from = 1;
-            let tiers: Vec<Value> = tiers
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let row = view! { n => i + 1, from => from, up_to => t.up_to_kwh, price => t.price.to_string() };
-                    from = t.up_to_kwh.map_or(from, |b| b + 1);
-                    row
-                })
-                .collect();
-            view! { tiers => tiers }
-        }
-        Rates::TimeOfUse { peak, flat, valley } => {
-            view! { tou => view! { peak => peak.to_string(), flat => flat.to_string(), valley => valley.to_string() } }
-        }
-    }
-}
-
-pub async fn tariffs(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let list: Vec<Value> = tariffs::shipped()
-        .iter()
-        .map(|t| {
-            let versions: Vec<Value> = t
-                .versions()
-                .iter()
-                .map(|v| view! { effective_from => v.effective_from.to_string(), rates => rates_view(&v.rates) })
-                .collect();
-            view! {
-                code => t.code(), name => t.name(), usage_class => t.usage_class().code(), basis => t.basis().code(),
-                source => t.source(), note => t.note(), versions => versions,
-            }
-        })
-        .collect();
-    page(&app, &ctx, "power/tariffs.html", "nav_power_tariffs", view! { tariffs => list })
 }

@@ -6,13 +6,14 @@ use super::requests::{AmountsBody, AmountsDto, CaseBody, TheftBody, TheftDto};
 use crate::error::AppError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
-use crate::packs::power::api::{Problem, yuan};
+use crate::packs::power::api::Problem;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use kefu_core::{Invalid, Money, Rule};
 use kefu_power::cases::{self, Case, CaseFilter, CaseRules};
 use kefu_power::inspections::assess_theft;
+use kefu_power::tariffs::quote::yuan;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

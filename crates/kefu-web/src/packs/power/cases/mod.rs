@@ -103,7 +103,7 @@ pub fn panel_rows(list: &[kefu_power::cases::Case]) -> Vec<serde_json::Value> {
             view! {
                 id => c.id, found_on => c.found_on.to_string(), account_no => c.account_no, kind => c.kind,
                 status => c.status, escalated => c.escalated(),
-                amounts => view! { total => super::api::yuan(c.amounts.total) },
+                amounts => view! { total => kefu_power::tariffs::quote::yuan(c.amounts.total) },
             }
         })
         .collect()

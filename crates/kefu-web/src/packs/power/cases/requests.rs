@@ -2,12 +2,12 @@
 //! both: a theft's figures, a case, its new amounts; and the amounts as
 //! they are answered.
 
-use super::super::api::yuan;
 use jiff::civil::Date;
 use kefu_core::{Invalid, Money, Rule};
 use kefu_power::Price;
 use kefu_power::cases::{Amounts, Basis, NewCase, is_theft};
 use kefu_power::inspections::{Capacity, Theft, TheftAssessment, UserClass, parse_kw};
+use kefu_power::tariffs::quote::yuan;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

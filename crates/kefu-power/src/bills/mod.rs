@@ -1,0 +1,16 @@
+//! The billing run (issue 20 §3; migration 0041): a month's bills for a
+//! book or a station from the confirmed readings, one an account with its
+//! lines by tier or register as [`crate::billing::energy_charge`] prices
+//! them on the account's tariff, the reading period and the kWh billed
+//! earlier in the year. A run is idempotent: an account billed for the
+//! month is passed over, unless its reading was corrected since, when the
+//! bill is reversed (a bill of the negated lines pointing to it) and a new
+//! one issued — never edited.
+
+mod store;
+
+pub use store::{Bill, BillLine, RunOutcome, Target, bill, bills_of_month, run};
+
+/// Days from the billing run to the bill's due date (kefu's default; the
+/// 供电营业规则 leave it to the supply contract).
+pub const DUE_DAYS: i64 = 15;

@@ -1,0 +1,127 @@
+//! A handheld's or a collection system's export of readings (issue 20 §1:
+//! CSV or XLSX with the account or meter number, the reading, the time and
+//! the reader), read by the import machinery's table reader. Every row is
+//! checked as a typed reading is; each refused row is reported with its
+//! row number, the field and the rule, and the others are entered.
+
+use jiff::Timestamp;
+use kefu_care::import::{cells, table};
+use kefu_core::ids::UserId;
+use kefu_core::{Actor, Invalid, Rule};
+use kefu_store::{Db, Failure};
+
+use super::source;
+use super::store::{Entry, Kind, enter};
+use crate::readings::ReadingRules;
+
+/// The headers each column is known by, in the exports the centres use.
+const ACCOUNT: &[&str] = &["户号", "用户编号", "account_no", "account"];
+const METER: &[&str] = &["表号", "电能表号", "meter_no", "meter"];
+const READING: &[&str] = &["示数", "本月示数", "reading"];
+const TIME: &[&str] = &["抄表时间", "抄表日期", "时间", "read_on", "time", "date"];
+const READER: &[&str] = &["抄表员", "reader"];
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub entered: usize,
+    pub held: usize,
+    /// Each refused row: its number in the file (the header is row 1) and why.
+    pub rejected: Vec<(usize, Invalid)>,
+}
+
+fn column(headers: &[String], names: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+}
+
+/// Imports the readings of a file as `actor` (a meter reader: their books'
+/// accounts only).
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    bytes: &[u8],
+    reader_of_book: Option<UserId>,
+    rules: &ReadingRules,
+    now: Timestamp,
+) -> Result<Imported, Failure> {
+    let t = table::read(bytes, None)?;
+    let (account, meter) = (column(&t.headers, ACCOUNT), column(&t.headers, METER));
+    let (Some(reading), Some(time)) = (column(&t.headers, READING), column(&t.headers, TIME)) else {
+        return Err(Invalid::new(
+            "file",
+            Rule::new(
+                "reading_columns",
+                "文件须有“示数”和“抄表时间”两列，以及“户号”或“表号”",
+                "the file needs the columns reading and time, and the account or meter number",
+            ),
+        )
+        .into());
+    };
+    if account.is_none() && meter.is_none() {
+        return Err(Invalid::new(
+            "file",
+            Rule::new(
+                "reading_columns",
+                "文件须有“户号”或“表号”一列",
+                "the file needs the account or the meter number",
+            ),
+        )
+        .into());
+    }
+    let reader = column(&t.headers, READER);
+    let mut out = Imported::default();
+    for row in &t.rows {
+        let Some(read_on) = cells::parse_date(row.cell(time)) else {
+            let rule = Rule::new("date_format", "无法识别的日期", "not a date");
+            out.rejected.push((row.number, Invalid::new("time", rule)));
+            continue;
+        };
+        let meter_no = meter.map(|m| row.cell(m).to_string()).filter(|m| !m.is_empty());
+        let account_no = match (account.map(|a| row.cell(a)).filter(|a| !a.is_empty()), &meter_no) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(m)) => match account_of_meter(db, m).await? {
+                Some(a) => a,
+                None => {
+                    let rule = Rule::new("unknown_meter", "没有这个表号", "there is no meter of this number");
+                    out.rejected.push((row.number, Invalid::new("meter_no", rule)));
+                    continue;
+                }
+            },
+            (None, None) => {
+                out.rejected.push((row.number, Invalid::required("account_no")));
+                continue;
+            }
+        };
+        let entry = Entry {
+            account_no,
+            meter_no,
+            reading: row.cell(reading).to_string(),
+            read_on,
+            kind: Kind::Real,
+            reader: reader.map(|r| row.cell(r).to_string()).filter(|r| !r.is_empty()).unwrap_or(actor.username.clone()),
+            source: source::IMPORT,
+        };
+        match enter(db, actor, &entry, reader_of_book, rules, now).await {
+            Ok(r) => {
+                out.entered += 1;
+                out.held += usize::from(r.status == "held");
+            }
+            Err(Failure::Invalid(e)) => out.rejected.push((row.number, e)),
+            Err(Failure::NotFound) => {
+                let rule = Rule::new("unknown_account", "没有这个户号", "there is no account of this number");
+                out.rejected.push((row.number, Invalid::new("account_no", rule)));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(out)
+}
+
+async fn account_of_meter(db: &Db, meter_no: &str) -> Result<Option<String>, Failure> {
+    Ok(sqlx::query_scalar(
+        "SELECT a.account_no FROM power_meters m JOIN power_accounts a ON a.id = m.account_id WHERE m.meter_no = $1",
+    )
+    .bind(meter_no.to_string())
+    .fetch_optional(db.pool())
+    .await?)
+}

@@ -1,0 +1,657 @@
+//! The books' and readings' SQL. Every read takes the actor's scope (a book
+//! and a reading are seen from their station's branch).
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use kefu_core::ids::{BranchId, UserId};
+use kefu_core::time::instant_text;
+use kefu_core::{Actor, Invalid, Rule, Scope, required_text};
+use kefu_store::{Change, Db, Failure, RowExt, Tx};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::readings::{
+    self, Hold, Multiplier, Ratio, Reading, ReadingCheck, ReadingRules, Register, Verdict, average_kwh,
+};
+
+type Result<T> = std::result::Result<T, Failure>;
+
+/// How many of an account's last months its average is taken over.
+const AVERAGE_MONTHS: usize = 6;
+
+/// A reading book with its reader and how many accounts it holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Book {
+    pub id: i64,
+    pub branch_id: BranchId,
+    pub station: String,
+    pub code: String,
+    pub name: String,
+    pub reader_id: Option<i64>,
+    pub reader_name: Option<String>,
+    pub reading_day: i64,
+    pub accounts: i64,
+}
+
+/// A book to create: its accounts by number, in route order.
+#[derive(Debug, Clone)]
+pub struct NewBook {
+    pub branch_id: BranchId,
+    pub code: String,
+    pub name: String,
+    /// The reader's user name: a user with the meter_reader role.
+    pub reader: Option<String>,
+    pub reading_day: i64,
+    pub accounts: Vec<String>,
+}
+
+const BOOK_SELECT: &str = "SELECT b.id, b.branch_id, br.name AS station, b.code, b.name, b.reader_id, \
+     u.display_name AS reader_name, b.reading_day, \
+     (SELECT COUNT(*) FROM power_book_accounts x WHERE x.book_id = b.id) AS accounts \
+     FROM power_books b JOIN branches br ON br.id = b.branch_id LEFT JOIN users u ON u.id = b.reader_id";
+
+fn book_from(r: &sqlx::any::AnyRow) -> Result<Book> {
+    Ok(Book {
+        id: r.i64("id")?,
+        branch_id: BranchId(r.i64("branch_id")?),
+        station: r.text("station")?,
+        code: r.text("code")?,
+        name: r.text("name")?,
+        reader_id: r.opt_i64("reader_id")?,
+        reader_name: r.opt_text("reader_name")?,
+        reading_day: r.i64("reading_day")?,
+        accounts: r.i64("accounts")?,
+    })
+}
+
+/// The books in scope, by station and code.
+pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Book>> {
+    let sql = format!("{BOOK_SELECT} WHERE b.branch_id IN ({}) ORDER BY br.name, b.code", scope.sql_list());
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    rows.iter().map(book_from).collect()
+}
+
+/// A book in scope.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Book> {
+    let sql = format!("{BOOK_SELECT} WHERE b.id = $1 AND b.branch_id IN ({})", scope.sql_list());
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?;
+    row.as_ref().map(book_from).transpose()?.ok_or(Failure::NotFound)
+}
+
+fn invalid(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Failure {
+    Failure::Invalid(Invalid::new(field, Rule::new(code, zh, en)))
+}
+
+/// Creates a book with its accounts in route order, audited. An account
+/// must be of the book's station and in no other book.
+pub async fn create(db: &Db, actor: &Actor, b: NewBook, now: Timestamp) -> Result<i64> {
+    actor.scope.check(b.branch_id)?;
+    let code = required_text("code", &b.code, 20)?;
+    let name = required_text("name", &b.name, 60)?;
+    if !(1..=28).contains(&b.reading_day) {
+        return Err(invalid(
+            "reading_day",
+            "reading_day_range",
+            "抄表日须在 1 到 28 之间",
+            "the reading day is 1 to 28",
+        ));
+    }
+    let reader = match b.reader.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(name) => Some(
+            sqlx::query_scalar::<_, i64>(
+                "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE u.username = $1 \
+                 AND r.role = 'meter_reader' AND u.active = 1",
+            )
+            .bind(name.to_string())
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or_else(|| {
+                invalid("reader", "not_a_meter_reader", "没有这个抄表员", "there is no meter reader of this name")
+            })?,
+        ),
+        None => None,
+    };
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO power_books (branch_id, code, name, reader_id, reading_day, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(b.branch_id.0)
+    .bind(code.clone())
+    .bind(name)
+    .bind(reader)
+    .bind(b.reading_day)
+    .bind(instant_text(now))
+    .fetch_one(tx.conn())
+    .await
+    .map_err(|e| Failure::unique_as_taken(e, "code"))?;
+    for (i, number) in b.accounts.iter().enumerate() {
+        let field = format!("accounts[{i}]");
+        let account: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM power_accounts WHERE account_no = $1 AND branch_id = $2")
+                .bind(number.trim().to_string())
+                .bind(b.branch_id.0)
+                .fetch_optional(tx.conn())
+                .await?;
+        let Some(account) = account else {
+            return Err(invalid(
+                &field,
+                "account_not_in_station",
+                "本站没有这个户号",
+                "no account of this number at the station",
+            ));
+        };
+        sqlx::query("INSERT INTO power_book_accounts (book_id, account_id, route_order) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(account)
+            .bind(i as i64 + 1)
+            .execute(tx.conn())
+            .await
+            .map_err(|e| match Failure::unique_as_taken(e, "accounts") {
+                Failure::Invalid(_) => {
+                    invalid(&field, "account_in_a_book", "该户已在另一抄表本中", "the account is in another book")
+                }
+                other => other,
+            })?;
+    }
+    let change = Change {
+        entity: "power_book",
+        entity_id: id.to_string(),
+        action: "create",
+        branch: Some(b.branch_id),
+        old: None,
+        new: Some(json!({"code": code, "accounts": b.accounts, "reader": b.reader, "reading_day": b.reading_day})),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// What kind of reading it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Real,
+    /// 估抄: bills the account's average; the next real reading trues it up.
+    Estimated,
+    /// A new meter's installation reading: where its use starts.
+    Base,
+    /// An old meter's removal reading: its last use, billed with the month.
+    Removal,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Real => "real",
+            Kind::Estimated => "estimated",
+            Kind::Base => "base",
+            Kind::Removal => "removal",
+        }
+    }
+
+    pub fn from_code(field: &str, code: &str) -> std::result::Result<Kind, Invalid> {
+        match code.trim() {
+            "" | "real" => Ok(Kind::Real),
+            "estimated" => Ok(Kind::Estimated),
+            "base" => Ok(Kind::Base),
+            "removal" => Ok(Kind::Removal),
+            _ => Err(Invalid::new(
+                field,
+                Rule::new(
+                    "one_of",
+                    "须为以下之一：real、estimated、base、removal",
+                    "must be one of: real, estimated, base, removal",
+                ),
+            )),
+        }
+    }
+}
+
+/// A reading as it comes in: by account number (or meter number), the
+/// register as typed, the day and who read it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub account_no: String,
+    /// The meter read, when the account has more than one (a replacement).
+    pub meter_no: Option<String>,
+    pub reading: String,
+    pub read_on: Date,
+    pub kind: Kind,
+    pub reader: String,
+    pub source: &'static str,
+}
+
+/// A stored reading.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredReading {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_no: String,
+    pub branch_id: BranchId,
+    pub meter_no: String,
+    pub month: String,
+    pub read_on: String,
+    pub reading: String,
+    pub kind: String,
+    pub status: String,
+    pub hold_reason: Option<String>,
+    pub kwh: i64,
+    pub rollover: bool,
+    pub reader: String,
+}
+
+const READING_SELECT: &str = "SELECT r.id, r.account_id, a.account_no, a.branch_id, m.meter_no, r.month, r.read_on, \
+     r.reading, r.kind, r.status, r.hold_reason, r.kwh, r.rollover, r.reader \
+     FROM power_readings r JOIN power_accounts a ON a.id = r.account_id JOIN power_meters m ON m.id = r.meter_id";
+
+fn reading_from(r: &sqlx::any::AnyRow) -> Result<StoredReading> {
+    Ok(StoredReading {
+        id: r.i64("id")?,
+        account_id: r.i64("account_id")?,
+        account_no: r.text("account_no")?,
+        branch_id: BranchId(r.i64("branch_id")?),
+        meter_no: r.text("meter_no")?,
+        month: r.text("month")?,
+        read_on: r.text("read_on")?,
+        reading: Reading::from_hundredths(r.i64("reading")?).to_string(),
+        kind: r.text("kind")?,
+        status: r.text("status")?,
+        hold_reason: r.opt_text("hold_reason")?,
+        kwh: r.i64("kwh")?,
+        rollover: r.i64("rollover")? != 0,
+        reader: r.text("reader")?,
+    })
+}
+
+/// The month a day's reading bills: `YYYY-MM`.
+pub fn month_of(day: Date) -> String {
+    format!("{:04}-{:02}", day.year(), day.month())
+}
+
+/// The meter an entry reads and what the checks need of it.
+struct MeterAt {
+    id: i64,
+    register: Register,
+    multiplier: Multiplier,
+}
+
+async fn meter_for(tx: &mut Tx, account: i64, meter_no: Option<&str>) -> Result<MeterAt> {
+    let rows = sqlx::query(
+        "SELECT id, meter_no, register_digits, ct_primary, ct_secondary, pt_primary, pt_secondary, removed_on \
+         FROM power_meters WHERE account_id = $1 ORDER BY id DESC",
+    )
+    .bind(account)
+    .fetch_all(tx.conn())
+    .await?;
+    let row = match meter_no.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(no) => rows.iter().find(|r| r.text("meter_no").is_ok_and(|m| m == no)),
+        None => rows.iter().find(|r| r.opt_text("removed_on").is_ok_and(|d| d.is_none())).or(rows.first()),
+    };
+    let Some(r) = row else {
+        return Err(invalid("meter_no", "meter_not_at_account", "该户没有这块电能表", "no such meter at the account"));
+    };
+    let digits = u32::try_from(r.i64("register_digits")?).unwrap_or(0);
+    let ratio = |p: &str, s: &str| -> Result<Ratio> {
+        let (p, s) = (u32::try_from(r.i64(p)?).unwrap_or(0), u32::try_from(r.i64(s)?).unwrap_or(0));
+        Ok(Ratio::new("meter", p, s)?)
+    };
+    Ok(MeterAt {
+        id: r.i64("id")?,
+        register: Register::new("register_digits", digits)?,
+        multiplier: Multiplier::new(
+            "multiplier",
+            1,
+            ratio("ct_primary", "ct_secondary")?,
+            ratio("pt_primary", "pt_secondary")?,
+        )?,
+    })
+}
+
+/// What the checks decided, to store.
+struct Decided {
+    kind: Kind,
+    status: &'static str,
+    hold: Option<&'static str>,
+    kwh: i64,
+    rollover: bool,
+}
+
+/// Enters a reading, checked (issue 20 §1), audited. `reader_of_book`:
+/// for a meter reader, their own user, whose books alone they may read.
+pub async fn enter(
+    db: &Db,
+    actor: &Actor,
+    e: &Entry,
+    reader_of_book: Option<UserId>,
+    rules: &ReadingRules,
+    now: Timestamp,
+) -> Result<StoredReading> {
+    let number = e.account_no.trim();
+    let sql = format!(
+        "SELECT a.id, a.branch_id, x.book_id, b.reader_id FROM power_accounts a \
+         LEFT JOIN power_book_accounts x ON x.account_id = a.id LEFT JOIN power_books b ON b.id = x.book_id \
+         WHERE a.account_no = $1 AND a.branch_id IN ({})",
+        actor.scope.sql_list()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number.to_string()).fetch_optional(db.pool()).await?;
+    let Some(row) = row else {
+        return Err(invalid("account_no", "unknown_account", "没有这个户号", "there is no account of this number"));
+    };
+    let (account, branch) = (row.i64("id")?, BranchId(row.i64("branch_id")?));
+    if let Some(me) = reader_of_book
+        && row.opt_i64("reader_id")? != Some(me.0)
+    {
+        return Err(Failure::NotFound);
+    }
+    let current = Reading::parse("reading", &e.reading)?;
+    let month = month_of(e.read_on);
+    let mut tx = db.begin().await?;
+    let meter = meter_for(&mut tx, account, e.meter_no.as_deref()).await?;
+    meter.register.check("reading", current)?;
+    let decided = decide(&mut tx, account, &meter, current, &month, e.kind, rules).await?;
+    // A reading of the same kind this month stands already: this one corrects it.
+    let before: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM power_readings WHERE meter_id = $1 AND month = $2 AND kind = $3 AND replaced_by IS NULL",
+    )
+    .bind(meter.id)
+    .bind(month.clone())
+    .bind(decided.kind.code())
+    .fetch_optional(tx.conn())
+    .await?;
+    let id = tx.reserve_ids("power_readings", 1).await?[0];
+    if let Some(old) = before {
+        sqlx::query("UPDATE power_readings SET replaced_by = $1 WHERE id = $2")
+            .bind(id)
+            .bind(old)
+            .execute(tx.conn())
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO power_readings (id, account_id, meter_id, month, read_on, reading, kind, status, hold_reason, \
+         kwh, rollover, reader, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(id)
+    .bind(account)
+    .bind(meter.id)
+    .bind(month.clone())
+    .bind(e.read_on.to_string())
+    .bind(current.hundredths())
+    .bind(decided.kind.code())
+    .bind(decided.status)
+    .bind(decided.hold)
+    .bind(decided.kwh)
+    .bind(i64::from(decided.rollover))
+    .bind(e.reader.clone())
+    .bind(e.source)
+    .bind(instant_text(now))
+    .execute(tx.conn())
+    .await?;
+    let change = Change {
+        entity: "power_reading",
+        entity_id: id.to_string(),
+        action: if before.is_some() { "correct" } else { "create" },
+        branch: Some(branch),
+        old: before.map(|b| json!({"replaces": b})),
+        new: Some(json!({"account_no": number, "month": month, "reading": current.to_string(),
+            "kind": decided.kind.code(), "status": decided.status, "kwh": decided.kwh})),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
+    let sql = format!("{READING_SELECT} WHERE r.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(db.pool()).await?;
+    reading_from(&row)
+}
+
+/// The checks of [`crate::readings`] on a reading, with the meter's and
+/// the account's history read from the store.
+async fn decide(
+    tx: &mut Tx,
+    account: i64,
+    meter: &MeterAt,
+    current: Reading,
+    month: &str,
+    kind: Kind,
+    rules: &ReadingRules,
+) -> Result<Decided> {
+    // The base of this meter's use: its last real reading before the month,
+    // or its installation reading (a meter put in this month has it in the
+    // same month); an estimate never is.
+    let last = sqlx::query(
+        "SELECT month, reading FROM power_readings WHERE meter_id = $1 AND replaced_by IS NULL AND status <> 'held' \
+         AND ((month < $2 AND kind IN ('real', 'base')) OR (month = $2 AND kind = 'base')) \
+         ORDER BY month DESC, id DESC LIMIT 1",
+    )
+    .bind(meter.id)
+    .bind(month.to_string())
+    .fetch_optional(tx.conn())
+    .await?;
+    let history: Vec<i64> = sqlx::query_scalar(
+        "SELECT CAST(SUM(kwh) AS BIGINT) FROM power_readings WHERE account_id = $1 AND month < $2 AND replaced_by IS NULL \
+         AND kind IN ('real', 'estimated', 'removal') AND status <> 'held' GROUP BY month ORDER BY month DESC LIMIT 6",
+    )
+    .bind(account)
+    .bind(month.to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    let average = average_kwh(&history[..history.len().min(AVERAGE_MONTHS)]);
+    let ok = |kind, kwh, rollover| Decided { kind, status: "ok", hold: None, kwh, rollover };
+    let Some(last) = last else {
+        // A meter's first reading is where its use starts.
+        return Ok(ok(Kind::Base, 0, false));
+    };
+    let last_month = last.text("month")?;
+    let last_real = Reading::from_hundredths(last.i64("reading")?);
+    match kind {
+        Kind::Base => Ok(ok(Kind::Base, 0, false)),
+        Kind::Estimated => Ok(ok(Kind::Estimated, readings::estimate("reading", average)?, false)),
+        Kind::Removal => {
+            let span = readings::MeterSpan {
+                register: meter.register,
+                multiplier: meter.multiplier,
+                start: last_real,
+                end: current,
+            };
+            Ok(ok(Kind::Removal, readings::metered_kwh(&[span], rules)?, false))
+        }
+        Kind::Real => {
+            let estimated_kwh: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(kwh), 0) AS BIGINT) FROM power_readings WHERE meter_id = $1 AND month > $2 AND month < $3 \
+                 AND kind = 'estimated' AND replaced_by IS NULL",
+            )
+            .bind(meter.id)
+            .bind(last_month)
+            .bind(month.to_string())
+            .fetch_one(tx.conn())
+            .await?;
+            let check = ReadingCheck {
+                register: meter.register,
+                multiplier: meter.multiplier,
+                last_real,
+                current,
+                average_kwh: average,
+                estimated_kwh,
+            };
+            match readings::check("reading", &check, rules)? {
+                Verdict::Bill { kwh, rollover } => Ok(ok(Kind::Real, kwh, rollover)),
+                Verdict::Held { kwh, rollover, reason } => Ok(Decided {
+                    kind: Kind::Real,
+                    status: "held",
+                    hold: Some(match reason {
+                        Hold::ZeroUse => "zero_use",
+                        Hold::HighUse { .. } => "high_use",
+                    }),
+                    kwh,
+                    rollover,
+                }),
+                Verdict::Overestimated { excess_kwh } => Err(invalid(
+                    "reading",
+                    "overestimated",
+                    format!("此前估抄多计 {excess_kwh} 千瓦时，须先更正估抄的电费"),
+                    format!(
+                        "the estimates since the last real reading billed {excess_kwh} kWh too many; correct them first"
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// Confirms a held reading after the re-reading: it bills as read.
+pub async fn confirm(db: &Db, actor: &Actor, id: i64, reader_of_book: Option<UserId>) -> Result<()> {
+    let reading = reading_in_scope(db, &actor.scope, id).await?;
+    if let Some(me) = reader_of_book {
+        let reader: Option<i64> = sqlx::query_scalar(
+            "SELECT b.reader_id FROM power_book_accounts x JOIN power_books b ON b.id = x.book_id WHERE x.account_id = $1",
+        )
+        .bind(reading.account_id)
+        .fetch_optional(db.pool())
+        .await?
+        .flatten();
+        if reader != Some(me.0) {
+            return Err(Failure::NotFound);
+        }
+    }
+    if reading.status != "held" {
+        return Err(invalid("status", "not_held", "该示数未被挂起", "the reading is not held"));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE power_readings SET status = 'confirmed' WHERE id = $1 AND status = 'held'")
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    let change = Change {
+        entity: "power_reading",
+        entity_id: id.to_string(),
+        action: "confirm",
+        branch: Some(reading.branch_id),
+        old: Some(json!({"status": "held", "hold_reason": reading.hold_reason})),
+        new: Some(json!({"status": "confirmed"})),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn reading_in_scope(db: &Db, scope: &Scope, id: i64) -> Result<StoredReading> {
+    let sql = format!("{READING_SELECT} WHERE r.id = $1 AND a.branch_id IN ({})", scope.sql_list());
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?;
+    row.as_ref().map(reading_from).transpose()?.ok_or(Failure::NotFound)
+}
+
+/// The held readings in scope, oldest first.
+pub async fn held(db: &Db, scope: &Scope) -> Result<Vec<StoredReading>> {
+    let sql = format!(
+        "{READING_SELECT} WHERE r.status = 'held' AND r.replaced_by IS NULL AND a.branch_id IN ({}) \
+         ORDER BY r.month, a.account_no LIMIT 500",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    rows.iter().map(reading_from).collect()
+}
+
+/// One stop of a book's route: the account, its meter's last reading and
+/// average, and what was read this month.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stop {
+    pub route_order: i64,
+    pub account_no: String,
+    pub supply_address: String,
+    pub last_reading: Option<String>,
+    pub last_read_on: Option<String>,
+    pub average_kwh: Option<i64>,
+    pub this_month: Option<StoredReading>,
+}
+
+/// A book's route for `month`.
+pub async fn route(db: &Db, scope: &Scope, book: i64, month: &str) -> Result<Vec<Stop>> {
+    get(db, scope, book).await?;
+    let rows = sqlx::query(
+        "SELECT x.route_order, a.id, a.account_no, a.supply_address FROM power_book_accounts x \
+         JOIN power_accounts a ON a.id = x.account_id WHERE x.book_id = $1 ORDER BY x.route_order",
+    )
+    .bind(book)
+    .fetch_all(db.pool())
+    .await?;
+    let sql = format!(
+        "{READING_SELECT} JOIN power_book_accounts x ON x.account_id = r.account_id WHERE x.book_id = $1 \
+         AND r.replaced_by IS NULL AND r.month <= $2 ORDER BY r.month DESC, r.id DESC"
+    );
+    let readings: Vec<StoredReading> = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(book)
+        .bind(month.to_string())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(reading_from)
+        .collect::<Result<_>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id = r.i64("id")?;
+        let mine: Vec<&StoredReading> = readings.iter().filter(|x| x.account_id == id).collect();
+        let this_month = mine.iter().find(|x| x.month == month && x.kind != "removal").map(|x| (*x).clone());
+        let last = mine.iter().find(|x| x.month.as_str() < month && x.kind != "estimated");
+        let history: Vec<i64> = mine
+            .iter()
+            .filter(|x| x.month.as_str() < month && x.status != "held" && x.kind != "base")
+            .take(AVERAGE_MONTHS)
+            .map(|x| x.kwh)
+            .collect();
+        out.push(Stop {
+            route_order: r.i64("route_order")?,
+            account_no: r.text("account_no")?,
+            supply_address: r.text("supply_address")?,
+            last_reading: last.map(|l| l.reading.clone()),
+            last_read_on: last.map(|l| l.read_on.clone()),
+            average_kwh: average_kwh(&history),
+            this_month,
+        });
+    }
+    Ok(out)
+}
+
+/// A book's reading audit for a month (the seed's 营业班 duty): due (应抄),
+/// read (实抄), errors found (差错: readings corrected after entry) and
+/// meter faults (readings held for a register that did not move).
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthAudit {
+    pub book_id: i64,
+    pub code: String,
+    pub station: String,
+    pub branch_id: BranchId,
+    pub due: i64,
+    pub read: i64,
+    pub errors: i64,
+    pub faults: i64,
+}
+
+/// The month's audit of every book in scope.
+pub async fn month_audit(db: &Db, scope: &Scope, month: &str) -> Result<Vec<MonthAudit>> {
+    let sql = format!(
+        "SELECT b.id, b.code, br.name AS station, b.branch_id, \
+         (SELECT COUNT(*) FROM power_book_accounts x WHERE x.book_id = b.id) AS due, \
+         (SELECT COUNT(DISTINCT r.account_id) FROM power_readings r JOIN power_book_accounts x ON x.account_id = r.account_id \
+           WHERE x.book_id = b.id AND r.month = $1 AND r.kind = 'real' AND r.replaced_by IS NULL) AS read, \
+         (SELECT COUNT(*) FROM power_readings r JOIN power_book_accounts x ON x.account_id = r.account_id \
+           WHERE x.book_id = b.id AND r.month = $1 AND r.replaced_by IS NOT NULL) AS errors, \
+         (SELECT COUNT(*) FROM power_readings r JOIN power_book_accounts x ON x.account_id = r.account_id \
+           WHERE x.book_id = b.id AND r.month = $1 AND r.hold_reason = 'zero_use' AND r.replaced_by IS NULL) AS faults \
+         FROM power_books b JOIN branches br ON br.id = b.branch_id WHERE b.branch_id IN ({}) ORDER BY br.name, b.code",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(month.to_string()).fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MonthAudit {
+                book_id: r.i64("id")?,
+                code: r.text("code")?,
+                station: r.text("station")?,
+                branch_id: BranchId(r.i64("branch_id")?),
+                due: r.i64("due")?,
+                read: r.i64("read")?,
+                errors: r.i64("errors")?,
+                faults: r.i64("faults")?,
+            })
+        })
+        .collect()
+}
