@@ -63,14 +63,17 @@
 //!   `ShareBy`, `LineKind`, `SkipReason`, `Bucket` and `Action` get their
 //!   labels in the i18n catalogues (none here).
 
+pub mod archive;
 pub mod arrears;
 pub mod billing;
 mod codes;
 pub mod collection;
 pub mod collection_rate;
+pub mod demo;
 pub mod fees;
 pub mod houses;
 pub mod late_fee;
+pub mod pack;
 pub mod payments;
 pub mod quote;
 pub mod visitors;

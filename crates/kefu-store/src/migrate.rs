@@ -57,6 +57,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0022_settlement_payment.sql"),
     },
     Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
+    Migration { version: 50, name: "estate_archive", sql: include_str!("../migrations/0050_estate_archive.sql") },
 ];
 
 impl Migration {
