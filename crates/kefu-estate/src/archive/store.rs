@@ -306,7 +306,7 @@ pub struct Building {
     pub houses: i64,
 }
 
-const BUILDING_SQL: &str = "SELECT x.id, x.code, x.name, x.floors, x.units, \
+const BUILDING_SQL: &str = "SELECT x.id, x.branch_id, x.code, x.name, x.floors, x.units, \
      (SELECT COUNT(*) FROM estate_houses h WHERE h.building_id = x.id) AS houses FROM estate_buildings x";
 
 fn building_from(r: &sqlx::any::AnyRow) -> Result<Building> {
@@ -330,15 +330,17 @@ pub async fn buildings(db: &Db, estate: &Estate) -> Result<Vec<Building>> {
     Ok(list)
 }
 
-/// One building of an estate by its code.
-pub async fn building(db: &Db, estate: &Estate, code: &str) -> Result<Building> {
-    let sql = format!("{BUILDING_SQL} WHERE x.branch_id = $1 AND x.code = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(estate.branch_id.0)
-        .bind(code.to_string())
+/// A building by its id with its estate, if the estate lies in the scope.
+pub async fn building(db: &Db, scope: &Scope, id: i64) -> Result<(Estate, Building)> {
+    let sql = format!("{BUILDING_SQL} WHERE x.id = $1 AND x.branch_id IN ({})", scope.sql_list());
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?;
+    let Some(row) = row else { return Err(Failure::NotFound) };
+    let branch = row.i64("branch_id")?;
+    let estate = sqlx::query(sqlx::AssertSqlSafe(estate_sql(scope, "AND e.branch_id = $1")))
+        .bind(branch)
         .fetch_optional(db.pool())
         .await?;
-    row.as_ref().map(building_from).transpose()?.ok_or(Failure::NotFound)
+    Ok((estate.as_ref().map(estate_from).transpose()?.ok_or(Failure::NotFound)?, building_from(&row)?))
 }
 
 /// A house in a list, with its owners' names.

@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod complaints;
 mod crash;
+mod estate;
 mod first_day;
 mod foundation;
 mod generate;

@@ -1,0 +1,210 @@
+//! The property-management pack's owner archive, on SQLite and on
+//! PostgreSQL: a house and its people are found by the forms of house
+//! number staff type, by plate, and show on the owner's 360° page, in the
+//! estate's and the building's lists and on the house's page, the property
+//! certificate masked for roles without personal-data access; another
+//! estate's agent finds and opens none of it; the fee quote answers as the
+//! rules compute; the demo company loads.
+
+use crate::support::*;
+use kefu_core::ident::Plate;
+use kefu_core::ids::{BranchId, CustomerId};
+use kefu_core::time::Clock;
+use kefu_core::{Actor, Scope};
+use kefu_estate::archive::{self, NewBuilding, NewHouse, NewResident};
+use kefu_estate::houses::{Area, HouseKind, HouseNo, HouseState};
+use kefu_store::Change;
+use kefu_web::packs::Enabled;
+use serde_json::{Value, json};
+
+const CERTIFICATE: &str = "浙(2021)杭州市不动产权第0012345号";
+const PLATE: &str = "浙A12B45";
+
+fn estate_pack() -> Enabled {
+    Enabled::select(&["estate"]).unwrap()
+}
+
+/// Makes `branch` an estate with building 3 and house 3-2-1502 owned by
+/// `owner`, who parks `PLATE` on space P-B1-023; the house's id.
+pub async fn house_of(app: &TestApp, branch: BranchId, owner: CustomerId) -> i64 {
+    let actor = Actor::system(Scope::new(vec![branch]));
+    let mut tx = app.db.begin().await.unwrap();
+    archive::add_estate_in(&mut tx, branch, 90).await.unwrap();
+    let building = NewBuilding { code: "3".into(), name: "3幢".into(), floors: 18, units: 2 };
+    archive::add_buildings_in(&mut tx, branch, vec![building]).await.unwrap();
+    let day: jiff::civil::Date = "2024-05-01".parse().unwrap();
+    let space = NewHouse {
+        number: HouseNo::parse("house", "P-B1-023").unwrap(),
+        kind: HouseKind::ParkingSpace,
+        state: HouseState::Occupied,
+        building_area: Area::parse("area", "12.50").unwrap(),
+        interior_area: Area::parse("area", "12.50").unwrap(),
+        residents: Vec::new(),
+        documents: Vec::new(),
+    };
+    let house = NewHouse {
+        number: HouseNo::parse("house", "3栋2单元1502").unwrap(),
+        kind: HouseKind::Residence,
+        state: HouseState::Occupied,
+        building_area: Area::parse("area", "98.56").unwrap(),
+        interior_area: Area::parse("area", "80.12").unwrap(),
+        residents: vec![NewResident {
+            customer_id: owner,
+            role: "owner",
+            moved_in: Some(day),
+            keys_handed_on: Some(day),
+            certificate_no: Some(CERTIFICATE.into()),
+            emergency: Some(("李秀英".into(), "13900001111".into())),
+            vehicles: vec![(Plate::parse("plate", PLATE).unwrap(), Some("P-B1-023".into()))],
+        }],
+        documents: vec![("service_contract", day)],
+    };
+    archive::insert_in(&mut tx, branch, vec![space, house], app.clock.now()).await.unwrap();
+    let change = Change {
+        entity: "estate_house",
+        entity_id: "3-2-1502".into(),
+        action: "create",
+        branch: Some(branch),
+        old: None,
+        new: None,
+    };
+    tx.audit(&actor, change).await.unwrap();
+    tx.commit().await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM estate_houses WHERE branch_id = $1 AND number = '3-2-1502'")
+        .bind(branch.0)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    id
+}
+
+async fn found(client: &reqwest::Client, app: &TestApp, q: &str) -> Vec<i64> {
+    let hits: Value =
+        client.get(app.at("/api/v1/search")).query(&[("q", q)]).send().await.unwrap().json().await.unwrap();
+    hits.as_array().unwrap().iter().map(|h| h["customer"]["id"].as_i64().unwrap()).collect()
+}
+
+async fn text(client: &reqwest::Client, url: String) -> (u16, String) {
+    let res = client.get(url).send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+on_both!(a_house_and_its_owner_are_found_shown_and_kept_to_their_estate, |backend| async move {
+    let app = TestApp::start_with_packs(backend, estate_pack()).await;
+    let house = house_of(&app, app.fx.store_a, app.fx.customer_a).await;
+    let agent = app.login("agent_a").await;
+    let id = app.fx.customer_a.0;
+    for q in ["3-2-1502", "3栋2单元1502", "3栋1502", "3号楼2单元1502室", "3-1502", PLATE, "浙a·12b45"] {
+        assert_eq!(found(&agent, &app, q).await.first(), Some(&id), "{q:?} finds the owner first");
+    }
+    assert!(!found(&agent, &app, "3-1-1502").await.contains(&id), "another unit is another house");
+    let agent_b = app.login("agent_b").await;
+    assert!(!found(&agent_b, &app, "3-2-1502").await.contains(&id), "another estate cannot find the owner");
+
+    // The 360° page and the overview show the house and the role.
+    let (_, page) = text(&agent, app.at(&format!("/customers/{id}"))).await;
+    let panel = page.split(r#"data-testid="estate-houses-held""#).nth(1).expect("the houses panel");
+    assert!(panel.contains("3-2-1502") && panel.contains("业主"), "{panel}");
+    let overview = get_json(&agent, app.at(&format!("/api/v1/customers/{id}/overview"))).await;
+    assert_eq!(overview["estate_houses"][0]["number"], "3-2-1502");
+    assert_eq!(overview["estate_houses"][0]["building_area"], "98.56");
+
+    // The estate → building → house pages.
+    let (status, estates) = text(&agent, app.at("/estate/estates")).await;
+    assert_eq!(status, 200);
+    assert!(estates.contains("/estate/estates/TA"), "{estates}");
+    let (_, estate) = text(&agent, app.at("/estate/estates/TA")).await;
+    assert!(estate.contains("3幢") && estate.contains("P-B1-023"), "{estate}");
+    let building: i64 = sqlx::query_scalar("SELECT building_id FROM estate_houses WHERE id = $1")
+        .bind(house)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let (_, list) = text(&agent, app.at(&format!("/estate/buildings/{building}"))).await;
+    assert!(list.contains("3-2-1502") && list.contains(&format!("/estate/houses/{house}")), "{list}");
+    let (_, page) = text(&agent, app.at(&format!("/estate/houses/{house}"))).await;
+    let people = page.split(r#"data-testid="estate-people""#).nth(1).expect("the people");
+    assert!(people.contains(CERTIFICATE) && people.contains(PLATE) && people.contains("P-B1-023"), "{people}");
+
+    // A role without personal-data access sees the certificate masked.
+    let admin = app.login("admin").await;
+    let (_, masked) = text(&admin, app.at(&format!("/estate/houses/{house}"))).await;
+    assert!(!masked.contains(CERTIFICATE), "the certificate number is masked for the administrator");
+    assert!(masked.contains(&kefu_care::customers::mask_id_number(CERTIFICATE)), "{masked}");
+
+    // Another estate's agent gets 404 for each page.
+    for path in
+        ["/estate/estates/TA".to_string(), format!("/estate/buildings/{building}"), format!("/estate/houses/{house}")]
+    {
+        assert_eq!(text(&agent_b, app.at(&path)).await.0, 404, "{path}");
+    }
+    let (_, theirs) = text(&agent_b, app.at("/estate/estates")).await;
+    assert!(!theirs.contains("/estate/estates/TA"), "the list holds only the agent's estates");
+});
+
+/// A number in yuan with two decimals from fen.
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Rounds `value / unit` half up (value ≥ 0).
+fn half_up(value: i64, unit: i64) -> i64 {
+    (value * 2 + unit) / (unit * 2)
+}
+
+on_both!(the_fee_quote_answers_the_rules_and_names_bad_fields, |backend| async move {
+    let app = TestApp::start_with_packs(backend, estate_pack()).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let quote = |body: Value| post_json(&agent, &csrf, app.at("/api/v1/estate/fee-quote"), body);
+    // Three whole months of 98.56 m² at 2.35 yuan: hundredths of m² ×
+    // ten-thousandths of a yuan × months, to the fen.
+    let (status, answer) =
+        quote(json!({"basis": "area", "area_m2": "98.56", "price": "2.35", "from": "2026-01-01", "to": "2026-03-31"}))
+            .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["quantity"], "295.68");
+    assert_eq!(answer["amount"], yuan(half_up(9856 * 23_500 * 3, 10_000)));
+    // February from the 15th: 14 of its 28 days.
+    let (_, answer) =
+        quote(json!({"basis": "area", "area_m2": "100", "price": "2", "from": "2026-02-15", "to": "2026-02-28"})).await;
+    assert_eq!(answer["amount"], yuan(half_up(10_000 * 20_000 * 14, 10_000 * 28)));
+    let (_, answer) = quote(json!({"basis": "metered", "previous": 1234, "current": 1251, "price": "3.95"})).await;
+    assert_eq!((answer["quantity"].as_str(), answer["amount"].as_str()), (Some("17"), Some(yuan(17 * 395).as_str())));
+    for (body, field) in [
+        (
+            json!({"basis": "area", "area_m2": "0", "price": "2.35", "from": "2026-01-01", "to": "2026-03-31"}),
+            "area_m2",
+        ),
+        (
+            json!({"basis": "area", "area_m2": "98.567", "price": "2.35", "from": "2026-01-01", "to": "2026-03-31"}),
+            "area_m2",
+        ),
+        (json!({"basis": "metered", "previous": 1251, "current": 1234, "price": "3.95"}), "current"),
+    ] {
+        let (status, problem) = quote(body).await;
+        assert_eq!((status, problem["field"].as_str()), (422, Some(field)), "{problem}");
+    }
+    let openapi: Value = get_json(&agent, app.at("/api/v1/openapi.json")).await;
+    assert!(openapi["paths"]["/api/v1/estate/fee-quote"]["post"].is_object(), "the quote is documented");
+});
+
+on_both!(the_demo_company_loads_its_estates_houses_and_people, |backend| async move {
+    let app = TestApp::start_with_packs(backend, estate_pack()).await;
+    let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
+    let summary = kefu_estate::demo::load(&app.db, 7, today, app.clock.now(), 400, &()).await.unwrap();
+    assert_eq!((summary.estates, summary.houses), (2, 400));
+    assert!(kefu_estate::demo::present(&app.db).await.unwrap());
+    let everything = Scope::new(kefu_accounts::branches::all(&app.db).await.unwrap().iter().map(|b| b.id).collect());
+    let estates = archive::estates(&app.db, &everything).await.unwrap();
+    assert_eq!(estates.iter().map(|e| e.houses).sum::<i64>(), 400);
+    // A room's owner is found by the house's number.
+    let buildings = archive::buildings(&app.db, &estates[0]).await.unwrap();
+    let rows = archive::houses(&app.db, &estates[0], Some(&buildings[0])).await.unwrap();
+    let owned = rows.iter().find(|r| !r.owners.is_empty()).expect("an owned room");
+    let hits = estate_pack().core().search(&app.db, &everything, &owned.house.number, 50).await.unwrap();
+    assert!(hits.iter().any(|h| h.customer.id == owned.owners[0].0), "the owner is found by {}", owned.house.number);
+    assert!(
+        kefu_estate::demo::load(&app.db, 7, today, app.clock.now(), 10, &()).await.is_err(),
+        "a second load is refused"
+    );
+});
