@@ -70,6 +70,7 @@ mod codes;
 pub mod collection;
 pub mod collection_rate;
 pub mod demo;
+pub mod desk;
 pub mod fees;
 pub mod houses;
 pub mod late_fee;

@@ -30,7 +30,8 @@ impl Pack for Estate {
 
     fn migrations(&self) -> &'static [i64] {
         // 50: estates, buildings, houses, their people, papers and vehicles.
-        &[50]
+        // 51: visitors at the front desk.
+        &[50, 51]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -65,6 +66,20 @@ impl Pack for Estate {
 
     fn demo(&self) -> Option<&'static dyn Demo> {
         Some(&COMPANY)
+    }
+
+    /// Visitor records past their estate's retention go, each deletion
+    /// audited (PIPL's minimum necessary; SECURITY.md).
+    fn hourly<'a>(
+        &'a self,
+        db: &'a Db,
+        actor: &'a kefu_core::Actor,
+        now: jiff::Timestamp,
+    ) -> BoxFuture<'a, Result<Option<String>, kefu_store::Failure>> {
+        Box::pin(async move {
+            let deleted = crate::desk::purge(db, actor, now).await?;
+            Ok((deleted > 0).then(|| format!("{deleted} visitor records past retention deleted")))
+        })
     }
 }
 

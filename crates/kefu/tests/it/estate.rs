@@ -208,3 +208,73 @@ on_both!(the_demo_company_loads_its_estates_houses_and_people, |backend| async m
         "a second load is refused"
     );
 });
+
+on_both!(a_visitor_is_registered_to_a_house_and_purged_after_retention_audited, |backend| async move {
+    let app = TestApp::start_with_packs(backend, estate_pack()).await;
+    house_of(&app, app.fx.store_a, app.fx.customer_a).await;
+    house_of(&app, app.fx.store_b, app.fx.customer_b).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let register = |house: &str| {
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("name", "王芳"),
+            ("mobile", "13812345678"),
+            ("house", house),
+            ("plate", ""),
+            ("host_confirmed", "1"),
+        ];
+        agent.post(app.at("/estate/estates/TA/visitors")).form(&form).send()
+    };
+    let res = register("3栋2单元1502").await.unwrap();
+    assert_eq!(res.status(), 303, "registered, back to the desk");
+    let (_, desk) = text(&agent, app.at("/estate/estates/TA/visitors")).await;
+    let list = desk.split(r#"data-testid="estate-visitors""#).nth(1).expect("the day's visitors");
+    assert!(list.contains("王芳") && list.contains("3-2-1502"), "{list}");
+    // Without a house, or to a house the estate lacks: refused naming the field, nothing stored.
+    for house in ["", "9-9-909"] {
+        let res = register(house).await.unwrap();
+        assert_eq!(res.status(), 422, "{house:?}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains("house") || body.contains("房号"), "{body}");
+    }
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM estate_visitors").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(stored, 1);
+    // Another estate's agent cannot open the desk or register there.
+    let (agent_b, csrf_b) = app.signed_in("agent_b").await;
+    assert_eq!(text(&agent_b, app.at("/estate/estates/TA/visitors")).await.0, 404);
+    let form = [("_csrf", csrf_b.as_str()), ("name", "李四"), ("mobile", "13812345678"), ("house", "3-2-1502")];
+    let res = agent_b.post(app.at("/estate/estates/TA/visitors")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+
+    // The hourly purge: nothing before the retention ends, the record and
+    // an audit entry at its end.
+    let actor = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let packs = estate_pack();
+    let arrived = app.clock.now();
+    let day = jiff::SignedDuration::from_hours(24);
+    packs.core().hourly(&app.db, &actor, arrived + day * 89).await.unwrap();
+    assert_eq!(app.audit_count("estate_visitor", "purge").await, 0, "kept within 90 days");
+    // A manager shortens the retention of estate A to 30 days.
+    let (manager, csrf_m) = app.signed_in("manager_a").await;
+    let res = manager
+        .post(app.at("/estate/estates/TA/retention"))
+        .form(&[("_csrf", csrf_m.as_str()), ("days", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = agent
+        .post(app.at("/estate/estates/TA/retention"))
+        .form(&[("_csrf", csrf.as_str()), ("days", "3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "an agent does not set the retention");
+    let done = packs.core().hourly(&app.db, &actor, arrived + day * 31).await.unwrap();
+    assert_eq!(done.len(), 1, "{done:?}");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM estate_visitors").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(stored, 0, "the record is gone after the retention");
+    assert_eq!(app.audit_count("estate_visitor", "purge").await, 1, "and its deletion audited");
+});

@@ -4,6 +4,7 @@
 //! — their handlers, templates (`templates/`) and interface text (`i18n/`).
 
 pub mod api;
+pub mod desk;
 pub mod pages;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -39,6 +40,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("estate/houses.html", include_str!("templates/houses.html")),
     ("estate/house.html", include_str!("templates/house.html")),
     ("estate/_house_rows.html", include_str!("templates/_house_rows.html")),
+    ("estate/visitors.html", include_str!("templates/visitors.html")),
     ("estate/customer_panel.html", include_str!("templates/customer_panel.html")),
 ];
 
@@ -53,6 +55,10 @@ impl WebPack for Estate {
             entry(M::GET, "/estate/estates/{code}", Signed(CustomersRead), get(pages::estate)),
             entry(M::GET, "/estate/buildings/{id}", Signed(CustomersRead), get(pages::building)),
             entry(M::GET, "/estate/houses/{id}", Signed(CustomersRead), get(pages::house)),
+            entry(M::GET, "/estate/estates/{code}/visitors", Signed(EstateWork), get(desk::visitors)),
+            entry(M::POST, "/estate/estates/{code}/visitors", Signed(EstateWork), post(desk::register)),
+            entry(M::POST, "/estate/estates/{code}/visitors/{id}/out", Signed(EstateWork), post(desk::sign_out)),
+            entry(M::POST, "/estate/estates/{code}/retention", Signed(EstateManage), post(desk::retention)),
             entry(M::POST, "/api/v1/estate/fee-quote", Signed(CustomersRead), post(api::fee_quote)),
         ]
     }
