@@ -314,6 +314,7 @@ pub async fn load(
                 state: p.state,
                 building_area: Area::from_hundredths(p.area.0).expect("an area above zero"),
                 interior_area: Area::from_hundredths(p.area.1).expect("an area above zero"),
+                billed_from: p.moved_in,
                 residents,
                 documents: p.documents,
             });

@@ -66,6 +66,7 @@
 pub mod archive;
 pub mod arrears;
 pub mod billing;
+pub mod charges;
 mod codes;
 pub mod collection;
 pub mod collection_rate;

@@ -31,7 +31,8 @@ impl Pack for Estate {
     fn migrations(&self) -> &'static [i64] {
         // 50: estates, buildings, houses, their people, papers and vehicles.
         // 51: visitors at the front desk.
-        &[50, 51]
+        // 52: fee items, readings, bills, payments and prepaid balances.
+        &[50, 51, 52]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

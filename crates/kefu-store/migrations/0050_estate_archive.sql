@@ -36,6 +36,9 @@ CREATE TABLE estate_houses (
     -- Areas in hundredths of a square metre.
     building_area BIGINT NOT NULL,
     interior_area BIGINT NOT NULL,
+    -- The first day fees run (handover or the service contract's start);
+    -- none while nobody is billed (an unsold house the developer keeps).
+    billed_from TEXT,
     created_at TEXT NOT NULL,
     UNIQUE (branch_id, number)
 );

@@ -59,6 +59,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 30, name: "power_accounts", sql: include_str!("../migrations/0030_power_accounts.sql") },
     Migration { version: 50, name: "estate_archive", sql: include_str!("../migrations/0050_estate_archive.sql") },
     Migration { version: 51, name: "estate_visitors", sql: include_str!("../migrations/0051_estate_visitors.sql") },
+    Migration { version: 52, name: "estate_fees", sql: include_str!("../migrations/0052_estate_fees.sql") },
 ];
 
 impl Migration {

@@ -116,6 +116,8 @@ pub struct NewHouse {
     pub state: crate::houses::HouseState,
     pub building_area: crate::houses::Area,
     pub interior_area: crate::houses::Area,
+    /// The first day fees run; none while nobody is billed.
+    pub billed_from: Option<Date>,
     pub residents: Vec<NewResident>,
     /// Papers on file: (kind from [`DOCUMENTS`], signed on).
     pub documents: Vec<(&'static str, Date)>,

@@ -177,6 +177,7 @@ pub async fn insert_in(tx: &mut Tx, estate: BranchId, houses: Vec<NewHouse>, now
             h.state.code().into(),
             h.building_area.hundredths().into(),
             h.interior_area.hundredths().into(),
+            h.billed_from.map(|d| d.to_string()).into(),
             now.clone().into(),
         ]);
         for (kind, signed) in &h.documents {
@@ -233,6 +234,7 @@ pub async fn insert_in(tx: &mut Tx, estate: BranchId, houses: Vec<NewHouse>, now
         "state",
         "building_area",
         "interior_area",
+        "billed_from",
         "created_at",
     ];
     bulk::insert(tx.conn(), "estate_houses", &columns, house_rows, "").await.map_err(taken("house"))?;

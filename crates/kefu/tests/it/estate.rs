@@ -39,6 +39,7 @@ pub async fn house_of(app: &TestApp, branch: BranchId, owner: CustomerId) -> i64
         state: HouseState::Occupied,
         building_area: Area::parse("area", "12.50").unwrap(),
         interior_area: Area::parse("area", "12.50").unwrap(),
+        billed_from: Some(day),
         residents: Vec::new(),
         documents: Vec::new(),
     };
@@ -48,6 +49,7 @@ pub async fn house_of(app: &TestApp, branch: BranchId, owner: CustomerId) -> i64
         state: HouseState::Occupied,
         building_area: Area::parse("area", "98.56").unwrap(),
         interior_area: Area::parse("area", "80.12").unwrap(),
+        billed_from: Some(day),
         residents: vec![NewResident {
             customer_id: owner,
             role: "owner",

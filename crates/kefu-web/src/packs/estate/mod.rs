@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod desk;
+pub mod fees;
 pub mod pages;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -29,7 +30,10 @@ use utoipa::OpenApi;
 pub struct Estate;
 
 #[derive(OpenApi)]
-#[openapi(paths(api::fee_quote), components(schemas(api::QuoteBody, api::QuoteDto)))]
+#[openapi(
+    paths(api::fee_quote, fees::arrears_api),
+    components(schemas(api::QuoteBody, api::QuoteDto, fees::ArrearsDto, fees::BucketDto, fees::HouseArrearsDto))
+)]
 struct EstateApi;
 
 const NAV: &[NavItem] = &[NavItem { key: "nav_estate_estates", href: Some("/estate/estates"), needs: CustomersRead }];
@@ -41,6 +45,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("estate/house.html", include_str!("templates/house.html")),
     ("estate/_house_rows.html", include_str!("templates/_house_rows.html")),
     ("estate/visitors.html", include_str!("templates/visitors.html")),
+    ("estate/fees.html", include_str!("templates/fees.html")),
+    ("estate/billing_run.html", include_str!("templates/billing_run.html")),
     ("estate/customer_panel.html", include_str!("templates/customer_panel.html")),
 ];
 
@@ -59,6 +65,11 @@ impl WebPack for Estate {
             entry(M::POST, "/estate/estates/{code}/visitors", Signed(EstateWork), post(desk::register)),
             entry(M::POST, "/estate/estates/{code}/visitors/{id}/out", Signed(EstateWork), post(desk::sign_out)),
             entry(M::POST, "/estate/estates/{code}/retention", Signed(EstateManage), post(desk::retention)),
+            entry(M::GET, "/estate/estates/{code}/fees", Signed(EstateWork), get(fees::fees)),
+            entry(M::POST, "/estate/estates/{code}/fees/run", Signed(EstateManage), post(fees::run)),
+            entry(M::POST, "/estate/estates/{code}/payments", Signed(PaymentsTake), post(fees::pay)),
+            entry(M::POST, "/estate/bills/{id}/reverse", Signed(EstateManage), post(fees::reverse)),
+            entry(M::GET, "/api/v1/estate/arrears", Signed(CustomersRead), get(fees::arrears_api)),
             entry(M::POST, "/api/v1/estate/fee-quote", Signed(CustomersRead), post(api::fee_quote)),
         ]
     }

@@ -10,7 +10,8 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
 use kefu_care::customers;
-use kefu_estate::archive;
+use kefu_core::Permission;
+use kefu_estate::{archive, charges};
 use serde_json::Value;
 
 pub async fn estates(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -71,11 +72,17 @@ pub async fn house(
             view! { r => r.shown_to(&ctx.actor), person => person, cars => cars }
         })
         .collect();
+    let bills = charges::bills_of(app.db(), &house).await?;
+    let (payments, prepaid) = charges::payments_of(app.db(), &house).await?;
     page(
         &app,
         &ctx,
         "estate/house.html",
         "nav_estate_estates",
-        view! { house => house, estate => estate, people => rows },
+        view! {
+            house => house, estate => estate, people => rows, bills => bills, payments => payments, prepaid => prepaid,
+            channels => charges::CHANNELS, can_pay => ctx.actor.can(Permission::PaymentsTake),
+            can_reverse => ctx.actor.can(Permission::EstateManage),
+        },
     )
 }
