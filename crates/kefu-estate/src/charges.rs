@@ -463,7 +463,28 @@ pub async fn take_payment(
         ));
     }
     let mut tx = db.begin().await?;
-    let open = open_bills(&mut tx, house.id).await?;
+    let receipt = pay_in(&mut tx, actor, estate, house.id, amount, channel, transaction_no, now).await?;
+    let new =
+        serde_json::json!({ "house": house.number, "amount": amount.fen(), "channel": channel, "receipt": receipt });
+    audit(&mut tx, actor, estate, "estate_payment", "create", new).await?;
+    tx.commit().await?;
+    Ok(receipt)
+}
+
+/// Records a payment for a house inside the caller's transaction (which
+/// audits): to the oldest bill first, the rest to the prepaid balance.
+#[allow(clippy::too_many_arguments)] // the payment's facts, checked by the callers
+pub async fn pay_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    estate: &Estate,
+    house: i64,
+    amount: Money,
+    channel: &str,
+    transaction_no: &str,
+    now: Timestamp,
+) -> Result<Receipt> {
+    let open = open_bills(tx, house).await?;
     let bills: Vec<OpenBill<String>> = open.iter().map(|(_, b)| b.clone()).collect();
     let a = apply_payment(amount, &bills)?;
     let id = tx.reserve_ids("estate_payments", 1).await?[0];
@@ -474,7 +495,7 @@ pub async fn take_payment(
     )
     .bind(id)
     .bind(estate.branch_id.0)
-    .bind(house.id)
+    .bind(house)
     .bind(receipt_no.clone())
     .bind(amount.fen())
     .bind(channel.to_string())
@@ -484,20 +505,15 @@ pub async fn take_payment(
     .bind(actor.user_id.0)
     .execute(tx.conn())
     .await?;
-    settle(&mut tx, &open, &a.applied, Some(id)).await?;
-    let balance = balance_of(&mut tx, house.id).await?;
-    set_balance(&mut tx, house.id, balance + a.to_prepaid).await?;
-    let receipt = Receipt {
+    settle(tx, &open, &a.applied, Some(id)).await?;
+    let balance = balance_of(tx, house).await?;
+    set_balance(tx, house, balance + a.to_prepaid).await?;
+    Ok(Receipt {
         id,
         receipt_no,
         applied: a.applied.iter().map(|(no, m)| (no.clone(), crate::fees::yuan_text(*m))).collect(),
         to_prepaid: crate::fees::yuan_text(a.to_prepaid),
-    };
-    let new =
-        serde_json::json!({ "house": house.number, "amount": amount.fen(), "channel": channel, "receipt": receipt });
-    audit(&mut tx, actor, estate, "estate_payment", "create", new).await?;
-    tx.commit().await?;
-    Ok(receipt)
+    })
 }
 
 /// Corrects an issued bill: a reversal bill negating every line, the

@@ -5,7 +5,9 @@
 //! same data. `kefu gen --packs estate --houses N` writes the same shape at
 //! any scale.
 
-use crate::archive::{self, NewBuilding, NewHouse, NewResident, branch_kind};
+use crate::archive::{self, Estate, NewBuilding, NewHouse, NewResident, branch_kind};
+use crate::charges;
+use crate::fees::{AreaOf, Basis, Cycle, DueDay, FeeItem, Month, UnitPrice};
 use crate::houses::{Area, HouseKind, HouseNo, HouseState};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -14,11 +16,12 @@ use kefu_care::customers::{self, CustomerInput};
 use kefu_core::ident::Plate;
 use kefu_core::ident::resident_id::check_char;
 use kefu_core::ids::BranchId;
-use kefu_core::{Actor, Scope};
+use kefu_core::{Actor, Money, Scope};
 use kefu_pack::names::{self, pick};
 use kefu_store::{Change, Db};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sqlx::Row;
 use std::fmt;
 
 /// How many houses `serve --demo` loads (issue 21: about 3,000).
@@ -337,4 +340,119 @@ pub async fn load(
     tx.commit().await?;
     progress.finish();
     Ok(summary)
+}
+
+/// The fee items of the demo's estates: management by building area
+/// (residences, and shops at a higher rate) and parking at a fixed monthly
+/// amount, due on the 15th.
+fn fee_items(estate: usize) -> Vec<(String, FeeItem)> {
+    let price = |p: i64| UnitPrice::from_units(p);
+    let due = DueDay::new("due_day", 15).expect("the 15th");
+    let item = |code: &str, name: &str, basis, kinds: &[HouseKind]| {
+        (name.to_string(), FeeItem::new(code, basis, Cycle::Monthly, due, kinds).expect("a valid item"))
+    };
+    vec![
+        item(
+            "wyf",
+            "物业服务费（住宅）",
+            Basis::Area { of: AreaOf::Building, price: price([23_500, 19_500][estate % 2]) },
+            &[HouseKind::Residence],
+        ),
+        item(
+            "wyf-sp",
+            "物业服务费（商铺）",
+            Basis::Area { of: AreaOf::Building, price: price(45_000) },
+            &[HouseKind::Shop],
+        ),
+        item("tcf", "车位管理费", Basis::Fixed { per_month: Money::from_yuan(150) }, &[HouseKind::ParkingSpace]),
+    ]
+}
+
+/// The demo's fee items for every estate of the company.
+pub async fn add_fee_items(db: &Db) -> anyhow::Result<Vec<Estate>> {
+    let company = company_scope(db).await?;
+    let actor = Actor::system(company.clone());
+    let estates = archive::estates(db, &company).await?;
+    for (i, estate) in estates.iter().enumerate() {
+        charges::add_items(db, &actor, estate, &fee_items(i)).await?;
+    }
+    Ok(estates)
+}
+
+async fn company_scope(db: &Db) -> anyhow::Result<Scope> {
+    let all = branches::all(db).await?;
+    let company = all.iter().find(|b| b.code == COMPANY_CODE).map(|b| b.id);
+    Ok(Scope::new(
+        all.iter().filter(|b| b.id == company.unwrap_or(b.id) || b.parent_id == company).map(|b| b.id).collect(),
+    ))
+}
+
+/// Two years of fees: the items, a billing run each month, and payments —
+/// most households settle every quarter by one of the channels, some fall
+/// behind in the last months — so the arrears show every bucket.
+pub async fn fee_history(db: &Db, seed: u64, today: Date) -> anyhow::Result<(usize, usize)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6665_6573); // "fees"
+    let estates = add_fee_items(db).await?;
+    let actor = Actor::system(company_scope(db).await?);
+    let (mut bills, mut payments) = (0, 0);
+    let first = Month::of(today).plus(-23);
+    for estate in &estates {
+        let laggards: std::collections::HashSet<i64> = {
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM estate_houses WHERE branch_id = $1")
+                .bind(estate.branch_id.0)
+                .fetch_all(db.pool())
+                .await?;
+            ids.into_iter().filter(|_| rng.random_range(0..100) < 8).collect()
+        };
+        for m in 0..24 {
+            let month = first.plus(m);
+            let at = month.first_day().at(9, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC)?.timestamp();
+            bills += charges::run_billing(db, &actor, estate, month, at).await?.bills;
+            // Quarterly settlement, in the month's third week.
+            if m % 3 != 2 {
+                continue;
+            }
+            let owed = sqlx::query(
+                "SELECT house_id, SUM(outstanding) AS owed FROM estate_bills WHERE branch_id = $1 AND outstanding > 0 \
+                 AND reversed_by IS NULL GROUP BY house_id ORDER BY house_id",
+            )
+            .bind(estate.branch_id.0)
+            .fetch_all(db.pool())
+            .await?;
+            let paid_at = at + jiff::SignedDuration::from_hours(24 * rng.random_range(14..20));
+            let mut tx = db.begin().await?;
+            let mut count = 0;
+            for r in &owed {
+                let house: i64 = r.try_get("house_id")?;
+                let owed: i64 = r.try_get("owed")?;
+                if (laggards.contains(&house) && m >= 14) || rng.random_range(0..100) < 6 {
+                    continue;
+                }
+                let channel = *pick(&mut rng, &["desk", "wechat", "wechat", "alipay", "bank"]);
+                let txn = match channel {
+                    "desk" => String::new(),
+                    "wechat" => format!("42000{}{:013}", month.year(), rng.random_range(0..10_000_000_000_000u64)),
+                    "alipay" => format!("{}{:020}", month.year(), rng.random_range(0..100_000_000_000_000_000u64)),
+                    _ => format!("HZB{:012}", rng.random_range(0..1_000_000_000_000u64)),
+                };
+                charges::pay_in(&mut tx, &actor, estate, house, Money::from_fen(owed), channel, &txn, paid_at).await?;
+                count += 1;
+            }
+            tx.audit(
+                &actor,
+                Change {
+                    entity: "demo",
+                    entity_id: estate.code.clone(),
+                    action: "payments",
+                    branch: Some(estate.branch_id),
+                    old: None,
+                    new: Some(serde_json::json!({ "month": month.to_string(), "payments": count })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            payments += count;
+        }
+    }
+    Ok((bills, payments))
 }
