@@ -420,6 +420,10 @@ pub async fn fee_history(db: &Db, seed: u64, today: Date) -> anyhow::Result<(usi
             .fetch_all(db.pool())
             .await?;
             let paid_at = at + jiff::SignedDuration::from_hours(24 * rng.random_range(14..20));
+            // Nobody has paid on a day still to come.
+            if paid_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date() > today {
+                continue;
+            }
             let mut tx = db.begin().await?;
             let mut count = 0;
             for r in &owed {

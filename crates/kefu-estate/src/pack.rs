@@ -107,9 +107,11 @@ impl Demo for Company {
         today: Date,
         progress: &'a dyn Progress,
     ) -> BoxFuture<'a, anyhow::Result<String>> {
-        Box::pin(
-            async move { Ok(demo::load(db, seed, today, stamp(today)?, demo::HOUSES, progress).await?.to_string()) },
-        )
+        Box::pin(async move {
+            let summary = demo::load(db, seed, today, stamp(today)?, demo::HOUSES, progress).await?;
+            let (bills, payments) = demo::fee_history(db, seed, today).await?;
+            Ok(format!("{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments"))
+        })
     }
 
     /// The pack imports nothing yet, so its file has only the header.

@@ -20,6 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{Backend, PASSWORD, TestApp};
 
+mod estate;
 mod first_day;
 
 /// How long to wait for a page, an element or chromedriver itself.

@@ -37,7 +37,7 @@ fn item(code: &str, basis: Basis, kinds: &[HouseKind]) -> (String, FeeItem) {
 /// (120.00 m², handed over on 17 January 2026) and space P-B1-023; the
 /// management fee by building area, water by meter with a master meter's
 /// public share split by area, and parking at a fixed 150 yuan.
-async fn estate_with_fees(app: &TestApp) -> archive::Estate {
+pub async fn estate_with_fees(app: &TestApp) -> archive::Estate {
     house_of(app, app.fx.store_a, app.fx.customer_a).await;
     let everything = Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]);
     let estate = archive::estate(&app.db, &everything, "TA").await.unwrap();
