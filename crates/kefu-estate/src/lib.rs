@@ -70,6 +70,7 @@ pub mod charges;
 mod codes;
 pub mod collection;
 pub mod collection_rate;
+pub mod completeness;
 pub mod demo;
 pub mod desk;
 pub mod fees;

@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 50, name: "estate_archive", sql: include_str!("../migrations/0050_estate_archive.sql") },
     Migration { version: 51, name: "estate_visitors", sql: include_str!("../migrations/0051_estate_visitors.sql") },
     Migration { version: 52, name: "estate_fees", sql: include_str!("../migrations/0052_estate_fees.sql") },
+    Migration {
+        version: 53,
+        name: "estate_completeness",
+        sql: include_str!("../migrations/0053_estate_completeness.sql"),
+    },
 ];
 
 impl Migration {

@@ -280,3 +280,34 @@ on_both!(a_visitor_is_registered_to_a_house_and_purged_after_retention_audited, 
     assert_eq!(stored, 0, "the record is gone after the retention");
     assert_eq!(app.audit_count("estate_visitor", "purge").await, 1, "and its deletion audited");
 });
+
+on_both!(the_completeness_report_lists_each_gap_and_keeps_a_monthly_trend, |backend| async move {
+    let app = TestApp::start_with_packs(backend, estate_pack()).await;
+    // 3-2-1502: customer A (a mobile, no ID number) with a service contract, no handover form.
+    let house = house_of(&app, app.fx.store_a, app.fx.customer_a).await;
+    let agent = app.login("agent_a").await;
+    let (status, page) = text(&agent, app.at("/estate/estates/TA/completeness")).await;
+    assert_eq!(status, 200, "{page}");
+    let gaps = page.split(r#"data-testid="estate-gaps""#).nth(1).expect("the houses with gaps");
+    let row = gaps.split("<tr>").find(|r| r.contains(&format!("/estate/houses/{house}"))).expect("3-2-1502's row");
+    assert!(row.contains("缺身份证号") && row.contains("缺交房单"), "{row}");
+    assert!(!row.contains("缺业主手机") && !row.contains("缺服务合同"), "{row}");
+    // The parking space has no owner at all: every gap.
+    let space = gaps.split("<tr>").find(|r| r.contains("P-B1-023")).expect("the space's row");
+    assert_eq!(space.matches("缺").count(), 4, "{space}");
+    // The hourly job records the month once; the trend shows it.
+    let actor = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
+    let packs = estate_pack();
+    packs.core().hourly(&app.db, &actor, app.clock.now()).await.unwrap();
+    packs.core().hourly(&app.db, &actor, app.clock.now()).await.unwrap();
+    assert_eq!(app.audit_count("estate_completeness", "snapshot").await, 1, "one snapshot a month");
+    let row: (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT houses, no_mobile, no_id, no_contract, no_handover FROM estate_completeness WHERE branch_id = $1",
+    )
+    .bind(app.fx.store_a.0)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(row, (2, 1, 2, 1, 2), "two houses: the space lacks all four, 3-2-1502 its ID and handover form");
+    assert_eq!(text(&app.login("agent_b").await, app.at("/estate/estates/TA/completeness")).await.0, 404);
+});

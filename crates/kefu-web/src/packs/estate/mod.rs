@@ -47,6 +47,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("estate/visitors.html", include_str!("templates/visitors.html")),
     ("estate/fees.html", include_str!("templates/fees.html")),
     ("estate/billing_run.html", include_str!("templates/billing_run.html")),
+    ("estate/completeness.html", include_str!("templates/completeness.html")),
     ("estate/customer_panel.html", include_str!("templates/customer_panel.html")),
 ];
 
@@ -65,6 +66,7 @@ impl WebPack for Estate {
             entry(M::POST, "/estate/estates/{code}/visitors", Signed(EstateWork), post(desk::register)),
             entry(M::POST, "/estate/estates/{code}/visitors/{id}/out", Signed(EstateWork), post(desk::sign_out)),
             entry(M::POST, "/estate/estates/{code}/retention", Signed(EstateManage), post(desk::retention)),
+            entry(M::GET, "/estate/estates/{code}/completeness", Signed(EstateWork), get(pages::completeness)),
             entry(M::GET, "/estate/estates/{code}/fees", Signed(EstateWork), get(fees::fees)),
             entry(M::POST, "/estate/estates/{code}/fees/run", Signed(EstateManage), post(fees::run)),
             entry(M::POST, "/estate/estates/{code}/payments", Signed(PaymentsTake), post(fees::pay)),

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::response::Html;
 use kefu_care::customers;
 use kefu_core::Permission;
-use kefu_estate::{archive, charges};
+use kefu_estate::{archive, charges, completeness};
 use serde_json::Value;
 
 pub async fn estates(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -84,5 +84,30 @@ pub async fn house(
             channels => charges::CHANNELS, can_pay => ctx.actor.can(Permission::PaymentsTake),
             can_reverse => ctx.actor.can(Permission::EstateManage),
         },
+    )
+}
+
+/// The houses whose list is shown on the completeness page; the counts
+/// cover them all.
+const GAPS_SHOWN: usize = 500;
+
+/// The archive's completeness: this month's counts, the monthly trend and
+/// the houses whose files have gaps.
+pub async fn completeness(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(code): PathParams<String>,
+) -> Result<Html<String>, AppError> {
+    let estate = archive::estate(app.db(), &ctx.actor.scope, &code).await?;
+    let month = kefu_estate::fees::Month::of(app.today());
+    let (now, gaps) = completeness::check(app.db(), &estate, month).await?;
+    let trend = completeness::trend(app.db(), &estate).await?;
+    let shown: Vec<&completeness::Gap> = gaps.iter().take(GAPS_SHOWN).collect();
+    page(
+        &app,
+        &ctx,
+        "estate/completeness.html",
+        "nav_estate_estates",
+        view! { estate => estate, now => now, trend => trend, gaps => shown, more => gaps.len().saturating_sub(GAPS_SHOWN) },
     )
 }
