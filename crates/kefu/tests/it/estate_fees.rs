@@ -123,15 +123,14 @@ async fn run(client: &reqwest::Client, csrf: &str, app: &TestApp, period: &str) 
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
+/// Posts the desk's payment form: (amount, channel, transaction number).
 async fn pay(
     client: &reqwest::Client,
     csrf: &str,
     app: &TestApp,
     estate: &str,
     house: i64,
-    amount: &str,
-    channel: &str,
-    txn: &str,
+    (amount, channel, txn): (&str, &str, &str),
 ) -> (u16, String) {
     let res = client
         .post(app.at(&format!("/estate/estates/{estate}/payments")))
@@ -200,22 +199,13 @@ on_both!(payments_clear_the_oldest_bill_first_arrears_age_and_a_reversal_correct
     let (jan, feb) = (before[0].3, before[1].3);
     // January's total and one yuan: January cleared, February short by a yuan.
     let paid = jan + 100;
-    let (status, body) = pay(
-        &manager,
-        &csrf,
-        &app,
-        "TA",
-        house,
-        &format!("{}.{:02}", paid / 100, paid % 100),
-        "wechat",
-        "4200001234202601150001",
-    )
-    .await;
+    let amount = format!("{}.{:02}", paid / 100, paid % 100);
+    let (status, body) = pay(&manager, &csrf, &app, "TA", house, (&amount, "wechat", "4200001234202601150001")).await;
     assert_eq!(status, 303, "{body}");
     let after = bills(&app, "3-2-1502").await;
     assert_eq!((after[0].4, after[1].4), (0, feb - 100));
     // More than is owed: the rest is prepaid and pays the next run's bill.
-    let (status, _) = pay(&manager, &csrf, &app, "TA", house, "1000.00", "desk", "").await;
+    let (status, _) = pay(&manager, &csrf, &app, "TA", house, ("1000.00", "desk", "")).await;
     assert_eq!(status, 303);
     let balance: i64 = sqlx::query_scalar("SELECT balance FROM estate_prepaid WHERE house_id = $1")
         .bind(house)
@@ -227,7 +217,7 @@ on_both!(payments_clear_the_oldest_bill_first_arrears_age_and_a_reversal_correct
     let march = bills(&app, "3-2-1502").await;
     assert_eq!(march[2].4, 0, "the prepaid balance paid March");
     // A wallet payment without its transaction number is refused naming it.
-    let (status, body) = pay(&manager, &csrf, &app, "TA", house, "10", "alipay", "").await;
+    let (status, body) = pay(&manager, &csrf, &app, "TA", house, ("10", "alipay", "")).await;
     assert_eq!(status, 422);
     assert!(body.contains("transaction_no") || body.contains("交易流水号"), "{body}");
 
@@ -315,7 +305,7 @@ on_both!(fee_routes_are_kept_to_their_estate, |backend| async move {
         .fetch_one(app.db.pool())
         .await
         .unwrap();
-    assert_eq!(pay(&manager_b, &csrf_mb, &app, "TB", a_house, "10", "desk", "").await.0, 404);
+    assert_eq!(pay(&manager_b, &csrf_mb, &app, "TB", a_house, ("10", "desk", "")).await.0, 404);
     let res = manager_b
         .post(app.at(&format!("/estate/bills/{bill}/reverse")))
         .form(&[("_csrf", csrf_mb.as_str())])
@@ -328,7 +318,7 @@ on_both!(fee_routes_are_kept_to_their_estate, |backend| async move {
     let manager_all = app.client();
     app.try_login(&manager_all, "manager_all", "correct horse battery staple").await;
     let csrf_all = app.csrf(&manager_all).await;
-    let (status, body) = pay(&manager_all, &csrf_all, &app, "TA", house_b, "10", "desk", "").await;
+    let (status, body) = pay(&manager_all, &csrf_all, &app, "TA", house_b, ("10", "desk", "")).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("TB"), "the refusal names the house's estate: {body}");
     let payments: i64 =
