@@ -73,7 +73,12 @@ pub async fn house(
         })
         .collect();
     let bills = charges::bills_of(app.db(), &house).await?;
-    let (payments, prepaid) = charges::payments_of(app.db(), &house).await?;
+    let (mut payments, prepaid) = charges::payments_of(app.db(), &house).await?;
+    for p in &mut payments {
+        if let Ok(at) = p.paid_at.parse::<jiff::Timestamp>() {
+            p.paid_at = app.0.zone.display(at);
+        }
+    }
     page(
         &app,
         &ctx,
