@@ -41,6 +41,7 @@
 //! notice; `late_fee` and `collection::Steps` in the daily outreach run
 //! (SMS, call, 催告函, visit); `collection_rate` and the monthly report.
 
+pub mod archive;
 pub mod arrears;
 pub mod billing;
 pub mod charges;
