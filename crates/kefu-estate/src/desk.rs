@@ -39,17 +39,7 @@ pub async fn register(
 ) -> Result<i64> {
     let number = visitor.house.to_string();
     let mut tx = db.begin().await?;
-    let house: Option<i64> = sqlx::query_scalar("SELECT id FROM estate_houses WHERE branch_id = $1 AND number = $2")
-        .bind(estate.branch_id.0)
-        .bind(number.clone())
-        .fetch_optional(tx.conn())
-        .await?;
-    let house = house.ok_or_else(|| {
-        Invalid::new(
-            "house",
-            Rule::new("unknown_house", "本小区没有这个房号", "this estate has no house with this number"),
-        )
-    })?;
+    let house = house_in(&mut tx, estate, &visitor.house).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO estate_visitors (branch_id, house_id, name, mobile, plate, host_confirmed, arrived_at, \
          registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -76,6 +66,42 @@ pub async fn register(
     tx.audit(actor, change).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The house of `estate` a typed number names: the number itself, or for
+/// a room typed without its unit (`3栋1502`) the one room of that building
+/// and number; refused naming the field when there is none, or two.
+async fn house_in(tx: &mut kefu_store::Tx, estate: &Estate, no: &crate::houses::HouseNo) -> Result<i64> {
+    let exact = no.to_string();
+    let pattern = match no {
+        crate::houses::HouseNo::Room { building, unit: None, room } => format!("{building}-%-{room}"),
+        _ => exact.clone(),
+    };
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM estate_houses WHERE branch_id = $1 AND (number = $2 OR number LIKE $3) ORDER BY id LIMIT 2",
+    )
+    .bind(estate.branch_id.0)
+    .bind(exact)
+    .bind(pattern)
+    .fetch_all(tx.conn())
+    .await?;
+    match ids[..] {
+        [id] => Ok(id),
+        [] => Err(Invalid::new(
+            "house",
+            Rule::new("unknown_house", "本小区没有这个房号", "this estate has no house with this number"),
+        )
+        .into()),
+        _ => Err(Invalid::new(
+            "house",
+            Rule::new(
+                "house_ambiguous",
+                "该楼有多个单元有此房号，请写明单元",
+                "more than one unit has this room; give the unit",
+            ),
+        )
+        .into()),
+    }
 }
 
 /// Signs a visitor out, once; a visit outside the scope is not there.
@@ -205,4 +231,107 @@ pub async fn purge(db: &Db, actor: &Actor, now: Timestamp) -> Result<usize> {
         tx.commit().await?;
     }
     Ok(deleted)
+}
+
+/// The departments a call or visit is routed to.
+pub const DEPARTMENTS: &[&str] = &["engineering", "security", "cleaning", "greening", "finance", "customer_service"];
+
+/// A call or a visit at the desk, as the form gives it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub kind: String,
+    pub who: String,
+    /// A house number of the estate, or empty when it concerns none.
+    pub house: String,
+    pub request: String,
+    pub department: String,
+    pub result: String,
+}
+
+/// A register line as the day's list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryRow {
+    pub id: i64,
+    pub kind: String,
+    pub who: String,
+    pub house: Option<String>,
+    pub request: String,
+    pub department: String,
+    pub result: String,
+    pub at: String,
+}
+
+/// Records a call or visit in `estate`'s register, audited; each field is
+/// checked and a refusal names it, nothing written.
+pub async fn record(db: &Db, actor: &Actor, estate: &Estate, entry: &Entry, now: Timestamp) -> Result<i64> {
+    if !["call", "visit"].contains(&entry.kind.as_str()) {
+        return Err(Invalid::new("kind", Rule::new("desk_kind", "请选择来电或来访", "choose a call or a visit")).into());
+    }
+    let who = kefu_core::required_text("who", &entry.who, 50)?;
+    let request = kefu_core::required_text("request", &entry.request, 500)?;
+    if !DEPARTMENTS.contains(&entry.department.as_str()) {
+        return Err(
+            Invalid::new("department", Rule::new("department", "请选择转办部门", "choose the department")).into()
+        );
+    }
+    let result = entry.result.trim().chars().take(500).collect::<String>();
+    let mut tx = db.begin().await?;
+    let house = match entry.house.trim() {
+        "" => None,
+        text => Some(house_in(&mut tx, estate, &crate::houses::HouseNo::parse("house", text)?).await?),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO estate_desk_entries (branch_id, kind, who, house_id, request, department, result, at, \
+         registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(estate.branch_id.0)
+    .bind(entry.kind.clone())
+    .bind(who)
+    .bind(house)
+    .bind(request)
+    .bind(entry.department.clone())
+    .bind(result)
+    .bind(instant_text(now))
+    .bind(actor.user_id.0)
+    .fetch_one(tx.conn())
+    .await?;
+    let change = Change {
+        entity: "estate_desk_entry",
+        entity_id: id.to_string(),
+        action: "create",
+        branch: Some(estate.branch_id),
+        old: None,
+        new: Some(serde_json::json!({ "kind": entry.kind, "department": entry.department })),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The estate's register from `from` to before `to`, in time order.
+pub async fn entries_between(db: &Db, estate: &Estate, from: Timestamp, to: Timestamp) -> Result<Vec<EntryRow>> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.kind, d.who, h.number, d.request, d.department, d.result, d.at FROM estate_desk_entries d \
+         LEFT JOIN estate_houses h ON h.id = d.house_id WHERE d.branch_id = $1 AND d.at >= $2 AND d.at < $3 \
+         ORDER BY d.at, d.id",
+    )
+    .bind(estate.branch_id.0)
+    .bind(instant_text(from))
+    .bind(instant_text(to))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EntryRow {
+                id: r.i64("id")?,
+                kind: r.text("kind")?,
+                who: r.text("who")?,
+                house: r.opt_text("number")?,
+                request: r.text("request")?,
+                department: r.text("department")?,
+                result: r.text("result")?,
+                at: r.text("at")?,
+            })
+        })
+        .collect()
 }

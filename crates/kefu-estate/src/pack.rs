@@ -33,7 +33,8 @@ impl Pack for Estate {
         // 51: visitors at the front desk.
         // 52: fee items, readings, bills, payments and prepaid balances.
         // 53: the archive completeness, month by month.
-        &[50, 51, 52, 53]
+        // 54: the front desk's register of calls and visits.
+        &[50, 51, 52, 53, 54]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

@@ -65,6 +65,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "estate_completeness",
         sql: include_str!("../migrations/0053_estate_completeness.sql"),
     },
+    Migration { version: 54, name: "estate_desk", sql: include_str!("../migrations/0054_estate_desk.sql") },
 ];
 
 impl Migration {

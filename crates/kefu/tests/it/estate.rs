@@ -242,11 +242,32 @@ on_both!(a_visitor_is_registered_to_a_house_and_purged_after_retention_audited, 
     let stored: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM estate_visitors").fetch_one(app.db.pool()).await.unwrap();
     assert_eq!(stored, 1);
+    // The day's register of calls and visits: routed, listed, a house the estate lacks refused.
+    let entry = |house: &'static str| {
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("kind", "call"),
+            ("who", "李先生"),
+            ("house", house),
+            ("request", "楼道灯不亮"),
+            ("department", "engineering"),
+            ("result", "已派工程部维修"),
+        ];
+        agent.post(app.at("/estate/estates/TA/desk")).form(&form).send()
+    };
+    assert_eq!(entry("3-1502").await.unwrap().status(), 303);
+    assert_eq!(entry("9-909").await.unwrap().status(), 422);
+    let (_, desk) = text(&agent, app.at("/estate/estates/TA/visitors")).await;
+    let register = desk.split(r#"data-testid="estate-desk-entries""#).nth(1).expect("the day's register");
+    assert!(register.contains("楼道灯不亮") && register.contains("工程部"), "{register}");
+    assert_eq!(app.audit_count("estate_desk_entry", "create").await, 1);
     // Another estate's agent cannot open the desk or register there.
     let (agent_b, csrf_b) = app.signed_in("agent_b").await;
     assert_eq!(text(&agent_b, app.at("/estate/estates/TA/visitors")).await.0, 404);
     let form = [("_csrf", csrf_b.as_str()), ("name", "李四"), ("mobile", "13812345678"), ("house", "3-2-1502")];
     let res = agent_b.post(app.at("/estate/estates/TA/visitors")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = agent_b.post(app.at("/estate/estates/TA/desk")).form(&form).send().await.unwrap();
     assert_eq!(res.status(), 404);
 
     // The hourly purge: nothing before the retention ends, the record and

@@ -40,13 +40,19 @@ pub async fn visitors(
             view! { v => v, mobile => mobile, arrived => shown(&v.arrived_at), left => v.left_at.as_deref().map(shown) }
         })
         .collect();
+    let entries: Vec<Value> = desk::entries_between(app.db(), &estate, from, to)
+        .await?
+        .into_iter()
+        .map(|e| view! { e => e, at => shown(&e.at) })
+        .collect();
     page(
         &app,
         &ctx,
         "estate/visitors.html",
         "nav_estate_estates",
         view! {
-            estate => estate, rows => rows, today => today.to_string(),
+            estate => estate, rows => rows, today => today.to_string(), entries => entries,
+            departments => desk::DEPARTMENTS,
             can_manage => ctx.actor.can(Permission::EstateManage),
         },
     )
@@ -102,5 +108,41 @@ pub async fn retention(
     let estate = archive::estate(app.db(), &ctx.actor.scope, &code).await?;
     let days = Retention::days("days", f.days).map_err(AppError::Invalid)?;
     desk::set_retention(app.db(), &ctx.actor, &estate, days).await?;
+    Ok(Redirect::to(&format!("/estate/estates/{}/visitors", estate.code)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EntryForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    house: String,
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    result: String,
+}
+
+/// A call or a visit entered in the day's register.
+pub async fn record(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(code): PathParams<String>,
+    FormBody(f): FormBody<EntryForm>,
+) -> Result<Response, AppError> {
+    let estate = archive::estate(app.db(), &ctx.actor.scope, &code).await?;
+    let entry = desk::Entry {
+        kind: f.kind,
+        who: f.who,
+        house: f.house,
+        request: f.request,
+        department: f.department,
+        result: f.result,
+    };
+    desk::record(app.db(), &ctx.actor, &estate, &entry, app.now()).await?;
     Ok(Redirect::to(&format!("/estate/estates/{}/visitors", estate.code)).into_response())
 }

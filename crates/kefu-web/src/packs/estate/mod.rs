@@ -64,6 +64,7 @@ impl WebPack for Estate {
             entry(M::GET, "/estate/houses/{id}", Signed(CustomersRead), get(pages::house)),
             entry(M::GET, "/estate/estates/{code}/visitors", Signed(EstateWork), get(desk::visitors)),
             entry(M::POST, "/estate/estates/{code}/visitors", Signed(EstateWork), post(desk::register)),
+            entry(M::POST, "/estate/estates/{code}/desk", Signed(EstateWork), post(desk::record)),
             entry(M::POST, "/estate/estates/{code}/visitors/{id}/out", Signed(EstateWork), post(desk::sign_out)),
             entry(M::POST, "/estate/estates/{code}/retention", Signed(EstateManage), post(desk::retention)),
             entry(M::GET, "/estate/estates/{code}/completeness", Signed(EstateWork), get(pages::completeness)),
