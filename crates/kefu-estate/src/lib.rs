@@ -17,6 +17,11 @@
 //! | [`collection`] | the collection steps as data (SMS on the due date, a call after 15 days, 催告函 after 60, a visit after 90) and the step due for a bill on a day |
 //! | [`collection_rate`] | the month's collection rate per estate, the current period and arrears recovered apart, as exact fractions |
 //! | [`visitors`] | a visitor's minimal record and the retention purge's choice |
+//! | [`archive`] | the stored owner archive (migration 0050): estates (branches of kind `estate`), buildings, houses with their first billed day, residents (customers with a role per house, the property certificate masked without PersonalDataView), papers, vehicles and spaces; search keys for house numbers (`3-2-1502` and `3-1502`) and plates |
+//! | [`desk`] | visitors at the front desk as stored (0051): registered to a house of the estate, signed out, the day's list, the retention EstateManage sets, the hourly purge auditing each deletion |
+//! | [`charges`] | fees as stored (0052): items, readings (the master meter's as `MASTER`), the billing run over [`billing::billing_run`] (idempotent by `estate_billing_keys`), payments through [`payments`], reversals, prepaid balances, arrears through [`arrears`] |
+//! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
+//! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `estate`; its hourly work: the visitor purge and the completeness snapshot) and the demo company with two years of fees; `kefu gen --houses N` |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field and the rule, in
 //! Chinese and English. Money is [`kefu_core::Money`] in fen; shared
@@ -25,52 +30,31 @@
 //!
 //! # What the next session wires
 //!
-//! The pack interface (issue 16) is being built beside this crate, so
-//! nothing here is wired yet. On it the pack adds:
-//! - **storage**: estates (a code), buildings and units as the parts of a
-//!   [`HouseNo`](houses::HouseNo) (its canonical text unique per estate, its
-//!   `building()` for the lists per building), houses with kind, state,
-//!   areas (integer hundredths) and the first billed day; fee items
-//!   (basis, prices in ten-thousandths, cycle, due day, kinds); meter
-//!   readings per item, house and month, with replacements; master readings;
-//!   bills and lines (a unique index on the [`BillingKey`](billing::BillingKey)
-//!   of issued, unreversed lines), reversals linked to their bills, payments
-//!   with their channel and transaction number, prepaid balances, late-fee
-//!   waivers with the manager and reason, collection steps taken per bill,
-//!   visitor records with the retention setting;
-//! - **the billing run** (`kefu estate bill --estate CODE --period 2026-01`
-//!   and a page): gather a [`RunInput`](billing::RunInput) in one read —
-//!   `billed` from the stored keys — call `billing_run`, write the bills in
-//!   one `Tx` with its audit record, then `payments::apply_prepaid` for
-//!   houses with a balance; a correction writes `Bill::reversal`, frees the
-//!   keys and re-runs for the house;
-//! - **payments**: `payments::check_same_estate`, then
-//!   `payments::apply_payment` over the house's open bills;
-//! - **arrears**: `GET /api/v1/estate/arrears?estate=CODE&as_of=…` answers
-//!   `arrears::ageing` over the open bills (keyed by house, or by building
-//!   and house for the lists per building), bucket codes labelled in the
-//!   i18n catalogues; `late_fee::late_fee` per overdue bill where the
-//!   contract sets a rate; `collection::Steps::due_step` in the daily
-//!   outreach run for each overdue bill (its actions become the SMS, the
-//!   call task, the 催告函 PDF and the visit task);
-//! - **reports**: `collection_rate::month_figures` per estate and
-//!   month, summed for the company;
-//! - **the fee quote**: `POST /api/v1/estate/fee-quote` deserialises a
-//!   `QuoteRequest` and answers `quote::quote`;
-//! - **visitors**: `visitors::Visitor::new` at the desk;
-//!   `visitors::past_retention` in the hourly job, each deletion audited;
-//! - **labels**: the codes of `HouseKind`, `HouseState`, `Cycle`, `AreaOf`,
-//!   `ShareBy`, `LineKind`, `SkipReason`, `Bucket` and `Action` get their
-//!   labels in the i18n catalogues (none here).
+//! Wired (issue 21 §1, §2 visitors, §6 fees): the archive, search, the 360°
+//! panel, the desk's visitors, fee items, the billing run, payments,
+//! reversals, arrears and the completeness report, with the web half in
+//! `kefu-web/src/packs/estate/`. Still to wire: the desk's register of
+//! calls and visits with routing and its printed day; repairs and the
+//! 回访 playbook; complaints' categories and corrective measures; opinion
+//! visits; notices (and the WeChat channel); one-off charges and a page to
+//! edit fee items and enter readings; the receipt PDF and the 明码标价
+//! notice; `late_fee` and `collection::Steps` in the daily outreach run
+//! (SMS, call, 催告函, visit); `collection_rate` and the monthly report.
 
+pub mod archive;
 pub mod arrears;
 pub mod billing;
+pub mod charges;
 mod codes;
 pub mod collection;
 pub mod collection_rate;
+pub mod completeness;
+pub mod demo;
+pub mod desk;
 pub mod fees;
 pub mod houses;
 pub mod late_fee;
+pub mod pack;
 pub mod payments;
 pub mod quote;
 pub mod visitors;

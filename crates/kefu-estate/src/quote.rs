@@ -46,7 +46,8 @@ pub fn quote(request: &QuoteRequest) -> Result<QuoteAnswer, Invalid> {
     Ok(QuoteAnswer { quantity, amount: yuan_text(amount) })
 }
 
-fn parse_date(field: &str, text: &str) -> Result<Date, Invalid> {
+/// A date as the API writes it (`2026-01-31`), refused naming `field`.
+pub fn parse_date(field: &str, text: &str) -> Result<Date, Invalid> {
     let text = text.trim();
     if text.is_empty() {
         return Err(Invalid::required(field));

@@ -62,6 +62,10 @@ impl Retention {
         Ok(Retention(days))
     }
 
+    pub fn in_days(self) -> i64 {
+        self.0
+    }
+
     /// Whether a record whose visit ended at `ended` (the time out, or the
     /// time in where nobody signed the visitor out) is past retention at
     /// `now`: `ended` + the days ≤ `now`.

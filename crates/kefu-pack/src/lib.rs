@@ -77,6 +77,17 @@ pub trait Pack: Send + Sync {
     ) -> Option<BoxFuture<'a, anyhow::Result<String>>> {
         None
     }
+
+    /// Its part of the hourly job (the estate pack's purge of visitor
+    /// records past their retention): one line of what it did, if anything.
+    fn hourly<'a>(
+        &'a self,
+        _db: &'a Db,
+        _actor: &'a Actor,
+        _now: jiff::Timestamp,
+    ) -> BoxFuture<'a, Result<Option<String>, Failure>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// An import target behind a pointer: the fields a file's columns map to,
@@ -279,6 +290,15 @@ impl Packs {
     }
 
     /// Runs the day's outreach with the playbooks in force.
+    /// Each pack's part of the hourly job, in order: what each did.
+    pub async fn hourly(&self, db: &Db, actor: &Actor, now: jiff::Timestamp) -> Result<Vec<String>, Failure> {
+        let mut done = Vec::new();
+        for pack in &self.0 {
+            done.extend(pack.hourly(db, actor, now).await?);
+        }
+        Ok(done)
+    }
+
     pub async fn run_outreach(
         &self,
         db: &Db,

@@ -38,7 +38,7 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(users::UserCommand),
-    /// Load the demo data set of each enabled pack (auto: a dealer group with two stores and about 2,000 customers; power: a county with ten supply stations and 30,000 electricity accounts).
+    /// Load the demo data set of each enabled pack (auto: a dealer group with two stores and about 2,000 customers; power: a county with ten supply stations and 30,000 electricity accounts; estate: a property company with two estates and about 3,000 houses).
     Demo {
         /// Seed for the generator; the same seed gives the same data.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
@@ -53,8 +53,9 @@ enum Command {
     /// Generate realistic data in bulk, at any scale (auto: customers, vehicles and workshop histories; power: a county's electricity accounts).
     #[command(name = "gen")]
     Gen {
-        /// How many customers (auto: about 1.2 vehicles each; power: one electricity account each, also `--accounts`).
-        #[arg(long, visible_alias = "accounts")]
+        /// How many customers (auto: about 1.2 vehicles each; power: one electricity account each, also
+        /// `--accounts`; estate: houses, also `--houses`).
+        #[arg(long, visible_alias = "accounts", visible_alias = "houses")]
         customers: usize,
         /// Seed for the generator; the same seed and day give the same data.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]

@@ -90,6 +90,10 @@ pub async fn schedule(app: kefu_web::AppState) {
                     Ok(e) => tracing::info!(supervisor = e.supervisor, manager = e.manager, "complaints escalated"),
                     Err(e) => tracing::error!(error = %e, "escalating complaints failed"),
                 }
+                match app.packs().core().hourly(&db, &actor, now).await {
+                    Ok(done) => done.iter().for_each(|d| tracing::info!(done = %d, "hourly pack work")),
+                    Err(e) => tracing::error!(error = %e, "hourly pack work failed"),
+                }
                 match kefu_care::points::expire_due(&db, &actor, kefu_care::points::When { now, today }).await {
                     Ok(n) => tracing::info!(customers = n, "lapsed points expired"),
                     Err(e) => tracing::error!(error = %e, "expiring points failed"),

@@ -5,6 +5,7 @@
 //! through [`WebPack`].
 
 pub mod auto;
+pub mod estate;
 pub mod power;
 
 use crate::error::AppError;
@@ -22,7 +23,7 @@ use serde_json::Value;
 use std::any::Any;
 
 /// Every pack this build knows; settings choose among them.
-pub const AVAILABLE: &[&dyn WebPack] = &[&auto::Auto, &power::Power];
+pub const AVAILABLE: &[&dyn WebPack] = &[&auto::Auto, &power::Power, &estate::Estate];
 
 /// What a pack reads of one customer for the 360° page and the overview API.
 pub struct CustomerPart {

@@ -22,6 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{Backend, PASSWORD, TestApp};
 
+mod estate;
 mod first_day;
 mod power_connections;
 

@@ -13,6 +13,8 @@ mod browser;
 mod cli;
 mod complaints;
 mod crash;
+mod estate;
+mod estate_fees;
 mod first_day;
 mod foundation;
 mod generate;
