@@ -62,6 +62,11 @@ on_both!(every_page_has_the_search_box, |backend: Backend| async move {
             continue;
         }
         assert_eq!(res.status(), 200, "{p}");
+        // A download (a tariff file, say) is no page.
+        let kind = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        if !kind.starts_with("text/html") {
+            continue;
+        }
         let html = res.text().await.unwrap();
         assert!(html.contains(r#"data-testid="header-search""#), "{p} has the search box in its header");
         seen += 1;

@@ -91,6 +91,9 @@ fn example<'a>(doc: &'a Value, body: &'a Value) -> Option<&'a Value> {
 
 on_both!(every_documented_example_request_body_is_accepted, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    // The power pack's examples name account 0301000042 of store A.
+    support::power::station_and_account(&app, (app.fx.store_a, "0301"), app.fx.customer_a, (42, "DTZY-4500000042"))
+        .await;
     let token = app.token_with_every_role("example_sender").await;
     let client = reqwest::Client::new();
     let doc: Value = client.get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();

@@ -10,7 +10,10 @@ use serde_json::Value;
 use support::TestApp;
 
 /// Every parameter some page or API reads.
-const PARAMETERS: [&str; 21] = [
+const PARAMETERS: [&str; 24] = [
+    "station",
+    "estate",
+    "as_of",
     "branch",
     "month",
     "from",

@@ -132,3 +132,51 @@ fn the_pack_check_sees_crates_and_web_modules() {
     assert_eq!(folder_of("crates/kefu-estate/src/lib.rs"), Some("estate"));
     assert_eq!(folder_of("crates/kefu-web/src/pages/customers.rs"), None);
 }
+
+/// The fields a source text refuses by name: `Invalid::new("field", …)`
+/// outside its unit tests.
+fn refused_fields(text: &str) -> Vec<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut fields = Vec::new();
+    for part in code.split("Invalid::new(").skip(1) {
+        let part = part.trim_start();
+        let Some(rest) = part.strip_prefix('"') else { continue };
+        let name: String =
+            rest.chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_').collect();
+        if rest[name.len()..].starts_with('"') && !name.is_empty() {
+            fields.push(name);
+        }
+    }
+    fields
+}
+
+/// An error names its field by the field's label (`field_<name>`), in each
+/// language: a missing label shows the user the key itself ("field_reader：…").
+#[test]
+fn every_refused_field_has_a_label_in_both_languages() {
+    let files = tracked_files();
+    for lang in ["zh-CN", "en"] {
+        let mut labels = std::collections::BTreeSet::new();
+        for catalogue in
+            files.iter().filter(|p| p.contains("/crates/kefu-web/src/") && p.ends_with(&format!("/{lang}.toml")))
+        {
+            let table: toml::Table = std::fs::read_to_string(catalogue).unwrap().parse().unwrap();
+            labels.extend(table.keys().cloned());
+        }
+        let mut missing = Vec::new();
+        for path in files.iter().filter(|p| p.contains("/crates/") && p.contains("/src/") && p.ends_with(".rs")) {
+            for field in refused_fields(&std::fs::read_to_string(path).unwrap()) {
+                if !labels.contains(&format!("field_{field}")) {
+                    missing.push(format!("field_{field} ({path})"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "labels missing from the {lang} catalogues:\n{}", missing.join("\n"));
+    }
+}
+
+#[test]
+fn the_label_check_sees_each_refused_field() {
+    let text = "Invalid::new(\"house\", r)\nInvalid::new(\n  \"as_of\", r)\nInvalid::new(field, r)\n#[cfg(test)]\nInvalid::new(\"x\", r)";
+    assert_eq!(refused_fields(text), ["house", "as_of"]);
+}

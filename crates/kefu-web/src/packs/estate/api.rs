@@ -17,7 +17,7 @@ pub(crate) use crate::api::Problem;
 #[derive(ToSchema)]
 #[schema(example = json!({"basis": "area", "area_m2": "98.56", "price": "2.35", "from": "2026-01-01", "to": "2026-03-31"}))]
 #[allow(dead_code)] // The schema of `QuoteRequest`, which kefu-estate owns and deserialises.
-pub struct QuoteBody {
+pub struct FeeQuoteBody {
     /// area | metered
     basis: String,
     /// m², at most two decimals (area).
@@ -37,15 +37,15 @@ pub struct QuoteBody {
 /// The line: the m²·months or units the price multiplies, and the amount
 /// in yuan, rounded once, half up, to the fen.
 #[derive(Serialize, ToSchema)]
-pub struct QuoteDto {
+pub struct FeeQuoteDto {
     quantity: String,
     amount: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/estate/fee-quote", tag = "estate",
-    request_body(content = QuoteBody, example = json!({"basis": "metered", "previous": 1234, "current": 1251, "price": "3.95"})),
-    responses((status = 200, body = QuoteDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn fee_quote(JsonBody(request): JsonBody<QuoteRequest>) -> Result<Json<QuoteDto>, AppError> {
+    request_body(content = FeeQuoteBody, example = json!({"basis": "metered", "previous": 1234, "current": 1251, "price": "3.95"})),
+    responses((status = 200, body = FeeQuoteDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn fee_quote(JsonBody(request): JsonBody<QuoteRequest>) -> Result<Json<FeeQuoteDto>, AppError> {
     let answer = quote::quote(&request).map_err(AppError::Invalid)?;
-    Ok(Json(QuoteDto { quantity: answer.quantity, amount: answer.amount }))
+    Ok(Json(FeeQuoteDto { quantity: answer.quantity, amount: answer.amount }))
 }

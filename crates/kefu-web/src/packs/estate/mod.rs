@@ -32,7 +32,13 @@ pub struct Estate;
 #[derive(OpenApi)]
 #[openapi(
     paths(api::fee_quote, fees::arrears_api),
-    components(schemas(api::QuoteBody, api::QuoteDto, fees::ArrearsDto, fees::BucketDto, fees::HouseArrearsDto))
+    components(schemas(
+        api::FeeQuoteBody,
+        api::FeeQuoteDto,
+        fees::ArrearsDto,
+        fees::BucketDto,
+        fees::HouseArrearsDto
+    ))
 )]
 struct EstateApi;
 

@@ -3,6 +3,7 @@
 //! spoken to over HTTP on loopback.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod power;
 pub mod process;
 #[path = "../../../../kefu-outreach/tests/support/smtp.rs"]
 pub mod smtp;

@@ -45,7 +45,8 @@ pub(super) fn month_or_this(app: &AppState, month: Option<&str>) -> Result<Strin
 /// A reading book to create.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BookBody {
+#[schema(example = json!({"station_id": 2, "code": "QS-01", "name": "青山镇龙岩村一本", "reading_day": 5, "accounts": ["0301000042"]}))]
+pub struct ReadingBookBody {
     station_id: i64,
     /// 抄表本号, unique.
     code: String,
@@ -63,12 +64,12 @@ pub struct Created {
     id: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/power/books", tag = "power", request_body = BookBody,
+#[utoipa::path(post, path = "/api/v1/power/books", tag = "power", request_body = ReadingBookBody,
     responses((status = 201, body = Created), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_book(
     State(app): State<AppState>,
     ctx: Ctx,
-    JsonBody(b): JsonBody<BookBody>,
+    JsonBody(b): JsonBody<ReadingBookBody>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
     let new = books::NewBook {
         branch_id: BranchId(b.station_id),
@@ -104,6 +105,7 @@ pub async fn route(
 /// meter), the register as read, the day and the kind.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"account_no": "0301000042", "reading": "12345.60", "read_on": "2026-11-28"}))]
 pub struct ReadingBody {
     account_no: String,
     meter_no: Option<String>,
@@ -216,7 +218,8 @@ pub async fn audit(
 /// A billing run: a book or a whole station, and the month.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RunBody {
+#[schema(example = json!({"book_id": 1, "month": "2026-11"}))]
+pub struct BillingRunBody {
     book_id: Option<i64>,
     station_id: Option<i64>,
     /// YYYY-MM
@@ -247,13 +250,13 @@ pub(super) fn target(book: Option<i64>, station: Option<i64>) -> Result<Target, 
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/power/billing/runs", tag = "power", request_body = RunBody,
+#[utoipa::path(post, path = "/api/v1/power/billing/runs", tag = "power", request_body = BillingRunBody,
     responses((status = 200, description = "what the run created, corrected and passed over"),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn run(
     State(app): State<AppState>,
     ctx: Ctx,
-    JsonBody(b): JsonBody<RunBody>,
+    JsonBody(b): JsonBody<BillingRunBody>,
 ) -> Result<Json<Value>, AppError> {
     let month = month_or_this(&app, Some(&b.month))?;
     let target = target(b.book_id, b.station_id)?;

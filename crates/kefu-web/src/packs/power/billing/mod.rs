@@ -28,7 +28,7 @@ use utoipa::OpenApi;
         api::run,
         api::bill
     ),
-    components(schemas(api::BookBody, api::Created, api::ReadingBody, api::RunBody))
+    components(schemas(api::ReadingBookBody, api::Created, api::ReadingBody, api::BillingRunBody))
 )]
 pub struct BillingApi;
 

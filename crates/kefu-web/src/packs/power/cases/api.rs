@@ -154,27 +154,29 @@ pub async fn amounts(
 
 /// Closing a case.
 #[derive(Deserialize, ToSchema)]
-pub struct CloseBody {
+#[schema(example = json!({"note": "补交电费及违约使用电费已缴清"}))]
+pub struct CaseCloseBody {
     /// How it ended (paid, referred to the authorities…).
     #[serde(default)]
     pub note: String,
 }
 
 #[utoipa::path(post, path = "/api/v1/power/cases/{id}/close", tag = "power", params(("id" = i64, Path)),
-    request_body = CloseBody,
+    request_body = CaseCloseBody,
     responses((status = 200, body = CaseDto), (status = 404, body = Problem),
         (status = 422, description = "closed already, or escalated and the user is no manager", body = Problem)))]
 pub async fn close(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    JsonBody(b): JsonBody<CloseBody>,
+    JsonBody(b): JsonBody<CaseCloseBody>,
 ) -> Result<Json<CaseDto>, AppError> {
     Ok(Json(CaseDto::of(&cases::close(app.db(), &ctx.actor, id, &b.note, app.now()).await?)))
 }
 
 /// The parameters of the amounts, as the API reads and writes them.
 #[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"penalty_multiple": 3, "unknown_days": 180, "lighting_hours": 6, "power_hours": 12, "escalate_above": "1000.00", "capacity_charge": "50.00"}))]
 pub struct CaseRulesDto {
     pub penalty_multiple: u32,
     pub unknown_days: u32,

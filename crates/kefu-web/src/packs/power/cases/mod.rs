@@ -90,7 +90,7 @@ pub const TODAY_LIST: (&str, &str, kefu_core::Permission) =
         requests::AmountsBody,
         requests::AmountsDto,
         api::CaseDto,
-        api::CloseBody,
+        api::CaseCloseBody,
         api::CaseRulesDto
     ))
 )]

@@ -176,6 +176,7 @@ pub struct CaseBody {
 
 /// What a case's amounts come from (the fields that fit its kind).
 #[derive(Deserialize, ToSchema, Default, Clone)]
+#[schema(example = json!({"user_class": "lighting", "capacity_kw": "1.1", "voltage_v": 220, "phases": 1, "hours": 300, "price": "0.5283"}))]
 pub struct AmountsBody {
     /// Theft: as for `POST /api/v1/power/theft-assessments`.
     #[serde(default)]

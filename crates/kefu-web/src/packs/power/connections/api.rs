@@ -39,11 +39,11 @@ pub struct ApplicationDto {
     connected_on: Option<String>,
     /// The steps done, with an application read alone.
     #[serde(skip_serializing_if = "Option::is_none")]
-    steps: Option<Vec<StepDto>>,
+    steps: Option<Vec<ApplicationStepDto>>,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct StepDto {
+pub struct ApplicationStepDto {
     step: String,
     done_on: String,
     due_on: Option<String>,
@@ -77,7 +77,7 @@ impl ApplicationDto {
             connected_on: a.connected_on.map(|d| d.to_string()),
             steps: steps.map(|s| {
                 s.iter()
-                    .map(|d| StepDto {
+                    .map(|d| ApplicationStepDto {
                         step: d.step.clone(),
                         done_on: d.done_on.to_string(),
                         due_on: d.due_on.map(|x| x.to_string()),
@@ -126,6 +126,7 @@ pub async fn list(
 /// A new application, taken with its acceptance (受理).
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({"kind": "new", "customer_id": 1, "station_id": 2, "usage_class": "residential", "voltage": "220v", "dual_source": false, "capacity_kva": 8, "supply_address": "青山镇龙岩村3组12号", "received_on": "2026-11-20", "notes": "一户一表新装"}))]
 pub struct NewApplicationBody {
     /// new | increase | decrease | pause | transfer | close
     kind: String,
@@ -195,6 +196,7 @@ pub async fn get(
 /// The next step done.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(example = json!({"step": "supply_plan", "on": "2026-11-24", "notes": "供电方案已答复客户"}))]
 pub struct StepBody {
     /// supply_plan | design_review | middle_check | completion_acceptance | connection
     step: String,

@@ -18,7 +18,7 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     paths(api::list, api::create, api::get, api::step),
-    components(schemas(api::ApplicationDto, api::StepDto, api::NewApplicationBody, api::StepBody))
+    components(schemas(api::ApplicationDto, api::ApplicationStepDto, api::NewApplicationBody, api::StepBody))
 )]
 pub struct ConnectionsApi;
 

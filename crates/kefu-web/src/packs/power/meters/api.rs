@@ -146,6 +146,7 @@ pub struct BatchMeterBody {
 
 /// A batch of new meters to accept into a station's stock.
 #[derive(Deserialize, ToSchema, Clone)]
+#[schema(example = json!({"station_id": 2, "batch": "2026-12-A", "maker": "威胜集团", "kind": "single_phase", "accuracy_class": "2", "rated_current": "5(60)A", "register_digits": 6, "verified_on": "2026-11-20", "meters": [{"meter_no": "3300012345", "asset_no": "GX2026000001", "verification": "passed", "seals": "QF123456,QF123457"}]}))]
 pub struct BatchBody {
     pub station_id: i64,
     pub batch: String,
@@ -225,6 +226,7 @@ pub async fn accept(
 
 /// An installation at an account.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"account_no": "0301000042", "on": "2026-11-28", "reading": "0.00", "seals": "QF123456"}))]
 pub struct InstallBody {
     pub account_no: String,
     /// YYYY-MM-DD; today when left out.
@@ -265,6 +267,7 @@ pub async fn install(
 
 /// A removal with its reading.
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"on": "2026-11-28", "reading": "8765.40"}))]
 pub struct RemoveBody {
     #[schema(value_type = Option<String>)]
     pub on: Option<Date>,
@@ -345,6 +348,7 @@ impl PlanDto {
 
 /// Which plan: a station and a month.
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[schema(example = json!({"station": 2, "month": "2026-12"}))]
 pub struct PlanQuery {
     /// A station's branch id.
     pub station: i64,
@@ -386,6 +390,7 @@ pub async fn generate(
 
 /// A work order's result.
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(example = json!({"on": "2026-11-28", "old_reading": "8765.40", "new_meter_no": "3300012345", "new_reading": "0.00", "seals": "QF123458"}))]
 pub struct CompleteBody {
     #[schema(value_type = Option<String>)]
     pub on: Option<Date>,
@@ -468,6 +473,7 @@ pub async fn instruments(State(app): State<AppState>, ctx: Ctx) -> Result<Json<I
 
 /// The periods of the periodic work, in months.
 #[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"field_test_months": [3, 6, 12], "rotation_months": [96, 72, 120, 120], "instrument_verification_months": 12}))]
 pub struct MeterRulesDto {
     /// Field tests of class I, II and III points.
     pub field_test_months: [i32; 3],

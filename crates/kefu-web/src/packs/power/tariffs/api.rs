@@ -19,7 +19,7 @@ use crate::api::Problem;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kwh": 300, "year_to_date_kwh": 0, "date": "2026-11-30"}))]
-pub struct QuoteBody {
+pub struct TariffQuoteBody {
     /// The month's kWh (flat and tiered tariffs).
     kwh: Option<i64>,
     /// Time of use: the peak, flat and valley registers' kWh.
@@ -41,12 +41,12 @@ pub struct QuoteBody {
 
 #[utoipa::path(post, path = "/api/v1/power/tariffs/{code}/quote", tag = "power",
     params(("code" = String, Path, description = "the tariff's code, e.g. gx-res-1")),
-    request_body(content = QuoteBody, example = json!({"kwh": 300, "year_to_date_kwh": 0, "date": "2026-11-30"})),
+    request_body(content = TariffQuoteBody, example = json!({"kwh": 300, "year_to_date_kwh": 0, "date": "2026-11-30"})),
     responses((status = 200, body = Quote), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn quote(
     State(app): State<AppState>,
     PathParams(code): PathParams<String>,
-    JsonBody(b): JsonBody<QuoteBody>,
+    JsonBody(b): JsonBody<TariffQuoteBody>,
 ) -> Result<Json<Quote>, AppError> {
     let tariff = store::by_code(app.db(), &code).await?;
     let usage = quote::usage(b.kwh, b.peak_kwh, b.flat_kwh, b.valley_kwh).map_err(AppError::Invalid)?;

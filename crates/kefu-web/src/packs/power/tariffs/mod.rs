@@ -14,7 +14,11 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     paths(api::quote),
-    components(schemas(api::QuoteBody, kefu_power::tariffs::quote::Quote, kefu_power::tariffs::quote::QuoteLine))
+    components(schemas(
+        api::TariffQuoteBody,
+        kefu_power::tariffs::quote::Quote,
+        kefu_power::tariffs::quote::QuoteLine
+    ))
 )]
 pub struct TariffsApi;
 
