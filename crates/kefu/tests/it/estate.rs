@@ -237,7 +237,7 @@ on_both!(a_visitor_is_registered_to_a_house_and_purged_after_retention_audited, 
         let res = register(house).await.unwrap();
         assert_eq!(res.status(), 422, "{house:?}");
         let body = res.text().await.unwrap();
-        assert!(body.contains("house") || body.contains("房号"), "{body}");
+        assert!(body.contains("房屋："), "the house field is named: {body}");
     }
     let stored: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM estate_visitors").fetch_one(app.db.pool()).await.unwrap();
