@@ -413,7 +413,7 @@ pub async fn fee_history(db: &Db, seed: u64, today: Date) -> anyhow::Result<(usi
                 continue;
             }
             let owed = sqlx::query(
-                "SELECT house_id, SUM(outstanding) AS owed FROM estate_bills WHERE branch_id = $1 AND outstanding > 0 \
+                "SELECT house_id, CAST(SUM(outstanding) AS BIGINT) AS owed FROM estate_bills WHERE branch_id = $1 AND outstanding > 0 \
                  AND reversed_by IS NULL GROUP BY house_id ORDER BY house_id",
             )
             .bind(estate.branch_id.0)

@@ -290,6 +290,11 @@ pub async fn estates(db: &Db, scope: &Scope) -> Result<Vec<Estate>> {
 
 /// An estate by its branch code, if it lies in the scope.
 pub async fn estate(db: &Db, scope: &Scope, code: &str) -> Result<Estate> {
+    // No branch code holds a control character (the branch form refuses
+    // them), and PostgreSQL would refuse a NUL in the query itself.
+    if code.chars().any(char::is_control) {
+        return Err(Failure::NotFound);
+    }
     let row = sqlx::query(sqlx::AssertSqlSafe(estate_sql(scope, "AND b.code = $1")))
         .bind(code.to_string())
         .fetch_optional(db.pool())

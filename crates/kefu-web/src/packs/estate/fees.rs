@@ -11,7 +11,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kefu_core::{Invalid, Money};
+use kefu_core::{Money, required_text};
 use kefu_estate::arrears::Aged;
 use kefu_estate::charges;
 use kefu_estate::fees::{Month, yuan_text};
@@ -79,11 +79,8 @@ pub async fn arrears_api(
     ctx: Ctx,
     QueryParams(q): QueryParams<ArrearsQuery>,
 ) -> Result<Json<ArrearsDto>, AppError> {
-    let code = q.estate.unwrap_or_default();
-    if code.trim().is_empty() {
-        return Err(AppError::Invalid(Invalid::required("estate")));
-    }
-    let estate = archive::estate(app.db(), &ctx.actor.scope, code.trim()).await?;
+    let code = required_text("estate", q.estate.as_deref().unwrap_or_default(), 64).map_err(AppError::Invalid)?;
+    let estate = archive::estate(app.db(), &ctx.actor.scope, &code).await?;
     let as_of = match q.as_of.as_deref().map(str::trim) {
         None | Some("") => app.today(),
         Some(text) => quote::parse_date("as_of", text).map_err(AppError::Invalid)?,
