@@ -36,8 +36,8 @@ impl Pack for Power {
         // 34: inspection cases, plans and records, suspensions.
         // 35: the meter archive, its history, work orders and instruments.
         // 37: supply contracts, and the permits' expiry index.
-        // 39: tariffs; 40: reading books and readings; 41: bills.
-        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41]
+        // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments.
+        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41, 42]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
