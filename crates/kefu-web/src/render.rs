@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::guard::Ctx;
-use crate::i18n::catalog;
+use crate::i18n::template_catalog;
 use crate::state::AppState;
 use axum::response::Html;
 use kefu_core::{Lang, Permission};
@@ -112,7 +112,6 @@ pub fn page(app: &AppState, ctx: &Ctx, template: &str, section: &str, data: Valu
     let lang = ctx.actor.lang;
     let shared = view! {
         lang => lang.code(),
-        tr => catalog(lang),
         me => view! { name => ctx.actor.display_name, username => ctx.actor.username },
         csrf => ctx.csrf,
         flash => ctx.flash.as_ref().map(|f| f.text(lang)),
@@ -121,21 +120,27 @@ pub fn page(app: &AppState, ctx: &Ctx, template: &str, section: &str, data: Valu
         pack_events => app.packs().web().flat_map(|p| p.events().iter().copied()).collect::<std::collections::BTreeMap<_, _>>(),
         admin_nav => links(ctx, ADMIN_NAV, section),
     };
-    render(app, template, data, shared)
+    render(app, template, data, (lang, shared))
 }
 
 /// Renders a page for someone not signed in (the sign-in page).
 pub fn public_page(app: &AppState, lang: Lang, template: &str, data: Value) -> Result<Html<String>, AppError> {
-    let shared = view! { lang => lang.code(), tr => catalog(lang) };
-    render(app, template, data, shared)
+    let shared = view! { lang => lang.code() };
+    render(app, template, data, (lang, shared))
 }
 
-/// Renders `template` with the page's own values and the shared ones.
-fn render(app: &AppState, template: &str, mut data: Value, shared: Value) -> Result<Html<String>, AppError> {
+/// Renders `template` with the page's own values, the shared ones and the
+/// language's text (`tr`).
+fn render(
+    app: &AppState,
+    template: &str,
+    mut data: Value,
+    (lang, shared): (Lang, Value),
+) -> Result<Html<String>, AppError> {
     if let (Value::Object(own), Value::Object(shared)) = (&mut data, shared) {
         own.extend(shared);
     }
-    let ctx = minijinja::value::Serde(data);
+    let ctx = minijinja::context! { tr => template_catalog(lang), ..minijinja::value::Serde(data) };
     Ok(Html(app.0.templates.get_template(template)?.render(ctx)?))
 }
 
