@@ -8,6 +8,7 @@
 //! renders in. [`Packs`] is the set a server runs with, from the settings:
 //! a pack that is off answers nothing (its tables may exist).
 
+pub mod bulk_load;
 pub mod names;
 
 use jiff::civil::Date;

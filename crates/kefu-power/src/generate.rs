@@ -1,12 +1,7 @@
 //! `kefu gen --packs power --accounts N`: the demo county at any scale. The
-//! same plans as the demo (`demo::Planner`), written in bulk as the 4S
-//! pack's generator writes its customers: a thread plans a batch and turns
-//! it into rows while the database writes the one before; each batch is one
-//! transaction of multi-row INSERTs with its audit record; secondary
-//! indexes are built once at the end; the search keys, kept sorted in
-//! memory, are written last in key order, which only ever appends to their
-//! B-tree (inserted in random order they made every insert a random page
-//! once the tree outgrew the cache).
+//! same plans as the demo (`demo::Planner`), turned into rows here and
+//! written in bulk by the packs' common loader (`kefu_pack::bulk_load`), as
+//! the 4S pack's customers are.
 
 use crate::archive;
 use crate::demo::{self, Planner};
@@ -14,30 +9,27 @@ use jiff::civil::Date;
 use kefu_care::{customers, search};
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
+use kefu_pack::bulk_load::{self, Loader, SearchKey as Key};
 use kefu_pack::{Generated, Progress, Scale};
 use kefu_store::{Change, Db, Rows};
 use std::time::Instant;
 
 /// Accounts per transaction.
 const BATCH: usize = 10_000;
-/// Search keys per transaction in the last phase.
-const KEY_BATCH: usize = 1_000_000;
 
 const KEY_SETS: &[&str] = &["customer_id", "source", "key_list"];
-const KEYS: &[&str] = &["key", "customer_id", "source"];
 
 /// The tables a load writes, in an order that satisfies the foreign keys.
 const TABLES: [&str; 5] = ["customers", "power_accounts", "power_meters", "search_key_sets", "search_keys"];
 
-/// A search key: the key, the customer, the source.
-type Key = (String, i64, String);
-
-struct Batch {
-    tables: [Rows; 4],
-    keys: Vec<Key>,
+/// What a batch adds up to.
+#[derive(serde::Serialize)]
+struct Counts {
     accounts: usize,
     meters: usize,
 }
+
+type Batch = bulk_load::Batch<Counts>;
 
 /// The next id of each table the loader assigns ids in.
 struct NextIds {
@@ -89,7 +81,12 @@ fn batch(
     // Sorted here, on the planner's thread, while the database writes the
     // previous batch: the final order is then a merge of sorted runs.
     keys.sort_unstable();
-    Ok(Batch { tables: [cust, accounts, meters, sets], keys, accounts: to - from, meters: n_meters })
+    Ok(Batch {
+        tables: vec![cust, accounts, meters, sets],
+        keys,
+        size: to - from,
+        counts: Counts { accounts: to - from, meters: n_meters },
+    })
 }
 
 /// Generates the county with `scale.customers` accounts (one holder each).
@@ -121,79 +118,15 @@ pub async fn run(db: &Db, scale: Scale, progress: &dyn Progress) -> anyhow::Resu
         account: db.max_id("power_accounts").await? + 1,
         meter: db.max_id("power_meters").await? + 1,
     };
-    let (send, mut receive) = tokio::sync::mpsc::channel::<anyhow::Result<Batch>>(2);
-    let planner = std::thread::spawn(move || {
-        for from in (0..count).step_by(BATCH) {
-            let b = batch(&mut plans, &stations, (from, (from + BATCH).min(count)), &mut ids, (today, &now));
-            let failed = b.is_err();
-            if send.blocking_send(b).is_err() || failed {
-                return;
-            }
-        }
-    });
-    let indexes = db.drop_indexes(&TABLES).await?;
-    db.set_bulk_load(true).await?;
-    progress.start(count as u64, "生成 gen (供电 power)");
+    let plan = move |from: usize, to: usize| batch(&mut plans, &stations, (from, to), &mut ids, (today, &now));
     let (mut accounts, mut meters) = (0, hydro);
-    let mut keys: Vec<Key> = Vec::new();
-    let written = async {
-        while let Some(b) = receive.recv().await {
-            let mut b = b?;
-            let mut tx = db.begin().await?;
-            for rows in &mut b.tables {
-                rows.write(tx.conn()).await?;
-            }
-            tx.audit(
-                &actor,
-                Change {
-                    entity: "gen",
-                    entity_id: demo::COMPANY_CODE.into(),
-                    action: "load",
-                    branch: Some(company),
-                    old: None,
-                    new: Some(serde_json::json!({ "seed": scale.seed, "accounts": b.accounts, "meters": b.meters })),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            if keys.is_empty() {
-                // Room for every batch's keys at the first batch's rate.
-                keys.reserve(b.keys.len() * count.div_ceil(b.accounts.max(1)) * 11 / 10);
-            }
-            keys.extend(b.keys);
+    let loader = Loader { db, actor: &actor, code: demo::COMPANY_CODE, branch: company, seed: scale.seed };
+    let timings = loader
+        .load(&TABLES, (count, BATCH), plan, (progress, "生成 gen (供电 power)"), |b: &Counts| {
             accounts += b.accounts;
             meters += b.meters;
-            progress.advance(b.accounts as u64);
-        }
-        anyhow::Ok(())
-    }
-    .await;
-    // Whatever happened, the schema gets its indexes back.
-    drop(receive);
-    let sorting = std::thread::spawn(move || {
-        keys.sort();
-        keys.dedup();
-        keys
-    });
-    progress.stage("索引 indexes");
-    let indexing = Instant::now();
-    let restored = db.create_indexes(&indexes).await;
-    let indexing = indexing.elapsed();
-    progress.stage("检索键 search keys");
-    let keys_started = Instant::now();
-    let keys = sorting.join().map_err(|_| anyhow::anyhow!("sorting the search keys panicked"))?;
-    let keys_written = match (&written, &restored) {
-        (Ok(()), Ok(())) => write_keys(db, &actor, company, keys).await,
-        _ => Ok(()),
-    };
-    let keys_took = keys_started.elapsed();
-    let relaxed = db.set_bulk_load(false).await;
-    progress.finish();
-    planner.join().map_err(|_| anyhow::anyhow!("the planning thread panicked"))?;
-    written?;
-    restored?;
-    keys_written?;
-    relaxed?;
+        })
+        .await?;
     db.continue_ids(&["customers", "power_accounts", "power_meters"]).await?;
     // The supply contracts of the non-residential accounts, as the demo
     // writes them, once the accounts are in.
@@ -214,33 +147,10 @@ pub async fn run(db: &Db, scale: Scale, progress: &dyn Progress) -> anyhow::Resu
     tx.commit().await?;
     db.vacuum_analyze(&[]).await?;
     let summary = demo::Summary { stations: county.stations.len(), hydro, accounts, meters, contracts };
-    Ok(Generated { summary: summary.to_string(), elapsed: started.elapsed(), keys: keys_took, indexing })
-}
-
-/// Writes the search keys, sorted, a million to a transaction.
-async fn write_keys(db: &Db, actor: &kefu_core::Actor, company: BranchId, keys: Vec<Key>) -> anyhow::Result<()> {
-    let mut keys = keys.into_iter().peekable();
-    while keys.peek().is_some() {
-        let mut rows = Rows::new("search_keys", KEYS);
-        for (key, customer, source) in keys.by_ref().take(KEY_BATCH) {
-            rows.push([key.into(), customer.into(), source.into()]);
-        }
-        let count = rows.len();
-        let mut tx = db.begin().await?;
-        rows.write(tx.conn()).await?;
-        tx.audit(
-            actor,
-            Change {
-                entity: "gen",
-                entity_id: demo::COMPANY_CODE.into(),
-                action: "search_keys",
-                branch: Some(company),
-                old: None,
-                new: Some(serde_json::json!({ "keys": count })),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    Ok(())
+    Ok(Generated {
+        summary: summary.to_string(),
+        elapsed: started.elapsed(),
+        keys: timings.keys,
+        indexing: timings.indexing,
+    })
 }

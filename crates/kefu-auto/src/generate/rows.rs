@@ -11,6 +11,7 @@ use jiff::civil::Date;
 use kefu_care::{contacts, customers, search};
 use kefu_core::ids::{BranchId, ContactId, CustomerId, VehicleId};
 use kefu_core::time::{Clock, SystemClock, instant_text};
+use kefu_pack::bulk_load::{self, SearchKey as Key};
 use kefu_store::Rows;
 
 /// The next id of each table whose ids other rows point at.
@@ -21,19 +22,15 @@ pub struct NextIds {
     pub vehicle: i64,
 }
 
-/// A search key: the key, the customer, the source.
-pub type Key = (String, i64, String);
-
-/// One batch: the rows of every table but the search keys, the search keys
-/// (written last, in key order, see crate::generate), and what they add up
-/// to.
-pub struct Batch {
-    pub tables: Vec<Rows>,
-    pub keys: Vec<Key>,
+/// What a batch adds up to.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Counts {
     pub customers: usize,
     pub vehicles: usize,
     pub visits: usize,
 }
+
+pub type Batch = bulk_load::Batch<Counts>;
 
 const TAGS: &[&str] = &["customer_id", "tag"];
 const READINGS: &[&str] = &["vehicle_id", "reading_date", "mileage_km", "source"];
@@ -52,7 +49,6 @@ const VISITS: &[&str] = &[
 const EVENTS: &[&str] =
     &["branch_id", "customer_id", "asset_kind", "asset_id", "at", "kind", "summary", "detail", "actor"];
 const KEY_SETS: &[&str] = &["customer_id", "source", "key_list"];
-pub const KEYS: &[&str] = &["key", "customer_id", "source"];
 
 /// The tables a load writes, in an order that satisfies the foreign keys.
 pub const TABLES: [&str; 9] = [
@@ -190,8 +186,7 @@ pub fn batch(plans: Vec<Plan>, stores: &[BranchId], ids: &mut NextIds, today: Da
     Ok(Batch {
         tables: vec![cust, tags, cont, veh, read, vis, ev, sets],
         keys,
-        customers: n_customers,
-        vehicles: n_vehicles,
-        visits: n_visits,
+        size: n_customers,
+        counts: Counts { customers: n_customers, vehicles: n_vehicles, visits: n_visits },
     })
 }
