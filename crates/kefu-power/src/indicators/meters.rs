@@ -122,7 +122,14 @@ pub async fn get(db: &Db, scope: &Scope, meter_no: &str) -> Result<SupplyMeter> 
         .fetch_optional(db.pool())
         .await?
         .ok_or(Failure::NotFound)?;
-    meter_of(&row)
+    let mut m = meter_of(&row)?;
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT reading FROM power_supply_readings WHERE meter_id = $1 ORDER BY month DESC LIMIT 1")
+            .bind(m.id)
+            .fetch_optional(db.pool())
+            .await?;
+    m.last_reading = last.map(reading_text);
+    Ok(m)
 }
 
 /// Whether `branch` is a supply station (it has an account prefix).

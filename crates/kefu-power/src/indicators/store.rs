@@ -306,13 +306,15 @@ pub fn miss_code(m: Miss) -> &'static str {
 }
 
 impl Figures {
-    pub fn of(code: &str, name: &str, t: &MonthTotals, targets: &Targets) -> Figures {
+    /// A row's figures; `billed` is false while a station's month (or, for
+    /// the centre, any of its stations' months) is not billed yet.
+    pub fn of(code: &str, name: &str, t: &MonthTotals, targets: &Targets, billed: bool) -> Figures {
         let i: Indicators = t.indicators();
         // The report's 电费回收率 is the month's: collected / billed.
         let collection: Option<Rate> = t.collection.current();
         // A month not billed yet has no 售电量 to set against its supply:
         // no line loss until it is, rather than a loss of 100 %.
-        let line_loss = if t.sold_kwh == 0 { None } else { i.line_loss };
+        let line_loss = if billed { i.line_loss } else { None };
         let checked = Indicators { collection, line_loss, ..i };
         Figures {
             code: code.to_string(),
@@ -354,6 +356,13 @@ pub struct Report {
     pub hydros: Vec<super::meters::HydroMonth>,
 }
 
+/// Whether a station's month is billed: energy came in and nothing was
+/// sold is a month the billing run has not reached. The centre's line loss
+/// waits for every station's.
+fn billed(t: &MonthTotals) -> bool {
+    t.sold_kwh != 0 || t.grid_in_kwh + t.hydro_fed_kwh == 0
+}
+
 /// The centre's row: the summed totals, its rates taken from the sums.
 pub const CENTRE: &str = "centre";
 
@@ -372,10 +381,13 @@ pub async fn report(db: &Db, scope: &Scope, month: &str, station: Option<&str>) 
     let targets = targets(db, scope).await?;
     let mut rows = Vec::new();
     let mut centre = MonthTotals::default();
+    let mut all_billed = true;
     for s in &list {
         let t = totals.get(&(s.branch_id, month.to_string())).copied().unwrap_or_default();
         centre = centre + t;
-        rows.push(Figures::of(&s.code, &s.name, &t, &targets.get(&s.branch_id).copied().unwrap_or_default()));
+        let own = targets.get(&s.branch_id).copied().unwrap_or_default();
+        all_billed &= billed(&t);
+        rows.push(Figures::of(&s.code, &s.name, &t, &own, billed(&t)));
     }
     let ids: Vec<BranchId> = list.iter().map(|s| s.branch_id).collect();
     let hydros = super::meters::hydro_month(db, scope, month)
@@ -386,7 +398,7 @@ pub async fn report(db: &Db, scope: &Scope, month: &str, station: Option<&str>) 
     Ok(Report {
         month: month.to_string(),
         stations: rows,
-        centre: Figures::of(CENTRE, "", &centre, &Targets::default()),
+        centre: Figures::of(CENTRE, "", &centre, &Targets::default(), all_billed),
         hydros,
     })
 }
@@ -417,8 +429,11 @@ pub async fn trend(db: &Db, scope: &Scope, month: &str, station: Option<&str>) -
     let mut at = first;
     while at <= last {
         let m = month_text(at);
-        let sum: MonthTotals = totals.iter().filter(|((b, mm), _)| mm == &m && ids.contains(b)).map(|(_, t)| *t).sum();
-        out.push(TrendPoint { month: m.clone(), figures: Figures::of(CENTRE, "", &sum, &one) });
+        let month: Vec<MonthTotals> =
+            totals.iter().filter(|((b, mm), _)| mm == &m && ids.contains(b)).map(|(_, t)| *t).collect();
+        let all_billed = month.iter().all(billed);
+        let sum: MonthTotals = month.into_iter().sum();
+        out.push(TrendPoint { month: m.clone(), figures: Figures::of(CENTRE, "", &sum, &one, all_billed) });
         at = at + 1.month();
     }
     Ok(out)
