@@ -37,6 +37,9 @@ fn season(month: i8) -> (i64, i64) {
     }
 }
 
+/// A hydro station: its branch, name, archive meter and multiplier.
+type Hydro = (i64, String, String, i64);
+
 /// A meter the demo registers.
 struct DemoMeter {
     no: String,
@@ -107,7 +110,7 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<()> {
     .collect::<kefu_store::Result<_>>()?;
     // The hydros in the order the county made them: the i-th stands in
     // township (3i + 5) mod 10 (`demo::create_branches_in`).
-    let hydros: Vec<(i64, String, String, i64)> = sqlx::query(
+    let hydros: Vec<Hydro> = sqlx::query(
         "SELECT b.id, b.name, m.meter_no, (m.ct_primary * m.pt_primary) / (m.ct_secondary * m.pt_secondary) AS multiplier \
          FROM branches b JOIN power_meters m ON m.site_branch_id = b.id WHERE b.code LIKE '%-SD%' ORDER BY b.code",
     )
@@ -139,7 +142,7 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<()> {
         }
         .insert(&mut tx, &at)
         .await?;
-        let feeding: Vec<(usize, &(i64, String, String, i64))> =
+        let feeding: Vec<(usize, &Hydro)> =
             hydros.iter().enumerate().filter(|(i, _)| (i * 3 + 5) % stations.len() == s).collect();
         let mut hydro_meters = Vec::new();
         for (_, (site, site_name, meter_no, multiplier)) in &feeding {

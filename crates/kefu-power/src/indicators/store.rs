@@ -146,7 +146,7 @@ pub async fn totals(db: &Db, scope: &Scope, from: Date, to: Date) -> Result<Hash
             t.reading_errors += a.errors;
             t.meter_faults += a.faults;
         }
-        month = month + 1.month();
+        month += 1.month();
     }
     Ok(out)
 }
@@ -434,7 +434,7 @@ pub async fn trend(db: &Db, scope: &Scope, month: &str, station: Option<&str>) -
         let all_billed = month.iter().all(billed);
         let sum: MonthTotals = month.into_iter().sum();
         out.push(TrendPoint { month: m.clone(), figures: Figures::of(CENTRE, "", &sum, &one, all_billed) });
-        at = at + 1.month();
+        at += 1.month();
     }
     Ok(out)
 }
