@@ -12,7 +12,7 @@
 //! | [`tariffs`] | tariffs as data: code, name, usage class, basis (flat, monthly tiers, yearly tiers, time of use) and dated versions; the TOML file read all or nothing with every error named by its path, and written back (`file.rs`); the shipped tariffs in `crates/kefu-power/tariffs/*.toml`, each citing its price notice and saying which figures could not be checked (`shipped.rs`) |
 //! | [`billing`] | the energy charge line by line — tiers at and across bounds, the year so far for yearly tiers, time-of-use registers, a price change within the period split by days (`energy.rs`); a large user's basic charge and power factor adjustment from the 办法's table (`large_users.rs`); the late-payment charge (电费违约金) of 《供电营业规则》 article 98 with partial payments and the year's turn (`late_charge.rs`); a payment allocated to the oldest bills first, the rest prepaid or refused (`payments.rs`); the earliest day supply may be suspended for arrears (`suspension.rs`) |
 //! | [`readings`] | readings in hundredths of a kWh, registers and their rollover, the multiplier (倍率 = CT × PT) (`register.rs`); the checks before billing — plausible rollover or an error to verify, zero and high use held, estimates (估抄) trued up (`checks.rs`); a meter replaced within the month (`replacement.rs`) |
-//! | [`indicators`] | 线损率, 电费回收率 (this year, earlier years, cumulative), 实抄率, 差错率, 综合平均电价 and the hydro settlement, as exact fractions of a month's totals that sum from the stations to the centre, and the targets they are held to |
+//! | [`indicators`] | 线损率, 电费回收率 (this year, earlier years, cumulative), 实抄率, 差错率, 综合平均电价 and the hydro settlement, as exact fractions of a month's totals that sum from the stations to the centre, and the targets they are held to; stored: station and generation meters and their monthly readings (migration 45), the month's figures per station from readings, bills and payments, targets and the analysis meeting's minutes and actions (migration 46) |
 //! | [`connections`] | new connections (业扩报装): the steps of an application by kind of supply, refused out of order, each step's deadline in working days, and how long each took against its limit; the working-day calendar with holidays and 调休 days, read from a small TOML file (`calendar.rs`; 2026 shipped in `calendar/2026.toml`, the administrator's edits over it); applications stored (`store.rs`: six kinds, steps with documents, the connection's meter, permit and capacity change, the monthly report) and the applicant told of each step (`notice.rs`) |
 //! | [`meter_archive`] | the meter archive as stored — asset records, batch acceptance, installation and removal with their readings and history, the monthly rotation and field-test plan with its work orders and completion rate, the instruments in date, the stored periods |
 //! | [`outages`] | planned outages (停电审批): a station's request, a manager's approval or refusal, the holders told at the playbooks' lead times (large users 7 days, others 1) |
@@ -58,9 +58,6 @@
 //!   removal, the monthly plan): the readings entered later check against
 //!   the installation reading the archive keeps; a meter's search key is
 //!   not yet added when it is installed from stock;
-//! - **the monthly report**: `indicators::MonthTotals` per station from the
-//!   month's readings, bills and payments, summed for the centre, checked
-//!   against `indicators::Targets`;
 //! - **pages and API**: the codes of `UsageClass`, `Basis`
 //!   and `Period` get their labels in the i18n catalogues (no labels here);
 //!   `inspections::assess_theft` answers `POST

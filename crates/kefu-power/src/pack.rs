@@ -37,7 +37,8 @@ impl Pack for Power {
         // 35: the meter archive, its history, work orders and instruments.
         // 37: supply contracts, and the permits' expiry index.
         // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments.
-        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41, 42]
+        // 45: station and generation meters; 46: indicator targets and meetings.
+        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41, 42, 45, 46]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

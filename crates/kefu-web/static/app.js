@@ -29,6 +29,12 @@ document.querySelectorAll("button[data-copy]").forEach(button => {
   });
 });
 
+// A button that prints the page (the indicator report for the monthly
+// analysis meeting; the print stylesheet leaves out the forms).
+document.querySelectorAll("button[data-print]").forEach(button => {
+  button.addEventListener("click", () => window.print());
+});
+
 // A free slot chosen in a booking form's capacity table fills the day and
 // the hour.
 document.querySelectorAll('[data-testid="book-free"] button.slot').forEach(button => {

@@ -8,6 +8,7 @@ mod billing;
 pub mod cases;
 pub mod connections;
 mod contracts;
+mod indicators;
 pub mod meters;
 pub mod outages;
 pub mod pages;
@@ -52,6 +53,7 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(connections::ConnectionsApi::openapi());
     doc.merge(tariffs::TariffsApi::openapi());
     doc.merge(billing::BillingApi::openapi());
+    doc.merge(indicators::IndicatorsApi::openapi());
     doc
 }
 
@@ -68,8 +70,9 @@ const NAV: &[NavItem] = &[
 ];
 
 /// Each part's menu entries and templates, chained.
-static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
-    std::sync::LazyLock::new(|| [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV].concat());
+static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> = std::sync::LazyLock::new(|| {
+    [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV, indicators::NAV].concat()
+});
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
     [
         TEMPLATES,
@@ -81,6 +84,7 @@ static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLo
         training::TEMPLATES,
         tariffs::TEMPLATES,
         billing::TEMPLATES,
+        indicators::TEMPLATES,
     ]
     .concat()
 });
@@ -112,6 +116,7 @@ impl WebPack for Power {
         .chain(training::routes())
         .chain(tariffs::routes())
         .chain(billing::routes())
+        .chain(indicators::routes())
         .collect()
     }
 
@@ -214,7 +219,7 @@ impl WebPack for Power {
     }
 
     fn today_lists(&self) -> &'static [(&'static str, &'static str, kefu_core::Permission)] {
-        &[("today_power_accounts", "/power/accounts", CustomersRead), cases::TODAY_LIST]
+        &[("today_power_accounts", "/power/accounts", CustomersRead), cases::TODAY_LIST, indicators::TODAY_LIST]
     }
 
     fn today_tiles<'a>(
@@ -225,6 +230,7 @@ impl WebPack for Power {
         Box::pin(async move {
             let mut tiles = vec![("today_power_accounts", archive::count(app.db(), &ctx.actor.scope).await?)];
             tiles.extend(cases::today_tile(app, ctx).await?);
+            tiles.extend(indicators::today_tile(app, ctx).await?);
             Ok(tiles)
         })
     }

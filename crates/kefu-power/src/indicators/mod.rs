@@ -13,17 +13,35 @@
 //! averaging their percentages, so the stations always reconcile with the
 //! centre; targets are compared exactly; a percentage is rounded only to be
 //! shown — half up (away from zero) to two decimals, `98.57%`.
+//!
+//! Stored: the station and generation meters with their monthly readings
+//! ([`meters`], migration 45), the month's figures per station read from
+//! the readings, bills, payments and the reading audit, and the targets
+//! ([`store`], migration 46), the monthly analysis meeting with its actions
+//! ([`meetings`]), and the demo's meters and readings ([`demo`]).
 
 use std::iter::Sum;
 use std::ops::Add;
 
-use kefu_core::Money;
+use jiff::civil::Date;
+use kefu_core::{Invalid, Money};
+
+pub mod demo;
+pub mod meetings;
+pub mod meters;
+pub mod store;
 
 /// Fee collection: the current period is this year's bills, the arrears
 /// earlier years'.
 pub use kefu_core::rate::{Collection, Percent, Rate};
 
 use crate::price::{Price, div_round_half_up, fen_i64, round_to_fen};
+
+/// A month as written, `2026-11`: its first day, or the refusal naming
+/// `month` (the bills' rule).
+pub fn parse_month(month: &str) -> Result<Date, Invalid> {
+    crate::bills::month_ok(month)
+}
 
 /// 综合平均电价: revenue ÷ kWh sold, in yuan per kWh rounded half up to
 /// four decimals; `None` when nothing was sold.
