@@ -376,6 +376,8 @@ async fn install_in(tx: &mut Tx, db: &Db, actor: &Actor, m: &Asset, i: &Installa
     .execute(tx.conn())
     .await?;
     add_move(tx, m.meter_id, i.on, "installed", Some(account.id), Some(i.reading), Some(&seals), None, at).await?;
+    // The search box finds the account by the meter now installed there.
+    archive::refresh_keys_in(tx, account.id).await?;
     let change = Change {
         entity: "power_meter",
         entity_id: m.meter_no.clone(),
@@ -426,6 +428,9 @@ async fn remove_in(tx: &mut Tx, actor: &Actor, m: &Asset, on: Date, reading: i64
         .fetch_one(tx.conn())
         .await?;
     add_move(tx, m.meter_id, on, "removed", account, Some(reading), None, None, at).await?;
+    if let Some(account) = account {
+        archive::refresh_keys_in(tx, account).await?;
+    }
     let change = Change {
         entity: "power_meter",
         entity_id: m.meter_no.clone(),

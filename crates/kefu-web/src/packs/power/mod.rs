@@ -52,6 +52,8 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(connections::ConnectionsApi::openapi());
     doc.merge(tariffs::TariffsApi::openapi());
     doc.merge(billing::BillingApi::openapi());
+    doc.merge(outages::OutagesApi::openapi());
+    doc.merge(training::TrainingApi::openapi());
     doc
 }
 
