@@ -30,6 +30,7 @@ mod power;
 mod power_archive;
 mod power_billing;
 mod power_connections;
+mod power_gaps;
 mod power_inspections;
 mod power_meters;
 mod power_outages;

@@ -358,3 +358,38 @@ on_both!(the_demo_has_meters_with_histories_and_this_months_plan, |backend| asyn
     let first = cases.iter().map(|c| c.found_on).min().unwrap();
     assert!(first <= today() - 23.months(), "two years of cases, from {first}");
 });
+
+/// The customers the search box finds for a query.
+async fn found(client: &reqwest::Client, app: &TestApp, q: &str) -> Vec<i64> {
+    let hits = get_json(client, app.at(&format!("/api/v1/search?q={q}"))).await;
+    hits.as_array().unwrap().iter().map(|h| h["customer"]["id"].as_i64().unwrap()).collect()
+}
+
+on_both!(a_meter_installed_from_stock_finds_its_account_in_the_search_box, |backend| async move {
+    let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
+    station(&app).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let accepted = batch(&app, "B9", "single_phase", today(), &[("DDZY-4500900001", "passed")]);
+    let (status, a) = post_json(&agent, &csrf, app.at("/api/v1/power/meter-batches"), accepted).await;
+    assert_eq!(status, 201, "{a}");
+    // In stock, the number names no account.
+    assert!(found(&agent, &app, "DDZY-4500900001").await.is_empty());
+    let (status, m) = install(&app, &agent, &csrf, "DDZY-4500900001", "3101000002", "3", Value::Null).await;
+    assert_eq!(status, 200, "{m}");
+    // Installed, it finds the account's holder, whole or by its lower case.
+    assert_eq!(found(&agent, &app, "DDZY-4500900001").await, [app.fx.customer_a.0]);
+    assert_eq!(found(&agent, &app, "ddzy-4500900001").await, [app.fx.customer_a.0]);
+    // The account's own number still finds it.
+    assert_eq!(found(&agent, &app, "3101000002").await, [app.fx.customer_a.0]);
+    // Removed, the meter no longer leads there.
+    let (status, m) = post_json(
+        &agent,
+        &csrf,
+        app.at("/api/v1/power/meters/DDZY-4500900001/remove"),
+        json!({"on": "2026-11-20", "reading": "40"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{m}");
+    assert!(found(&agent, &app, "DDZY-4500900001").await.is_empty());
+    assert_eq!(found(&agent, &app, "3101000002").await, [app.fx.customer_a.0]);
+});
