@@ -36,9 +36,9 @@ impl Pack for Power {
         // 34: inspection cases, plans and records, suspensions.
         // 35: the meter archive, its history, work orders and instruments.
         // 36: an outage's notices sent late at its approval.
-        // 37: supply contracts, and the permits' expiry index.
+        // 37: supply contracts, and the permits' expiry index; 38: their checks.
         // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments.
-        &[30, 31, 32, 33, 34, 35, 36, 37, 39, 40, 41, 42]
+        &[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

@@ -248,3 +248,110 @@ on_both!(the_training_api_adds_sessions_records_results_and_lists_lapsing_certif
     );
     assert_eq!(get_json(&agent_b, app.at("/api/v1/power/training/lapsing")).await, json!([]));
 });
+
+/// Records a supply contract of store A's 10 kV account; its id.
+async fn contract(app: &TestApp, agent: &reqwest::Client, csrf: &str, no: &str, signed_on: &str) -> i64 {
+    let body = json!({"contract_no": no, "signed_on": signed_on, "valid_until": "2029-01-09", "capacity_kva": 630,
+        "supply_mode": "dual_source", "metering_point": "10kV 进线高压计量柜", "liability_boundary": "T 接杆熔断器下桩头"});
+    let (status, c) = post_json(agent, csrf, app.at("/api/v1/power/accounts/3101000002/contracts"), body).await;
+    assert_eq!(status, 200, "{c}");
+    c["id"].as_i64().unwrap()
+}
+
+on_both!(a_contract_check_is_tied_to_the_contract_and_a_broken_term_opens_a_case, |backend| async move {
+    let app = TestApp::start(backend).await;
+    station(&app).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let id = contract(&app, &agent, &csrf, "QSHT-2026-001", "2026-01-10").await;
+    let url = app.at(&format!("/api/v1/power/contracts/{id}/checks"));
+    let visit = |terms: Value| json!({"inspected_on": "2026-11-20", "findings": "现场检查", "terms": terms});
+    let broken = json!([{"term": "capacity", "outcome": "broken", "found": "新增 250kVA 变压器，运行容量 880kVA"},
+        {"term": "metering_point", "outcome": "kept", "found": ""}]);
+    // Only inspection staff record checks.
+    let (status, _) = post_json(&agent, &csrf, url.clone(), visit(broken.clone())).await;
+    assert_eq!(status, 403);
+    let (manager, mcsrf) = app.signed_in("manager_a").await;
+    // Refused by field, writing nothing.
+    let mut tomorrow = visit(broken.clone());
+    tomorrow["inspected_on"] = json!("2026-11-30");
+    for (body, field) in [
+        (visit(json!([{"term": "capacity", "outcome": "broken", "found": " "}])), "found_capacity"),
+        (visit(json!([{"term": "capacity", "outcome": "maybe"}])), "capacity"),
+        (visit(json!([{"term": "tariff", "outcome": "kept"}])), "terms"),
+        (visit(json!([])), "terms"),
+        (tomorrow, "inspected_on"),
+    ] {
+        let (status, p) = post_json(&manager, &mcsrf, url.clone(), body).await;
+        assert_eq!((status, p["field"].as_str()), (422, Some(field)), "{p}");
+    }
+    let records = || async {
+        sqlx::query_as::<_, (String, Option<i64>)>("SELECT result, case_id FROM power_inspection_records")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap()
+    };
+    assert!(records().await.is_empty(), "nothing written by a refusal");
+
+    let (status, checks) = post_json(&manager, &mcsrf, url.clone(), visit(broken)).await;
+    assert_eq!(status, 200, "{checks}");
+    let checks = checks.as_array().unwrap().clone();
+    let outcome: Vec<(&str, &str)> =
+        checks.iter().map(|c| (c["term"].as_str().unwrap(), c["outcome"].as_str().unwrap())).collect();
+    assert_eq!(outcome, [("capacity", "broken"), ("metering_point", "kept")]);
+    // The visit is a record of a contract plan made for it, a violation.
+    assert_eq!(records().await, [("violation".to_string(), None)]);
+    let subject: String =
+        sqlx::query_scalar("SELECT subject FROM power_inspection_plans").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(subject, "contract");
+    assert_eq!(app.audit_count("power_contract", "check").await, 1);
+    // The contract's page lists the checks and what was found.
+    let page = manager.get(app.at(&format!("/power/contracts/{id}"))).send().await.unwrap().text().await.unwrap();
+    let table = page.split(r#"data-testid="power-contract-checks""#).nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(table.contains("运行容量 880kVA") && table.contains("2026-11-20") && table.contains("违反"), "{table}");
+
+    // A kept term opens no case; the broken one opens one, linked both ways.
+    let case_url = |c: &Value| app.at(&format!("/api/v1/power/contract-checks/{}/case", c["id"]));
+    let body = json!({"kind": "unauthorised_increase", "added_kva": 250});
+    let (status, _) = post_json(&manager, &mcsrf, case_url(&checks[1]), body.clone()).await;
+    assert_eq!(status, 409);
+    let (status, p) = post_json(&manager, &mcsrf, case_url(&checks[0]), json!({"kind": "unauthorised_increase"})).await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("added_kva")), "{p}");
+    let (status, opened) = post_json(&manager, &mcsrf, case_url(&checks[0]), body.clone()).await;
+    assert_eq!(status, 200, "{opened}");
+    let case_id = opened["case_id"].as_i64().unwrap();
+    let rules = get_json(&manager, app.at("/api/v1/power/case-rules")).await;
+    let per_kva: f64 = rules["capacity_charge"].as_str().unwrap().parse().unwrap();
+    let (kind, account, found_on, total_fen): (String, String, String, i64) = sqlx::query_as(
+        "SELECT c.kind, a.account_no, c.found_on, c.total_fen FROM power_cases c \
+         JOIN power_accounts a ON a.id = c.account_id WHERE c.id = $1",
+    )
+    .bind(case_id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (kind.as_str(), account.as_str(), found_on.as_str()),
+        ("unauthorised_increase", "3101000002", "2026-11-20")
+    );
+    assert_eq!(total_fen, (250.0 * per_kva * 100.0).round() as i64);
+    assert_eq!(records().await, [("violation".to_string(), Some(case_id))]);
+    let listed = get_json(&manager, url.clone()).await;
+    assert_eq!(listed[0]["case_id"].as_i64(), Some(case_id), "{listed}");
+    let (status, _) = post_json(&manager, &mcsrf, case_url(&checks[0]), body).await;
+    assert_eq!(status, 409, "one case a broken term");
+
+    // A renewal replaces the contract: checks go to the one in force.
+    contract(&app, &agent, &csrf, "QSHT-2026-002", "2026-11-25").await;
+    let (status, p) = post_json(&manager, &mcsrf, url, visit(json!([{"term": "capacity", "outcome": "kept"}]))).await;
+    assert_eq!(
+        (status, p["field"].as_str(), p["rule"].as_str()),
+        (422, Some("contract_id"), Some("contract_superseded"))
+    );
+    // Another store does not see the contract.
+    let agent_b = app.login("agent_b").await;
+    assert_eq!(agent_b.get(app.at(&format!("/power/contracts/{id}"))).send().await.unwrap().status(), 404);
+    assert_eq!(
+        agent_b.get(app.at(&format!("/api/v1/power/contracts/{id}/checks"))).send().await.unwrap().status(),
+        404
+    );
+});

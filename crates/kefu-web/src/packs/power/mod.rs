@@ -49,6 +49,7 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(cases::CasesApi::openapi());
     doc.merge(meters::MetersApi::openapi());
     doc.merge(contracts::ContractsApi::openapi());
+    doc.merge(contracts::checks::ContractChecksApi::openapi());
     doc.merge(connections::ConnectionsApi::openapi());
     doc.merge(tariffs::TariffsApi::openapi());
     doc.merge(billing::BillingApi::openapi());
@@ -76,6 +77,7 @@ static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLo
     [
         TEMPLATES,
         contracts::TEMPLATES,
+        contracts::checks::TEMPLATES,
         meters::TEMPLATES,
         cases::TEMPLATES,
         connections::TEMPLATES,
