@@ -509,6 +509,15 @@ pub async fn set_aside(
             ),
         });
     }
+    // Its history stays in order: no change dated before its last move.
+    if m.history.iter().any(|h| h.on_day > on.to_string()) {
+        return Err(refused(
+            "on",
+            "date_before_last_move",
+            "日期不能早于该表上一次变动的日期",
+            "the day cannot be before the meter's last move",
+        ));
+    }
     let mut tx = db.begin().await?;
     if to == MeterState::InStock {
         sqlx::query("UPDATE power_meters SET account_id = NULL, installed_on = NULL, removed_on = NULL WHERE id = $1")

@@ -72,7 +72,7 @@ on_both!(an_outage_approved_after_its_lead_day_is_told_at_once_and_says_so, |bac
     // would have given it (its anchor is the outage's day), due today.
     let large = tasks(&app, "power_outage_large").await;
     let expected = (app.fx.customer_b.0, "pending".to_string(), "2026-12-03".to_string(), "2026-11-29".to_string());
-    assert_eq!(large, [expected.clone()]);
+    assert_eq!(large, std::slice::from_ref(&expected));
     assert!(tasks(&app, "power_outage_resident").await.is_empty(), "the household's day has not come");
     // The outage records that its notices were late, and says so.
     assert_eq!(o["outage"]["late_notices"].as_i64(), Some(large.len() as i64), "{o}");

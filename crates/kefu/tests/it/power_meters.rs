@@ -91,6 +91,12 @@ async fn install(
     post_json(c, csrf, app.at(&format!("/api/v1/power/meters/{meter}/install")), body).await
 }
 
+/// Removes a meter on a day with its removal reading.
+async fn remove(app: &TestApp, c: &reqwest::Client, csrf: &str, meter: &str, on: &str, reading: &str) -> (u16, Value) {
+    let body = json!({"on": on, "reading": reading});
+    post_json(c, csrf, app.at(&format!("/api/v1/power/meters/{meter}/remove")), body).await
+}
+
 on_both!(a_meter_that_failed_verification_is_never_installed, |backend| async move {
     let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
     station(&app).await;
@@ -382,13 +388,7 @@ on_both!(a_meter_installed_from_stock_finds_its_account_in_the_search_box, |back
     // The account's own number still finds it.
     assert_eq!(found(&agent, &app, "3101000002").await, [app.fx.customer_a.0]);
     // Removed, the meter no longer leads there.
-    let (status, m) = post_json(
-        &agent,
-        &csrf,
-        app.at("/api/v1/power/meters/DDZY-4500900001/remove"),
-        json!({"on": "2026-11-20", "reading": "40"}),
-    )
-    .await;
+    let (status, m) = remove(&app, &agent, &csrf, "DDZY-4500900001", "2026-11-20", "40").await;
     assert_eq!(status, 200, "{m}");
     assert!(found(&agent, &app, "DDZY-4500900001").await.is_empty());
     assert_eq!(found(&agent, &app, "3101000002").await, [app.fx.customer_a.0]);
@@ -430,44 +430,33 @@ on_both!(ct_meters_come_with_their_ratios_and_meters_are_scrapped_or_returned_wi
     // stock with a reason and can be installed again; then it is scrapped.
     let (status, _) = install(&app, &agent, &csrf, "DTZY-4500800001", "3101000001", "0", json!("II")).await;
     assert_eq!(status, 200);
-    let set_aside = |what: &'static str, reason: &'static str| {
+    let set_aside = |what: &'static str, on: &'static str, reason: &'static str| {
         let (agent, csrf, app) = (&agent, &csrf, &app);
         async move {
-            post_json(
-                agent,
-                csrf,
-                app.at(&format!("/api/v1/power/meters/DTZY-4500800001/{what}")),
-                json!({"on": "2026-11-25", "reason": reason}),
-            )
-            .await
+            let url = app.at(&format!("/api/v1/power/meters/DTZY-4500800001/{what}"));
+            post_json(agent, csrf, url, json!({"on": on, "reason": reason})).await
         }
     };
-    let (status, p) = set_aside("scrap", "雷击损坏").await;
+    let (status, p) = set_aside("scrap", "2026-11-25", "雷击损坏").await;
     assert_eq!((status, p["rule"].as_str()), (422, Some("meter_in_use")), "{p}");
-    let (status, p) = set_aside("return", "线路改造").await;
+    let (status, p) = set_aside("return", "2026-11-25", "线路改造").await;
     assert_eq!((status, p["rule"].as_str()), (422, Some("meter_not_removed")), "{p}");
-    let (status, _) = post_json(
-        &agent,
-        &csrf,
-        app.at("/api/v1/power/meters/DTZY-4500800001/remove"),
-        json!({"on": "2026-11-20", "reading": "12"}),
-    )
-    .await;
+    let (status, _) = remove(&app, &agent, &csrf, "DTZY-4500800001", "2026-11-20", "12").await;
     assert_eq!(status, 200);
-    let (status, p) = set_aside("return", " ").await;
+    let (status, p) = set_aside("return", "2026-11-25", " ").await;
     assert_eq!((status, p["field"].as_str()), (422, Some("reason")), "{p}");
-    let (status, m) = set_aside("return", "用户销户，表计完好").await;
+    let (status, p) = set_aside("return", "2026-11-19", "线路改造").await;
+    assert_eq!(
+        (status, p["field"].as_str(), p["rule"].as_str()),
+        (422, Some("on"), Some("date_before_last_move")),
+        "{p}"
+    );
+    let (status, m) = set_aside("return", "2026-11-25", "用户销户，表计完好").await;
     assert_eq!((status, m["state"].as_str(), &m["account_no"]), (200, Some("in_stock"), &Value::Null), "{m}");
     let (status, m) = install(&app, &agent, &csrf, "DTZY-4500800001", "3101000002", "5", json!("II")).await;
     assert_eq!((status, m["account_no"].as_str()), (200, Some("3101000002")), "{m}");
-    post_json(
-        &agent,
-        &csrf,
-        app.at("/api/v1/power/meters/DTZY-4500800001/remove"),
-        json!({"on": "2026-11-26", "reading": "30"}),
-    )
-    .await;
-    let (status, m) = set_aside("scrap", "雷击损坏，无修复价值").await;
+    remove(&app, &agent, &csrf, "DTZY-4500800001", "2026-11-25", "30").await;
+    let (status, m) = set_aside("scrap", "2026-11-25", "雷击损坏，无修复价值").await;
     assert_eq!((status, m["state"].as_str()), (200, Some("scrapped")), "{m}");
     let moves: Vec<(&str, Option<&str>)> =
         m["history"].as_array().unwrap().iter().map(|h| (h["action"].as_str().unwrap(), h["note"].as_str())).collect();
