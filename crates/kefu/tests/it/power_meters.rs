@@ -400,7 +400,7 @@ on_both!(ct_meters_come_with_their_ratios_and_meters_are_scrapped_or_returned_wi
     let (agent, csrf) = app.signed_in("agent_a").await;
     let url = app.at("/api/v1/power/meter-batches");
     let ct_batch = |ct: Value, pt: Value| {
-        let mut b = batch(&app, "CT1", "three_phase_ct", today(), &[("DTZY-4500800001", "passed")]);
+        let mut b = batch(&app, "CT1", "three_phase_ct", today() - 30.days(), &[("DTZY-4500800001", "passed")]);
         b["ct_ratio"] = ct;
         b["pt_ratio"] = pt;
         b
