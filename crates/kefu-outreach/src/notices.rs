@@ -32,31 +32,7 @@ pub async fn notify_in(
         return Ok(None);
     };
     let now = instant_text(tx.now());
-    let tasks: Vec<NewTask> = p
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, step)| {
-            let chosen = rules::choose_channel(step, &subject.prefs, subject.reach);
-            let (message, vars) = crate::run::message_of(&step.template, subject, today);
-            let (status, reason) = match chosen {
-                Some(_) => ("pending", String::new()),
-                None => ("skipped", format!("{:?}", StopWhen::OptedOut).to_lowercase()),
-            };
-            NewTask {
-                subject,
-                playbook: p,
-                step: i,
-                channel: chosen.unwrap_or(step.channel),
-                planned: step.channel,
-                status,
-                merged_into: None,
-                reason,
-                message,
-                vars,
-            }
-        })
-        .collect();
+    let tasks: Vec<NewTask> = (0..p.steps.len()).map(|i| task_of(p, i, subject, today)).collect();
     let stored = insert_tasks(tx, &tasks, today, &now).await?;
     // The last step that goes out and is new names the notice's task.
     let sent = tasks
@@ -66,4 +42,50 @@ pub async fn notify_in(
         .map(|(_, (id, _))| id)
         .next_back();
     Ok(sent)
+}
+
+/// The task of step `i` of `p` to the subject, due today, on the channel
+/// the customer accepts (skipped, saying why, when none).
+fn task_of<'a>(p: &'a Playbook, i: usize, subject: &'a Subject, today: Date) -> NewTask<'a> {
+    let step = &p.steps[i];
+    let chosen = rules::choose_channel(step, &subject.prefs, subject.reach);
+    let (message, vars) = crate::run::message_of(&step.template, subject, today);
+    let (status, reason) = match chosen {
+        Some(_) => ("pending", String::new()),
+        None => ("skipped", format!("{:?}", StopWhen::OptedOut).to_lowercase()),
+    };
+    NewTask {
+        subject,
+        playbook: p,
+        step: i,
+        channel: chosen.unwrap_or(step.channel),
+        planned: step.channel,
+        status,
+        merged_into: None,
+        reason,
+        message,
+        vars,
+    }
+}
+
+/// Sends step `step` of a dated playbook to the subjects now, in the
+/// caller's transaction, when its day came before its record allowed it (a
+/// planned outage approved after its notices' lead day: the daily run of
+/// that day found nothing to tell). The tasks take the key the daily run
+/// gives them, so a run of a later day that finds them adds nothing.
+/// Returns how many are new and go out.
+pub async fn send_step_now_in(
+    tx: &mut Tx,
+    p: &Playbook,
+    step: usize,
+    subjects: &[Subject],
+    today: Date,
+) -> Result<usize, Failure> {
+    if !p.enabled || step >= p.steps.len() || subjects.is_empty() {
+        return Ok(0);
+    }
+    let now = instant_text(tx.now());
+    let tasks: Vec<NewTask> = subjects.iter().map(|s| task_of(p, step, s, today)).collect();
+    let stored = insert_tasks(tx, &tasks, today, &now).await?;
+    Ok(tasks.iter().zip(stored).filter(|(t, (_, new))| *new && t.status == "pending").count())
 }

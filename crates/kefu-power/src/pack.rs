@@ -35,10 +35,11 @@ impl Pack for Power {
         // 32: planned outages; 33: electricians' training.
         // 34: inspection cases, plans and records, suspensions.
         // 35: the meter archive, its history, work orders and instruments.
-        // 37: supply contracts, and the permits' expiry index.
+        // 36: an outage's notices sent late at its approval.
+        // 37: supply contracts, and the permits' expiry index; 38: their checks.
         // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments.
         // 45: station and generation meters; 46: indicator targets and meetings.
-        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41, 42, 45, 46]
+        &[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 45, 46]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

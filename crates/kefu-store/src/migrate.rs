@@ -70,7 +70,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "power_meter_archive",
         sql: include_str!("../migrations/0035_power_meter_archive.sql"),
     },
+    Migration { version: 36, name: "power_outage_late", sql: include_str!("../migrations/0036_power_outage_late.sql") },
     Migration { version: 37, name: "power_contracts", sql: include_str!("../migrations/0037_power_contracts.sql") },
+    Migration {
+        version: 38,
+        name: "power_contract_checks",
+        sql: include_str!("../migrations/0038_power_contract_checks.sql"),
+    },
     Migration { version: 39, name: "power_tariffs", sql: include_str!("../migrations/0039_power_tariffs.sql") },
     Migration { version: 40, name: "power_readings", sql: include_str!("../migrations/0040_power_readings.sql") },
     Migration { version: 41, name: "power_bills", sql: include_str!("../migrations/0041_power_bills.sql") },

@@ -8,7 +8,9 @@
 pub mod import;
 mod store;
 
-pub(crate) use store::{ACCOUNT_INSERT, METER_INSERT, account_row, key_set, meter_row};
+pub(crate) use store::{
+    ACCOUNT_INSERT, METER_INSERT, account_keys_in, account_row, key_set, meter_row, refresh_keys_in,
+};
 pub use store::{
     Filter, Station, account_of_row, add_station_in, by_number, count, insert_in, list, list_where, meters_of,
     of_customer, sites, stations,

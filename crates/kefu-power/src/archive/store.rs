@@ -160,6 +160,27 @@ pub(crate) fn key_set(a: &NewAccount, id: i64) -> search::Keys {
     }
 }
 
+/// The search keys of an account as it stands: its number, its address and
+/// the meters installed there now.
+pub(crate) async fn account_keys_in(tx: &mut Tx, account: &Account) -> Result<Vec<String>> {
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT meter_no FROM power_meters WHERE account_id = $1 AND removed_on IS NULL")
+            .bind(account.id)
+            .fetch_all(tx.conn())
+            .await?;
+    Ok(keys(&account.account_no, &account.supply_address, numbers.iter().map(String::as_str)))
+}
+
+/// Rewrites an account's search keys after a meter is installed there or
+/// removed, so the search box finds it by the meters it has.
+pub(crate) async fn refresh_keys_in(tx: &mut Tx, account: i64) -> Result<()> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM power_accounts WHERE id = $1");
+    let account = &account_from(&sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account).fetch_one(tx.conn()).await?)?;
+    let keys = account_keys_in(tx, account).await?;
+    search::replace_keys(tx, account.customer_id, &format!("{}:{}", super::ASSET, account.id), &keys).await?;
+    Ok(())
+}
+
 /// Inserts accounts with their meters and search keys in as few statements
 /// as the database allows, inside the caller's transaction (which audits);
 /// `sites` are meters at hydro stations. A number taken is refused naming

@@ -17,6 +17,7 @@ pub mod plans;
 mod store;
 pub mod suspensions;
 
+pub(crate) use store::create_in;
 pub use store::{
     Case, CaseFilter, Photo, add_photo, change_amounts, close, create, escalated_open, get, list, of_customer, photo,
     rules, save_rules,

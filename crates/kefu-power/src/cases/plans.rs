@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use kefu_core::ids::BranchId;
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Rule, Scope};
-use kefu_store::{Change, Db, Failure, RowExt};
+use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::Serialize;
 use serde_json::json;
 
@@ -146,7 +146,7 @@ pub struct Visit<'a> {
 /// Records a visit to a planned check in scope; a violation names the case
 /// it opened (a case in scope).
 pub async fn record(db: &Db, actor: &Actor, plan: i64, visit: &Visit<'_>, now: Timestamp) -> Result<i64> {
-    let Visit { inspected_on, result, findings, case } = *visit;
+    let Visit { result, findings, case, .. } = *visit;
     let sql = format!(
         "SELECT branch_id FROM power_inspection_plans WHERE id = $1 AND branch_id IN ({})",
         actor.scope.sql_list()
@@ -166,6 +166,21 @@ pub async fn record(db: &Db, actor: &Actor, plan: i64, visit: &Visit<'_>, now: T
             .map_err(|_| Invalid::new("case_id", Rule::new("unknown_case", "没有这个案件", "there is no such case")))?;
     }
     let mut tx = db.begin().await?;
+    let id = record_in(&mut tx, actor, (plan, BranchId(branch)), visit, &findings, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Stores a visit's record checked by the caller, with its audit entry.
+pub(crate) async fn record_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    (plan, branch): (i64, BranchId),
+    visit: &Visit<'_>,
+    findings: &str,
+    now: Timestamp,
+) -> Result<i64> {
+    let Visit { inspected_on, result, case, .. } = *visit;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO power_inspection_records (plan_id, inspected_on, inspector_id, result, findings, case_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -174,7 +189,7 @@ pub async fn record(db: &Db, actor: &Actor, plan: i64, visit: &Visit<'_>, now: T
     .bind(inspected_on.to_string())
     .bind(user_of(actor))
     .bind(result.to_string())
-    .bind(findings.clone())
+    .bind(findings.to_string())
     .bind(case)
     .bind(instant_text(now))
     .fetch_one(tx.conn())
@@ -183,11 +198,10 @@ pub async fn record(db: &Db, actor: &Actor, plan: i64, visit: &Visit<'_>, now: T
         entity: "power_inspection_record",
         entity_id: id.to_string(),
         action: "create",
-        branch: Some(BranchId(branch)),
+        branch: Some(branch),
         old: None,
         new: Some(json!({"plan": plan, "result": result, "findings": findings, "case": case})),
     };
     tx.audit(actor, change).await?;
-    tx.commit().await?;
     Ok(id)
 }

@@ -188,7 +188,16 @@ fn amounts_json(a: &Amounts, escalated: bool) -> serde_json::Value {
 /// Opens a case at an account in scope, its amounts computed by the rules
 /// in force; escalated at once when the total is above the escalation
 /// amount.
-pub async fn create(db: &Db, actor: &Actor, mut new: NewCase, now: Timestamp) -> Result<Case> {
+pub async fn create(db: &Db, actor: &Actor, new: NewCase, now: Timestamp) -> Result<Case> {
+    let mut tx = db.begin().await?;
+    let id = create_in(&mut tx, db, actor, new, now).await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}
+
+/// Opens a case inside the caller's transaction (a contract's broken term
+/// opens one and is linked to it at once); returns its id.
+pub(crate) async fn create_in(tx: &mut Tx, db: &Db, actor: &Actor, mut new: NewCase, now: Timestamp) -> Result<i64> {
     new.check()?;
     let account = archive::by_number(db, &actor.scope, &new.account_no).await.map_err(|e| match e {
         Failure::NotFound => Failure::Invalid(Invalid::new(
@@ -202,7 +211,6 @@ pub async fn create(db: &Db, actor: &Actor, mut new: NewCase, now: Timestamp) ->
     let escalated = crate::inspections::escalates(a.total, &rules.theft);
     let at = instant_text(now);
     let (class, watts, amps, volts, phases, hours, price, kva) = basis_columns(&new.basis);
-    let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO power_cases (branch_id, account_id, kind, source, found_on, description, seal_numbers, \
          user_class, capacity_w, rated_current_a, voltage_v, phases, hours, price_units, added_kva, kwh, \
@@ -247,10 +255,9 @@ pub async fn create(db: &Db, actor: &Actor, mut new: NewCase, now: Timestamp) ->
     };
     tx.audit(actor, change).await?;
     if escalated {
-        escalate_in(&mut tx, actor, id, account.branch_id, &a).await?;
+        escalate_in(tx, actor, id, account.branch_id, &a).await?;
     }
-    tx.commit().await?;
-    get(db, &actor.scope, id).await
+    Ok(id)
 }
 
 /// The escalation's own audit entry: the report to the leaders.

@@ -679,19 +679,8 @@ async fn install_meter(
     };
     let reading = reading_of(reading, digits)?;
     // The search finds the account by its new meter.
-    let keys = account_keys(tx, account).await?;
-    search::replace_keys(tx, account.customer_id, &format!("{}:{}", archive::ASSET, account.id), &keys).await?;
+    archive::refresh_keys_in(tx, account.id).await?;
     Ok((id, reading))
-}
-
-/// The search keys of an account: its number and its meters'.
-async fn account_keys(tx: &mut Tx, account: &archive::Account) -> Result<Vec<String>> {
-    let numbers: Vec<String> =
-        sqlx::query_scalar("SELECT meter_no FROM power_meters WHERE account_id = $1 AND removed_on IS NULL")
-            .bind(account.id)
-            .fetch_all(tx.conn())
-            .await?;
-    Ok(archive::keys(&account.account_no, &account.supply_address, numbers.iter().map(String::as_str)))
 }
 
 /// Takes the next step of an application: refused out of order by field
@@ -839,7 +828,7 @@ async fn connect(
                 .execute(tx.conn())
                 .await?;
             let source = format!("{}:{}", archive::ASSET, account.id);
-            let keys = account_keys(tx, &account).await?;
+            let keys = archive::account_keys_in(tx, &account).await?;
             search::replace_keys(tx, account.customer_id, &source, &[]).await?;
             search::insert_keys(tx, app.customer_id, &source, &keys).await?;
         }

@@ -5,6 +5,7 @@
 //! outreach engine (`outreach.rs`) with the pack's playbooks
 //! (`playbooks.toml`).
 
+pub mod checks;
 pub(crate) mod demo;
 mod outreach;
 mod store;

@@ -27,7 +27,7 @@ pub struct Contract {
     pub liability_boundary: String,
 }
 
-const COLUMNS: &str = "k.id, k.account_id, k.contract_no, k.signed_on, k.valid_until, k.capacity_kva, \
+pub(super) const COLUMNS: &str = "k.id, k.account_id, k.contract_no, k.signed_on, k.valid_until, k.capacity_kva, \
      k.supply_mode, k.metering_point, k.liability_boundary";
 
 fn day(r: &sqlx::any::AnyRow, col: &str) -> Result<Date> {
@@ -35,7 +35,7 @@ fn day(r: &sqlx::any::AnyRow, col: &str) -> Result<Date> {
     text.parse().map_err(|_| Failure::Store(kefu_store::StoreError::Other(format!("bad date {text:?} in {col}"))))
 }
 
-fn contract_from(r: &sqlx::any::AnyRow) -> Result<Contract> {
+pub(super) fn contract_from(r: &sqlx::any::AnyRow) -> Result<Contract> {
     Ok(Contract {
         id: r.i64("id")?,
         account_id: r.i64("account_id")?,

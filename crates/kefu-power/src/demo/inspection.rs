@@ -143,6 +143,9 @@ async fn meters(
         rated_current: if kind == "three_phase_ct" { "1.5(6)A" } else { "5(60)A" }.into(),
         register_digits: 6,
         verified_on,
+        // The CT-connected meters of the 10 kV users: 150/5 A and 10000/100 V.
+        ct: if kind == "three_phase_ct" { (150, 5) } else { (1, 1) },
+        pt: if kind == "three_phase_ct" { (10000, 100) } else { (1, 1) },
         meters,
     };
     meter_archive::accept_batch(

@@ -65,7 +65,7 @@ pub async fn load(db: &Db, rng: &mut ChaCha8Rng, today: Date, stations: &[Branch
                     } else {
                         "与春耕灌溉用电冲突，请改期"
                     };
-                    outages::decide(db, &actor, o.id, approve, note, now).await?;
+                    outages::decide(db, &actor, &zone, o.id, (approve, note), now).await?;
                 }
             }
         }

@@ -171,6 +171,24 @@ pub async fn accept_batch(db: &Db, actor: &Actor, b: &Batch, now: Timestamp) -> 
             "register_digits",
         ));
     }
+    // Ratios belong to a meter connected through transformers (left 1/1
+    // when its transformers are matched at installation).
+    if b.kind != super::CT_KIND && (b.ct != (1, 1) || b.pt != (1, 1)) {
+        return Err(text_rule(
+            "ct_ratio".into(),
+            "只有经互感器接入的电能表才填写互感器变比",
+            "only a meter connected through transformers has their ratios",
+            "ratio_needs_ct_meter",
+        ));
+    }
+    let multiplier = super::multiplier_of(b.ct, b.pt).ok_or_else(|| {
+        text_rule(
+            "pt_ratio".into(),
+            "电流、电压互感器变比的综合倍率须为整数",
+            "the ratios' multiplier (CT × PT) must be a whole number",
+            "ratio_multiplier",
+        )
+    })?;
     if b.meters.is_empty() || b.meters.len() > 2000 {
         return Err(text_rule("meters".into(), "每批 1 到 2000 只表", "a batch holds 1 to 2,000 meters", "batch_size"));
     }
@@ -196,11 +214,15 @@ pub async fn accept_batch(db: &Db, actor: &Actor, b: &Batch, now: Timestamp) -> 
     for (i, (no, asset, seals, passed)) in checked.iter().enumerate() {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO power_meters (meter_no, kind, register_digits, ct_primary, ct_secondary, pt_primary, \
-             pt_secondary) VALUES ($1, $2, $3, 1, 1, 1, 1) RETURNING id",
+             pt_secondary) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(no.as_str().to_string())
         .bind(b.kind.clone())
         .bind(b.register_digits)
+        .bind(b.ct.0)
+        .bind(b.ct.1)
+        .bind(b.pt.0)
+        .bind(b.pt.1)
         .fetch_one(tx.conn())
         .await
         .map_err(|e| taken(e, format!("meters[{i}].meter_no")))?;
@@ -242,7 +264,8 @@ pub async fn accept_batch(db: &Db, actor: &Actor, b: &Batch, now: Timestamp) -> 
         action: "accept",
         branch: Some(b.station),
         old: None,
-        new: Some(json!({"maker": maker, "kind": b.kind, "meters": ids.len(), "failed": failed})),
+        new: Some(json!({"maker": maker, "kind": b.kind, "meters": ids.len(), "failed": failed,
+            "ct": format!("{}/{}", b.ct.0, b.ct.1), "pt": format!("{}/{}", b.pt.0, b.pt.1), "multiplier": multiplier})),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
@@ -376,6 +399,8 @@ async fn install_in(tx: &mut Tx, db: &Db, actor: &Actor, m: &Asset, i: &Installa
     .execute(tx.conn())
     .await?;
     add_move(tx, m.meter_id, i.on, "installed", Some(account.id), Some(i.reading), Some(&seals), None, at).await?;
+    // The search box finds the account by the meter now installed there.
+    archive::refresh_keys_in(tx, account.id).await?;
     let change = Change {
         entity: "power_meter",
         entity_id: m.meter_no.clone(),
@@ -426,6 +451,9 @@ async fn remove_in(tx: &mut Tx, actor: &Actor, m: &Asset, on: Date, reading: i64
         .fetch_one(tx.conn())
         .await?;
     add_move(tx, m.meter_id, on, "removed", account, Some(reading), None, None, at).await?;
+    if let Some(account) = account {
+        archive::refresh_keys_in(tx, account).await?;
+    }
     let change = Change {
         entity: "power_meter",
         entity_id: m.meter_no.clone(),
@@ -443,6 +471,79 @@ pub async fn remove(db: &Db, actor: &Actor, meter_no: &str, on: Date, reading: i
     let m = get(db, &actor.scope, meter_no).await?;
     let mut tx = db.begin().await?;
     remove_in(&mut tx, actor, &m, on, reading, &instant_text(now)).await?;
+    tx.commit().await?;
+    get(db, &actor.scope, meter_no).await
+}
+
+/// Scraps a meter in stock or removed, or returns a removed one to stock
+/// (its account let go, its readings cleared, ready to be installed again),
+/// as [`meters::can_move`] allows, with the reason in its history and the
+/// audit log.
+pub async fn set_aside(
+    db: &Db,
+    actor: &Actor,
+    meter_no: &str,
+    (to, on, reason): (MeterState, Date, &str),
+    now: Timestamp,
+) -> Result<Asset> {
+    let m = get(db, &actor.scope, meter_no).await?;
+    let reason = kefu_core::required_text("reason", reason, 200)?;
+    let (state, action) = match to {
+        MeterState::Scrapped => ("scrapped", "scrapped"),
+        MeterState::InStock => ("in_stock", "returned"),
+        _ => return Err(refused("state", "one_of", "应为报废或退回库存", "scrap or return to stock")),
+    };
+    if !meters::can_move(state_of(&m.state), to) {
+        return Err(match to {
+            MeterState::Scrapped => refused(
+                "meter_no",
+                "meter_in_use",
+                "已安装的表须先拆除才能报废",
+                "an installed meter is removed before it is scrapped",
+            ),
+            _ => refused(
+                "meter_no",
+                "meter_not_removed",
+                "只有已拆除的表才能退回库存",
+                "only a removed meter returns to stock",
+            ),
+        });
+    }
+    // Its history stays in order: no change dated before its last move.
+    if m.history.iter().any(|h| h.on_day > on.to_string()) {
+        return Err(refused(
+            "on",
+            "date_before_last_move",
+            "日期不能早于该表上一次变动的日期",
+            "the day cannot be before the meter's last move",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    if to == MeterState::InStock {
+        sqlx::query("UPDATE power_meters SET account_id = NULL, installed_on = NULL, removed_on = NULL WHERE id = $1")
+            .bind(m.meter_id)
+            .execute(tx.conn())
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE power_meter_assets SET state = $1, install_reading = CASE WHEN $1 = 'in_stock' THEN NULL \
+         ELSE install_reading END, removal_reading = CASE WHEN $1 = 'in_stock' THEN NULL ELSE removal_reading END \
+         WHERE meter_id = $2",
+    )
+    .bind(state)
+    .bind(m.meter_id)
+    .execute(tx.conn())
+    .await?;
+    add_move(&mut tx, m.meter_id, on, action, None, None, None, Some(&reason), &instant_text(now)).await?;
+    let change = Change {
+        entity: "power_meter",
+        entity_id: m.meter_no.clone(),
+        action: if to == MeterState::Scrapped { "scrap" } else { "return" },
+        branch: Some(m.branch_id),
+        old: Some(json!({"state": m.state, "account_no": m.account_no})),
+        new: Some(json!({"state": state, "on": on.to_string(), "reason": reason})),
+    };
+    tx.audit(actor, change).await?;
     tx.commit().await?;
     get(db, &actor.scope, meter_no).await
 }

@@ -3,11 +3,14 @@
 //! a manager approves or refuses the request. Once approved, the outreach
 //! engine tells the accounts' holders at the playbooks' lead times (large
 //! users 7 days ahead, everyone else 1 day: `playbooks.toml`) through this
-//! module's anchor source; a printable notice is drawn by the web half.
+//! module's anchor source; a printable notice is drawn by the web half. An
+//! approval that comes after a notice's day (the daily run of that day had
+//! nothing to tell) sends that notice at once and records that it was late
+//! (migration 36).
 
 use crate::accounts::AccountNo;
-use jiff::Timestamp;
 use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
 use kefu_care::customers::{PREFERENCE_COLUMNS, preferences_of};
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::{BusinessZone, instant_text};
@@ -71,6 +74,10 @@ pub struct Outage {
     pub decided_by: Option<String>,
     pub decision_note: String,
     pub accounts: i64,
+    /// When an approval after a notice's day sent the notices at once.
+    pub late_notice_at: Option<String>,
+    /// How many notices the approval sent at once.
+    pub late_notices: i64,
 }
 
 /// An account an outage cuts.
@@ -88,7 +95,8 @@ fn refuse(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<
 
 const COLUMNS: &str = "o.id, o.branch_id, b.name AS station, b.phone AS station_phone, o.equipment_kind, \
      o.equipment, o.starts_at, o.ends_at, o.start_day, o.hours, o.reason, o.status, o.requested_by, o.decided_by, \
-     o.decision_note, (SELECT COUNT(*) FROM power_outage_accounts x WHERE x.outage_id = o.id) AS accounts";
+     o.decision_note, o.late_notice_at, o.late_notices, \
+     (SELECT COUNT(*) FROM power_outage_accounts x WHERE x.outage_id = o.id) AS accounts";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Outage> {
     Ok(Outage {
@@ -108,6 +116,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Outage> {
         decided_by: r.opt_text("decided_by")?,
         decision_note: r.text("decision_note")?,
         accounts: r.i64("accounts")?,
+        late_notice_at: r.opt_text("late_notice_at")?,
+        late_notices: r.i64("late_notices")?,
     })
 }
 
@@ -216,13 +226,24 @@ pub async fn request(db: &Db, actor: &Actor, zone: &BusinessZone, o: &NewOutage,
     Ok(outage)
 }
 
-/// A manager approves or refuses a request (once); a refusal says why.
-pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, note: &str, now: Timestamp) -> Result<Outage> {
+/// A manager approves or refuses a request (once); a refusal says why. An
+/// approval on or after a notice's day sends that notice at once (the
+/// daily run of its day found nothing approved), and one after it records
+/// that the notices were late.
+pub async fn decide(
+    db: &Db,
+    actor: &Actor,
+    zone: &BusinessZone,
+    id: i64,
+    (approve, note): (bool, &str),
+    now: Timestamp,
+) -> Result<Outage> {
     let note = optional_text("note", note, 500)?;
     if !approve && note.is_empty() {
         return Err(Invalid::required("note").into());
     }
     let before = get(db, &actor.scope, id).await?.0;
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
     let mut tx = db.begin().await?;
     let changed = sqlx::query(
         "UPDATE power_outages SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
@@ -239,6 +260,35 @@ pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, note: &str, 
     if changed == 0 {
         return Err(Failure::Conflict(Rule::new("outage_decided", "该停电申请已审批", "the request has been decided")));
     }
+    let today = zone.date_of(now);
+    let (mut late, mut sent) = (false, 0);
+    if approve && before.start_day >= today {
+        for p in playbooks.iter().filter(|p| p.enabled && [LARGE, OTHERS].contains(&p.anchor.as_str())) {
+            let sql = holders_sql(&p.anchor, true);
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(before.start_day.to_string())
+                .bind(id)
+                .fetch_all(tx.conn())
+                .await?;
+            let subjects = rows.iter().map(|r| subject_of(r, before.start_day)).collect::<Result<Vec<_>>>()?;
+            for (i, step) in p.steps.iter().enumerate() {
+                let day = before.start_day + step.offset_days.days();
+                if day > today || subjects.is_empty() {
+                    continue;
+                }
+                late |= day < today;
+                sent += kefu_outreach::notices::send_step_now_in(&mut tx, p, i, &subjects, today).await?;
+            }
+        }
+    }
+    if late {
+        sqlx::query("UPDATE power_outages SET late_notice_at = $1, late_notices = $2 WHERE id = $3")
+            .bind(instant_text(now))
+            .bind(sent as i64)
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+    }
     tx.audit(
         actor,
         Change {
@@ -247,12 +297,40 @@ pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, note: &str, 
             action: if approve { "approve" } else { "refuse" },
             branch: Some(before.branch_id),
             old: Some(json!(before)),
-            new: Some(json!({ "approve": approve, "note": note })),
+            new: Some(json!({ "approve": approve, "note": note, "late": late, "notices_sent_at_once": sent })),
         },
     )
     .await?;
     tx.commit().await?;
     Ok(get(db, &actor.scope, id).await?.0)
+}
+
+/// The first day the playbooks in force tell the outage's holders: its
+/// first day moved by the earliest step of the enabled playbooks whose
+/// holders it cuts (large users, the others). An approval after this day
+/// is late. None when no playbook tells them.
+pub async fn first_notice_day(db: &Db, o: &Outage) -> Result<Option<Date>> {
+    let large: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM power_outage_accounts x JOIN power_accounts a ON a.id = x.account_id \
+         WHERE x.outage_id = $1 AND a.voltage = '10kv'",
+    )
+    .bind(o.id)
+    .fetch_one(db.pool())
+    .await?;
+    let cut = |anchor: &str| if anchor == LARGE { large > 0 } else { o.accounts > large };
+    let playbooks = kefu_outreach::store::effective(db, &default_playbooks()).await?;
+    Ok(playbooks
+        .iter()
+        .filter(|p| p.enabled && [LARGE, OTHERS].contains(&p.anchor.as_str()) && cut(&p.anchor))
+        .flat_map(|p| p.steps.iter().map(|s| o.start_day + s.offset_days.days()))
+        .min())
+}
+
+/// Whether approving on `today` comes after the outage's first notice day
+/// ([`first_notice_day`]) while the outage still lies ahead: its holders
+/// would then be told later than the lead time promises.
+pub fn approval_late(first_notice_day: Option<Date>, start_day: Date, today: Date) -> bool {
+    first_notice_day.is_some_and(|d| d < today) && start_day >= today
 }
 
 /// An outage in scope and the accounts it cuts.
@@ -309,47 +387,74 @@ impl AnchorSource for OutageNotices {
 
     fn subjects<'a>(&'a self, db: &'a Db, anchor: &'a str, date: Date) -> Subjects<'a> {
         Box::pin(async move {
-            let voltage = if anchor == LARGE { "a.voltage = '10kv'" } else { "a.voltage <> '10kv'" };
-            let prefs = PREFERENCE_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
-            // A holder of several accounts on the outage is told once.
-            let sql = format!(
-                "SELECT DISTINCT o.id AS outage_id, o.branch_id, o.hours, o.reason, o.equipment, c.id AS customer_id, \
-                 c.name, c.mobile, c.email, c.address, c.is_member, {prefs}, b.name AS station, b.phone \
-                 FROM power_outages o JOIN power_outage_accounts x ON x.outage_id = o.id \
-                 JOIN power_accounts a ON a.id = x.account_id JOIN customers c ON c.id = a.customer_id \
-                 JOIN branches b ON b.id = o.branch_id \
-                 WHERE o.status = 'approved' AND o.start_day = $1 AND {voltage} AND c.merged_into IS NULL \
-                 ORDER BY o.id, c.id"
-            );
+            let sql = holders_sql(anchor, false);
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date.to_string()).fetch_all(db.pool()).await?;
-            rows.iter()
-                .map(|r| {
-                    let vars = Vars::from([
-                        ("name", r.text("name")?),
-                        ("store", r.text("station")?),
-                        ("store_phone", r.text("phone")?),
-                        ("time", r.text("hours")?),
-                        ("reason", format!("{}（{}）", r.text("reason")?, r.text("equipment")?)),
-                    ]);
-                    Ok(Subject {
-                        branch: BranchId(r.i64("branch_id")?),
-                        customer: CustomerId(r.i64("customer_id")?),
-                        asset: Some((ASSET, r.i64("outage_id")?)),
-                        anchor_date: date,
-                        last_visit: None,
-                        is_member: r.flag("is_member")?,
-                        visit_kind: None,
-                        last_booking: None,
-                        prefs: preferences_of(r)?,
-                        reach: Reachable {
-                            mobile: r.opt_text("mobile")?.is_some_and(|m| !m.is_empty()),
-                            email: !r.text("email")?.is_empty(),
-                            address: !r.text("address")?.is_empty(),
-                        },
-                        vars,
-                    })
-                })
-                .collect()
+            rows.iter().map(|r| subject_of(r, date)).collect()
         })
+    }
+}
+
+/// The holders of the accounts of the approved outages starting on a day
+/// (`$1`), large users or the others by the anchor; with `one`, of the
+/// outage `$2` only.
+fn holders_sql(anchor: &str, one: bool) -> String {
+    let voltage = if anchor == LARGE { "a.voltage = '10kv'" } else { "a.voltage <> '10kv'" };
+    let outage = if one { "AND o.id = $2" } else { "" };
+    let prefs = PREFERENCE_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
+    // A holder of several accounts on the outage is told once.
+    format!(
+        "SELECT DISTINCT o.id AS outage_id, o.branch_id, o.hours, o.reason, o.equipment, c.id AS customer_id, \
+         c.name, c.mobile, c.email, c.address, c.is_member, {prefs}, b.name AS station, b.phone \
+         FROM power_outages o JOIN power_outage_accounts x ON x.outage_id = o.id \
+         JOIN power_accounts a ON a.id = x.account_id JOIN customers c ON c.id = a.customer_id \
+         JOIN branches b ON b.id = o.branch_id \
+         WHERE o.status = 'approved' AND o.start_day = $1 AND {voltage} {outage} AND c.merged_into IS NULL \
+         ORDER BY o.id, c.id"
+    )
+}
+
+fn subject_of(r: &sqlx::any::AnyRow, date: Date) -> Result<Subject> {
+    let vars = Vars::from([
+        ("name", r.text("name")?),
+        ("store", r.text("station")?),
+        ("store_phone", r.text("phone")?),
+        ("time", r.text("hours")?),
+        ("reason", format!("{}（{}）", r.text("reason")?, r.text("equipment")?)),
+    ]);
+    Ok(Subject {
+        branch: BranchId(r.i64("branch_id")?),
+        customer: CustomerId(r.i64("customer_id")?),
+        asset: Some((ASSET, r.i64("outage_id")?)),
+        anchor_date: date,
+        last_visit: None,
+        is_member: r.flag("is_member")?,
+        visit_kind: None,
+        last_booking: None,
+        prefs: preferences_of(r)?,
+        reach: Reachable {
+            mobile: r.opt_text("mobile")?.is_some_and(|m| !m.is_empty()),
+            email: !r.text("email")?.is_empty(),
+            address: !r.text("address")?.is_empty(),
+        },
+        vars,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::approval_late;
+    use jiff::civil::date;
+
+    #[test]
+    fn an_approval_after_the_first_notice_day_is_late() {
+        let start = date(2026, 12, 10);
+        // Large users are told 7 days ahead: on the 3rd.
+        let first = Some(date(2026, 12, 3));
+        assert!(!approval_late(first, start, date(2026, 12, 2)));
+        assert!(!approval_late(first, start, date(2026, 12, 3)), "on the notice day the notice goes out on time");
+        assert!(approval_late(first, start, date(2026, 12, 4)));
+        assert!(approval_late(first, start, start), "on the day itself");
+        assert!(!approval_late(first, start, date(2026, 12, 11)), "an outage past is no longer told");
+        assert!(!approval_late(None, start, date(2026, 12, 9)), "no playbook tells anyone");
     }
 }

@@ -31,6 +31,7 @@ mod power_archive;
 mod power_billing;
 mod power_connections;
 mod power_indicators;
+mod power_gaps;
 mod power_inspections;
 mod power_meters;
 mod power_outages;

@@ -91,6 +91,12 @@ async fn install(
     post_json(c, csrf, app.at(&format!("/api/v1/power/meters/{meter}/install")), body).await
 }
 
+/// Removes a meter on a day with its removal reading.
+async fn remove(app: &TestApp, c: &reqwest::Client, csrf: &str, meter: &str, on: &str, reading: &str) -> (u16, Value) {
+    let body = json!({"on": on, "reading": reading});
+    post_json(c, csrf, app.at(&format!("/api/v1/power/meters/{meter}/remove")), body).await
+}
+
 on_both!(a_meter_that_failed_verification_is_never_installed, |backend| async move {
     let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
     station(&app).await;
@@ -357,4 +363,110 @@ on_both!(the_demo_has_meters_with_histories_and_this_months_plan, |backend| asyn
     );
     let first = cases.iter().map(|c| c.found_on).min().unwrap();
     assert!(first <= today() - 23.months(), "two years of cases, from {first}");
+});
+
+/// The customers the search box finds for a query.
+async fn found(client: &reqwest::Client, app: &TestApp, q: &str) -> Vec<i64> {
+    let hits = get_json(client, app.at(&format!("/api/v1/search?q={q}"))).await;
+    hits.as_array().unwrap().iter().map(|h| h["customer"]["id"].as_i64().unwrap()).collect()
+}
+
+on_both!(a_meter_installed_from_stock_finds_its_account_in_the_search_box, |backend| async move {
+    let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
+    station(&app).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let accepted = batch(&app, "B9", "single_phase", today(), &[("DDZY-4500900001", "passed")]);
+    let (status, a) = post_json(&agent, &csrf, app.at("/api/v1/power/meter-batches"), accepted).await;
+    assert_eq!(status, 201, "{a}");
+    // In stock, the number names no account.
+    assert!(found(&agent, &app, "DDZY-4500900001").await.is_empty());
+    let (status, m) = install(&app, &agent, &csrf, "DDZY-4500900001", "3101000002", "3", Value::Null).await;
+    assert_eq!(status, 200, "{m}");
+    // Installed, it finds the account's holder, whole or by its lower case.
+    assert_eq!(found(&agent, &app, "DDZY-4500900001").await, [app.fx.customer_a.0]);
+    assert_eq!(found(&agent, &app, "ddzy-4500900001").await, [app.fx.customer_a.0]);
+    // The account's own number still finds it.
+    assert_eq!(found(&agent, &app, "3101000002").await, [app.fx.customer_a.0]);
+    // Removed, the meter no longer leads there.
+    let (status, m) = remove(&app, &agent, &csrf, "DDZY-4500900001", "2026-11-20", "40").await;
+    assert_eq!(status, 200, "{m}");
+    assert!(found(&agent, &app, "DDZY-4500900001").await.is_empty());
+    assert_eq!(found(&agent, &app, "3101000002").await, [app.fx.customer_a.0]);
+});
+
+on_both!(ct_meters_come_with_their_ratios_and_meters_are_scrapped_or_returned_with_a_reason, |backend| async move {
+    let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
+    station(&app).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let url = app.at("/api/v1/power/meter-batches");
+    let ct_batch = |ct: Value, pt: Value| {
+        let mut b = batch(&app, "CT1", "three_phase_ct", today() - 30.days(), &[("DTZY-4500800001", "passed")]);
+        b["ct_ratio"] = ct;
+        b["pt_ratio"] = pt;
+        b
+    };
+    // Refused by field: a ratio upside down or garbled, ratios on a meter
+    // without transformers, a multiplier that is no whole number.
+    let mut plain = batch(&app, "P1", "single_phase", today(), &[("DDZY-4500800002", "passed")]);
+    plain["ct_ratio"] = json!("150/5");
+    for (body, field, rule) in [
+        (ct_batch(json!("5/150"), Value::Null), "ct_ratio", "ratio_step_down"),
+        (ct_batch(json!("150:5"), Value::Null), "ct_ratio", "ratio_format"),
+        (ct_batch(json!("10/3"), Value::Null), "pt_ratio", "ratio_multiplier"),
+        (plain, "ct_ratio", "ratio_needs_ct_meter"),
+    ] {
+        let (status, p) = post_json(&agent, &csrf, url.clone(), body).await;
+        assert_eq!((status, p["field"].as_str(), p["rule"].as_str()), (422, Some(field), Some(rule)), "{p}");
+    }
+    let (status, a) = post_json(&agent, &csrf, url.clone(), ct_batch(json!("150/5"), json!("10000/100"))).await;
+    assert_eq!(status, 201, "{a}");
+    let m = get_json(&agent, app.at("/api/v1/power/meters/DTZY-4500800001")).await;
+    assert_eq!((m["ct"].as_str(), m["pt"].as_str()), (Some("150/5"), Some("10000/100")), "{m}");
+    assert_eq!(m["multiplier"].as_i64(), Some((150 / 5) * (10000 / 100)));
+    let page = agent.get(app.at("/power/meters/DTZY-4500800001")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!(r#"data-testid="meter-multiplier">{}<"#, (150 / 5) * (10000 / 100))));
+
+    // Installed, it cannot be scrapped nor returned; removed, it returns to
+    // stock with a reason and can be installed again; then it is scrapped.
+    let (status, _) = install(&app, &agent, &csrf, "DTZY-4500800001", "3101000001", "0", json!("II")).await;
+    assert_eq!(status, 200);
+    let set_aside = |what: &'static str, on: &'static str, reason: &'static str| {
+        let (agent, csrf, app) = (&agent, &csrf, &app);
+        async move {
+            let url = app.at(&format!("/api/v1/power/meters/DTZY-4500800001/{what}"));
+            post_json(agent, csrf, url, json!({"on": on, "reason": reason})).await
+        }
+    };
+    let (status, p) = set_aside("scrap", "2026-11-25", "雷击损坏").await;
+    assert_eq!((status, p["rule"].as_str()), (422, Some("meter_in_use")), "{p}");
+    let (status, p) = set_aside("return", "2026-11-25", "线路改造").await;
+    assert_eq!((status, p["rule"].as_str()), (422, Some("meter_not_removed")), "{p}");
+    let (status, _) = remove(&app, &agent, &csrf, "DTZY-4500800001", "2026-11-20", "12").await;
+    assert_eq!(status, 200);
+    let (status, p) = set_aside("return", "2026-11-25", " ").await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("reason")), "{p}");
+    let (status, p) = set_aside("return", "2026-11-19", "线路改造").await;
+    assert_eq!(
+        (status, p["field"].as_str(), p["rule"].as_str()),
+        (422, Some("on"), Some("date_before_last_move")),
+        "{p}"
+    );
+    let (status, m) = set_aside("return", "2026-11-25", "用户销户，表计完好").await;
+    assert_eq!((status, m["state"].as_str(), &m["account_no"]), (200, Some("in_stock"), &Value::Null), "{m}");
+    let (status, m) = install(&app, &agent, &csrf, "DTZY-4500800001", "3101000002", "5", json!("II")).await;
+    assert_eq!((status, m["account_no"].as_str()), (200, Some("3101000002")), "{m}");
+    remove(&app, &agent, &csrf, "DTZY-4500800001", "2026-11-25", "30").await;
+    let (status, m) = set_aside("scrap", "2026-11-25", "雷击损坏，无修复价值").await;
+    assert_eq!((status, m["state"].as_str()), (200, Some("scrapped")), "{m}");
+    let moves: Vec<(&str, Option<&str>)> =
+        m["history"].as_array().unwrap().iter().map(|h| (h["action"].as_str().unwrap(), h["note"].as_str())).collect();
+    assert_eq!(moves.len(), 7, "accepted, installed and removed twice, returned, scrapped: {moves:?}");
+    assert!(moves.contains(&("returned", Some("用户销户，表计完好"))), "{moves:?}");
+    assert!(moves.contains(&("scrapped", Some("雷击损坏，无修复价值"))), "{moves:?}");
+    assert_eq!((app.audit_count("power_meter", "return").await, app.audit_count("power_meter", "scrap").await), (1, 1));
+    // A scrapped meter is never installed again.
+    let (status, _) = install(&app, &agent, &csrf, "DTZY-4500800001", "3101000001", "0", Value::Null).await;
+    assert_eq!(status, 422);
+    let page = agent.get(app.at("/power/meters/DTZY-4500800001")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("雷击损坏，无修复价值") && !page.contains(r#"data-testid="meter-scrap""#));
 });

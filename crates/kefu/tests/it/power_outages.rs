@@ -13,7 +13,7 @@ use kefu_store::Change;
 
 /// Store A as supply station 3101 with customer A's household (serial 1)
 /// and customer B's 10 kV factory (serial 2).
-async fn station(app: &TestApp) {
+pub(crate) async fn station(app: &TestApp) {
     let actor = Actor::system(Scope::new(vec![app.fx.store_a]));
     let prefix = StationPrefix::parse("prefix", "3101").unwrap();
     let mut tx = app.db.begin().await.unwrap();

@@ -50,10 +50,13 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(cases::CasesApi::openapi());
     doc.merge(meters::MetersApi::openapi());
     doc.merge(contracts::ContractsApi::openapi());
+    doc.merge(contracts::checks::ContractChecksApi::openapi());
     doc.merge(connections::ConnectionsApi::openapi());
     doc.merge(tariffs::TariffsApi::openapi());
     doc.merge(billing::BillingApi::openapi());
     doc.merge(indicators::IndicatorsApi::openapi());
+    doc.merge(outages::OutagesApi::openapi());
+    doc.merge(training::TrainingApi::openapi());
     doc
 }
 
@@ -77,6 +80,7 @@ static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLo
     [
         TEMPLATES,
         contracts::TEMPLATES,
+        contracts::checks::TEMPLATES,
         meters::TEMPLATES,
         cases::TEMPLATES,
         connections::TEMPLATES,

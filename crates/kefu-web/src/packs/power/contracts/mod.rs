@@ -1,9 +1,11 @@
 //! Supply contracts and power-use permits (issue 19 §1): the contract and
 //! permit on an account's page with the forms that record or renew them,
 //! the lists of contracts and of permits expiring soon (each with its XLSX
-//! export), and the JSON API under `/api/v1/power/`.
+//! export), the inspectors' checks of a contract's performance (`checks/`),
+//! and the JSON API under `/api/v1/power/`.
 
 pub mod api;
+pub mod checks;
 pub mod pages;
 
 use crate::guard::Access::Signed;
@@ -26,6 +28,9 @@ pub fn routes() -> Vec<Entry> {
         entry(M::PUT, "/api/v1/power/accounts/{number}/permit", Signed(PowerWork), axum::routing::put(api::permit)),
         entry(M::GET, "/api/v1/power/contracts/expiring", Signed(CustomersRead), get(api::expiring)),
     ]
+    .into_iter()
+    .chain(checks::routes())
+    .collect()
 }
 
 pub const NAV_CONTRACTS: NavItem =

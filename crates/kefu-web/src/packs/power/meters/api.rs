@@ -18,7 +18,7 @@ use kefu_core::{Invalid, Rule};
 use kefu_power::meter_archive::{
     self as archive, Asset, Batch, BatchMeter, Completion, Installation, Plan, parse_reading, reading_text,
 };
-use kefu_power::meters::PeriodicRules;
+use kefu_power::meters::{MeterState, PeriodicRules};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -46,6 +46,8 @@ pub struct MeterAssetDto {
     register_digits: i64,
     ct: String,
     pt: String,
+    /// The multiplier (综合倍率 = CT × PT).
+    multiplier: i64,
     maker: String,
     batch: String,
     verified_on: Option<String>,
@@ -73,6 +75,7 @@ impl MeterAssetDto {
             register_digits: a.register_digits,
             ct: format!("{}/{}", a.ct.0, a.ct.1),
             pt: format!("{}/{}", a.pt.0, a.pt.1),
+            multiplier: archive::multiplier_of(a.ct, a.pt).unwrap_or(1),
             maker: a.maker.clone(),
             batch: a.batch.clone(),
             verified_on: a.verified_on.map(|d| d.to_string()),
@@ -160,6 +163,12 @@ pub struct BatchBody {
     /// YYYY-MM-DD
     #[schema(value_type = String)]
     pub verified_on: Date,
+    /// For three_phase_ct: the current transformers' ratio, primary/secondary (150/5); 1/1 when left out.
+    #[serde(default)]
+    pub ct_ratio: Option<String>,
+    /// For three_phase_ct: the voltage transformers' ratio (10000/100); none for low voltage.
+    #[serde(default)]
+    pub pt_ratio: Option<String>,
     pub meters: Vec<BatchMeterBody>,
 }
 
@@ -201,6 +210,8 @@ impl BatchBody {
             rated_current: self.rated_current.clone(),
             register_digits: self.register_digits,
             verified_on: self.verified_on,
+            ct: archive::parse_ratio("ct_ratio", self.ct_ratio.as_deref().unwrap_or_default())?,
+            pt: archive::parse_ratio("pt_ratio", self.pt_ratio.as_deref().unwrap_or_default())?,
             meters,
         })
     }
@@ -287,6 +298,45 @@ pub async fn remove(
     let reading = parse_reading("reading", &b.reading).map_err(AppError::Invalid)?;
     let on = b.on.unwrap_or_else(|| app.today());
     Ok(Json(MeterAssetDto::of(&archive::remove(app.db(), &ctx.actor, &no, on, reading, app.now()).await?)))
+}
+
+/// A meter scrapped, or a removed one returned to stock, and why.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"on": "2026-11-28", "reason": "检定不合格，无修复价值"}))]
+pub struct SetAsideBody {
+    /// YYYY-MM-DD; today when left out.
+    #[schema(value_type = Option<String>)]
+    pub on: Option<Date>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/power/meters/{meter_no}/scrap", tag = "power", params(("meter_no" = String, Path)),
+    request_body = SetAsideBody,
+    responses((status = 200, body = MeterAssetDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn scrap(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(no): PathParams<String>,
+    JsonBody(b): JsonBody<SetAsideBody>,
+) -> Result<Json<MeterAssetDto>, AppError> {
+    let on = b.on.unwrap_or_else(|| app.today());
+    let a = archive::set_aside(app.db(), &ctx.actor, &no, (MeterState::Scrapped, on, &b.reason), app.now()).await?;
+    Ok(Json(MeterAssetDto::of(&a)))
+}
+
+#[utoipa::path(post, path = "/api/v1/power/meters/{meter_no}/return", tag = "power", params(("meter_no" = String, Path)),
+    request_body = SetAsideBody,
+    responses((status = 200, body = MeterAssetDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn return_to_stock(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(no): PathParams<String>,
+    JsonBody(b): JsonBody<SetAsideBody>,
+) -> Result<Json<MeterAssetDto>, AppError> {
+    let on = b.on.unwrap_or_else(|| app.today());
+    let a = archive::set_aside(app.db(), &ctx.actor, &no, (MeterState::InStock, on, &b.reason), app.now()).await?;
+    Ok(Json(MeterAssetDto::of(&a)))
 }
 
 /// A work order of the month's plan.

@@ -16,6 +16,7 @@ use kefu_core::ids::BranchId;
 use kefu_core::{Invalid, Rule};
 use kefu_power::archive::{self as accounts, Station};
 use kefu_power::meter_archive::{self as archive, Asset, KINDS, parse_reading, reading_text};
+use kefu_power::meters::MeterState;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -170,6 +171,35 @@ pub async fn remove(
     Ok(Redirect::to(&format!("/power/meters/{}", a.meter_no)).into_response())
 }
 
+#[derive(Deserialize)]
+pub struct SetAsideForm {
+    on: Option<Date>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn scrap(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(no): PathParams<String>,
+    FormBody(f): FormBody<SetAsideForm>,
+) -> Result<Response, AppError> {
+    let on = f.on.unwrap_or_else(|| app.today());
+    let a = archive::set_aside(app.db(), &ctx.actor, &no, (MeterState::Scrapped, on, &f.reason), app.now()).await?;
+    Ok(Redirect::to(&format!("/power/meters/{}", a.meter_no)).into_response())
+}
+
+pub async fn return_to_stock(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(no): PathParams<String>,
+    FormBody(f): FormBody<SetAsideForm>,
+) -> Result<Response, AppError> {
+    let on = f.on.unwrap_or_else(|| app.today());
+    let a = archive::set_aside(app.db(), &ctx.actor, &no, (MeterState::InStock, on, &f.reason), app.now()).await?;
+    Ok(Redirect::to(&format!("/power/meters/{}", a.meter_no)).into_response())
+}
+
 pub async fn batch_form(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     page(
         &app,
@@ -195,6 +225,10 @@ pub struct BatchForm {
     rated_current: String,
     register_digits: Option<i64>,
     verified_on: Option<Date>,
+    #[serde(default)]
+    ct_ratio: String,
+    #[serde(default)]
+    pt_ratio: String,
     /// One meter a line: number, asset number, passed or failed, seals.
     #[serde(default)]
     meters: String,
@@ -235,6 +269,8 @@ pub async fn accept(
         rated_current: f.rated_current,
         register_digits: f.register_digits.ok_or_else(|| required("register_digits"))?,
         verified_on: f.verified_on.ok_or_else(|| required("verified_on"))?,
+        ct_ratio: Some(f.ct_ratio),
+        pt_ratio: Some(f.pt_ratio),
         meters,
     };
     let batch = body.batch().map_err(AppError::Invalid)?;

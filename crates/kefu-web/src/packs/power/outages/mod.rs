@@ -1,9 +1,11 @@
 //! Planned outages (停电审批, issue 19 §5) on the web: the stations'
 //! requests and the form to make one, an outage with its accounts and the
 //! manager's approval or refusal, and the printable notice (PDF, with the
-//! letters' embedded Chinese font).
+//! letters' embedded Chinese font); the same under `/api/v1/power/outages`.
 
+pub mod api;
 pub mod pages;
+mod requests;
 
 use crate::guard::Access::Signed;
 use crate::render::NavItem;
@@ -27,5 +29,22 @@ pub fn routes() -> Vec<Entry> {
         entry(M::GET, "/power/outages/{id}", Signed(PowerWork), get(pages::show)),
         entry(M::POST, "/power/outages/{id}/decision", Signed(PowerManage), post(pages::decide)),
         entry(M::GET, "/power/outages/{id}/notice.pdf", Signed(PowerWork), get(pages::notice)),
+        entry(M::GET, "/api/v1/power/outages", Signed(PowerWork), get(api::list)),
+        entry(M::POST, "/api/v1/power/outages", Signed(PowerWork), post(api::request)),
+        entry(M::GET, "/api/v1/power/outages/{id}", Signed(PowerWork), get(api::show)),
+        entry(M::POST, "/api/v1/power/outages/{id}/decision", Signed(PowerManage), post(api::decide)),
     ]
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(api::list, api::show, api::request, api::decide),
+    components(schemas(
+        api::OutageDto,
+        api::OutageAccountDto,
+        api::OutageDetailDto,
+        api::OutageBody,
+        api::OutageDecisionBody
+    ))
+)]
+pub struct OutagesApi;

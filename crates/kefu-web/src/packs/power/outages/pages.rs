@@ -1,8 +1,8 @@
 //! The outages' pages and the printed notice.
 
+use super::requests::{OutageFields, approves, late_warning};
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
-use crate::fields::{local_time, whole_number};
 use crate::guard::Ctx;
 use crate::i18n::t;
 use crate::render::page;
@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
 use kefu_outreach::channels::print;
 use kefu_power::archive;
-use kefu_power::outages::{self, NewOutage};
+use kefu_power::outages;
 use serde::Deserialize;
 
 pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -61,37 +61,13 @@ pub async fn export(State(app): State<AppState>, ctx: Ctx) -> Result<Response, A
     Ok(xlsx::download(&format!("outages-{}.xlsx", app.today()), bytes))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct OutageForm {
-    station: String,
-    equipment_kind: String,
-    equipment: String,
-    starts_at: String,
-    ends_at: String,
-    reason: String,
-    accounts: String,
-}
-
 pub async fn request(
     State(app): State<AppState>,
     ctx: Ctx,
-    FormBody(f): FormBody<OutageForm>,
+    FormBody(f): FormBody<OutageFields>,
 ) -> Result<Response, AppError> {
     let zone = &app.0.zone;
-    let when = |field: &str, text: &str| match text.trim() {
-        "" => Ok(None),
-        t => local_time(field, t, zone).map(Some).map_err(AppError::Invalid),
-    };
-    let new = NewOutage {
-        station: whole_number("station", &f.station).map_err(AppError::Invalid)?,
-        equipment_kind: f.equipment_kind,
-        equipment: f.equipment,
-        starts_at: when("starts_at", &f.starts_at)?,
-        ends_at: when("ends_at", &f.ends_at)?,
-        reason: f.reason,
-        accounts: f.accounts,
-    };
+    let new = f.read(zone).map_err(AppError::Invalid)?;
     let o = outages::request(app.db(), &ctx.actor, zone, &new, app.now()).await?;
     Ok(Redirect::to(&format!("/power/outages/{}", o.id)).into_response())
 }
@@ -103,12 +79,14 @@ pub async fn show(
 ) -> Result<Html<String>, AppError> {
     let (o, affected) = outages::get(app.db(), &ctx.actor.scope, id).await?;
     let can_decide = ctx.actor.can(Permission::PowerManage) && o.status == "requested";
+    let first = outages::first_notice_day(app.db(), &o).await?;
+    let warning = late_warning(ctx.actor.lang, &app.0.zone, &o, first, app.today());
     page(
         &app,
         &ctx,
         "power/outage.html",
         "nav_power_outages",
-        view! { o => o, affected => affected, can_decide => can_decide },
+        view! { o => o, affected => affected, can_decide => can_decide, warning => warning, first_notice => first },
     )
 }
 
@@ -125,12 +103,8 @@ pub async fn decide(
     PathParams(id): PathParams<i64>,
     FormBody(f): FormBody<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let approve = match f.decision.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Err(AppError::Invalid(crate::fields::one_of("decision"))),
-    };
-    outages::decide(app.db(), &ctx.actor, id, approve, &f.note, app.now()).await?;
+    let approve = approves(&f.decision).map_err(AppError::Invalid)?;
+    outages::decide(app.db(), &ctx.actor, &app.0.zone, id, (approve, &f.note), app.now()).await?;
     Ok(Redirect::to(&format!("/power/outages/{id}")).into_response())
 }
 

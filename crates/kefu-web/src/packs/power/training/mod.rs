@@ -1,10 +1,13 @@
 //! Training of rural electricians (issue 19 §6) on the web: the sessions
 //! with the form to add one and the certificates lapsing soon, and a
-//! session with its attendees and the form to record a result.
+//! session with its attendees and the form to record a result; the same
+//! under `/api/v1/power/training` (`api.rs`).
+
+pub mod api;
+mod requests;
 
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
-use crate::fields::{date, whole_number};
 use crate::guard::Access::Signed;
 use crate::guard::Ctx;
 use crate::i18n::t;
@@ -17,9 +20,8 @@ use axum::http::Method as M;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kefu_core::Permission::*;
-use kefu_core::ids::BranchId;
 use kefu_power::{archive, training};
-use serde::Deserialize;
+use requests::{ResultFields, SessionFields};
 
 pub const NAV: &[NavItem] = &[NavItem { key: "nav_power_training", href: Some("/power/training"), needs: PowerWork }];
 
@@ -35,8 +37,26 @@ pub fn routes() -> Vec<Entry> {
         entry(M::POST, "/power/training", Signed(PowerWork), post(add)),
         entry(M::GET, "/power/training/{id}", Signed(PowerWork), get(show)),
         entry(M::POST, "/power/training/{id}/attendees", Signed(PowerWork), post(record)),
+        entry(M::GET, "/api/v1/power/training/sessions", Signed(PowerWork), get(api::sessions)),
+        entry(M::POST, "/api/v1/power/training/sessions", Signed(PowerWork), post(api::add)),
+        entry(M::GET, "/api/v1/power/training/sessions/{id}", Signed(PowerWork), get(api::show)),
+        entry(M::POST, "/api/v1/power/training/sessions/{id}/attendees", Signed(PowerWork), post(api::record)),
+        entry(M::GET, "/api/v1/power/training/lapsing", Signed(PowerWork), get(api::lapsing)),
     ]
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(api::sessions, api::add, api::show, api::record, api::lapsing),
+    components(schemas(
+        api::TrainingSessionDto,
+        api::TrainingAttendeeDto,
+        api::TrainingSessionDetailDto,
+        api::TrainingSessionBody,
+        api::TrainingResultBody
+    ))
+)]
+pub struct TrainingApi;
 
 async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
     let scope = &ctx.actor.scope;
@@ -112,18 +132,12 @@ async fn export(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     Ok(xlsx::download(&format!("training-{}.xlsx", app.today()), xlsx::workbook(&sheets)?))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SessionForm {
-    station: String,
-    held_on: String,
-    topic: String,
-    trainer: String,
-}
-
-async fn add(State(app): State<AppState>, ctx: Ctx, FormBody(f): FormBody<SessionForm>) -> Result<Response, AppError> {
-    let station = BranchId(whole_number("station", &f.station).map_err(AppError::Invalid)?);
-    let held_on = date("held_on", &f.held_on).map_err(AppError::Invalid)?;
+async fn add(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    FormBody(f): FormBody<SessionFields>,
+) -> Result<Response, AppError> {
+    let (station, held_on) = f.read().map_err(AppError::Invalid)?;
     let s = training::add_session(app.db(), &ctx.actor, station, held_on, &f.topic, &f.trainer, app.now()).await?;
     Ok(Redirect::to(&format!("/power/training/{}", s.id)).into_response())
 }
@@ -148,35 +162,13 @@ async fn show(
     )
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ResultForm {
-    user_id: String,
-    result: String,
-    score: String,
-    certificate_no: String,
-    certificate_expires: String,
-}
-
 async fn record(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    FormBody(f): FormBody<ResultForm>,
+    FormBody(f): FormBody<ResultFields>,
 ) -> Result<Response, AppError> {
-    let outcome = training::Outcome {
-        user_id: whole_number("user_id", &f.user_id).map_err(AppError::Invalid)?,
-        result: f.result,
-        score: match f.score.trim() {
-            "" => None,
-            t => Some(whole_number("score", t).map_err(AppError::Invalid)?),
-        },
-        certificate_no: f.certificate_no,
-        certificate_expires: match f.certificate_expires.trim() {
-            "" => None,
-            t => Some(date("certificate_expires", t).map_err(AppError::Invalid)?),
-        },
-    };
+    let outcome = f.read().map_err(AppError::Invalid)?;
     training::record(app.db(), &ctx.actor, id, &outcome).await?;
     Ok(Redirect::to(&format!("/power/training/{id}")).into_response())
 }
