@@ -57,4 +57,5 @@ pub mod late_fee;
 pub mod pack;
 pub mod payments;
 pub mod quote;
+pub mod receivables;
 pub mod visitors;
