@@ -281,6 +281,7 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
     let now_text = instant_text(now);
     let bill_ids = tx.reserve_ids("estate_bills", run.bills.len()).await?;
     let (mut bills, mut lines, mut key_rows) = (Vec::new(), Vec::new(), Vec::new());
+    let mut charged: Vec<(i64, i64)> = Vec::new();
     let mut total = Money::ZERO;
     for (bill, id) in run.bills.iter().zip(&bill_ids) {
         let house = ids[&bill.house];
@@ -296,13 +297,13 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
             bill.total().fen().into(),
             now_text.clone().into(),
         ]);
-        let charged: Vec<i64> = bill
-            .lines
-            .iter()
-            .filter(|l| l.kind == billing::LineKind::OneOff)
-            .filter_map(|l| crate::receivables::one_off::charge_of(&l.item))
-            .collect();
-        crate::receivables::one_off::billed(&mut tx, &charged, *id).await?;
+        charged.extend(
+            bill.lines
+                .iter()
+                .filter(|l| l.kind == billing::LineKind::OneOff)
+                .filter_map(|l| crate::receivables::one_off::charge_of(&l.item))
+                .map(|c| (c, *id)),
+        );
         for l in &bill.lines {
             lines.push(vec![
                 Cell::from(*id),
@@ -329,6 +330,7 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
     bulk::insert(tx.conn(), "estate_bill_lines", &line_columns, lines, "").await?;
     let key_columns = ["branch_id", "period", "house_id", "item_code", "bill_id"];
     bulk::insert(tx.conn(), "estate_billing_keys", &key_columns, key_rows, "").await?;
+    crate::receivables::one_off::billed(&mut tx, &charged).await?;
     let prepaid = apply_balances(&mut tx, estate).await?;
     let summary = RunSummary {
         bills: run.bills.len(),

@@ -126,11 +126,11 @@ pub fn charge_of(code: &str) -> Option<i64> {
     code.rsplit_once('#').and_then(|(_, id)| id.parse().ok())
 }
 
-/// Marks the charges billed on `bill`.
-pub async fn billed(tx: &mut Tx, charges: &[i64], bill: i64) -> Result<()> {
-    for id in charges {
+/// Marks each charge billed on its bill: (charge, bill).
+pub async fn billed(tx: &mut Tx, charges: &[(i64, i64)]) -> Result<()> {
+    for (id, bill) in charges {
         sqlx::query("UPDATE estate_one_off_charges SET billed_bill_id = $1 WHERE id = $2")
-            .bind(bill)
+            .bind(*bill)
             .bind(*id)
             .execute(tx.conn())
             .await?;
