@@ -87,30 +87,32 @@ async fn facts(db: &Db, zone: &BusinessZone, house: i64, bill: Option<i64>, toda
     .bind(today.to_string())
     .fetch_all(db.pool())
     .await?;
+    // The house's payments, by the index on their house, each allocation
+    // to its bill.
+    let paid = sqlx::query(
+        "SELECT a.bill_id, p.paid_at, a.amount FROM estate_payments p \
+         JOIN estate_payment_allocations a ON a.payment_id = p.id WHERE p.house_id = $1",
+    )
+    .bind(house)
+    .fetch_all(db.pool())
+    .await?;
+    let mut by_bill: std::collections::HashMap<i64, Vec<(Date, Money)>> = std::collections::HashMap::new();
+    for p in &paid {
+        let at = parse_instant(&p.text("paid_at")?).ok_or(Failure::NotFound)?;
+        by_bill.entry(p.i64("bill_id")?).or_default().push((zone.date_of(at), Money::from_fen(p.i64("amount")?)));
+    }
     let mut out = Vec::new();
     for r in &rows {
         let id = r.i64("id")?;
         if bill.is_some_and(|b| b != id) {
             continue;
         }
-        let paid = sqlx::query(
-            "SELECT p.paid_at, a.amount FROM estate_payment_allocations a JOIN estate_payments p ON p.id = a.payment_id \
-             WHERE a.bill_id = $1",
-        )
-        .bind(id)
-        .fetch_all(db.pool())
-        .await?;
-        let mut list = Vec::new();
-        for p in &paid {
-            let at = parse_instant(&p.text("paid_at")?).ok_or(Failure::NotFound)?;
-            list.push((zone.date_of(at), Money::from_fen(p.i64("amount")?)));
-        }
         out.push(BillFacts {
             id,
             bill_no: r.text("bill_no")?,
             due: r.text("due")?.parse().map_err(|_| Failure::NotFound)?,
             total: Money::from_fen(r.i64("total")?),
-            paid: list,
+            paid: by_bill.remove(&id).unwrap_or_default(),
         });
     }
     Ok(out)
@@ -146,6 +148,9 @@ pub async fn of_house(
             state: if waived_reason.is_some() { "waived" } else { "charged" }.into(),
             waived_reason,
         });
+    }
+    if terms.daily_rate.is_none() {
+        return Ok(out);
     }
     for b in facts(db, zone, house.id, None, today).await? {
         if done.contains(&b.id) {

@@ -35,9 +35,12 @@ impl Ledger {
 /// counts as paid on the bill's day.
 pub async fn ledger(db: &Db, zone: &BusinessZone, estate: &Estate, to: Month) -> Result<Ledger> {
     let rows = sqlx::query(
-        "SELECT b.id, b.period, b.total, b.outstanding, b.created_at, \
-         (SELECT COALESCE(SUM(a.amount), 0) FROM estate_payment_allocations a WHERE a.bill_id = b.id) AS allocated \
-         FROM estate_bills b WHERE b.branch_id = $1 AND b.period <= $2 AND b.reversed_by IS NULL AND b.reverses IS NULL",
+        // The allocations are keyed by payment: summed once per bill, not
+        // looked up bill by bill.
+        "SELECT b.id, b.period, b.total, b.outstanding, b.created_at, COALESCE(a.allocated, 0) AS allocated \
+         FROM estate_bills b LEFT JOIN (SELECT bill_id, SUM(amount) AS allocated FROM estate_payment_allocations \
+         GROUP BY bill_id) a ON a.bill_id = b.id \
+         WHERE b.branch_id = $1 AND b.period <= $2 AND b.reversed_by IS NULL AND b.reverses IS NULL",
     )
     .bind(estate.branch_id.0)
     .bind(to.to_string())
