@@ -29,8 +29,7 @@ pub async fn charge(
     house: &House,
     item: &str,
     description: &str,
-    now: jiff::Timestamp,
-    today: jiff::civil::Date,
+    (now, today): (jiff::Timestamp, jiff::civil::Date),
 ) -> Result<i64> {
     if house.branch_id != estate.branch_id {
         return Err(Failure::NotFound);

@@ -38,7 +38,7 @@ pub async fn ledger(db: &Db, zone: &BusinessZone, estate: &Estate, to: Month) ->
         // The allocations are keyed by payment: summed once per bill, not
         // looked up bill by bill.
         "SELECT b.id, b.period, b.total, b.outstanding, b.created_at, COALESCE(a.allocated, 0) AS allocated \
-         FROM estate_bills b LEFT JOIN (SELECT bill_id, SUM(amount) AS allocated FROM estate_payment_allocations \
+         FROM estate_bills b LEFT JOIN (SELECT bill_id, CAST(SUM(amount) AS BIGINT) AS allocated FROM estate_payment_allocations \
          GROUP BY bill_id) a ON a.bill_id = b.id \
          WHERE b.branch_id = $1 AND b.period <= $2 AND b.reversed_by IS NULL AND b.reverses IS NULL",
     )

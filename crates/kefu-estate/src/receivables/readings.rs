@@ -84,10 +84,10 @@ pub async fn sheet(db: &Db, estate: &Estate, item: &str, period: Month) -> Resul
         .await?;
     let mut houses: Vec<HouseNo> = Vec::new();
     for r in &rows {
-        if HouseKind::from_code(&r.text("kind")?).is_some_and(|k| kinds.contains(&k)) {
-            if let Ok(no) = HouseNo::parse("number", &r.text("number")?) {
-                houses.push(no);
-            }
+        if HouseKind::from_code(&r.text("kind")?).is_some_and(|k| kinds.contains(&k))
+            && let Ok(no) = HouseNo::parse("number", &r.text("number")?)
+        {
+            houses.push(no);
         }
     }
     houses.sort();

@@ -455,8 +455,10 @@ on_both!(the_collection_rate_and_the_monthly_report_from_the_ledger, |backend| a
     let (manager, csrf) = app.signed_in("manager_a").await;
     run(&manager, &csrf, &app, "2026-01").await;
     run(&manager, &csrf, &app, "2026-02").await;
-    let jan_total: i64 = count(&app, "SELECT SUM(total) FROM estate_bills WHERE period = '2026-01'").await;
-    let feb_total: i64 = count(&app, "SELECT SUM(total) FROM estate_bills WHERE period = '2026-02'").await;
+    let jan_total: i64 =
+        count(&app, "SELECT CAST(SUM(total) AS BIGINT) FROM estate_bills WHERE period = '2026-01'").await;
+    let feb_total: i64 =
+        count(&app, "SELECT CAST(SUM(total) AS BIGINT) FROM estate_bills WHERE period = '2026-02'").await;
     let house = house_id(&app, "3-2-1502").await;
     let list = bills(&app, house).await;
     let pay = |amount: i64, at: &'static str| {

@@ -296,7 +296,7 @@ pub async fn charge(
         .into_iter()
         .find(|e| e.branch_id == house.branch_id)
         .ok_or(AppError::NotFound)?;
-    one_off::charge(app.db(), &ctx.actor, &estate, &house, &f.item, &f.description, app.now(), app.today()).await?;
+    one_off::charge(app.db(), &ctx.actor, &estate, &house, &f.item, &f.description, (app.now(), app.today())).await?;
     Ok(Redirect::to(&format!("/estate/houses/{id}")).into_response())
 }
 
