@@ -8,6 +8,7 @@
 //! Prints one markdown table row per measurement. `scripts/bench` drives it.
 
 mod daily_run;
+mod estate_billing;
 mod import;
 mod import_floor;
 mod load;
@@ -36,10 +37,10 @@ struct Args {
     #[arg(long)]
     database: String,
     /// The server, on loopback: http://127.0.0.1:PORT
-    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import"])]
+    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import", "estate_billing"])]
     url: Option<String>,
     /// An API token of `--username` (from `kefu user token`).
-    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import"])]
+    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import", "estate_billing"])]
     token: Option<String>,
     #[arg(long, default_value = "bench")]
     username: String,
@@ -64,6 +65,11 @@ struct Args {
     /// day (one no run has seen) beside its floor.
     #[arg(long)]
     daily_run: Option<jiff::civil::Date>,
+    /// Instead of the HTTP figures, run the estate pack's billing for this
+    /// period (YYYY-MM, one no run has billed) over every estate beside its
+    /// floor (a database from `kefu gen --packs estate --houses N`).
+    #[arg(long)]
+    estate_billing: Option<String>,
     /// Instead of the archive figures, give one customer a points ledger of
     /// this many entries and measure reading it.
     #[arg(long)]
@@ -150,6 +156,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(file) = a.import.clone() {
         return import_row(&db, &a, file).await;
+    }
+    if let Some(period) = a.estate_billing.clone() {
+        return estate_billing_row(&db, &a, &period).await;
     }
     let (url, token) = (a.url.clone().unwrap_or_default(), a.token.clone().unwrap_or_default());
     anyhow::ensure!(
@@ -383,6 +392,26 @@ async fn daily_run_row(db: &Db, a: &Args, day: jiff::civil::Date) -> anyhow::Res
         yes_no(met),
         daily_run::TARGET.as_secs(),
         daily_run::MAX_RATIO,
+    );
+    emit(a, &line)
+}
+
+/// One row of the batch table: the estate billing run beside its floor.
+async fn estate_billing_row(db: &Db, a: &Args, period: &str) -> anyhow::Result<()> {
+    let period = kefu_estate::fees::Month::parse("period", period).map_err(|e| anyhow::anyhow!("{}", e.rule.en))?;
+    let f = estate_billing::measure(db, period).await?;
+    let ratio = f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6);
+    let met = f.run <= estate_billing::TARGET && ratio <= estate_billing::MAX_RATIO;
+    let line = format!(
+        "| estate billing run {period} ({} houses, {} bills) | {} | {:.2} s | {:.2} s | {ratio:.1} | {} (≤ {} s, ≤ {}× floor) |",
+        f.houses,
+        f.bills,
+        a.backend.as_deref().unwrap_or_default(),
+        f.run.as_secs_f64(),
+        f.floor.as_secs_f64(),
+        yes_no(met),
+        estate_billing::TARGET.as_secs(),
+        estate_billing::MAX_RATIO,
     );
     emit(a, &line)
 }

@@ -7,7 +7,7 @@
 use crate::archive::{Estate, House};
 use crate::arrears::{Aged, ageing};
 use crate::billing::{self, BillingKey, RunInput, billing_run};
-use crate::fees::{AreaOf, Basis, Cycle, DueDay, FeeItem, Month, Reading, ShareBy, UnitPrice};
+use crate::fees::{AreaOf, Basis, Cycle, DueDay, FeeItem, Month, Reading, Replacement, ShareBy, UnitPrice};
 use crate::houses::{Area, HouseKind, HouseNo};
 use crate::payments::{apply_payment, apply_prepaid, check_same_estate};
 use jiff::Timestamp;
@@ -29,7 +29,7 @@ pub const MASTER: &str = "MASTER";
 /// the wallet's transaction number.
 pub const CHANNELS: &[&str] = &["desk", "bank", "wechat", "alipay"];
 
-fn invalid(field: &str, code: &'static str, zh: &'static str, en: &'static str) -> Failure {
+pub(crate) fn invalid(field: &str, code: &'static str, zh: &'static str, en: &'static str) -> Failure {
     Failure::Invalid(Invalid::new(field, Rule::new(code, zh, en)))
 }
 
@@ -69,7 +69,7 @@ pub async fn add_items(db: &Db, actor: &Actor, estate: &Estate, items: &[(String
     Ok(())
 }
 
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut Tx,
     actor: &Actor,
     estate: &Estate,
@@ -161,8 +161,8 @@ pub async fn record_readings(
     for (meter, reading) in readings {
         reading.usage().map_err(|e| Invalid::new(format!("{meter}.{}", e.field), e.rule))?;
         sqlx::query(
-            "INSERT INTO estate_readings (branch_id, item_code, period, meter, previous, current) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO estate_readings (branch_id, item_code, period, meter, previous, current, old_final, \
+             new_initial) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(estate.branch_id.0)
         .bind(item.to_string())
@@ -170,6 +170,8 @@ pub async fn record_readings(
         .bind(meter.clone())
         .bind(reading.previous)
         .bind(reading.current)
+        .bind(reading.replacement.map(|r| r.old_final))
+        .bind(reading.replacement.map(|r| r.new_initial))
         .execute(tx.conn())
         .await
         .map_err(|e| Failure::unique_as_taken(e, "meter"))?;
@@ -219,12 +221,14 @@ async fn billing_houses(tx: &mut Tx, estate: &Estate) -> Result<(Vec<billing::Ho
 /// the houses' prepaid balances pay their open bills. Run twice, the second
 /// run adds nothing.
 pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month, now: Timestamp) -> Result<RunSummary> {
-    let items: Vec<FeeItem> = items(db, estate).await?.into_iter().map(|(_, i)| i).collect();
+    let mut items: Vec<FeeItem> =
+        crate::receivables::items::in_force(db, estate, period).await?.into_iter().map(|(_, i)| i).collect();
     let mut tx = db.begin().await?;
     let (houses, ids) = billing_houses(&mut tx, estate).await?;
     let by_id: HashMap<i64, HouseNo> = ids.iter().map(|(no, id)| (*id, no.clone())).collect();
     let rows = sqlx::query(
-        "SELECT item_code, meter, previous, current FROM estate_readings WHERE branch_id = $1 AND period = $2",
+        "SELECT item_code, meter, previous, current, old_final, new_initial FROM estate_readings \
+         WHERE branch_id = $1 AND period = $2",
     )
     .bind(estate.branch_id.0)
     .bind(period.to_string())
@@ -233,7 +237,11 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
     let (mut readings, mut masters): (HashMap<String, HashMap<HouseNo, Reading>>, HashMap<String, Reading>) =
         (HashMap::new(), HashMap::new());
     for r in &rows {
-        let reading = Reading::new(r.i64("previous")?, r.i64("current")?);
+        let replacement = match (r.opt_i64("old_final")?, r.opt_i64("new_initial")?) {
+            (Some(old_final), Some(new_initial)) => Some(Replacement { old_final, new_initial }),
+            _ => None,
+        };
+        let reading = Reading { previous: r.i64("previous")?, current: r.i64("current")?, replacement };
         let (item, meter) = (r.text("item_code")?, r.text("meter")?);
         if meter == MASTER {
             masters.insert(item, reading);
@@ -257,6 +265,8 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
             });
         }
     }
+    let (own, one_offs) = crate::receivables::one_off::pending(&mut tx, estate, &items, &by_id).await?;
+    items.extend(own);
     let input = RunInput {
         estate: &estate.code,
         period,
@@ -264,13 +274,14 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
         items: &items,
         readings: &readings,
         masters: &masters,
-        one_offs: &[],
+        one_offs: &one_offs,
         billed: &billed,
     };
     let run = billing_run(&input)?;
     let now_text = instant_text(now);
     let bill_ids = tx.reserve_ids("estate_bills", run.bills.len()).await?;
     let (mut bills, mut lines, mut key_rows) = (Vec::new(), Vec::new(), Vec::new());
+    let mut charged: Vec<(i64, i64)> = Vec::new();
     let mut total = Money::ZERO;
     for (bill, id) in run.bills.iter().zip(&bill_ids) {
         let house = ids[&bill.house];
@@ -286,6 +297,13 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
             bill.total().fen().into(),
             now_text.clone().into(),
         ]);
+        charged.extend(
+            bill.lines
+                .iter()
+                .filter(|l| l.kind == billing::LineKind::OneOff)
+                .filter_map(|l| crate::receivables::one_off::charge_of(&l.item))
+                .map(|c| (c, *id)),
+        );
         for l in &bill.lines {
             lines.push(vec![
                 Cell::from(*id),
@@ -312,6 +330,7 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
     bulk::insert(tx.conn(), "estate_bill_lines", &line_columns, lines, "").await?;
     let key_columns = ["branch_id", "period", "house_id", "item_code", "bill_id"];
     bulk::insert(tx.conn(), "estate_billing_keys", &key_columns, key_rows, "").await?;
+    crate::receivables::one_off::billed(&mut tx, &charged).await?;
     let prepaid = apply_balances(&mut tx, estate).await?;
     let summary = RunSummary {
         bills: run.bills.len(),
@@ -325,7 +344,7 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
     Ok(summary)
 }
 
-fn bill_no(id: i64) -> String {
+pub(crate) fn bill_no(id: i64) -> String {
     format!("B{id:09}")
 }
 
@@ -463,12 +482,32 @@ pub async fn take_payment(
         ));
     }
     let mut tx = db.begin().await?;
+    let seen: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM estate_payments WHERE channel = $1 AND transaction_no = $2")
+            .bind(channel.to_string())
+            .bind(transaction_no.to_string())
+            .fetch_optional(tx.conn())
+            .await?;
+    if seen.is_some() {
+        return Err(duplicate_transaction());
+    }
     let receipt = pay_in(&mut tx, actor, estate, house.id, amount, channel, transaction_no, now).await?;
     let new =
         serde_json::json!({ "house": house.number, "amount": amount.fen(), "channel": channel, "receipt": receipt });
     audit(&mut tx, actor, estate, "estate_payment", "create", new).await?;
     tx.commit().await?;
     Ok(receipt)
+}
+
+/// A transaction number seen before on the same channel: the same money
+/// reported twice.
+fn duplicate_transaction() -> Failure {
+    invalid(
+        "transaction_no",
+        "transaction_no_taken",
+        "该缴费方式下已登记过这个交易流水号，同一笔款不能入账两次",
+        "this transaction number is recorded for the channel already; the same money cannot be entered twice",
+    )
 }
 
 /// Records a payment for a house inside the caller's transaction (which
@@ -504,7 +543,11 @@ pub async fn pay_in(
     .bind(instant_text(now))
     .bind(actor.user_id.0)
     .execute(tx.conn())
-    .await?;
+    .await
+    .map_err(|e| match Failure::unique_as_taken(e, "transaction_no") {
+        Failure::Invalid(_) => duplicate_transaction(),
+        other => other,
+    })?;
     settle(tx, &open, &a.applied, Some(id)).await?;
     let balance = balance_of(tx, house).await?;
     set_balance(tx, house, balance + a.to_prepaid).await?;
@@ -576,6 +619,11 @@ pub async fn reverse(db: &Db, actor: &Actor, scope: &Scope, bill: i64, now: Time
         .execute(tx.conn())
         .await?;
     sqlx::query("DELETE FROM estate_billing_keys WHERE bill_id = $1").bind(bill).execute(tx.conn()).await?;
+    // Its one-off charges wait for the corrected bill.
+    sqlx::query("UPDATE estate_one_off_charges SET billed_bill_id = NULL WHERE billed_bill_id = $1")
+        .bind(bill)
+        .execute(tx.conn())
+        .await?;
     let paid = Money::from_fen(total - outstanding);
     let balance = balance_of(&mut tx, house).await?;
     set_balance(&mut tx, house, balance + paid).await?;

@@ -20,6 +20,7 @@
 //! | [`archive`] | the stored owner archive (migration 0050): estates (branches of kind `estate`), buildings, houses with their first billed day, residents (customers with a role per house, the property certificate masked without PersonalDataView), papers, vehicles and spaces; search keys for house numbers (`3-2-1502` and `3-1502`) and plates |
 //! | [`desk`] | visitors at the front desk as stored (0051): registered to a house of the estate, signed out, the day's list, the retention EstateManage sets, the hourly purge auditing each deletion |
 //! | [`charges`] | fees as stored (0052): items, readings (the master meter's as `MASTER`), the billing run over [`billing::billing_run`] (idempotent by `estate_billing_keys`), payments through [`payments`], reversals, prepaid balances, arrears through [`arrears`] |
+//! | [`receivables`] | fees as edited and collected (0059, 0060): an item's price from a period on and its retirement, the readings sheet with replacements, one-off charges billed once on the next bill, late fees charged or waived, the collection playbook on bills' due dates (`estate_bill_due`; no step cuts a utility), the month's collection figures and the desk's counts for the report, a payment's receipt |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `estate`; its hourly work: the visitor purge and the completeness snapshot) and the demo company with two years of fees; `kefu gen --houses N` |
 //!
@@ -30,16 +31,15 @@
 //!
 //! # What the next session wires
 //!
-//! Wired (issue 21 §1, §2 visitors, §6 fees): the archive, search, the 360°
-//! panel, the desk's visitors, fee items, the billing run, payments,
-//! reversals, arrears and the completeness report, with the web half in
-//! `kefu-web/src/packs/estate/`. Still to wire: the desk's register of
-//! calls and visits with routing and its printed day; repairs and the
-//! 回访 playbook; complaints' categories and corrective measures; opinion
-//! visits; notices (and the WeChat channel); one-off charges and a page to
-//! edit fee items and enter readings; the receipt PDF and the 明码标价
-//! notice; `late_fee` and `collection::Steps` in the daily outreach run
-//! (SMS, call, 催告函, visit); `collection_rate` and the monthly report.
+//! Wired (issue 21 §1, §2, §6, §7's fee parts): the archive, search, the 360°
+//! panel, the desk's visitors and register, fee items (edited, priced from a
+//! period on, retired), readings, the billing run with one-off charges,
+//! payments with receipts, reversals, late fees, collection through the
+//! outreach engine, the collection rate and the monthly report
+//! (`docs/estate-fees.md`), with the web half in `kefu-web/src/packs/estate/`.
+//! Still to wire: repairs and the 回访 playbook; complaints' categories and
+//! corrective measures; opinion visits; notices (and the WeChat channel);
+//! their sections of the monthly report.
 
 pub mod archive;
 pub mod arrears;
@@ -57,4 +57,5 @@ pub mod late_fee;
 pub mod pack;
 pub mod payments;
 pub mod quote;
+pub mod receivables;
 pub mod visitors;

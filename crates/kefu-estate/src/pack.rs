@@ -34,7 +34,9 @@ impl Pack for Estate {
         // 52: fee items, readings, bills, payments and prepaid balances.
         // 53: the archive completeness, month by month.
         // 54: the front desk's register of calls and visits.
-        &[50, 51, 52, 53, 54]
+        // 59: fee items' price changes and retirement, one-off charges.
+        // 60: late-fee terms and each bill's late fee or its waiver.
+        &[50, 51, 52, 53, 54, 59, 60]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -46,11 +48,11 @@ impl Pack for Estate {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        Vec::new()
+        [crate::receivables::outreach::default_playbooks()].concat()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
-        Vec::new()
+        vec![&crate::receivables::outreach::BILLS_DUE]
     }
 
     /// No estate playbook follows up a visit yet (the repair's 回访 comes

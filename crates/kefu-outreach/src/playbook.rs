@@ -110,7 +110,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 17] = [
+pub const ANCHORS: [&str; 18] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -131,6 +131,8 @@ pub const ANCHORS: [&str; 17] = [
     "power_application_step",
     "power_outage_large",
     "power_outage_resident",
+    // The estate pack: a bill's due date, for collection while it is open.
+    "estate_bill_due",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the
@@ -145,7 +147,7 @@ pub fn is_event(p: &Playbook) -> bool {
 
 /// The variables a template may use; `time` and `reason` are the events'
 /// (the booked hour, the new promise and why).
-pub const VARIABLES: [&str; 11] = [
+pub const VARIABLES: [&str; 14] = [
     "name",
     "store",
     "store_phone",
@@ -158,6 +160,10 @@ pub const VARIABLES: [&str; 11] = [
     "reason",
     // The power pack's electricity account (户号).
     "account_no",
+    // The estate pack's bill in collection: the house, the bill, what is owed.
+    "house",
+    "bill_no",
+    "outstanding",
 ];
 
 fn invalid(field: &str, code: &'static str, zh: String, en: String) -> Invalid {

@@ -100,6 +100,8 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0053_estate_completeness.sql"),
     },
     Migration { version: 54, name: "estate_desk", sql: include_str!("../migrations/0054_estate_desk.sql") },
+    Migration { version: 59, name: "estate_charges", sql: include_str!("../migrations/0059_estate_charges.sql") },
+    Migration { version: 60, name: "estate_late_fees", sql: include_str!("../migrations/0060_estate_late_fees.sql") },
 ];
 
 impl Migration {

@@ -14,6 +14,7 @@ mod cli;
 mod complaints;
 mod crash;
 mod estate;
+mod estate_collection;
 mod estate_fees;
 mod first_day;
 mod foundation;

@@ -7,6 +7,8 @@ pub mod api;
 pub mod desk;
 pub mod fees;
 pub mod pages;
+pub mod receivables;
+pub mod reports;
 
 use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
@@ -44,7 +46,10 @@ struct EstateApi;
 
 const NAV: &[NavItem] = &[NavItem { key: "nav_estate_estates", href: Some("/estate/estates"), needs: CustomersRead }];
 
-const TEMPLATES: &[(&str, &str)] = &[
+static TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> =
+    std::sync::LazyLock::new(|| [OWN_TEMPLATES, receivables::TEMPLATES, reports::TEMPLATES].concat());
+
+const OWN_TEMPLATES: &[(&str, &str)] = &[
     ("estate/estates.html", include_str!("templates/estates.html")),
     ("estate/estate.html", include_str!("templates/estate.html")),
     ("estate/houses.html", include_str!("templates/houses.html")),
@@ -81,6 +86,10 @@ impl WebPack for Estate {
             entry(M::GET, "/api/v1/estate/arrears", Signed(CustomersRead), get(fees::arrears_api)),
             entry(M::POST, "/api/v1/estate/fee-quote", Signed(CustomersRead), post(api::fee_quote)),
         ]
+        .into_iter()
+        .chain(receivables::routes())
+        .chain(reports::routes())
+        .collect()
     }
 
     fn nav(&self) -> &'static [NavItem] {
@@ -92,7 +101,7 @@ impl WebPack for Estate {
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        TEMPLATES
+        &TEMPLATES
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -107,7 +116,9 @@ impl WebPack for Estate {
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        EstateApi::openapi()
+        let mut doc = EstateApi::openapi();
+        doc.merge(receivables::ReceivablesApi::openapi());
+        doc
     }
 
     fn customer_part<'a>(

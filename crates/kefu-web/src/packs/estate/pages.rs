@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::response::Html;
 use kefu_care::customers;
 use kefu_core::Permission;
-use kefu_estate::{archive, charges, completeness};
+use kefu_estate::{archive, charges, completeness, receivables};
 use serde_json::Value;
 
 pub async fn estates(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -79,6 +79,20 @@ pub async fn house(
             p.paid_at = app.0.zone.display(at);
         }
     }
+    let charges_list = receivables::one_off::of_house(app.db(), &house).await?;
+    let late_fees = match &estate {
+        Some(e) => receivables::late::of_house(app.db(), &app.0.zone, e, &house, app.today()).await?,
+        None => Vec::new(),
+    };
+    let one_off_items: Vec<charges::ItemRow> = match &estate {
+        Some(e) => receivables::items::in_force(app.db(), e, kefu_estate::fees::Month::of(app.today()))
+            .await?
+            .into_iter()
+            .filter(|(r, _)| r.basis == "one_off")
+            .map(|(r, _)| r)
+            .collect(),
+        None => Vec::new(),
+    };
     page(
         &app,
         &ctx,
@@ -88,6 +102,8 @@ pub async fn house(
             house => house, estate => estate, people => rows, bills => bills, payments => payments, prepaid => prepaid,
             channels => charges::CHANNELS, can_pay => ctx.actor.can(Permission::PaymentsTake),
             can_reverse => ctx.actor.can(Permission::EstateManage),
+            one_offs => charges_list, late_fees => late_fees, one_off_items => one_off_items,
+            can_charge => ctx.actor.can(Permission::EstateWork),
         },
     )
 }

@@ -1,6 +1,6 @@
 //! The property company's front desk in headless Chromium: a visitor
 //! registered to a house, a billing period run, and a payment taken at the
-//! desk that clears the house's bill.
+//! desk that clears the house's bill, its receipt linked.
 
 use super::*;
 
@@ -63,6 +63,10 @@ async fn desk_visitor_billing_and_payment(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(outstanding, 0, "the bill is paid");
+    // The payment's receipt is a link on the house's page.
+    let receipt = wait_for(&client, Locator::Css(r#"[data-testid="estate-receipt-link"]"#), "the receipt link").await;
+    let href = receipt.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.starts_with("/estate/payments/") && href.ends_with("/receipt.pdf"), "{href}");
     client.close().await.expect("close the browser session");
 }
 
