@@ -350,6 +350,7 @@ pub async fn load(
     connections::load(db, &mut plans.rng, today, &station_ids).await?;
     outages::load(db, &mut plans.rng, today, &station_ids).await?;
     crate::books::demo::load(db, seed, today).await?;
+    crate::collection::demo::load(db, seed, today).await?;
     progress.finish();
     Ok(summary)
 }

@@ -36,8 +36,9 @@ impl Pack for Power {
         // 34: inspection cases, plans and records, suspensions.
         // 35: the meter archive, its history, work orders and instruments.
         // 37: supply contracts, and the permits' expiry index.
-        // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments.
-        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41, 42]
+        // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments;
+        // 43: late charges settled and waived, collection rules, day closes, dunning steps.
+        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41, 42, 43]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -53,13 +54,14 @@ impl Pack for Power {
             contracts::default_playbooks(),
             crate::connections::notice::default_playbooks(),
             crate::outages::default_playbooks(),
+            crate::collection::default_playbooks(),
         ]
         .concat()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
         static CONTRACTS: contracts::ContractAnchors = contracts::ContractAnchors;
-        vec![&CONTRACTS, &crate::outages::NOTICES]
+        vec![&CONTRACTS, &crate::outages::NOTICES, &crate::collection::BillDue]
     }
 
     /// No power playbook follows up a visit yet.
