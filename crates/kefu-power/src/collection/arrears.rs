@@ -196,6 +196,7 @@ pub struct Step {
 
 const STEPS: [&str; 4] = ["sms", "call", "notice", "suspension"];
 
+#[allow(clippy::too_many_arguments)]
 /// Records a dunning step on an account in arrears, audited. A suspension
 /// is refused without a written notice served after the oldest unpaid bill
 /// fell due, or before the notice period and the overdue days are over.

@@ -111,14 +111,8 @@ async fn figures(db: &Db, scope: &Scope, year: &str, pay_from: &str, pay_to: &st
 }
 
 fn checked(month: &str) -> Result<&str> {
-    if month.len() == 7 && format!("{month}-01").parse::<jiff::civil::Date>().is_ok() {
-        return Ok(month);
-    }
-    Err(kefu_core::Invalid::new(
-        "month",
-        kefu_core::Rule::new("month_format", "月份格式为 YYYY-MM，如 2026-11", "a month is YYYY-MM, such as 2026-11"),
-    )
-    .into())
+    crate::bills::month_ok(month)?;
+    Ok(month)
 }
 
 /// The month alone, per station: its bills, what was collected on this

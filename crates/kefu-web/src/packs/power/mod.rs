@@ -6,6 +6,7 @@
 pub mod api;
 mod billing;
 pub mod cases;
+mod collection;
 pub mod connections;
 mod contracts;
 pub mod meters;
@@ -52,6 +53,7 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(connections::ConnectionsApi::openapi());
     doc.merge(tariffs::TariffsApi::openapi());
     doc.merge(billing::BillingApi::openapi());
+    doc.merge(collection::CollectionApi::openapi());
     doc
 }
 
@@ -68,8 +70,9 @@ const NAV: &[NavItem] = &[
 ];
 
 /// Each part's menu entries and templates, chained.
-static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
-    std::sync::LazyLock::new(|| [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV].concat());
+static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> = std::sync::LazyLock::new(|| {
+    [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV, collection::NAV].concat()
+});
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
     [
         TEMPLATES,
@@ -81,6 +84,7 @@ static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLo
         training::TEMPLATES,
         tariffs::TEMPLATES,
         billing::TEMPLATES,
+        collection::TEMPLATES,
     ]
     .concat()
 });
@@ -112,6 +116,7 @@ impl WebPack for Power {
         .chain(training::routes())
         .chain(tariffs::routes())
         .chain(billing::routes())
+        .chain(collection::routes())
         .collect()
     }
 
