@@ -197,9 +197,10 @@ pub struct Step {
 const STEPS: [&str; 4] = ["sms", "call", "notice", "suspension"];
 
 #[allow(clippy::too_many_arguments)]
-/// Records a dunning step on an account in arrears, audited. A suspension
-/// is refused without a written notice served after the oldest unpaid bill
-/// fell due, or before the notice period and the overdue days are over.
+/// Records a dunning step on an account, audited. A suspension is refused
+/// without overdue arrears, without a written notice served after the
+/// oldest unpaid bill fell due, or before the notice period and the overdue
+/// days are over.
 pub async fn record_step(
     db: &Db,
     actor: &Actor,
@@ -231,15 +232,19 @@ pub async fn record_step(
         .await?
         .ok_or(Failure::NotFound)?;
     let (id, branch) = (a.i64("id")?, BranchId(a.i64("branch_id")?));
-    let oldest = oldest_overdue(db, id, done_on).await?;
-    let Some(oldest_due) = oldest else {
-        return Err(Invalid::new(
-            "account_no",
-            Rule::new("no_arrears", "该户没有逾期欠费", "the account has no overdue arrears"),
-        )
-        .into());
-    };
     if *step == "suspension" {
+        // Supply is suspended for arrears only: overdue bills must be there.
+        let Some(oldest_due) = oldest_overdue(db, id, done_on).await? else {
+            return Err(Invalid::new(
+                "account_no",
+                Rule::new(
+                    "no_arrears",
+                    "该户没有逾期欠费，不能欠费停电",
+                    "the account has no overdue arrears to suspend supply for",
+                ),
+            )
+            .into());
+        };
         let notice: Option<String> = sqlx::query_scalar(
             "SELECT MAX(done_on) FROM power_dunning_steps WHERE account_id = $1 AND step = 'notice' AND done_on >= $2",
         )

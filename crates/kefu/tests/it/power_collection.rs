@@ -528,7 +528,7 @@ on_both!(arrears_by_age_and_suspension_only_after_the_notice, |backend| async mo
     assert_eq!((status, e["rule"].as_str()), (422, Some("suspension_too_early")), "{e}");
     assert!(e["detail"].as_str().unwrap().contains("2026-12-02"), "{e}");
     assert_eq!(post_json(&manager, &csrf, url.clone(), step("suspension", "2026-12-02")).await.0, 201);
-    let (status, e) = post_json(&manager, &csrf, url, json!({"account_no": number(2), "step": "call"})).await;
+    let (status, e) = post_json(&manager, &csrf, url, json!({"account_no": number(2), "step": "suspension"})).await;
     assert_eq!((status, e["rule"].as_str()), (422, Some("no_arrears")), "{e}");
     let notice = manager.get(app.at(&format!("/power/arrears/{}/notice.pdf", number(1)))).send().await.unwrap();
     assert_eq!(notice.status(), 200);

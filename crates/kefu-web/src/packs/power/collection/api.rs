@@ -112,7 +112,7 @@ pub async fn open_bills(
 /// left over may be kept as a prepaid balance.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"account_no": "0301000042", "amount": "120.50", "channel": "counter", "prepaid": false}))]
+#[schema(example = json!({"account_no": "0301000042", "amount": "120.50", "channel": "counter", "prepaid": true}))]
 pub struct PaymentBody {
     account_no: String,
     amount: String,
@@ -158,6 +158,7 @@ pub async fn payment(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "收错户号，客户退款"}))]
 pub struct ReasonBody {
     reason: String,
 }
@@ -250,8 +251,8 @@ pub async fn day(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"cash_counted": "1520.00", "note": ""}))]
-pub struct CloseBody {
+#[schema(example = json!({"day": "2026-11-28", "cash_counted": "1520.00", "note": ""}))]
+pub struct DayCloseBody {
     /// YYYY-MM-DD; today when left out.
     day: Option<String>,
     /// The cash counted in the drawer, yuan.
@@ -260,12 +261,12 @@ pub struct CloseBody {
     note: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/power/day-close", tag = "power", request_body = CloseBody,
+#[utoipa::path(post, path = "/api/v1/power/day-close", tag = "power", request_body = DayCloseBody,
     responses((status = 201, description = "the day closed"), (status = 422, body = Problem)))]
 pub async fn close(
     State(app): State<AppState>,
     ctx: Ctx,
-    JsonBody(b): JsonBody<CloseBody>,
+    JsonBody(b): JsonBody<DayCloseBody>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let day = day_or_today(&app, "day", b.day.as_deref())?;
     let counted = Money::parse_yuan("cash_counted", &b.cash_counted).map_err(AppError::Invalid)?;
@@ -291,7 +292,7 @@ pub async fn arrears(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"account_no": "0301000042", "step": "notice", "done_on": "2026-12-01"}))]
-pub struct StepBody {
+pub struct DunningStepBody {
     account_no: String,
     step: String,
     done_on: Option<String>,
@@ -299,12 +300,12 @@ pub struct StepBody {
     note: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/power/arrears/steps", tag = "power", request_body = StepBody,
+#[utoipa::path(post, path = "/api/v1/power/arrears/steps", tag = "power", request_body = DunningStepBody,
     responses((status = 201, description = "recorded"), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_step(
     State(app): State<AppState>,
     ctx: Ctx,
-    JsonBody(b): JsonBody<StepBody>,
+    JsonBody(b): JsonBody<DunningStepBody>,
 ) -> Result<StatusCode, AppError> {
     let on = day_or_today(&app, "done_on", b.done_on.as_deref())?;
     let rules = col::load_rules(app.db()).await?;

@@ -32,7 +32,7 @@ use utoipa::OpenApi;
         api::record_step,
         api::rate
     ),
-    components(schemas(api::PaymentBody, api::ReasonBody, api::CloseBody, api::StepBody))
+    components(schemas(api::PaymentBody, api::ReasonBody, api::DayCloseBody, api::DunningStepBody))
 )]
 pub struct CollectionApi;
 
