@@ -5,8 +5,9 @@
 
 use jiff::ToSpan;
 use jiff::civil::Date;
-use kefu_core::ids::{BranchId, UserId};
-use kefu_core::{Actor, Money, Scope};
+use kefu_accounts::users::{self, NewUser};
+use kefu_core::ids::BranchId;
+use kefu_core::{Actor, Money, Role, Scope};
 use kefu_store::{Db, RowExt};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -14,19 +15,42 @@ use rand_chacha::ChaCha8Rng;
 use super::payments::{Channel, NewPayment, take};
 use super::rules::CollectionRules;
 
-/// The payments made. Nothing without a user to take them (the demo runs
-/// after the first administrator exists).
+/// The payments made, by a demo cashier of every station.
 pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7061_7920); // "pay "
-    let cashier: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM users").fetch_one(db.pool()).await?;
-    let Some(cashier) = cashier else { return Ok(0) };
     let stations: Vec<BranchId> = sqlx::query_scalar("SELECT branch_id FROM power_stations")
         .fetch_all(db.pool())
         .await?
         .into_iter()
         .map(BranchId)
         .collect();
-    let actor = Actor { user_id: UserId(cashier), ..Actor::system(Scope::new(stations)) };
+    // The payments need a cashier: the demo's own, inactive, whose password
+    // nobody knows (an administrator may activate it and set one).
+    let password: String = (0..24).map(|_| char::from(rng.random_range(b'a'..=b'z'))).collect();
+    let cashier = NewUser {
+        username: "demo_cashier".into(),
+        display_name: "演示收费员".into(),
+        password: format!("Kefu-{password}-9"),
+        roles: vec![Role::Cashier],
+        branches: stations.clone(),
+        locale: kefu_core::Lang::Zh,
+    };
+    let system = Actor::system(Scope::new(stations));
+    let cashier = users::create(db, &system, cashier).await?;
+    // Inactive: no one signs in as it, and `serve` still makes the first administrator.
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET active = 0 WHERE id = $1").bind(cashier.id.0).execute(tx.conn()).await?;
+    let change = kefu_store::Change {
+        entity: "user",
+        entity_id: cashier.id.0.to_string(),
+        action: "deactivate",
+        branch: None,
+        old: None,
+        new: Some(serde_json::json!({"active": false})),
+    };
+    tx.audit(&system, change).await?;
+    tx.commit().await?;
+    let actor = Actor { user_id: cashier.id, ..system };
     let bills = sqlx::query(
         "SELECT a.account_no, b.amount, b.due_on FROM power_bills b JOIN power_accounts a ON a.id = b.account_id \
          WHERE b.status = 'issued' ORDER BY a.account_no, b.due_on",
