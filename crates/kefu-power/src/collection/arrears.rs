@@ -275,7 +275,7 @@ pub async fn record_step(
     let change = Change {
         entity: "power_dunning_step",
         entity_id: format!("{account_no}:{step_id}"),
-        action: *step,
+        action: step,
         branch: Some(branch),
         old: None,
         new: Some(json!({"step": step, "done_on": done_on.to_string(), "note": note.trim()})),

@@ -7,24 +7,15 @@
 
 use kefu_core::{Actor, Invalid, Money, Rule};
 use kefu_store::{Change, Db, Failure, RowExt};
-use serde::Serialize;
 use serde_json::json;
 
 use crate::billing::{DailyRate, LateChargeRules, SuspensionRules};
 
 /// Everything collection is set by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CollectionRules {
-    #[serde(skip)]
     pub late: LateChargeRules,
-    #[serde(skip)]
     pub suspension: SuspensionRules,
-}
-
-impl Default for CollectionRules {
-    fn default() -> CollectionRules {
-        CollectionRules { late: LateChargeRules::default(), suspension: SuspensionRules::default() }
-    }
 }
 
 impl CollectionRules {

@@ -463,7 +463,6 @@ on_both!(a_cashiers_day_close_adds_up_to_the_payments, |backend| async move {
 
 on_both!(the_collection_rate_is_collected_over_billed_with_earlier_years_apart, |backend| async move {
     let app = county(backend, &accounts(3)).await;
-    let (cashier, csrf) = app.signed_in("cashier_a").await;
     // Last year's arrears, October's and November's bills.
     bill(&app, 1, "2025-12", 30_000, "2026-01-10").await;
     bill(&app, 1, "2026-10", 10_000, "2026-11-10").await;
