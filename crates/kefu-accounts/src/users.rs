@@ -418,8 +418,10 @@ pub async fn set_locale(db: &Db, actor: &Actor, lang: Lang) -> Result<()> {
     Ok(())
 }
 
+/// The accounts that can sign in: a demo's inactive staff (the power demo's
+/// cashier who took its payments) leave the first administrator to be made.
 pub async fn count(db: &Db) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db.pool()).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE active = 1").fetch_one(db.pool()).await?)
 }
 
 /// The actor of the active account that `who` selects — an SQL query of one

@@ -110,7 +110,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 18] = [
+pub const ANCHORS: [&str; 19] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -133,6 +133,8 @@ pub const ANCHORS: [&str; 18] = [
     "power_outage_resident",
     // The estate pack: a bill's due date, for collection while it is open.
     "estate_bill_due",
+    // The power pack: a bill falls due and is still owing (the reminders of arrears).
+    "power_bill_due",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the

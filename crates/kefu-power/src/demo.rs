@@ -351,6 +351,7 @@ pub async fn load(
     outages::load(db, &mut plans.rng, today, &station_ids).await?;
     crate::books::demo::load(db, seed, today).await?;
     crate::indicators::demo::load(db, seed, today).await?;
+    crate::collection::demo::load(db, seed, today).await?;
     progress.finish();
     Ok(summary)
 }

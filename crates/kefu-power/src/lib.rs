@@ -25,6 +25,7 @@
 //! | [`archive`] | the stored archive: supply stations, electricity accounts of the common customers and their meters, hydro stations' meters; their search keys and probes (户号, its tail, meter number) |
 //! | [`books`] | reading books and readings stored (migration 0040): books with a reader, route order and reading day; each reading checked by [`readings`] as it comes in (typed, imported from a handheld's CSV/XLSX, or by the API), held ones confirmed, corrections as new rows; the month's reading audit |
 //! | [`bills`] | the billing run (migration 0041): a book's or station's bills of a month from the standing readings, idempotent, a corrected reading reversed and re-billed |
+//! | [`collection`] | collection as stored (migrations 0042, 0043): payments at the counter, from bank and agents' files, prepaid balances and reversals, each bill's late charge settled before it and waived by a manager, the cashier's day close and the stations' totals, arrears by station, book and age with the dunning steps, the reminders' anchor and playbooks, and the collection rate (`rate.rs`) |
 //! | [`cli`] | `kefu power …`: the quote, and the tariff file's import and export |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`), its demo county, and the county at any scale in bulk (`generate.rs`, `kefu gen --packs power --accounts N`) |
 //!
@@ -71,6 +72,7 @@ pub mod bills;
 pub mod books;
 pub mod cases;
 pub mod cli;
+pub mod collection;
 pub mod connections;
 pub mod contracts;
 pub mod demo;

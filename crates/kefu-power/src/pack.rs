@@ -37,9 +37,10 @@ impl Pack for Power {
         // 35: the meter archive, its history, work orders and instruments.
         // 36: an outage's notices sent late at its approval.
         // 37: supply contracts, and the permits' expiry index; 38: their checks.
-        // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments.
+        // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments;
+        // 43: late charges settled and waived, collection rules, day closes, dunning steps.
         // 45: station and generation meters; 46: indicator targets and meetings.
-        &[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 45, 46]
+        &[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 45, 46]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -55,13 +56,14 @@ impl Pack for Power {
             contracts::default_playbooks(),
             crate::connections::notice::default_playbooks(),
             crate::outages::default_playbooks(),
+            crate::collection::default_playbooks(),
         ]
         .concat()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
         static CONTRACTS: contracts::ContractAnchors = contracts::ContractAnchors;
-        vec![&CONTRACTS, &crate::outages::NOTICES]
+        vec![&CONTRACTS, &crate::outages::NOTICES, &crate::collection::BillDue]
     }
 
     /// No power playbook follows up a visit yet.

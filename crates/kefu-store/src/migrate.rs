@@ -81,6 +81,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 40, name: "power_readings", sql: include_str!("../migrations/0040_power_readings.sql") },
     Migration { version: 41, name: "power_bills", sql: include_str!("../migrations/0041_power_bills.sql") },
     Migration { version: 42, name: "power_payments", sql: include_str!("../migrations/0042_power_payments.sql") },
+    Migration { version: 43, name: "power_collection", sql: include_str!("../migrations/0043_power_collection.sql") },
     Migration {
         version: 45,
         name: "power_supply_meters",

@@ -9,7 +9,7 @@
 
 mod store;
 
-pub(crate) use store::month_ok;
+pub use store::month_ok;
 pub use store::{Bill, BillLine, RunOutcome, Target, bill, bills_of_month, run};
 
 /// Days from the billing run to the bill's due date (kefu's default; the

@@ -77,7 +77,7 @@ pub struct BillLine {
     pub amount: String,
 }
 
-pub(crate) fn month_ok(month: &str) -> std::result::Result<Date, Invalid> {
+pub fn month_ok(month: &str) -> std::result::Result<Date, Invalid> {
     format!("{month}-01").parse::<Date>().ok().filter(|_| month.len() == 7).ok_or_else(|| {
         Invalid::new(
             "month",

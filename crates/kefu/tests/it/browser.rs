@@ -12,6 +12,7 @@ use crate::support;
 mod power_books;
 mod power_case;
 mod power_indicators;
+mod power_counter;
 mod settlement_and_reports;
 
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -30,6 +30,7 @@ mod points;
 mod power;
 mod power_archive;
 mod power_billing;
+mod power_collection;
 mod power_connections;
 mod power_indicators;
 mod power_gaps;

@@ -6,6 +6,7 @@
 pub mod api;
 mod billing;
 pub mod cases;
+mod collection;
 pub mod connections;
 mod contracts;
 mod indicators;
@@ -57,6 +58,7 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(indicators::IndicatorsApi::openapi());
     doc.merge(outages::OutagesApi::openapi());
     doc.merge(training::TrainingApi::openapi());
+    doc.merge(collection::CollectionApi::openapi());
     doc
 }
 
@@ -74,7 +76,7 @@ const NAV: &[NavItem] = &[
 
 /// Each part's menu entries and templates, chained.
 static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> = std::sync::LazyLock::new(|| {
-    [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV, indicators::NAV].concat()
+    [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV, collection::NAV, indicators::NAV].concat()
 });
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
     [
@@ -89,6 +91,7 @@ static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLo
         tariffs::TEMPLATES,
         billing::TEMPLATES,
         indicators::TEMPLATES,
+        collection::TEMPLATES,
     ]
     .concat()
 });
@@ -121,6 +124,7 @@ impl WebPack for Power {
         .chain(tariffs::routes())
         .chain(billing::routes())
         .chain(indicators::routes())
+        .chain(collection::routes())
         .collect()
     }
 
