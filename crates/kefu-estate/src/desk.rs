@@ -71,7 +71,7 @@ pub async fn register(
 /// The house of `estate` a typed number names: the number itself, or for
 /// a room typed without its unit (`3栋1502`) the one room of that building
 /// and number; refused naming the field when there is none, or two.
-async fn house_in(tx: &mut kefu_store::Tx, estate: &Estate, no: &crate::houses::HouseNo) -> Result<i64> {
+pub(crate) async fn house_in(tx: &mut kefu_store::Tx, estate: &Estate, no: &crate::houses::HouseNo) -> Result<i64> {
     let exact = no.to_string();
     let pattern = match no {
         crate::houses::HouseNo::Room { building, unit: None, room } => format!("{building}-%-{room}"),

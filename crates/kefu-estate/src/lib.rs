@@ -20,6 +20,7 @@
 //! | [`archive`] | the stored owner archive (migration 0050): estates (branches of kind `estate`), buildings, houses with their first billed day, residents (customers with a role per house, the property certificate masked without PersonalDataView), papers, vehicles and spaces; search keys for house numbers (`3-2-1502` and `3-1502`) and plates |
 //! | [`desk`] | visitors at the front desk as stored (0051): registered to a house of the estate, signed out, the day's list, the retention EstateManage sets, the hourly purge auditing each deletion |
 //! | [`charges`] | fees as stored (0052): items, readings (the master meter's as `MASTER`), the billing run over [`billing::billing_run`] (idempotent by `estate_billing_keys`), payments through [`payments`], reversals, prepaid balances, arrears through [`arrears`] |
+//! | [`repairs`] | repairs (报修) as work orders (0055): categories with their deadlines and escalation, the steps from report to the owner's confirmation, an in-house repair's materials and charge pending for the next bill (`estate_repair_charges`), the next-day 回访 call ([`repairs::revisit`]) |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `estate`; its hourly work: the visitor purge and the completeness snapshot) and the demo company with two years of fees; `kefu gen --houses N` |
 //!
@@ -57,4 +58,5 @@ pub mod late_fee;
 pub mod pack;
 pub mod payments;
 pub mod quote;
+pub mod repairs;
 pub mod visitors;

@@ -34,7 +34,8 @@ impl Pack for Estate {
         // 52: fee items, readings, bills, payments and prepaid balances.
         // 53: the archive completeness, month by month.
         // 54: the front desk's register of calls and visits.
-        &[50, 51, 52, 53, 54]
+        // 55: repairs, their steps, materials and pending charges.
+        &[50, 51, 52, 53, 54, 55]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -46,17 +47,16 @@ impl Pack for Estate {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        Vec::new()
+        crate::repairs::revisit::default_playbooks()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
-        Vec::new()
+        vec![&crate::repairs::revisit::COMPLETED]
     }
 
-    /// No estate playbook follows up a visit yet (the repair's 回访 comes
-    /// with repairs).
+    /// The repair's 回访 asks whether the owner is satisfied.
     fn visit_anchors(&self) -> &'static [&'static str] {
-        &[]
+        &[crate::repairs::revisit::ANCHOR]
     }
 
     fn arrivals(&self) -> Vec<&'static dyn Arrivals> {
@@ -82,6 +82,7 @@ impl Pack for Estate {
     ) -> BoxFuture<'a, Result<Option<String>, kefu_store::Failure>> {
         Box::pin(async move {
             let deleted = crate::desk::purge(db, actor, now).await?;
+            let escalated = crate::repairs::store::escalate(db, actor, now).await?;
             // The month as the business zone has it would be a setting away;
             // a snapshot taken in the first hours of the month by UTC is the
             // same archive.
@@ -90,6 +91,7 @@ impl Pack for Estate {
             let done = [
                 (deleted > 0).then(|| format!("{deleted} visitor records past retention deleted")),
                 (snapshots > 0).then(|| format!("{snapshots} completeness snapshots taken")),
+                (escalated > 0).then(|| format!("{escalated} late repairs escalated")),
             ];
             let done: Vec<String> = done.into_iter().flatten().collect();
             Ok((!done.is_empty()).then(|| done.join("; ")))

@@ -84,6 +84,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0053_estate_completeness.sql"),
     },
     Migration { version: 54, name: "estate_desk", sql: include_str!("../migrations/0054_estate_desk.sql") },
+    Migration { version: 55, name: "estate_repairs", sql: include_str!("../migrations/0055_estate_repairs.sql") },
 ];
 
 impl Migration {
