@@ -18,7 +18,7 @@ CREATE TABLE estate_repairs (
     id {{pk}},
     branch_id BIGINT NOT NULL REFERENCES branches (id),
     -- public | in_house
-    area TEXT NOT NULL,
+    place TEXT NOT NULL,
     -- the house repaired (in_house) or the reporter's house (public, optional)
     house_id BIGINT REFERENCES estate_houses (id),
     -- the resident the 回访 call goes to, when there is one

@@ -219,7 +219,7 @@ impl Step {
 
 /// Where the repair is: a public area (the company's cost) or inside a
 /// house (paid by the owner).
-pub const AREAS: &[&str] = &["public", "in_house"];
+pub const PLACES: &[&str] = &["public", "in_house"];
 
 /// How the report came in.
 pub const SOURCES: &[&str] = &["desk", "call", "owner_link"];
@@ -265,13 +265,13 @@ pub fn materials(field: &str, text: &str) -> Result<Vec<Material>, Invalid> {
 
 /// What an in-house repair charges: its materials and its labour; a public
 /// area's repair charges nothing, and giving it a charge is refused.
-pub fn charge(area: &str, materials: &[Material], labour: Money) -> Result<Money, Invalid> {
+pub fn charge(place: &str, materials: &[Material], labour: Money) -> Result<Money, Invalid> {
     let total = Money::checked_sum(materials.iter().map(|m| m.amount).chain([labour]))
         .filter(|m| *m <= Money::LIMIT)
         .ok_or_else(|| {
         Invalid::new("labour", Rule::new("repair_charge_limit", "费用过大", "the charge is too large"))
     })?;
-    if area != "in_house" && total > Money::ZERO {
+    if place != "in_house" && total > Money::ZERO {
         return Err(Invalid::new(
             "labour",
             Rule::new(

@@ -90,7 +90,7 @@ async fn deadlines_in_force(db: &Db, estate: &Estate, code: &str) -> Result<Dead
 #[serde(default)]
 pub struct NewRepair {
     /// public | in_house
-    pub area: String,
+    pub place: String,
     /// The house repaired (in_house, required) or the reporter's (public,
     /// optional): a number of the estate.
     pub house: String,
@@ -114,21 +114,21 @@ pub async fn report(db: &Db, actor: &Actor, estate: &Estate, new: &NewRepair, no
             Err(Invalid::new(field, Rule::new("one_of", zh.to_string(), en.to_string())))
         }
     };
-    one_of("area", &new.area, super::AREAS, "请选择公共区域或户内", "choose a public area or in-house")?;
+    one_of("place", &new.place, super::PLACES, "请选择公共区域或户内", "choose a public area or in-house")?;
     one_of("source", &new.source, super::SOURCES, "请选择报修来源", "choose how the repair was reported")?;
     let category = category_of("category", &new.category)?;
     let reporter = required_text("reporter", &new.reporter, 50)?;
     let phone = optional_text("phone", &new.phone, 30)?;
     let description = required_text("description", &new.description, 1000)?;
     let location = optional_text("location", &new.location, 100)?;
-    if new.area == "public" && location.is_empty() {
+    if new.place == "public" && location.is_empty() {
         return Err(Invalid::new(
             "location",
             Rule::new("repair_location", "公共区域报修须写明位置", "a public area's repair needs its location"),
         )
         .into());
     }
-    if new.area == "in_house" && new.house.trim().is_empty() {
+    if new.place == "in_house" && new.house.trim().is_empty() {
         return Err(Invalid::new(
             "house",
             Rule::new("repair_house", "户内报修须填写房号", "an in-house repair needs the house number"),
@@ -159,12 +159,12 @@ pub async fn report(db: &Db, actor: &Actor, estate: &Estate, new: &NewRepair, no
     };
     let at = instant_text(now);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO estate_repairs (branch_id, area, house_id, customer_id, location, category, source, reporter, \
+        "INSERT INTO estate_repairs (branch_id, place, house_id, customer_id, location, category, source, reporter, \
          phone, description, status, reported_at, arrive_due_at, complete_due_at, registered_by, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'reported', $11, $12, $13, $14, $11) RETURNING id",
     )
     .bind(estate.branch_id.0)
-    .bind(new.area.clone())
+    .bind(new.place.clone())
     .bind(house)
     .bind(customer)
     .bind(location)
@@ -186,7 +186,7 @@ pub async fn report(db: &Db, actor: &Actor, estate: &Estate, new: &NewRepair, no
         action: "create",
         branch: Some(estate.branch_id),
         old: None,
-        new: Some(json!({ "area": new.area, "category": category.code, "source": new.source, "house": new.house })),
+        new: Some(json!({ "place": new.place, "category": category.code, "source": new.source, "house": new.house })),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
@@ -211,7 +211,7 @@ pub struct Repair {
     pub id: i64,
     pub branch_id: BranchId,
     pub estate: String,
-    pub area: String,
+    pub place: String,
     pub house_id: Option<i64>,
     pub house: Option<String>,
     pub customer_id: Option<i64>,
@@ -267,7 +267,7 @@ impl Repair {
     }
 }
 
-const COLUMNS: &str = "r.id, r.branch_id, b.code AS estate, r.area, r.house_id, h.number AS house, r.customer_id, \
+const COLUMNS: &str = "r.id, r.branch_id, b.code AS estate, r.place, r.house_id, h.number AS house, r.customer_id, \
      r.location, r.category, r.source, r.reporter, r.phone, r.description, r.status, r.reported_at, r.arrive_due_at, \
      r.complete_due_at, r.technician, r.dispatched_at, r.arrived_at, r.completed_at, r.completed_on, r.work_done, \
      r.charge, r.confirmed_at, r.owner_satisfied, r.confirm_note, r.escalation \
@@ -279,7 +279,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Repair> {
         id: r.i64("id")?,
         branch_id: BranchId(r.i64("branch_id")?),
         estate: r.text("estate")?,
-        area: r.text("area")?,
+        place: r.text("place")?,
         house_id: r.opt_i64("house_id")?,
         house: r.opt_text("house")?,
         customer_id: r.opt_i64("customer_id")?,
@@ -318,15 +318,20 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Repair> {
 /// What the list narrows to.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
+    /// One estate of the scope, or all of them.
+    pub estate: Option<BranchId>,
     pub status: Option<Status>,
     pub category: Option<&'static str>,
     /// Only those escalated by the hourly run.
     pub escalated: bool,
 }
 
-/// An estate's repairs, latest first (at most 500).
-pub async fn list(db: &Db, estate: &Estate, filter: &Filter) -> Result<Vec<Repair>> {
-    let mut sql = format!("SELECT {COLUMNS} WHERE r.branch_id = $1");
+/// The repairs in scope the filter keeps, latest first (at most 500).
+pub async fn list(db: &Db, scope: &Scope, filter: &Filter) -> Result<Vec<Repair>> {
+    let mut sql = format!("SELECT {COLUMNS} WHERE r.branch_id IN ({})", scope.sql_list());
+    if let Some(b) = filter.estate {
+        sql.push_str(&format!(" AND r.branch_id = {}", b.0));
+    }
     if let Some(s) = filter.status {
         sql.push_str(&format!(" AND r.status = '{}'", s.code()));
     }
@@ -337,7 +342,7 @@ pub async fn list(db: &Db, estate: &Estate, filter: &Filter) -> Result<Vec<Repai
         sql.push_str(" AND r.escalation > 0");
     }
     sql.push_str(" ORDER BY r.reported_at DESC, r.id DESC LIMIT 500");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate.branch_id.0).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -487,7 +492,7 @@ pub async fn complete(db: &Db, actor: &Actor, id: i64, done: &Completion, today:
     if labour < Money::ZERO {
         return Err(Invalid::new("labour", Rule::new("not_negative", "不能为负数", "cannot be negative")).into());
     }
-    let charge = super::charge(&repair.area, &materials, labour)?;
+    let charge = super::charge(&repair.place, &materials, labour)?;
     let mut tx = db.begin().await?;
     let set = "completed_at = $1, completed_on = $3, work_done = $4, charge = $5";
     advance(

@@ -7,6 +7,7 @@ pub mod api;
 pub mod desk;
 pub mod fees;
 pub mod pages;
+pub mod repairs;
 
 use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
@@ -43,6 +44,18 @@ pub struct Estate;
 struct EstateApi;
 
 const NAV: &[NavItem] = &[NavItem { key: "nav_estate_estates", href: Some("/estate/estates"), needs: CustomersRead }];
+
+/// Each part's menu entries and templates, chained.
+static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> = std::sync::LazyLock::new(|| [NAV, repairs::NAV].concat());
+static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> =
+    std::sync::LazyLock::new(|| [TEMPLATES, repairs::TEMPLATES].concat());
+
+/// The pack's document with each part's merged in.
+fn openapi_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = EstateApi::openapi();
+    doc.merge(repairs::RepairsApi::openapi());
+    doc
+}
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("estate/estates.html", include_str!("templates/estates.html")),
@@ -81,10 +94,13 @@ impl WebPack for Estate {
             entry(M::GET, "/api/v1/estate/arrears", Signed(CustomersRead), get(fees::arrears_api)),
             entry(M::POST, "/api/v1/estate/fee-quote", Signed(CustomersRead), post(api::fee_quote)),
         ]
+        .into_iter()
+        .chain(repairs::routes())
+        .collect()
     }
 
     fn nav(&self) -> &'static [NavItem] {
-        NAV
+        &ALL_NAV
     }
 
     fn reports(&self) -> &'static [NavItem] {
@@ -92,7 +108,7 @@ impl WebPack for Estate {
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        TEMPLATES
+        &ALL_TEMPLATES
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -107,7 +123,7 @@ impl WebPack for Estate {
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        EstateApi::openapi()
+        openapi_doc()
     }
 
     fn customer_part<'a>(
