@@ -233,6 +233,18 @@ pub async fn purge(db: &Db, actor: &Actor, now: Timestamp) -> Result<usize> {
     Ok(deleted)
 }
 
+/// What owners complain about, as the common complaints engine files it.
+pub const COMPLAINT_CATEGORIES: &[&str] = &[
+    "estate_repairs",
+    "estate_fees",
+    "estate_security",
+    "estate_cleaning",
+    "estate_greening",
+    "estate_parking",
+    "estate_neighbours",
+    "estate_facilities",
+];
+
 /// The departments a call or visit is routed to.
 pub const DEPARTMENTS: &[&str] = &["engineering", "security", "cleaning", "greening", "finance", "customer_service"];
 

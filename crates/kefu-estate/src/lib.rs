@@ -21,6 +21,7 @@
 //! | [`desk`] | visitors at the front desk as stored (0051): registered to a house of the estate, signed out, the day's list, the retention EstateManage sets, the hourly purge auditing each deletion |
 //! | [`charges`] | fees as stored (0052): items, readings (the master meter's as `MASTER`), the billing run over [`billing::billing_run`] (idempotent by `estate_billing_keys`), payments through [`payments`], reversals, prepaid balances, arrears through [`arrears`] |
 //! | [`repairs`] | repairs (报修) as work orders (0055): categories with their deadlines and escalation, the steps from report to the owner's confirmation, an in-house repair's materials and charge pending for the next bill (`estate_repair_charges`), the next-day 回访 call ([`repairs::revisit`]) |
+//! | [`opinions`] | opinion visits (0057): a plan per estate and period covering every household lived in, buildings assigned to staff in turn, each visit's opinions, suggestions and satisfaction (1–5), the plan's completion and coverage, the month's summary |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `estate`; its hourly work: the visitor purge and the completeness snapshot) and the demo company with two years of fees; `kefu gen --houses N` |
 //!
@@ -55,6 +56,7 @@ pub mod desk;
 pub mod fees;
 pub mod houses;
 pub mod late_fee;
+pub mod opinions;
 pub mod pack;
 pub mod payments;
 pub mod quote;

@@ -35,7 +35,9 @@ impl Pack for Estate {
         // 53: the archive completeness, month by month.
         // 54: the front desk's register of calls and visits.
         // 55: repairs, their steps, materials and pending charges.
-        &[50, 51, 52, 53, 54, 55]
+        // 56: complaints' corrective and preventive measures.
+        // 57: opinion visits: plans, building assignments, visits.
+        &[50, 51, 52, 53, 54, 55, 56, 57]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -61,6 +63,12 @@ impl Pack for Estate {
 
     fn arrivals(&self) -> Vec<&'static dyn Arrivals> {
         Vec::new()
+    }
+
+    /// Owners' complaints go to the company's departments, and close only
+    /// with their corrective and preventive measures (the seed's 第五篇).
+    fn complaint_choices(&self) -> (&'static [&'static str], &'static [&'static str], bool) {
+        (crate::desk::COMPLAINT_CATEGORIES, crate::desk::DEPARTMENTS, true)
     }
 
     fn import(&self) -> Option<&'static dyn ImportTarget> {
@@ -125,7 +133,8 @@ impl Demo for Company {
         Box::pin(async move {
             let summary = demo::load(db, seed, today, stamp(today)?, demo::HOUSES, progress).await?;
             let (bills, payments) = demo::fee_history(db, seed, today).await?;
-            Ok(format!("{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments"))
+            let repairs = crate::repairs::demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
+            Ok(format!("{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments, {repairs} 张报修单 repairs"))
         })
     }
 

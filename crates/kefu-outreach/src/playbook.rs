@@ -110,7 +110,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 17] = [
+pub const ANCHORS: [&str; 18] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -131,6 +131,8 @@ pub const ANCHORS: [&str; 17] = [
     "power_application_step",
     "power_outage_large",
     "power_outage_resident",
+    // The estate pack: the day a repair was completed (its 回访 the next day).
+    "estate_repair_completed",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the

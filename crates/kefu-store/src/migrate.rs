@@ -85,6 +85,16 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 54, name: "estate_desk", sql: include_str!("../migrations/0054_estate_desk.sql") },
     Migration { version: 55, name: "estate_repairs", sql: include_str!("../migrations/0055_estate_repairs.sql") },
+    Migration {
+        version: 56,
+        name: "complaint_measures",
+        sql: include_str!("../migrations/0056_complaint_measures.sql"),
+    },
+    Migration {
+        version: 57,
+        name: "estate_opinion_visits",
+        sql: include_str!("../migrations/0057_estate_opinion_visits.sql"),
+    },
 ];
 
 impl Migration {

@@ -6,6 +6,7 @@
 //! in-house repair with its charge. Storage is [`store`]; the next-day
 //! 回访 call is [`revisit`].
 
+pub mod demo;
 pub mod revisit;
 pub mod store;
 

@@ -15,6 +15,7 @@ mod complaints;
 mod crash;
 mod estate;
 mod estate_fees;
+mod estate_ops;
 mod first_day;
 mod foundation;
 mod generate;

@@ -8,6 +8,7 @@ pub mod desk;
 pub mod fees;
 pub mod pages;
 pub mod repairs;
+pub mod visits;
 
 use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
@@ -46,14 +47,16 @@ struct EstateApi;
 const NAV: &[NavItem] = &[NavItem { key: "nav_estate_estates", href: Some("/estate/estates"), needs: CustomersRead }];
 
 /// Each part's menu entries and templates, chained.
-static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> = std::sync::LazyLock::new(|| [NAV, repairs::NAV].concat());
+static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
+    std::sync::LazyLock::new(|| [NAV, repairs::NAV, visits::NAV].concat());
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> =
-    std::sync::LazyLock::new(|| [TEMPLATES, repairs::TEMPLATES].concat());
+    std::sync::LazyLock::new(|| [TEMPLATES, repairs::TEMPLATES, visits::TEMPLATES].concat());
 
 /// The pack's document with each part's merged in.
 fn openapi_doc() -> utoipa::openapi::OpenApi {
     let mut doc = EstateApi::openapi();
     doc.merge(repairs::RepairsApi::openapi());
+    doc.merge(visits::VisitsApi::openapi());
     doc
 }
 
@@ -96,6 +99,7 @@ impl WebPack for Estate {
         ]
         .into_iter()
         .chain(repairs::routes())
+        .chain(visits::routes())
         .collect()
     }
 
