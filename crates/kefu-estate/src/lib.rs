@@ -22,7 +22,9 @@
 //! | [`charges`] | fees as stored (0052): items, readings (the master meter's as `MASTER`), the billing run over [`billing::billing_run`] (idempotent by `estate_billing_keys`), payments through [`payments`], reversals, prepaid balances, arrears through [`arrears`] |
 //! | [`repairs`] | repairs (报修) as work orders (0055): categories with their deadlines and escalation, the steps from report to the owner's confirmation, an in-house repair's materials and charge pending for the next bill (`estate_repair_charges`), the next-day 回访 call ([`repairs::revisit`]) |
 //! | [`opinions`] | opinion visits (0057): a plan per estate and period covering every household lived in, buildings assigned to staff in turn, each visit's opinions, suggestions and satisfaction (1–5), the plan's completion and coverage, the month's summary |
+//! | [`passes`] | a visitor's optional pass: a signed, expiring token (the survey links' HMAC under its own key) for a QR code, checked at the gate |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
+//! | `ops_demo` | the demo's owners' complaints (closed with their measures) and this year's visit plans, half done |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `estate`; its hourly work: the visitor purge and the completeness snapshot) and the demo company with two years of fees; `kefu gen --houses N` |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field and the rule, in
@@ -32,16 +34,17 @@
 //!
 //! # What the next session wires
 //!
-//! Wired (issue 21 §1, §2 visitors, §6 fees): the archive, search, the 360°
-//! panel, the desk's visitors, fee items, the billing run, payments,
-//! reversals, arrears and the completeness report, with the web half in
-//! `kefu-web/src/packs/estate/`. Still to wire: the desk's register of
-//! calls and visits with routing and its printed day; repairs and the
-//! 回访 playbook; complaints' categories and corrective measures; opinion
-//! visits; notices (and the WeChat channel); one-off charges and a page to
-//! edit fee items and enter readings; the receipt PDF and the 明码标价
-//! notice; `late_fee` and `collection::Steps` in the daily outreach run
-//! (SMS, call, 催告函, visit); `collection_rate` and the monthly report.
+//! Wired (issue 21 §1, §2 visitors and their QR pass, §3, §4, §6 fees):
+//! the archive, search, the 360° panel, the desk's visitors, repairs with
+//! their 回访, owners' complaints in the common engine with their measures,
+//! opinion visits, fee items, the billing run, payments, reversals, arrears
+//! and the completeness report, with the web half in
+//! `kefu-web/src/packs/estate/`. Still to wire: notices (§5, and the WeChat
+//! channel); the owner's own repair link; the billing run picking up
+//! `estate_repair_charges`; one-off charges and a page to edit fee items
+//! and enter readings; the receipt PDF and the 明码标价 notice; `late_fee`
+//! and `collection::Steps` in the daily outreach run (SMS, call, 催告函,
+//! visit); `collection_rate` and the monthly report.
 
 pub mod archive;
 pub mod arrears;
@@ -57,7 +60,9 @@ pub mod fees;
 pub mod houses;
 pub mod late_fee;
 pub mod opinions;
+mod ops_demo;
 pub mod pack;
+pub mod passes;
 pub mod payments;
 pub mod quote;
 pub mod repairs;

@@ -134,7 +134,12 @@ impl Demo for Company {
             let summary = demo::load(db, seed, today, stamp(today)?, demo::HOUSES, progress).await?;
             let (bills, payments) = demo::fee_history(db, seed, today).await?;
             let repairs = crate::repairs::demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
-            Ok(format!("{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments, {repairs} 张报修单 repairs"))
+            let (complaints, visits) =
+                crate::ops_demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
+            Ok(format!(
+                "{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments, {repairs} 张报修单 repairs, \
+                 {complaints} 件投诉 complaints, {visits} 次走访 opinion visits"
+            ))
         })
     }
 

@@ -4,9 +4,10 @@
 //! checked, the instants a report is due by, the escalation a missed
 //! deadline reaches, the order of the steps and the materials of an
 //! in-house repair with its charge. Storage is [`store`]; the next-day
-//! 回访 call is [`revisit`].
+//! 回访 call is [`revisit`]; the owner's own link to report one is [`link`].
 
 pub mod demo;
+pub mod link;
 pub mod revisit;
 pub mod store;
 

@@ -435,3 +435,111 @@ on_both!(a_visit_plan_covers_every_household_and_counts_its_completion, |backend
     assert_eq!(other.get(app.at(&format!("/api/v1/estate/visit-plans/{plan}"))).send().await.unwrap().status(), 404);
     assert_eq!(other.get(app.at(&format!("/estate/opinion-visits/{visit}"))).send().await.unwrap().status(), 404);
 });
+
+/// The text of the element marked `testid` on a page (up to its tag's end).
+fn marked<'a>(page: &'a str, testid: &str) -> &'a str {
+    let start = page.find(&format!(r#"data-testid="{testid}""#)).unwrap_or_else(|| panic!("{testid} in {page}"));
+    let rest = &page[start..];
+    let open = rest.find('>').unwrap() + 1;
+    &rest[open..open + rest[open..].find('<').unwrap()]
+}
+
+on_both!(a_visitors_pass_is_checked_at_the_gate_until_it_expires, |backend| async move {
+    let app = TestApp::start_with_packs(backend, estate_pack()).await;
+    house_of(&app, app.fx.store_a, app.fx.customer_a).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let form = [("_csrf", csrf.as_str()), ("name", "赵敏"), ("mobile", "13912345678"), ("house", "3-2-1502")];
+    let res = agent.post(app.at("/estate/estates/TA/visitors")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let visit: i64 = sqlx::query_scalar("SELECT id FROM estate_visitors").fetch_one(app.db.pool()).await.unwrap();
+    let issue = format!("/estate/estates/TA/visitors/{visit}/pass");
+    let res = agent.post(app.at(&issue)).form(&[("_csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<svg") && !page.contains("style="), "a QR code drawn on the server, no inline style");
+    let token = marked(&page, "estate-pass-token").to_string();
+    assert!(!token.contains("赵敏") && !token.contains("13912345678"), "no personal data in the code: {token}");
+    assert_eq!(app.audit_count("estate_visitor", "pass").await, 1);
+
+    let at_gate = |client: &reqwest::Client, token: String| {
+        let req = client.get(app.at("/estate/gate")).query(&[("token", token)]);
+        async move {
+            let res = req.send().await.unwrap();
+            let (status, location) = (res.status(), res.headers().get("location").cloned());
+            let page = res.text().await.unwrap();
+            let at = page.find("data-verdict=\"").map(|i| i + "data-verdict=\"".len());
+            let at = at.unwrap_or_else(|| panic!("a verdict in {status} {location:?} {page}"));
+            (page[at..at + page[at..].find('"').unwrap()].to_string(), page)
+        }
+    };
+    let (verdict, page) = at_gate(&agent, token.clone()).await;
+    assert_eq!(verdict, "valid");
+    assert!(page.contains("赵敏") && page.contains("3-2-1502"), "the gate sees whom it admits");
+    // Altered by a character, it is no pass.
+    let mut altered = token.clone();
+    let last = altered.pop().unwrap();
+    altered.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(at_gate(&agent, altered).await.0, "forged");
+    assert_eq!(at_gate(&agent, "1.2-3".into()).await.0, "forged");
+    // Another estate's guard cannot read whom it admits, nor issue one.
+    let (other, other_csrf) = app.signed_in("agent_b").await;
+    let (verdict, page) = at_gate(&other, token.clone()).await;
+    assert_eq!(verdict, "unknown");
+    assert!(!page.contains("赵敏"));
+    let res = other.post(app.at(&issue)).form(&[("_csrf", &other_csrf)]).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    // At its expiry it stops working.
+    app.clock.set(app.clock.now() + kefu_estate::passes::LIFETIME);
+    let guard = app.login("agent_a").await;
+    assert_eq!(at_gate(&guard, token).await.0, "expired");
+});
+
+on_both!(an_owner_reports_a_repair_through_the_signed_link_of_their_house, |backend| async move {
+    let app = TestApp::start_with_packs(backend, estate_pack()).await;
+    let house = house_of(&app, app.fx.store_a, app.fx.customer_a).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let res = agent.post(app.at(&format!("/estate/houses/{house}/repair-link"))).form(&[("_csrf", &csrf)]).send().await;
+    let page = res.unwrap().text().await.unwrap();
+    let link = marked(&page, "estate-repair-link").to_string();
+    assert!(link.starts_with("/estate/report/"), "{link}");
+    let (other, other_csrf) = app.signed_in("agent_b").await;
+    let url = app.at(&format!("/estate/houses/{house}/repair-link"));
+    let res = other.post(url).form(&[("_csrf", &other_csrf)]).send().await.unwrap();
+    assert_eq!(res.status(), 404, "only the estate's staff make a house's link");
+
+    // The owner, not signed in.
+    let owner = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = owner.get(app.at(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("3-2-1502"), "the house the link is for");
+    let count = || async {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM estate_repairs").fetch_one(app.db.pool()).await.unwrap();
+        n
+    };
+    let form = [("category", "water_leak"), ("reporter", "张伟"), ("phone", "13800001111"), ("description", " ")];
+    let res = owner.post(app.at(&link)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(count().await, 0, "nothing written");
+    let form =
+        [("category", "water_leak"), ("reporter", "张伟"), ("phone", "13800001111"), ("description", "卫生间漏水")];
+    let reported = app.clock.now();
+    let res = owner.post(app.at(&link)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let (source, house_id, due): (String, i64, String) =
+        sqlx::query_as("SELECT source, house_id, arrive_due_at FROM estate_repairs")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((source.as_str(), house_id), ("owner_link", house));
+    assert_eq!(due, instant_text(reported + SignedDuration::from_mins(30)), "the category's deadline");
+
+    // A changed token opens nothing; an old one says it expired.
+    let last = if link.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &link[..link.len() - 1]);
+    assert_eq!(owner.get(app.at(&forged)).send().await.unwrap().status(), 404);
+    app.clock.set(reported + kefu_estate::repairs::link::LIFETIME);
+    assert_eq!(owner.get(app.at(&link)).send().await.unwrap().status(), 410);
+    let res = owner.post(app.at(&link)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 410);
+    assert_eq!(count().await, 1);
+});

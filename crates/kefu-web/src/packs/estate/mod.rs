@@ -7,6 +7,7 @@ pub mod api;
 pub mod desk;
 pub mod fees;
 pub mod pages;
+pub mod passes;
 pub mod repairs;
 pub mod visits;
 
@@ -48,9 +49,9 @@ const NAV: &[NavItem] = &[NavItem { key: "nav_estate_estates", href: Some("/esta
 
 /// Each part's menu entries and templates, chained.
 static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
-    std::sync::LazyLock::new(|| [NAV, repairs::NAV, visits::NAV].concat());
+    std::sync::LazyLock::new(|| [NAV, repairs::NAV, visits::NAV, passes::NAV].concat());
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> =
-    std::sync::LazyLock::new(|| [TEMPLATES, repairs::TEMPLATES, visits::TEMPLATES].concat());
+    std::sync::LazyLock::new(|| [TEMPLATES, repairs::TEMPLATES, visits::TEMPLATES, passes::TEMPLATES].concat());
 
 /// The pack's document with each part's merged in.
 fn openapi_doc() -> utoipa::openapi::OpenApi {
@@ -100,6 +101,7 @@ impl WebPack for Estate {
         .into_iter()
         .chain(repairs::routes())
         .chain(visits::routes())
+        .chain(passes::routes())
         .collect()
     }
 

@@ -154,7 +154,7 @@ pub async fn list(
 /// A report (报修).
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-#[schema(example = json!({"estate": "LJY", "place": "in_house", "house": "3-2-1502", "category": "water_leak", "source": "call", "reporter": "王建国", "phone": "13800001111", "description": "厨房水管爆裂"}))]
+#[schema(example = json!({"estate": "TA", "place": "in_house", "house": "3-2-1502", "category": "water_leak", "source": "call", "reporter": "王建国", "phone": "13800001111", "description": "厨房水管爆裂"}))]
 pub struct NewRepairBody {
     /// The estate's code.
     estate: String,
@@ -242,7 +242,7 @@ pub async fn get(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 #[schema(example = json!({"step": "complete", "work_done": "更换进水软管", "materials": "进水软管, 1, 35.00", "labour": "50.00"}))]
-pub struct StepBody {
+pub struct RepairStepBody {
     step: String,
     technician: String,
     work_done: String,
@@ -253,14 +253,14 @@ pub struct StepBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/estate/repairs/{id}/steps", tag = "estate", params(("id" = i64, Path)),
-    request_body = StepBody,
+    request_body = RepairStepBody,
     responses((status = 200, body = RepairDto), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn step(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    JsonBody(b): JsonBody<StepBody>,
+    JsonBody(b): JsonBody<RepairStepBody>,
 ) -> Result<Json<RepairDto>, AppError> {
     let input = StepInput {
         step: b.step,

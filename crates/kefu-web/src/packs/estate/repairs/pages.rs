@@ -112,7 +112,7 @@ pub async fn create(
 
 /// The estate a form or a body names, in the user's scope; a code the user
 /// has no estate of is refused naming the field.
-pub(super) async fn estate_field(app: &AppState, ctx: &Ctx, code: &str) -> Result<archive::Estate, AppError> {
+pub(crate) async fn estate_field(app: &AppState, ctx: &Ctx, code: &str) -> Result<archive::Estate, AppError> {
     match archive::estate(app.db(), &ctx.actor.scope, code.trim()).await {
         Err(kefu_store::Failure::NotFound) => Err(AppError::Invalid(Invalid::new(
             "estate",

@@ -15,7 +15,7 @@ use kefu_core::Permission::*;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
-#[openapi(paths(pages::plan_api, pages::record_api), components(schemas(pages::PlanDto, pages::VisitBody)))]
+#[openapi(paths(pages::plan_api, pages::record_api), components(schemas(pages::VisitPlanDto, pages::VisitBody)))]
 pub struct VisitsApi;
 
 pub const NAV: &[NavItem] =

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kefu_core::{Invalid, Permission, Rule};
+use kefu_core::Permission;
 use kefu_estate::archive;
 use kefu_estate::fees::Month;
 use kefu_estate::opinions::{self, Plan, Said};
@@ -68,7 +68,7 @@ pub async fn create(
     ctx: Ctx,
     FormBody(f): FormBody<PlanForm>,
 ) -> Result<Response, AppError> {
-    let estate = super::super::repairs::pages::estate_field(&app, &ctx, &f.estate).await?;
+    let estate = crate::packs::estate::repairs::pages::estate_field(&app, &ctx, &f.estate).await?;
     let first = crate::fields::date("starts_on", f.starts_on.trim()).map_err(AppError::Invalid)?;
     let last = crate::fields::date("ends_on", f.ends_on.trim()).map_err(AppError::Invalid)?;
     let id = opinions::create_plan(app.db(), &ctx.actor, &estate, (first, last)).await?;
@@ -174,7 +174,7 @@ pub async fn summary(
 
 /// A plan's progress.
 #[derive(Serialize, ToSchema)]
-pub struct PlanDto {
+pub struct VisitPlanDto {
     id: i64,
     estate: String,
     starts_on: String,
@@ -189,9 +189,9 @@ pub struct PlanDto {
     coverage_bp: Option<i64>,
 }
 
-impl PlanDto {
-    fn of(p: Plan) -> PlanDto {
-        PlanDto {
+impl VisitPlanDto {
+    fn of(p: Plan) -> VisitPlanDto {
+        VisitPlanDto {
             id: p.id,
             estate: p.estate,
             starts_on: p.starts_on,
@@ -207,13 +207,13 @@ impl PlanDto {
 }
 
 #[utoipa::path(get, path = "/api/v1/estate/visit-plans/{id}", tag = "estate", params(("id" = i64, Path)),
-    responses((status = 200, body = PlanDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = VisitPlanDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn plan_api(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-) -> Result<Json<PlanDto>, AppError> {
-    Ok(Json(PlanDto::of(opinions::plan(app.db(), &ctx.actor.scope, id).await?)))
+) -> Result<Json<VisitPlanDto>, AppError> {
+    Ok(Json(VisitPlanDto::of(opinions::plan(app.db(), &ctx.actor.scope, id).await?)))
 }
 
 /// What the owner said at a visit.
@@ -229,21 +229,18 @@ pub struct VisitBody {
 
 #[utoipa::path(post, path = "/api/v1/estate/opinion-visits/{id}", tag = "estate", params(("id" = i64, Path)),
     request_body = VisitBody,
-    responses((status = 200, body = PlanDto), (status = 404, body = Problem), (status = 409, body = Problem),
+    responses((status = 200, body = VisitPlanDto), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn record_api(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
     JsonBody(b): JsonBody<VisitBody>,
-) -> Result<Json<PlanDto>, AppError> {
-    let score = b.satisfaction.ok_or_else(|| {
-        AppError::Invalid(Invalid::new(
-            "satisfaction",
-            Rule::new("satisfaction_1_5", "须为 1 至 5 分", "must be from 1 to 5"),
-        ))
-    })?;
-    let said = Said { opinions: b.opinions, suggestions: b.suggestions, satisfaction: score.to_string() };
+) -> Result<Json<VisitPlanDto>, AppError> {
+    // A score left out is refused by the same rule as one out of range,
+    // after the visit is found (one of another estate is not there).
+    let satisfaction = b.satisfaction.map(|s| s.to_string()).unwrap_or_default();
+    let said = Said { opinions: b.opinions, suggestions: b.suggestions, satisfaction };
     let v = opinions::record(app.db(), &ctx.actor, id, &said, (app.now(), app.today())).await?;
-    Ok(Json(PlanDto::of(opinions::plan(app.db(), &ctx.actor.scope, v.plan_id).await?)))
+    Ok(Json(VisitPlanDto::of(opinions::plan(app.db(), &ctx.actor.scope, v.plan_id).await?)))
 }
