@@ -45,7 +45,7 @@ const OPINIONS: &[(&str, &str, i64)] = &[
 /// Loads the complaints and the visit plans of the estates in `scope` up
 /// to `now`; how many complaints and visits made.
 pub async fn load(db: &Db, scope: &Scope, seed: u64, now: Timestamp) -> anyhow::Result<(usize, usize)> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6f70_696e_696f_6e); // "opinion"
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x006f_7069_6e69_6f6e); // "opinion"
     let actor = Actor::system(scope.clone());
     let zone = BusinessZone::shanghai();
     let today = zone.date_of(now);
