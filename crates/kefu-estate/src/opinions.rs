@@ -89,12 +89,13 @@ pub async fn staff(db: &Db, branch: kefu_core::ids::BranchId) -> Result<Vec<(i64
 
 /// Makes the plan for `estate` over the period: one visit to each household
 /// lived in, each building given in turn to the estate's staff (or to the
-/// manager making the plan when it has none). A second plan from the same
-/// first day is refused by field.
+/// manager making the plan when it has none; left to assign when the plan
+/// is the system's). A second plan from the same first day is refused by
+/// field.
 pub async fn create_plan(db: &Db, actor: &Actor, estate: &Estate, (first, last): (Date, Date)) -> Result<i64> {
     let (first, last) = period(first, last)?;
     let mut people: Vec<i64> = staff(db, estate.branch_id).await?.into_iter().map(|(id, _)| id).collect();
-    if people.is_empty() {
+    if people.is_empty() && actor.user_id.0 != 0 {
         people.push(actor.user_id.0);
     }
     let mut tx = db.begin().await?;
@@ -127,7 +128,12 @@ pub async fn create_plan(db: &Db, actor: &Actor, estate: &Estate, (first, last):
         .bind(estate.branch_id.0)
         .fetch_all(tx.conn())
         .await?;
-    for (building, user) in in_turn(&buildings, &people) {
+    let given: Vec<(i64, Option<i64>)> = if people.is_empty() {
+        buildings.iter().map(|b| (*b, None)).collect()
+    } else {
+        in_turn(&buildings, &people).into_iter().map(|(b, u)| (b, Some(u))).collect()
+    };
+    for (building, user) in given {
         sqlx::query("INSERT INTO estate_visit_assignments (plan_id, building_id, user_id) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(building)
@@ -211,7 +217,7 @@ pub async fn plans(db: &Db, estate: &Estate) -> Result<Vec<Plan>> {
 pub struct Assignment {
     pub building_id: i64,
     pub building: String,
-    pub user_id: i64,
+    pub user_id: Option<i64>,
     pub staff: String,
     pub planned: i64,
     pub done: i64,
@@ -219,13 +225,13 @@ pub struct Assignment {
 
 pub async fn assignments(db: &Db, plan: &Plan) -> Result<Vec<Assignment>> {
     let rows = sqlx::query(
-        "SELECT a.building_id, g.name AS building, a.user_id, u.display_name, \
+        "SELECT a.building_id, g.name AS building, a.user_id, COALESCE(u.display_name, '') AS display_name, \
          (SELECT COUNT(*) FROM estate_opinion_visits v WHERE v.plan_id = a.plan_id AND v.building_id = a.building_id) \
            AS planned, \
          (SELECT COUNT(*) FROM estate_opinion_visits v WHERE v.plan_id = a.plan_id AND v.building_id = a.building_id \
            AND v.visited_at IS NOT NULL) AS done \
          FROM estate_visit_assignments a JOIN estate_buildings g ON g.id = a.building_id \
-         JOIN users u ON u.id = a.user_id WHERE a.plan_id = $1 ORDER BY g.id",
+         LEFT JOIN users u ON u.id = a.user_id WHERE a.plan_id = $1 ORDER BY g.id",
     )
     .bind(plan.id)
     .fetch_all(db.pool())
@@ -235,7 +241,7 @@ pub async fn assignments(db: &Db, plan: &Plan) -> Result<Vec<Assignment>> {
             Ok(Assignment {
                 building_id: r.i64("building_id")?,
                 building: r.text("building")?,
-                user_id: r.i64("user_id")?,
+                user_id: r.opt_i64("user_id")?,
                 staff: r.text("display_name")?,
                 planned: r.i64("planned")?,
                 done: r.i64("done")?,
@@ -292,7 +298,7 @@ pub struct Visit {
     pub house: String,
     pub building: String,
     pub staff: String,
-    pub user_id: i64,
+    pub user_id: Option<i64>,
     pub visited_on: Option<String>,
     pub visited_by: Option<String>,
     pub opinions: String,
@@ -300,11 +306,12 @@ pub struct Visit {
     pub satisfaction: Option<i64>,
 }
 
-const VISIT: &str = "SELECT v.id, v.plan_id, v.house_id, h.number, g.name AS building, u.display_name, a.user_id, \
+const VISIT: &str = "SELECT v.id, v.plan_id, v.house_id, h.number, g.name AS building, \
+     COALESCE(u.display_name, '') AS display_name, a.user_id, \
      v.visited_on, v.visited_by, v.opinions, v.suggestions, v.satisfaction FROM estate_opinion_visits v \
      JOIN estate_houses h ON h.id = v.house_id JOIN estate_buildings g ON g.id = v.building_id \
      JOIN estate_visit_assignments a ON a.plan_id = v.plan_id AND a.building_id = v.building_id \
-     JOIN users u ON u.id = a.user_id";
+     LEFT JOIN users u ON u.id = a.user_id";
 
 fn visit_of(r: &sqlx::any::AnyRow) -> Result<Visit> {
     Ok(Visit {
@@ -314,7 +321,7 @@ fn visit_of(r: &sqlx::any::AnyRow) -> Result<Visit> {
         house: r.text("number")?,
         building: r.text("building")?,
         staff: r.text("display_name")?,
-        user_id: r.i64("user_id")?,
+        user_id: r.opt_i64("user_id")?,
         visited_on: r.opt_text("visited_on")?,
         visited_by: r.opt_text("visited_by")?,
         opinions: r.text("opinions")?,

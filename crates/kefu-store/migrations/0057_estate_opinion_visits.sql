@@ -17,7 +17,8 @@ CREATE TABLE estate_visit_plans (
 CREATE TABLE estate_visit_assignments (
     plan_id BIGINT NOT NULL REFERENCES estate_visit_plans (id),
     building_id BIGINT NOT NULL REFERENCES estate_buildings (id),
-    user_id BIGINT NOT NULL REFERENCES users (id),
+    -- none while the estate has no staff to give it to
+    user_id BIGINT REFERENCES users (id),
     PRIMARY KEY (plan_id, building_id)
 );
 
