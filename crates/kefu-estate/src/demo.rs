@@ -379,7 +379,7 @@ pub async fn add_fee_items(db: &Db) -> anyhow::Result<Vec<Estate>> {
     Ok(estates)
 }
 
-async fn company_scope(db: &Db) -> anyhow::Result<Scope> {
+pub(crate) async fn company_scope(db: &Db) -> anyhow::Result<Scope> {
     let all = branches::all(db).await?;
     let company = all.iter().find(|b| b.code == COMPANY_CODE).map(|b| b.id);
     Ok(Scope::new(

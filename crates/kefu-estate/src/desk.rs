@@ -71,7 +71,7 @@ pub async fn register(
 /// The house of `estate` a typed number names: the number itself, or for
 /// a room typed without its unit (`3栋1502`) the one room of that building
 /// and number; refused naming the field when there is none, or two.
-async fn house_in(tx: &mut kefu_store::Tx, estate: &Estate, no: &crate::houses::HouseNo) -> Result<i64> {
+pub(crate) async fn house_in(tx: &mut kefu_store::Tx, estate: &Estate, no: &crate::houses::HouseNo) -> Result<i64> {
     let exact = no.to_string();
     let pattern = match no {
         crate::houses::HouseNo::Room { building, unit: None, room } => format!("{building}-%-{room}"),
@@ -232,6 +232,18 @@ pub async fn purge(db: &Db, actor: &Actor, now: Timestamp) -> Result<usize> {
     }
     Ok(deleted)
 }
+
+/// What owners complain about, as the common complaints engine files it.
+pub const COMPLAINT_CATEGORIES: &[&str] = &[
+    "estate_repairs",
+    "estate_fees",
+    "estate_security",
+    "estate_cleaning",
+    "estate_greening",
+    "estate_parking",
+    "estate_neighbours",
+    "estate_facilities",
+];
 
 /// The departments a call or visit is routed to.
 pub const DEPARTMENTS: &[&str] = &["engineering", "security", "cleaning", "greening", "finance", "customer_service"];

@@ -21,7 +21,11 @@
 //! | [`desk`] | visitors at the front desk as stored (0051): registered to a house of the estate, signed out, the day's list, the retention EstateManage sets, the hourly purge auditing each deletion |
 //! | [`charges`] | fees as stored (0052): items, readings (the master meter's as `MASTER`), the billing run over [`billing::billing_run`] (idempotent by `estate_billing_keys`), payments through [`payments`], reversals, prepaid balances, arrears through [`arrears`] |
 //! | [`receivables`] | fees as edited and collected (0059, 0060): an item's price from a period on and its retirement, the readings sheet with replacements, one-off charges billed once on the next bill, late fees charged or waived, the collection playbook on bills' due dates (`estate_bill_due`; no step cuts a utility), the month's collection figures and the desk's counts for the report, a payment's receipt |
+//! | [`repairs`] | repairs (报修) as work orders (0055): categories with their deadlines and escalation, the steps from report to the owner's confirmation, an in-house repair's materials and charge pending for the next bill (`estate_repair_charges`), the next-day 回访 call ([`repairs::revisit`]) |
+//! | [`opinions`] | opinion visits (0057): a plan per estate and period covering every household lived in, buildings assigned to staff in turn, each visit's opinions, suggestions and satisfaction (1–5), the plan's completion and coverage, the month's summary |
+//! | [`passes`] | a visitor's optional pass: a signed, expiring token (the survey links' HMAC under its own key) for a QR code, checked at the gate |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
+//! | `ops_demo` | the demo's owners' complaints (closed with their measures) and this year's visit plans, half done |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `estate`; its hourly work: the visitor purge and the completeness snapshot) and the demo company with two years of fees; `kefu gen --houses N` |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field and the rule, in
@@ -31,15 +35,15 @@
 //!
 //! # What the next session wires
 //!
-//! Wired (issue 21 §1, §2, §6, §7's fee parts): the archive, search, the 360°
-//! panel, the desk's visitors and register, fee items (edited, priced from a
-//! period on, retired), readings, the billing run with one-off charges,
-//! payments with receipts, reversals, late fees, collection through the
-//! outreach engine, the collection rate and the monthly report
+//! Wired (issue 21 §1–§4, §6, §7's fee parts): the archive, search, the
+//! 360° panel, the desk's visitors with their QR pass and the register,
+//! repairs with their 回访, owners' complaints in the common engine with
+//! their measures, opinion visits, fee items (edited, priced from a period
+//! on, retired), readings, the billing run with one-off charges, payments
+//! with receipts, reversals, late fees, collection through the outreach
+//! engine, the collection rate and the monthly report
 //! (`docs/estate-fees.md`), with the web half in `kefu-web/src/packs/estate/`.
-//! Still to wire: repairs and the 回访 playbook; complaints' categories and
-//! corrective measures; opinion visits; notices (and the WeChat channel);
-//! their sections of the monthly report.
+//! Still to wire: notices (§5, and the WeChat channel).
 
 pub mod archive;
 pub mod arrears;
@@ -54,8 +58,12 @@ pub mod desk;
 pub mod fees;
 pub mod houses;
 pub mod late_fee;
+pub mod opinions;
+mod ops_demo;
 pub mod pack;
+pub mod passes;
 pub mod payments;
 pub mod quote;
 pub mod receivables;
+pub mod repairs;
 pub mod visitors;

@@ -34,9 +34,12 @@ impl Pack for Estate {
         // 52: fee items, readings, bills, payments and prepaid balances.
         // 53: the archive completeness, month by month.
         // 54: the front desk's register of calls and visits.
+        // 55: repairs, their steps, materials and pending charges.
+        // 56: complaints' corrective and preventive measures.
+        // 57: opinion visits: plans, building assignments, visits.
         // 59: fee items' price changes and retirement, one-off charges.
         // 60: late-fee terms and each bill's late fee or its waiver.
-        &[50, 51, 52, 53, 54, 59, 60]
+        &[50, 51, 52, 53, 54, 55, 56, 57, 59, 60]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -48,21 +51,26 @@ impl Pack for Estate {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        [crate::receivables::outreach::default_playbooks()].concat()
+        [crate::receivables::outreach::default_playbooks(), crate::repairs::revisit::default_playbooks()].concat()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
-        vec![&crate::receivables::outreach::BILLS_DUE]
+        vec![&crate::receivables::outreach::BILLS_DUE, &crate::repairs::revisit::COMPLETED]
     }
 
-    /// No estate playbook follows up a visit yet (the repair's 回访 comes
-    /// with repairs).
+    /// The repair's 回访 asks whether the owner is satisfied.
     fn visit_anchors(&self) -> &'static [&'static str] {
-        &[]
+        &[crate::repairs::revisit::ANCHOR]
     }
 
     fn arrivals(&self) -> Vec<&'static dyn Arrivals> {
         Vec::new()
+    }
+
+    /// Owners' complaints go to the company's departments, and close only
+    /// with their corrective and preventive measures (the seed's 第五篇).
+    fn complaint_choices(&self) -> (&'static [&'static str], &'static [&'static str], bool) {
+        (crate::desk::COMPLAINT_CATEGORIES, crate::desk::DEPARTMENTS, true)
     }
 
     fn import(&self) -> Option<&'static dyn ImportTarget> {
@@ -84,6 +92,7 @@ impl Pack for Estate {
     ) -> BoxFuture<'a, Result<Option<String>, kefu_store::Failure>> {
         Box::pin(async move {
             let deleted = crate::desk::purge(db, actor, now).await?;
+            let escalated = crate::repairs::store::escalate(db, actor, now).await?;
             // The month as the business zone has it would be a setting away;
             // a snapshot taken in the first hours of the month by UTC is the
             // same archive.
@@ -92,6 +101,7 @@ impl Pack for Estate {
             let done = [
                 (deleted > 0).then(|| format!("{deleted} visitor records past retention deleted")),
                 (snapshots > 0).then(|| format!("{snapshots} completeness snapshots taken")),
+                (escalated > 0).then(|| format!("{escalated} late repairs escalated")),
             ];
             let done: Vec<String> = done.into_iter().flatten().collect();
             Ok((!done.is_empty()).then(|| done.join("; ")))
@@ -125,7 +135,13 @@ impl Demo for Company {
         Box::pin(async move {
             let summary = demo::load(db, seed, today, stamp(today)?, demo::HOUSES, progress).await?;
             let (bills, payments) = demo::fee_history(db, seed, today).await?;
-            Ok(format!("{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments"))
+            let repairs = crate::repairs::demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
+            let (complaints, visits) =
+                crate::ops_demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
+            Ok(format!(
+                "{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments, {repairs} 张报修单 repairs, \
+                 {complaints} 件投诉 complaints, {visits} 次走访 opinion visits"
+            ))
         })
     }
 

@@ -110,7 +110,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 19] = [
+pub const ANCHORS: [&str; 20] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -135,6 +135,8 @@ pub const ANCHORS: [&str; 19] = [
     "estate_bill_due",
     // The power pack: a bill falls due and is still owing (the reminders of arrears).
     "power_bill_due",
+    // The estate pack: the day a repair was completed (its 回访 the next day).
+    "estate_repair_completed",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the

@@ -79,6 +79,14 @@ pub trait Pack: Send + Sync {
         None
     }
 
+    /// The complaint categories and departments it adds to the common
+    /// engine's, and whether complaints under its categories need their
+    /// corrective and preventive measures before they close (the estate
+    /// pack: engineering, security, cleaning …; measures required).
+    fn complaint_choices(&self) -> (&'static [&'static str], &'static [&'static str], bool) {
+        (&[], &[], false)
+    }
+
     /// Its part of the hourly job (the estate pack's purge of visitor
     /// records past their retention): one line of what it did, if anything.
     fn hourly<'a>(
@@ -239,6 +247,15 @@ impl Packs {
     /// administrator's saved edits.
     pub async fn playbooks(&self, db: &Db) -> Result<Vec<Playbook>, Failure> {
         kefu_outreach::store::effective(db, &self.default_playbooks()).await
+    }
+
+    /// The categories and departments a complaint may be taken in under:
+    /// the core's, then each pack's.
+    pub fn complaint_choices(&self) -> kefu_care::complaints::Choices {
+        self.iter().fold(kefu_care::complaints::Choices::core(), |choices, p| {
+            let (categories, departments, measures) = p.complaint_choices();
+            choices.with(categories, departments, measures)
+        })
     }
 
     /// Whether the shipped playbook `code` follows up a visit (its anchor is

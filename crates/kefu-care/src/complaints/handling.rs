@@ -5,7 +5,7 @@
 //! and the audit record in one transaction.
 
 use super::rules::{self, Deadlines, Status, Step};
-use super::{Complaint, ComplaintInput, get};
+use super::{Choices, Complaint, ComplaintInput, Valid, get};
 use crate::timeline::{self, NewEvent};
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 use kefu_core::time::instant_text;
@@ -93,10 +93,23 @@ pub async fn intake(
     deadlines: &Deadlines,
     now: jiff::Timestamp,
 ) -> Result<Complaint> {
+    intake_with(db, actor, customer, input, (&Choices::core(), deadlines), now).await
+}
+
+/// Takes in a complaint under the categories and departments of `choices`
+/// (the core's and the running packs').
+pub async fn intake_with(
+    db: &Db,
+    actor: &Actor,
+    customer: CustomerId,
+    input: &ComplaintInput,
+    (choices, deadlines): (&Choices, &Deadlines),
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
     let owner = crate::customers::get(db, &actor.scope, customer).await?;
-    input.validate()?;
+    let valid = input.validate_in(choices)?;
     let mut tx = db.begin().await?;
-    let complaint = intake_in(&mut tx, actor, (owner.branch_id, customer), input, deadlines, now).await?;
+    let complaint = insert(&mut tx, actor, (owner.branch_id, customer), valid, deadlines, now).await?;
     tx.commit().await?;
     Ok(complaint)
 }
@@ -111,13 +124,24 @@ pub async fn intake_in(
     deadlines: &Deadlines,
     now: jiff::Timestamp,
 ) -> Result<Complaint> {
-    let v = input.validate()?;
+    insert(tx, actor, (branch, customer), input.validate()?, deadlines, now).await
+}
+
+async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    (branch, customer): (BranchId, CustomerId),
+    v: Valid,
+    deadlines: &Deadlines,
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
     let due = deadlines.due(now);
     let at = instant_text(now);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO complaints (branch_id, customer_id, source, category, severity, department, subject, detail, \
-         status, received_at, received_by, contact_due_at, resolve_due_at, manager_due_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12, $13, $9) RETURNING id",
+         status, received_at, received_by, contact_due_at, resolve_due_at, manager_due_at, updated_at, \
+         measures_required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12, $13, $9, $14) \
+         RETURNING id",
     )
     .bind(branch.0)
     .bind(customer.0)
@@ -132,6 +156,7 @@ pub async fn intake_in(
     .bind(instant_text(due.contact))
     .bind(instant_text(due.resolve))
     .bind(instant_text(due.manager))
+    .bind(i64::from(v.measures_required))
     .fetch_one(tx.conn())
     .await?;
     let complaint = read_in(tx, ComplaintId(id)).await?;
@@ -273,6 +298,7 @@ pub async fn recontact_in(
 pub async fn close(db: &Db, actor: &Actor, id: ComplaintId, notes: &str, now: jiff::Timestamp) -> Result<Complaint> {
     let c = get(db, &actor.scope, id).await?;
     rules::check_close(c.status)?;
+    rules::check_measures(&c)?;
     let notes = optional_text("notes", notes, 2000)?;
     let mut tx = db.begin().await?;
     transition(
@@ -284,6 +310,35 @@ pub async fn close(db: &Db, actor: &Actor, id: ComplaintId, notes: &str, now: ji
     .await?;
     record(&mut tx, actor, &c, now, Entry { kind: "close", text: notes.clone(), new: json!({ "notes": notes }) })
         .await?;
+    tx.commit().await?;
+    get(db, &actor.scope, id).await
+}
+
+/// Records a complaint's corrective and preventive measures (纠正预防措施),
+/// both required, on a complaint not yet closed; recorded again, the new
+/// text replaces the old, both kept in the steps and the audit.
+pub async fn measures(
+    db: &Db,
+    actor: &Actor,
+    id: ComplaintId,
+    (corrective, preventive): (&str, &str),
+    now: jiff::Timestamp,
+) -> Result<Complaint> {
+    let c = get(db, &actor.scope, id).await?;
+    rules::check_step(c.status)?;
+    let corrective = required_text("corrective", corrective, 2000)?;
+    let preventive = required_text("preventive", preventive, 2000)?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE complaints SET corrective = $1, preventive = $2, updated_at = $3 WHERE id = $4")
+        .bind(corrective.clone())
+        .bind(preventive.clone())
+        .bind(instant_text(now))
+        .bind(c.id.0)
+        .execute(tx.conn())
+        .await?;
+    let text = format!("{corrective}\n{preventive}");
+    let new = json!({ "corrective": corrective, "preventive": preventive });
+    record(&mut tx, actor, &c, now, Entry { kind: "measures", text, new }).await?;
     tx.commit().await?;
     get(db, &actor.scope, id).await
 }

@@ -12,7 +12,7 @@ mod handling;
 pub mod rules;
 pub mod summary;
 
-pub use handling::{add_step, close, intake, intake_in, recontact, recontact_in, resolve};
+pub use handling::{add_step, close, intake, intake_in, intake_with, measures, recontact, recontact_in, resolve};
 pub use rules::{Deadlines, Escalation, Risk, Status, Step};
 
 use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
@@ -31,6 +31,44 @@ pub const SEVERITIES: [&str; 3] = ["normal", "serious", "critical"];
 /// The departments a complaint is put to. The packs' own (estate
 /// engineering, a supply station) join this list when they arrive.
 pub const DEPARTMENTS: [&str; 5] = ["sales", "after_sales", "workshop", "customer_service", "other"];
+
+/// The categories and departments a complaint may be taken in under: the
+/// core's, and those the packs running add (an estate's engineering,
+/// security, cleaning …). `measures_for` are the categories whose
+/// complaints cannot close before their corrective and preventive measures
+/// are recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choices {
+    pub categories: Vec<&'static str>,
+    pub departments: Vec<&'static str>,
+    pub measures_for: Vec<&'static str>,
+}
+
+impl Choices {
+    /// The core's lists alone.
+    pub fn core() -> Choices {
+        Choices { categories: CATEGORIES.to_vec(), departments: DEPARTMENTS.to_vec(), measures_for: Vec::new() }
+    }
+
+    /// These lists with a pack's added (each code once); `measures` says
+    /// whether complaints under the pack's categories need measures.
+    pub fn with(mut self, categories: &[&'static str], departments: &[&'static str], measures: bool) -> Choices {
+        for c in categories {
+            if !self.categories.contains(c) {
+                self.categories.push(c);
+            }
+            if measures && !self.measures_for.contains(c) {
+                self.measures_for.push(c);
+            }
+        }
+        for d in departments {
+            if !self.departments.contains(d) {
+                self.departments.push(d);
+            }
+        }
+        self
+    }
+}
 
 /// A complaint as it is taken in.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -58,10 +96,25 @@ pub(crate) struct Valid {
     department: String,
     subject: String,
     detail: String,
+    measures_required: bool,
 }
 
 impl ComplaintInput {
     pub(crate) fn validate(&self) -> std::result::Result<Valid, Invalid> {
+        self.validate_in(&Choices::core())
+    }
+
+    /// Checked against `choices`: the core's lists name their choices in
+    /// the refusal; longer lists (with a pack's) ask to pick from the form.
+    pub(crate) fn validate_in(&self, choices: &Choices) -> std::result::Result<Valid, Invalid> {
+        let core = *choices == Choices::core();
+        let pick = |field: &str, value: &str, allowed: &[&str], zh: &str, en: &str| {
+            if core {
+                rules::one_of(field, value, allowed, zh, en)
+            } else {
+                rules::one_of(field, value, allowed, "列表中的一项", "one of the list")
+            }
+        };
         let source = rules::one_of(
             "source",
             &self.source,
@@ -69,10 +122,10 @@ impl ComplaintInput {
             "电话、来店、前台、问卷 或 回访",
             "call, visit, front desk, survey or follow-up",
         )?;
-        let category = rules::one_of(
+        let category = pick(
             "category",
             &self.category,
-            &CATEGORIES,
+            &choices.categories,
             "服务态度、维修质量、等候时间、价格、配件、销售承诺 或 其他",
             "service attitude, repair quality, waiting time, price, parts, sales promise or other",
         )?;
@@ -83,16 +136,17 @@ impl ComplaintInput {
             "一般、严重 或 重大",
             "normal, serious or critical",
         )?;
-        let department = rules::one_of(
+        let department = pick(
             "department",
             &self.department,
-            &DEPARTMENTS,
+            &choices.departments,
             "销售部、售后服务部、车间、客服中心 或 其他",
             "sales, after-sales, workshop, customer service or other",
         )?;
         let subject = required_text("subject", &self.subject, 200)?;
         let detail = optional_text("detail", &self.detail, 4000)?;
-        Ok(Valid { source, category, severity, department, subject, detail })
+        let measures_required = choices.measures_for.contains(&category.as_str());
+        Ok(Valid { source, category, severity, department, subject, detail, measures_required })
     }
 }
 
@@ -123,6 +177,12 @@ pub struct Complaint {
     pub satisfied: Option<bool>,
     pub closed_at: Option<String>,
     pub escalation: Escalation,
+    /// It cannot close before both measures are recorded.
+    pub measures_required: bool,
+    /// 纠正措施: what was done about the cause.
+    pub corrective: String,
+    /// 预防措施: what stops it happening again.
+    pub preventive: String,
 }
 
 /// Which of a complaint's deadlines have passed unmet at some instant.
@@ -186,7 +246,7 @@ pub struct StepRecord {
 const SELECT: &str = "SELECT p.id, p.branch_id, p.customer_id, c.name AS customer_name, p.source, p.category, p.severity, \
      p.department, p.subject, p.detail, p.status, p.received_at, p.received_by, p.contact_due_at, p.resolve_due_at, \
      p.manager_due_at, p.contacted_at, p.resolved_at, p.solution, p.recontact_due_at, p.recontacted_at, p.satisfied, \
-     p.closed_at, p.escalation FROM complaints p JOIN customers c ON c.id = p.customer_id";
+     p.closed_at, p.escalation, p.measures_required, p.corrective, p.preventive FROM complaints p JOIN customers c ON c.id = p.customer_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Complaint> {
     let status = r.text("status")?;
@@ -216,6 +276,9 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Complaint> {
         satisfied: r.opt_i64("satisfied")?.map(|s| s != 0),
         closed_at: r.opt_text("closed_at")?,
         escalation: Escalation::from_level(r.i64("escalation")?),
+        measures_required: r.i64("measures_required")? != 0,
+        corrective: r.text("corrective")?,
+        preventive: r.text("preventive")?,
     })
 }
 

@@ -205,6 +205,25 @@ fn closed() -> Invalid {
     Invalid::new("status", Rule::new("complaint_closed", "投诉已结案，不能再修改", "the complaint is closed"))
 }
 
+/// A complaint that needs its corrective and preventive measures closes
+/// only with both recorded; the refusal names the one missing.
+pub fn check_measures(c: &super::Complaint) -> Result<(), Invalid> {
+    let missing = [("corrective", &c.corrective), ("preventive", &c.preventive)]
+        .into_iter()
+        .find(|(_, text)| text.trim().is_empty());
+    match missing {
+        Some((field, _)) if c.measures_required => Err(Invalid::new(
+            field,
+            Rule::new(
+                "measures_before_closing",
+                "结案前须记录纠正措施和预防措施",
+                "record the corrective and preventive measures before closing",
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A handling step may be recorded on any complaint not yet closed.
 pub fn check_step(status: Status) -> Result<(), Invalid> {
     if status == Status::Closed { Err(closed()) } else { Ok(()) }

@@ -126,6 +126,9 @@ mod tests {
             satisfied: None,
             closed_at: None,
             escalation: Escalation::None,
+            measures_required: false,
+            corrective: String::new(),
+            preventive: String::new(),
         }
     }
 

@@ -35,7 +35,7 @@ pub const HOUSE_KEY: char = 'f';
 
 /// The tables of this pack that point at customers, moved by a merge.
 pub const CUSTOMER_REFERENCES: &[(&str, &str)] =
-    &[("estate_residents", "customer_id"), ("estate_vehicles", "customer_id")];
+    &[("estate_residents", "customer_id"), ("estate_vehicles", "customer_id"), ("estate_repairs", "customer_id")];
 
 /// A person's role in a house.
 pub const ROLES: &[&str] = &["owner", "co_owner", "tenant", "family"];

@@ -46,6 +46,12 @@ pub struct ComplaintDto {
     closed_at: Option<String>,
     /// none, supervisor or manager
     escalation: String,
+    /// It closes only with both measures recorded.
+    measures_required: bool,
+    /// 纠正措施.
+    corrective: String,
+    /// 预防措施.
+    preventive: String,
     overdue: OverdueDto,
     /// The steps taken, oldest first (only when one complaint is asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,6 +102,9 @@ impl ComplaintDto {
             satisfied: c.satisfied,
             closed_at: c.closed_at,
             escalation: c.escalation.code().to_string(),
+            measures_required: c.measures_required,
+            corrective: c.corrective,
+            preventive: c.preventive,
             overdue: OverdueDto {
                 contact: overdue.contact,
                 resolution: overdue.resolution,
@@ -181,8 +190,9 @@ pub async fn intake(
         subject: b.subject,
         detail: b.detail,
     };
-    let deadlines = app.0.config.complaints;
-    let c = complaints::intake(app.db(), &ctx.actor, CustomerId(id), &input, &deadlines, app.now()).await?;
+    let (choices, deadlines) = (app.packs().core().complaint_choices(), app.0.config.complaints);
+    let c = complaints::intake_with(app.db(), &ctx.actor, CustomerId(id), &input, (&choices, &deadlines), app.now())
+        .await?;
     Ok((StatusCode::CREATED, Json(full(&app, &ctx, c.id).await?)))
 }
 
@@ -278,6 +288,30 @@ pub async fn close(
     JsonBody(b): JsonBody<CloseBody>,
 ) -> Result<Json<ComplaintDto>, AppError> {
     complaints::close(app.db(), &ctx.actor, ComplaintId(id), &b.notes, app.now()).await?;
+    Ok(Json(full(&app, &ctx, ComplaintId(id)).await?))
+}
+
+/// The corrective and preventive measures (纠正预防措施), both required.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"corrective": "更换漏水管段并赔偿业主损失", "preventive": "每季度巡检老旧管道"}))]
+pub struct MeasuresBody {
+    #[serde(default)]
+    corrective: String,
+    #[serde(default)]
+    preventive: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/measures", tag = "complaints", request_body = MeasuresBody,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ComplaintDto), (status = 404, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn measures(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    JsonBody(b): JsonBody<MeasuresBody>,
+) -> Result<Json<ComplaintDto>, AppError> {
+    let both = (b.corrective.as_str(), b.preventive.as_str());
+    complaints::measures(app.db(), &ctx.actor, ComplaintId(id), both, app.now()).await?;
     Ok(Json(full(&app, &ctx, ComplaintId(id)).await?))
 }
 

@@ -70,11 +70,13 @@ pub async fn list(
     )
 }
 
-/// The choices the intake form offers.
-pub(crate) fn intake_choices() -> Value {
+/// The choices the intake form offers: the core's categories and
+/// departments with the running packs'.
+pub(crate) fn intake_choices(app: &AppState) -> Value {
+    let choices = app.packs().core().complaint_choices();
     view! {
-        sources => complaints::SOURCES, categories => complaints::CATEGORIES,
-        severities => complaints::SEVERITIES, departments => complaints::DEPARTMENTS,
+        sources => complaints::SOURCES, categories => choices.categories,
+        severities => complaints::SEVERITIES, departments => choices.departments,
     }
 }
 
@@ -85,8 +87,9 @@ pub async fn intake(
     PathParams(id): PathParams<i64>,
     FormBody(input): FormBody<ComplaintInput>,
 ) -> Result<Response, AppError> {
-    let deadlines = app.0.config.complaints;
-    match complaints::intake(app.db(), &ctx.actor, CustomerId(id), &input, &deadlines, app.now()).await {
+    let (choices, deadlines) = (app.packs().core().complaint_choices(), app.0.config.complaints);
+    let taken = (&choices, &deadlines);
+    match complaints::intake_with(app.db(), &ctx.actor, CustomerId(id), &input, taken, app.now()).await {
         Ok(c) => Ok(Redirect::to(&format!("/complaints/{}", c.id)).into_response()),
         Err(e) => back_or_message(app, ctx, id, Err(e)).await,
     }
@@ -294,6 +297,26 @@ pub async fn close(
     FormBody(f): FormBody<CloseForm>,
 ) -> Result<Response, AppError> {
     let result = complaints::close(app.db(), &ctx.actor, ComplaintId(id), &f.notes, app.now()).await;
+    after(app, ctx, id, result).await
+}
+
+#[derive(Deserialize)]
+pub struct MeasuresForm {
+    #[serde(default)]
+    corrective: String,
+    #[serde(default)]
+    preventive: String,
+}
+
+/// Records the corrective and preventive measures (纠正预防措施).
+pub async fn measures(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<MeasuresForm>,
+) -> Result<Response, AppError> {
+    let both = (f.corrective.as_str(), f.preventive.as_str());
+    let result = complaints::measures(app.db(), &ctx.actor, ComplaintId(id), both, app.now()).await;
     after(app, ctx, id, result).await
 }
 

@@ -195,7 +195,7 @@ pub async fn view(
             suspects => suspect_rows, merged_into => merged_into,
             relations => contacts::RELATIONS, times_of_day => kefu_care::preferences::TIMES_OF_DAY,
             can_write => ctx.actor.can(Permission::CustomersWrite) && c.merged_into.is_none(),
-            complaints => complaints, risk => risk, choices => super::complaints::intake_choices(),
+            complaints => complaints, risk => risk, choices => super::complaints::intake_choices(&app),
             can_complain => handles_complaints && c.merged_into.is_none(), points => points,
             surveys => surveys, survey_channels => kefu_care::surveys::LINK_CHANNELS,
             member => super::members::member_value(&app, &ctx, c.id).await?,

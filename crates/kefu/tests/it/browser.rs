@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use support::{Backend, PASSWORD, TestApp};
 
 mod estate;
+mod estate_ops;
 mod first_day;
 mod power_connections;
 

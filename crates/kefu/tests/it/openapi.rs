@@ -94,6 +94,8 @@ on_both!(every_documented_example_request_body_is_accepted, |backend: Backend| a
     // The power pack's examples name account 0301000042 of store A.
     support::power::station_and_account(&app, (app.fx.store_a, "0301"), app.fx.customer_a, (42, "DTZY-4500000042"))
         .await;
+    // The estate pack's examples name house 3-2-1502 of estate TA (store A).
+    crate::estate::house_of(&app, app.fx.store_a, app.fx.customer_a).await;
     let token = app.token_with_every_role("example_sender").await;
     let client = reqwest::Client::new();
     let doc: Value = client.get(app.at("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();

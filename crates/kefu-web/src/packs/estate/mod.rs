@@ -9,6 +9,9 @@ pub mod fees;
 pub mod pages;
 pub mod receivables;
 pub mod reports;
+pub mod passes;
+pub mod repairs;
+pub mod visits;
 
 use super::{CustomerPart, Panel, Related, WebPack};
 use crate::error::AppError;
@@ -46,10 +49,24 @@ struct EstateApi;
 
 const NAV: &[NavItem] = &[NavItem { key: "nav_estate_estates", href: Some("/estate/estates"), needs: CustomersRead }];
 
-static TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> =
-    std::sync::LazyLock::new(|| [OWN_TEMPLATES, receivables::TEMPLATES, reports::TEMPLATES].concat());
+/// Each part's menu entries and templates, chained.
+static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
+    std::sync::LazyLock::new(|| [NAV, repairs::NAV, visits::NAV, passes::NAV].concat());
+static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
+    [TEMPLATES, receivables::TEMPLATES, reports::TEMPLATES, repairs::TEMPLATES, visits::TEMPLATES, passes::TEMPLATES]
+        .concat()
+});
 
-const OWN_TEMPLATES: &[(&str, &str)] = &[
+/// The pack's document with each part's merged in.
+fn openapi_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = EstateApi::openapi();
+    doc.merge(receivables::ReceivablesApi::openapi());
+    doc.merge(repairs::RepairsApi::openapi());
+    doc.merge(visits::VisitsApi::openapi());
+    doc
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
     ("estate/estates.html", include_str!("templates/estates.html")),
     ("estate/estate.html", include_str!("templates/estate.html")),
     ("estate/houses.html", include_str!("templates/houses.html")),
@@ -89,11 +106,14 @@ impl WebPack for Estate {
         .into_iter()
         .chain(receivables::routes())
         .chain(reports::routes())
+        .chain(repairs::routes())
+        .chain(visits::routes())
+        .chain(passes::routes())
         .collect()
     }
 
     fn nav(&self) -> &'static [NavItem] {
-        NAV
+        &ALL_NAV
     }
 
     fn reports(&self) -> &'static [NavItem] {
@@ -101,7 +121,7 @@ impl WebPack for Estate {
     }
 
     fn templates(&self) -> &'static [(&'static str, &'static str)] {
-        &TEMPLATES
+        &ALL_TEMPLATES
     }
 
     fn events(&self) -> &'static [(&'static str, &'static str)] {
@@ -116,9 +136,7 @@ impl WebPack for Estate {
     }
 
     fn openapi(&self) -> utoipa::openapi::OpenApi {
-        let mut doc = EstateApi::openapi();
-        doc.merge(receivables::ReceivablesApi::openapi());
-        doc
+        openapi_doc()
     }
 
     fn customer_part<'a>(
