@@ -281,7 +281,7 @@ pub async fn run_billing(db: &Db, actor: &Actor, estate: &Estate, period: Month,
     let now_text = instant_text(now);
     let bill_ids = tx.reserve_ids("estate_bills", run.bills.len()).await?;
     let (mut bills, mut lines, mut key_rows) = (Vec::new(), Vec::new(), Vec::new());
-    let mut charged: Vec<(i64, i64)> = Vec::new();
+    let mut charged: Vec<(crate::receivables::one_off::Charge, i64)> = Vec::new();
     let mut total = Money::ZERO;
     for (bill, id) in run.bills.iter().zip(&bill_ids) {
         let house = ids[&bill.house];
@@ -619,11 +619,8 @@ pub async fn reverse(db: &Db, actor: &Actor, scope: &Scope, bill: i64, now: Time
         .execute(tx.conn())
         .await?;
     sqlx::query("DELETE FROM estate_billing_keys WHERE bill_id = $1").bind(bill).execute(tx.conn()).await?;
-    // Its one-off charges wait for the corrected bill.
-    sqlx::query("UPDATE estate_one_off_charges SET billed_bill_id = NULL WHERE billed_bill_id = $1")
-        .bind(bill)
-        .execute(tx.conn())
-        .await?;
+    // Its one-off and repair charges wait for the corrected bill.
+    crate::receivables::one_off::unbilled(&mut tx, bill).await?;
     let paid = Money::from_fen(total - outstanding);
     let balance = balance_of(&mut tx, house).await?;
     set_balance(&mut tx, house, balance + paid).await?;

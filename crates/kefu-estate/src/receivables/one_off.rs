@@ -8,6 +8,7 @@
 use kefu_core::{Actor, Money};
 use kefu_store::{Db, Failure, RowExt, Tx};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 
 use crate::archive::{Estate, House};
 use crate::charges::{audit, invalid};
@@ -90,9 +91,11 @@ pub async fn charge_in(
 
 /// The pending charges as the billing run takes them: an item of its own
 /// per charge and the (house, item) pair to bill, over the houses the run
-/// knows (`ids`: house id → number). A charge falls due on its item's due
-/// day; a late fee, which no item names, on the latest due day of the
-/// estate's items, so it never falls due before the fees it follows.
+/// knows (`ids`: house id → number). A one-off charge is billed as
+/// `ITEM#id` and falls due on its item's due day; a late fee, which no
+/// item names, and a completed in-house repair's charge (`报修@id`, from
+/// `estate_repair_charges`) on the latest due day of the estate's items, so
+/// they never fall due before the fees they follow.
 pub async fn pending(
     tx: &mut Tx,
     estate: &Estate,
@@ -100,8 +103,10 @@ pub async fn pending(
     ids: &std::collections::HashMap<i64, HouseNo>,
 ) -> Result<(Vec<FeeItem>, Vec<(HouseNo, String)>)> {
     let rows = sqlx::query(
-        "SELECT id, house_id, item_code, amount FROM estate_one_off_charges WHERE branch_id = $1 \
-         AND billed_bill_id IS NULL ORDER BY id",
+        "SELECT id, house_id, item_code, amount, CAST(0 AS BIGINT) AS repair FROM estate_one_off_charges WHERE branch_id = $1 \
+         AND billed_bill_id IS NULL \
+         UNION ALL SELECT id, house_id, '' AS item_code, amount, CAST(1 AS BIGINT) AS repair FROM estate_repair_charges \
+         WHERE branch_id = $1 AND billed_bill_id IS NULL ORDER BY repair, id",
     )
     .bind(estate.branch_id.0)
     .fetch_all(tx.conn())
@@ -110,9 +115,14 @@ pub async fn pending(
     let (mut own, mut pairs) = (Vec::new(), Vec::new());
     for r in &rows {
         let Some(no) = ids.get(&r.i64("house_id")?) else { continue };
-        let item = r.text("item_code")?;
-        let due = items.iter().find(|i| i.code == item).map_or(latest, |i| i.due_day);
-        let code = format!("{item}#{}", r.i64("id")?);
+        let id = r.i64("id")?;
+        let (code, due) = if r.i64("repair")? == 1 {
+            (format!("{REPAIR}@{id}"), latest)
+        } else {
+            let item = r.text("item_code")?;
+            let due = items.iter().find(|i| i.code == item).map_or(latest, |i| i.due_day);
+            (format!("{item}#{id}"), due)
+        };
         let amount = Money::from_fen(r.i64("amount")?);
         own.push(FeeItem::new(&code, Basis::OneOff { amount }, Cycle::Monthly, due, HouseKind::ALL)?);
         pairs.push((no.clone(), code));
@@ -120,17 +130,48 @@ pub async fn pending(
     Ok((own, pairs))
 }
 
-/// The charge a billed line's item code names (`item#id`), if any.
-pub fn charge_of(code: &str) -> Option<i64> {
-    code.rsplit_once('#').and_then(|(_, id)| id.parse().ok())
+/// The item a repair's charge is billed under, before `@` and its id.
+const REPAIR: &str = "报修";
+
+/// A pending charge a bill's one-off line carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charge {
+    /// `ITEM#id`: a row of `estate_one_off_charges`.
+    OneOff(i64),
+    /// `报修@id`: a row of `estate_repair_charges`.
+    Repair(i64),
+}
+
+/// The charge a billed one-off line's item code names, if any.
+pub fn charge_of(code: &str) -> Option<Charge> {
+    if let Some((_, id)) = code.rsplit_once('#') {
+        return id.parse().ok().map(Charge::OneOff);
+    }
+    let (item, id) = code.rsplit_once('@')?;
+    (item == REPAIR).then(|| id.parse().ok().map(Charge::Repair)).flatten()
 }
 
 /// Marks each charge billed on its bill: (charge, bill).
-pub async fn billed(tx: &mut Tx, charges: &[(i64, i64)]) -> Result<()> {
-    for (id, bill) in charges {
-        sqlx::query("UPDATE estate_one_off_charges SET billed_bill_id = $1 WHERE id = $2")
+pub async fn billed(tx: &mut Tx, charges: &[(Charge, i64)]) -> Result<()> {
+    for (charge, bill) in charges {
+        let (table, id) = match charge {
+            Charge::OneOff(id) => ("estate_one_off_charges", id),
+            Charge::Repair(id) => ("estate_repair_charges", id),
+        };
+        sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET billed_bill_id = $1 WHERE id = $2")))
             .bind(*bill)
             .bind(*id)
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// A reversed bill's charges wait for the corrected bill.
+pub async fn unbilled(tx: &mut Tx, bill: i64) -> Result<()> {
+    for table in ["estate_one_off_charges", "estate_repair_charges"] {
+        sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET billed_bill_id = NULL WHERE billed_bill_id = $1")))
+            .bind(bill)
             .execute(tx.conn())
             .await?;
     }

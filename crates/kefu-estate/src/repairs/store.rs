@@ -609,38 +609,6 @@ pub async fn escalate(db: &Db, actor: &Actor, now: Timestamp) -> Result<usize> {
     Ok(raised)
 }
 
-/// A completed in-house repair's charge not yet on a bill.
-#[derive(Debug, Clone, Serialize)]
-pub struct PendingCharge {
-    pub id: i64,
-    pub house_id: i64,
-    pub repair_id: i64,
-    pub amount: Money,
-    pub description: String,
-}
-
-/// The charges of `estate`'s houses waiting for their next bill.
-pub async fn pending_charges(db: &Db, estate: &Estate) -> Result<Vec<PendingCharge>> {
-    let rows = sqlx::query(
-        "SELECT id, house_id, repair_id, amount, description FROM estate_repair_charges \
-         WHERE branch_id = $1 AND billed_bill_id IS NULL ORDER BY id",
-    )
-    .bind(estate.branch_id.0)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(PendingCharge {
-                id: r.i64("id")?,
-                house_id: r.i64("house_id")?,
-                repair_id: r.i64("repair_id")?,
-                amount: Money::from_fen(r.i64("amount")?),
-                description: r.text("description")?,
-            })
-        })
-        .collect()
-}
-
 /// The 回访 call about a repair: when it is queued for, and how it ended.
 #[derive(Debug, Clone, Serialize)]
 pub struct Revisit {

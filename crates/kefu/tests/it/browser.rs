@@ -11,8 +11,8 @@ use crate::support;
 
 mod power_books;
 mod power_case;
-mod power_indicators;
 mod power_counter;
+mod power_indicators;
 mod settlement_and_reports;
 
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -217,6 +217,33 @@ on_both!(a_completed_in_house_repair_leaves_its_charge_and_gets_its_revisit_call
     let page = agent.get(app.at(&format!("/estate/repairs/{id}"))).send().await.unwrap().text().await.unwrap();
     let revisit = page.split(r#"data-testid="estate-repair-revisits""#).nth(1).expect("the 回访 table");
     assert!(revisit.contains("已修好，很满意"), "{revisit}");
+
+    // The house's next bill carries the repair's charge, once: a second run
+    // of the period bills nothing more.
+    let (manager, mcsrf) = app.signed_in("manager_a").await;
+    let period = completed_on.strftime("%Y-%m").to_string();
+    for _ in 0..2 {
+        let form = [("_csrf", mcsrf.as_str()), ("period", period.as_str())];
+        let res = manager.post(app.at("/estate/estates/TA/fees/run")).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    let charge: (i64, Option<i64>) =
+        sqlx::query_as("SELECT id, billed_bill_id FROM estate_repair_charges WHERE repair_id = $1")
+            .bind(id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let bill = charge.1.expect("billed");
+    let lines: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT l.bill_id, l.amount FROM estate_bill_lines l JOIN estate_bills b ON b.id = l.bill_id \
+         WHERE b.house_id = $1 AND l.item_code = $2",
+    )
+    .bind(house)
+    .bind(format!("报修@{}", charge.0))
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(lines, [(bill, expected)], "on one bill, at the repair's charge");
 });
 
 on_both!(repair_reports_are_refused_by_field_in_the_users_language, |backend| async move {

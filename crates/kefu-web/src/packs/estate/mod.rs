@@ -7,10 +7,10 @@ pub mod api;
 pub mod desk;
 pub mod fees;
 pub mod pages;
-pub mod receivables;
-pub mod reports;
 pub mod passes;
+pub mod receivables;
 pub mod repairs;
+pub mod reports;
 pub mod visits;
 
 use super::{CustomerPart, Panel, Related, WebPack};
