@@ -32,8 +32,39 @@ pub async fn notify_in(
         return Ok(None);
     };
     let now = instant_text(tx.now());
-    let tasks: Vec<NewTask> = p
-        .steps
+    let tasks = tasks_of(p, subject, today);
+    let stored = insert_tasks(tx, &tasks, today, &now).await?;
+    // The last step that goes out and is new names the notice's task.
+    let sent = tasks
+        .iter()
+        .zip(stored)
+        .filter(|(t, (_, new))| *new && t.status == "pending")
+        .map(|(_, (id, _))| id)
+        .next_back();
+    Ok(sent)
+}
+
+/// [`notify_in`] for many subjects of one event at once (a billing run's
+/// bills), stored in as few statements as the database takes; returns how
+/// many new tasks go out.
+pub async fn notify_all_in(
+    tx: &mut Tx,
+    playbook: Option<&Playbook>,
+    subjects: &[Subject],
+    today: Date,
+) -> Result<usize, Failure> {
+    let Some(p) = playbook.filter(|p| p.enabled && crate::playbook::is_event(p)) else {
+        return Ok(0);
+    };
+    let now = instant_text(tx.now());
+    let tasks: Vec<NewTask> = subjects.iter().flat_map(|s| tasks_of(p, s, today)).collect();
+    let stored = insert_tasks(tx, &tasks, today, &now).await?;
+    Ok(tasks.iter().zip(stored).filter(|(t, (_, new))| *new && t.status == "pending").count())
+}
+
+/// The tasks of each step of the event playbook for a subject.
+fn tasks_of<'a>(p: &'a Playbook, subject: &'a Subject, today: Date) -> Vec<NewTask<'a>> {
+    p.steps
         .iter()
         .enumerate()
         .map(|(i, step)| {
@@ -56,14 +87,5 @@ pub async fn notify_in(
                 vars,
             }
         })
-        .collect();
-    let stored = insert_tasks(tx, &tasks, today, &now).await?;
-    // The last step that goes out and is new names the notice's task.
-    let sent = tasks
-        .iter()
-        .zip(stored)
-        .filter(|(t, (_, new))| *new && t.status == "pending")
-        .map(|(_, (id, _))| id)
-        .next_back();
-    Ok(sent)
+        .collect()
 }

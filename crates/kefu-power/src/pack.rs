@@ -37,7 +37,8 @@ impl Pack for Power {
         // 35: the meter archive, its history, work orders and instruments.
         // 37: supply contracts, and the permits' expiry index.
         // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments.
-        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41, 42]
+        // 47: large users' and time-of-use readings, billing terms, line labels.
+        &[30, 31, 32, 33, 34, 35, 37, 39, 40, 41, 42, 47]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -53,6 +54,7 @@ impl Pack for Power {
             contracts::default_playbooks(),
             crate::connections::notice::default_playbooks(),
             crate::outages::default_playbooks(),
+            crate::bills::notice::default_playbooks(),
         ]
         .concat()
     }

@@ -75,6 +75,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 40, name: "power_readings", sql: include_str!("../migrations/0040_power_readings.sql") },
     Migration { version: 41, name: "power_bills", sql: include_str!("../migrations/0041_power_bills.sql") },
     Migration { version: 42, name: "power_payments", sql: include_str!("../migrations/0042_power_payments.sql") },
+    Migration { version: 47, name: "power_large_users", sql: include_str!("../migrations/0047_power_large_users.sql") },
     Migration { version: 50, name: "estate_archive", sql: include_str!("../migrations/0050_estate_archive.sql") },
     Migration { version: 51, name: "estate_visitors", sql: include_str!("../migrations/0051_estate_visitors.sql") },
     Migration { version: 52, name: "estate_fees", sql: include_str!("../migrations/0052_estate_fees.sql") },

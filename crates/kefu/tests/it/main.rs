@@ -29,6 +29,7 @@ mod points;
 mod power;
 mod power_archive;
 mod power_billing;
+mod power_billing_more;
 mod power_connections;
 mod power_inspections;
 mod power_meters;

@@ -10,7 +10,7 @@ use crate::guard::Access::Signed;
 use crate::render::NavItem;
 use crate::routes::{Entry, entry};
 use axum::http::Method as M;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use kefu_core::Permission::*;
 use utoipa::OpenApi;
 
@@ -26,9 +26,16 @@ use utoipa::OpenApi;
         api::held,
         api::audit,
         api::run,
-        api::bill
+        api::bill,
+        api::billing_terms
     ),
-    components(schemas(api::ReadingBookBody, api::Created, api::ReadingBody, api::BillingRunBody))
+    components(schemas(
+        api::ReadingBookBody,
+        api::Created,
+        api::ReadingBody,
+        api::BillingRunBody,
+        api::BillingTermsBody
+    ))
 )]
 pub struct BillingApi;
 
@@ -68,5 +75,6 @@ pub fn routes() -> Vec<Entry> {
         entry(M::POST, "/api/v1/power/readings/{id}/confirm", Signed(ReadingsWork), post(api::confirm)),
         entry(M::POST, "/api/v1/power/billing/runs", Signed(PowerManage), post(api::run)),
         entry(M::GET, "/api/v1/power/bills/{bill_no}", Signed(CustomersRead), get(api::bill)),
+        entry(M::PUT, "/api/v1/power/accounts/{number}/billing-terms", Signed(PowerManage), put(api::billing_terms)),
     ]
 }

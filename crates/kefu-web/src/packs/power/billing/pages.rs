@@ -123,6 +123,12 @@ pub struct ReadingForm {
     reading: String,
     #[serde(default)]
     kind: String,
+    peak: Option<String>,
+    flat: Option<String>,
+    valley: Option<String>,
+    reactive: Option<String>,
+    demand: Option<String>,
+    power_factor: Option<String>,
 }
 
 /// Saves the stop's reading and moves on to the next account.
@@ -147,6 +153,14 @@ pub async fn save_reading(
         kind,
         reader: ctx.actor.username.clone(),
         source: books::source::PAGE,
+        extra: books::Extra {
+            peak: f.peak,
+            flat: f.flat,
+            valley: f.valley,
+            reactive: f.reactive,
+            demand: f.demand,
+            power_factor: f.power_factor,
+        },
     };
     match books::enter(app.db(), &ctx.actor, &entry, reader_only(&ctx), &ReadingRules::default(), app.now()).await {
         Ok(_) => {
@@ -322,12 +336,24 @@ pub async fn notice(
         lines.push((11.0, format!("{}{colon}{value}", t(lang, key))));
     }
     for l in &b.lines {
-        let what = match (l.tier, &l.period) {
-            (Some(n), _) => format!("{} {n}", t(lang, "power_tier")),
-            (None, Some(p)) => t(lang, &format!("period_{p}")),
-            (None, None) => t(lang, "basis_flat"),
+        let label = l.label.clone().unwrap_or_default();
+        let text = match (l.kind.as_str(), l.tier, &l.period) {
+            (_, Some(n), _) => format!("{} {n}  {} kWh × {} = {}", t(lang, "power_tier"), l.kwh, l.price, l.amount),
+            (_, None, Some(p)) => {
+                format!("{}  {} kWh × {} = {}", t(lang, &format!("period_{p}")), l.kwh, l.price, l.amount)
+            }
+            ("basic", ..) => {
+                let unit = if label == "capacity" { "kVA" } else { "kW" };
+                let what = t(lang, &format!("power_bill_line_basic_{label}"));
+                format!("{what}  {} {unit} × {} = {}", l.kwh, l.price, l.amount)
+            }
+            ("power_factor", ..) => {
+                format!("{} {label}  {} = {}", t(lang, "power_bill_line_power_factor"), l.price, l.amount)
+            }
+            ("surcharge", ..) => format!("{label}  {} kWh × {} = {}", l.kwh, l.price, l.amount),
+            _ => format!("{}  {} kWh × {} = {}", t(lang, "basis_flat"), l.kwh, l.price, l.amount),
         };
-        lines.push((10.0, format!("{what}  {} kWh × {} = {}", l.kwh, l.price, l.amount)));
+        lines.push((10.0, text));
     }
     lines.push((
         13.0,
