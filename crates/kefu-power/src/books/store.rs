@@ -79,6 +79,55 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Book> {
     row.as_ref().map(book_from).transpose()?.ok_or(Failure::NotFound)
 }
 
+/// An account a new book may take: of the station, in no book, not closed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unbooked {
+    pub account_no: String,
+    pub supply_address: String,
+}
+
+/// The accounts of `station` in no book, in number order: those numbered
+/// `from..=to` (either end open when blank) whose supply address contains
+/// `address` (any when blank); at most 2,000, a book's most.
+pub async fn unbooked(
+    db: &Db,
+    scope: &Scope,
+    station: BranchId,
+    (from, to): (&str, &str),
+    address: &str,
+) -> Result<Vec<Unbooked>> {
+    scope.check(station)?;
+    let sql = format!(
+        "SELECT a.account_no, a.supply_address FROM power_accounts a WHERE a.branch_id = $1 AND a.branch_id IN ({}) \
+         AND a.status <> 'closed' AND ($2 = '' OR a.account_no >= $2) AND ($3 = '' OR a.account_no <= $3) \
+         AND ($4 = '' OR a.supply_address LIKE '%' || $4 || '%') \
+         AND NOT EXISTS (SELECT 1 FROM power_book_accounts x WHERE x.account_id = a.id) ORDER BY a.account_no LIMIT 2000",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(station.0)
+        .bind(from.trim().to_string())
+        .bind(to.trim().to_string())
+        .bind(address.trim().to_string())
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok(Unbooked { account_no: r.text("account_no")?, supply_address: r.text("supply_address")? }))
+        .collect()
+}
+
+/// The meter readers of the branches in scope: (user name, display name).
+pub async fn readers(db: &Db, scope: &Scope) -> Result<Vec<(String, String)>> {
+    let sql = format!(
+        "SELECT DISTINCT u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id \
+         JOIN user_branches ub ON ub.user_id = u.id WHERE r.role = 'meter_reader' AND u.active = 1 \
+         AND ub.branch_id IN ({}) ORDER BY u.username",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    rows.iter().map(|r| Ok((r.text("username")?, r.text("display_name")?))).collect()
+}
+
 fn invalid(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Failure {
     Failure::Invalid(Invalid::new(field, Rule::new(code, zh, en)))
 }

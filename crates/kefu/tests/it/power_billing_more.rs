@@ -407,3 +407,148 @@ on_both!(bad_register_readings_are_refused_by_field_and_rule_in_both_languages, 
         assert_eq!(p["field"].as_str(), Some(field), "{p}");
     }
 });
+
+on_both!(the_phone_page_asks_a_time_of_use_account_for_its_registers, |backend| async move {
+    let (app, book_id) = large_county(backend).await;
+    read_the_months(&app).await;
+    let (reader, csrf) = app.signed_in("reader_a").await;
+    // Account 61 is the fifth stop; 51 the first.
+    let page =
+        reader.get(app.at(&format!("/power/books/{book_id}/read?at=4"))).send().await.unwrap().text().await.unwrap();
+    for field in ["peak", "flat", "valley"] {
+        assert!(page.contains(&format!(r#"data-testid="{field}-input""#)), "{field} asked");
+    }
+    let page =
+        reader.get(app.at(&format!("/power/books/{book_id}/read?at=0"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"data-testid="reactive-input""#) && !page.contains(r#"data-testid="peak-input""#));
+    let url = app.at(&format!("/power/books/{book_id}/read"));
+    let form = [("at", "4"), ("reading", "420"), ("peak", "135"), ("flat", "200"), ("kind", "real"), ("_csrf", &csrf)];
+    let res = reader.post(url.clone()).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 422, "the valley register is missing");
+    assert!(res.text().await.unwrap().contains("峰、平、谷"));
+    let form = [
+        ("at", "4"),
+        ("reading", "420"),
+        ("peak", "135"),
+        ("flat", "200"),
+        ("valley", "85"),
+        ("kind", "real"),
+        ("_csrf", &csrf),
+    ];
+    let res = reader.post(url).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let route = get_json(&reader, app.at(&format!("/api/v1/power/books/{book_id}/route?month=2026-11"))).await;
+    let r = &route[4]["this_month"];
+    assert_eq!(
+        (r["peak_kwh"].as_i64(), r["flat_kwh"].as_i64(), r["valley_kwh"].as_i64()),
+        (Some(105), Some(160), Some(55))
+    );
+});
+
+on_both!(a_manager_makes_a_book_on_its_page_and_exports_the_held_readings_and_the_audit, |backend| async move {
+    let meters = |no| vec![(no, 5, (1, 1))];
+    let app = county(
+        backend,
+        &[
+            Acct { serial: 71, tariff: "gx-res-1", meters: meters("B-71") },
+            Acct { serial: 72, tariff: "gx-res-1", meters: meters("B-72") },
+            Acct { serial: 73, tariff: "gx-res-1", meters: meters("B-73") },
+            Acct { serial: 74, tariff: "gx-res-1", meters: meters("B-74") },
+        ],
+    )
+    .await;
+    let (manager, csrf) = app.signed_in("manager_a").await;
+    let station = app.fx.store_a.0.to_string();
+    let find = |from: u64, to: u64| {
+        let url = app.at(&format!("/power/books/new?station_id={station}&from={}&to={}", number(from), number(to)));
+        let manager = manager.clone();
+        async move { manager.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = find(71, 73).await;
+    let list = page.split(r#"data-testid="book-accounts">"#).nth(1).unwrap().split("</textarea>").next().unwrap();
+    assert_eq!(list.lines().collect::<Vec<_>>(), [number(71), number(72), number(73)], "the range, in number order");
+    // The manager puts 73 first on the route.
+    let accounts = [number(73), number(71), number(72)].join("\n");
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("station_id", station.as_str()),
+        ("code", "LY-20"),
+        ("name", "龙岩村二十"),
+        ("reader", "reader_a"),
+        ("reading_day", "20"),
+        ("accounts", accounts.as_str()),
+    ];
+    let res = manager.post(app.at("/power/books/new")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/power/books");
+    assert_eq!(app.audit_count("power_book", "create").await, 1);
+    let books = get_json(&manager, app.at("/api/v1/power/books")).await;
+    let b = books.as_array().unwrap().iter().find(|b| b["code"] == "LY-20").expect("the book");
+    assert_eq!(
+        (b["reading_day"].as_i64(), b["reader_name"].as_str(), b["accounts"].as_i64()),
+        (Some(20), Some("reader_a"), Some(3))
+    );
+    let id = b["id"].as_i64().unwrap();
+    let route = get_json(&manager, app.at(&format!("/api/v1/power/books/{id}/route?month=2026-11"))).await;
+    let order: Vec<&str> = route.as_array().unwrap().iter().map(|s| s["account_no"].as_str().unwrap()).collect();
+    assert_eq!(order, [number(73), number(71), number(72)], "the route as edited");
+    // Booked accounts are not found again; a second book cannot take one.
+    let page = find(71, 74).await;
+    let list = page.split(r#"data-testid="book-accounts">"#).nth(1).unwrap().split("</textarea>").next().unwrap();
+    assert_eq!(list.lines().collect::<Vec<_>>(), [number(74)]);
+    let taken = [number(74), number(71)].join("\n");
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("station_id", station.as_str()),
+        ("code", "LY-21"),
+        ("name", "龙岩村二十一"),
+        ("reader", ""),
+        ("reading_day", "20"),
+        ("accounts", taken.as_str()),
+    ];
+    let res = manager.post(app.at("/power/books/new")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("该户已在另一抄表本中"));
+    assert_eq!(app.audit_count("power_book", "create").await, 1, "nothing half-written");
+    // A reader cannot make books.
+    let reader = app.login("reader_a").await;
+    assert_eq!(reader.get(app.at("/power/books/new")).send().await.unwrap().status(), 403);
+
+    // Held readings and the month's audit as workbooks: 73 did not move.
+    let (reader, rcsrf) = app.signed_in("reader_a").await;
+    for (serial, oct, nov) in [(73, "500", "500"), (71, "100", "180"), (72, "200", "260")] {
+        for (value, day) in [(oct, "2026-10-20"), (nov, "2026-11-20")] {
+            let body = json!({"account_no": number(serial), "reading": value, "read_on": day});
+            assert_eq!(post_json(&reader, &rcsrf, app.at("/api/v1/power/readings"), body).await.0, 201);
+        }
+    }
+    let held = get_json(&manager, app.at("/api/v1/power/readings/held")).await;
+    let workbook = |path: String| {
+        let manager = manager.clone();
+        async move {
+            let res = manager.get(path).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            let bytes = res.bytes().await.unwrap().to_vec();
+            let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+            let name = calamine::Reader::sheet_names(&book)[0].clone();
+            let sheet = calamine::Reader::worksheet_range(&mut book, &name).unwrap();
+            sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()
+        }
+    };
+    let rows = workbook(app.at("/power/readings/held.xlsx")).await;
+    assert_eq!(rows.len(), 1 + held.as_array().unwrap().len(), "{rows:?}");
+    assert_eq!(rows[1][0], number(73));
+    let audit = get_json(&manager, app.at("/api/v1/power/readings/audit?month=2026-11")).await;
+    let rows = workbook(app.at("/power/books/audit.xlsx?month=2026-11")).await;
+    let book_row = rows.iter().find(|r| r[1] == "LY-20").expect("the book's row");
+    let api_row = audit["books"].as_array().unwrap().iter().find(|r| r["book"] == "LY-20").unwrap();
+    assert_eq!(
+        (book_row[2].as_str(), book_row[3].as_str(), book_row[4].as_str()),
+        (
+            api_row["due"].to_string().as_str(),
+            api_row["read"].to_string().as_str(),
+            format!("{}%", api_row["reading_rate"].as_str().unwrap()).as_str()
+        )
+    );
+    assert_eq!(rows.len(), 1 + audit["books"].as_array().unwrap().len() + audit["stations"].as_array().unwrap().len());
+});

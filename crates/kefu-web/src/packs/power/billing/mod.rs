@@ -4,6 +4,7 @@
 //! bill) and the API under `/api/v1/power/`.
 
 mod api;
+mod book_new;
 mod pages;
 
 use crate::guard::Access::Signed;
@@ -50,14 +51,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("power/held.html", include_str!("templates/held.html")),
     ("power/billing.html", include_str!("templates/billing.html")),
     ("power/bill.html", include_str!("templates/bill.html")),
+    ("power/book_new.html", include_str!("templates/book_new.html")),
 ];
 
 pub fn routes() -> Vec<Entry> {
     vec![
         entry(M::GET, "/power/books", Signed(ReadingsWork), get(pages::books)),
+        entry(M::GET, "/power/books/new", Signed(PowerManage), get(book_new::new_book)),
+        entry(M::POST, "/power/books/new", Signed(PowerManage), post(book_new::create)),
+        entry(M::GET, "/power/books/audit.xlsx", Signed(ReadingsWork), get(pages::export_audit)),
         entry(M::GET, "/power/books/{id}/read", Signed(ReadingsWork), get(pages::read)),
         entry(M::POST, "/power/books/{id}/read", Signed(ReadingsWork), post(pages::save_reading)),
         entry(M::GET, "/power/readings/held", Signed(ReadingsWork), get(pages::held)),
+        entry(M::GET, "/power/readings/held.xlsx", Signed(ReadingsWork), get(pages::export_held)),
         entry(M::POST, "/power/readings/import", Signed(ReadingsWork), post(pages::import)),
         entry(M::POST, "/power/readings/{id}/confirm", Signed(ReadingsWork), post(pages::confirm)),
         entry(M::GET, "/power/billing", Signed(PowerManage), get(pages::billing)),

@@ -44,7 +44,10 @@ async fn books_page(app: &AppState, ctx: &Ctx, month: String, imported: Option<V
         ctx,
         "power/books.html",
         "nav_power_books",
-        view! { books => list, audit => audit, month => month, held => held, imported => imported },
+        view! {
+            books => list, audit => audit, month => month, held => held, imported => imported,
+            can_create => ctx.actor.can(Permission::PowerManage),
+        },
     )?
     .into_response())
 }
@@ -174,7 +177,7 @@ pub async fn save_reading(
     }
 }
 
-fn message(ctx: &Ctx, e: &kefu_core::Invalid) -> String {
+pub(super) fn message(ctx: &Ctx, e: &kefu_core::Invalid) -> String {
     let lang = ctx.actor.lang;
     e.message(lang, &field_label(lang, &e.field))
 }
@@ -381,4 +384,91 @@ pub async fn notice(
         pdf,
     )
         .into_response())
+}
+
+/// The readings held for re-reading as a workbook.
+pub async fn export_held(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    use crate::xlsx::{self, Cell, Sheet};
+    let lang = ctx.actor.lang;
+    let list = books::held(app.db(), &ctx.actor.scope).await?;
+    let header = [
+        "field_account_no",
+        "power_read_month",
+        "power_read_reading",
+        "power_bill_kwh",
+        "power_read_hold_reason",
+        "power_read_reader",
+    ]
+    .iter()
+    .map(|k| crate::i18n::t(lang, k))
+    .collect();
+    let rows = list
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.account_no.clone()),
+                Cell::Text(r.month.clone()),
+                Cell::Text(r.reading.clone()),
+                Cell::Int(r.kwh),
+                Cell::Text(
+                    r.hold_reason
+                        .as_ref()
+                        .map(|h| crate::i18n::t(lang, &format!("power_read_hold_{h}")))
+                        .unwrap_or_default(),
+                ),
+                Cell::Text(r.reader.clone()),
+            ]
+        })
+        .collect();
+    let name = crate::i18n::t(lang, "power_read_held");
+    let bytes = xlsx::workbook(&[Sheet { name, header, rows }])?;
+    Ok(xlsx::download("held-readings.xlsx", bytes))
+}
+
+/// The month's reading audit, per book and per station, as a workbook.
+pub async fn export_audit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<MonthQuery>,
+) -> Result<Response, AppError> {
+    use crate::xlsx::{self, Cell, Sheet};
+    let month = month_or_this(&app, q.month.as_deref())?;
+    let lang = ctx.actor.lang;
+    let audit = audit_view(&app, &ctx, &month).await?;
+    let header = [
+        "power_station",
+        "power_read_book",
+        "power_read_due",
+        "power_read_read",
+        "power_read_rate",
+        "power_read_errors",
+        "power_read_error_rate",
+        "power_read_faults",
+    ]
+    .iter()
+    .map(|k| crate::i18n::t(lang, k))
+    .collect();
+    let total = crate::i18n::t(lang, "power_read_station_total");
+    let text = |v: &Value| Cell::Text(v.as_str().map(|s| format!("{s}%")).unwrap_or_default());
+    let int = |v: &Value| Cell::Int(v.as_i64().unwrap_or(0));
+    let rows = audit["books"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(audit["stations"].as_array().into_iter().flatten())
+        .map(|r| {
+            vec![
+                Cell::Text(r["station"].as_str().unwrap_or_default().to_string()),
+                Cell::Text(r["book"].as_str().map_or(total.clone(), str::to_string)),
+                int(&r["due"]),
+                int(&r["read"]),
+                text(&r["reading_rate"]),
+                int(&r["errors"]),
+                text(&r["error_rate"]),
+                int(&r["faults"]),
+            ]
+        })
+        .collect();
+    let bytes = xlsx::workbook(&[Sheet { name: month.clone(), header, rows }])?;
+    Ok(xlsx::download(&format!("reading-audit-{month}.xlsx"), bytes))
 }
