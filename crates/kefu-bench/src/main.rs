@@ -12,6 +12,7 @@ mod import;
 mod import_floor;
 mod load;
 mod points;
+mod power_billing;
 mod repair_orders;
 mod sample;
 mod survey_page;
@@ -36,10 +37,10 @@ struct Args {
     #[arg(long)]
     database: String,
     /// The server, on loopback: http://127.0.0.1:PORT
-    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import"])]
+    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import", "power_billing"])]
     url: Option<String>,
     /// An API token of `--username` (from `kefu user token`).
-    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import"])]
+    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import", "power_billing"])]
     token: Option<String>,
     #[arg(long, default_value = "bench")]
     username: String,
@@ -96,6 +97,11 @@ struct Args {
     /// address) on a county from `kefu gen --packs power`.
     #[arg(long)]
     power: bool,
+    /// Instead of the HTTP figures, the power pack's billing run of this
+    /// month (YYYY-MM-01) over every account of a county from `kefu gen
+    /// --packs power`, beside its floor.
+    #[arg(long)]
+    power_billing: Option<jiff::civil::Date>,
     /// Of the archive figures, measure only those whose name contains this
     /// text ("360", "search: VIN").
     #[arg(long)]
@@ -150,6 +156,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(file) = a.import.clone() {
         return import_row(&db, &a, file).await;
+    }
+    if let Some(month) = a.power_billing {
+        return power_billing_row(&db, &a, month).await;
     }
     let (url, token) = (a.url.clone().unwrap_or_default(), a.token.clone().unwrap_or_default());
     anyhow::ensure!(
@@ -383,6 +392,29 @@ async fn daily_run_row(db: &Db, a: &Args, day: jiff::civil::Date) -> anyhow::Res
         yes_no(met),
         daily_run::TARGET.as_secs(),
         daily_run::MAX_RATIO,
+    );
+    emit(a, &line)
+}
+
+/// One row of the batch table: the power pack's billing run beside its floor.
+async fn power_billing_row(db: &Db, a: &Args, month: jiff::civil::Date) -> anyhow::Result<()> {
+    let scope = Scope::new(branches::all(db).await?.into_iter().map(|b| b.id).collect());
+    let f = power_billing::measure(db, &Actor::system(scope), month).await?;
+    let ratio = f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6);
+    let met = f.run <= power_billing::TARGET && ratio <= power_billing::MAX_RATIO;
+    let backend = a.backend.as_deref().unwrap_or_default();
+    let whose = if backend == "sqlite" { "" } else { ", set for SQLite" };
+    let line = format!(
+        "| power billing run {} ({} bills, {} lines, {} SMS queued) | {backend} | {:.2} s | {:.2} s | {ratio:.1} | {} (≤ {} s, ≤ {}× floor{whose}) |",
+        &month.to_string()[..7],
+        f.bills,
+        f.lines,
+        f.notices,
+        f.run.as_secs_f64(),
+        f.floor.as_secs_f64(),
+        yes_no(met),
+        power_billing::TARGET.as_secs(),
+        power_billing::MAX_RATIO,
     );
     emit(a, &line)
 }
