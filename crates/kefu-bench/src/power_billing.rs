@@ -32,7 +32,7 @@ pub struct Figures {
 }
 
 /// Books and readings for every station; returns the stations.
-async fn prepare(db: &Db, month: Date) -> anyhow::Result<Vec<i64>> {
+async fn prepare(db: &Db, actor: &Actor, month: Date) -> anyhow::Result<Vec<i64>> {
     let stations: Vec<i64> =
         sqlx::query_scalar("SELECT branch_id FROM power_stations ORDER BY branch_id").fetch_all(db.pool()).await?;
     let last = month - jiff::Span::new().months(1);
@@ -80,12 +80,21 @@ async fn prepare(db: &Db, month: Date) -> anyhow::Result<Vec<i64>> {
         .execute(tx.conn())
         .await?;
     }
+    let change = kefu_store::Change {
+        entity: "bench",
+        entity_id: "power_billing".into(),
+        action: "prepare",
+        branch: None,
+        old: None,
+        new: None,
+    };
+    tx.audit(actor, change).await?;
     tx.commit().await?;
     Ok(stations)
 }
 
 pub async fn measure(db: &Db, actor: &Actor, month: Date) -> anyhow::Result<Figures> {
-    let stations = prepare(db, month).await?;
+    let stations = prepare(db, actor, month).await?;
     let m = format!("{:04}-{:02}", month.year(), month.month());
     let bills: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM power_readings WHERE month = $1 AND kind = 'real'")
         .bind(m.clone())

@@ -1,6 +1,8 @@
 //! A handheld's or a collection system's export of readings (issue 20 §1:
 //! CSV or XLSX with the account or meter number, the reading, the time and
-//! the reader), read by the import machinery's table reader. Every row is
+//! the reader; a time-of-use meter's 峰/平/谷 registers, a large user's
+//! 无功 register, 最大需量 and 功率因数 where its tariff or contract bills
+//! on them), read by the import machinery's table reader. Every row is
 //! checked as a typed reading is; each refused row is reported with its
 //! row number, the field and the rule, and the others are entered.
 

@@ -6,7 +6,7 @@
 //! readings refused naming the field and the rule in both languages, and
 //! idempotency and the correction path holding with the new lines.
 
-use crate::power_readings::{Acct, book, county, number};
+use crate::power_readings::{Acct, book, county, county_on, number};
 use crate::support::*;
 use kefu_accounts::users::{self, NewUser};
 use kefu_core::{Actor, Lang, Role, Scope};
@@ -51,11 +51,13 @@ const CT: i64 = 20;
 
 /// Large users 51–54 and a time-of-use account 61 in book DG-01; 51–53
 /// bill by capacity under the 0.90 standard (51 on a 400 kVA contract, the
-/// others on their 8 kVA as connected), 54 by maximum demand under 0.85.
-async fn large_county(backend: Backend) -> (TestApp, i64) {
+/// others on their 8 kVA as connected), 54 by maximum demand under 0.85;
+/// with letters printing into the folder returned, so notices print.
+async fn large_county(backend: Backend) -> (TestApp, i64, tempfile::TempDir) {
     let ind = |serial, meter| Acct { serial, tariff: "gx-ind-1", meters: vec![(meter, 6, (100, 5))] };
-    let app = county(
-        backend,
+    let letters = tempfile::tempdir().unwrap();
+    let app = county_on(
+        TestApp::start_with(backend, printing(letters.path())).await,
         &[
             ind(51, "L-51"),
             ind(52, "L-52"),
@@ -92,7 +94,7 @@ async fn large_county(backend: Backend) -> (TestApp, i64) {
     }
     assert_eq!(app.audit_count("power_billing_terms", "set").await, 4);
     let id = book(&app, "DG-01", &[51, 52, 53, 54, 61]).await;
-    (app, id)
+    (app, id, letters)
 }
 
 async fn read(app: &TestApp, serial: u64, body: Value) -> (u16, Value) {
@@ -184,7 +186,7 @@ fn large_bill(
 }
 
 on_both!(large_users_pay_the_basic_charge_and_the_power_factor_adjustment, |backend| async move {
-    let (app, book_id) = large_county(backend).await;
+    let (app, book_id, _letters) = large_county(backend).await;
     read_the_months(&app).await;
     let o = run(&app, book_id).await;
     assert_eq!((o["created"].as_i64(), o["refused"].as_array().map(Vec::len)), (Some(5), Some(0)), "{o}");
@@ -226,10 +228,17 @@ on_both!(large_users_pay_the_basic_charge_and_the_power_factor_adjustment, |back
     {
         assert!(page.contains(want), "{want} on the bill page");
     }
+    let res = manager.get(app.at(&format!("/power/bills/{no}/notice.pdf"))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = pdf_text(&res.bytes().await.unwrap());
+    let b = bill(&app, &no).await;
+    for want in ["基本电费", "力率调整电费", "可再生能源电价附加", b["amount"].as_str().unwrap()] {
+        assert!(text.contains(want), "{want} in the notice: {text}");
+    }
 });
 
 on_both!(a_time_of_use_account_is_billed_by_register, |backend| async move {
-    let (app, book_id) = large_county(backend).await;
+    let (app, book_id, _letters) = large_county(backend).await;
     read_the_months(&app).await;
     run(&app, book_id).await;
     let b = bill(&app, &format!("202611{}", number(61))).await;
@@ -244,7 +253,7 @@ on_both!(a_time_of_use_account_is_billed_by_register, |backend| async move {
 });
 
 on_both!(each_bill_is_told_by_sms_with_its_amount_and_due_date, |backend| async move {
-    let (app, book_id) = large_county(backend).await;
+    let (app, book_id, _letters) = large_county(backend).await;
     read_the_months(&app).await;
     let o = run(&app, book_id).await;
     assert_eq!(o["notices"].as_i64(), Some(5), "{o}");
@@ -276,7 +285,7 @@ on_both!(each_bill_is_told_by_sms_with_its_amount_and_due_date, |backend| async 
 });
 
 on_both!(a_large_users_corrected_reading_reverses_every_line_and_rebills, |backend| async move {
-    let (app, book_id) = large_county(backend).await;
+    let (app, book_id, _letters) = large_county(backend).await;
     read_the_months(&app).await;
     run(&app, book_id).await;
     let no = format!("202611{}", number(51));
@@ -315,7 +324,7 @@ on_both!(a_large_users_corrected_reading_reverses_every_line_and_rebills, |backe
 });
 
 on_both!(bad_register_readings_are_refused_by_field_and_rule_in_both_languages, |backend| async move {
-    let (app, _) = large_county(backend).await;
+    let (app, _, _letters) = large_county(backend).await;
     read_the_months(&app).await;
     // An English-speaking reader who reads every book (an agent too).
     let everyone = Actor::system(Scope::new(vec![app.fx.group, app.fx.store_a, app.fx.store_b]));
@@ -409,7 +418,7 @@ on_both!(bad_register_readings_are_refused_by_field_and_rule_in_both_languages, 
 });
 
 on_both!(the_phone_page_asks_a_time_of_use_account_for_its_registers, |backend| async move {
-    let (app, book_id) = large_county(backend).await;
+    let (app, book_id, _letters) = large_county(backend).await;
     read_the_months(&app).await;
     let (reader, csrf) = app.signed_in("reader_a").await;
     // Account 61 is the fifth stop; 51 the first.
