@@ -141,8 +141,11 @@ async fn bill(app: &TestApp, no: &str) -> Value {
     get_json(&manager, app.at(&format!("/api/v1/power/bills/{no}"))).await
 }
 
-/// A bill's lines as (kind, label, units, amount).
-fn lines(b: &Value) -> Vec<(String, Option<String>, i64, String)> {
+/// A bill line as (kind, label, units, amount).
+type Line = (String, Option<String>, i64, String);
+
+/// A bill's lines.
+fn lines(b: &Value) -> Vec<Line> {
     b["lines"]
         .as_array()
         .unwrap_or_else(|| panic!("lines in {b}"))
@@ -163,7 +166,7 @@ fn large_bill(
     kwh: i64,
     (basic_by, units, per_unit): (&str, i64, i64),
     (pf, standard): (u8, Standard),
-) -> (Vec<(String, Option<String>, i64, String)>, i64) {
+) -> (Vec<Line>, i64) {
     let energy = fen(kwh, ENERGY);
     let basic = units * per_unit * 100;
     let bp = PowerFactorTable::standard(standard).basis_points(pf);
@@ -245,7 +248,7 @@ on_both!(a_time_of_use_account_is_billed_by_register, |backend| async move {
     let used = [130 - 30, 190 - 40, 80 - 30];
     let periods: Vec<&str> = b["lines"].as_array().unwrap().iter().map(|l| l["period"].as_str().unwrap()).collect();
     assert_eq!(periods, ["peak", "flat", "valley"], "{b}");
-    let want: Vec<(String, Option<String>, i64, String)> =
+    let want: Vec<Line> =
         used.iter().zip(TOU).map(|(k, p)| ("register".to_string(), None, *k, yuan(fen(*k, p)))).collect();
     assert_eq!(lines(&b), want);
     let total: i64 = used.iter().zip(TOU).map(|(k, p)| fen(*k, p)).sum();
@@ -301,7 +304,7 @@ on_both!(a_large_users_corrected_reading_reverses_every_line_and_rebills, |backe
     let old = bill(&app, &no).await;
     assert_eq!((old["status"].as_str(), &old["amount"]), (Some("reversed"), &first["amount"]), "never edited");
     let reversal = bill(&app, &format!("{no}-R")).await;
-    let negated: Vec<(String, Option<String>, i64, String)> = lines(&first)
+    let negated: Vec<Line> = lines(&first)
         .into_iter()
         .map(|(k, l, u, a)| {
             let negated = match a.strip_prefix('-') {
