@@ -13,6 +13,7 @@ mod import;
 mod import_floor;
 mod load;
 mod points;
+mod power_billing;
 mod repair_orders;
 mod sample;
 mod survey_page;
@@ -37,10 +38,10 @@ struct Args {
     #[arg(long)]
     database: String,
     /// The server, on loopback: http://127.0.0.1:PORT
-    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import", "estate_billing"])]
+    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import", "estate_billing", "power_billing"])]
     url: Option<String>,
     /// An API token of `--username` (from `kefu user token`).
-    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import", "estate_billing"])]
+    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import", "estate_billing", "power_billing"])]
     token: Option<String>,
     #[arg(long, default_value = "bench")]
     username: String,
@@ -102,6 +103,11 @@ struct Args {
     /// address) on a county from `kefu gen --packs power`.
     #[arg(long)]
     power: bool,
+    /// Instead of the HTTP figures, the power pack's billing run of this
+    /// month (YYYY-MM-01) over every account of a county from `kefu gen
+    /// --packs power`, beside its floor.
+    #[arg(long)]
+    power_billing: Option<jiff::civil::Date>,
     /// Of the archive figures, measure only those whose name contains this
     /// text ("360", "search: VIN").
     #[arg(long)]
@@ -159,6 +165,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(period) = a.estate_billing.clone() {
         return estate_billing_row(&db, &a, &period).await;
+    }
+    if let Some(month) = a.power_billing {
+        return power_billing_row(&db, &a, month).await;
     }
     let (url, token) = (a.url.clone().unwrap_or_default(), a.token.clone().unwrap_or_default());
     anyhow::ensure!(
@@ -412,6 +421,29 @@ async fn estate_billing_row(db: &Db, a: &Args, period: &str) -> anyhow::Result<(
         yes_no(met),
         estate_billing::TARGET.as_secs(),
         estate_billing::MAX_RATIO,
+    );
+    emit(a, &line)
+}
+
+/// One row of the batch table: the power pack's billing run beside its floor.
+async fn power_billing_row(db: &Db, a: &Args, month: jiff::civil::Date) -> anyhow::Result<()> {
+    let scope = Scope::new(branches::all(db).await?.into_iter().map(|b| b.id).collect());
+    let f = power_billing::measure(db, &Actor::system(scope), month).await?;
+    let ratio = f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6);
+    let met = f.run <= power_billing::TARGET && ratio <= power_billing::MAX_RATIO;
+    let backend = a.backend.as_deref().unwrap_or_default();
+    let whose = if backend == "sqlite" { "" } else { ", set for SQLite" };
+    let line = format!(
+        "| power billing run {} ({} bills, {} lines, {} SMS queued) | {backend} | {:.2} s | {:.2} s | {ratio:.1} | {} (≤ {} s, ≤ {}× floor{whose}) |",
+        &month.to_string()[..7],
+        f.bills,
+        f.lines,
+        f.notices,
+        f.run.as_secs_f64(),
+        f.floor.as_secs_f64(),
+        yes_no(met),
+        power_billing::TARGET.as_secs(),
+        power_billing::MAX_RATIO,
     );
     emit(a, &line)
 }

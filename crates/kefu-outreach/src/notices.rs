@@ -44,6 +44,25 @@ pub async fn notify_in(
     Ok(sent)
 }
 
+/// [`notify_in`] for many subjects of one event at once (a billing run's
+/// bills), stored in as few statements as the database takes; returns how
+/// many new tasks go out.
+pub async fn notify_all_in(
+    tx: &mut Tx,
+    playbook: Option<&Playbook>,
+    subjects: &[Subject],
+    today: Date,
+) -> Result<usize, Failure> {
+    let Some(p) = playbook.filter(|p| p.enabled && crate::playbook::is_event(p)) else {
+        return Ok(0);
+    };
+    let now = instant_text(tx.now());
+    let tasks: Vec<NewTask> =
+        subjects.iter().flat_map(|s| (0..p.steps.len()).map(move |i| task_of(p, i, s, today))).collect();
+    let stored = insert_tasks(tx, &tasks, today, &now).await?;
+    Ok(tasks.iter().zip(stored).filter(|(t, (_, new))| *new && t.status == "pending").count())
+}
+
 /// The task of step `i` of `p` to the subject, due today, on the channel
 /// the customer accepts (skipped, saying why, when none).
 fn task_of<'a>(p: &'a Playbook, i: usize, subject: &'a Subject, today: Date) -> NewTask<'a> {

@@ -110,7 +110,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 20] = [
+pub const ANCHORS: [&str; 21] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -137,12 +137,15 @@ pub const ANCHORS: [&str; 20] = [
     "power_bill_due",
     // The estate pack: the day a repair was completed (its 回访 the next day).
     "estate_repair_completed",
+    // The power pack: a bill issued by the billing run (its due date).
+    "power_bill_issued",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the
 /// step (at offset 0) when it happens (`crate::notices`), so the daily run
 /// passes these playbooks by.
-pub const EVENT_ANCHORS: [&str; 3] = ["appointment_booked", "repair_delayed", "power_application_step"];
+pub const EVENT_ANCHORS: [&str; 4] =
+    ["appointment_booked", "repair_delayed", "power_application_step", "power_bill_issued"];
 
 /// Whether the playbook's messages are sent by an event, not the daily run.
 pub fn is_event(p: &Playbook) -> bool {
@@ -151,7 +154,7 @@ pub fn is_event(p: &Playbook) -> bool {
 
 /// The variables a template may use; `time` and `reason` are the events'
 /// (the booked hour, the new promise and why).
-pub const VARIABLES: [&str; 14] = [
+pub const VARIABLES: [&str; 16] = [
     "name",
     "store",
     "store_phone",
@@ -162,12 +165,14 @@ pub const VARIABLES: [&str; 14] = [
     "today",
     "time",
     "reason",
-    // The power pack's electricity account (户号).
+    // The power pack's electricity account (户号), a bill's amount and month.
     "account_no",
     // The estate pack's bill in collection: the house, the bill, what is owed.
     "house",
     "bill_no",
     "outstanding",
+    "amount",
+    "month",
 ];
 
 fn invalid(field: &str, code: &'static str, zh: String, en: String) -> Invalid {

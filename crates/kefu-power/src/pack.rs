@@ -40,7 +40,8 @@ impl Pack for Power {
         // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments;
         // 43: late charges settled and waived, collection rules, day closes, dunning steps.
         // 45: station and generation meters; 46: indicator targets and meetings.
-        &[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 45, 46]
+        // 47: large users' and time-of-use readings, billing terms, line labels.
+        &[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 45, 46, 47]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -57,6 +58,7 @@ impl Pack for Power {
             crate::connections::notice::default_playbooks(),
             crate::outages::default_playbooks(),
             crate::collection::default_playbooks(),
+            crate::bills::notice::default_playbooks(),
         ]
         .concat()
     }

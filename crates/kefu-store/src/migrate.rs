@@ -92,6 +92,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "power_indicator_targets",
         sql: include_str!("../migrations/0046_power_indicator_targets.sql"),
     },
+    Migration { version: 47, name: "power_large_users", sql: include_str!("../migrations/0047_power_large_users.sql") },
     Migration { version: 50, name: "estate_archive", sql: include_str!("../migrations/0050_estate_archive.sql") },
     Migration { version: 51, name: "estate_visitors", sql: include_str!("../migrations/0051_estate_visitors.sql") },
     Migration { version: 52, name: "estate_fees", sql: include_str!("../migrations/0052_estate_fees.sql") },

@@ -5,12 +5,16 @@
 //! earlier in the year. A run is idempotent: an account billed for the
 //! month is passed over, unless its reading was corrected since, when the
 //! bill is reversed (a bill of the negated lines pointing to it) and a new
-//! one issued — never edited.
+//! one issued — never edited. Each bill issued is told to the account's
+//! holder by SMS ([`notice`]).
 
+pub mod notice;
 mod store;
+pub mod terms;
 
 pub use store::month_ok;
 pub use store::{Bill, BillLine, RunOutcome, Target, bill, bills_of_month, run};
+pub use terms::{BasicBy, Terms};
 
 /// Days from the billing run to the bill's due date (kefu's default; the
 /// 供电营业规则 leave it to the supply contract).

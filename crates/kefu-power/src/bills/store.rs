@@ -16,8 +16,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::DUE_DAYS;
-use crate::billing::{self, LineKind, Usage};
-use crate::tariffs::{Tariff, quote::yuan, store as tariffs};
+use super::terms::{self, BasicBy, Terms};
+use crate::billing::{self, Demand, LineKind, PowerFactorTable, Usage};
+use crate::price::round_to_fen;
+use crate::tariffs::{Basis, Tariff, quote::yuan, store as tariffs};
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -44,6 +46,8 @@ pub struct RunOutcome {
     pub held: usize,
     /// Accounts the rules refused, with why.
     pub refused: Vec<(String, Invalid)>,
+    /// Bill notices queued to go out (SMS, or a letter to a holder without one).
+    pub notices: usize,
 }
 
 /// A bill with its lines.
@@ -68,11 +72,17 @@ pub struct Bill {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BillLine {
+    /// flat | tier | register | basic | power_factor | surcharge
     pub kind: String,
+    /// A basic line's basis (capacity, demand), a surcharge's name, the
+    /// adjustment's factor and standard ("0.85/0.90").
+    pub label: Option<String>,
     pub tier: Option<i64>,
     pub period: Option<String>,
     pub effective_from: String,
     pub kwh: i64,
+    /// Yuan a kWh (a kVA or kW for a basic line); for the power factor
+    /// adjustment its percentage ("+2.50%").
     pub price: String,
     pub amount: String,
 }
@@ -93,6 +103,9 @@ struct Candidate {
     branch: BranchId,
     book: Option<i64>,
     tariff: String,
+    terms: Terms,
+    /// The contracted capacity, for a basic charge by capacity.
+    capacity_kva: i64,
 }
 
 /// One standing reading of the month.
@@ -102,6 +115,181 @@ struct MonthReading {
     status: String,
     kwh: i64,
     read_on: Date,
+    registers: Option<[i64; 3]>,
+    kvarh: Option<i64>,
+    demand_kw: Option<i64>,
+    power_factor: Option<i64>,
+}
+
+/// A bill line to write.
+struct NewLine {
+    kind: &'static str,
+    tier: Option<i64>,
+    period: Option<&'static str>,
+    label: Option<String>,
+    effective_from: Date,
+    kwh: i64,
+    price: i64,
+    amount: Money,
+}
+
+/// A bill priced: its lines, kWh and amount.
+struct Priced {
+    lines: Vec<NewLine>,
+    kwh: i64,
+    amount: Money,
+}
+
+/// What a large user's bill needs beyond the kWh, from the month's readings.
+#[derive(Default)]
+struct Measured {
+    kvarh: Option<i64>,
+    demand_kw: Option<i64>,
+    power_factor: Option<i64>,
+}
+
+fn hundredths_text(n: i64) -> String {
+    format!("{}.{:02}", n / 100, n % 100)
+}
+
+fn required(field: &str, code: &'static str, zh: &str, en: &str) -> Invalid {
+    Invalid::new(field, Rule::new(code, zh.to_string(), en.to_string()))
+}
+
+/// Prices a bill: the energy charge's lines by tier or register
+/// ([`billing::energy_charge`]); for a large user the basic charge on the
+/// contracted kVA or the month's maximum demand, at the tariff version in
+/// force on the period's last day, and the power factor adjustment on the
+/// energy and basic charges ([`billing::power_factor_adjustment`], the
+/// 办法's table for the contract's standard); then the tariff's surcharges
+/// on the kWh, each a line of its own and never adjusted.
+fn price_bill(
+    tariff: &Tariff,
+    usage: Usage,
+    ytd: i64,
+    (from, to): (Date, Date),
+    c: &Candidate,
+    m: &Measured,
+) -> std::result::Result<Priced, Invalid> {
+    let charge = billing::energy_charge(tariff, usage, ytd, from, to)?;
+    let mut lines: Vec<NewLine> = charge
+        .lines
+        .iter()
+        .map(|l| {
+            let (kind, tier, period) = match l.kind {
+                LineKind::Flat => ("flat", None, None),
+                LineKind::Tier(t) => ("tier", Some(t as i64), None),
+                LineKind::Register(p) => ("register", None, Some(p.code())),
+            };
+            NewLine {
+                kind,
+                tier,
+                period,
+                label: None,
+                effective_from: l.effective_from,
+                kwh: l.kwh,
+                price: l.price.units(),
+                amount: l.amount,
+            }
+        })
+        .collect();
+    // energy_charge found a version in force on the first day, so on the last.
+    let Some(version) = tariff.version_on(to) else { return Err(unknown_tariff(tariff.code())) };
+    let mut adjusted = charge.amount;
+    if let Some(by) = c.terms.basic_by {
+        let (demand, price) = match by {
+            BasicBy::Capacity => (Demand::Capacity { kva: c.capacity_kva }, version.basic.per_kva),
+            BasicBy::Demand => {
+                let kw = m.demand_kw.ok_or_else(|| {
+                    required(
+                        "demand",
+                        "demand_required",
+                        "按最大需量计收基本电费的用户须抄录最大需量",
+                        "an account billed on its maximum demand needs the month's maximum demand",
+                    )
+                })?;
+                (Demand::MaximumDemand { kw }, version.basic.per_kw)
+            }
+        };
+        let price = price.ok_or_else(|| {
+            Invalid::new(
+                "tariff_code",
+                Rule::new(
+                    "no_basic_price",
+                    format!(
+                        "电价 {} 没有{}的基本电价",
+                        tariff.code(),
+                        if by == BasicBy::Capacity { "按容量" } else { "按需量" }
+                    ),
+                    format!("tariff {} has no basic charge price by {}", tariff.code(), by.code()),
+                ),
+            )
+        })?;
+        let amount = billing::basic_charge(demand, price);
+        let units = match demand {
+            Demand::Capacity { kva } => kva,
+            Demand::MaximumDemand { kw } => kw,
+        };
+        adjusted = adjusted + amount;
+        lines.push(NewLine {
+            kind: "basic",
+            tier: None,
+            period: None,
+            label: Some(by.code().into()),
+            effective_from: version.effective_from,
+            kwh: units,
+            price: price.units(),
+            amount,
+        });
+    }
+    if let Some(standard) = c.terms.standard {
+        let factor = match m.power_factor {
+            Some(pf) => Some(pf),
+            None => {
+                let kvarh = m.kvarh.ok_or_else(|| {
+                    required(
+                        "reactive",
+                        "reactive_required",
+                        "执行功率因数调整的用户须抄录无功示数（或功率因数）",
+                        "an account judged on its power factor needs the reactive register (or the power factor)",
+                    )
+                })?;
+                billing::power_factor(charge.kwh, kvarh).map(i64::from)
+            }
+        };
+        // Nothing metered, nothing to judge.
+        if let Some(pf) = factor {
+            let pf = u8::try_from(pf.clamp(0, 100)).unwrap_or(100);
+            let table = PowerFactorTable::standard(standard);
+            lines.push(NewLine {
+                kind: "power_factor",
+                tier: None,
+                period: None,
+                label: Some(format!(
+                    "{}/{}",
+                    hundredths_text(i64::from(pf)),
+                    hundredths_text(terms::standard_hundredths(standard))
+                )),
+                effective_from: version.effective_from,
+                kwh: 0,
+                price: i64::from(table.basis_points(pf)),
+                amount: billing::power_factor_adjustment(adjusted, pf, &table),
+            });
+        }
+    }
+    for s in version.surcharges.iter().filter(|_| charge.kwh != 0) {
+        lines.push(NewLine {
+            kind: "surcharge",
+            tier: None,
+            period: None,
+            label: Some(s.name.clone()),
+            effective_from: version.effective_from,
+            kwh: charge.kwh,
+            price: s.price.units(),
+            amount: round_to_fen(s.price.times(charge.kwh)),
+        });
+    }
+    Ok(Priced { kwh: charge.kwh, amount: lines.iter().map(|l| l.amount).sum(), lines })
 }
 
 /// Runs the month's billing for `target`, audited. Each account with a
@@ -127,8 +315,11 @@ pub async fn run(
         actor.scope.sql_list()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT a.id, a.account_no, a.branch_id, a.tariff_code, x.book_id FROM power_accounts a \
-         JOIN power_book_accounts x ON x.account_id = a.id WHERE a.id IN ({accounts_sql}) ORDER BY a.account_no"
+        "SELECT a.id, a.account_no, a.branch_id, a.tariff_code, x.book_id, t.basic_by, t.pf_standard, \
+         CASE WHEN t.basic_by = 'capacity' THEN COALESCE((SELECT k.capacity_kva FROM power_contracts k \
+           WHERE k.account_id = a.id ORDER BY k.id DESC LIMIT 1), a.capacity_kva) ELSE 0 END AS capacity_kva \
+         FROM power_accounts a JOIN power_book_accounts x ON x.account_id = a.id \
+         LEFT JOIN power_billing_terms t ON t.account_id = a.id WHERE a.id IN ({accounts_sql}) ORDER BY a.account_no"
     )))
     .bind(key)
     .fetch_all(db.pool())
@@ -145,11 +336,21 @@ pub async fn run(
                 branch: BranchId(r.i64("branch_id")?),
                 book: r.opt_i64("book_id")?,
                 tariff: r.text("tariff_code")?,
+                terms: Terms {
+                    basic_by: match r.opt_text("basic_by")?.as_deref() {
+                        Some("capacity") => Some(BasicBy::Capacity),
+                        Some("demand") => Some(BasicBy::Demand),
+                        _ => None,
+                    },
+                    standard: r.opt_i64("pf_standard")?.and_then(terms::standard_of),
+                },
+                capacity_kva: r.i64("capacity_kva")?,
             })
         })
         .collect::<Result<_>>()?;
     let readings = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, account_id, kind, status, kwh, read_on FROM power_readings WHERE month = $2 AND replaced_by IS NULL \
+        "SELECT id, account_id, kind, status, kwh, read_on, peak_kwh, flat_kwh, valley_kwh, kvarh, demand_kw, \
+         power_factor FROM power_readings WHERE month = $2 AND replaced_by IS NULL \
          AND account_id IN ({accounts_sql}) ORDER BY id"
     )))
     .bind(key)
@@ -164,6 +365,13 @@ pub async fn run(
             status: r.text("status")?,
             kwh: r.i64("kwh")?,
             read_on: r.text("read_on")?.parse().map_err(|_| Failure::NotFound)?,
+            registers: match (r.opt_i64("peak_kwh")?, r.opt_i64("flat_kwh")?, r.opt_i64("valley_kwh")?) {
+                (Some(p), Some(f), Some(v)) => Some([p, f, v]),
+                _ => None,
+            },
+            kvarh: r.opt_i64("kvarh")?,
+            demand_kw: r.opt_i64("demand_kw")?,
+            power_factor: r.opt_i64("power_factor")?,
         });
     }
     let issued: HashMap<i64, (i64, Option<i64>, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -231,7 +439,31 @@ pub async fn run(
             out.refused.push((c.account_no.clone(), unknown_tariff(&c.tariff)));
             continue;
         };
-        let kwh: i64 = month_readings.iter().filter(|r| r.kind != "base").map(|r| r.kwh).sum();
+        let counted: Vec<&MonthReading> = month_readings.iter().filter(|r| r.kind != "base").collect();
+        let kwh: i64 = counted.iter().map(|r| r.kwh).sum();
+        let usage = if tariff.basis() == Basis::TimeOfUse {
+            // Every reading that bills use carries its three registers.
+            let Some([peak, flat, valley]) = register_sum(counted.iter()) else {
+                out.refused.push((
+                    c.account_no.clone(),
+                    required(
+                        "peak",
+                        "time_of_use_register_required",
+                        "分时电价户须同时抄录峰、平、谷三个示数",
+                        "a time-of-use account's reading needs the peak, flat and valley registers",
+                    ),
+                ));
+                continue;
+            };
+            Usage::Registers { peak, flat, valley }
+        } else {
+            Usage::Total(kwh)
+        };
+        let measured = Measured {
+            kvarh: counted.iter().filter_map(|r| r.kvarh).reduce(|a, b| a + b),
+            demand_kw: counted.iter().filter_map(|r| r.demand_kw).max(),
+            power_factor: last.power_factor,
+        };
         let from = last_read
             .get(&c.id)
             .and_then(|d| d.parse::<Date>().ok())
@@ -239,7 +471,7 @@ pub async fn run(
             .filter(|d| *d <= last.read_on)
             .unwrap_or(first_day.min(last.read_on));
         let ytd = year_to_date.get(&c.id).copied().unwrap_or(0);
-        match billing::energy_charge(tariff, Usage::Total(kwh), ytd, from, last.read_on) {
+        match price_bill(tariff, usage, ytd, (from, last.read_on), c, &measured) {
             Ok(charge) => {
                 if let Some((old, _, old_no)) = standing {
                     to_reverse.push((*old, old_no.clone()));
@@ -278,9 +510,9 @@ pub async fn run(
         .execute(tx.conn())
         .await?;
         sqlx::query(
-            "INSERT INTO power_bill_lines (bill_id, line_no, kind, tier, period, effective_from, kwh, price, amount) \
-             SELECT $1, line_no, kind, tier, period, effective_from, -kwh, price, -amount FROM power_bill_lines \
-             WHERE bill_id = $2",
+            "INSERT INTO power_bill_lines (bill_id, line_no, kind, tier, period, label, effective_from, kwh, price, \
+             amount) SELECT $1, line_no, kind, tier, period, label, effective_from, -kwh, price, -amount \
+             FROM power_bill_lines WHERE bill_id = $2",
         )
         .bind(id)
         .bind(*old)
@@ -314,20 +546,16 @@ pub async fn run(
             Cell::Text(Some(at.clone())),
         ]);
         for (n, l) in charge.lines.iter().enumerate() {
-            let (kind, tier, period) = match l.kind {
-                LineKind::Flat => ("flat", None, None),
-                LineKind::Tier(t) => ("tier", Some(t as i64), None),
-                LineKind::Register(p) => ("register", None, Some(p.code().to_string())),
-            };
             line_rows.push(vec![
                 Cell::from(*id),
                 (n as i64 + 1).into(),
-                Cell::Text(Some(kind.into())),
-                tier.into(),
-                Cell::Text(period),
+                Cell::Text(Some(l.kind.into())),
+                l.tier.into(),
+                Cell::Text(l.period.map(str::to_string)),
+                Cell::Text(l.label.clone()),
                 Cell::Text(Some(l.effective_from.to_string())),
                 l.kwh.into(),
-                l.price.units().into(),
+                l.price.into(),
                 l.amount.fen().into(),
             ]);
         }
@@ -351,9 +579,12 @@ pub async fn run(
         "created_at",
     ];
     bulk::insert(tx.conn(), "power_bills", &columns, bill_rows, "").await?;
-    let line_columns = ["bill_id", "line_no", "kind", "tier", "period", "effective_from", "kwh", "price", "amount"];
+    let line_columns =
+        ["bill_id", "line_no", "kind", "tier", "period", "label", "effective_from", "kwh", "price", "amount"];
     bulk::insert(tx.conn(), "power_bill_lines", &line_columns, line_rows, "").await?;
     tx.analyze_grown("power_bills", new_bills.len() as u64).await?;
+    let (first, last) = (ids.iter().min().copied().unwrap_or(0), ids.iter().max().copied().unwrap_or(0));
+    out.notices = super::notice::queue_in(&mut tx, db, (first, last), &at, today).await?;
     let total: Money = new_bills.iter().map(|b| b.4.amount).sum();
     let change = Change {
         entity: "power_billing_run",
@@ -361,7 +592,8 @@ pub async fn run(
         action: "run",
         branch: candidates.first().map(|c| c.branch),
         old: None,
-        new: Some(json!({"created": out.created, "corrected": out.corrected, "amount": yuan(total)})),
+        new: Some(json!({"accounts": out.accounts, "created": out.created, "corrected": out.corrected,
+            "amount": yuan(total), "notices": out.notices})),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
@@ -415,8 +647,8 @@ pub async fn bill(db: &Db, scope: &Scope, bill_no: &str) -> Result<Bill> {
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bill_no.to_string()).fetch_optional(db.pool()).await?;
     let mut b = row.as_ref().map(bill_from).transpose()?.ok_or(Failure::NotFound)?;
     let lines = sqlx::query(
-        "SELECT kind, tier, period, effective_from, kwh, price, amount FROM power_bill_lines WHERE bill_id = $1 \
-         ORDER BY line_no",
+        "SELECT kind, tier, period, label, effective_from, kwh, price, amount FROM power_bill_lines \
+         WHERE bill_id = $1 ORDER BY line_no",
     )
     .bind(b.id)
     .fetch_all(db.pool())
@@ -424,13 +656,27 @@ pub async fn bill(db: &Db, scope: &Scope, bill_no: &str) -> Result<Bill> {
     b.lines = lines
         .iter()
         .map(|l| {
+            let kind = l.text("kind")?;
+            let price = l.i64("price")?;
             Ok(BillLine {
-                kind: l.text("kind")?,
+                price: if kind == "power_factor" {
+                    let sign = if price > 0 {
+                        "+"
+                    } else if price < 0 {
+                        "-"
+                    } else {
+                        ""
+                    };
+                    format!("{sign}{}%", hundredths_text(price.abs()))
+                } else {
+                    crate::Price::from_units(price).to_string()
+                },
+                kind,
+                label: l.opt_text("label")?,
                 tier: l.opt_i64("tier")?,
                 period: l.opt_text("period")?,
                 effective_from: l.text("effective_from")?,
                 kwh: l.i64("kwh")?,
-                price: crate::Price::from_units(l.i64("price")?).to_string(),
                 amount: yuan(Money::from_fen(l.i64("amount")?)),
             })
         })
@@ -451,4 +697,15 @@ pub async fn bills_of_month(db: &Db, scope: &Scope, book: Option<i64>, month: &s
         let mut seen = HashSet::new();
         v.into_iter().filter(|b| seen.insert(b.id)).collect()
     })
+}
+
+/// The sum of the month's readings' registers, none when one lacks them.
+fn register_sum<'a>(readings: impl Iterator<Item = &'a &'a MonthReading>) -> Option<[i64; 3]> {
+    let mut total = [0; 3];
+    for r in readings {
+        for (t, v) in total.iter_mut().zip(r.registers?) {
+            *t += v;
+        }
+    }
+    Some(total)
 }

@@ -9,7 +9,7 @@ use kefu_store::{Db, RowExt};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Entry, Kind, NewBook, source};
+use super::{Entry, Extra, Kind, NewBook, source};
 use crate::bills::{self, Target};
 use crate::readings::ReadingRules;
 
@@ -62,6 +62,7 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<usize> {
                     kind,
                     reader: "演示".into(),
                     source: source::IMPORT,
+                    extra: Extra::default(),
                 };
                 let mut entries = vec![read(months[0] + 24.days(), register, Kind::Real)];
                 for m in &months[1..] {

@@ -1,6 +1,8 @@
 //! A handheld's or a collection system's export of readings (issue 20 §1:
 //! CSV or XLSX with the account or meter number, the reading, the time and
-//! the reader), read by the import machinery's table reader. Every row is
+//! the reader; a time-of-use meter's 峰/平/谷 registers, a large user's
+//! 无功 register, 最大需量 and 功率因数 where its tariff or contract bills
+//! on them), read by the import machinery's table reader. Every row is
 //! checked as a typed reading is; each refused row is reported with its
 //! row number, the field and the rule, and the others are entered.
 
@@ -11,7 +13,7 @@ use kefu_core::{Actor, Invalid, Rule};
 use kefu_store::{Db, Failure};
 
 use super::source;
-use super::store::{Entry, Kind, enter};
+use super::store::{Entry, Extra, Kind, enter};
 use crate::readings::ReadingRules;
 
 /// The headers each column is known by, in the exports the centres use.
@@ -20,6 +22,12 @@ const METER: &[&str] = &["表号", "电能表号", "meter_no", "meter"];
 const READING: &[&str] = &["示数", "本月示数", "reading"];
 const TIME: &[&str] = &["抄表时间", "抄表日期", "时间", "read_on", "time", "date"];
 const READER: &[&str] = &["抄表员", "reader"];
+const PEAK: &[&str] = &["峰", "峰示数", "peak"];
+const FLAT: &[&str] = &["平", "平示数", "flat"];
+const VALLEY: &[&str] = &["谷", "谷示数", "valley"];
+const REACTIVE: &[&str] = &["无功", "无功示数", "reactive"];
+const DEMAND: &[&str] = &["最大需量", "需量", "demand"];
+const POWER_FACTOR: &[&str] = &["功率因数", "power_factor"];
 
 /// What an import did.
 #[derive(Debug, Default)]
@@ -69,6 +77,7 @@ pub async fn import(
         .into());
     }
     let reader = column(&t.headers, READER);
+    let extras = [PEAK, FLAT, VALLEY, REACTIVE, DEMAND, POWER_FACTOR].map(|names| column(&t.headers, names));
     let mut out = Imported::default();
     for row in &t.rows {
         let Some(read_on) = cells::parse_date(row.cell(time)) else {
@@ -100,6 +109,11 @@ pub async fn import(
             kind: Kind::Real,
             reader: reader.map(|r| row.cell(r).to_string()).filter(|r| !r.is_empty()).unwrap_or(actor.username.clone()),
             source: source::IMPORT,
+            extra: {
+                let [peak, flat, valley, reactive, demand, power_factor] =
+                    extras.map(|c| c.map(|c| row.cell(c).to_string()));
+                Extra { peak, flat, valley, reactive, demand, power_factor }
+            },
         };
         match enter(db, actor, &entry, reader_of_book, rules, now).await {
             Ok(r) => {

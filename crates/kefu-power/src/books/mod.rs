@@ -13,8 +13,8 @@ mod store;
 pub use import::{Imported, import};
 
 pub use store::{
-    Book, Entry, Kind, MonthAudit, NewBook, Stop, StoredReading, confirm, create, enter, get, held, list, month_audit,
-    month_of, route,
+    Book, Entry, Extra, Kind, MonthAudit, NewBook, Stop, StoredReading, Unbooked, confirm, create, enter, get, held,
+    list, month_audit, month_of, readers, route, unbooked,
 };
 
 /// How a reading came in.

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::readings::{
     self, Hold, Multiplier, Ratio, Reading, ReadingCheck, ReadingRules, Register, Verdict, average_kwh,
 };
+use crate::tariffs::{Basis, store as tariffs};
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -76,6 +77,55 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Book> {
     let sql = format!("{BOOK_SELECT} WHERE b.id = $1 AND b.branch_id IN ({})", scope.sql_list());
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?;
     row.as_ref().map(book_from).transpose()?.ok_or(Failure::NotFound)
+}
+
+/// An account a new book may take: of the station, in no book, not closed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unbooked {
+    pub account_no: String,
+    pub supply_address: String,
+}
+
+/// The accounts of `station` in no book, in number order: those numbered
+/// `from..=to` (either end open when blank) whose supply address contains
+/// `address` (any when blank); at most 2,000, a book's most.
+pub async fn unbooked(
+    db: &Db,
+    scope: &Scope,
+    station: BranchId,
+    (from, to): (&str, &str),
+    address: &str,
+) -> Result<Vec<Unbooked>> {
+    scope.check(station)?;
+    let sql = format!(
+        "SELECT a.account_no, a.supply_address FROM power_accounts a WHERE a.branch_id = $1 AND a.branch_id IN ({}) \
+         AND a.status <> 'closed' AND ($2 = '' OR a.account_no >= $2) AND ($3 = '' OR a.account_no <= $3) \
+         AND ($4 = '' OR a.supply_address LIKE '%' || $4 || '%') \
+         AND NOT EXISTS (SELECT 1 FROM power_book_accounts x WHERE x.account_id = a.id) ORDER BY a.account_no LIMIT 2000",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(station.0)
+        .bind(from.trim().to_string())
+        .bind(to.trim().to_string())
+        .bind(address.trim().to_string())
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok(Unbooked { account_no: r.text("account_no")?, supply_address: r.text("supply_address")? }))
+        .collect()
+}
+
+/// The meter readers of the branches in scope: (user name, display name).
+pub async fn readers(db: &Db, scope: &Scope) -> Result<Vec<(String, String)>> {
+    let sql = format!(
+        "SELECT DISTINCT u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id \
+         JOIN user_branches ub ON ub.user_id = u.id WHERE r.role = 'meter_reader' AND u.active = 1 \
+         AND ub.branch_id IN ({}) ORDER BY u.username",
+        scope.sql_list()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    rows.iter().map(|r| Ok((r.text("username")?, r.text("display_name")?))).collect()
 }
 
 fn invalid(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Failure {
@@ -220,6 +270,21 @@ pub struct Entry {
     pub kind: Kind,
     pub reader: String,
     pub source: &'static str,
+    pub extra: Extra,
+}
+
+/// What a reading carries beyond its main register, as typed: a
+/// time-of-use meter's peak, flat and valley registers (issue 20 §2), and a
+/// large user's reactive register (kvarh), maximum demand (kW on the meter's
+/// display) and, where the meter shows it, the month's power factor (§3).
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    pub peak: Option<String>,
+    pub flat: Option<String>,
+    pub valley: Option<String>,
+    pub reactive: Option<String>,
+    pub demand: Option<String>,
+    pub power_factor: Option<String>,
 }
 
 /// A stored reading.
@@ -239,11 +304,20 @@ pub struct StoredReading {
     pub kwh: i64,
     pub rollover: bool,
     pub reader: String,
+    /// A time-of-use reading's kWh by register.
+    pub peak_kwh: Option<i64>,
+    pub flat_kwh: Option<i64>,
+    pub valley_kwh: Option<i64>,
+    pub kvarh: Option<i64>,
+    /// Whole kW, × the multiplier.
+    pub demand_kw: Option<i64>,
+    /// Hundredths, as read off the meter.
+    pub power_factor: Option<i64>,
 }
 
 const READING_SELECT: &str = "SELECT r.id, r.account_id, a.account_no, a.branch_id, m.meter_no, r.month, r.read_on, \
-     r.reading, r.kind, r.status, r.hold_reason, r.kwh, r.rollover, r.reader \
-     FROM power_readings r JOIN power_accounts a ON a.id = r.account_id JOIN power_meters m ON m.id = r.meter_id";
+     r.reading, r.kind, r.status, r.hold_reason, r.kwh, r.rollover, r.reader, r.peak_kwh, r.flat_kwh, r.valley_kwh, \
+     r.kvarh, r.demand_kw, r.power_factor FROM power_readings r JOIN power_accounts a ON a.id = r.account_id JOIN power_meters m ON m.id = r.meter_id";
 
 fn reading_from(r: &sqlx::any::AnyRow) -> Result<StoredReading> {
     Ok(StoredReading {
@@ -261,6 +335,12 @@ fn reading_from(r: &sqlx::any::AnyRow) -> Result<StoredReading> {
         kwh: r.i64("kwh")?,
         rollover: r.i64("rollover")? != 0,
         reader: r.text("reader")?,
+        peak_kwh: r.opt_i64("peak_kwh")?,
+        flat_kwh: r.opt_i64("flat_kwh")?,
+        valley_kwh: r.opt_i64("valley_kwh")?,
+        kvarh: r.opt_i64("kvarh")?,
+        demand_kw: r.opt_i64("demand_kw")?,
+        power_factor: r.opt_i64("power_factor")?,
     })
 }
 
@@ -329,8 +409,9 @@ pub async fn enter(
 ) -> Result<StoredReading> {
     let number = e.account_no.trim();
     let sql = format!(
-        "SELECT a.id, a.branch_id, x.book_id, b.reader_id FROM power_accounts a \
-         LEFT JOIN power_book_accounts x ON x.account_id = a.id LEFT JOIN power_books b ON b.id = x.book_id \
+        "SELECT a.id, a.branch_id, a.tariff_code, x.book_id, b.reader_id, t.basic_by, t.pf_standard \
+         FROM power_accounts a LEFT JOIN power_book_accounts x ON x.account_id = a.id \
+         LEFT JOIN power_books b ON b.id = x.book_id LEFT JOIN power_billing_terms t ON t.account_id = a.id \
          WHERE a.account_no = $1 AND a.branch_id IN ({})",
         actor.scope.sql_list()
     );
@@ -345,11 +426,17 @@ pub async fn enter(
         return Err(Failure::NotFound);
     }
     let current = Reading::parse("reading", &e.reading)?;
+    let needs = Needs {
+        time_of_use: time_of_use(db, &row.text("tariff_code")?).await?,
+        demand: row.opt_text("basic_by")?.as_deref() == Some("demand"),
+        power_factor: row.opt_i64("pf_standard")?.is_some(),
+    };
     let month = month_of(e.read_on);
     let mut tx = db.begin().await?;
     let meter = meter_for(&mut tx, account, e.meter_no.as_deref()).await?;
     meter.register.check("reading", current)?;
     let decided = decide(&mut tx, account, &meter, current, &month, e.kind, rules).await?;
+    let extra = decide_extra(&mut tx, &meter, &e.extra, decided.kind, needs, &month, rules).await?;
     // A reading of the same kind this month stands already: this one corrects it.
     let before: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM power_readings WHERE meter_id = $1 AND month = $2 AND kind = $3 AND replaced_by IS NULL",
@@ -369,7 +456,9 @@ pub async fn enter(
     }
     sqlx::query(
         "INSERT INTO power_readings (id, account_id, meter_id, month, read_on, reading, kind, status, hold_reason, \
-         kwh, rollover, reader, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         kwh, rollover, reader, source, created_at, peak, flat, valley, peak_kwh, flat_kwh, valley_kwh, reactive, kvarh, \
+         demand_kw, power_factor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $21, $22, $23, $24)",
     )
     .bind(id)
     .bind(account)
@@ -385,6 +474,16 @@ pub async fn enter(
     .bind(e.reader.clone())
     .bind(e.source)
     .bind(instant_text(now))
+    .bind(extra.registers.map(|r| r[0].0))
+    .bind(extra.registers.map(|r| r[1].0))
+    .bind(extra.registers.map(|r| r[2].0))
+    .bind(extra.registers.and_then(|r| r[0].1))
+    .bind(extra.registers.and_then(|r| r[1].1))
+    .bind(extra.registers.and_then(|r| r[2].1))
+    .bind(extra.reactive.map(|r| r.0))
+    .bind(extra.reactive.and_then(|r| r.1))
+    .bind(extra.demand_kw)
+    .bind(extra.power_factor)
     .execute(tx.conn())
     .await?;
     let change = Change {
@@ -401,6 +500,164 @@ pub async fn enter(
     let sql = format!("{READING_SELECT} WHERE r.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(db.pool()).await?;
     reading_from(&row)
+}
+
+/// What an account's readings must carry beyond the main register.
+#[derive(Clone, Copy)]
+struct Needs {
+    /// Its tariff bills peak, flat and valley apart.
+    time_of_use: bool,
+    /// Its basic charge is on the month's maximum demand.
+    demand: bool,
+    /// It is judged on its power factor.
+    power_factor: bool,
+}
+
+/// Whether the tariff `code` is time of use (an unknown code bills as
+/// nothing, and the billing run refuses it by name).
+async fn time_of_use(db: &Db, code: &str) -> Result<bool> {
+    match tariffs::by_code(db, code).await {
+        Ok(t) => Ok(t.basis() == Basis::TimeOfUse),
+        Err(Failure::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The extra registers decided: each (register in hundredths, the kWh or
+/// kvarh it bills — none when there is no earlier value of that register to
+/// count from, and the billing run refuses the account by the register's
+/// name), the demand in whole kW and the power factor read.
+#[derive(Default)]
+struct ExtraDecided {
+    registers: Option<[(i64, Option<i64>); 3]>,
+    reactive: Option<(i64, Option<i64>)>,
+    demand_kw: Option<i64>,
+    power_factor: Option<i64>,
+}
+
+fn given(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// A power factor as read off a meter: 0 to 1, at most two decimals.
+fn power_factor_of(text: &str) -> std::result::Result<i64, Invalid> {
+    let out_of_range = || {
+        Invalid::new(
+            "power_factor",
+            Rule::new(
+                "power_factor_range",
+                "功率因数须是 0 到 1 之间、最多两位小数的数，如 0.92",
+                "a power factor is a number from 0 to 1 with at most 2 decimals, such as 0.92",
+            ),
+        )
+    };
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || frac.len() > 2 || whole.len() > 1 {
+        return Err(out_of_range());
+    }
+    let hundredths = whole.parse::<i64>().map_err(|_| out_of_range())? * 100
+        + format!("{frac:0<2}").parse::<i64>().map_err(|_| out_of_range())?;
+    if hundredths > 100 { Err(out_of_range()) } else { Ok(hundredths) }
+}
+
+/// The time-of-use registers, the reactive register, the demand and the
+/// power factor of a reading, each checked as the main register is and
+/// required where the account's tariff or contract bills on it: a real,
+/// removal or base reading of a time-of-use account carries all three
+/// registers; a real reading of a large user its demand (when the basic
+/// charge is on demand) and its reactive register or power factor (when it
+/// is judged on its power factor). An estimate carries none.
+async fn decide_extra(
+    tx: &mut Tx,
+    meter: &MeterAt,
+    e: &Extra,
+    kind: Kind,
+    needs: Needs,
+    month: &str,
+    rules: &ReadingRules,
+) -> Result<ExtraDecided> {
+    let mut out = ExtraDecided::default();
+    if kind == Kind::Estimated {
+        return Ok(out);
+    }
+    let last = sqlx::query(
+        "SELECT peak, flat, valley, reactive FROM power_readings WHERE meter_id = $1 AND replaced_by IS NULL \
+         AND status <> 'held' AND ((month < $2 AND kind IN ('real', 'base')) OR (month = $2 AND kind = 'base')) \
+         ORDER BY month DESC, id DESC LIMIT 1",
+    )
+    .bind(meter.id)
+    .bind(month.to_string())
+    .fetch_optional(tx.conn())
+    .await?;
+    let last_of = |col: &str| -> Result<Option<Reading>> {
+        Ok(match &last {
+            Some(r) => r.opt_i64(col)?.map(Reading::from_hundredths),
+            None => None,
+        })
+    };
+    // A register's use since the last reading; a base reading is where its
+    // use starts.
+    let used = |field: &str, value: Reading, before: Option<Reading>| -> std::result::Result<Option<i64>, Invalid> {
+        match before {
+            _ if kind == Kind::Base => Ok(Some(0)),
+            Some(b) => {
+                Ok(Some(meter.multiplier.kwh(readings::advance(field, meter.register, b, value, rules)?.hundredths())))
+            }
+            None => Ok(None),
+        }
+    };
+    let register = |field: &str, text: &str| -> std::result::Result<Reading, Invalid> {
+        meter.register.check(field, Reading::parse(field, text)?)
+    };
+    let tou = [("peak", &e.peak), ("flat", &e.flat), ("valley", &e.valley)];
+    if needs.time_of_use || tou.iter().any(|(_, t)| given(t).is_some()) {
+        let mut registers = [(0, None); 3];
+        for ((field, text), slot) in tou.into_iter().zip(registers.iter_mut()) {
+            let Some(text) = given(text) else {
+                return Err(invalid(
+                    field,
+                    "time_of_use_register_required",
+                    "分时电价户须同时抄录峰、平、谷三个示数",
+                    "a time-of-use account's reading needs the peak, flat and valley registers",
+                ));
+            };
+            let value = register(field, text)?;
+            *slot = (value.hundredths(), used(field, value, last_of(field)?)?);
+        }
+        out.registers = Some(registers);
+    }
+    if let Some(text) = given(&e.power_factor) {
+        out.power_factor = Some(power_factor_of(text)?);
+    }
+    match given(&e.reactive) {
+        Some(text) => {
+            let value = register("reactive", text)?;
+            out.reactive = Some((value.hundredths(), used("reactive", value, last_of("reactive")?)?));
+        }
+        None if needs.power_factor && out.power_factor.is_none() && kind != Kind::Base => {
+            return Err(invalid(
+                "reactive",
+                "reactive_required",
+                "执行功率因数调整的用户须抄录无功示数（或功率因数）",
+                "an account judged on its power factor needs the reactive register (or the power factor)",
+            ));
+        }
+        None => {}
+    }
+    match given(&e.demand) {
+        Some(text) => out.demand_kw = Some(meter.multiplier.kwh(Reading::parse("demand", text)?.hundredths())),
+        None if needs.demand && kind == Kind::Real => {
+            return Err(invalid(
+                "demand",
+                "demand_required",
+                "按最大需量计收基本电费的用户须抄录最大需量",
+                "an account billed on its maximum demand needs the month's maximum demand",
+            ));
+        }
+        None => {}
+    }
+    Ok(out)
 }
 
 /// The checks of [`crate::readings`] on a reading, with the meter's and
@@ -561,14 +818,18 @@ pub struct Stop {
     pub last_read_on: Option<String>,
     pub average_kwh: Option<i64>,
     pub this_month: Option<StoredReading>,
+    /// The registers its reading must carry beyond the main one (peak,
+    /// flat, valley; reactive; demand), so the page asks for them.
+    pub needs: Vec<&'static str>,
 }
 
 /// A book's route for `month`.
 pub async fn route(db: &Db, scope: &Scope, book: i64, month: &str) -> Result<Vec<Stop>> {
     get(db, scope, book).await?;
     let rows = sqlx::query(
-        "SELECT x.route_order, a.id, a.account_no, a.supply_address FROM power_book_accounts x \
-         JOIN power_accounts a ON a.id = x.account_id WHERE x.book_id = $1 ORDER BY x.route_order",
+        "SELECT x.route_order, a.id, a.account_no, a.supply_address, a.tariff_code, t.basic_by, t.pf_standard \
+         FROM power_book_accounts x JOIN power_accounts a ON a.id = x.account_id \
+         LEFT JOIN power_billing_terms t ON t.account_id = a.id WHERE x.book_id = $1 ORDER BY x.route_order",
     )
     .bind(book)
     .fetch_all(db.pool())
@@ -585,9 +846,25 @@ pub async fn route(db: &Db, scope: &Scope, book: i64, month: &str) -> Result<Vec
         .iter()
         .map(reading_from)
         .collect::<Result<_>>()?;
+    let time_of_use: Vec<String> = tariffs::all(db)
+        .await?
+        .iter()
+        .filter(|t| t.basis() == Basis::TimeOfUse)
+        .map(|t| t.code().to_string())
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id = r.i64("id")?;
+        let mut needs = Vec::new();
+        if time_of_use.contains(&r.text("tariff_code")?) {
+            needs.extend(["peak", "flat", "valley"]);
+        }
+        if r.opt_i64("pf_standard")?.is_some() {
+            needs.push("reactive");
+        }
+        if r.opt_text("basic_by")?.as_deref() == Some("demand") {
+            needs.push("demand");
+        }
         let mine: Vec<&StoredReading> = readings.iter().filter(|x| x.account_id == id).collect();
         let this_month = mine.iter().find(|x| x.month == month && x.kind != "removal").map(|x| (*x).clone());
         let last = mine.iter().find(|x| x.month.as_str() < month && x.kind != "estimated");
@@ -605,6 +882,7 @@ pub async fn route(db: &Db, scope: &Scope, book: i64, month: &str) -> Result<Vec
             last_read_on: last.map(|l| l.read_on.clone()),
             average_kwh: average_kwh(&history),
             this_month,
+            needs,
         });
     }
     Ok(out)

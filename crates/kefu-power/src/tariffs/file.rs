@@ -17,7 +17,10 @@
 //! ```
 //!
 //! A flat version has `price = "…"`; a time-of-use version `peak`, `flat`
-//! and `valley`. Prices are quoted strings so that no float ever holds one.
+//! and `valley`. Any version may add a two-part tariff's basic charge
+//! (`basic_per_kva`, `basic_per_kw`: yuan a month) and surcharges billed
+//! apart (`surcharges = [{ name = "…", price = "0.0196" }]`). Prices are
+//! quoted strings so that no float ever holds one.
 
 use std::collections::HashSet;
 
@@ -25,7 +28,7 @@ use jiff::civil::Date;
 use kefu_core::{Invalid, Rule, optional_text, required_text};
 use serde::{Deserialize, Serialize};
 
-use super::{Basis, Rates, Tariff, Tier, UsageClass, Version};
+use super::{Basic, Basis, Rates, Surcharge, Tariff, Tier, UsageClass, Version};
 use crate::price::Price;
 
 const CODE_MAX: usize = 32;
@@ -67,6 +70,20 @@ pub struct VersionDoc {
     pub peak: Option<String>,
     pub flat: Option<String>,
     pub valley: Option<String>,
+    /// A two-part tariff's basic charge, yuan per kVA of contracted capacity a month.
+    pub basic_per_kva: Option<String>,
+    /// … and per kW of maximum demand a month.
+    pub basic_per_kw: Option<String>,
+    /// Surcharges billed apart on every kWh.
+    pub surcharges: Option<Vec<SurchargeDoc>>,
+}
+
+/// A surcharge as written: `{ name = "国家重大水利工程建设基金", price = "0.0196" }`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurchargeDoc {
+    pub name: String,
+    pub price: String,
 }
 
 /// A tier as written; also written back inline by [`export`].
@@ -109,7 +126,14 @@ pub fn export(tariffs: &[Tariff]) -> String {
         }
         for v in &doc.versions {
             out.push_str(&format!("\n[[tariff.version]]\neffective_from = {}\n", value(&v.effective_from)));
-            for (key, price) in [("price", &v.price), ("peak", &v.peak), ("flat", &v.flat), ("valley", &v.valley)] {
+            for (key, price) in [
+                ("price", &v.price),
+                ("peak", &v.peak),
+                ("flat", &v.flat),
+                ("valley", &v.valley),
+                ("basic_per_kva", &v.basic_per_kva),
+                ("basic_per_kw", &v.basic_per_kw),
+            ] {
                 if let Some(price) = price {
                     out.push_str(&format!("{key} = {}\n", value(price)));
                 }
@@ -118,6 +142,13 @@ pub fn export(tariffs: &[Tariff]) -> String {
                 out.push_str("tiers = [\n");
                 for tier in tiers {
                     out.push_str(&format!("    {},\n", value(tier)));
+                }
+                out.push_str("]\n");
+            }
+            if let Some(surcharges) = &v.surcharges {
+                out.push_str("surcharges = [\n");
+                for c in surcharges {
+                    out.push_str(&format!("    {},\n", value(c)));
                 }
                 out.push_str("]\n");
             }
@@ -218,10 +249,15 @@ impl TariffDoc {
             }
             // Without a valid basis the version's shape cannot be judged.
             let Some(basis) = basis else { continue };
-            match (date, v.rates(basis, &at)) {
-                (Some(effective_from), Ok(rates)) => versions.push(Version { effective_from, rates }),
-                (_, Err(mut e)) => errors.append(&mut e),
-                (None, Ok(_)) => {}
+            let extras = v.extras(&at);
+            match (date, v.rates(basis, &at), extras) {
+                (Some(effective_from), Ok(rates), Ok((basic, surcharges))) => {
+                    versions.push(Version { effective_from, rates, basic, surcharges })
+                }
+                (_, rates, extras) => {
+                    errors.extend(rates.err().into_iter().flatten());
+                    errors.extend(extras.err().into_iter().flatten());
+                }
             }
         }
         match (usage_class, basis) {
@@ -235,6 +271,28 @@ impl TariffDoc {
 }
 
 impl VersionDoc {
+    /// The basic charge's prices and the surcharges, each price checked.
+    fn extras(&self, at: &str) -> Result<(Basic, Vec<Surcharge>), Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let mut price = |name: &str, text: &Option<String>| {
+            text.as_ref().and_then(|t| Price::parse(&format!("{at}.{name}"), t).map_err(|e| errors.push(e)).ok())
+        };
+        let basic = Basic {
+            per_kva: price("basic_per_kva", &self.basic_per_kva),
+            per_kw: price("basic_per_kw", &self.basic_per_kw),
+        };
+        let mut surcharges = Vec::new();
+        for (k, doc) in self.surcharges.iter().flatten().enumerate() {
+            let field = format!("{at}.surcharges[{k}]");
+            let name = required_text(&format!("{field}.name"), &doc.name, NAME_MAX).map_err(|e| errors.push(e));
+            let price = Price::parse(&format!("{field}.price"), &doc.price).map_err(|e| errors.push(e));
+            if let (Ok(name), Ok(price)) = (name, price) {
+                surcharges.push(Surcharge { name, price });
+            }
+        }
+        if errors.is_empty() { Ok((basic, surcharges)) } else { Err(errors) }
+    }
+
     fn rates(&self, basis: Basis, at: &str) -> Result<Rates, Vec<Invalid>> {
         let mut errors = Vec::new();
         let wanted: &[&str] = match basis {
@@ -405,7 +463,15 @@ impl From<&Tariff> for TariffDoc {
 
 impl From<&Version> for VersionDoc {
     fn from(v: &Version) -> VersionDoc {
-        let mut doc = VersionDoc { effective_from: v.effective_from.to_string(), ..VersionDoc::default() };
+        let mut doc = VersionDoc {
+            effective_from: v.effective_from.to_string(),
+            basic_per_kva: v.basic.per_kva.map(|p| p.to_string()),
+            basic_per_kw: v.basic.per_kw.map(|p| p.to_string()),
+            surcharges: (!v.surcharges.is_empty()).then(|| {
+                v.surcharges.iter().map(|c| SurchargeDoc { name: c.name.clone(), price: c.price.to_string() }).collect()
+            }),
+            ..VersionDoc::default()
+        };
         match &v.rates {
             Rates::Flat(p) => doc.price = Some(p.to_string()),
             Rates::Tiers(tiers) => {
@@ -694,7 +760,12 @@ valley = "0.3"
                         versions: dates
                             .into_iter()
                             .zip(rates)
-                            .map(|(effective_from, rates)| Version { effective_from, rates })
+                            .map(|(effective_from, rates)| Version {
+                                effective_from,
+                                rates,
+                                basic: Basic::default(),
+                                surcharges: Vec::new(),
+                            })
                             .collect(),
                     })
             })

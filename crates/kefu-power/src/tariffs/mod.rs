@@ -15,7 +15,7 @@ pub mod store;
 
 use jiff::civil::Date;
 
-pub use file::{TariffDoc, TariffFile, TierDoc, VersionDoc, export, import};
+pub use file::{SurchargeDoc, TariffDoc, TariffFile, TierDoc, VersionDoc, export, import};
 pub use shipped::{SHIPPED, shipped};
 
 use crate::price::Price;
@@ -149,6 +149,27 @@ impl Rates {
 pub struct Version {
     pub effective_from: Date,
     pub rates: Rates,
+    /// A two-part tariff's basic charge (基本电费) prices; none for a
+    /// one-part tariff.
+    pub basic: Basic,
+    /// Charges billed on every kWh apart from the energy charge (政府性基金及
+    /// 附加), each its own bill line and never adjusted for the power factor.
+    pub surcharges: Vec<Surcharge>,
+}
+
+/// The basic charge's prices a month: yuan per kVA of contracted capacity
+/// and per kW of maximum demand; the account's contract says which applies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Basic {
+    pub per_kva: Option<Price>,
+    pub per_kw: Option<Price>,
+}
+
+/// A surcharge: its name as the bill prints it and its price a kWh.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Surcharge {
+    pub name: String,
+    pub price: Price,
 }
 
 /// A validated tariff; see [`TariffDoc::validate`].
@@ -242,6 +263,8 @@ mod tests {
                 .map(|(i, d)| Version {
                     effective_from: *d,
                     rates: Rates::Flat(Price::from_units(5000 + i64::try_from(i).unwrap())),
+                    basic: Basic::default(),
+                    surcharges: Vec::new(),
                 })
                 .collect(),
         }

@@ -5,11 +5,12 @@
 use super::{Tariff, import};
 
 /// Each shipped file's name and text.
-pub const SHIPPED: [(&str, &str); 5] = [
+pub const SHIPPED: [(&str, &str); 6] = [
     ("gx-residential.toml", include_str!("../../tariffs/gx-residential.toml")),
     ("gx-commercial.toml", include_str!("../../tariffs/gx-commercial.toml")),
     ("gx-agricultural.toml", include_str!("../../tariffs/gx-agricultural.toml")),
     ("gx-time-of-use.toml", include_str!("../../tariffs/gx-time-of-use.toml")),
+    ("gx-large-industry.toml", include_str!("../../tariffs/gx-large-industry.toml")),
     ("zj-residential-yearly.toml", include_str!("../../tariffs/zj-residential-yearly.toml")),
 ];
 

@@ -31,6 +31,7 @@ mod points;
 mod power;
 mod power_archive;
 mod power_billing;
+mod power_billing_more;
 mod power_collection;
 mod power_connections;
 mod power_gaps;

@@ -118,6 +118,23 @@ pub struct ReadingBody {
     /// real (default) | estimated | base | removal
     #[serde(default)]
     kind: String,
+    /// A time-of-use meter's peak register (required, with flat and valley,
+    /// on a time-of-use account).
+    #[schema(value_type = Option<String>)]
+    peak: Option<Value>,
+    #[schema(value_type = Option<String>)]
+    flat: Option<Value>,
+    #[schema(value_type = Option<String>)]
+    valley: Option<Value>,
+    /// A large user's reactive register (kvarh).
+    #[schema(value_type = Option<String>)]
+    reactive: Option<Value>,
+    /// The month's maximum demand on the meter's display (kW).
+    #[schema(value_type = Option<String>)]
+    demand: Option<Value>,
+    /// The month's power factor when the meter shows it: 0 to 1.
+    #[schema(value_type = Option<String>)]
+    power_factor: Option<Value>,
 }
 
 /// The text of a reading sent as a JSON string or number.
@@ -145,6 +162,14 @@ pub async fn enter_reading(
         kind: Kind::from_code("kind", &b.kind).map_err(AppError::Invalid)?,
         reader: ctx.actor.username.clone(),
         source: books::source::API,
+        extra: books::Extra {
+            peak: b.peak.as_ref().map(reading_text),
+            flat: b.flat.as_ref().map(reading_text),
+            valley: b.valley.as_ref().map(reading_text),
+            reactive: b.reactive.as_ref().map(reading_text),
+            demand: b.demand.as_ref().map(reading_text),
+            power_factor: b.power_factor.as_ref().map(reading_text),
+        },
     };
     let saved =
         books::enter(app.db(), &ctx.actor, &entry, reader_only(&ctx), &ReadingRules::default(), app.now()).await?;
@@ -235,7 +260,7 @@ pub(super) fn outcome_json(o: &bills::RunOutcome, ctx: &Ctx) -> Value {
         .collect();
     serde_json::json!({
         "accounts": o.accounts, "created": o.created, "corrected": o.corrected, "existing": o.existing,
-        "unread": o.unread, "held": o.held, "refused": refused,
+        "unread": o.unread, "held": o.held, "refused": refused, "notices": o.notices,
     })
 }
 
@@ -309,4 +334,31 @@ pub async fn import(
     let done =
         books::import(app.db(), &ctx.actor, &bytes, reader_only(&ctx), &ReadingRules::default(), app.now()).await?;
     Ok(Json(imported_json(&done, &ctx)))
+}
+
+/// A large user's two-part terms as its supply contract states them.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"basic_by": "capacity", "power_factor_standard": "0.90"}))]
+pub struct BillingTermsBody {
+    /// capacity (the contracted kVA) | demand (the month's maximum kW) | blank: no basic charge
+    #[serde(default)]
+    basic_by: String,
+    /// 0.90 | 0.85 | 0.80 | blank: no power factor adjustment
+    #[serde(default)]
+    power_factor_standard: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/power/accounts/{number}/billing-terms", tag = "power",
+    params(("number" = String, Path, description = "户号")), request_body = BillingTermsBody,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn billing_terms(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(number): PathParams<String>,
+    JsonBody(b): JsonBody<BillingTermsBody>,
+) -> Result<StatusCode, AppError> {
+    let terms = bills::Terms::parse(&b.basic_by, &b.power_factor_standard).map_err(AppError::Invalid)?;
+    bills::terms::set(app.db(), &ctx.actor, &number, terms, app.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -4,13 +4,14 @@
 //! bill) and the API under `/api/v1/power/`.
 
 mod api;
+mod book_new;
 mod pages;
 
 use crate::guard::Access::Signed;
 use crate::render::NavItem;
 use crate::routes::{Entry, entry};
 use axum::http::Method as M;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use kefu_core::Permission::*;
 use utoipa::OpenApi;
 
@@ -26,9 +27,16 @@ use utoipa::OpenApi;
         api::held,
         api::audit,
         api::run,
-        api::bill
+        api::bill,
+        api::billing_terms
     ),
-    components(schemas(api::ReadingBookBody, api::Created, api::ReadingBody, api::BillingRunBody))
+    components(schemas(
+        api::ReadingBookBody,
+        api::Created,
+        api::ReadingBody,
+        api::BillingRunBody,
+        api::BillingTermsBody
+    ))
 )]
 pub struct BillingApi;
 
@@ -43,14 +51,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("power/held.html", include_str!("templates/held.html")),
     ("power/billing.html", include_str!("templates/billing.html")),
     ("power/bill.html", include_str!("templates/bill.html")),
+    ("power/book_new.html", include_str!("templates/book_new.html")),
 ];
 
 pub fn routes() -> Vec<Entry> {
     vec![
         entry(M::GET, "/power/books", Signed(ReadingsWork), get(pages::books)),
+        entry(M::GET, "/power/books/new", Signed(PowerManage), get(book_new::new_book)),
+        entry(M::POST, "/power/books/new", Signed(PowerManage), post(book_new::create)),
+        entry(M::GET, "/power/books/audit.xlsx", Signed(ReadingsWork), get(pages::export_audit)),
         entry(M::GET, "/power/books/{id}/read", Signed(ReadingsWork), get(pages::read)),
         entry(M::POST, "/power/books/{id}/read", Signed(ReadingsWork), post(pages::save_reading)),
         entry(M::GET, "/power/readings/held", Signed(ReadingsWork), get(pages::held)),
+        entry(M::GET, "/power/readings/held.xlsx", Signed(ReadingsWork), get(pages::export_held)),
         entry(M::POST, "/power/readings/import", Signed(ReadingsWork), post(pages::import)),
         entry(M::POST, "/power/readings/{id}/confirm", Signed(ReadingsWork), post(pages::confirm)),
         entry(M::GET, "/power/billing", Signed(PowerManage), get(pages::billing)),
@@ -68,5 +81,6 @@ pub fn routes() -> Vec<Entry> {
         entry(M::POST, "/api/v1/power/readings/{id}/confirm", Signed(ReadingsWork), post(api::confirm)),
         entry(M::POST, "/api/v1/power/billing/runs", Signed(PowerManage), post(api::run)),
         entry(M::GET, "/api/v1/power/bills/{bill_no}", Signed(CustomersRead), get(api::bill)),
+        entry(M::PUT, "/api/v1/power/accounts/{number}/billing-terms", Signed(PowerManage), put(api::billing_terms)),
     ]
 }

@@ -44,7 +44,10 @@ async fn books_page(app: &AppState, ctx: &Ctx, month: String, imported: Option<V
         ctx,
         "power/books.html",
         "nav_power_books",
-        view! { books => list, audit => audit, month => month, held => held, imported => imported },
+        view! {
+            books => list, audit => audit, month => month, held => held, imported => imported,
+            can_create => ctx.actor.can(Permission::PowerManage),
+        },
     )?
     .into_response())
 }
@@ -123,6 +126,12 @@ pub struct ReadingForm {
     reading: String,
     #[serde(default)]
     kind: String,
+    peak: Option<String>,
+    flat: Option<String>,
+    valley: Option<String>,
+    reactive: Option<String>,
+    demand: Option<String>,
+    power_factor: Option<String>,
 }
 
 /// Saves the stop's reading and moves on to the next account.
@@ -147,6 +156,14 @@ pub async fn save_reading(
         kind,
         reader: ctx.actor.username.clone(),
         source: books::source::PAGE,
+        extra: books::Extra {
+            peak: f.peak,
+            flat: f.flat,
+            valley: f.valley,
+            reactive: f.reactive,
+            demand: f.demand,
+            power_factor: f.power_factor,
+        },
     };
     match books::enter(app.db(), &ctx.actor, &entry, reader_only(&ctx), &ReadingRules::default(), app.now()).await {
         Ok(_) => {
@@ -160,7 +177,7 @@ pub async fn save_reading(
     }
 }
 
-fn message(ctx: &Ctx, e: &kefu_core::Invalid) -> String {
+pub(super) fn message(ctx: &Ctx, e: &kefu_core::Invalid) -> String {
     let lang = ctx.actor.lang;
     e.message(lang, &field_label(lang, &e.field))
 }
@@ -322,12 +339,24 @@ pub async fn notice(
         lines.push((11.0, format!("{}{colon}{value}", t(lang, key))));
     }
     for l in &b.lines {
-        let what = match (l.tier, &l.period) {
-            (Some(n), _) => format!("{} {n}", t(lang, "power_tier")),
-            (None, Some(p)) => t(lang, &format!("period_{p}")),
-            (None, None) => t(lang, "basis_flat"),
+        let label = l.label.clone().unwrap_or_default();
+        let text = match (l.kind.as_str(), l.tier, &l.period) {
+            (_, Some(n), _) => format!("{} {n}  {} kWh × {} = {}", t(lang, "power_tier"), l.kwh, l.price, l.amount),
+            (_, None, Some(p)) => {
+                format!("{}  {} kWh × {} = {}", t(lang, &format!("period_{p}")), l.kwh, l.price, l.amount)
+            }
+            ("basic", ..) => {
+                let unit = if label == "capacity" { "kVA" } else { "kW" };
+                let what = t(lang, &format!("power_bill_line_basic_{label}"));
+                format!("{what}  {} {unit} × {} = {}", l.kwh, l.price, l.amount)
+            }
+            ("power_factor", ..) => {
+                format!("{} {label}  {} = {}", t(lang, "power_bill_line_power_factor"), l.price, l.amount)
+            }
+            ("surcharge", ..) => format!("{label}  {} kWh × {} = {}", l.kwh, l.price, l.amount),
+            _ => format!("{}  {} kWh × {} = {}", t(lang, "basis_flat"), l.kwh, l.price, l.amount),
         };
-        lines.push((10.0, format!("{what}  {} kWh × {} = {}", l.kwh, l.price, l.amount)));
+        lines.push((10.0, text));
     }
     lines.push((
         13.0,
@@ -355,4 +384,91 @@ pub async fn notice(
         pdf,
     )
         .into_response())
+}
+
+/// The readings held for re-reading as a workbook.
+pub async fn export_held(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    use crate::xlsx::{self, Cell, Sheet};
+    let lang = ctx.actor.lang;
+    let list = books::held(app.db(), &ctx.actor.scope).await?;
+    let header = [
+        "field_account_no",
+        "power_read_month",
+        "power_read_reading",
+        "power_bill_kwh",
+        "power_read_hold_reason",
+        "power_read_reader",
+    ]
+    .iter()
+    .map(|k| crate::i18n::t(lang, k))
+    .collect();
+    let rows = list
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.account_no.clone()),
+                Cell::Text(r.month.clone()),
+                Cell::Text(r.reading.clone()),
+                Cell::Int(r.kwh),
+                Cell::Text(
+                    r.hold_reason
+                        .as_ref()
+                        .map(|h| crate::i18n::t(lang, &format!("power_read_hold_{h}")))
+                        .unwrap_or_default(),
+                ),
+                Cell::Text(r.reader.clone()),
+            ]
+        })
+        .collect();
+    let name = crate::i18n::t(lang, "power_read_held");
+    let bytes = xlsx::workbook(&[Sheet { name, header, rows }])?;
+    Ok(xlsx::download("held-readings.xlsx", bytes))
+}
+
+/// The month's reading audit, per book and per station, as a workbook.
+pub async fn export_audit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<MonthQuery>,
+) -> Result<Response, AppError> {
+    use crate::xlsx::{self, Cell, Sheet};
+    let month = month_or_this(&app, q.month.as_deref())?;
+    let lang = ctx.actor.lang;
+    let audit = audit_view(&app, &ctx, &month).await?;
+    let header = [
+        "power_station",
+        "power_read_book",
+        "power_read_due",
+        "power_read_read",
+        "power_read_rate",
+        "power_read_errors",
+        "power_read_error_rate",
+        "power_read_faults",
+    ]
+    .iter()
+    .map(|k| crate::i18n::t(lang, k))
+    .collect();
+    let total = crate::i18n::t(lang, "power_read_station_total");
+    let text = |v: &Value| Cell::Text(v.as_str().map(|s| format!("{s}%")).unwrap_or_default());
+    let int = |v: &Value| Cell::Int(v.as_i64().unwrap_or(0));
+    let rows = audit["books"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(audit["stations"].as_array().into_iter().flatten())
+        .map(|r| {
+            vec![
+                Cell::Text(r["station"].as_str().unwrap_or_default().to_string()),
+                Cell::Text(r["book"].as_str().map_or(total.clone(), str::to_string)),
+                int(&r["due"]),
+                int(&r["read"]),
+                text(&r["reading_rate"]),
+                int(&r["errors"]),
+                text(&r["error_rate"]),
+                int(&r["faults"]),
+            ]
+        })
+        .collect();
+    let bytes = xlsx::workbook(&[Sheet { name: month.clone(), header, rows }])?;
+    Ok(xlsx::download(&format!("reading-audit-{month}.xlsx"), bytes))
 }

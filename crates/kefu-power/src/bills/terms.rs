@@ -1,0 +1,137 @@
+//! A large user's two-part terms as its supply contract states them
+//! (migration 0047): what the basic charge is counted on and the power
+//! factor standard the adjustment is judged against. The billing run reads
+//! them with the account; the readings require the registers they need.
+
+use jiff::Timestamp;
+use kefu_core::time::instant_text;
+use kefu_core::{Actor, Invalid, Rule};
+use kefu_store::{Change, Db, Failure, RowExt};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::archive;
+use crate::billing::Standard;
+
+type Result<T> = std::result::Result<T, Failure>;
+
+/// What the basic charge is counted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BasicBy {
+    /// The contracted transformer capacity (kVA).
+    Capacity,
+    /// The month's maximum demand (kW).
+    Demand,
+}
+
+impl BasicBy {
+    pub fn code(self) -> &'static str {
+        match self {
+            BasicBy::Capacity => "capacity",
+            BasicBy::Demand => "demand",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<BasicBy> {
+        [BasicBy::Capacity, BasicBy::Demand].into_iter().find(|b| b.code() == code)
+    }
+}
+
+/// An account's terms; both `None` for a one-part tariff's user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terms {
+    pub basic_by: Option<BasicBy>,
+    pub standard: Option<Standard>,
+}
+
+/// The standard's hundredths, as stored.
+pub fn standard_hundredths(s: Standard) -> i64 {
+    match s {
+        Standard::P90 => 90,
+        Standard::P85 => 85,
+        Standard::P80 => 80,
+    }
+}
+
+pub(super) fn standard_of(hundredths: i64) -> Option<Standard> {
+    [Standard::P90, Standard::P85, Standard::P80].into_iter().find(|s| standard_hundredths(*s) == hundredths)
+}
+
+impl Terms {
+    /// The terms as typed: `basic_by` capacity, demand or blank; the
+    /// standard 0.90, 0.85, 0.80 or blank.
+    pub fn parse(basic_by: &str, standard: &str) -> std::result::Result<Terms, Invalid> {
+        let basic_by = match basic_by.trim() {
+            "" => None,
+            code => Some(BasicBy::from_code(code).ok_or_else(|| {
+                Invalid::new(
+                    "basic_by",
+                    Rule::new(
+                        "one_of",
+                        "须为以下之一：capacity（按容量）、demand（按最大需量）",
+                        "must be one of: capacity, demand",
+                    ),
+                )
+            })?),
+        };
+        let standard = match standard.trim() {
+            "" => None,
+            text => Some(
+                match text {
+                    "0.90" | "0.9" => Some(Standard::P90),
+                    "0.85" => Some(Standard::P85),
+                    "0.80" | "0.8" => Some(Standard::P80),
+                    _ => None,
+                }
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "power_factor_standard",
+                        Rule::new(
+                            "power_factor_standard",
+                            "功率因数考核标准须为 0.90、0.85 或 0.80",
+                            "the power factor standard is 0.90, 0.85 or 0.80",
+                        ),
+                    )
+                })?,
+            ),
+        };
+        Ok(Terms { basic_by, standard })
+    }
+}
+
+/// Sets the terms of the account `number` in the actor's scope, audited.
+pub async fn set(db: &Db, actor: &Actor, number: &str, terms: Terms, now: Timestamp) -> Result<()> {
+    let account = archive::by_number(db, &actor.scope, number).await?;
+    let mut tx = db.begin().await?;
+    let old = sqlx::query("SELECT basic_by, pf_standard FROM power_billing_terms WHERE account_id = $1")
+        .bind(account.id)
+        .fetch_optional(tx.conn())
+        .await?;
+    let old = match old {
+        Some(r) => Some(json!({"basic_by": r.opt_text("basic_by")?, "pf_standard": r.opt_i64("pf_standard")?})),
+        None => None,
+    };
+    sqlx::query("DELETE FROM power_billing_terms WHERE account_id = $1").bind(account.id).execute(tx.conn()).await?;
+    let (basic_by, standard) = (terms.basic_by.map(BasicBy::code), terms.standard.map(standard_hundredths));
+    sqlx::query(
+        "INSERT INTO power_billing_terms (account_id, basic_by, pf_standard, updated_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(account.id)
+    .bind(basic_by)
+    .bind(standard)
+    .bind(instant_text(now))
+    .execute(tx.conn())
+    .await?;
+    let change = Change {
+        entity: "power_billing_terms",
+        entity_id: account.account_no.clone(),
+        action: "set",
+        branch: Some(account.branch_id),
+        old,
+        new: Some(json!({"basic_by": basic_by, "pf_standard": standard})),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
+    Ok(())
+}
