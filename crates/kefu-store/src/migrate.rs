@@ -102,8 +102,6 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0053_estate_completeness.sql"),
     },
     Migration { version: 54, name: "estate_desk", sql: include_str!("../migrations/0054_estate_desk.sql") },
-    Migration { version: 59, name: "estate_charges", sql: include_str!("../migrations/0059_estate_charges.sql") },
-    Migration { version: 60, name: "estate_late_fees", sql: include_str!("../migrations/0060_estate_late_fees.sql") },
     Migration { version: 55, name: "estate_repairs", sql: include_str!("../migrations/0055_estate_repairs.sql") },
     Migration {
         version: 56,
@@ -115,6 +113,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "estate_opinion_visits",
         sql: include_str!("../migrations/0057_estate_opinion_visits.sql"),
     },
+    Migration { version: 59, name: "estate_charges", sql: include_str!("../migrations/0059_estate_charges.sql") },
+    Migration { version: 60, name: "estate_late_fees", sql: include_str!("../migrations/0060_estate_late_fees.sql") },
 ];
 
 impl Migration {
