@@ -1,6 +1,8 @@
-//! A meter reader enters a reading book on the phone-sized page, one account
-//! after another in route order, and the manager runs the month's billing,
-//! in headless Chromium.
+//! The month of a supply station, in headless Chromium: a meter reader
+//! enters a reading book on the phone-sized page, one account after another
+//! in route order; the manager runs the month's billing; a cashier takes a
+//! bill at the counter; and the manager opens the month's indicator report,
+//! which counts what was sold and what was collected.
 
 use super::*;
 use crate::power_readings::{Acct, book, county, number, reading};
@@ -11,7 +13,16 @@ async fn sign_in(app: &TestApp, client: &Client, username: &str) {
     wait_for(client, Locator::Css(r#"[data-testid="current-user"]"#), "the today page").await;
 }
 
-async fn enter_a_book_and_run_the_billing(backend: Backend) {
+async fn sign_out(client: &Client) {
+    wait_for(client, Locator::Css(r#"form[action="/logout"] button"#), "the sign-out button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, Locator::Css(r#"input[name="username"]"#), "the sign-in page").await;
+}
+
+async fn a_stations_month_from_the_reading_book_to_the_indicator_report(backend: Backend) {
     let app = county(
         backend,
         &[
@@ -39,12 +50,7 @@ async fn enter_a_book_and_run_the_billing(backend: Backend) {
     assert_eq!(path_of(&client).await, format!("/power/books/{book_id}/read"));
     let progress = text_of(&client, Locator::Css(r#"[data-testid="reading-entry"] p.muted"#), "the progress").await;
     assert!(progress.ends_with("2 / 2"), "{progress}");
-    wait_for(&client, Locator::Css(r#"form[action="/logout"] button"#), "the sign-out button")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(&client, Locator::Css(r#"input[name="username"]"#), "the sign-in page").await;
+    sign_out(&client).await;
 
     sign_in(&app, &client, "manager_a").await;
     client.goto(&app.at("/power/billing")).await.unwrap();
@@ -61,15 +67,34 @@ async fn enter_a_book_and_run_the_billing(backend: Backend) {
         .unwrap();
     // 150 and 210 kWh at gx-res-1: 150 × 0.5283 and 150 × 0.5283 + 60 × 0.5783, each line to the fen.
     assert_eq!(amount, 7925 + 7925 + 3470);
+    sign_out(&client).await;
+
+    // The cashier finds account 21 by its last digits and takes its bill.
+    sign_in(&app, &client, "cashier_a").await;
+    client.goto(&app.at("/power/counter")).await.unwrap();
+    let account = number(21);
+    type_into(&client, r#"[data-testid="counter-find"] input[name="q"]"#, &account[account.len() - 4..]).await;
+    submit(&client, "counter-find").await;
+    let due = text_of(&client, Locator::Css(r#"[data-testid="total-due"]"#), "the total due").await;
+    assert_eq!(due, "113.95");
+    submit(&client, "take-payment").await;
+    text_of(&client, Locator::Css(r#"[data-testid="receipt-no"]"#), "the receipt").await;
+    sign_out(&client).await;
+
+    // The month's report: 360 kWh sold for 193.20 yuan, 113.95 collected.
+    sign_in(&app, &client, "manager_a").await;
+    client.goto(&app.at("/power/indicators?month=2026-11")).await.unwrap();
+    let row = text_of(&client, Locator::Css(r#"[data-testid="ind-TA"]"#), "the station's figures").await;
+    assert!(row.contains("360") && row.contains("193.20") && row.contains("113.95"), "{row}");
     client.close().await.expect("close the browser session");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn enter_a_book_and_run_the_billing_sqlite() {
-    enter_a_book_and_run_the_billing(Backend::Sqlite).await;
+async fn a_stations_month_from_the_reading_book_to_the_indicator_report_sqlite() {
+    a_stations_month_from_the_reading_book_to_the_indicator_report(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn enter_a_book_and_run_the_billing_postgres() {
-    enter_a_book_and_run_the_billing(Backend::Postgres).await;
+async fn a_stations_month_from_the_reading_book_to_the_indicator_report_postgres() {
+    a_stations_month_from_the_reading_book_to_the_indicator_report(Backend::Postgres).await;
 }
