@@ -48,6 +48,8 @@ pub struct RunOutcome {
     pub refused: Vec<(String, Invalid)>,
     /// Bill notices queued to go out (SMS, or a letter to a holder without one).
     pub notices: usize,
+    /// Accounts whose prepaid balance (预存电费) paid toward their new bills.
+    pub prepaid: usize,
 }
 
 /// A bill with its lines.
@@ -597,6 +599,12 @@ pub async fn run(
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
+    // A prepaid balance pays the new bills at once, as a payment of its own
+    // (the collection rules', audited there).
+    if out.created + out.corrected > 0 {
+        let rules = crate::collection::load_rules(db).await?;
+        out.prepaid = crate::collection::apply_prepaid(db, actor, None, today, &rules, now).await?;
+    }
     Ok(out)
 }
 

@@ -567,3 +567,46 @@ on_both!(each_collection_route_is_behind_its_permission, |backend| async move {
     let res = other.get(app.at(&format!("/api/v1/power/accounts/{}/open-bills", number(1)))).send().await.unwrap();
     assert_eq!(res.status(), 404);
 });
+
+on_both!(the_billing_run_pays_a_new_bill_from_the_prepaid_balance, |backend| async move {
+    let app = county(backend, &[Acct { serial: 41, tariff: "gx-res-1", meters: vec![("W-41", 6, (1, 1))] }]).await;
+    let book_id = crate::power_readings::book(&app, "LY-41", &[41]).await;
+    let account: i64 = sqlx::query_scalar("SELECT id FROM power_accounts WHERE account_no = $1")
+        .bind(number(41))
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO power_prepaid (account_id, balance) VALUES ($1, 10000)")
+        .bind(account)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (reader, rcsrf) = app.signed_in("reader_a").await;
+    for (value, day) in [("1000", "2026-10-25"), ("1150", "2026-11-25")] {
+        assert_eq!(crate::power_readings::reading(&reader, &rcsrf, &app, 41, value, day, "real").await.0, 201);
+    }
+    let (manager, csrf) = app.signed_in("manager_a").await;
+    let run = json!({"book_id": book_id, "month": "2026-11"});
+    let (status, outcome) = post_json(&manager, &csrf, app.at("/api/v1/power/billing/runs"), run).await;
+    assert_eq!((status, outcome["created"].as_i64()), (200, Some(1)), "{outcome}");
+    // 150 kWh at 0.5283: 79.25 yuan, paid from the 100.00 held.
+    let (bill, amount): (i64, i64) = sqlx::query_as("SELECT id, amount FROM power_bills WHERE account_id = $1")
+        .bind(account)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(amount, 7925);
+    let (paid, balance): (i64, i64) = (
+        sqlx::query_scalar("SELECT CAST(SUM(amount) AS BIGINT) FROM power_payment_allocations WHERE bill_id = $1")
+            .bind(bill)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap(),
+        sqlx::query_scalar("SELECT balance FROM power_prepaid WHERE account_id = $1")
+            .bind(account)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap(),
+    );
+    assert_eq!((paid, balance), (7925, 10000 - 7925));
+});
