@@ -257,17 +257,15 @@ pub(crate) fn sheets_of(font: &PrintFont, lines: &[(f32, String)]) -> Vec<print:
     sheets
 }
 
-pub async fn pdf(
-    State(app): State<AppState>,
-    ctx: Ctx,
-    QueryParams(q): QueryParams<MonthQuery>,
+/// Lines of (font size, text) as an inline PDF named `name`, in the
+/// letters' CJK font: every printed page of the shell and the packs.
+pub(crate) async fn lines_pdf(
+    app: &AppState,
+    title: String,
+    name: &str,
+    lines: Vec<(f32, String)>,
 ) -> Result<Response, AppError> {
-    let font = super::letter_channel(&app)?.font();
-    let first = month(&q, app.today())?;
-    let stores = load(&app, &ctx, first).await?;
-    let lang = ctx.actor.lang;
-    let lines = printed_lines(lang, first, &stores, &playbook_names(&app));
-    let title = format!("{} {}", t(lang, "monthly_title"), first.strftime("%Y-%m"));
+    let font = super::letter_channel(app)?.font();
     let pdf = tokio::task::spawn_blocking(move || {
         let sheets = sheets_of(&font, &lines);
         print::render(&font, sheets.iter(), &title)
@@ -275,7 +273,6 @@ pub async fn pdf(
     .await
     .map_err(|e| AppError::Internal(format!("printing crashed: {e}")))?
     .map_err(AppError::Internal)?;
-    let name = format!("monthly-{}.pdf", first.strftime("%Y-%m"));
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -284,4 +281,18 @@ pub async fn pdf(
         pdf,
     )
         .into_response())
+}
+
+pub async fn pdf(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<MonthQuery>,
+) -> Result<Response, AppError> {
+    let first = month(&q, app.today())?;
+    let stores = load(&app, &ctx, first).await?;
+    let lang = ctx.actor.lang;
+    let lines = printed_lines(lang, first, &stores, &playbook_names(&app));
+    let title = format!("{} {}", t(lang, "monthly_title"), first.strftime("%Y-%m"));
+    let name = format!("monthly-{}.pdf", first.strftime("%Y-%m"));
+    lines_pdf(&app, title, &name, lines).await
 }

@@ -4,10 +4,9 @@
 
 mod api;
 mod pages;
-mod print;
 
+pub(super) use crate::pages::monthly::lines_pdf as pdf;
 pub(super) use pages::{MonthQuery, month_of, rate_chart, rates};
-pub(super) use print::pdf;
 
 use crate::guard::Access::Signed;
 use crate::routes::{Entry, entry};

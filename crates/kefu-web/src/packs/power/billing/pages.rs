@@ -323,7 +323,6 @@ pub async fn notice(
     PathParams(no): PathParams<String>,
 ) -> Result<Response, AppError> {
     use crate::i18n::t;
-    let font = crate::pages::letter_channel(&app)?.font();
     let b = bills::bill(app.db(), &ctx.actor.scope, &no).await?;
     let lang = ctx.actor.lang;
     let colon = t(lang, "colon");
@@ -369,21 +368,7 @@ pub async fn notice(
         ),
     ));
     let title = format!("{} {}", t(lang, "power_bill_notice"), b.bill_no);
-    let pdf = tokio::task::spawn_blocking(move || {
-        let sheets = crate::pages::monthly::sheets_of(&font, &lines);
-        kefu_outreach::channels::print::render(&font, sheets.iter(), &title)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("printing crashed: {e}")))?
-    .map_err(AppError::Internal)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("inline; filename=\"bill-{no}.pdf\"")),
-        ],
-        pdf,
-    )
-        .into_response())
+    crate::pages::monthly::lines_pdf(&app, title, &format!("bill-{no}.pdf"), lines).await
 }
 
 /// The readings held for re-reading as a workbook.

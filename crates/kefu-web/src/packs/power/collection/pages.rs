@@ -142,26 +142,6 @@ pub async fn receipt(
     receipt_page(&app, &ctx, &no, None).await
 }
 
-/// Lines of text as a PDF in the letters' CJK font.
-async fn pdf(app: &AppState, lines: Vec<(f32, String)>, title: String, file: &str) -> Result<Response, AppError> {
-    let font = crate::pages::letter_channel(app)?.font();
-    let pdf = tokio::task::spawn_blocking(move || {
-        let sheets = crate::pages::monthly::sheets_of(&font, &lines);
-        kefu_outreach::channels::print::render(&font, sheets.iter(), &title)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("printing crashed: {e}")))?
-    .map_err(AppError::Internal)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("inline; filename=\"{file}\"")),
-        ],
-        pdf,
-    )
-        .into_response())
-}
-
 /// The receipt (电费收据) as a PDF: its number, the account, each bill
 /// cleared with its late charge, the amounts in yuan.
 pub async fn receipt_pdf(
@@ -207,7 +187,7 @@ pub async fn receipt_pdf(
         lines.push((11.0, t(lang, &format!("power_pay_status_{}", r.status))));
     }
     let title = format!("{} {}", t(lang, "power_pay_receipt"), r.receipt_no);
-    pdf(&app, lines, title, &format!("receipt-{no}.pdf")).await
+    crate::pages::monthly::lines_pdf(&app, title, &format!("receipt-{no}.pdf"), lines).await
 }
 
 #[derive(Deserialize)]
@@ -511,7 +491,7 @@ pub async fn arrears_notice(
     lines.push((11.0, t(lang, "power_pay_notice_text")));
     lines.push((11.0, format!("{}{colon}{}", t(lang, "power_pay_day"), app.today())));
     let title = format!("{} {}", t(lang, "power_pay_notice"), due.account_no);
-    pdf(&app, lines, title, &format!("arrears-notice-{no}.pdf")).await
+    crate::pages::monthly::lines_pdf(&app, title, &format!("arrears-notice-{no}.pdf"), lines).await
 }
 
 async fn rate_page(app: &AppState, ctx: &Ctx, month: String, error: Option<String>) -> Result<Response, AppError> {

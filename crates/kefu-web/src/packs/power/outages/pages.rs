@@ -9,10 +9,8 @@ use crate::render::page;
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
-use kefu_outreach::channels::print;
 use kefu_power::archive;
 use kefu_power::outages;
 use serde::Deserialize;
@@ -128,7 +126,6 @@ pub async fn notice(
             "the notice is printed once the outage is approved",
         )));
     }
-    let font = crate::pages::letter_channel(&app)?.font();
     let zh = kefu_core::Lang::Zh;
     let mut lines = vec![
         (20.0, NOTICE_TITLE.to_string()),
@@ -154,19 +151,5 @@ pub async fn notice(
     lines.push((12.0, format!("{}  {}：{}", o.station, t(zh, "power_outage_phone"), o.station_phone)));
     lines.push((12.0, app.today().to_string()));
     let title = format!("{NOTICE_TITLE} {}", o.start_day);
-    let pdf = tokio::task::spawn_blocking(move || {
-        let sheets = crate::pages::monthly::sheets_of(&font, &lines);
-        print::render(&font, sheets.iter(), &title)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("printing crashed: {e}")))?
-    .map_err(AppError::Internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"outage-{id}.pdf\"")),
-        ],
-        pdf,
-    )
-        .into_response())
+    crate::pages::monthly::lines_pdf(&app, title, &format!("outage-{id}.pdf"), lines).await
 }
