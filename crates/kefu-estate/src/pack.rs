@@ -37,9 +37,11 @@ impl Pack for Estate {
         // 55: repairs, their steps, materials and pending charges.
         // 56: complaints' corrective and preventive measures.
         // 57: opinion visits: plans, building assignments, visits.
+        // 58: notices, the buildings or houses they address, deliveries.
         // 59: fee items' price changes and retirement, one-off charges.
         // 60: late-fee terms and each bill's late fee or its waiver.
-        &[50, 51, 52, 53, 54, 55, 56, 57, 59, 60]
+        // 62: customers' WeChat openid, which notices reach them by.
+        &[50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 62]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
