@@ -37,12 +37,12 @@ pub struct NoticeDto {
     sent_at: Option<String>,
     /// What sending did, when this request sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    sent: Option<SentDto>,
+    sent: Option<NoticeSentDto>,
 }
 
 /// What sending did.
 #[derive(Serialize, ToSchema)]
-pub struct SentDto {
+pub struct NoticeSentDto {
     houses: i64,
     /// One per house and channel.
     deliveries: i64,
@@ -57,9 +57,9 @@ pub struct SentDto {
     not_configured: Vec<String>,
 }
 
-impl From<Sent> for SentDto {
-    fn from(s: Sent) -> SentDto {
-        SentDto {
+impl From<Sent> for NoticeSentDto {
+    fn from(s: Sent) -> NoticeSentDto {
+        NoticeSentDto {
             houses: s.houses,
             deliveries: s.deliveries,
             messages: s.messages,
@@ -86,7 +86,7 @@ impl NoticeDto {
             channels: n.channels,
             status: n.status,
             sent_at: n.sent_at,
-            sent: sent.map(SentDto::from),
+            sent: sent.map(NoticeSentDto::from),
         }
     }
 }
@@ -169,7 +169,7 @@ pub async fn send(
 
 /// A house's delivery on one channel.
 #[derive(Serialize, ToSchema)]
-pub struct DeliveryDto {
+pub struct NoticeDeliveryDto {
     house: String,
     /// sms | email | wechat | call
     channel: String,
@@ -186,9 +186,9 @@ pub struct DeliveryDto {
 
 /// The deliveries and their counts by state.
 #[derive(Serialize, ToSchema)]
-pub struct DeliveriesDto {
+pub struct NoticeDeliveriesDto {
     counts: BTreeMap<String, i64>,
-    deliveries: Vec<DeliveryDto>,
+    deliveries: Vec<NoticeDeliveryDto>,
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -202,13 +202,13 @@ pub struct DeliveryParams {
 
 #[utoipa::path(get, path = "/api/v1/estate/notices/{id}/deliveries", tag = "estate",
     params(("id" = i64, Path), DeliveryParams),
-    responses((status = 200, body = DeliveriesDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = NoticeDeliveriesDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn deliveries(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
     QueryParams(q): QueryParams<DeliveryParams>,
-) -> Result<Json<DeliveriesDto>, AppError> {
+) -> Result<Json<NoticeDeliveriesDto>, AppError> {
     let n = store::get(app.db(), &ctx.actor.scope, id).await?;
     let (all, counts) = store::deliveries(app.db(), &n).await?;
     let state = STATES.iter().find(|s| **s == q.state).copied();
@@ -216,7 +216,7 @@ pub async fn deliveries(
     let deliveries = all
         .into_iter()
         .filter(|d| state.is_none_or(|s| d.state.state == s) && channel.is_none_or(|c| d.channel == c))
-        .map(|d| DeliveryDto {
+        .map(|d| NoticeDeliveryDto {
             house: d.house,
             channel: d.channel,
             state: d.state.state.to_string(),
@@ -225,5 +225,5 @@ pub async fn deliveries(
             call_id: d.call_id,
         })
         .collect();
-    Ok(Json(DeliveriesDto { counts: counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), deliveries }))
+    Ok(Json(NoticeDeliveriesDto { counts: counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), deliveries }))
 }

@@ -27,7 +27,13 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     paths(api::create, api::send, api::deliveries),
-    components(schemas(api::NewNoticeBody, api::NoticeDto, api::SentDto, api::DeliveryDto, api::DeliveriesDto))
+    components(schemas(
+        api::NewNoticeBody,
+        api::NoticeDto,
+        api::NoticeSentDto,
+        api::NoticeDeliveryDto,
+        api::NoticeDeliveriesDto
+    ))
 )]
 pub struct NoticesApi;
 
