@@ -140,9 +140,10 @@ impl Demo for Company {
             let repairs = crate::repairs::demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
             let (complaints, visits) =
                 crate::ops_demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
+            let notices = crate::notices::demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
             Ok(format!(
                 "{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments, {repairs} 张报修单 repairs, \
-                 {complaints} 件投诉 complaints, {visits} 次走访 opinion visits"
+                 {complaints} 件投诉 complaints, {visits} 次走访 opinion visits, {notices} 份通知 notices"
             ))
         })
     }

@@ -8,6 +8,7 @@
 //! for the lobby. The rules here are plain: what a notice's input must be,
 //! and a delivery's state read from its messages.
 
+pub mod demo;
 pub mod store;
 
 use crate::quote::parse_date;

@@ -123,6 +123,9 @@ pub async fn create(
     Ok(Redirect::to(&format!("/estate/notices/{id}")).into_response())
 }
 
+/// The deliveries a notice's page lists at most.
+const ROWS_SHOWN: usize = 400;
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DeliveryQuery {
@@ -142,11 +145,14 @@ pub async fn show(
     // Filters other than a known state or channel show everything.
     let state = STATES.iter().find(|s| **s == q.state).copied();
     let channel = CHANNELS.iter().find(|c| **c == q.channel).copied();
-    let rows: Vec<&store::Delivery> = all
+    let mut rows: Vec<&store::Delivery> = all
         .iter()
         .filter(|d| state.is_none_or(|s| d.state.state == s) && channel.is_none_or(|c| d.channel == c))
         .collect();
-    let counts: Vec<(&str, i64)> = counts.into_iter().collect();
+    let matching = rows.len();
+    // A whole estate's notice has thousands; the filters find the rest.
+    rows.truncate(ROWS_SHOWN);
+    let counts: Vec<(&str, i64)> = STATES.iter().map(|s| (*s, counts.get(s).copied().unwrap_or(0))).collect();
     let houses = if notice.status == "draft" { store::houses(app.db(), &notice).await?.len() } else { 0 };
     page(
         &app,
@@ -154,7 +160,8 @@ pub async fn show(
         "estate/notices_show.html",
         "nav_estate_notices",
         view! {
-            x => row(&app, &notice), targets => targets, rows => rows, total => all.len(), counts => counts,
+            x => row(&app, &notice), targets => targets, rows => rows, matching => matching, total => all.len(),
+            counts => counts,
             state => state, channel => channel, states => STATES, channels => CHANNELS, houses => houses,
             can_send => notice.addressed_to != "estate" || ctx.actor.can(Permission::EstateManage),
         },
