@@ -488,16 +488,23 @@ pub struct Delivery {
 /// The deliveries of a notice, house by house in natural order, and how
 /// many are in each state.
 pub async fn deliveries(db: &Db, notice: &Notice) -> Result<(Vec<Delivery>, BTreeMap<&'static str, i64>)> {
-    let rows = sqlx::query(
+    deliveries_to(db, notice, None).await
+}
+
+/// The deliveries of a notice to every house, or to one.
+async fn deliveries_to(
+    db: &Db,
+    notice: &Notice,
+    house: Option<i64>,
+) -> Result<(Vec<Delivery>, BTreeMap<&'static str, i64>)> {
+    let one = house.map(|h| format!(" AND d.house_id = {h}")).unwrap_or_default();
+    let sql = format!(
         "SELECT d.id, d.house_id, h.number, d.channel, d.reason, t.id AS task, t.status, t.outcome, t.notes, \
          c.name FROM estate_notice_deliveries d JOIN estate_houses h ON h.id = d.house_id \
          LEFT JOIN outreach_tasks t ON t.asset_kind = $2 AND t.asset_id = d.id \
-         LEFT JOIN customers c ON c.id = t.customer_id WHERE d.notice_id = $1 ORDER BY h.sort_key, d.id, t.id",
-    )
-    .bind(notice.id)
-    .bind(ASSET)
-    .fetch_all(db.pool())
-    .await?;
+         LEFT JOIN customers c ON c.id = t.customer_id WHERE d.notice_id = $1{one} ORDER BY h.sort_key, d.id, t.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(notice.id).bind(ASSET).fetch_all(db.pool()).await?;
     let mut list: Vec<(Delivery, String, Vec<Message>)> = Vec::new();
     for r in &rows {
         let id = r.i64("id")?;
@@ -550,8 +557,8 @@ pub async fn of_house(db: &Db, scope: &Scope, house: &House) -> Result<Vec<(Noti
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let notice = get(db, scope, id).await?;
-        let (all, _) = deliveries(db, &notice).await?;
-        out.push((notice, all.into_iter().filter(|d| d.house_id == house.id).collect()));
+        let (here, _) = deliveries_to(db, &notice, Some(house.id)).await?;
+        out.push((notice, here));
     }
     Ok(out)
 }
