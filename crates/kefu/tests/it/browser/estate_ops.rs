@@ -137,6 +137,33 @@ async fn desk_visitor_repair_notice_billing_and_payment(backend: Backend) {
     assert!(deliveries.contains("3-2-1501") && deliveries.contains("该户无此渠道的联系方式"), "{deliveries}");
     let counts = text_of(&client, Locator::Css(r#"[data-testid="notice-counts"]"#), "the counts").await;
     assert!(counts.contains("2") && counts.contains("待发送"), "{counts}");
+    let notice = path_of(&client).await;
+
+    // The notice's call, taken from the queue: explained to the owner.
+    client.goto(&app.at("/outreach/calls")).await.unwrap();
+    let queue = text_of(&client, Locator::Css(r#"[data-testid="call-queue"]"#), "the call queue").await;
+    assert!(queue.contains("通知解释"), "{queue}");
+    let page = wait_for(&client, Locator::Css("main"), "the queue").await;
+    wait_for(&client, Locator::XPath("//button[normalize-space()='领取']"), "claim").await.click().await.unwrap();
+    wait_until_replaced(&page, "the queue before claiming").await;
+    let script = text_of(&client, Locator::Css(r#"[data-testid="script"]"#), "the call script").await;
+    assert!(script.contains("3幢停水通知"), "{script}");
+    wait_for(&client, Locator::Css(r#"input[name="outcome"][value="explained"]"#), "explained")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let call_page = wait_for(&client, Locator::Css("main"), "the call page").await;
+    wait_for(&client, Locator::Css(r#"[data-testid="outcome-form"] button[type="submit"]"#), "save")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_until_replaced(&call_page, "the call page after saving").await;
+    client.goto(&app.at(&format!("{notice}?state=explained"))).await.unwrap();
+    let explained =
+        text_of(&client, Locator::Css(r#"[data-testid="estate-notice-deliveries"]"#), "the explained").await;
+    assert!(explained.contains("3-2-1502") && explained.contains("电话解释"), "{explained}");
 
     // The manager runs January's billing and takes the house's payment.
     sign_in(&app, &client, "manager_a").await;
