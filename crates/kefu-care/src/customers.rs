@@ -731,6 +731,60 @@ pub async fn set_preferences(db: &Db, actor: &Actor, id: CustomerId, input: &Pre
     Ok(new)
 }
 
+/// A customer's WeChat openid as typed: trimmed, none when blank; else at
+/// most 64 characters of letters, digits, `-` and `_` (WeChat's own are 28).
+pub fn wechat_openid(field: &str, text: &str) -> std::result::Result<Option<String>, Invalid> {
+    let openid = text.trim();
+    if openid.is_empty() {
+        return Ok(None);
+    }
+    if openid.len() > 64 || !openid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(Invalid::new(
+            field,
+            Rule::new(
+                "wechat_openid",
+                "微信 openid 须为不超过 64 位的字母、数字、- 或 _",
+                "a WeChat openid is at most 64 letters, digits, - or _",
+            ),
+        ));
+    }
+    Ok(Some(openid.to_string()))
+}
+
+/// The customer's WeChat openid, if on file.
+pub async fn wechat_openid_of(db: &Db, scope: &Scope, id: CustomerId) -> Result<Option<String>> {
+    get(db, scope, id).await?;
+    let openid: Option<String> =
+        sqlx::query_scalar("SELECT wechat_openid FROM customers WHERE id = $1").bind(id.0).fetch_one(db.pool()).await?;
+    Ok(openid)
+}
+
+/// Sets the customer's WeChat openid (the follower's id under the company's
+/// Official Account), or clears it when blank; audited with the old value.
+pub async fn set_wechat_openid(db: &Db, actor: &Actor, id: CustomerId, text: &str) -> Result<Option<String>> {
+    let openid = wechat_openid("wechat_openid", text)?;
+    let old = wechat_openid_of(db, &actor.scope, id).await?;
+    let customer = get(db, &actor.scope, id).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE customers SET wechat_openid = $1, updated_at = $2 WHERE id = $3")
+        .bind(openid.clone())
+        .bind(instant_text(tx.now()))
+        .bind(id.0)
+        .execute(tx.conn())
+        .await?;
+    let change = Change {
+        entity: "customer",
+        entity_id: id.to_string(),
+        action: "wechat_openid",
+        branch: Some(customer.branch_id),
+        old: Some(json!({ "wechat_openid": old })),
+        new: Some(json!({ "wechat_openid": openid })),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
+    Ok(openid)
+}
+
 impl Customer {
     /// The input form pre-filled with the stored values, for editing.
     pub fn to_input(&self) -> CustomerInput {
@@ -783,6 +837,18 @@ mod tests {
 
     fn today() -> Date {
         "2026-11-29".parse().unwrap()
+    }
+
+    #[test]
+    fn a_wechat_openid_is_a_short_ascii_word() {
+        assert_eq!(
+            wechat_openid("o", " oUpF8uMuAJO_M2pxb1Q9zNjWeS6o ").unwrap().as_deref(),
+            Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+        );
+        assert_eq!(wechat_openid("o", "  ").unwrap(), None);
+        for bad in ["o 1", "微信", &"a".repeat(65)] {
+            assert_eq!(wechat_openid("o", bad).unwrap_err().rule.code, "wechat_openid", "{bad}");
+        }
     }
 
     #[test]

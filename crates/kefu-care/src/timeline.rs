@@ -16,6 +16,8 @@ pub mod kind {
     pub const SMS: &str = "sms";
     pub const LETTER: &str = "letter";
     pub const EMAIL: &str = "email";
+    /// A WeChat Official Account template message.
+    pub const WECHAT: &str = "wechat";
     pub const VISIT: &str = "visit";
     pub const CHANGE: &str = "change";
     pub const MERGE: &str = "merge";
@@ -25,7 +27,7 @@ pub mod kind {
     /// A survey answered (the detail names the survey and the low scores).
     pub const SURVEY: &str = "survey";
     /// The kinds that count as contact with the customer.
-    pub const CONTACTS: [&str; 5] = [CALL, SMS, LETTER, EMAIL, VISIT];
+    pub const CONTACTS: [&str; 6] = [CALL, SMS, LETTER, EMAIL, WECHAT, VISIT];
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

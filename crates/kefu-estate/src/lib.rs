@@ -23,6 +23,7 @@
 //! | [`receivables`] | fees as edited and collected (0059, 0060): an item's price from a period on and its retirement, the readings sheet with replacements, one-off charges billed once on the next bill, late fees charged or waived, the collection playbook on bills' due dates (`estate_bill_due`; no step cuts a utility), the month's collection figures and the desk's counts for the report, a payment's receipt |
 //! | [`repairs`] | repairs (报修) as work orders (0055): categories with their deadlines and escalation, the steps from report to the owner's confirmation, an in-house repair's materials and charge pending for the next bill (`estate_repair_charges`), the next-day 回访 call ([`repairs::revisit`]) |
 //! | [`opinions`] | opinion visits (0057): a plan per estate and period covering every household lived in, buildings assigned to staff in turn, each visit's opinions, suggestions and satisfaction (1–5), the plan's completion and coverage, the month's summary |
+//! | [`notices`] | notices to owners (0058): a water or power cut, fees or an event addressed to an estate, buildings or houses, drafted then sent — a delivery per house and channel (SMS, e-mail, WeChat through the outreach channels, a call whose outcome records that it was explained), its state read from its outreach tasks; the month's counts for the report; the customers' WeChat openid (0062) |
 //! | [`passes`] | a visitor's optional pass: a signed, expiring token (the survey links' HMAC under its own key) for a QR code, checked at the gate |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
 //! | `ops_demo` | the demo's owners' complaints (closed with their measures) and this year's visit plans, half done |
@@ -43,7 +44,7 @@
 //! with receipts, reversals, late fees, collection through the outreach
 //! engine, the collection rate and the monthly report
 //! (`docs/estate-fees.md`), with the web half in `kefu-web/src/packs/estate/`.
-//! Still to wire: notices (§5, and the WeChat channel).
+//! Notices (§5) with the WeChat channel are wired too.
 
 pub mod archive;
 pub mod arrears;
@@ -58,6 +59,7 @@ pub mod desk;
 pub mod fees;
 pub mod houses;
 pub mod late_fee;
+pub mod notices;
 pub mod opinions;
 mod ops_demo;
 pub mod pack;

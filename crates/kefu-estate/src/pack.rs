@@ -37,9 +37,11 @@ impl Pack for Estate {
         // 55: repairs, their steps, materials and pending charges.
         // 56: complaints' corrective and preventive measures.
         // 57: opinion visits: plans, building assignments, visits.
+        // 58: notices, the buildings or houses they address, deliveries.
         // 59: fee items' price changes and retirement, one-off charges.
         // 60: late-fee terms and each bill's late fee or its waiver.
-        &[50, 51, 52, 53, 54, 55, 56, 57, 59, 60]
+        // 62: customers' WeChat openid, which notices reach them by.
+        &[50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 62]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {
@@ -138,9 +140,10 @@ impl Demo for Company {
             let repairs = crate::repairs::demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
             let (complaints, visits) =
                 crate::ops_demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
+            let notices = crate::notices::demo::load(db, &demo::company_scope(db).await?, seed, stamp(today)?).await?;
             Ok(format!(
                 "{summary}, {bills} 张账单 bills, {payments} 笔缴费 payments, {repairs} 张报修单 repairs, \
-                 {complaints} 件投诉 complaints, {visits} 次走访 opinion visits"
+                 {complaints} 件投诉 complaints, {visits} 次走访 opinion visits, {notices} 份通知 notices"
             ))
         })
     }

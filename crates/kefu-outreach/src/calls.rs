@@ -17,6 +17,11 @@ use serde_json::json;
 
 type Result<T> = std::result::Result<T, Failure>;
 
+/// The playbook code of the calls that explain a notice to a customer
+/// (any pack's: the estate's notices to owners), sent outside the
+/// playbooks; such a call ends as [`Outcome::NOTICE`] says.
+pub const NOTICE_PLAYBOOK: &str = "notice";
+
 /// How often an unanswered call is tried before the cadence gives up.
 pub const MAX_ATTEMPTS: i64 = 3;
 
@@ -42,10 +47,12 @@ pub enum Outcome {
     WrongNumber,
     /// The customer asked not to be called again.
     DoNotCall,
+    /// A notice's call: reached, and the notice was explained (解释).
+    Explained,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 8] = [
+    pub const ALL: [Outcome; 9] = [
         Outcome::ReachedBooked,
         Outcome::ReachedDeclined,
         Outcome::Satisfied,
@@ -54,6 +61,7 @@ impl Outcome {
         Outcome::NoAnswer,
         Outcome::WrongNumber,
         Outcome::DoNotCall,
+        Outcome::Explained,
     ];
 
     /// How a call that invites the customer in can end.
@@ -83,6 +91,9 @@ impl Outcome {
         Outcome::DoNotCall,
     ];
 
+    /// How a notice's call can end: explained, or the customer not reached.
+    pub const NOTICE: [Outcome; 4] = [Outcome::Explained, Outcome::NoAnswer, Outcome::WrongNumber, Outcome::DoNotCall];
+
     /// How a complaint's re-contact call can end.
     pub const RECONTACT: [Outcome; 5] =
         [Outcome::Satisfied, Outcome::NotSatisfied, Outcome::NoAnswer, Outcome::WrongNumber, Outcome::DoNotCall];
@@ -97,6 +108,7 @@ impl Outcome {
             Outcome::NoAnswer => "no_answer",
             Outcome::WrongNumber => "wrong_number",
             Outcome::DoNotCall => "do_not_call",
+            Outcome::Explained => "explained",
         }
     }
 
@@ -114,6 +126,7 @@ impl Outcome {
                 | Outcome::Satisfied
                 | Outcome::ProblemReported
                 | Outcome::NotSatisfied
+                | Outcome::Explained
         )
     }
 
@@ -183,7 +196,13 @@ impl Call {
     /// own; any other call ends as an invitation or a follow-up after a visit
     /// does (the page offers the one set its playbook calls for).
     pub fn outcomes(&self) -> &'static [Outcome] {
-        if self.complaint_id.is_some() { &Outcome::RECONTACT } else { &Outcome::OUTREACH }
+        if self.complaint_id.is_some() {
+            &Outcome::RECONTACT
+        } else if self.playbook == NOTICE_PLAYBOOK {
+            &Outcome::NOTICE
+        } else {
+            &Outcome::OUTREACH
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Sending the day's messages: pending SMS and e-mails go out through the
+//! Sending the day's messages: pending SMS, e-mails and WeChat messages go out through the
 //! configured gateways (not during a customer's quiet hours), and pending
 //! letters become one PDF to print. Each result is written back to its task
 //! and to the customer's timeline.
@@ -6,6 +6,7 @@
 use crate::channels::email::EmailChannel;
 use crate::channels::letter::LetterChannel;
 use crate::channels::sms::SmsChannel;
+use crate::channels::wechat::WechatChannel;
 use crate::channels::{Channel, Delivery, Letterhead, Message, Outcome, Recipient};
 use crate::playbook;
 use jiff::civil::{Date, Time};
@@ -28,6 +29,8 @@ pub struct Channels {
     pub letters: Option<LetterChannel>,
     pub sms: Option<SmsChannel>,
     pub email: Option<EmailChannel>,
+    /// WeChat Official Account template messages (`[wechat]` in kefu.toml).
+    pub wechat: Option<WechatChannel>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -53,6 +56,7 @@ struct Pending {
     mobile: Option<String>,
     email: String,
     address: String,
+    openid: Option<String>,
     message: String,
     vars: BTreeMap<String, String>,
     quiet_start: String,
@@ -96,7 +100,7 @@ async fn pending(db: &Db, scope: &Scope, channel: &str, which: Which<'_>) -> Res
     };
     let sql = format!(
         "SELECT t.id, t.branch_id, t.customer_id, t.playbook, t.step, t.message, t.vars, c.name, c.mobile, c.email, \
-         c.address, c.quiet_start, c.quiet_end, b.name AS store, b.address AS store_address, b.phone AS store_phone \
+         c.address, c.wechat_openid, c.quiet_start, c.quiet_end, b.name AS store, b.address AS store_address, b.phone AS store_phone \
          FROM outreach_tasks t JOIN customers c ON c.id = t.customer_id JOIN branches b ON b.id = t.branch_id \
          WHERE t.channel = $1 AND {status} AND t.due_date <= $2{chosen} AND t.branch_id IN ({}) \
          ORDER BY t.id LIMIT 5000",
@@ -115,6 +119,7 @@ async fn pending(db: &Db, scope: &Scope, channel: &str, which: Which<'_>) -> Res
                 mobile: r.opt_text("mobile")?,
                 email: r.text("email")?,
                 address: r.text("address")?,
+                openid: r.opt_text("wechat_openid")?,
                 message: r.text("message")?,
                 vars: serde_json::from_str(&r.text("vars")?).unwrap_or_default(),
                 quiet_start: r.text("quiet_start")?,
@@ -164,8 +169,8 @@ fn is_quiet(p: &Pending, now: Time) -> bool {
     prefs.validate().map(|q| q.is_quiet(now)).unwrap_or(false)
 }
 
-/// Sends the pending SMS and e-mails due by `today` within `scope`, of
-/// everyone or of one customer.
+/// Sends the pending SMS, e-mails and WeChat messages due by `today` within
+/// `scope`, of everyone or of one customer.
 pub async fn send_messages(
     db: &Db,
     actor: &Actor,
@@ -176,13 +181,13 @@ pub async fn send_messages(
     now: Time,
 ) -> Result<Dispatched> {
     let mut summary = Dispatched::default();
-    for kind in ["sms", "email"] {
+    for kind in ["sms", "email", "wechat"] {
         send(db, actor, channels, (kind, Which::Due(today, whose)), playbooks, now, &mut summary).await?;
     }
     Ok(summary)
 }
 
-/// Sends these pending tasks of one channel (`sms` or `email`) now, but
+/// Sends these pending tasks of one channel (`sms`, `email` or `wechat`) now, but
 /// not during their customers' quiet hours: those wait for the next send.
 pub async fn send_tasks(
     db: &Db,
@@ -199,7 +204,7 @@ pub async fn send_tasks(
     Ok(summary)
 }
 
-/// Whether this installation has a gateway for the channel (`sms`, `email`).
+/// Whether this installation has a gateway for the channel (`sms`, `email`, `wechat`).
 pub fn configured(channels: &Channels, kind: &str) -> bool {
     gateway(channels, kind).is_some()
 }
@@ -208,6 +213,7 @@ fn gateway<'a>(channels: &'a Channels, kind: &str) -> Option<&'a dyn Channel> {
     match kind {
         "sms" => channels.sms.as_ref().map(|c| c as &dyn Channel),
         "email" => channels.email.as_ref().map(|c| c as &dyn Channel),
+        "wechat" => channels.wechat.as_ref().map(|c| c as &dyn Channel),
         _ => None,
     }
 }
@@ -235,6 +241,9 @@ async fn send(
         .iter()
         .map(|p| match kind {
             "sms" => message(p, Recipient::Mobile(p.mobile.clone().unwrap_or_default()), String::new()),
+            "wechat" => {
+                message(p, Recipient::Wechat { openid: p.openid.clone().unwrap_or_default() }, subject(p, playbooks))
+            }
             _ => message(p, Recipient::Email { name: p.name.clone(), address: p.email.clone() }, subject(p, playbooks)),
         })
         .collect();

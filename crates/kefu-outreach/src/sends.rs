@@ -289,18 +289,47 @@ async fn queue(
     channel: Channel,
     (today, now): (Date, jiff::Timestamp),
 ) -> Result<Option<i64>> {
+    let message = Queued { playbook, asset: (playbook, subject), channel: channel.code(), text: "", vars: "{}" };
+    queue_in(tx, (c.branch_id, c.id), &message, (today, now)).await
+}
+
+/// A message queued outside the playbooks: the record it is about, the
+/// channel's code (`sms`, `email`, `wechat`, `call`), its text (a call's
+/// script) and its variables as JSON.
+pub struct Queued<'a> {
+    pub playbook: &'a str,
+    /// (asset kind, asset id): one message per customer and record a day.
+    pub asset: (&'a str, i64),
+    pub channel: &'a str,
+    pub text: &'a str,
+    pub vars: &'a str,
+}
+
+/// Puts a message to the customer among the outreach tasks, due today, in
+/// the caller's transaction, unless they have it already; its id when new.
+/// The dispatch sends it ([`dispatch::send_tasks`]), or a call waits in the
+/// queue.
+pub async fn queue_in(
+    tx: &mut Tx,
+    (branch, customer): (BranchId, CustomerId),
+    m: &Queued<'_>,
+    (today, now): (Date, jiff::Timestamp),
+) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar(
         "INSERT INTO outreach_tasks (branch_id, customer_id, asset_kind, asset_id, playbook, step, anchor_date, due_date, \
-         channel, planned_channel, priority, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $3, 0, $5, $5, $6, $6, 0, 'pending', $7, $7) \
+         channel, planned_channel, priority, status, message, vars, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $6, $7, $7, 0, 'pending', $8, $9, $10, $10) \
          ON CONFLICT (playbook, step, customer_id, asset_kind, asset_id, anchor_date) DO NOTHING RETURNING id",
     )
-    .bind(c.branch_id.0)
-    .bind(c.id.0)
-    .bind(playbook.to_string())
-    .bind(subject)
+    .bind(branch.0)
+    .bind(customer.0)
+    .bind(m.asset.0.to_string())
+    .bind(m.asset.1)
+    .bind(m.playbook.to_string())
     .bind(today.to_string())
-    .bind(channel.code())
+    .bind(m.channel.to_string())
+    .bind(m.text.to_string())
+    .bind(m.vars.to_string())
     .bind(instant_text(now))
     .fetch_optional(tx.conn())
     .await?)

@@ -113,8 +113,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "estate_opinion_visits",
         sql: include_str!("../migrations/0057_estate_opinion_visits.sql"),
     },
+    Migration { version: 58, name: "estate_notices", sql: include_str!("../migrations/0058_estate_notices.sql") },
     Migration { version: 59, name: "estate_charges", sql: include_str!("../migrations/0059_estate_charges.sql") },
     Migration { version: 60, name: "estate_late_fees", sql: include_str!("../migrations/0060_estate_late_fees.sql") },
+    Migration { version: 62, name: "wechat_openid", sql: include_str!("../migrations/0062_wechat_openid.sql") },
 ];
 
 impl Migration {

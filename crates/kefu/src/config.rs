@@ -11,6 +11,7 @@ use kefu_outreach::channels::letter::{LetterChannel, LetterConfig};
 use kefu_outreach::channels::sms::SmsChannel;
 use kefu_outreach::channels::sms::aliyun::{AliyunConfig, AliyunSms};
 use kefu_outreach::channels::sms::webhook::{WebhookConfig, WebhookSms};
+use kefu_outreach::channels::wechat::{WechatChannel, WechatConfig};
 use kefu_outreach::dispatch::Channels;
 use kefu_web::CookieSecurity;
 use kefu_web::packs::Enabled;
@@ -37,6 +38,8 @@ struct File {
     sms: Option<SmsSettings>,
     /// The SMTP server e-mails go out through.
     email: Option<EmailConfig>,
+    /// The WeChat Official Account template messages go out through.
+    wechat: Option<WechatConfig>,
     /// The hours a complaint's first contact and resolution may take.
     complaints: Option<Deadlines>,
     /// The industry packs that run (`["auto"]`, the default).
@@ -62,6 +65,7 @@ pub struct Settings {
     pub letters: LetterConfig,
     pub sms: Option<SmsSettings>,
     pub email: Option<EmailConfig>,
+    pub wechat: Option<WechatConfig>,
     pub complaints: Deadlines,
     /// The codes of the packs that run.
     pub packs: Vec<String>,
@@ -97,6 +101,7 @@ impl Settings {
             letters: file.letters.unwrap_or_else(|| LetterConfig::new("letters")),
             sms: file.sms,
             email: file.email,
+            wechat: file.wechat,
             complaints: file.complaints.unwrap_or_default(),
             packs: match packs {
                 Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
@@ -114,7 +119,7 @@ impl Settings {
     /// The outreach channels these settings describe. Letters need only a
     /// font, so they work out of the box where Debian's fonts-noto-cjk is
     /// installed; without one the other channels still work and the reason
-    /// is logged. SMS and e-mail work once configured.
+    /// is logged. SMS, e-mail and WeChat work once configured.
     pub fn channels(&self) -> anyhow::Result<Channels> {
         let letters = match LetterChannel::new(&self.letters, Arc::new(SystemClock), self.zone()?) {
             Ok(l) => Some(l),
@@ -132,7 +137,11 @@ impl Settings {
             Some(c) => Some(EmailChannel::new(c).context("email")?),
             None => None,
         };
-        Ok(Channels { letters, sms, email })
+        let wechat = match &self.wechat {
+            Some(c) => Some(WechatChannel::new(c.clone()).context("wechat")?),
+            None => None,
+        };
+        Ok(Channels { letters, sms, email, wechat })
     }
 
     /// The packs the settings name.

@@ -5,6 +5,7 @@
 //! - [`letter::LetterChannel`] lays letters out in a print-ready PDF,
 //! - [`sms::SmsChannel`] sends through an SMS gateway (Aliyun SMS or a signed webhook),
 //! - [`email::EmailChannel`] sends over SMTP,
+//! - [`wechat::WechatChannel`] sends WeChat Official Account template messages,
 //! - calls are not sent by anything: [`ChannelKind::Call`] routes a task to the
 //!   agents' call queue.
 
@@ -13,6 +14,7 @@ pub mod letter;
 pub mod print;
 pub mod sms;
 pub mod template;
+pub mod wechat;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -43,6 +45,10 @@ pub enum Recipient {
         name: String,
         address: String,
     },
+    /// A follower of the company's WeChat Official Account.
+    Wechat {
+        openid: String,
+    },
 }
 
 /// One rendered message of a task.
@@ -72,18 +78,21 @@ pub enum ChannelKind {
     Letter,
     Sms,
     Email,
+    /// A WeChat Official Account template message.
+    Wechat,
     /// An agent telephones the customer: the task goes to the call queue and
     /// no channel sends anything.
     Call,
 }
 
 impl ChannelKind {
-    /// The stored and configured name (`letter`, `sms`, `email`, `call`).
+    /// The stored and configured name (`letter`, `sms`, `email`, `wechat`, `call`).
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Letter => "letter",
             ChannelKind::Sms => "sms",
             ChannelKind::Email => "email",
+            ChannelKind::Wechat => "wechat",
             ChannelKind::Call => "call",
         }
     }
@@ -192,6 +201,7 @@ fn wrong_recipient(channel: ChannelKind, to: &Recipient) -> DeliveryError {
         Recipient::Postal { .. } => "a postal address",
         Recipient::Mobile(_) => "a mobile number",
         Recipient::Email { .. } => "an e-mail address",
+        Recipient::Wechat { .. } => "a WeChat follower",
     };
     DeliveryError::permanent(format!("the {} channel cannot send to {got}", channel.as_str()))
 }

@@ -3,3 +3,4 @@
 mod email;
 mod letters;
 mod sms;
+mod wechat;

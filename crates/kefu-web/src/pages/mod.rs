@@ -94,6 +94,8 @@ pub(crate) fn playbook_names(app: &crate::state::AppState, lang: Lang) -> std::c
         .default_playbooks()
         .into_iter()
         .map(|p| (p.code.clone(), playbook_name(lang, &p.code, &p.name)))
+        // Calls that explain a notice are made outside the playbooks.
+        .chain([(kefu_outreach::calls::NOTICE_PLAYBOOK.to_string(), crate::i18n::t(lang, "playbook_notice"))])
         .collect()
 }
 

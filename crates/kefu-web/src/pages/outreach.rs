@@ -140,6 +140,8 @@ async fn call_page(
     let follow_up = !recontact && app.packs().core().follows_up_a_visit(&call.playbook);
     let offered: &[Outcome] = if recontact {
         &Outcome::RECONTACT
+    } else if call.playbook == calls::NOTICE_PLAYBOOK {
+        &Outcome::NOTICE
     } else if follow_up {
         &Outcome::FOLLOW_UP
     } else {

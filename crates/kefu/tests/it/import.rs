@@ -509,6 +509,7 @@ on_both!(the_command_line_reports_and_fails_on_refused_rows, |backend| async mov
         letters: kefu_outreach::channels::letter::LetterConfig::new(dir.path()),
         sms: None,
         email: None,
+        wechat: None,
         complaints: Default::default(),
         packs: vec!["auto".into()],
         surveys: Default::default(),

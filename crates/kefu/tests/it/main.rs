@@ -16,6 +16,7 @@ mod crash;
 mod estate;
 mod estate_collection;
 mod estate_fees;
+mod estate_notices;
 mod estate_ops;
 mod first_day;
 mod foundation;

@@ -99,7 +99,7 @@ on_both!(the_members_api, |backend: Backend| async move {
     use kefu_outreach::channels::sms::{SmsChannel, WebhookConfig, WebhookSms};
     let (sms_url, received) = support::sms_receiver().await;
     let sms = SmsChannel::new(WebhookSms::new(WebhookConfig { url: sms_url, secret: "s3cret".into() }).unwrap());
-    let channels = kefu_outreach::dispatch::Channels { letters: None, sms: Some(sms), email: None };
+    let channels = kefu_outreach::dispatch::Channels { letters: None, sms: Some(sms), email: None, wechat: None };
     let app = TestApp::start_with(backend, channels).await;
     let (agent, csrf) = app.signed_in("agent_a").await;
     let zhang = app.fx.customer_a.0;

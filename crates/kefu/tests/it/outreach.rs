@@ -471,6 +471,7 @@ pub(crate) async fn letters_due(backend: Backend) -> (TestApp, tempfile::TempDir
         ),
         sms: Some(SmsChannel::new(WebhookSms::new(WebhookConfig { url: sms_url, secret: "s3cret".into() }).unwrap())),
         email: None,
+        wechat: None,
     };
     let app = TestApp::start_with(backend, channels).await;
     // Bought yesterday and two days ago: today's thank-you letter and SMS.

@@ -250,7 +250,8 @@ async fn app_with_gateways(
     })
     .unwrap();
     let sms = SmsChannel::new(WebhookSms::new(WebhookConfig { url: sms_url, secret: "s3cret".into() }).unwrap());
-    let channels = kefu_outreach::dispatch::Channels { letters: None, sms: Some(sms), email: Some(email) };
+    let channels =
+        kefu_outreach::dispatch::Channels { letters: None, sms: Some(sms), email: Some(email), wechat: None };
     (TestApp::start_with(backend, channels).await, sink, received)
 }
 

@@ -74,13 +74,13 @@ fn reference(message: &Message) -> String {
     format!("task-{}", message.task_id)
 }
 
-fn http_client() -> Result<reqwest::Client, ConfigError> {
+pub(in crate::channels) fn http_client() -> Result<reqwest::Client, ConfigError> {
     // A provider that does not answer in time is treated as down; the
     // message fails as worth retrying rather than holding up the night's run.
     Ok(reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(15)).build()?)
 }
 
-fn parse_url(setting: &'static str, value: &str) -> Result<reqwest::Url, ConfigError> {
+pub(in crate::channels) fn parse_url(setting: &'static str, value: &str) -> Result<reqwest::Url, ConfigError> {
     reqwest::Url::parse(value)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
@@ -88,7 +88,7 @@ fn parse_url(setting: &'static str, value: &str) -> Result<reqwest::Url, ConfigE
 }
 
 /// The start of a provider's answer, for an error message.
-fn snippet(body: &str) -> String {
+pub(in crate::channels) fn snippet(body: &str) -> String {
     let body = body.trim();
     match body.char_indices().nth(200) {
         Some((at, _)) => format!("{}…", &body[..at]),

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod desk;
 pub mod fees;
+pub mod notices;
 pub mod pages;
 pub mod passes;
 pub mod receivables;
@@ -51,10 +52,18 @@ const NAV: &[NavItem] = &[NavItem { key: "nav_estate_estates", href: Some("/esta
 
 /// Each part's menu entries and templates, chained.
 static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> =
-    std::sync::LazyLock::new(|| [NAV, repairs::NAV, visits::NAV, passes::NAV].concat());
+    std::sync::LazyLock::new(|| [NAV, repairs::NAV, visits::NAV, passes::NAV, notices::NAV].concat());
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
-    [TEMPLATES, receivables::TEMPLATES, reports::TEMPLATES, repairs::TEMPLATES, visits::TEMPLATES, passes::TEMPLATES]
-        .concat()
+    [
+        TEMPLATES,
+        receivables::TEMPLATES,
+        reports::TEMPLATES,
+        repairs::TEMPLATES,
+        visits::TEMPLATES,
+        passes::TEMPLATES,
+        notices::TEMPLATES,
+    ]
+    .concat()
 });
 
 /// The pack's document with each part's merged in.
@@ -63,6 +72,7 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(receivables::ReceivablesApi::openapi());
     doc.merge(repairs::RepairsApi::openapi());
     doc.merge(visits::VisitsApi::openapi());
+    doc.merge(notices::NoticesApi::openapi());
     doc
 }
 
@@ -109,6 +119,7 @@ impl WebPack for Estate {
         .chain(repairs::routes())
         .chain(visits::routes())
         .chain(passes::routes())
+        .chain(notices::routes())
         .collect()
     }
 

@@ -104,6 +104,7 @@ pub async fn house(
             can_reverse => ctx.actor.can(Permission::EstateManage),
             one_offs => charges_list, late_fees => late_fees, one_off_items => one_off_items,
             can_charge => ctx.actor.can(Permission::EstateWork),
+            notices => super::notices::house_part(&app, &ctx, &house).await?,
         },
     )
 }

@@ -194,6 +194,7 @@ pub async fn sections(app: &AppState, lang: Lang, estate: &Estate, month: Month)
         arrears(app, lang, estate, month).await?,
     ];
     out.extend(completeness_of(app, lang, estate, month).await?);
+    out.push(super::notices::report_section(app, lang, estate, month).await?);
     Ok(out)
 }
 
