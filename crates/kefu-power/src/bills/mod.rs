@@ -9,6 +9,7 @@
 //! holder by SMS ([`notice`]).
 
 pub mod notice;
+pub mod pf_tables;
 mod store;
 pub mod terms;
 
