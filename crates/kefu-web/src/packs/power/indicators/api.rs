@@ -294,3 +294,43 @@ pub async fn set_action_state(
         meetings::reopen_action(db, &ctx.actor, &month, id, today).await?
     }))
 }
+
+/// A readings file's report: the readings entered (none when a row was
+/// refused: the file goes in whole or not at all) and each refused row with
+/// its number, field and rule in the user's language.
+pub(super) fn supply_imported_json(i: &kefu_power::indicators::import::SupplyImport, ctx: &Ctx) -> Value {
+    let lang = ctx.actor.lang;
+    let rejected: Vec<Value> = i
+        .rejected
+        .iter()
+        .map(|(row, e)| {
+            serde_json::json!({"row": row, "field": e.field, "rule": e.rule.code,
+                "message": e.message(lang, &crate::i18n::field_label(lang, &e.field))})
+        })
+        .collect();
+    serde_json::json!({"entered": i.entered.len(), "readings": i.entered, "rejected": rejected})
+}
+
+/// The uploaded file's bytes.
+pub(super) async fn file_bytes(form: axum::extract::Multipart) -> Result<Vec<u8>, AppError> {
+    let upload = crate::imports::Upload::read(form).await?;
+    if upload.bytes.is_empty() {
+        return Err(AppError::Invalid(kefu_core::Invalid::required("file")));
+    }
+    Ok(upload.bytes)
+}
+
+#[utoipa::path(post, path = "/api/v1/power/supply-meters/import", tag = "power",
+    request_body(content_type = "multipart/form-data",
+        description = "`file`: CSV or XLSX with 表号 (meter_no), 月份 (month, YYYY-MM), 示数 (reading) and optionally 抄表日期 (read_on; the month's last day when left out)"),
+    responses((status = 200, description = "the readings entered, or every refused row and nothing entered"),
+        (status = 422, body = Problem)))]
+pub async fn import(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    form: axum::extract::Multipart,
+) -> Result<Json<Value>, AppError> {
+    let bytes = file_bytes(form).await?;
+    let done = kefu_power::indicators::import::import(app.db(), &ctx.actor, &bytes).await?;
+    Ok(Json(supply_imported_json(&done, &ctx)))
+}

@@ -32,7 +32,8 @@ use utoipa::OpenApi;
         api::meetings,
         api::save_meeting,
         api::add_action,
-        api::set_action_state
+        api::set_action_state,
+        api::import
     ),
     components(schemas(
         api::StationTargets,
@@ -79,6 +80,7 @@ pub fn routes() -> Vec<Entry> {
         entry(M::GET, "/power/indicators/actions", Signed(PowerWork), get(pages::actions)),
         entry(M::GET, "/power/supply-meters", Signed(ReadingsWork), get(pages::meters)),
         entry(M::POST, "/power/supply-meters", Signed(PowerManage), post(pages::register)),
+        entry(M::POST, "/power/supply-meters/import", Signed(ReadingsWork), post(pages::import)),
         entry(M::GET, "/power/supply-meters/{meter_no}/read", Signed(ReadingsWork), get(pages::read)),
         entry(M::POST, "/power/supply-meters/{meter_no}/read", Signed(ReadingsWork), post(pages::save_reading)),
         entry(M::GET, "/api/v1/power/indicators", Signed(PowerWork), get(api::indicators)),
@@ -90,6 +92,7 @@ pub fn routes() -> Vec<Entry> {
         entry(M::PUT, "/api/v1/power/indicators/actions/{id}", Signed(PowerManage), put(api::set_action_state)),
         entry(M::GET, "/api/v1/power/supply-meters", Signed(ReadingsWork), get(api::meters)),
         entry(M::POST, "/api/v1/power/supply-meters", Signed(PowerManage), post(api::register)),
+        entry(M::POST, "/api/v1/power/supply-meters/import", Signed(ReadingsWork), post(api::import)),
         entry(M::POST, "/api/v1/power/supply-meters/{meter_no}/readings", Signed(ReadingsWork), post(api::reading)),
     ]
 }

@@ -335,6 +335,15 @@ pub struct MeterForm {
 }
 
 async fn meters_page(app: &AppState, ctx: &Ctx, error: Option<String>, typed: Value) -> Result<Response, AppError> {
+    meters_page_with(app, ctx, (error, typed), None).await
+}
+
+async fn meters_page_with(
+    app: &AppState,
+    ctx: &Ctx,
+    (error, typed): (Option<String>, Value),
+    imported: Option<Value>,
+) -> Result<Response, AppError> {
     let list = meters::list(app.db(), &ctx.actor.scope).await?;
     let stations = store::stations(app.db(), &ctx.actor.scope).await?;
     let sites = meters::hydro_sites(app.db(), &ctx.actor.scope).await?;
@@ -346,7 +355,7 @@ async fn meters_page(app: &AppState, ctx: &Ctx, error: Option<String>, typed: Va
         "nav_power_supply_meters",
         view! {
             meters => list, stations => stations, sites => sites, error => error, typed => typed,
-            can_manage => ctx.actor.can(Permission::PowerManage),
+            can_manage => ctx.actor.can(Permission::PowerManage), imported => imported,
         },
     )?;
     Ok((status, html).into_response())
@@ -354,6 +363,19 @@ async fn meters_page(app: &AppState, ctx: &Ctx, error: Option<String>, typed: Va
 
 pub async fn meters(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     meters_page(&app, &ctx, None, Value::Null).await
+}
+
+/// A file of the month's readings: the list again with what was entered or
+/// every refused row.
+pub async fn import(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let bytes = super::api::file_bytes(form).await?;
+    let done = kefu_power::indicators::import::import(app.db(), &ctx.actor, &bytes).await?;
+    let report = super::api::supply_imported_json(&done, &ctx);
+    meters_page_with(&app, &ctx, (None, Value::Null), Some(report)).await
 }
 
 pub async fn register(
