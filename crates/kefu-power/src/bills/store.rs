@@ -626,11 +626,11 @@ fn unknown_tariff(code: &str) -> Invalid {
     )
 }
 
-const BILL_SELECT: &str = "SELECT b.id, b.bill_no, a.account_no, b.branch_id, b.month, b.period_from, b.period_to, \
+pub(super) const BILL_SELECT: &str = "SELECT b.id, b.bill_no, a.account_no, b.branch_id, b.month, b.period_from, b.period_to, \
      b.tariff_code, b.kwh, b.amount, b.due_on, b.status, b.reverses_id FROM power_bills b \
      JOIN power_accounts a ON a.id = b.account_id";
 
-fn bill_from(r: &sqlx::any::AnyRow) -> Result<Bill> {
+pub(super) fn bill_from(r: &sqlx::any::AnyRow) -> Result<Bill> {
     let fen = r.i64("amount")?;
     Ok(Bill {
         id: r.i64("id")?,

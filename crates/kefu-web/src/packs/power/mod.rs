@@ -13,6 +13,7 @@ mod indicators;
 pub mod meters;
 pub mod outages;
 pub mod pages;
+mod paging;
 mod tariffs;
 mod terms;
 pub mod training;
@@ -103,6 +104,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("power/accounts.html", include_str!("templates/accounts.html")),
     ("power/account.html", include_str!("templates/account.html")),
     ("power/customer_panel.html", include_str!("templates/customer_panel.html")),
+    ("power/pager.html", include_str!("templates/pager.html")),
 ];
 
 impl WebPack for Power {
