@@ -350,7 +350,8 @@ on_both!(the_demo_has_meters_with_histories_and_this_months_plan, |backend| asyn
     let rotations = plan.orders.iter().filter(|o| o.kind == "rotation").count();
     assert!(rotations > 0, "this month's rotation plan has work: {plan:?}");
     assert!(plan.orders.iter().any(|o| o.status == "done"), "one of it done");
-    let removed = kefu_power::meter_archive::list(&app.db, &scope, Some(station), "removed", 10).await.unwrap();
+    let first = kefu_power::paging::Page { offset: 0, limit: 10 };
+    let removed = kefu_power::meter_archive::list(&app.db, &scope, Some(station), "removed", first).await.unwrap().rows;
     let history = kefu_power::meter_archive::get(&app.db, &scope, &removed[0].meter_no).await.unwrap().history;
     let actions: Vec<&str> = history.iter().map(|m| m.action.as_str()).collect();
     assert_eq!(actions, ["accepted", "installed", "removed"]);
