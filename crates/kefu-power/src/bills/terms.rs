@@ -181,3 +181,74 @@ pub async fn of(db: &Db, scope: &kefu_core::Scope, number: &str) -> Result<(arch
     };
     Ok((account, shown))
 }
+
+/// A month the terms billed: the bill, its basic charge and its power
+/// factor adjustment (the factor against the standard, the percentage).
+#[derive(Debug, Clone, Serialize)]
+pub struct Billed {
+    pub month: String,
+    pub bill_no: String,
+    pub kwh: i64,
+    pub amount: String,
+    pub basic: Option<String>,
+    pub factor: Option<String>,
+    pub percent: Option<String>,
+    pub adjustment: Option<String>,
+}
+
+/// The account's issued bills of the last six months billed, the latest first.
+pub async fn recent(db: &Db, account_id: i64) -> Result<Vec<Billed>> {
+    use crate::tariffs::quote::yuan;
+    use kefu_core::Money;
+    let bills = sqlx::query(
+        "SELECT id, bill_no, month, kwh, amount FROM power_bills WHERE account_id = $1 AND status = 'issued' \
+         ORDER BY month DESC, id DESC LIMIT 6",
+    )
+    .bind(account_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(bills.len());
+    for b in &bills {
+        let mut month = Billed {
+            month: b.text("month")?,
+            bill_no: b.text("bill_no")?,
+            kwh: b.i64("kwh")?,
+            amount: yuan(Money::from_fen(b.i64("amount")?)),
+            basic: None,
+            factor: None,
+            percent: None,
+            adjustment: None,
+        };
+        let lines = sqlx::query(
+            "SELECT kind, label, price, amount FROM power_bill_lines WHERE bill_id = $1 \
+             AND kind IN ('basic', 'power_factor') ORDER BY line_no",
+        )
+        .bind(b.i64("id")?)
+        .fetch_all(db.pool())
+        .await?;
+        for l in &lines {
+            let amount = yuan(Money::from_fen(l.i64("amount")?));
+            if l.text("kind")? == "basic" {
+                month.basic = Some(amount);
+            } else {
+                let bp = l.i64("price")?;
+                month.factor = l.opt_text("label")?;
+                month.percent = Some(format!(
+                    "{}{}.{:02}%",
+                    if bp > 0 {
+                        "+"
+                    } else if bp < 0 {
+                        "-"
+                    } else {
+                        ""
+                    },
+                    bp.abs() / 100,
+                    bp.abs() % 100
+                ));
+                month.adjustment = Some(amount);
+            }
+        }
+        out.push(month);
+    }
+    Ok(out)
+}

@@ -7,6 +7,7 @@
 //! bills.
 
 pub mod demo;
+mod demo_two_part;
 mod import;
 mod store;
 

@@ -60,6 +60,9 @@ async fn terms_page(
         Some(f) => (Some(f.basic_by.clone()), Some(f.power_factor_standard.clone())),
         None => (basic_by.map(str::to_string), shown.power_factor_standard.clone()),
     };
+    let updated_at =
+        shown.updated_at.as_deref().and_then(kefu_core::time::parse_instant).map(|t| app.0.zone.display(t));
+    let recent = terms::recent(app.db(), account.id).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let html = page(
         app,
@@ -69,7 +72,8 @@ async fn terms_page(
         view! {
             a => account, terms => shown, basic_by => basic_by, standard => standard,
             effective_from => version.map(|v| v.effective_from.to_string()), per_kva => per_kva, per_kw => per_kw,
-            surcharges => surcharges, warnings => warnings, errors => errors,
+            surcharges => surcharges, warnings => warnings, errors => errors, updated_at => updated_at,
+            recent => recent,
             can_manage => ctx.actor.can(Permission::PowerManage),
         },
     )?;
