@@ -10,7 +10,8 @@ pub const PAGE: i64 = 50;
 
 /// The page asked for by the query's `offset` text.
 pub fn page(offset: &str) -> Page {
-    Page { offset: offset.trim().parse::<i64>().unwrap_or(0).max(0), limit: PAGE }
+    // Past a billion rows is past any list's end, and far from overflowing.
+    Page { offset: offset.trim().parse::<i64>().unwrap_or(0).clamp(0, 1_000_000_000), limit: PAGE }
 }
 
 /// The pager under a list: `path` with its other query fields, the page
