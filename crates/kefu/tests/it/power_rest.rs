@@ -455,7 +455,15 @@ on_both!(targets_and_the_meetings_minutes_and_actions_through_the_api, |backend|
         ),
         (1, 1)
     );
+    // The report page's buttons do the same.
+    for step in ["done", "reopen"] {
+        let url = app.at(&format!("/power/indicators/meeting/actions/{id}/{step}"));
+        let (status, _) = post_form(&manager, &csrf, url, &pairs(&[("month", "2026-11")])).await;
+        assert_eq!(status, 303, "{step}");
+    }
+    assert_eq!(app.audit_count("power_indicator_action", "reopen").await, 2);
     let list = get_json(&agent, app.at("/api/v1/power/indicators/meetings")).await;
+    assert_eq!(list[0]["actions"][0]["done_at"], Value::Null, "open again");
     assert_eq!((list[0]["month"].as_str(), list[0]["actions"].as_array().map(Vec::len)), (Some("2026-11"), Some(1)));
 
     // Another branch's manager finds neither; an agent may not change them.

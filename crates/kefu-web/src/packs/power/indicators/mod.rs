@@ -77,6 +77,12 @@ pub fn routes() -> Vec<Entry> {
             Signed(PowerManage),
             post(pages::complete_action),
         ),
+        entry(
+            M::POST,
+            "/power/indicators/meeting/actions/{id}/reopen",
+            Signed(PowerManage),
+            post(pages::reopen_action),
+        ),
         entry(M::GET, "/power/indicators/actions", Signed(PowerWork), get(pages::actions)),
         entry(M::GET, "/power/supply-meters", Signed(ReadingsWork), get(pages::meters)),
         entry(M::POST, "/power/supply-meters", Signed(PowerManage), post(pages::register)),

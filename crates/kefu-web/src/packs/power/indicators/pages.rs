@@ -310,6 +310,18 @@ pub async fn complete_action(
     or_report(&app, &ctx, month, done).await
 }
 
+/// Opens a done action again: the follow-up found it not done after all.
+pub async fn reopen_action(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<DoneForm>,
+) -> Result<Response, AppError> {
+    let month = month_or_last(&app, Some(&f.month))?;
+    let reopened = meetings::reopen_action(app.db(), &ctx.actor, &month, id, app.today()).await;
+    or_report(&app, &ctx, month, reopened).await
+}
+
 /// The meetings' open actions, those past their date first marked.
 pub async fn actions(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let list = meetings::open_actions(app.db(), &ctx.actor.scope, app.today()).await?;
