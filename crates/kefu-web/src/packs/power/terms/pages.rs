@@ -148,7 +148,8 @@ async fn table_page(
                         .and_then(|t| t.get(&name).cloned())
                         .unwrap_or_else(|| pf_tables::percent_text(kept));
                     view! {
-                        name => name, value => value, refused => refused.contains(name.as_str()),
+                        label => row_label(lang, &name), name => name, value => value,
+                        refused => refused.contains(name.as_str()),
                         differs => kept != standard.of(*s).rows()[f],
                     }
                 })
