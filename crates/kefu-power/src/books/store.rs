@@ -808,15 +808,15 @@ async fn reading_in_scope(db: &Db, scope: &Scope, id: i64) -> Result<StoredReadi
     row.as_ref().map(reading_from).transpose()?.ok_or(Failure::NotFound)
 }
 
-/// The held readings in scope, oldest first.
-pub async fn held(db: &Db, scope: &Scope) -> Result<Vec<StoredReading>> {
-    let sql = format!(
-        "{READING_SELECT} WHERE r.status = 'held' AND r.replaced_by IS NULL AND a.branch_id IN ({}) \
-         ORDER BY r.month, a.account_no LIMIT 500",
-        scope.sql_list()
-    );
+/// A page of the held readings in scope, oldest first, and how many are held.
+pub async fn held(db: &Db, scope: &Scope, page: Page) -> Result<Paged<StoredReading>> {
+    let filter = format!("r.status = 'held' AND r.replaced_by IS NULL AND a.branch_id IN ({})", scope.sql_list());
+    let sql = format!("{READING_SELECT} WHERE {filter} ORDER BY r.month, a.account_no{}", page.sql());
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
-    rows.iter().map(reading_from).collect()
+    let count =
+        format!("SELECT COUNT(*) FROM power_readings r JOIN power_accounts a ON a.id = r.account_id WHERE {filter}");
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).fetch_one(db.pool()).await?;
+    Ok(Paged { total, rows: rows.iter().map(reading_from).collect::<Result<_>>()? })
 }
 
 /// One stop of a book's route: the account, its meter's last reading and

@@ -497,6 +497,18 @@ on_both!(the_books_list_comes_a_page_at_a_time, |backend| async move {
     assert_eq!(rows(&second), 5);
     assert!(second.contains("read-book-YB-55") && !second.contains("read-book-YB-01\""), "the rest");
     assert!(second.contains("offset=0"), "and the way back");
+    // Readings held for re-reading are counted in all, not only those shown.
+    let (reader, rcsrf) = app.signed_in("reader_a").await;
+    for serial in [1, 2] {
+        for day in ["2026-10-25", "2026-11-25"] {
+            let body = json!({"account_no": number(serial), "reading": "100", "read_on": day});
+            let (status, r) = post_json(&reader, &rcsrf, app.at("/api/v1/power/readings"), body).await;
+            assert_eq!(status, 201, "{r}");
+        }
+    }
+    let held = manager.get(app.at("/power/readings/held?offset=1")).send().await.unwrap().text().await.unwrap();
+    assert!(held.contains("data-testid=\"held-count\">2<"), "both held, one shown after the first");
+    assert_eq!(held.matches("data-testid=\"confirm-").count(), 1);
     for garbage in ["offset=abc", "offset=-5", "offset="] {
         let page = manager.get(app.at(&format!("/power/books?{garbage}"))).send().await.unwrap();
         assert_eq!(page.status(), 200, "{garbage}");

@@ -41,7 +41,7 @@ async fn books_page(
     let list = books::list_page(app.db(), &ctx.actor.scope, reader_only(ctx).map(|me| me.0), at).await?;
     let pager = paging::pager("/power/books", &[("month", month.clone())], at, list.rows.len(), list.total);
     let audit = audit_view(app, ctx, &month).await?;
-    let held = books::held(app.db(), &ctx.actor.scope).await?.len();
+    let held = books::held(app.db(), &ctx.actor.scope, Page { offset: 0, limit: 1 }).await?.total;
     Ok(page(
         app,
         ctx,
@@ -186,9 +186,23 @@ pub(super) fn message(ctx: &Ctx, e: &kefu_core::Invalid) -> String {
     e.message(lang, &field_label(lang, &e.field))
 }
 
-pub async fn held(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let list = books::held(app.db(), &ctx.actor.scope).await?;
-    Ok(page(&app, &ctx, "power/held.html", "nav_power_books", view! { held => list })?.into_response())
+/// The page asked for.
+#[derive(Deserialize, Default)]
+pub struct OffsetQuery {
+    #[serde(default)]
+    offset: String,
+}
+
+pub async fn held(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<OffsetQuery>,
+) -> Result<Response, AppError> {
+    let at = paging::page(&q.offset);
+    let list = books::held(app.db(), &ctx.actor.scope, at).await?;
+    let pager = paging::pager("/power/readings/held", &[], at, list.rows.len(), list.total);
+    let context = view! { held => list.rows, count => list.total, pager => pager };
+    Ok(page(&app, &ctx, "power/held.html", "nav_power_books", context)?.into_response())
 }
 
 pub async fn confirm(
@@ -379,7 +393,7 @@ pub async fn notice(
 pub async fn export_held(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     use crate::xlsx::{self, Cell, Sheet};
     let lang = ctx.actor.lang;
-    let list = books::held(app.db(), &ctx.actor.scope).await?;
+    let list = books::held(app.db(), &ctx.actor.scope, Page::ALL).await?.rows;
     let header = [
         "field_account_no",
         "power_read_month",
