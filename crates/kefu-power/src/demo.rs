@@ -259,10 +259,15 @@ impl Planner {
         let connected = today - rng.random_range(30..7000).days();
         let (usage_class, voltage, capacity_kva, tariff, meter_kind) = match kind {
             Kind::Residential => ("residential", "220v", *pick(rng, &[4, 6, 8, 10]), "gx-res-1", "single_phase"),
-            Kind::Commercial => ("general_commercial", "380v", rng.random_range(10..60), "gx-com-1", "three_phase"),
+            Kind::Commercial => {
+                // The larger shops (50 kVA and more) on the time-of-use tariff.
+                let kva = rng.random_range(10..60);
+                ("general_commercial", "380v", kva, if kva >= 50 { "gx-tou-1" } else { "gx-com-1" }, "three_phase")
+            }
             Kind::Agricultural => ("agricultural", "380v", rng.random_range(7..40), "gx-agr-1", "three_phase"),
             Kind::Large => {
-                ("large_industry", "10kv", *pick(rng, &[315, 500, 630, 800, 1250, 2000]), "gx-tou-1", "three_phase_ct")
+                // 大工业 users pay the two-part tariff (basic and energy charges).
+                ("large_industry", "10kv", *pick(rng, &[315, 500, 630, 800, 1250, 2000]), "gx-ind-1", "three_phase_ct")
             }
         };
         // A non-residential account holds a permit, renewed so that it is

@@ -83,6 +83,7 @@ pub mod meter_archive;
 pub mod meters;
 pub mod outages;
 pub mod pack;
+pub mod paging;
 pub mod price;
 pub mod readings;
 pub mod tariffs;

@@ -39,9 +39,10 @@ impl Pack for Power {
         // 37: supply contracts, and the permits' expiry index; 38: their checks.
         // 39: tariffs; 40: reading books and readings; 41: bills; 42: payments;
         // 43: late charges settled and waived, collection rules, day closes, dunning steps.
+        // 44: the company's power factor adjustment table.
         // 45: station and generation meters; 46: indicator targets and meetings.
         // 47: large users' and time-of-use readings, billing terms, line labels.
-        &[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 45, 46, 47]
+        &[30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47]
     }
 
     fn probes(&self, query: &str) -> Vec<Probe> {

@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 42, name: "power_payments", sql: include_str!("../migrations/0042_power_payments.sql") },
     Migration { version: 43, name: "power_collection", sql: include_str!("../migrations/0043_power_collection.sql") },
     Migration {
+        version: 44,
+        name: "power_factor_table",
+        sql: include_str!("../migrations/0044_power_factor_table.sql"),
+    },
+    Migration {
         version: 45,
         name: "power_supply_meters",
         sql: include_str!("../migrations/0045_power_supply_meters.sql"),

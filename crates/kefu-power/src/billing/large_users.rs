@@ -84,6 +84,47 @@ impl PowerFactorTable {
     pub fn basis_points(&self, power_factor: u8) -> i32 {
         self.basis_points[usize::from(power_factor.min(100))]
     }
+
+    /// Every row, from 0.00 up to 1.00.
+    pub fn rows(&self) -> &[i32; 101] {
+        &self.basis_points
+    }
+}
+
+/// The tables the billing run judges by, one a standard: the 办法's unless
+/// the company keeps its own (`bills::pf_tables`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PowerFactorTables {
+    pub p90: PowerFactorTable,
+    pub p85: PowerFactorTable,
+    pub p80: PowerFactorTable,
+}
+
+impl PowerFactorTables {
+    /// The 办法's three tables.
+    pub fn standard() -> PowerFactorTables {
+        PowerFactorTables {
+            p90: PowerFactorTable::standard(Standard::P90),
+            p85: PowerFactorTable::standard(Standard::P85),
+            p80: PowerFactorTable::standard(Standard::P80),
+        }
+    }
+
+    pub fn of(&self, standard: Standard) -> &PowerFactorTable {
+        match standard {
+            Standard::P90 => &self.p90,
+            Standard::P85 => &self.p85,
+            Standard::P80 => &self.p80,
+        }
+    }
+
+    pub fn of_mut(&mut self, standard: Standard) -> &mut PowerFactorTable {
+        match standard {
+            Standard::P90 => &mut self.p90,
+            Standard::P85 => &mut self.p85,
+            Standard::P80 => &mut self.p80,
+        }
+    }
 }
 
 /// The month's average power factor in hundredths, rounded half up; `None`

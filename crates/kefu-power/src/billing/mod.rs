@@ -13,7 +13,9 @@ mod payments;
 mod suspension;
 
 pub use energy::{Charge, Line, LineKind, Usage, energy_charge, quote, split_by_days};
-pub use large_users::{Demand, PowerFactorTable, Standard, basic_charge, power_factor, power_factor_adjustment};
+pub use large_users::{
+    Demand, PowerFactorTable, PowerFactorTables, Standard, basic_charge, power_factor, power_factor_adjustment,
+};
 pub use late_charge::{Arrears, DailyRate, LateCharge, LateChargeRules, Payer, late_charge};
 pub use payments::{Allocation, OpenBill, allocate, outstanding};
 pub use suspension::{SuspensionRules, check_suspension_day, earliest_suspension};

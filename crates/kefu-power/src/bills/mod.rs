@@ -8,10 +8,13 @@
 //! one issued — never edited. Each bill issued is told to the account's
 //! holder by SMS ([`notice`]).
 
+mod month_page;
 pub mod notice;
+pub mod pf_tables;
 mod store;
 pub mod terms;
 
+pub use month_page::bills_page;
 pub use store::month_ok;
 pub use store::{Bill, BillLine, RunOutcome, Target, bill, bills_of_month, run};
 pub use terms::{BasicBy, Terms};

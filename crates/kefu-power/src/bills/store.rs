@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::DUE_DAYS;
 use super::terms::{self, BasicBy, Terms};
-use crate::billing::{self, Demand, LineKind, PowerFactorTable, Usage};
+use crate::billing::{self, Demand, LineKind, PowerFactorTables, Usage};
 use crate::price::round_to_fen;
 use crate::tariffs::{Basis, Tariff, quote::yuan, store as tariffs};
 
@@ -163,8 +163,8 @@ fn required(field: &str, code: &'static str, zh: &str, en: &str) -> Invalid {
 /// contracted kVA or the month's maximum demand, at the tariff version in
 /// force on the period's last day, and the power factor adjustment on the
 /// energy and basic charges ([`billing::power_factor_adjustment`], the
-/// 办法's table for the contract's standard); then the tariff's surcharges
-/// on the kWh, each a line of its own and never adjusted.
+/// table in force for the contract's standard, `pf_tables`); then the tariff's
+/// surcharges on the kWh, each a line of its own and never adjusted.
 fn price_bill(
     tariff: &Tariff,
     usage: Usage,
@@ -172,6 +172,7 @@ fn price_bill(
     (from, to): (Date, Date),
     c: &Candidate,
     m: &Measured,
+    pf_tables: &PowerFactorTables,
 ) -> std::result::Result<Priced, Invalid> {
     let charge = billing::energy_charge(tariff, usage, ytd, from, to)?;
     let mut lines: Vec<NewLine> = charge
@@ -262,7 +263,7 @@ fn price_bill(
         // Nothing metered, nothing to judge.
         if let Some(pf) = factor {
             let pf = u8::try_from(pf.clamp(0, 100)).unwrap_or(100);
-            let table = PowerFactorTable::standard(standard);
+            let table = pf_tables.of(standard);
             lines.push(NewLine {
                 kind: "power_factor",
                 tier: None,
@@ -275,7 +276,7 @@ fn price_bill(
                 effective_from: version.effective_from,
                 kwh: 0,
                 price: i64::from(table.basis_points(pf)),
-                amount: billing::power_factor_adjustment(adjusted, pf, &table),
+                amount: billing::power_factor_adjustment(adjusted, pf, table),
             });
         }
     }
@@ -414,6 +415,7 @@ pub async fn run(
     .collect::<Result<_>>()?;
     let tariffs: HashMap<String, Tariff> =
         tariffs::all(db).await?.into_iter().map(|t| (t.code().to_string(), t)).collect();
+    let pf_tables = super::pf_tables::load(db).await?;
 
     let mut out = RunOutcome { accounts: candidates.len(), ..RunOutcome::default() };
     let due = today.checked_add(jiff::Span::new().days(DUE_DAYS)).map_err(|_| Failure::NotFound)?;
@@ -473,7 +475,7 @@ pub async fn run(
             .filter(|d| *d <= last.read_on)
             .unwrap_or(first_day.min(last.read_on));
         let ytd = year_to_date.get(&c.id).copied().unwrap_or(0);
-        match price_bill(tariff, usage, ytd, (from, last.read_on), c, &measured) {
+        match price_bill(tariff, usage, ytd, (from, last.read_on), c, &measured, &pf_tables) {
             Ok(charge) => {
                 if let Some((old, _, old_no)) = standing {
                     to_reverse.push((*old, old_no.clone()));
@@ -624,11 +626,11 @@ fn unknown_tariff(code: &str) -> Invalid {
     )
 }
 
-const BILL_SELECT: &str = "SELECT b.id, b.bill_no, a.account_no, b.branch_id, b.month, b.period_from, b.period_to, \
+pub(super) const BILL_SELECT: &str = "SELECT b.id, b.bill_no, a.account_no, b.branch_id, b.month, b.period_from, b.period_to, \
      b.tariff_code, b.kwh, b.amount, b.due_on, b.status, b.reverses_id FROM power_bills b \
      JOIN power_accounts a ON a.id = b.account_id";
 
-fn bill_from(r: &sqlx::any::AnyRow) -> Result<Bill> {
+pub(super) fn bill_from(r: &sqlx::any::AnyRow) -> Result<Bill> {
     let fen = r.i64("amount")?;
     Ok(Bill {
         id: r.i64("id")?,

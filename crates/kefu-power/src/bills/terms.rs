@@ -54,7 +54,7 @@ pub fn standard_hundredths(s: Standard) -> i64 {
     }
 }
 
-pub(super) fn standard_of(hundredths: i64) -> Option<Standard> {
+pub fn standard_of(hundredths: i64) -> Option<Standard> {
     [Standard::P90, Standard::P85, Standard::P80].into_iter().find(|s| standard_hundredths(*s) == hundredths)
 }
 
@@ -134,4 +134,121 @@ pub async fn set(db: &Db, actor: &Actor, number: &str, terms: Terms, now: Timest
     tx.audit(actor, change).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// An account's terms as its page shows them: what the basic charge is
+/// counted on, the standard ("0.90"), and the kVA a basic charge by capacity
+/// is counted on — the latest supply contract's, else the account's, as the
+/// billing run takes it — with the contract it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub basic_by: Option<BasicBy>,
+    pub power_factor_standard: Option<String>,
+    pub capacity_kva: i64,
+    pub contract_no: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// The terms of the account `number` in scope, with the account.
+pub async fn of(db: &Db, scope: &kefu_core::Scope, number: &str) -> Result<(archive::Account, Shown)> {
+    let account = archive::by_number(db, scope, number).await?;
+    let row = sqlx::query("SELECT basic_by, pf_standard, updated_at FROM power_billing_terms WHERE account_id = $1")
+        .bind(account.id)
+        .fetch_optional(db.pool())
+        .await?;
+    let contract = sqlx::query(
+        "SELECT contract_no, capacity_kva FROM power_contracts WHERE account_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(account.id)
+    .fetch_optional(db.pool())
+    .await?;
+    let (capacity_kva, contract_no) = match &contract {
+        Some(c) => (c.i64("capacity_kva")?, Some(c.text("contract_no")?)),
+        None => (account.capacity_kva, None),
+    };
+    let shown = match &row {
+        Some(r) => Shown {
+            basic_by: r.opt_text("basic_by")?.as_deref().and_then(BasicBy::from_code),
+            power_factor_standard: r.opt_i64("pf_standard")?.and_then(standard_of).map(|s| {
+                let h = standard_hundredths(s);
+                format!("{}.{:02}", h / 100, h % 100)
+            }),
+            capacity_kva,
+            contract_no,
+            updated_at: r.opt_text("updated_at")?,
+        },
+        None => Shown { basic_by: None, power_factor_standard: None, capacity_kva, contract_no, updated_at: None },
+    };
+    Ok((account, shown))
+}
+
+/// A month the terms billed: the bill, its basic charge and its power
+/// factor adjustment (the factor against the standard, the percentage).
+#[derive(Debug, Clone, Serialize)]
+pub struct Billed {
+    pub month: String,
+    pub bill_no: String,
+    pub kwh: i64,
+    pub amount: String,
+    pub basic: Option<String>,
+    pub factor: Option<String>,
+    pub percent: Option<String>,
+    pub adjustment: Option<String>,
+}
+
+/// The account's issued bills of the last six months billed, the latest first.
+pub async fn recent(db: &Db, account_id: i64) -> Result<Vec<Billed>> {
+    use crate::tariffs::quote::yuan;
+    use kefu_core::Money;
+    let bills = sqlx::query(
+        "SELECT id, bill_no, month, kwh, amount FROM power_bills WHERE account_id = $1 AND status = 'issued' \
+         ORDER BY month DESC, id DESC LIMIT 6",
+    )
+    .bind(account_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(bills.len());
+    for b in &bills {
+        let mut month = Billed {
+            month: b.text("month")?,
+            bill_no: b.text("bill_no")?,
+            kwh: b.i64("kwh")?,
+            amount: yuan(Money::from_fen(b.i64("amount")?)),
+            basic: None,
+            factor: None,
+            percent: None,
+            adjustment: None,
+        };
+        let lines = sqlx::query(
+            "SELECT kind, label, price, amount FROM power_bill_lines WHERE bill_id = $1 \
+             AND kind IN ('basic', 'power_factor') ORDER BY line_no",
+        )
+        .bind(b.i64("id")?)
+        .fetch_all(db.pool())
+        .await?;
+        for l in &lines {
+            let amount = yuan(Money::from_fen(l.i64("amount")?));
+            if l.text("kind")? == "basic" {
+                month.basic = Some(amount);
+            } else {
+                let bp = l.i64("price")?;
+                month.factor = l.opt_text("label")?;
+                month.percent = Some(format!(
+                    "{}{}.{:02}%",
+                    if bp > 0 {
+                        "+"
+                    } else if bp < 0 {
+                        "-"
+                    } else {
+                        ""
+                    },
+                    bp.abs() / 100,
+                    bp.abs() % 100
+                ));
+                month.adjustment = Some(amount);
+            }
+        }
+        out.push(month);
+    }
+    Ok(out)
 }

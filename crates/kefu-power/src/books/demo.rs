@@ -1,6 +1,8 @@
-//! The demo county's reading books: the first stations' residential and
+//! The demo county's reading books: every station's first residential and
 //! commercial accounts in books of 40, three months read and billed, this
-//! month read with a few readings held for re-reading.
+//! month read with a few readings held for re-reading; and at the first
+//! station a large-user and a time-of-use book ([`super::demo_two_part`]),
+//! so every station sells what its intake meter measures.
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -13,25 +15,26 @@ use super::{Entry, Extra, Kind, NewBook, source};
 use crate::bills::{self, Target};
 use crate::readings::ReadingRules;
 
-/// Stations with books, and accounts a book.
-const STATIONS: usize = 2;
+/// Accounts a book.
 const BOOK_SIZE: i64 = 40;
 
 pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x626f_6f6b); // "book"
-    let stations: Vec<(i64, String)> =
-        sqlx::query("SELECT branch_id, prefix FROM power_stations ORDER BY prefix LIMIT 2")
-            .fetch_all(db.pool())
-            .await?
-            .iter()
-            .map(|r| Ok((r.i64("branch_id")?, r.text("prefix")?)))
-            .collect::<kefu_store::Result<_>>()?;
+    let stations: Vec<(i64, String)> = sqlx::query("SELECT branch_id, prefix FROM power_stations ORDER BY prefix")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.i64("branch_id")?, r.text("prefix")?)))
+        .collect::<kefu_store::Result<_>>()?;
     let actor = Actor::system(Scope::new(stations.iter().map(|s| kefu_core::ids::BranchId(s.0)).collect()));
     let now = jiff::tz::TimeZone::UTC.to_timestamp(today.at(9, 0, 0, 0))?;
     let first = today.first_of_month();
     let months: Vec<Date> = (1..=3).rev().map(|m| first - m.months()).collect();
     let mut readings = 0;
-    for (station, prefix) in stations.iter().take(STATIONS) {
+    if let Some((station, prefix)) = stations.first() {
+        readings += super::demo_two_part::load(db, &actor, (*station, prefix), seed, today).await?;
+    }
+    for (station, prefix) in &stations {
         let accounts: Vec<String> = sqlx::query_scalar(
             "SELECT a.account_no FROM power_accounts a WHERE a.branch_id = $1 AND a.status = 'active' \
              AND a.tariff_code IN ('gx-res-1', 'gx-com-1') \

@@ -7,6 +7,7 @@
 //! bills.
 
 pub mod demo;
+mod demo_two_part;
 mod import;
 mod store;
 
@@ -14,7 +15,7 @@ pub use import::{Imported, import};
 
 pub use store::{
     Book, Entry, Extra, Kind, MonthAudit, NewBook, Stop, StoredReading, Unbooked, confirm, create, enter, get, held,
-    list, month_audit, month_of, readers, route, unbooked,
+    list, list_page, month_audit, month_of, readers, route, unbooked,
 };
 
 /// How a reading came in.

@@ -10,6 +10,7 @@ use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::paging::{Page, Paged};
 use crate::readings::{
     self, Hold, Multiplier, Ratio, Reading, ReadingCheck, ReadingRules, Register, Verdict, average_kwh,
 };
@@ -70,6 +71,17 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Book>> {
     let sql = format!("{BOOK_SELECT} WHERE b.branch_id IN ({}) ORDER BY br.name, b.code", scope.sql_list());
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
     rows.iter().map(book_from).collect()
+}
+
+/// A page of the books in scope (of one reader's, for a meter reader), by
+/// station and code.
+pub async fn list_page(db: &Db, scope: &Scope, reader: Option<i64>, page: Page) -> Result<Paged<Book>> {
+    let filter = format!("b.branch_id IN ({}) AND ($1 IS NULL OR b.reader_id = $1)", scope.sql_list());
+    let sql = format!("{BOOK_SELECT} WHERE {filter} ORDER BY br.name, b.code{}", page.sql());
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reader).fetch_all(db.pool()).await?;
+    let count = format!("SELECT COUNT(*) FROM power_books b WHERE {filter}");
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(reader).fetch_one(db.pool()).await?;
+    Ok(Paged { total, rows: rows.iter().map(book_from).collect::<Result<_>>()? })
 }
 
 /// A book in scope.
@@ -796,15 +808,15 @@ async fn reading_in_scope(db: &Db, scope: &Scope, id: i64) -> Result<StoredReadi
     row.as_ref().map(reading_from).transpose()?.ok_or(Failure::NotFound)
 }
 
-/// The held readings in scope, oldest first.
-pub async fn held(db: &Db, scope: &Scope) -> Result<Vec<StoredReading>> {
-    let sql = format!(
-        "{READING_SELECT} WHERE r.status = 'held' AND r.replaced_by IS NULL AND a.branch_id IN ({}) \
-         ORDER BY r.month, a.account_no LIMIT 500",
-        scope.sql_list()
-    );
+/// A page of the held readings in scope, oldest first, and how many are held.
+pub async fn held(db: &Db, scope: &Scope, page: Page) -> Result<Paged<StoredReading>> {
+    let filter = format!("r.status = 'held' AND r.replaced_by IS NULL AND a.branch_id IN ({})", scope.sql_list());
+    let sql = format!("{READING_SELECT} WHERE {filter} ORDER BY r.month, a.account_no{}", page.sql());
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
-    rows.iter().map(reading_from).collect()
+    let count =
+        format!("SELECT COUNT(*) FROM power_readings r JOIN power_accounts a ON a.id = r.account_id WHERE {filter}");
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).fetch_one(db.pool()).await?;
+    Ok(Paged { total, rows: rows.iter().map(reading_from).collect::<Result<_>>()? })
 }
 
 /// One stop of a book's route: the account, its meter's last reading and

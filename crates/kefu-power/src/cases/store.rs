@@ -5,6 +5,7 @@ use super::{Amounts, Basis, CaseRules, ENTITY, NewCase, amounts};
 use crate::Price;
 use crate::archive;
 use crate::inspections::{Capacity, TheftRules, UserClass};
+use crate::paging::{Page, Paged, total_of};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kefu_core::ids::{BranchId, CustomerId};
@@ -299,10 +300,10 @@ pub struct CaseFilter {
     pub kind: Option<String>,
 }
 
-/// The cases in scope, newest found first, at most `limit`.
-pub async fn list(db: &Db, scope: &Scope, f: &CaseFilter, limit: i64) -> Result<Vec<Case>> {
+/// A page of the cases in scope, newest found first, and how many there are.
+pub async fn list(db: &Db, scope: &Scope, f: &CaseFilter, page: Page) -> Result<Paged<Case>> {
     let mut sql = format!(
-        "SELECT {COLUMNS} FROM power_cases c JOIN power_accounts a ON a.id = c.account_id WHERE c.branch_id IN ({})",
+        "SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM power_cases c JOIN power_accounts a ON a.id = c.account_id WHERE c.branch_id IN ({})",
         scope.sql_list()
     );
     if let Some(s) = f.station {
@@ -312,13 +313,13 @@ pub async fn list(db: &Db, scope: &Scope, f: &CaseFilter, limit: i64) -> Result<
         sql.push_str(" AND c.escalated_at IS NOT NULL");
     }
     sql.push_str(" AND ($1 = '' OR c.status = $1) AND ($2 = '' OR c.kind = $2)");
-    sql.push_str(&format!(" ORDER BY c.found_on DESC, c.id DESC LIMIT {limit}"));
+    sql.push_str(&format!(" ORDER BY c.found_on DESC, c.id DESC{}", page.sql()));
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(f.status.clone().unwrap_or_default())
         .bind(f.kind.clone().unwrap_or_default())
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(case_from).collect()
+    Ok(Paged { total: total_of(&rows)?, rows: rows.iter().map(case_from).collect::<Result<_>>()? })
 }
 
 /// Open escalated cases in scope: the leaders' today number.

@@ -19,6 +19,7 @@ use serde_json::json;
 use super::rules::CollectionRules;
 use super::yuan;
 use crate::billing::{Payer, check_suspension_day};
+use crate::paging::{Page, Paged};
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -129,13 +130,15 @@ pub struct ArrearsAccount {
     pub suspend_from: Option<String>,
 }
 
-/// The accounts in arrears on `today`, the longest overdue first (at most 500).
+/// A page of the accounts in arrears on `today`, the longest overdue first,
+/// and how many there are.
 pub async fn accounts_in_arrears(
     db: &Db,
     scope: &Scope,
     today: Date,
     rules: &CollectionRules,
-) -> Result<Vec<ArrearsAccount>> {
+    page: Page,
+) -> Result<Paged<ArrearsAccount>> {
     let mut per: BTreeMap<i64, (Date, i64, i64, String)> = BTreeMap::new();
     for (_, station, _, account, due, owed) in overdue(db, scope, today).await? {
         let e = per.entry(account).or_insert((due, 0, 0, station));
@@ -145,7 +148,8 @@ pub async fn accounts_in_arrears(
     }
     let mut list: Vec<(i64, (Date, i64, i64, String))> = per.into_iter().collect();
     list.sort_by_key(|(id, (due, ..))| (*due, *id));
-    list.truncate(500);
+    let total = list.len() as i64;
+    let list = page.of(list);
     let mut out = Vec::with_capacity(list.len());
     for (id, (due, owed, bills, station)) in list {
         let r = sqlx::query(
@@ -182,7 +186,7 @@ pub async fn accounts_in_arrears(
             suspend_from,
         });
     }
-    Ok(out)
+    Ok(Paged { rows: out, total })
 }
 
 /// A dunning step as recorded.

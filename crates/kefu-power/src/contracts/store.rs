@@ -3,6 +3,7 @@
 
 use super::{ContractInput, PermitInput};
 use crate::archive::{self, Account};
+use crate::paging::{Page, Paged, total_of};
 use jiff::civil::Date;
 use kefu_core::ids::{BranchId, CustomerId};
 use kefu_core::time::instant_text;
@@ -162,18 +163,21 @@ const SUPPLIED: &str = "a.status IN ('active', 'suspended')";
 
 /// The contracts in force in scope ending from `from` to `to`, soonest
 /// first (past ones too when `from` lies before today: they are overdue).
-pub async fn expiring(db: &Db, scope: &Scope, (from, to): (Date, Date)) -> Result<Vec<Expiring>> {
+pub async fn expiring(db: &Db, scope: &Scope, (from, to): (Date, Date), page: Page) -> Result<Paged<Expiring>> {
     let sql = format!(
         "SELECT {COLUMNS}, a.account_no, a.usage_class, a.customer_id, c.name, b.name AS station, \
-         a.branch_id FROM power_contracts k JOIN power_accounts a ON a.id = k.account_id \
+         a.branch_id, COUNT(*) OVER () AS total FROM power_contracts k JOIN power_accounts a ON a.id = k.account_id \
          JOIN customers c ON c.id = a.customer_id JOIN branches b ON b.id = a.branch_id \
          WHERE k.valid_until >= $1 AND k.valid_until <= $2 AND {IN_FORCE} AND {SUPPLIED} AND a.branch_id IN ({}) \
-         ORDER BY k.valid_until, a.account_no",
-        scope.sql_list()
+         ORDER BY k.valid_until, a.account_no{}",
+        scope.sql_list(),
+        page.sql()
     );
     let rows =
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from.to_string()).bind(to.to_string()).fetch_all(db.pool()).await?;
-    rows.iter()
+    let total = total_of(&rows)?;
+    let rows = rows
+        .iter()
         .map(|r| {
             Ok(Expiring {
                 contract: contract_from(r)?,
@@ -185,7 +189,8 @@ pub async fn expiring(db: &Db, scope: &Scope, (from, to): (Date, Date)) -> Resul
                 station_id: BranchId(r.i64("branch_id")?),
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(Paged { rows, total })
 }
 
 /// An account whose permit ends within the window.
@@ -201,17 +206,25 @@ pub struct ExpiringPermit {
 }
 
 /// The permits in scope ending from `from` to `to`, soonest first.
-pub async fn permits_expiring(db: &Db, scope: &Scope, (from, to): (Date, Date)) -> Result<Vec<ExpiringPermit>> {
+pub async fn permits_expiring(
+    db: &Db,
+    scope: &Scope,
+    (from, to): (Date, Date),
+    page: Page,
+) -> Result<Paged<ExpiringPermit>> {
     let sql = format!(
         "SELECT a.account_no, a.usage_class, a.permit_no, a.permit_valid_until, a.customer_id, c.name, \
-         b.name AS station FROM power_accounts a JOIN customers c ON c.id = a.customer_id \
+         b.name AS station, COUNT(*) OVER () AS total FROM power_accounts a JOIN customers c ON c.id = a.customer_id \
          JOIN branches b ON b.id = a.branch_id WHERE a.permit_valid_until >= $1 AND a.permit_valid_until <= $2 \
-         AND {SUPPLIED} AND a.branch_id IN ({}) ORDER BY a.permit_valid_until, a.account_no",
-        scope.sql_list()
+         AND {SUPPLIED} AND a.branch_id IN ({}) ORDER BY a.permit_valid_until, a.account_no{}",
+        scope.sql_list(),
+        page.sql()
     );
     let rows =
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from.to_string()).bind(to.to_string()).fetch_all(db.pool()).await?;
-    rows.iter()
+    let total = total_of(&rows)?;
+    let rows = rows
+        .iter()
         .map(|r| {
             Ok(ExpiringPermit {
                 account_no: r.text("account_no")?,
@@ -223,7 +236,8 @@ pub async fn permits_expiring(db: &Db, scope: &Scope, (from, to): (Date, Date)) 
                 station: r.text("station")?,
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(Paged { rows, total })
 }
 
 /// The rows of the renewal anchors: accounts whose contract in force

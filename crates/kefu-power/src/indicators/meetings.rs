@@ -18,7 +18,8 @@ use super::parse_month;
 
 type Result<T> = std::result::Result<T, Failure>;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = PowerIndicatorAction)]
 pub struct Action {
     pub id: i64,
     pub action: String,
@@ -29,9 +30,11 @@ pub struct Action {
     pub overdue: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PowerIndicatorMeeting)]
 pub struct Meeting {
     pub id: i64,
+    #[schema(value_type = i64)]
     pub branch_id: BranchId,
     pub month: String,
     pub held_on: String,
@@ -277,4 +280,85 @@ pub async fn open_actions(db: &Db, scope: &Scope, today: Date) -> Result<Vec<Ope
             })
         })
         .collect()
+}
+
+/// The meetings held by branches in scope, the latest month first (at most
+/// `limit`), each with its actions.
+pub async fn list(db: &Db, scope: &Scope, today: Date, limit: i64) -> Result<Vec<Meeting>> {
+    let sql = format!(
+        "SELECT DISTINCT month FROM power_indicator_meetings WHERE branch_id IN ({}) ORDER BY month DESC LIMIT $1",
+        scope.sql_list()
+    );
+    let months: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(db.pool()).await?;
+    let mut out = Vec::with_capacity(months.len());
+    for month in months {
+        out.extend(of_month(db, scope, &month, today).await?);
+    }
+    Ok(out)
+}
+
+/// The month of a meeting in scope, by its id: the meeting a user finds for
+/// that month must be this one.
+pub async fn month_of_meeting(db: &Db, scope: &Scope, id: i64, today: Date) -> Result<String> {
+    let sql =
+        format!("SELECT month FROM power_indicator_meetings WHERE id = $1 AND branch_id IN ({})", scope.sql_list());
+    let month: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Failure::NotFound)?;
+    match of_month(db, scope, &month, today).await? {
+        Some(m) if m.id == id => Ok(month),
+        _ => Err(Failure::NotFound),
+    }
+}
+
+/// The month of the meeting an action in scope belongs to.
+pub async fn month_of_action(db: &Db, scope: &Scope, action: i64, today: Date) -> Result<String> {
+    let sql = format!(
+        "SELECT m.id FROM power_indicator_actions a JOIN power_indicator_meetings m ON m.id = a.meeting_id \
+         WHERE a.id = $1 AND m.branch_id IN ({})",
+        scope.sql_list()
+    );
+    let meeting: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(action)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Failure::NotFound)?;
+    month_of_meeting(db, scope, meeting, today).await
+}
+
+/// Opens a done action of `month`'s meeting again (the follow-up found it
+/// not done after all), audited.
+pub async fn reopen_action(db: &Db, actor: &Actor, month: &str, action: i64, today: Date) -> Result<Meeting> {
+    let meeting = of_month(db, &actor.scope, month, today).await?.ok_or(Failure::NotFound)?;
+    let Some(old) = meeting.actions.iter().find(|a| a.id == action) else {
+        return Err(Failure::NotFound);
+    };
+    let mut tx = db.begin().await?;
+    let reopened = sqlx::query(
+        "UPDATE power_indicator_actions SET done_at = NULL, done_by = NULL WHERE id = $1 AND meeting_id = $2 \
+         AND done_at IS NOT NULL",
+    )
+    .bind(action)
+    .bind(meeting.id)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if reopened == 0 {
+        return Err(
+            Invalid::new("state", Rule::new("action_open", "该措施尚未完成", "this action is open already")).into()
+        );
+    }
+    let change = Change {
+        entity: "power_indicator_action",
+        entity_id: action.to_string(),
+        action: "reopen",
+        branch: Some(meeting.branch_id),
+        old: Some(json!({"done_at": old.done_at, "done_by": old.done_by})),
+        new: Some(json!({"meeting": meeting.id})),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
+    of_month(db, &actor.scope, month, today).await?.ok_or(Failure::NotFound)
 }

@@ -257,6 +257,18 @@ pub async fn enter(
     month_ok(month)?;
     let value = parse_reading("reading", reading)?;
     let m = get(db, &actor.scope, meter_no).await?;
+    let previous = previous_of(db, &m, month).await?;
+    let kwh = checked_kwh(&m, previous, value)?;
+    let mut tx = db.begin().await?;
+    let r = write(&mut tx, actor, &m, (month, read_on), value, kwh).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// The register the month's reading advances from: the month before's, or
+/// the opening reading; refused when a later month is read already (only the
+/// latest month can be corrected).
+pub(super) async fn previous_of(db: &Db, m: &SupplyMeter, month: &str) -> Result<i64> {
     let later: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM power_supply_readings WHERE meter_id = $1 AND month > $2")
             .bind(m.id)
@@ -278,10 +290,15 @@ pub async fn enter(
     .bind(month.to_string())
     .fetch_optional(db.pool())
     .await?;
-    let previous = match previous {
-        Some(p) => p,
-        None => parse_reading("opening_reading", &m.opening_reading)?,
-    };
+    match previous {
+        Some(p) => Ok(p),
+        None => Ok(parse_reading("opening_reading", &m.opening_reading)?),
+    }
+}
+
+/// The month's kWh from `previous` to `value`; a register below the month
+/// before's is refused.
+pub(super) fn checked_kwh(m: &SupplyMeter, previous: i64, value: i64) -> Result<i64> {
     if value < previous {
         return Err(refused(
             "reading",
@@ -290,8 +307,19 @@ pub async fn enter(
             "the reading is below the month before's",
         ));
     }
-    let kwh = month_kwh(previous, value, m.multiplier);
-    let mut tx = db.begin().await?;
+    Ok(month_kwh(previous, value, m.multiplier))
+}
+
+/// Writes a checked month's reading in `tx`, replacing the month's earlier
+/// one, with its audit record.
+pub(super) async fn write(
+    tx: &mut kefu_store::Tx,
+    actor: &Actor,
+    m: &SupplyMeter,
+    (month, read_on): (&str, Date),
+    value: i64,
+    kwh: i64,
+) -> Result<SupplyReading> {
     let at = instant_text(tx.now());
     let old = sqlx::query("SELECT reading, kwh FROM power_supply_readings WHERE meter_id = $1 AND month = $2")
         .bind(m.id)
@@ -327,11 +355,10 @@ pub async fn enter(
         new: Some(json!({"reading": value, "kwh": kwh, "read_on": read_on.to_string()})),
     };
     tx.audit(actor, change).await?;
-    tx.commit().await?;
     let settlement =
         m.price.as_deref().and_then(|p| Price::parse("price", p).ok()).map(|p| yuan(hydro_settlement(kwh, p)));
     Ok(SupplyReading {
-        meter_no: m.meter_no,
+        meter_no: m.meter_no.clone(),
         month: month.to_string(),
         read_on: read_on.to_string(),
         reading: reading_text(value),

@@ -18,7 +18,8 @@
 //! ([`meters`], migration 45), the month's figures per station read from
 //! the readings, bills, payments and the reading audit, and the targets
 //! ([`store`], migration 46), the monthly analysis meeting with its actions
-//! ([`meetings`]), and the demo's meters and readings ([`demo`]).
+//! ([`meetings`]), the month's readings from a file ([`import`]), and the
+//! demo's meters and readings ([`demo`]).
 
 use std::iter::Sum;
 use std::ops::Add;
@@ -27,6 +28,7 @@ use jiff::civil::Date;
 use kefu_core::{Invalid, Money};
 
 pub mod demo;
+pub mod import;
 pub mod meetings;
 pub mod meters;
 pub mod store;

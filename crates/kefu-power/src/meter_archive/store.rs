@@ -5,6 +5,7 @@ use super::{Batch, KINDS, meter_kind, point_class_of, state_of, verification_of}
 use crate::accounts::MeterNo;
 use crate::archive;
 use crate::meters::{self, MeterState, PeriodicRules};
+use crate::paging::{Page, Paged, total_of};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kefu_core::ids::BranchId;
@@ -339,16 +340,17 @@ pub async fn get(db: &Db, scope: &Scope, meter_no: &str) -> Result<Asset> {
     Ok(asset)
 }
 
-/// The meters in scope, of a station and in a state when given, by number;
-/// at most `limit`.
-pub async fn list(db: &Db, scope: &Scope, station: Option<BranchId>, state: &str, limit: i64) -> Result<Vec<Asset>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE s.branch_id IN ({})", scope.sql_list());
+/// A page of the meters in scope, of a station and in a state when given,
+/// by number, and how many there are.
+pub async fn list(db: &Db, scope: &Scope, station: Option<BranchId>, state: &str, page: Page) -> Result<Paged<Asset>> {
+    let mut sql =
+        format!("SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM {FROM} WHERE s.branch_id IN ({})", scope.sql_list());
     if let Some(s) = station {
         sql.push_str(&format!(" AND s.branch_id = {}", s.0));
     }
-    sql.push_str(&format!(" AND ($1 = '' OR s.state = $1) ORDER BY m.meter_no LIMIT {limit}"));
+    sql.push_str(&format!(" AND ($1 = '' OR s.state = $1) ORDER BY m.meter_no{}", page.sql()));
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(state.to_string()).fetch_all(db.pool()).await?;
-    rows.iter().map(asset_from).collect()
+    Ok(Paged { total: total_of(&rows)?, rows: rows.iter().map(asset_from).collect::<Result<_>>()? })
 }
 
 fn refused(field: &str, code: &'static str, zh: &'static str, en: &'static str) -> Failure {

@@ -41,6 +41,7 @@ mod power_inspections;
 mod power_meters;
 mod power_outages;
 mod power_readings;
+mod power_rest;
 mod queries;
 mod reports;
 mod scheduler;

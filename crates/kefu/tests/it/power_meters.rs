@@ -350,11 +350,15 @@ on_both!(the_demo_has_meters_with_histories_and_this_months_plan, |backend| asyn
     let rotations = plan.orders.iter().filter(|o| o.kind == "rotation").count();
     assert!(rotations > 0, "this month's rotation plan has work: {plan:?}");
     assert!(plan.orders.iter().any(|o| o.status == "done"), "one of it done");
-    let removed = kefu_power::meter_archive::list(&app.db, &scope, Some(station), "removed", 10).await.unwrap();
+    let first = kefu_power::paging::Page { offset: 0, limit: 10 };
+    let removed = kefu_power::meter_archive::list(&app.db, &scope, Some(station), "removed", first).await.unwrap().rows;
     let history = kefu_power::meter_archive::get(&app.db, &scope, &removed[0].meter_no).await.unwrap().history;
     let actions: Vec<&str> = history.iter().map(|m| m.action.as_str()).collect();
     assert_eq!(actions, ["accepted", "installed", "removed"]);
-    let cases = kefu_power::cases::list(&app.db, &scope, &Default::default(), 10_000).await.unwrap();
+    let cases = kefu_power::cases::list(&app.db, &scope, &Default::default(), kefu_power::paging::Page::ALL)
+        .await
+        .unwrap()
+        .rows;
     let escalated = cases.iter().filter(|c| c.escalated()).count();
     assert!(
         escalated > 0 && escalated < cases.len(),

@@ -13,7 +13,9 @@ mod indicators;
 pub mod meters;
 pub mod outages;
 pub mod pages;
+mod paging;
 mod tariffs;
+mod terms;
 pub mod training;
 
 use super::{CustomerPart, Panel, Related, WebPack};
@@ -76,7 +78,8 @@ const NAV: &[NavItem] = &[
 
 /// Each part's menu entries and templates, chained.
 static ALL_NAV: std::sync::LazyLock<Vec<NavItem>> = std::sync::LazyLock::new(|| {
-    [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV, collection::NAV, indicators::NAV].concat()
+    [NAV, connections::NAV, outages::NAV, training::NAV, billing::NAV, terms::NAV, collection::NAV, indicators::NAV]
+        .concat()
 });
 static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
     [
@@ -90,6 +93,7 @@ static ALL_TEMPLATES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLo
         training::TEMPLATES,
         tariffs::TEMPLATES,
         billing::TEMPLATES,
+        terms::TEMPLATES,
         indicators::TEMPLATES,
         collection::TEMPLATES,
     ]
@@ -100,6 +104,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("power/accounts.html", include_str!("templates/accounts.html")),
     ("power/account.html", include_str!("templates/account.html")),
     ("power/customer_panel.html", include_str!("templates/customer_panel.html")),
+    ("power/pager.html", include_str!("templates/pager.html")),
 ];
 
 impl WebPack for Power {
@@ -123,6 +128,7 @@ impl WebPack for Power {
         .chain(training::routes())
         .chain(tariffs::routes())
         .chain(billing::routes())
+        .chain(terms::routes())
         .chain(indicators::routes())
         .chain(collection::routes())
         .collect()

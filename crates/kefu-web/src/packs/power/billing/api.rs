@@ -190,7 +190,9 @@ pub async fn confirm(
 #[utoipa::path(get, path = "/api/v1/power/readings/held", tag = "power",
     responses((status = 200, description = "readings held for re-reading")))]
 pub async fn held(State(app): State<AppState>, ctx: Ctx) -> Result<Json<Value>, AppError> {
-    Ok(Json(serde_json::to_value(books::held(app.db(), &ctx.actor.scope).await?).unwrap_or_default()))
+    // The oldest 500, as before pages came.
+    let first = kefu_power::paging::Page { offset: 0, limit: 500 };
+    Ok(Json(serde_json::to_value(books::held(app.db(), &ctx.actor.scope, first).await?.rows).unwrap_or_default()))
 }
 
 /// A rate as a percentage with two decimals, none without a base.

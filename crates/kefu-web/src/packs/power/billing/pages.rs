@@ -3,6 +3,7 @@
 //! last reading and the average shown), the held readings, the billing run
 //! with the month's bills, and a bill.
 
+use super::super::paging;
 use super::api::{audit_view, file_of, imported_json, month_or_this, outcome_json, reader_only, target};
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
@@ -16,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kefu_core::Permission;
 use kefu_power::bills;
 use kefu_power::books::{self, Entry, Kind};
+use kefu_power::paging::Page;
 use kefu_power::readings::ReadingRules;
 use serde::Deserialize;
 use serde_json::Value;
@@ -24,28 +26,29 @@ use serde_json::Value;
 pub struct MonthQuery {
     month: Option<String>,
     book: Option<i64>,
+    /// The page's first row, counted from 0.
+    #[serde(default)]
+    offset: String,
 }
 
-/// The books the user reads: a meter reader's own, everyone else's all.
-async fn my_books(app: &AppState, ctx: &Ctx) -> Result<Vec<books::Book>, AppError> {
-    let all = books::list(app.db(), &ctx.actor.scope).await?;
-    Ok(match reader_only(ctx) {
-        Some(me) => all.into_iter().filter(|b| b.reader_id == Some(me.0)).collect(),
-        None => all,
-    })
-}
-
-async fn books_page(app: &AppState, ctx: &Ctx, month: String, imported: Option<Value>) -> Result<Response, AppError> {
-    let list = my_books(app, ctx).await?;
+async fn books_page(
+    app: &AppState,
+    ctx: &Ctx,
+    (month, at): (String, Page),
+    imported: Option<Value>,
+) -> Result<Response, AppError> {
+    // The books the user reads: a meter reader's own, everyone else's all.
+    let list = books::list_page(app.db(), &ctx.actor.scope, reader_only(ctx).map(|me| me.0), at).await?;
+    let pager = paging::pager("/power/books", &[("month", month.clone())], at, list.rows.len(), list.total);
     let audit = audit_view(app, ctx, &month).await?;
-    let held = books::held(app.db(), &ctx.actor.scope).await?.len();
+    let held = books::held(app.db(), &ctx.actor.scope, Page { offset: 0, limit: 1 }).await?.total;
     Ok(page(
         app,
         ctx,
         "power/books.html",
         "nav_power_books",
         view! {
-            books => list, audit => audit, month => month, held => held, imported => imported,
+            books => list.rows, pager => pager, audit => audit, month => month, held => held, imported => imported,
             can_create => ctx.actor.can(Permission::PowerManage),
         },
     )?
@@ -58,7 +61,7 @@ pub async fn books(
     QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Response, AppError> {
     let month = month_or_this(&app, q.month.as_deref())?;
-    books_page(&app, &ctx, month, None).await
+    books_page(&app, &ctx, (month, paging::page(&q.offset)), None).await
 }
 
 /// The import form: a handheld's export; the report shown on the books page.
@@ -70,7 +73,8 @@ pub async fn import(
     let bytes = file_of(form).await?;
     let done =
         books::import(app.db(), &ctx.actor, &bytes, reader_only(&ctx), &ReadingRules::default(), app.now()).await?;
-    books_page(&app, &ctx, books::month_of(app.today()), Some(imported_json(&done, &ctx))).await
+    let first = paging::page("");
+    books_page(&app, &ctx, (books::month_of(app.today()), first), Some(imported_json(&done, &ctx))).await
 }
 
 #[derive(Deserialize, Default)]
@@ -182,9 +186,23 @@ pub(super) fn message(ctx: &Ctx, e: &kefu_core::Invalid) -> String {
     e.message(lang, &field_label(lang, &e.field))
 }
 
-pub async fn held(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let list = books::held(app.db(), &ctx.actor.scope).await?;
-    Ok(page(&app, &ctx, "power/held.html", "nav_power_books", view! { held => list })?.into_response())
+/// The page asked for.
+#[derive(Deserialize, Default)]
+pub struct OffsetQuery {
+    #[serde(default)]
+    offset: String,
+}
+
+pub async fn held(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<OffsetQuery>,
+) -> Result<Response, AppError> {
+    let at = paging::page(&q.offset);
+    let list = books::held(app.db(), &ctx.actor.scope, at).await?;
+    let pager = paging::pager("/power/readings/held", &[], at, list.rows.len(), list.total);
+    let context = view! { held => list.rows, count => list.total, pager => pager };
+    Ok(page(&app, &ctx, "power/held.html", "nav_power_books", context)?.into_response())
 }
 
 pub async fn confirm(
@@ -199,15 +217,15 @@ pub async fn confirm(
 async fn billing_page(
     app: &AppState,
     ctx: &Ctx,
-    month: String,
-    book: Option<i64>,
+    (month, book, at): (String, Option<i64>, Page),
     outcome: Option<Value>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let list = books::list(app.db(), &ctx.actor.scope).await?;
     let stations = kefu_power::archive::stations(app.db(), &ctx.actor.scope).await?;
-    let bills = bills::bills_of_month(app.db(), &ctx.actor.scope, book, &month).await?;
-    let total: i64 = bills.iter().map(|b| b.amount_fen).sum();
+    let (bills, total) = bills::bills_page(app.db(), &ctx.actor.scope, book, &month, at).await?;
+    let query = [("month", month.clone()), ("book", book.map(|b| b.to_string()).unwrap_or_default())];
+    let pager = paging::pager("/power/billing", &query, at, bills.rows.len(), bills.total);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let html = page(
         app,
@@ -216,7 +234,7 @@ async fn billing_page(
         "nav_power_billing",
         view! {
             books => list, stations => stations, month => month, book => book, outcome => outcome, error => error,
-            bills => bills, total => kefu_power::tariffs::quote::yuan(kefu_core::Money::from_fen(total)),
+            bills => bills.rows, count => bills.total, pager => pager, total => kefu_power::tariffs::quote::yuan(total),
             can_run => ctx.actor.can(Permission::PowerManage),
         },
     )?;
@@ -229,7 +247,7 @@ pub async fn billing(
     QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Response, AppError> {
     let month = month_or_this(&app, q.month.as_deref())?;
-    billing_page(&app, &ctx, month, q.book, None, None).await
+    billing_page(&app, &ctx, (month, q.book, paging::page(&q.offset)), None, None).await
 }
 
 #[derive(Deserialize)]
@@ -252,14 +270,14 @@ pub async fn run(State(app): State<AppState>, ctx: Ctx, FormBody(f): FormBody<Ru
     let (month, target) = match checked {
         Ok(ok) => ok,
         Err(AppError::Invalid(e)) => {
-            return billing_page(&app, &ctx, month, None, None, Some(message(&ctx, &e))).await;
+            return billing_page(&app, &ctx, (month, None, paging::page("")), None, Some(message(&ctx, &e))).await;
         }
         Err(other) => return Err(other),
     };
     match bills::run(app.db(), &ctx.actor, target, &month, app.today(), app.now()).await {
-        Ok(o) => billing_page(&app, &ctx, month, book, Some(outcome_json(&o, &ctx)), None).await,
+        Ok(o) => billing_page(&app, &ctx, (month, book, paging::page("")), Some(outcome_json(&o, &ctx)), None).await,
         Err(kefu_store::Failure::Invalid(e)) => {
-            billing_page(&app, &ctx, month, book, None, Some(message(&ctx, &e))).await
+            billing_page(&app, &ctx, (month, book, paging::page("")), None, Some(message(&ctx, &e))).await
         }
         Err(other) => Err(other.into()),
     }
@@ -375,7 +393,7 @@ pub async fn notice(
 pub async fn export_held(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     use crate::xlsx::{self, Cell, Sheet};
     let lang = ctx.actor.lang;
-    let list = books::held(app.db(), &ctx.actor.scope).await?;
+    let list = books::held(app.db(), &ctx.actor.scope, Page::ALL).await?.rows;
     let header = [
         "field_account_no",
         "power_read_month",

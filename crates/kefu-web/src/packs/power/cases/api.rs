@@ -114,6 +114,9 @@ pub struct CaseQuery {
     #[serde(default)]
     pub escalated: bool,
     pub kind: Option<String>,
+    /// The page's first case, counted from 0.
+    #[serde(default)]
+    pub offset: String,
 }
 
 impl CaseQuery {
@@ -134,8 +137,9 @@ pub async fn list(
     ctx: Ctx,
     QueryParams(q): QueryParams<CaseQuery>,
 ) -> Result<Json<Vec<CaseDto>>, AppError> {
-    let list = cases::list(app.db(), &ctx.actor.scope, &q.filter(), 1000).await?;
-    Ok(Json(list.iter().map(CaseDto::of).collect()))
+    let page = kefu_power::paging::Page { limit: 1000, ..super::super::paging::page(&q.offset) };
+    let list = cases::list(app.db(), &ctx.actor.scope, &q.filter(), page).await?;
+    Ok(Json(list.rows.iter().map(CaseDto::of).collect()))
 }
 
 #[utoipa::path(put, path = "/api/v1/power/cases/{id}/amounts", tag = "power", params(("id" = i64, Path)),

@@ -22,9 +22,6 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The cases a page of the list shows.
-const LIST: i64 = 500;
-
 fn row(c: &Case) -> Value {
     view! {
         c => c, back_charge => yuan(c.amounts.back_charge), penalty => yuan(c.amounts.penalty),
@@ -37,8 +34,16 @@ pub async fn list(
     ctx: Ctx,
     QueryParams(q): QueryParams<CaseQuery>,
 ) -> Result<Html<String>, AppError> {
-    let list = cases::list(app.db(), &ctx.actor.scope, &q.filter(), LIST).await?;
-    let rows: Vec<Value> = list.iter().map(row).collect();
+    let at = super::super::paging::page(&q.offset);
+    let list = cases::list(app.db(), &ctx.actor.scope, &q.filter(), at).await?;
+    let rows: Vec<Value> = list.rows.iter().map(row).collect();
+    let query = [
+        ("status", q.status.clone().unwrap_or_default()),
+        ("kind", q.kind.clone().unwrap_or_default()),
+        ("escalated", if q.escalated { "true".into() } else { String::new() }),
+        ("station", q.station.map(|s| s.to_string()).unwrap_or_default()),
+    ];
+    let pager = super::super::paging::pager("/power/cases", &query, at, list.rows.len(), list.total);
     let export = format!(
         "/power/cases.xlsx?status={}&kind={}&escalated={}",
         q.status.as_deref().unwrap_or(""),
@@ -52,7 +57,7 @@ pub async fn list(
         "nav_power_cases",
         view! {
             rows => rows, kinds => KINDS, status => q.status, kind => q.kind, escalated => q.escalated,
-            export => export,
+            export => export, pager => pager,
         },
     )
 }
@@ -64,7 +69,7 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     let lang = ctx.actor.lang;
     let t = |k: &str| crate::i18n::t(lang, k);
-    let list = cases::list(app.db(), &ctx.actor.scope, &q.filter(), 100_000).await?;
+    let list = cases::list(app.db(), &ctx.actor.scope, &q.filter(), kefu_power::paging::Page::ALL).await?.rows;
     let header = [
         "power_case_no",
         "field_account_no",

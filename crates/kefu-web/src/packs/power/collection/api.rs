@@ -284,8 +284,11 @@ pub async fn arrears(
     let day = day_or_today(&app, "day", q.day.as_deref())?;
     let rules = col::load_rules(app.db()).await?;
     let report = col::arrears(app.db(), &ctx.actor.scope, day).await?;
-    let accounts = col::accounts_in_arrears(app.db(), &ctx.actor.scope, day, &rules).await?;
-    Ok(Json(json!({"buckets": col::BUCKETS.map(|b| b.0), "report": report, "accounts": accounts})))
+    // The longest overdue 500, and how many there are in all.
+    let first = kefu_power::paging::Page { offset: 0, limit: 500 };
+    let accounts = col::accounts_in_arrears(app.db(), &ctx.actor.scope, day, &rules, first).await?;
+    Ok(Json(json!({"buckets": col::BUCKETS.map(|b| b.0), "report": report, "accounts": accounts.rows,
+        "accounts_total": accounts.total})))
 }
 
 /// A dunning step: sms | call | notice | suspension, the day it was done.

@@ -3,6 +3,7 @@
 //! with the dunning steps and the written notice (PDF), the collection rate
 //! with the settings.
 
+use super::super::paging;
 use super::api::{bank_channel, day_json, day_or_today, imported_json, month_or_this, rate_json};
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
@@ -15,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kefu_core::{Invalid, Money, Permission};
 use kefu_power::collection::{self as col, Channel, NewPayment};
+use kefu_power::paging::Page;
 use kefu_power::tariffs::quote::yuan;
 use serde::Deserialize;
 use serde_json::Value;
@@ -402,11 +404,12 @@ pub async fn finance_xlsx(
     Ok(xlsx::download(&format!("finance-{month}.xlsx"), xlsx::workbook(&sheets)?))
 }
 
-async fn arrears_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Result<Response, AppError> {
+async fn arrears_page(app: &AppState, ctx: &Ctx, at: Page, error: Option<String>) -> Result<Response, AppError> {
     let day = app.today();
     let rules = col::load_rules(app.db()).await?;
     let report = col::arrears(app.db(), &ctx.actor.scope, day).await?;
-    let accounts = col::accounts_in_arrears(app.db(), &ctx.actor.scope, day, &rules).await?;
+    let accounts = col::accounts_in_arrears(app.db(), &ctx.actor.scope, day, &rules, at).await?;
+    let pager = paging::pager("/power/arrears", &[], at, accounts.rows.len(), accounts.total);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let buckets = col::BUCKETS.map(|b| b.0);
     let html = page(
@@ -414,13 +417,27 @@ async fn arrears_page(app: &AppState, ctx: &Ctx, error: Option<String>) -> Resul
         ctx,
         "power/arrears.html",
         "nav_power_arrears",
-        view! { report => report, accounts => accounts, buckets => buckets, error => error, today => day.to_string() },
+        view! {
+            report => report, accounts => accounts.rows, count => accounts.total, pager => pager, buckets => buckets,
+            error => error, today => day.to_string(),
+        },
     )?;
     Ok((status, html).into_response())
 }
 
-pub async fn arrears(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    arrears_page(&app, &ctx, None).await
+/// The page asked for.
+#[derive(Deserialize, Default)]
+pub struct OffsetQuery {
+    #[serde(default)]
+    offset: String,
+}
+
+pub async fn arrears(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<OffsetQuery>,
+) -> Result<Response, AppError> {
+    arrears_page(&app, &ctx, paging::page(&q.offset), None).await
 }
 
 #[derive(Deserialize)]
@@ -450,7 +467,7 @@ pub async fn record_step(
     };
     match invalid_or(recorded)? {
         Ok(()) => Ok(Redirect::to("/power/arrears").into_response()),
-        Err(e) => arrears_page(&app, &ctx, Some(message(&ctx, &e))).await,
+        Err(e) => arrears_page(&app, &ctx, paging::page(""), Some(message(&ctx, &e))).await,
     }
 }
 

@@ -170,6 +170,7 @@ pub async fn expiring(
     QueryParams(w): QueryParams<Window>,
 ) -> Result<Json<Vec<ContractDto>>, AppError> {
     let today = app.today();
-    let list = contracts::expiring(app.db(), &ctx.actor.scope, w.range(today)).await?;
+    let list =
+        contracts::expiring(app.db(), &ctx.actor.scope, w.range(today), kefu_power::paging::Page::ALL).await?.rows;
     Ok(Json(list.iter().map(|e| ContractDto::of(&e.contract, &e.account_no, today)).collect()))
 }

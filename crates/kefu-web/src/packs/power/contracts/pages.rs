@@ -1,6 +1,7 @@
 //! The contracts' and permits' pages: the lists expiring soon and their
 //! workbooks, and the account page's forms.
 
+use super::super::paging;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
@@ -14,6 +15,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_power::archive::Account;
 use kefu_power::contracts::{self, ContractInput, DEFAULT_WINDOW_DAYS, PermitInput};
+use kefu_power::paging::Page;
 use kefu_store::Db;
 use serde::Deserialize;
 use serde_json::Value;
@@ -24,6 +26,9 @@ use serde_json::Value;
 pub struct Window {
     #[serde(default)]
     days: String,
+    /// The page's first row, counted from 0.
+    #[serde(default)]
+    offset: String,
 }
 
 const OVERDUE_DAYS: i64 = 30;
@@ -44,12 +49,16 @@ pub async fn contracts(
     QueryParams(w): QueryParams<Window>,
 ) -> Result<Html<String>, AppError> {
     let today = app.today();
-    let list = contracts::expiring(app.db(), &ctx.actor.scope, w.range(today)).await?;
+    let at = paging::page(&w.offset);
+    let list = contracts::expiring(app.db(), &ctx.actor.scope, w.range(today), at).await?;
+    let pager = paging::pager("/power/contracts", &[("days", w.days().to_string())], at, list.rows.len(), list.total);
     let rows: Vec<Value> = list
+        .rows
         .iter()
         .map(|e| view! { e => e, days_left => contracts::days_left(e.contract.valid_until, today) })
         .collect();
-    page(&app, &ctx, "power/contracts/list.html", "nav_power_contracts", view! { rows => rows, days => w.days() })
+    let context = view! { rows => rows, days => w.days(), pager => pager };
+    page(&app, &ctx, "power/contracts/list.html", "nav_power_contracts", context)
 }
 
 pub async fn contracts_xlsx(
@@ -58,7 +67,7 @@ pub async fn contracts_xlsx(
     QueryParams(w): QueryParams<Window>,
 ) -> Result<Response, AppError> {
     let (today, lang) = (app.today(), ctx.actor.lang);
-    let list = contracts::expiring(app.db(), &ctx.actor.scope, w.range(today)).await?;
+    let list = contracts::expiring(app.db(), &ctx.actor.scope, w.range(today), Page::ALL).await?.rows;
     let rows = list
         .iter()
         .map(|e| {
@@ -104,10 +113,16 @@ pub async fn permits(
     QueryParams(w): QueryParams<Window>,
 ) -> Result<Html<String>, AppError> {
     let today = app.today();
-    let list = contracts::permits_expiring(app.db(), &ctx.actor.scope, w.range(today)).await?;
-    let rows: Vec<Value> =
-        list.iter().map(|p| view! { p => p, days_left => contracts::days_left(p.permit_valid_until, today) }).collect();
-    page(&app, &ctx, "power/contracts/permits.html", "nav_power_permits", view! { rows => rows, days => w.days() })
+    let at = paging::page(&w.offset);
+    let list = contracts::permits_expiring(app.db(), &ctx.actor.scope, w.range(today), at).await?;
+    let pager = paging::pager("/power/permits", &[("days", w.days().to_string())], at, list.rows.len(), list.total);
+    let rows: Vec<Value> = list
+        .rows
+        .iter()
+        .map(|p| view! { p => p, days_left => contracts::days_left(p.permit_valid_until, today) })
+        .collect();
+    let context = view! { rows => rows, days => w.days(), pager => pager };
+    page(&app, &ctx, "power/contracts/permits.html", "nav_power_permits", context)
 }
 
 pub async fn permits_xlsx(
@@ -116,7 +131,7 @@ pub async fn permits_xlsx(
     QueryParams(w): QueryParams<Window>,
 ) -> Result<Response, AppError> {
     let (today, lang) = (app.today(), ctx.actor.lang);
-    let list = contracts::permits_expiring(app.db(), &ctx.actor.scope, w.range(today)).await?;
+    let list = contracts::permits_expiring(app.db(), &ctx.actor.scope, w.range(today), Page::ALL).await?.rows;
     let rows = list
         .iter()
         .map(|p| {

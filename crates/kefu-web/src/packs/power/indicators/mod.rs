@@ -15,15 +15,34 @@ use crate::render::NavItem;
 use crate::routes::{Entry, entry};
 use crate::state::AppState;
 use axum::http::Method as M;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use kefu_core::Permission::*;
 use kefu_power::indicators::{meetings, parse_month, store};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(api::indicators, api::meters, api::register, api::reading),
+    paths(
+        api::indicators,
+        api::meters,
+        api::register,
+        api::reading,
+        api::targets,
+        api::set_targets,
+        api::meetings,
+        api::save_meeting,
+        api::add_action,
+        api::set_action_state,
+        api::import
+    ),
     components(schemas(
+        api::StationTargets,
+        api::TargetsBody,
+        api::MeetingBody,
+        api::ActionBody,
+        api::ActionStateBody,
+        meetings::Meeting,
+        meetings::Action,
         store::Report,
         store::Figures,
         kefu_power::indicators::meters::HydroMonth,
@@ -58,14 +77,28 @@ pub fn routes() -> Vec<Entry> {
             Signed(PowerManage),
             post(pages::complete_action),
         ),
+        entry(
+            M::POST,
+            "/power/indicators/meeting/actions/{id}/reopen",
+            Signed(PowerManage),
+            post(pages::reopen_action),
+        ),
         entry(M::GET, "/power/indicators/actions", Signed(PowerWork), get(pages::actions)),
         entry(M::GET, "/power/supply-meters", Signed(ReadingsWork), get(pages::meters)),
         entry(M::POST, "/power/supply-meters", Signed(PowerManage), post(pages::register)),
+        entry(M::POST, "/power/supply-meters/import", Signed(ReadingsWork), post(pages::import)),
         entry(M::GET, "/power/supply-meters/{meter_no}/read", Signed(ReadingsWork), get(pages::read)),
         entry(M::POST, "/power/supply-meters/{meter_no}/read", Signed(ReadingsWork), post(pages::save_reading)),
         entry(M::GET, "/api/v1/power/indicators", Signed(PowerWork), get(api::indicators)),
+        entry(M::GET, "/api/v1/power/indicators/targets", Signed(PowerWork), get(api::targets)),
+        entry(M::PUT, "/api/v1/power/indicators/targets/{station_id}", Signed(PowerManage), put(api::set_targets)),
+        entry(M::GET, "/api/v1/power/indicators/meetings", Signed(PowerWork), get(api::meetings)),
+        entry(M::POST, "/api/v1/power/indicators/meetings", Signed(PowerManage), post(api::save_meeting)),
+        entry(M::POST, "/api/v1/power/indicators/meetings/{id}/actions", Signed(PowerManage), post(api::add_action)),
+        entry(M::PUT, "/api/v1/power/indicators/actions/{id}", Signed(PowerManage), put(api::set_action_state)),
         entry(M::GET, "/api/v1/power/supply-meters", Signed(ReadingsWork), get(api::meters)),
         entry(M::POST, "/api/v1/power/supply-meters", Signed(PowerManage), post(api::register)),
+        entry(M::POST, "/api/v1/power/supply-meters/import", Signed(ReadingsWork), post(api::import)),
         entry(M::POST, "/api/v1/power/supply-meters/{meter_no}/readings", Signed(ReadingsWork), post(api::reading)),
     ]
 }

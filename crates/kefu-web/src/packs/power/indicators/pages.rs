@@ -310,6 +310,18 @@ pub async fn complete_action(
     or_report(&app, &ctx, month, done).await
 }
 
+/// Opens a done action again: the follow-up found it not done after all.
+pub async fn reopen_action(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<DoneForm>,
+) -> Result<Response, AppError> {
+    let month = month_or_last(&app, Some(&f.month))?;
+    let reopened = meetings::reopen_action(app.db(), &ctx.actor, &month, id, app.today()).await;
+    or_report(&app, &ctx, month, reopened).await
+}
+
 /// The meetings' open actions, those past their date first marked.
 pub async fn actions(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let list = meetings::open_actions(app.db(), &ctx.actor.scope, app.today()).await?;
@@ -335,6 +347,15 @@ pub struct MeterForm {
 }
 
 async fn meters_page(app: &AppState, ctx: &Ctx, error: Option<String>, typed: Value) -> Result<Response, AppError> {
+    meters_page_with(app, ctx, (error, typed), None).await
+}
+
+async fn meters_page_with(
+    app: &AppState,
+    ctx: &Ctx,
+    (error, typed): (Option<String>, Value),
+    imported: Option<Value>,
+) -> Result<Response, AppError> {
     let list = meters::list(app.db(), &ctx.actor.scope).await?;
     let stations = store::stations(app.db(), &ctx.actor.scope).await?;
     let sites = meters::hydro_sites(app.db(), &ctx.actor.scope).await?;
@@ -346,7 +367,7 @@ async fn meters_page(app: &AppState, ctx: &Ctx, error: Option<String>, typed: Va
         "nav_power_supply_meters",
         view! {
             meters => list, stations => stations, sites => sites, error => error, typed => typed,
-            can_manage => ctx.actor.can(Permission::PowerManage),
+            can_manage => ctx.actor.can(Permission::PowerManage), imported => imported,
         },
     )?;
     Ok((status, html).into_response())
@@ -354,6 +375,19 @@ async fn meters_page(app: &AppState, ctx: &Ctx, error: Option<String>, typed: Va
 
 pub async fn meters(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     meters_page(&app, &ctx, None, Value::Null).await
+}
+
+/// A file of the month's readings: the list again with what was entered or
+/// every refused row.
+pub async fn import(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let bytes = super::api::file_bytes(form).await?;
+    let done = kefu_power::indicators::import::import(app.db(), &ctx.actor, &bytes).await?;
+    let report = super::api::supply_imported_json(&done, &ctx);
+    meters_page_with(&app, &ctx, (None, Value::Null), Some(report)).await
 }
 
 pub async fn register(

@@ -110,6 +110,9 @@ pub struct MeterQuery {
     pub station: Option<i64>,
     /// in_stock | installed | removed | scrapped
     pub state: Option<String>,
+    /// The page's first meter, counted from 0 (5,000 a page here).
+    #[serde(default)]
+    pub offset: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/power/meters", tag = "power", params(MeterQuery),
@@ -119,10 +122,11 @@ pub async fn list(
     ctx: Ctx,
     QueryParams(q): QueryParams<MeterQuery>,
 ) -> Result<Json<Vec<MeterAssetDto>>, AppError> {
+    let page = kefu_power::paging::Page { limit: 5000, ..super::super::paging::page(&q.offset) };
     let list =
-        archive::list(app.db(), &ctx.actor.scope, q.station.map(BranchId), q.state.as_deref().unwrap_or(""), 5000)
+        archive::list(app.db(), &ctx.actor.scope, q.station.map(BranchId), q.state.as_deref().unwrap_or(""), page)
             .await?;
-    Ok(Json(list.iter().map(MeterAssetDto::of).collect()))
+    Ok(Json(list.rows.iter().map(MeterAssetDto::of).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/power/meters/{meter_no}", tag = "power", params(("meter_no" = String, Path)),

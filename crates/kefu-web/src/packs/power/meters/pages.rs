@@ -17,6 +17,7 @@ use kefu_core::{Invalid, Rule};
 use kefu_power::archive::{self as accounts, Station};
 use kefu_power::meter_archive::{self as archive, Asset, KINDS, parse_reading, reading_text};
 use kefu_power::meters::MeterState;
+use kefu_power::paging::Page;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -38,15 +39,18 @@ pub async fn list(
     QueryParams(q): QueryParams<MeterQuery>,
 ) -> Result<Html<String>, AppError> {
     let state = q.state.clone().unwrap_or_default();
-    let list = archive::list(app.db(), &ctx.actor.scope, q.station.map(BranchId), &state, 500).await?;
-    let rows: Vec<Value> = list.iter().map(row).collect();
+    let at = super::super::paging::page(&q.offset);
+    let list = archive::list(app.db(), &ctx.actor.scope, q.station.map(BranchId), &state, at).await?;
+    let rows: Vec<Value> = list.rows.iter().map(row).collect();
+    let query = [("station", q.station.map(|s| s.to_string()).unwrap_or_default()), ("state", state.clone())];
+    let pager = super::super::paging::pager("/power/meters", &query, at, list.rows.len(), list.total);
     page(
         &app,
         &ctx,
         "power/meters/list.html",
         "nav_power_meters",
         view! {
-            rows => rows, stations => stations(&app, &ctx).await?, station => q.station, state => state, states => STATES,
+            rows => rows, pager => pager, stations => stations(&app, &ctx).await?, station => q.station, state => state, states => STATES,
             export => format!("/power/meters.xlsx?station={}&state={state}", q.station.map(|s| s.to_string()).unwrap_or_default()),
         },
     )
@@ -59,8 +63,9 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     let t = |k: &str| crate::i18n::t(ctx.actor.lang, k);
     let list =
-        archive::list(app.db(), &ctx.actor.scope, q.station.map(BranchId), q.state.as_deref().unwrap_or(""), 100_000)
-            .await?;
+        archive::list(app.db(), &ctx.actor.scope, q.station.map(BranchId), q.state.as_deref().unwrap_or(""), Page::ALL)
+            .await?
+            .rows;
     let header = [
         "field_meter_no",
         "field_asset_no",
