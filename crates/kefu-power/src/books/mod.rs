@@ -7,7 +7,9 @@
 //! bills.
 
 pub mod demo;
+pub(crate) mod generated;
 mod import;
+mod ledger;
 mod store;
 
 pub use import::{Imported, import};
