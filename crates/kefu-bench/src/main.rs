@@ -14,6 +14,7 @@ mod import_floor;
 mod load;
 mod points;
 mod power_billing;
+mod power_readings;
 mod repair_orders;
 mod sample;
 mod survey_page;
@@ -38,10 +39,10 @@ struct Args {
     #[arg(long)]
     database: String,
     /// The server, on loopback: http://127.0.0.1:PORT
-    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import", "estate_billing", "power_billing"])]
+    #[arg(long, required_unless_present_any = ["seed_repair_orders", "import", "estate_billing", "power_billing", "power_reading_import"])]
     url: Option<String>,
     /// An API token of `--username` (from `kefu user token`).
-    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import", "estate_billing", "power_billing"])]
+    #[arg(long, env = "KEFU_BENCH_TOKEN", required_unless_present_any = ["seed_repair_orders", "import", "estate_billing", "power_billing", "power_reading_import"])]
     token: Option<String>,
     #[arg(long, default_value = "bench")]
     username: String,
@@ -108,6 +109,11 @@ struct Args {
     /// --packs power`, beside its floor.
     #[arg(long)]
     power_billing: Option<jiff::civil::Date>,
+    /// Instead of the HTTP figures, the power pack's reading import of a
+    /// handheld's file of this month (YYYY-MM-01) for every account in a
+    /// book of a county from `kefu gen --packs power`, beside its floor.
+    #[arg(long)]
+    power_reading_import: Option<jiff::civil::Date>,
     /// Of the archive figures, measure only those whose name contains this
     /// text ("360", "search: VIN").
     #[arg(long)]
@@ -168,6 +174,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(month) = a.power_billing {
         return power_billing_row(&db, &a, month).await;
+    }
+    if let Some(month) = a.power_reading_import {
+        return power_reading_import_row(&db, &a, month).await;
     }
     let (url, token) = (a.url.clone().unwrap_or_default(), a.token.clone().unwrap_or_default());
     anyhow::ensure!(
@@ -444,6 +453,31 @@ async fn power_billing_row(db: &Db, a: &Args, month: jiff::civil::Date) -> anyho
         yes_no(met),
         power_billing::TARGET.as_secs(),
         power_billing::MAX_RATIO,
+    );
+    emit(a, &line)
+}
+
+/// One row of the batch table: the power pack's reading import beside its
+/// floor, in readings a second.
+async fn power_reading_import_row(db: &Db, a: &Args, month: jiff::civil::Date) -> anyhow::Result<()> {
+    let scope = Scope::new(branches::all(db).await?.into_iter().map(|b| b.id).collect());
+    let f = power_readings::measure(db, &Actor::system(scope), month).await?;
+    let backend = a.backend.as_deref().unwrap_or_default();
+    let whose = if backend == "sqlite" { "" } else { ", set for SQLite" };
+    let per_second = f.per_second(f.import);
+    let line = format!(
+        "| power reading import {} ({} file rows: {} entered, {} of them held, {} refused) | {backend} | {:.2} s ({per_second:.0} readings/s) | {:.2} s ({:.0} readings/s) | {:.1} | {} (≥ {:.0} readings/s{whose}) |",
+        &month.to_string()[..7],
+        f.rows,
+        f.entered,
+        f.held,
+        f.refused,
+        f.import.as_secs_f64(),
+        f.floor.as_secs_f64(),
+        f.per_second(f.floor),
+        f.import.as_secs_f64() / f.floor.as_secs_f64().max(1e-6),
+        yes_no(per_second >= power_readings::TARGET_PER_SECOND),
+        power_readings::TARGET_PER_SECOND,
     );
     emit(a, &line)
 }

@@ -1,7 +1,9 @@
-//! The bills' SQL: the run reads a month's standing readings, the bills
-//! already there and each account's kWh billed earlier in the year in one
-//! query each, prices every account in memory and writes the bills and
-//! their lines in bulk, in one audited transaction.
+//! The bills' SQL: the run reads its accounts with what it knows of each
+//! (the bill already there, the kWh billed earlier in the year, where the
+//! period begins, the holder to tell) in one query and the month's standing
+//! readings in another, prices every account in memory and writes the
+//! bills, their lines and their notices in bulk, in one audited
+//! transaction.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,6 +12,7 @@ use jiff::civil::Date;
 use kefu_core::ids::BranchId;
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
+use kefu_outreach::source::customer_columns;
 use kefu_store::bulk::{self, Cell};
 use kefu_store::{Change, Db, Failure, RowExt};
 use serde::Serialize;
@@ -108,6 +111,16 @@ struct Candidate {
     terms: Terms,
     /// The contracted capacity, for a basic charge by capacity.
     capacity_kva: i64,
+    /// The row it was read from, which holds its holder's columns for the
+    /// bill notice ([`super::notice`]); none when the holder was merged
+    /// into another customer, who is told of nothing under this record.
+    holder: Option<usize>,
+    /// The bill issued for the month: its id, reading and number.
+    issued: Option<(i64, Option<i64>, String)>,
+    /// kWh billed earlier in the calendar year.
+    year_to_date: i64,
+    /// The day of the last reading before the month.
+    last_read: Option<Date>,
 }
 
 /// One standing reading of the month.
@@ -317,22 +330,37 @@ pub async fn run(
          AND a.branch_id IN ({})",
         actor.scope.sql_list()
     );
+    // The accounts with what the run knows of each in one row: the
+    // holder's columns the bill notices need, the bill issued for the month
+    // (one at most), the kWh billed earlier in the calendar year (reversals
+    // cancel what they reverse) and the day of the last reading before the
+    // month, where the period begins.
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT a.id, a.account_no, a.branch_id, a.tariff_code, x.book_id, t.basic_by, t.pf_standard, \
          CASE WHEN t.basic_by = 'capacity' THEN COALESCE((SELECT k.capacity_kva FROM power_contracts k \
-           WHERE k.account_id = a.id ORDER BY k.id DESC LIMIT 1), a.capacity_kva) ELSE 0 END AS capacity_kva \
+           WHERE k.account_id = a.id ORDER BY k.id DESC LIMIT 1), a.capacity_kva) ELSE 0 END AS capacity_kva, \
+         i.id AS issued_id, i.reading_id AS issued_reading, i.bill_no AS issued_no, \
+         CAST(COALESCE((SELECT SUM(y.kwh) FROM power_bills y WHERE y.account_id = a.id AND y.month >= $3 \
+           AND y.month < $2), 0) AS BIGINT) AS ytd_kwh, \
+         (SELECT MAX(p.read_on) FROM power_readings p WHERE p.account_id = a.id AND p.month < $2 \
+           AND p.replaced_by IS NULL AND p.kind IN ('real', 'estimated', 'base')) AS last_read_on, \
+         c.id AS customer_id, c.merged_into, {} \
          FROM power_accounts a JOIN power_book_accounts x ON x.account_id = a.id \
-         LEFT JOIN power_billing_terms t ON t.account_id = a.id WHERE a.id IN ({accounts_sql}) ORDER BY a.account_no"
+         JOIN customers c ON c.id = a.customer_id JOIN branches b ON b.id = a.branch_id \
+         LEFT JOIN power_billing_terms t ON t.account_id = a.id \
+         LEFT JOIN power_bills i ON i.account_id = a.id AND i.month = $2 AND i.status = 'issued' \
+         WHERE a.id IN ({accounts_sql}) ORDER BY a.account_no",
+        customer_columns()
     )))
     .bind(key)
+    .bind(month.to_string())
+    .bind(format!("{}-01", &month[..4]))
     .fetch_all(db.pool())
     .await?;
-    if rows.is_empty() && matches!(target, Target::Book(_)) {
-        return Err(Failure::NotFound);
-    }
     let candidates: Vec<Candidate> = rows
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(n, r)| {
             Ok(Candidate {
                 id: r.i64("id")?,
                 account_no: r.text("account_no")?,
@@ -348,6 +376,13 @@ pub async fn run(
                     standard: r.opt_i64("pf_standard")?.and_then(terms::standard_of),
                 },
                 capacity_kva: r.i64("capacity_kva")?,
+                holder: r.opt_i64("merged_into")?.is_none().then_some(n),
+                issued: match r.opt_i64("issued_id")? {
+                    Some(id) => Some((id, r.opt_i64("issued_reading")?, r.text("issued_no")?)),
+                    None => None,
+                },
+                year_to_date: r.i64("ytd_kwh")?,
+                last_read: r.opt_text("last_read_on")?.and_then(|d| d.parse().ok()),
             })
         })
         .collect::<Result<_>>()?;
@@ -377,42 +412,6 @@ pub async fn run(
             power_factor: r.opt_i64("power_factor")?,
         });
     }
-    let issued: HashMap<i64, (i64, Option<i64>, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT account_id, id, reading_id, bill_no FROM power_bills WHERE month = $2 AND status = 'issued' \
-         AND account_id IN ({accounts_sql})"
-    )))
-    .bind(key)
-    .bind(month.to_string())
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| Ok((r.i64("account_id")?, (r.i64("id")?, r.opt_i64("reading_id")?, r.text("bill_no")?))))
-    .collect::<Result<_>>()?;
-    // kWh billed earlier in the calendar year: reversals cancel what they reverse.
-    let year_to_date: HashMap<i64, i64> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT account_id, CAST(SUM(kwh) AS BIGINT) AS kwh FROM power_bills WHERE month >= $2 AND month < $3 \
-         AND account_id IN ({accounts_sql}) GROUP BY account_id"
-    )))
-    .bind(key)
-    .bind(format!("{}-01", &month[..4]))
-    .bind(month.to_string())
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| Ok((r.i64("account_id")?, r.i64("kwh")?)))
-    .collect::<Result<_>>()?;
-    // Where each account's period begins: the day after its last reading before the month.
-    let last_read: HashMap<i64, String> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT account_id, MAX(read_on) AS read_on FROM power_readings WHERE month < $2 AND replaced_by IS NULL \
-         AND kind IN ('real', 'estimated', 'base') AND account_id IN ({accounts_sql}) GROUP BY account_id"
-    )))
-    .bind(key)
-    .bind(month.to_string())
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| Ok((r.i64("account_id")?, r.text("read_on")?)))
-    .collect::<Result<_>>()?;
     let tariffs: HashMap<String, Tariff> =
         tariffs::all(db).await?.into_iter().map(|t| (t.code().to_string(), t)).collect();
     let pf_tables = super::pf_tables::load(db).await?;
@@ -428,7 +427,7 @@ pub async fn run(
             out.unread += 1;
             continue;
         };
-        let standing = issued.get(&c.id);
+        let standing = c.issued.as_ref();
         if let Some((_, reading, _)) = standing
             && *reading == Some(last.id)
         {
@@ -468,14 +467,12 @@ pub async fn run(
             demand_kw: counted.iter().filter_map(|r| r.demand_kw).max(),
             power_factor: last.power_factor,
         };
-        let from = last_read
-            .get(&c.id)
-            .and_then(|d| d.parse::<Date>().ok())
+        let from = c
+            .last_read
             .and_then(|d| d.tomorrow().ok())
             .filter(|d| *d <= last.read_on)
             .unwrap_or(first_day.min(last.read_on));
-        let ytd = year_to_date.get(&c.id).copied().unwrap_or(0);
-        match price_bill(tariff, usage, ytd, (from, last.read_on), c, &measured, &pf_tables) {
+        match price_bill(tariff, usage, c.year_to_date, (from, last.read_on), c, &measured, &pf_tables) {
             Ok(charge) => {
                 if let Some((old, _, old_no)) = standing {
                     to_reverse.push((*old, old_no.clone()));
@@ -587,8 +584,13 @@ pub async fn run(
         ["bill_id", "line_no", "kind", "tier", "period", "label", "effective_from", "kwh", "price", "amount"];
     bulk::insert(tx.conn(), "power_bill_lines", &line_columns, line_rows, "").await?;
     tx.analyze_grown("power_bills", new_bills.len() as u64).await?;
-    let (first, last) = (ids.iter().min().copied().unwrap_or(0), ids.iter().max().copied().unwrap_or(0));
-    out.notices = super::notice::queue_in(&mut tx, db, (first, last), &at, today).await?;
+    let mut subjects = Vec::with_capacity(new_bills.len());
+    for ((c, _, _, _, charge, _), id) in new_bills.iter().zip(&ids) {
+        if let Some(n) = c.holder {
+            subjects.push(super::notice::subject(&rows[n], (c.branch, *id), month, charge.amount, due)?);
+        }
+    }
+    out.notices = super::notice::queue_in(&mut tx, db, &subjects, today).await?;
     let total: Money = new_bills.iter().map(|b| b.4.amount).sum();
     let change = Change {
         entity: "power_billing_run",

@@ -3,17 +3,24 @@
 //! the reader; a time-of-use meter's 峰/平/谷 registers, a large user's
 //! 无功 register, 最大需量 and 功率因数 where its tariff or contract bills
 //! on them), read by the import machinery's table reader. Every row is
-//! checked as a typed reading is; each refused row is reported with its
-//! row number, the field and the rule, and the others are entered.
+//! checked as a typed reading is, all of them at once ([`super::ledger`]);
+//! each refused row is reported with its row number, the field and the
+//! rule, and the others are entered in one transaction with one audit
+//! record.
 
 use jiff::Timestamp;
 use kefu_care::import::{cells, table};
 use kefu_core::ids::UserId;
+use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Rule};
-use kefu_store::{Db, Failure};
+use kefu_store::bulk::{self, Cell};
+use kefu_store::{Change, Db, Failure, RowExt};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
 
+use super::ledger::enter_all;
 use super::source;
-use super::store::{Entry, Extra, Kind, enter};
+use super::store::{Entry, Extra, Kind};
 use crate::readings::ReadingRules;
 
 /// The headers each column is known by, in the exports the centres use.
@@ -78,18 +85,36 @@ pub async fn import(
     }
     let reader = column(&t.headers, READER);
     let extras = [PEAK, FLAT, VALLEY, REACTIVE, DEMAND, POWER_FACTOR].map(|names| column(&t.headers, names));
+    let account_cell = |row: &table::Row| account.map(|a| row.cell(a).trim().to_string()).filter(|a| !a.is_empty());
+    let meter_cell = |row: &table::Row| meter.map(|m| row.cell(m).to_string()).filter(|m| !m.is_empty());
+    // The accounts of the rows that name only their meter, looked up at once.
+    let meters: HashSet<String> = t.rows.iter().filter(|r| account_cell(r).is_none()).filter_map(meter_cell).collect();
+    let mut conn = db.pool().acquire().await?;
+    let account_of_meter: HashMap<String, String> = bulk::select_in(
+        &mut conn,
+        "SELECT m.meter_no, a.account_no FROM power_meters m JOIN power_accounts a ON a.id = m.account_id \
+         WHERE m.meter_no",
+        meters.into_iter().map(Cell::from).collect(),
+        "",
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.text("meter_no")?, r.text("account_no")?)))
+    .collect::<Result<_, Failure>>()?;
+    drop(conn);
     let mut out = Imported::default();
+    let (mut entries, mut numbers) = (Vec::with_capacity(t.rows.len()), Vec::with_capacity(t.rows.len()));
     for row in &t.rows {
         let Some(read_on) = cells::parse_date(row.cell(time)) else {
             let rule = Rule::new("date_format", "无法识别的日期", "not a date");
             out.rejected.push((row.number, Invalid::new("time", rule)));
             continue;
         };
-        let meter_no = meter.map(|m| row.cell(m).to_string()).filter(|m| !m.is_empty());
-        let account_no = match (account.map(|a| row.cell(a)).filter(|a| !a.is_empty()), &meter_no) {
-            (Some(a), _) => a.to_string(),
-            (None, Some(m)) => match account_of_meter(db, m).await? {
-                Some(a) => a,
+        let meter_no = meter_cell(row);
+        let account_no = match (account_cell(row), &meter_no) {
+            (Some(a), _) => a,
+            (None, Some(m)) => match account_of_meter.get(m) {
+                Some(a) => a.clone(),
                 None => {
                     let rule = Rule::new("unknown_meter", "没有这个表号", "there is no meter of this number");
                     out.rejected.push((row.number, Invalid::new("meter_no", rule)));
@@ -101,7 +126,7 @@ pub async fn import(
                 continue;
             }
         };
-        let entry = Entry {
+        entries.push(Entry {
             account_no,
             meter_no,
             reading: row.cell(reading).to_string(),
@@ -114,28 +139,39 @@ pub async fn import(
                     extras.map(|c| c.map(|c| row.cell(c).to_string()));
                 Extra { peak, flat, valley, reactive, demand, power_factor }
             },
-        };
-        match enter(db, actor, &entry, reader_of_book, rules, now).await {
+        });
+        numbers.push(row.number);
+    }
+    // Every row that passes in one transaction, with one audit record.
+    let mut tx = db.begin().await?;
+    let outcomes = enter_all((db, &mut tx), actor, &entries, reader_of_book, rules, now).await?;
+    for (outcome, number) in outcomes.into_iter().zip(numbers) {
+        match outcome {
             Ok(r) => {
                 out.entered += 1;
                 out.held += usize::from(r.status == "held");
             }
-            Err(Failure::Invalid(e)) => out.rejected.push((row.number, e)),
+            Err(Failure::Invalid(e)) => out.rejected.push((number, e)),
             Err(Failure::NotFound) => {
                 let rule = Rule::new("unknown_account", "没有这个户号", "there is no account of this number");
-                out.rejected.push((row.number, Invalid::new("account_no", rule)));
+                out.rejected.push((number, Invalid::new("account_no", rule)));
             }
             Err(other) => return Err(other),
         }
     }
+    out.rejected.sort_by_key(|(number, _)| *number);
+    if out.entered == 0 {
+        return Ok(out);
+    }
+    let change = Change {
+        entity: "power_reading_import",
+        entity_id: instant_text(now),
+        action: "import",
+        branch: None,
+        old: None,
+        new: Some(json!({"entered": out.entered, "held": out.held, "rejected": out.rejected.len()})),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
     Ok(out)
-}
-
-async fn account_of_meter(db: &Db, meter_no: &str) -> Result<Option<String>, Failure> {
-    Ok(sqlx::query_scalar(
-        "SELECT a.account_no FROM power_meters m JOIN power_accounts a ON a.id = m.account_id WHERE m.meter_no = $1",
-    )
-    .bind(meter_no.to_string())
-    .fetch_optional(db.pool())
-    .await?)
 }

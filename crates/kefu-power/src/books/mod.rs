@@ -8,7 +8,9 @@
 
 pub mod demo;
 mod demo_two_part;
+pub(crate) mod generated;
 mod import;
+mod ledger;
 mod store;
 
 pub use import::{Imported, import};

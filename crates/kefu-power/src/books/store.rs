@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use kefu_core::ids::{BranchId, UserId};
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Rule, Scope, required_text};
-use kefu_store::{Change, Db, Failure, RowExt, Tx};
+use kefu_store::{Change, Db, Failure, RowExt};
 use serde::Serialize;
 use serde_json::json;
 
@@ -19,7 +19,7 @@ use crate::tariffs::{Basis, store as tariffs};
 type Result<T> = std::result::Result<T, Failure>;
 
 /// How many of an account's last months its average is taken over.
-const AVERAGE_MONTHS: usize = 6;
+pub(super) const AVERAGE_MONTHS: usize = 6;
 
 /// A reading book with its reader and how many accounts it holds.
 #[derive(Debug, Clone, Serialize)]
@@ -362,51 +362,87 @@ pub fn month_of(day: Date) -> String {
 }
 
 /// The meter an entry reads and what the checks need of it.
-struct MeterAt {
-    id: i64,
-    register: Register,
+pub(super) struct MeterAt {
+    pub(super) id: i64,
+    pub(super) register: Register,
     multiplier: Multiplier,
 }
 
-async fn meter_for(tx: &mut Tx, account: i64, meter_no: Option<&str>) -> Result<MeterAt> {
-    let rows = sqlx::query(
-        "SELECT id, meter_no, register_digits, ct_primary, ct_secondary, pt_primary, pt_secondary, removed_on \
-         FROM power_meters WHERE account_id = $1 ORDER BY id DESC",
-    )
-    .bind(account)
-    .fetch_all(tx.conn())
-    .await?;
+/// One of an account's meters as stored.
+pub(super) struct MeterRow {
+    pub(super) id: i64,
+    pub(super) meter_no: String,
+    pub(super) removed: bool,
+    pub(super) digits: i64,
+    pub(super) ct: (i64, i64),
+    pub(super) pt: (i64, i64),
+}
+
+/// The meter an entry reads among the account's `meters`, newest first: the
+/// one it names, else the one in service (or the newest).
+pub(super) fn meter_of(meters: &[MeterRow], meter_no: Option<&str>) -> Result<MeterAt> {
     let row = match meter_no.map(str::trim).filter(|m| !m.is_empty()) {
-        Some(no) => rows.iter().find(|r| r.text("meter_no").is_ok_and(|m| m == no)),
-        None => rows.iter().find(|r| r.opt_text("removed_on").is_ok_and(|d| d.is_none())).or(rows.first()),
+        Some(no) => meters.iter().find(|m| m.meter_no == no),
+        None => meters.iter().find(|m| !m.removed).or(meters.first()),
     };
-    let Some(r) = row else {
+    let Some(m) = row else {
         return Err(invalid("meter_no", "meter_not_at_account", "该户没有这块电能表", "no such meter at the account"));
     };
-    let digits = u32::try_from(r.i64("register_digits")?).unwrap_or(0);
-    let ratio = |p: &str, s: &str| -> Result<Ratio> {
-        let (p, s) = (u32::try_from(r.i64(p)?).unwrap_or(0), u32::try_from(r.i64(s)?).unwrap_or(0));
-        Ok(Ratio::new("meter", p, s)?)
+    let ratio = |(p, s): (i64, i64)| -> Result<Ratio> {
+        Ok(Ratio::new("meter", u32::try_from(p).unwrap_or(0), u32::try_from(s).unwrap_or(0))?)
     };
     Ok(MeterAt {
-        id: r.i64("id")?,
-        register: Register::new("register_digits", digits)?,
-        multiplier: Multiplier::new(
-            "multiplier",
-            1,
-            ratio("ct_primary", "ct_secondary")?,
-            ratio("pt_primary", "pt_secondary")?,
-        )?,
+        id: m.id,
+        register: Register::new("register_digits", u32::try_from(m.digits).unwrap_or(0))?,
+        multiplier: Multiplier::new("multiplier", 1, ratio(m.ct)?, ratio(m.pt)?)?,
     })
 }
 
 /// What the checks decided, to store.
-struct Decided {
-    kind: Kind,
-    status: &'static str,
-    hold: Option<&'static str>,
-    kwh: i64,
-    rollover: bool,
+pub(super) struct Decided {
+    pub(super) kind: Kind,
+    pub(super) status: &'static str,
+    pub(super) hold: Option<&'static str>,
+    pub(super) kwh: i64,
+    pub(super) rollover: bool,
+}
+
+/// The last reading a meter's use is counted from: its last real reading
+/// before the month, or its installation reading (a meter put in this
+/// month has it in the same month); an estimate never is. Registers in
+/// hundredths.
+#[derive(Clone, Debug)]
+pub(super) struct Last {
+    pub(super) month: String,
+    pub(super) reading: i64,
+    pub(super) peak: Option<i64>,
+    pub(super) flat: Option<i64>,
+    pub(super) valley: Option<i64>,
+    pub(super) reactive: Option<i64>,
+}
+
+impl Last {
+    fn register(&self, field: &str) -> Option<Reading> {
+        match field {
+            "peak" => self.peak,
+            "flat" => self.flat,
+            "valley" => self.valley,
+            "reactive" => self.reactive,
+            _ => None,
+        }
+        .map(Reading::from_hundredths)
+    }
+}
+
+/// What the checks need of a meter's and its account's readings before a
+/// new one of a month.
+#[derive(Debug, Default)]
+pub(super) struct Past {
+    pub(super) last: Option<Last>,
+    /// The account's kWh of each of its last months with readings, latest first.
+    pub(super) history: Vec<i64>,
+    /// kWh billed on the meter's estimates since `last`.
+    pub(super) estimated_kwh: i64,
 }
 
 /// Enters a reading, checked (issue 20 §1), audited. `reader_of_book`:
@@ -419,120 +455,35 @@ pub async fn enter(
     rules: &ReadingRules,
     now: Timestamp,
 ) -> Result<StoredReading> {
-    let number = e.account_no.trim();
-    let sql = format!(
-        "SELECT a.id, a.branch_id, a.tariff_code, x.book_id, b.reader_id, t.basic_by, t.pf_standard \
-         FROM power_accounts a LEFT JOIN power_book_accounts x ON x.account_id = a.id \
-         LEFT JOIN power_books b ON b.id = x.book_id LEFT JOIN power_billing_terms t ON t.account_id = a.id \
-         WHERE a.account_no = $1 AND a.branch_id IN ({})",
-        actor.scope.sql_list()
-    );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number.to_string()).fetch_optional(db.pool()).await?;
-    let Some(row) = row else {
-        return Err(invalid("account_no", "unknown_account", "没有这个户号", "there is no account of this number"));
-    };
-    let (account, branch) = (row.i64("id")?, BranchId(row.i64("branch_id")?));
-    if let Some(me) = reader_of_book
-        && row.opt_i64("reader_id")? != Some(me.0)
-    {
-        return Err(Failure::NotFound);
-    }
-    let current = Reading::parse("reading", &e.reading)?;
-    let needs = Needs {
-        time_of_use: time_of_use(db, &row.text("tariff_code")?).await?,
-        demand: row.opt_text("basic_by")?.as_deref() == Some("demand"),
-        power_factor: row.opt_i64("pf_standard")?.is_some(),
-    };
-    let month = month_of(e.read_on);
     let mut tx = db.begin().await?;
-    let meter = meter_for(&mut tx, account, e.meter_no.as_deref()).await?;
-    meter.register.check("reading", current)?;
-    let decided = decide(&mut tx, account, &meter, current, &month, e.kind, rules).await?;
-    let extra = decide_extra(&mut tx, &meter, &e.extra, decided.kind, needs, &month, rules).await?;
-    // A reading of the same kind this month stands already: this one corrects it.
-    let before: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM power_readings WHERE meter_id = $1 AND month = $2 AND kind = $3 AND replaced_by IS NULL",
-    )
-    .bind(meter.id)
-    .bind(month.clone())
-    .bind(decided.kind.code())
-    .fetch_optional(tx.conn())
-    .await?;
-    let id = tx.reserve_ids("power_readings", 1).await?[0];
-    if let Some(old) = before {
-        sqlx::query("UPDATE power_readings SET replaced_by = $1 WHERE id = $2")
-            .bind(id)
-            .bind(old)
-            .execute(tx.conn())
-            .await?;
-    }
-    sqlx::query(
-        "INSERT INTO power_readings (id, account_id, meter_id, month, read_on, reading, kind, status, hold_reason, \
-         kwh, rollover, reader, source, created_at, peak, flat, valley, peak_kwh, flat_kwh, valley_kwh, reactive, kvarh, \
-         demand_kw, power_factor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22, $23, $24)",
-    )
-    .bind(id)
-    .bind(account)
-    .bind(meter.id)
-    .bind(month.clone())
-    .bind(e.read_on.to_string())
-    .bind(current.hundredths())
-    .bind(decided.kind.code())
-    .bind(decided.status)
-    .bind(decided.hold)
-    .bind(decided.kwh)
-    .bind(i64::from(decided.rollover))
-    .bind(e.reader.clone())
-    .bind(e.source)
-    .bind(instant_text(now))
-    .bind(extra.registers.map(|r| r[0].0))
-    .bind(extra.registers.map(|r| r[1].0))
-    .bind(extra.registers.map(|r| r[2].0))
-    .bind(extra.registers.and_then(|r| r[0].1))
-    .bind(extra.registers.and_then(|r| r[1].1))
-    .bind(extra.registers.and_then(|r| r[2].1))
-    .bind(extra.reactive.map(|r| r.0))
-    .bind(extra.reactive.and_then(|r| r.1))
-    .bind(extra.demand_kw)
-    .bind(extra.power_factor)
-    .execute(tx.conn())
-    .await?;
+    let entered =
+        super::ledger::enter_all((db, &mut tx), actor, std::slice::from_ref(e), reader_of_book, rules, now).await?;
+    let w = entered.into_iter().next().ok_or(Failure::NotFound)??;
     let change = Change {
         entity: "power_reading",
-        entity_id: id.to_string(),
-        action: if before.is_some() { "correct" } else { "create" },
-        branch: Some(branch),
-        old: before.map(|b| json!({"replaces": b})),
-        new: Some(json!({"account_no": number, "month": month, "reading": current.to_string(),
-            "kind": decided.kind.code(), "status": decided.status, "kwh": decided.kwh})),
+        entity_id: w.id.to_string(),
+        action: if w.replaces.is_some() { "correct" } else { "create" },
+        branch: Some(w.branch),
+        old: w.replaces.map(|b| json!({"replaces": b})),
+        new: Some(json!({"account_no": w.account_no, "month": w.month, "reading": w.reading,
+            "kind": w.kind, "status": w.status, "kwh": w.kwh})),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
     let sql = format!("{READING_SELECT} WHERE r.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(db.pool()).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(w.id).fetch_one(db.pool()).await?;
     reading_from(&row)
 }
 
 /// What an account's readings must carry beyond the main register.
 #[derive(Clone, Copy)]
-struct Needs {
+pub(super) struct Needs {
     /// Its tariff bills peak, flat and valley apart.
-    time_of_use: bool,
+    pub(super) time_of_use: bool,
     /// Its basic charge is on the month's maximum demand.
-    demand: bool,
+    pub(super) demand: bool,
     /// It is judged on its power factor.
-    power_factor: bool,
-}
-
-/// Whether the tariff `code` is time of use (an unknown code bills as
-/// nothing, and the billing run refuses it by name).
-async fn time_of_use(db: &Db, code: &str) -> Result<bool> {
-    match tariffs::by_code(db, code).await {
-        Ok(t) => Ok(t.basis() == Basis::TimeOfUse),
-        Err(Failure::NotFound) => Ok(false),
-        Err(e) => Err(e),
-    }
+    pub(super) power_factor: bool,
 }
 
 /// The extra registers decided: each (register in hundredths, the kWh or
@@ -540,11 +491,11 @@ async fn time_of_use(db: &Db, code: &str) -> Result<bool> {
 /// count from, and the billing run refuses the account by the register's
 /// name), the demand in whole kW and the power factor read.
 #[derive(Default)]
-struct ExtraDecided {
-    registers: Option<[(i64, Option<i64>); 3]>,
-    reactive: Option<(i64, Option<i64>)>,
-    demand_kw: Option<i64>,
-    power_factor: Option<i64>,
+pub(super) struct ExtraDecided {
+    pub(super) registers: Option<[(i64, Option<i64>); 3]>,
+    pub(super) reactive: Option<(i64, Option<i64>)>,
+    pub(super) demand_kw: Option<i64>,
+    pub(super) power_factor: Option<i64>,
 }
 
 fn given(text: &Option<String>) -> Option<&str> {
@@ -580,34 +531,19 @@ fn power_factor_of(text: &str) -> std::result::Result<i64, Invalid> {
 /// registers; a real reading of a large user its demand (when the basic
 /// charge is on demand) and its reactive register or power factor (when it
 /// is judged on its power factor). An estimate carries none.
-async fn decide_extra(
-    tx: &mut Tx,
+pub(super) fn decide_extra(
     meter: &MeterAt,
     e: &Extra,
     kind: Kind,
     needs: Needs,
-    month: &str,
+    last: Option<&Last>,
     rules: &ReadingRules,
 ) -> Result<ExtraDecided> {
     let mut out = ExtraDecided::default();
     if kind == Kind::Estimated {
         return Ok(out);
     }
-    let last = sqlx::query(
-        "SELECT peak, flat, valley, reactive FROM power_readings WHERE meter_id = $1 AND replaced_by IS NULL \
-         AND status <> 'held' AND ((month < $2 AND kind IN ('real', 'base')) OR (month = $2 AND kind = 'base')) \
-         ORDER BY month DESC, id DESC LIMIT 1",
-    )
-    .bind(meter.id)
-    .bind(month.to_string())
-    .fetch_optional(tx.conn())
-    .await?;
-    let last_of = |col: &str| -> Result<Option<Reading>> {
-        Ok(match &last {
-            Some(r) => r.opt_i64(col)?.map(Reading::from_hundredths),
-            None => None,
-        })
-    };
+    let last_of = |col: &str| -> Result<Option<Reading>> { Ok(last.and_then(|l| l.register(col))) };
     // A register's use since the last reading; a base reading is where its
     // use starts.
     let used = |field: &str, value: Reading, before: Option<Reading>| -> std::result::Result<Option<i64>, Invalid> {
@@ -673,44 +609,21 @@ async fn decide_extra(
 }
 
 /// The checks of [`crate::readings`] on a reading, with the meter's and
-/// the account's history read from the store.
-async fn decide(
-    tx: &mut Tx,
-    account: i64,
+/// the account's history as [`Past`] holds it.
+pub(super) fn decide(
     meter: &MeterAt,
     current: Reading,
-    month: &str,
     kind: Kind,
+    past: &Past,
     rules: &ReadingRules,
 ) -> Result<Decided> {
-    // The base of this meter's use: its last real reading before the month,
-    // or its installation reading (a meter put in this month has it in the
-    // same month); an estimate never is.
-    let last = sqlx::query(
-        "SELECT month, reading FROM power_readings WHERE meter_id = $1 AND replaced_by IS NULL AND status <> 'held' \
-         AND ((month < $2 AND kind IN ('real', 'base')) OR (month = $2 AND kind = 'base')) \
-         ORDER BY month DESC, id DESC LIMIT 1",
-    )
-    .bind(meter.id)
-    .bind(month.to_string())
-    .fetch_optional(tx.conn())
-    .await?;
-    let history: Vec<i64> = sqlx::query_scalar(
-        "SELECT CAST(SUM(kwh) AS BIGINT) FROM power_readings WHERE account_id = $1 AND month < $2 AND replaced_by IS NULL \
-         AND kind IN ('real', 'estimated', 'removal') AND status <> 'held' GROUP BY month ORDER BY month DESC LIMIT 6",
-    )
-    .bind(account)
-    .bind(month.to_string())
-    .fetch_all(tx.conn())
-    .await?;
-    let average = average_kwh(&history[..history.len().min(AVERAGE_MONTHS)]);
+    let average = average_kwh(&past.history[..past.history.len().min(AVERAGE_MONTHS)]);
     let ok = |kind, kwh, rollover| Decided { kind, status: "ok", hold: None, kwh, rollover };
-    let Some(last) = last else {
+    let Some(last) = &past.last else {
         // A meter's first reading is where its use starts.
         return Ok(ok(Kind::Base, 0, false));
     };
-    let last_month = last.text("month")?;
-    let last_real = Reading::from_hundredths(last.i64("reading")?);
+    let last_real = Reading::from_hundredths(last.reading);
     match kind {
         Kind::Base => Ok(ok(Kind::Base, 0, false)),
         Kind::Estimated => Ok(ok(Kind::Estimated, readings::estimate("reading", average)?, false)),
@@ -724,22 +637,13 @@ async fn decide(
             Ok(ok(Kind::Removal, readings::metered_kwh(&[span], rules)?, false))
         }
         Kind::Real => {
-            let estimated_kwh: i64 = sqlx::query_scalar(
-                "SELECT CAST(COALESCE(SUM(kwh), 0) AS BIGINT) FROM power_readings WHERE meter_id = $1 AND month > $2 AND month < $3 \
-                 AND kind = 'estimated' AND replaced_by IS NULL",
-            )
-            .bind(meter.id)
-            .bind(last_month)
-            .bind(month.to_string())
-            .fetch_one(tx.conn())
-            .await?;
             let check = ReadingCheck {
                 register: meter.register,
                 multiplier: meter.multiplier,
                 last_real,
                 current,
                 average_kwh: average,
-                estimated_kwh,
+                estimated_kwh: past.estimated_kwh,
             };
             match readings::check("reading", &check, rules)? {
                 Verdict::Bill { kwh, rollover } => Ok(ok(Kind::Real, kwh, rollover)),
