@@ -23,6 +23,8 @@
 //! | [`receivables`] | fees as edited and collected (0059, 0060): an item's price from a period on and its retirement, the readings sheet with replacements, one-off charges billed once on the next bill, late fees charged or waived, the collection playbook on bills' due dates (`estate_bill_due`; no step cuts a utility), the month's collection figures and the desk's counts for the report, a payment's receipt |
 //! | [`repairs`] | repairs (报修) as work orders (0055): categories with their deadlines and escalation, the steps from report to the owner's confirmation, an in-house repair's materials and charge pending for the next bill (`estate_repair_charges`), the next-day 回访 call ([`repairs::revisit`]) |
 //! | [`opinions`] | opinion visits (0057): a plan per estate and period covering every household lived in, buildings assigned to staff in turn, each visit's opinions, suggestions and satisfaction (1–5), the plan's completion and coverage, the month's summary |
+//! | [`visit_tasks`] | the opinion visits as tasks of the common call queue: made with the plan, spread over its period, claimed by the building's staff, moved with the building, ended by the visit's record; the daily run's anchor (the plan's first day) |
+//! | [`window`] | a page of a long list (limit and offset) |
 //! | [`passes`] | a visitor's optional pass: a signed, expiring token (the survey links' HMAC under its own key) for a QR code, checked at the gate |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
 //! | `ops_demo` | the demo's owners' complaints (closed with their measures) and this year's visit plans, half done |
@@ -66,4 +68,6 @@ pub mod payments;
 pub mod quote;
 pub mod receivables;
 pub mod repairs;
+pub mod visit_tasks;
 pub mod visitors;
+pub mod window;

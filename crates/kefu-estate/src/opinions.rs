@@ -90,9 +90,17 @@ pub async fn staff(db: &Db, branch: kefu_core::ids::BranchId) -> Result<Vec<(i64
 /// Makes the plan for `estate` over the period: one visit to each household
 /// lived in, each building given in turn to the estate's staff (or to the
 /// manager making the plan when it has none; left to assign when the plan
-/// is the system's). A second plan from the same first day is refused by
-/// field.
-pub async fn create_plan(db: &Db, actor: &Actor, estate: &Estate, (first, last): (Date, Date)) -> Result<i64> {
+/// is the system's), each visit a task of the call queue given to its
+/// building's staff, due on a day of the period from `today` on
+/// ([`crate::visit_tasks`]). A second plan from the same first day is
+/// refused by field.
+pub async fn create_plan(
+    db: &Db,
+    actor: &Actor,
+    estate: &Estate,
+    (first, last): (Date, Date),
+    today: Date,
+) -> Result<i64> {
     let (first, last) = period(first, last)?;
     let mut people: Vec<i64> = staff(db, estate.branch_id).await?.into_iter().map(|(id, _)| id).collect();
     if people.is_empty() && actor.user_id.0 != 0 {
@@ -151,13 +159,14 @@ pub async fn create_plan(db: &Db, actor: &Actor, estate: &Estate, (first, last):
         .execute(tx.conn())
         .await?
         .rows_affected();
+    let tasks = crate::visit_tasks::create_in(&mut tx, id, (first, last), today).await?;
     let change = Change {
         entity: "estate_visit_plan",
         entity_id: id.to_string(),
         action: "create",
         branch: Some(estate.branch_id),
         old: None,
-        new: Some(json!({ "starts_on": first, "ends_on": last, "visits": visits })),
+        new: Some(json!({ "starts_on": first, "ends_on": last, "visits": visits, "tasks": tasks })),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
@@ -250,8 +259,9 @@ pub async fn assignments(db: &Db, plan: &Plan) -> Result<Vec<Assignment>> {
         .collect()
 }
 
-/// Gives a building's visits of a plan to another member of the estate's
-/// staff (a manager's decision), audited.
+/// Gives a building's visits of a plan, and their open tasks in the call
+/// queue, to another member of the estate's staff (a manager's decision),
+/// audited.
 pub async fn assign(db: &Db, actor: &Actor, plan: &Plan, building: i64, user: i64) -> Result<()> {
     let allowed = staff(db, kefu_core::ids::BranchId(plan.branch_id)).await?;
     if !allowed.iter().any(|(id, _)| *id == user) {
@@ -276,13 +286,14 @@ pub async fn assign(db: &Db, actor: &Actor, plan: &Plan, building: i64, user: i6
         )
         .into());
     }
+    let tasks = crate::visit_tasks::reassign_in(&mut tx, plan.id, building, user).await?;
     let change = Change {
         entity: "estate_visit_plan",
         entity_id: plan.id.to_string(),
         action: "assign",
         branch: Some(kefu_core::ids::BranchId(plan.branch_id)),
         old: None,
-        new: Some(json!({ "building": building, "user": user })),
+        new: Some(json!({ "building": building, "user": user, "tasks": tasks })),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
@@ -362,7 +373,8 @@ pub struct Said {
 }
 
 /// Records a visit made at `now` on the business day `today` (once; a
-/// second record of the same visit is refused), audited.
+/// second record of the same visit is refused) and ends its task in the
+/// call queue, audited.
 pub async fn record(db: &Db, actor: &Actor, id: i64, said: &Said, (now, today): (Timestamp, Date)) -> Result<Visit> {
     let v = visit(db, &actor.scope, id).await?;
     let score = said.satisfaction.trim().parse::<i64>().map_err(|_| {
@@ -389,6 +401,7 @@ pub async fn record(db: &Db, actor: &Actor, id: i64, said: &Said, (now, today): 
     if done == 0 {
         return Err(Failure::Conflict(Rule::new("visit_recorded", "该走访已记录", "this visit is already recorded")));
     }
+    crate::visit_tasks::close_in(&mut tx, id, score, said.opinions.trim()).await?;
     let change = Change {
         entity: "estate_opinion_visit",
         entity_id: id.to_string(),

@@ -51,11 +51,20 @@ impl Pack for Estate {
     }
 
     fn default_playbooks(&self) -> Vec<Playbook> {
-        [crate::receivables::outreach::default_playbooks(), crate::repairs::revisit::default_playbooks()].concat()
+        [
+            crate::receivables::outreach::default_playbooks(),
+            crate::repairs::revisit::default_playbooks(),
+            crate::visit_tasks::default_playbooks(),
+        ]
+        .concat()
     }
 
     fn anchor_sources(&self) -> Vec<&'static dyn AnchorSource> {
-        vec![&crate::receivables::outreach::BILLS_DUE, &crate::repairs::revisit::COMPLETED]
+        vec![
+            &crate::receivables::outreach::BILLS_DUE,
+            &crate::repairs::revisit::COMPLETED,
+            &crate::visit_tasks::PLAN_STARTS,
+        ]
     }
 
     /// The repair's 回访 asks whether the owner is satisfied.

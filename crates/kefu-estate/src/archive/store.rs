@@ -359,21 +359,32 @@ pub struct HouseRow {
 
 /// A building's houses in natural order, or the estate's parking spaces
 /// and shops (`building` none), with their owners.
-pub async fn houses(db: &Db, estate: &Estate, building: Option<&Building>) -> Result<Vec<HouseRow>> {
+pub async fn houses(
+    db: &Db,
+    estate: &Estate,
+    building: Option<&Building>,
+    window: crate::window::Window,
+) -> Result<Vec<HouseRow>> {
     let filter = match building {
         Some(b) => format!("h.building_id = {}", b.id),
         None => "h.building_id IS NULL".to_string(),
     };
-    let sql =
-        format!("SELECT {HOUSE_COLUMNS} FROM estate_houses h WHERE h.branch_id = $1 AND {filter} ORDER BY h.sort_key");
+    let sql = format!(
+        "SELECT {HOUSE_COLUMNS} FROM estate_houses h WHERE h.branch_id = $1 AND {filter} ORDER BY h.sort_key, h.id{}",
+        window.sql()
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate.branch_id.0).fetch_all(db.pool()).await?;
     let list = rows.iter().map(house_from).collect::<Result<Vec<_>>>()?;
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The owners of this page's houses only.
+    let ids = list.iter().map(|h| h.id.to_string()).collect::<Vec<_>>().join(", ");
     let owner_sql = format!(
         "SELECT r.house_id, c.id, c.name FROM estate_residents r JOIN customers c ON c.id = r.customer_id \
-         JOIN estate_houses h ON h.id = r.house_id WHERE h.branch_id = $1 AND {filter} \
-         AND r.role IN ('owner', 'co_owner') AND r.moved_out IS NULL ORDER BY r.id"
+         WHERE r.house_id IN ({ids}) AND r.role IN ('owner', 'co_owner') AND r.moved_out IS NULL ORDER BY r.id"
     );
-    let owner_rows = sqlx::query(sqlx::AssertSqlSafe(owner_sql)).bind(estate.branch_id.0).fetch_all(db.pool()).await?;
+    let owner_rows = sqlx::query(sqlx::AssertSqlSafe(owner_sql)).fetch_all(db.pool()).await?;
     let mut owners: HashMap<i64, Vec<(CustomerId, String)>> = HashMap::new();
     for r in &owner_rows {
         owners.entry(r.i64("house_id")?).or_default().push((CustomerId(r.i64("id")?), r.text("name")?));

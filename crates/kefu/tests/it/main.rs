@@ -17,6 +17,7 @@ mod estate;
 mod estate_collection;
 mod estate_fees;
 mod estate_ops;
+mod estate_rest;
 mod first_day;
 mod foundation;
 mod generate;
