@@ -28,6 +28,7 @@
 //! | [`passes`] | a visitor's optional pass: a signed, expiring token (the survey links' HMAC under its own key) for a QR code, checked at the gate |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
 //! | `ops_demo` | the demo's owners' complaints (closed with their measures) and this year's visit plans, half done |
+//! | `generate` | `kefu gen --houses N`: the demo's plans as rows, written by the packs' bulk loader (search keys sorted and appended last) |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `estate`; its hourly work: the visitor purge and the completeness snapshot) and the demo company with two years of fees; `kefu gen --houses N` |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field and the rule, in
@@ -58,6 +59,7 @@ pub mod completeness;
 pub mod demo;
 pub mod desk;
 pub mod fees;
+mod generate;
 pub mod houses;
 pub mod late_fee;
 pub mod opinions;

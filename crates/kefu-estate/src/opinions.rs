@@ -341,8 +341,14 @@ fn visit_of(r: &sqlx::any::AnyRow) -> Result<Visit> {
     })
 }
 
-/// A plan's visits, the ones still to make first; only `user`'s when given.
-pub async fn visits(db: &Db, plan: &Plan, user: Option<i64>, pending: bool) -> Result<Vec<Visit>> {
+/// A plan's visits, the ones still to make first; only `user`'s when given
+/// (a page of them).
+pub async fn visits(
+    db: &Db,
+    plan: &Plan,
+    (user, pending): (Option<i64>, bool),
+    window: crate::window::Window,
+) -> Result<Vec<Visit>> {
     let mut sql = format!("{VISIT} WHERE v.plan_id = {}", plan.id);
     if let Some(u) = user {
         sql.push_str(&format!(" AND a.user_id = {u}"));
@@ -350,7 +356,8 @@ pub async fn visits(db: &Db, plan: &Plan, user: Option<i64>, pending: bool) -> R
     if pending {
         sql.push_str(" AND v.visited_at IS NULL");
     }
-    sql.push_str(" ORDER BY (v.visited_at IS NOT NULL), g.id, h.sort_key LIMIT 1000");
+    sql.push_str(" ORDER BY (v.visited_at IS NOT NULL), g.id, h.sort_key, v.id");
+    sql.push_str(&window.sql());
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
     rows.iter().map(visit_of).collect()
 }

@@ -280,3 +280,51 @@ on_both!(long_estate_lists_come_a_page_at_a_time, |backend| async move {
     assert_eq!(rows_of(&more, "estate-repairs"), reported - 50);
     assert!(more.contains("路灯0号"));
 });
+
+/// How many rows `sql` counts.
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(app.db.pool()).await.unwrap()
+}
+
+on_both!(gen_writes_a_consistent_company_through_the_bulk_loader, |backend| async move {
+    use kefu_pack::Pack;
+    let app = TestApp::start_with_packs(backend, estate_pack()).await;
+    let today: jiff::civil::Date = "2026-11-29".parse().unwrap();
+    let n = 1_234;
+    let scale = kefu_pack::Scale { customers: n, seed: 11, today, branches: 0 };
+    let demo = kefu_estate::pack::ESTATE.demo().unwrap();
+    let made = demo.generate(&app.db, scale, &()).await.unwrap();
+    assert!(made.summary.contains(&format!("{n} 套房屋")), "{}", made.summary);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM estate_houses").await, n as i64);
+    // Every resident is a customer of the house's estate; every car stands
+    // on a parking space of its own estate; every resident is found by the
+    // house's number.
+    let bad = "SELECT COUNT(*) FROM estate_residents r JOIN estate_houses h ON h.id = r.house_id \
+               LEFT JOIN customers c ON c.id = r.customer_id WHERE c.id IS NULL OR c.branch_id <> h.branch_id";
+    assert_eq!(count(&app, bad).await, 0, "residents agree with their estates");
+    let bad = "SELECT COUNT(*) FROM estate_vehicles v JOIN estate_houses h ON h.id = v.house_id \
+               LEFT JOIN estate_houses s ON s.id = v.space_id \
+               WHERE v.space_id IS NOT NULL AND (s.id IS NULL OR s.kind <> 'parking_space' OR s.branch_id <> h.branch_id)";
+    assert_eq!(count(&app, bad).await, 0, "cars on spaces of their estate");
+    let unfound = "SELECT COUNT(*) FROM estate_residents r JOIN estate_houses h ON h.id = r.house_id \
+                   WHERE NOT EXISTS (SELECT 1 FROM search_keys k WHERE k.customer_id = r.customer_id \
+                   AND k.source = 'estate_resident:' || r.id AND k.key LIKE '%' || h.number)";
+    assert_eq!(count(&app, unfound).await, 0, "each resident found by the house's number");
+    let people = count(&app, "SELECT COUNT(DISTINCT customer_id) FROM estate_residents").await;
+    assert_eq!(people, count(&app, "SELECT COUNT(*) FROM customers WHERE source = '业户档案'").await);
+    // The month's bills: one a house billed, as the run found them.
+    let billed = count(&app, "SELECT COUNT(*) FROM estate_houses WHERE billed_from IS NOT NULL").await;
+    assert_eq!(count(&app, "SELECT COUNT(DISTINCT house_id) FROM estate_bills").await, billed);
+    // The ids carry on after the load (PostgreSQL's sequences too).
+    let id = app.customer_in(app.fx.store_a, "周杰", "13912345678").await;
+    assert!(id.0 > count(&app, "SELECT MAX(customer_id) FROM estate_residents").await);
+    let agent = app.login("admin").await;
+    let house: String =
+        sqlx::query_scalar("SELECT number FROM estate_houses WHERE kind = 'residence' ORDER BY id LIMIT 1")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let hits = get_json(&agent, app.at(&format!("/api/v1/search?q={house}"))).await;
+    assert!(!hits.as_array().unwrap().is_empty(), "{house} found: {hits}");
+    assert!(demo.generate(&app.db, scale, &()).await.is_err(), "a second company is refused");
+});

@@ -69,6 +69,13 @@ async fn complaints(app: &AppState, lang: Lang, estate: &Estate, month: Month) -
     let none = Choices { categories: Vec::new(), departments: Vec::new(), measures_for: Vec::new() };
     let choices = none.with(categories, departments, true);
     let s = summary::summarize(&list, &choices);
+    let by_category: Vec<(String, String, i64)> = s
+        .by_category
+        .iter()
+        .map(|(c, n)| (c.clone(), t(lang, &format!("complaint_category_{c}")), *n as i64))
+        .collect();
+    let chart = (s.received > 0)
+        .then(|| super::bars(lang, "estate-report-complaints", "estate_report_complaints_chart", by_category));
     let mut rows: Vec<Vec<String>> =
         vec![vec![t(lang, "estate_report_complaints_received"), s.received.to_string(), String::new()]];
     rows.extend(
@@ -95,7 +102,7 @@ async fn complaints(app: &AppState, lang: Lang, estate: &Estate, month: Month) -
         title: t(lang, "estate_report_complaints"),
         header: vec![t(lang, "estate_report_figure"), t(lang, "estate_report_value"), String::new()],
         rows,
-        chart: None,
+        chart,
     })
 }
 

@@ -5,6 +5,7 @@ use crate::extract::{FormBody, JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::packs::Panel;
 use crate::packs::estate::api::Problem;
+use crate::packs::estate::pager;
 use crate::render::page;
 use crate::state::AppState;
 use axum::Json;
@@ -83,6 +84,7 @@ pub async fn create(
 pub struct PlanQuery {
     mine: String,
     pending: String,
+    offset: i64,
 }
 
 pub async fn plan(
@@ -93,7 +95,10 @@ pub async fn plan(
 ) -> Result<Html<String>, AppError> {
     let p = opinions::plan(app.db(), &ctx.actor.scope, id).await?;
     let (mine, pending) = (!q.mine.is_empty(), !q.pending.is_empty());
-    let visits = opinions::visits(app.db(), &p, mine.then_some(ctx.actor.user_id.0), pending).await?;
+    let filter = (mine.then_some(ctx.actor.user_id.0), pending);
+    let mut visits = opinions::visits(app.db(), &p, filter, pager::window(q.offset)).await?;
+    let base = format!("/estate/visit-plans/{id}?mine={}&pending={}&", q.mine, q.pending);
+    let pager = pager::pager(&mut visits, q.offset, &base, "offset");
     let assignments = opinions::assignments(app.db(), &p).await?;
     let staff: Vec<serde_json::Value> = opinions::staff(app.db(), kefu_core::ids::BranchId(p.branch_id))
         .await?
@@ -107,7 +112,7 @@ pub async fn plan(
         "nav_estate_visits",
         view! {
             p => p, completion => percent(p.completion_bp), coverage => percent(p.coverage_bp),
-            visits => visits, assignments => assignments, staff => staff, mine => mine, pending => pending,
+            visits => visits, pager => pager, assignments => assignments, staff => staff, mine => mine, pending => pending,
             can_manage => ctx.actor.can(Permission::EstateManage),
         },
     )
