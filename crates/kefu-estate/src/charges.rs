@@ -660,20 +660,23 @@ pub struct LineRow {
     pub amount: String,
 }
 
-/// A house's bills, newest first, with their lines.
-pub async fn bills_of(db: &Db, house: &House) -> Result<Vec<BillRow>> {
-    let rows = sqlx::query(
+/// A house's bills, newest first, with their lines (a page of them).
+pub async fn bills_of(db: &Db, house: &House, window: crate::window::Window) -> Result<Vec<BillRow>> {
+    let sql = format!(
         "SELECT id, bill_no, period, due, total, outstanding, reverses, reversed_by FROM estate_bills \
-         WHERE house_id = $1 ORDER BY due DESC, bill_no DESC",
-    )
-    .bind(house.id)
-    .fetch_all(db.pool())
-    .await?;
-    let line_rows = sqlx::query(
+         WHERE house_id = $1 ORDER BY due DESC, bill_no DESC{}",
+        window.sql()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(house.id).fetch_all(db.pool()).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids =
+        rows.iter().map(|r| r.i64("id").map(|i| i.to_string())).collect::<std::result::Result<Vec<_>, _>>()?.join(", ");
+    let line_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT l.bill_id, l.item_code, l.kind, l.quantity, l.price, l.amount FROM estate_bill_lines l \
-         JOIN estate_bills b ON b.id = l.bill_id WHERE b.house_id = $1 ORDER BY l.id",
-    )
-    .bind(house.id)
+         WHERE l.bill_id IN ({ids}) ORDER BY l.id"
+    )))
     .fetch_all(db.pool())
     .await?;
     let mut lines: HashMap<i64, Vec<LineRow>> = HashMap::new();

@@ -89,7 +89,7 @@ fn plate(rng: &mut ChaCha8Rng) -> Plate {
 }
 
 /// What a house will be, before its people are customers.
-struct Plan {
+pub(crate) struct Plan {
     number: HouseNo,
     kind: HouseKind,
     state: HouseState,
@@ -102,20 +102,18 @@ struct Plan {
     cars: usize,
 }
 
-/// Loads the company with `count` houses split between its estates,
-/// telling `progress` how far it got. `today` is the day the archive runs
-/// up to; `now` stamps the records.
-pub async fn load(
-    db: &Db,
-    seed: u64,
-    today: Date,
-    now: Timestamp,
-    count: usize,
-    progress: &dyn kefu_pack::Progress,
-) -> anyhow::Result<Summary> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6573_7461_7465); // "estate": not the other demos' stream
-    // One transaction: an interrupted load leaves no half company behind.
-    let mut tx = db.begin().await?;
+/// An estate of the company as the load makes it: its branch, address and
+/// share of the houses.
+pub(crate) struct Made {
+    pub branch: BranchId,
+    pub code: &'static str,
+    pub address: String,
+    pub share: usize,
+}
+
+/// Creates the company, its estates and their buildings for `count`
+/// houses inside `tx`; the system actor of the company with them.
+pub(crate) async fn company_in(tx: &mut kefu_store::Tx, db: &Db, count: usize) -> anyhow::Result<(Actor, Vec<Made>)> {
     let existing = branches::all(db).await?;
     if existing.iter().any(|b| b.code == COMPANY_CODE) {
         anyhow::bail!("the demo property company is already loaded (branch {COMPANY_CODE} exists)");
@@ -132,32 +130,26 @@ pub async fn load(
             address,
         };
     let company = branches::create_in(
-        &mut tx,
+        tx,
         &nobody,
         branch(parent, COMPANY_CODE, COMPANY_NAME, branch_kind::GROUP, format!("{CITY}西湖区文三路200号"), 8_816_000),
     )
     .await?
     .id;
     let actor = Actor::system(Scope::new(vec![company]));
-    let mut summary = Summary { estates: ESTATES.len(), ..Summary::default() };
-    progress.start(count as u64, "演示数据 demo (物业 estate)");
+    let mut made = Vec::new();
     for (e, (code, name, street)) in ESTATES.iter().enumerate() {
         let share = count / ESTATES.len() + usize::from(e < count % ESTATES.len());
         let address = format!("{CITY}{street}");
         let estate = branches::create_in(
-            &mut tx,
+            tx,
             &actor,
             branch(Some(company), code, name, branch_kind::ESTATE, address.clone(), 8_816_100 + e as u32),
         )
         .await?
         .id;
-        archive::add_estate_in(&mut tx, estate, 90).await?;
-        // 88% rooms, 10% parking spaces, 2% shops.
-        let spaces = share / 10;
-        let shops = share / 50;
-        let rooms = share - spaces - shops;
-        let building_count = rooms.div_ceil(ROOMS_A_BUILDING);
-        let buildings = (1..=building_count)
+        archive::add_estate_in(tx, estate, 90).await?;
+        let buildings = (1..=numbers(share).1)
             .map(|b| NewBuilding {
                 code: b.to_string(),
                 name: format!("{b}幢"),
@@ -165,174 +157,231 @@ pub async fn load(
                 units: i64::from(UNITS),
             })
             .collect();
-        archive::add_buildings_in(&mut tx, estate, buildings).await?;
-        summary.buildings += building_count;
-        // Parking spaces first: the cars stand on them.
-        let mut numbers = Vec::with_capacity(share);
-        for s in 1..=spaces {
-            numbers.push((HouseNo::Parking { space: format!("B1-{s:03}") }, HouseKind::ParkingSpace));
+        archive::add_buildings_in(tx, estate, buildings).await?;
+        made.push(Made { branch: estate, code, address, share });
+    }
+    Ok((actor, made))
+}
+
+/// An estate's `share` of houses, numbered: 10% parking spaces first (the
+/// cars stand on them), 2% shops, the rest rooms; and its buildings.
+pub(crate) fn numbers(share: usize) -> (Vec<(HouseNo, HouseKind)>, usize) {
+    let spaces = share / 10;
+    let shops = share / 50;
+    let rooms = share - spaces - shops;
+    let building_count = rooms.div_ceil(ROOMS_A_BUILDING);
+    let mut numbers = Vec::with_capacity(share);
+    for s in 1..=spaces {
+        numbers.push((HouseNo::Parking { space: format!("B1-{s:03}") }, HouseKind::ParkingSpace));
+    }
+    for s in 1..=shops {
+        numbers.push((HouseNo::Shop { shop: format!("{}", 100 + s) }, HouseKind::Shop));
+    }
+    for r in 0..rooms {
+        let building = r / ROOMS_A_BUILDING + 1;
+        let within = (r % ROOMS_A_BUILDING) as i64;
+        let unit = (within / (FLOORS * ROOMS_A_FLOOR)) as u8 + 1;
+        let floor = (within % (FLOORS * ROOMS_A_FLOOR)) / ROOMS_A_FLOOR + 1;
+        let room = format!("{}{:02}", floor, within % ROOMS_A_FLOOR + 1);
+        numbers.push((HouseNo::Room { building: building.to_string(), unit: Some(unit), room }, HouseKind::Residence));
+    }
+    (numbers, building_count)
+}
+
+/// Plans one house: its state, area, people (added to `inputs`, their
+/// index kept), papers and cars; a parking space in use joins
+/// `free_spaces`.
+pub(crate) fn plan_house(
+    rng: &mut ChaCha8Rng,
+    (today, address): (Date, &str),
+    (number, kind): (HouseNo, HouseKind),
+    inputs: &mut Vec<CustomerInput>,
+    free_spaces: &mut Vec<String>,
+) -> Plan {
+    let handed_over = today - rng.random_range(200..3000).days();
+    let state = match (kind, rng.random_range(0..100)) {
+        (_, 0..4) => HouseState::Unsold,
+        (HouseKind::ParkingSpace, _) => HouseState::Occupied,
+        (_, 4..12) => HouseState::Vacant,
+        (HouseKind::Residence, 12..20) => HouseState::Let,
+        (HouseKind::Residence, 20..23) => HouseState::Decorating,
+        (HouseKind::Shop, 12..70) => HouseState::Let,
+        _ => HouseState::Occupied,
+    };
+    let area = match kind {
+        HouseKind::Residence => {
+            let building = rng.random_range(6_000..16_000);
+            (building, building * rng.random_range(76..86) / 100)
         }
-        for s in 1..=shops {
-            numbers.push((HouseNo::Shop { shop: format!("{}", 100 + s) }, HouseKind::Shop));
+        HouseKind::Shop => {
+            let building = rng.random_range(4_000..20_000);
+            (building, building * 90 / 100)
         }
-        for r in 0..rooms {
-            let building = r / ROOMS_A_BUILDING + 1;
-            let within = (r % ROOMS_A_BUILDING) as i64;
-            let unit = (within / (FLOORS * ROOMS_A_FLOOR)) as u8 + 1;
-            let floor = (within % (FLOORS * ROOMS_A_FLOOR)) / ROOMS_A_FLOOR + 1;
-            let room = format!("{}{:02}", floor, within % ROOMS_A_FLOOR + 1);
-            numbers
-                .push((HouseNo::Room { building: building.to_string(), unit: Some(unit), room }, HouseKind::Residence));
+        HouseKind::ParkingSpace => (1_250, 1_250),
+    };
+    let mut people = Vec::new();
+    let mut documents = Vec::new();
+    let mut cars = 0;
+    if state != HouseState::Unsold {
+        let mut person = |rng: &mut ChaCha8Rng| {
+            let (name, gender) = names::person(rng);
+            let known_id = rng.random_range(0..100) < 93;
+            let mobile = if rng.random_range(0..100) < 97 { names::mobile(rng) } else { String::new() };
+            inputs.push(CustomerInput {
+                kind: "person".into(),
+                name,
+                gender: gender.into(),
+                mobile,
+                id_number: if known_id { id_number(rng) } else { String::new() },
+                address: format!("{address}{number}"),
+                source: "业户档案".into(),
+                ..CustomerInput::default()
+            });
+            inputs.len() - 1
+        };
+        if kind == HouseKind::ParkingSpace {
+            free_spaces.push(number.to_string());
+            // A space is sold with a room; its owner is a room's owner
+            // in a fuller archive, a person of its own here.
+            people.push(("owner", person(rng)));
+        } else {
+            people.push(("owner", person(rng)));
+            if rng.random_range(0..100) < 30 {
+                people.push(("co_owner", person(rng)));
+            }
+            match state {
+                HouseState::Let => people.push(("tenant", person(rng))),
+                HouseState::Occupied if kind == HouseKind::Residence && rng.random_range(0..100) < 45 => {
+                    people.push(("family", person(rng)));
+                }
+                _ => {}
+            }
+            if kind == HouseKind::Residence && state == HouseState::Occupied {
+                cars = match rng.random_range(0..100) {
+                    0..45 => 1,
+                    45..55 => 2,
+                    _ => 0,
+                };
+            }
         }
-        let mut plans = Vec::with_capacity(share);
+        if rng.random_range(0..100) < 92 {
+            documents.push(("service_contract", handed_over));
+        }
+        if rng.random_range(0..100) < 95 {
+            documents.push(("handover_form", handed_over));
+        }
+        if state == HouseState::Decorating {
+            documents.push(("decoration_permit", today - rng.random_range(5..60).days()));
+        }
+    }
+    Plan {
+        number,
+        kind,
+        state,
+        area,
+        people,
+        moved_in: (state != HouseState::Unsold).then_some(handed_over),
+        documents,
+        cars,
+    }
+}
+
+/// A planned house with its people stored as `customer` (by their index
+/// in the inputs), its owner's cars on spaces taken from `free_spaces`.
+pub(crate) fn house_of(
+    rng: &mut ChaCha8Rng,
+    p: Plan,
+    customer: impl Fn(usize) -> kefu_core::ids::CustomerId,
+    free_spaces: &mut Vec<String>,
+    summary: &mut Summary,
+) -> NewHouse {
+    let mut residents = Vec::with_capacity(p.people.len());
+    for (i, (role, person)) in p.people.iter().enumerate() {
+        let owner = *role == "owner";
+        let vehicles =
+            if owner { (0..p.cars).map(|_| (plate(rng), free_spaces.pop())).collect::<Vec<_>>() } else { Vec::new() };
+        summary.vehicles += vehicles.len();
+        let emergency = (owner && rng.random_range(0..100) < 70).then(|| {
+            let (n, _) = names::person(rng);
+            (n, names::mobile(rng))
+        });
+        residents.push(NewResident {
+            customer_id: customer(*person),
+            role,
+            moved_in: p.moved_in,
+            keys_handed_on: (i == 0).then_some(p.moved_in).flatten(),
+            certificate_no: (matches!(*role, "owner" | "co_owner") && p.kind != HouseKind::ParkingSpace).then(|| {
+                format!(
+                    "浙({})杭州市不动产权第{:07}号",
+                    2015 + rng.random_range(0..10),
+                    rng.random_range(0..10_000_000)
+                )
+            }),
+            emergency,
+            vehicles,
+        });
+    }
+    NewHouse {
+        number: p.number,
+        kind: p.kind,
+        state: p.state,
+        building_area: Area::from_hundredths(p.area.0).expect("an area above zero"),
+        interior_area: Area::from_hundredths(p.area.1).expect("an area above zero"),
+        billed_from: p.moved_in,
+        residents,
+        documents: p.documents,
+    }
+}
+
+/// The seed's stream for the archive ("estate": not the other demos').
+pub(crate) fn archive_rng(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed ^ 0x6573_7461_7465)
+}
+
+/// Loads the company with `count` houses split between its estates,
+/// telling `progress` how far it got. `today` is the day the archive runs
+/// up to; `now` stamps the records.
+pub async fn load(
+    db: &Db,
+    seed: u64,
+    today: Date,
+    now: Timestamp,
+    count: usize,
+    progress: &dyn kefu_pack::Progress,
+) -> anyhow::Result<Summary> {
+    let mut rng = archive_rng(seed);
+    // One transaction: an interrupted load leaves no half company behind.
+    let mut tx = db.begin().await?;
+    let (actor, estates) = company_in(&mut tx, db, count).await?;
+    let mut summary = Summary { estates: ESTATES.len(), ..Summary::default() };
+    progress.start(count as u64, "演示数据 demo (物业 estate)");
+    for e in &estates {
+        let (numbers, buildings) = numbers(e.share);
+        summary.buildings += buildings;
+        let mut plans = Vec::with_capacity(e.share);
         let mut inputs = Vec::new();
         let mut free_spaces: Vec<String> = Vec::new();
-        for (number, kind) in numbers {
-            let handed_over = today - rng.random_range(200..3000).days();
-            let state = match (kind, rng.random_range(0..100)) {
-                (_, 0..4) => HouseState::Unsold,
-                (HouseKind::ParkingSpace, _) => HouseState::Occupied,
-                (_, 4..12) => HouseState::Vacant,
-                (HouseKind::Residence, 12..20) => HouseState::Let,
-                (HouseKind::Residence, 20..23) => HouseState::Decorating,
-                (HouseKind::Shop, 12..70) => HouseState::Let,
-                _ => HouseState::Occupied,
-            };
-            let area = match kind {
-                HouseKind::Residence => {
-                    let building = rng.random_range(6_000..16_000);
-                    (building, building * rng.random_range(76..86) / 100)
-                }
-                HouseKind::Shop => {
-                    let building = rng.random_range(4_000..20_000);
-                    (building, building * 90 / 100)
-                }
-                HouseKind::ParkingSpace => (1_250, 1_250),
-            };
-            let mut people = Vec::new();
-            let mut documents = Vec::new();
-            let mut cars = 0;
-            if state != HouseState::Unsold {
-                let mut person = |rng: &mut ChaCha8Rng| {
-                    let (name, gender) = names::person(rng);
-                    let known_id = rng.random_range(0..100) < 93;
-                    let mobile = if rng.random_range(0..100) < 97 { names::mobile(rng) } else { String::new() };
-                    inputs.push(CustomerInput {
-                        kind: "person".into(),
-                        name,
-                        gender: gender.into(),
-                        mobile,
-                        id_number: if known_id { id_number(rng) } else { String::new() },
-                        address: format!("{address}{number}"),
-                        source: "业户档案".into(),
-                        ..CustomerInput::default()
-                    });
-                    inputs.len() - 1
-                };
-                if kind == HouseKind::ParkingSpace {
-                    free_spaces.push(number.to_string());
-                    // A space is sold with a room; its owner is a room's owner
-                    // in a fuller archive, a person of its own here.
-                    people.push(("owner", person(&mut rng)));
-                } else {
-                    people.push(("owner", person(&mut rng)));
-                    if rng.random_range(0..100) < 30 {
-                        people.push(("co_owner", person(&mut rng)));
-                    }
-                    match state {
-                        HouseState::Let => people.push(("tenant", person(&mut rng))),
-                        HouseState::Occupied if kind == HouseKind::Residence && rng.random_range(0..100) < 45 => {
-                            people.push(("family", person(&mut rng)));
-                        }
-                        _ => {}
-                    }
-                    if kind == HouseKind::Residence && state == HouseState::Occupied {
-                        cars = match rng.random_range(0..100) {
-                            0..45 => 1,
-                            45..55 => 2,
-                            _ => 0,
-                        };
-                    }
-                }
-                if rng.random_range(0..100) < 92 {
-                    documents.push(("service_contract", handed_over));
-                }
-                if rng.random_range(0..100) < 95 {
-                    documents.push(("handover_form", handed_over));
-                }
-                if state == HouseState::Decorating {
-                    documents.push(("decoration_permit", today - rng.random_range(5..60).days()));
-                }
-            }
-            plans.push(Plan {
-                number,
-                kind,
-                state,
-                area,
-                people,
-                moved_in: (state != HouseState::Unsold).then_some(handed_over),
-                documents,
-                cars,
-            });
+        for house in numbers {
+            plans.push(plan_house(&mut rng, (today, &e.address), house, &mut inputs, &mut free_spaces));
         }
         let checked = inputs.into_iter().map(|i| i.check(today)).collect::<Result<Vec<_>, _>>()?;
         summary.people += checked.len();
-        let created = customers::insert_many(&mut tx, estate, checked).await?;
-        let mut houses = Vec::with_capacity(plans.len());
-        for p in plans {
-            let mut residents = Vec::with_capacity(p.people.len());
-            for (i, (role, person)) in p.people.iter().enumerate() {
-                let owner = *role == "owner";
-                let vehicles = if owner {
-                    (0..p.cars).map(|_| (plate(&mut rng), free_spaces.pop())).collect::<Vec<_>>()
-                } else {
-                    Vec::new()
-                };
-                summary.vehicles += vehicles.len();
-                let emergency = (owner && rng.random_range(0..100) < 70).then(|| {
-                    let (n, _) = names::person(&mut rng);
-                    (n, names::mobile(&mut rng))
-                });
-                residents.push(NewResident {
-                    customer_id: created[*person].id,
-                    role,
-                    moved_in: p.moved_in,
-                    keys_handed_on: (i == 0).then_some(p.moved_in).flatten(),
-                    certificate_no: (matches!(*role, "owner" | "co_owner") && p.kind != HouseKind::ParkingSpace).then(
-                        || {
-                            format!(
-                                "浙({})杭州市不动产权第{:07}号",
-                                2015 + rng.random_range(0..10),
-                                rng.random_range(0..10_000_000)
-                            )
-                        },
-                    ),
-                    emergency,
-                    vehicles,
-                });
-            }
-            houses.push(NewHouse {
-                number: p.number,
-                kind: p.kind,
-                state: p.state,
-                building_area: Area::from_hundredths(p.area.0).expect("an area above zero"),
-                interior_area: Area::from_hundredths(p.area.1).expect("an area above zero"),
-                billed_from: p.moved_in,
-                residents,
-                documents: p.documents,
-            });
-        }
-        summary.houses += archive::insert_in(&mut tx, estate, houses, now).await?;
-        progress.advance(share as u64);
+        let created = customers::insert_many(&mut tx, e.branch, checked).await?;
+        let houses = plans
+            .into_iter()
+            .map(|p| house_of(&mut rng, p, |i| created[i].id, &mut free_spaces, &mut summary))
+            .collect();
+        summary.houses += archive::insert_in(&mut tx, e.branch, houses, now).await?;
+        progress.advance(e.share as u64);
         tx.audit(
             &actor,
             Change {
                 entity: "demo",
-                entity_id: (*code).into(),
+                entity_id: e.code.into(),
                 action: "load",
-                branch: Some(estate),
+                branch: Some(e.branch),
                 old: None,
-                new: Some(serde_json::json!({ "seed": seed, "houses": share })),
+                new: Some(serde_json::json!({ "seed": seed, "houses": e.share })),
             },
         )
         .await?;

@@ -128,18 +128,26 @@ pub async fn sign_out(db: &Db, actor: &Actor, estate: &Estate, id: i64, now: Tim
     Ok(())
 }
 
-/// The estate's visits that arrived from `from` to before `to`, in order.
-pub async fn between(db: &Db, estate: &Estate, from: Timestamp, to: Timestamp) -> Result<Vec<VisitRow>> {
-    let rows = sqlx::query(
+/// The estate's visits that arrived from `from` to before `to`, in order
+/// (a page of them).
+pub async fn between(
+    db: &Db,
+    estate: &Estate,
+    (from, to): (Timestamp, Timestamp),
+    window: crate::window::Window,
+) -> Result<Vec<VisitRow>> {
+    let sql = format!(
         "SELECT v.id, h.number, v.name, v.mobile, v.plate, v.host_confirmed, v.arrived_at, v.left_at \
          FROM estate_visitors v JOIN estate_houses h ON h.id = v.house_id \
-         WHERE v.branch_id = $1 AND v.arrived_at >= $2 AND v.arrived_at < $3 ORDER BY v.arrived_at, v.id",
-    )
-    .bind(estate.branch_id.0)
-    .bind(instant_text(from))
-    .bind(instant_text(to))
-    .fetch_all(db.pool())
-    .await?;
+         WHERE v.branch_id = $1 AND v.arrived_at >= $2 AND v.arrived_at < $3 ORDER BY v.arrived_at, v.id{}",
+        window.sql()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(estate.branch_id.0)
+        .bind(instant_text(from))
+        .bind(instant_text(to))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(VisitRow {
@@ -320,18 +328,26 @@ pub async fn record(db: &Db, actor: &Actor, estate: &Estate, entry: &Entry, now:
     Ok(id)
 }
 
-/// The estate's register from `from` to before `to`, in time order.
-pub async fn entries_between(db: &Db, estate: &Estate, from: Timestamp, to: Timestamp) -> Result<Vec<EntryRow>> {
-    let rows = sqlx::query(
+/// The estate's register from `from` to before `to`, in time order (a
+/// page of it).
+pub async fn entries_between(
+    db: &Db,
+    estate: &Estate,
+    (from, to): (Timestamp, Timestamp),
+    window: crate::window::Window,
+) -> Result<Vec<EntryRow>> {
+    let sql = format!(
         "SELECT d.id, d.kind, d.who, h.number, d.request, d.department, d.result, d.at FROM estate_desk_entries d \
          LEFT JOIN estate_houses h ON h.id = d.house_id WHERE d.branch_id = $1 AND d.at >= $2 AND d.at < $3 \
-         ORDER BY d.at, d.id",
-    )
-    .bind(estate.branch_id.0)
-    .bind(instant_text(from))
-    .bind(instant_text(to))
-    .fetch_all(db.pool())
-    .await?;
+         ORDER BY d.at, d.id{}",
+        window.sql()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(estate.branch_id.0)
+        .bind(instant_text(from))
+        .bind(instant_text(to))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(EntryRow {

@@ -24,9 +24,12 @@
 //! | [`repairs`] | repairs (报修) as work orders (0055): categories with their deadlines and escalation, the steps from report to the owner's confirmation, an in-house repair's materials and charge pending for the next bill (`estate_repair_charges`), the next-day 回访 call ([`repairs::revisit`]) |
 //! | [`opinions`] | opinion visits (0057): a plan per estate and period covering every household lived in, buildings assigned to staff in turn, each visit's opinions, suggestions and satisfaction (1–5), the plan's completion and coverage, the month's summary |
 //! | [`notices`] | notices to owners (0058): a water or power cut, fees or an event addressed to an estate, buildings or houses, drafted then sent — a delivery per house and channel (SMS, e-mail, WeChat through the outreach channels, a call whose outcome records that it was explained), its state read from its outreach tasks; the month's counts for the report; the customers' WeChat openid (0062) |
+//! | [`visit_tasks`] | the opinion visits as tasks of the common call queue: made with the plan, spread over its period, claimed by the building's staff, moved with the building, ended by the visit's record; the daily run's anchor (the plan's first day) |
+//! | [`window`] | a page of a long list (limit and offset) |
 //! | [`passes`] | a visitor's optional pass: a signed, expiring token (the survey links' HMAC under its own key) for a QR code, checked at the gate |
 //! | [`completeness`] | the archive's completeness check and its monthly snapshot (0053) |
 //! | `ops_demo` | the demo's owners' complaints (closed with their measures) and this year's visit plans, half done |
+//! | `generate` | `kefu gen --houses N`: the demo's plans as rows, written by the packs' bulk loader (search keys sorted and appended last) |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `estate`; its hourly work: the visitor purge and the completeness snapshot) and the demo company with two years of fees; `kefu gen --houses N` |
 //!
 //! Validation errors are [`kefu_core::Invalid`]: the field and the rule, in
@@ -57,6 +60,7 @@ pub mod completeness;
 pub mod demo;
 pub mod desk;
 pub mod fees;
+mod generate;
 pub mod houses;
 pub mod late_fee;
 pub mod notices;
@@ -68,4 +72,6 @@ pub mod payments;
 pub mod quote;
 pub mod receivables;
 pub mod repairs;
+pub mod visit_tasks;
 pub mod visitors;
+pub mod window;

@@ -90,9 +90,17 @@ pub async fn staff(db: &Db, branch: kefu_core::ids::BranchId) -> Result<Vec<(i64
 /// Makes the plan for `estate` over the period: one visit to each household
 /// lived in, each building given in turn to the estate's staff (or to the
 /// manager making the plan when it has none; left to assign when the plan
-/// is the system's). A second plan from the same first day is refused by
-/// field.
-pub async fn create_plan(db: &Db, actor: &Actor, estate: &Estate, (first, last): (Date, Date)) -> Result<i64> {
+/// is the system's), each visit a task of the call queue given to its
+/// building's staff, due on a day of the period from `today` on
+/// ([`crate::visit_tasks`]). A second plan from the same first day is
+/// refused by field.
+pub async fn create_plan(
+    db: &Db,
+    actor: &Actor,
+    estate: &Estate,
+    (first, last): (Date, Date),
+    today: Date,
+) -> Result<i64> {
     let (first, last) = period(first, last)?;
     let mut people: Vec<i64> = staff(db, estate.branch_id).await?.into_iter().map(|(id, _)| id).collect();
     if people.is_empty() && actor.user_id.0 != 0 {
@@ -151,13 +159,14 @@ pub async fn create_plan(db: &Db, actor: &Actor, estate: &Estate, (first, last):
         .execute(tx.conn())
         .await?
         .rows_affected();
+    let tasks = crate::visit_tasks::create_in(&mut tx, id, (first, last), today).await?;
     let change = Change {
         entity: "estate_visit_plan",
         entity_id: id.to_string(),
         action: "create",
         branch: Some(estate.branch_id),
         old: None,
-        new: Some(json!({ "starts_on": first, "ends_on": last, "visits": visits })),
+        new: Some(json!({ "starts_on": first, "ends_on": last, "visits": visits, "tasks": tasks })),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
@@ -250,8 +259,9 @@ pub async fn assignments(db: &Db, plan: &Plan) -> Result<Vec<Assignment>> {
         .collect()
 }
 
-/// Gives a building's visits of a plan to another member of the estate's
-/// staff (a manager's decision), audited.
+/// Gives a building's visits of a plan, and their open tasks in the call
+/// queue, to another member of the estate's staff (a manager's decision),
+/// audited.
 pub async fn assign(db: &Db, actor: &Actor, plan: &Plan, building: i64, user: i64) -> Result<()> {
     let allowed = staff(db, kefu_core::ids::BranchId(plan.branch_id)).await?;
     if !allowed.iter().any(|(id, _)| *id == user) {
@@ -276,13 +286,14 @@ pub async fn assign(db: &Db, actor: &Actor, plan: &Plan, building: i64, user: i6
         )
         .into());
     }
+    let tasks = crate::visit_tasks::reassign_in(&mut tx, plan.id, building, user).await?;
     let change = Change {
         entity: "estate_visit_plan",
         entity_id: plan.id.to_string(),
         action: "assign",
         branch: Some(kefu_core::ids::BranchId(plan.branch_id)),
         old: None,
-        new: Some(json!({ "building": building, "user": user })),
+        new: Some(json!({ "building": building, "user": user, "tasks": tasks })),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
@@ -330,8 +341,14 @@ fn visit_of(r: &sqlx::any::AnyRow) -> Result<Visit> {
     })
 }
 
-/// A plan's visits, the ones still to make first; only `user`'s when given.
-pub async fn visits(db: &Db, plan: &Plan, user: Option<i64>, pending: bool) -> Result<Vec<Visit>> {
+/// A plan's visits, the ones still to make first; only `user`'s when given
+/// (a page of them).
+pub async fn visits(
+    db: &Db,
+    plan: &Plan,
+    (user, pending): (Option<i64>, bool),
+    window: crate::window::Window,
+) -> Result<Vec<Visit>> {
     let mut sql = format!("{VISIT} WHERE v.plan_id = {}", plan.id);
     if let Some(u) = user {
         sql.push_str(&format!(" AND a.user_id = {u}"));
@@ -339,7 +356,8 @@ pub async fn visits(db: &Db, plan: &Plan, user: Option<i64>, pending: bool) -> R
     if pending {
         sql.push_str(" AND v.visited_at IS NULL");
     }
-    sql.push_str(" ORDER BY (v.visited_at IS NOT NULL), g.id, h.sort_key LIMIT 1000");
+    sql.push_str(" ORDER BY (v.visited_at IS NOT NULL), g.id, h.sort_key, v.id");
+    sql.push_str(&window.sql());
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
     rows.iter().map(visit_of).collect()
 }
@@ -362,7 +380,8 @@ pub struct Said {
 }
 
 /// Records a visit made at `now` on the business day `today` (once; a
-/// second record of the same visit is refused), audited.
+/// second record of the same visit is refused) and ends its task in the
+/// call queue, audited.
 pub async fn record(db: &Db, actor: &Actor, id: i64, said: &Said, (now, today): (Timestamp, Date)) -> Result<Visit> {
     let v = visit(db, &actor.scope, id).await?;
     let score = said.satisfaction.trim().parse::<i64>().map_err(|_| {
@@ -389,6 +408,7 @@ pub async fn record(db: &Db, actor: &Actor, id: i64, said: &Said, (now, today): 
     if done == 0 {
         return Err(Failure::Conflict(Rule::new("visit_recorded", "该走访已记录", "this visit is already recorded")));
     }
+    crate::visit_tasks::close_in(&mut tx, id, score, said.opinions.trim()).await?;
     let change = Change {
         entity: "estate_opinion_visit",
         entity_id: id.to_string(),

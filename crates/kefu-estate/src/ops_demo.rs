@@ -90,7 +90,8 @@ pub async fn load(db: &Db, scope: &Scope, seed: u64, now: Timestamp) -> anyhow::
         }
         // This year's plan, about half done by today.
         let first = Date::new(today.year(), 1, 1)?;
-        let plan = crate::opinions::create_plan(db, &actor, &estate, (first, Date::new(today.year(), 12, 31)?)).await?;
+        let plan =
+            crate::opinions::create_plan(db, &actor, &estate, (first, Date::new(today.year(), 12, 31)?), today).await?;
         let visits: Vec<i64> =
             sqlx::query_scalar("SELECT id FROM estate_opinion_visits WHERE plan_id = $1 ORDER BY id")
                 .bind(plan)
@@ -118,6 +119,7 @@ pub async fn load(db: &Db, scope: &Scope, seed: u64, now: Timestamp) -> anyhow::
             .bind(*id)
             .execute(tx.conn())
             .await?;
+            crate::visit_tasks::close_in(&mut tx, *id, score, opinions).await?;
             made += 1;
         }
         let change = Change {

@@ -9,8 +9,8 @@ use crate::calls::Outcome;
 use crate::effectiveness::NotCame;
 use crate::playbook::Channel;
 use jiff::civil::Date;
-use kefu_care::complaints::Complaint;
 use kefu_care::complaints::summary::{self, Summary};
+use kefu_care::complaints::{Choices, Complaint};
 use kefu_core::Scope;
 use kefu_core::ids::CustomerId;
 use kefu_core::time::{BusinessZone, instant_text};
@@ -84,7 +84,7 @@ fn counted(codes: &[&str], found: impl Iterator<Item = String>) -> Vec<(String, 
 /// The month of one store from what was found for it.
 pub fn store_month(
     not_came: &[NotCame],
-    complaints: &[Complaint],
+    (complaints, choices): (&[Complaint], &Choices),
     mut heard: Vec<Opinion>,
     zone: &BusinessZone,
 ) -> StoreMonth {
@@ -116,7 +116,7 @@ pub fn store_month(
         reasons: counted(&REASONS, absent.iter().map(|a| a.reason.clone())),
         sources: counted(&SOURCES, heard.iter().map(|o| o.source.clone())),
         absent,
-        complaints: summary::summarize(complaints),
+        complaints: summary::summarize(complaints, choices),
         opinions: heard,
     }
 }
@@ -241,7 +241,7 @@ mod tests {
             customer_name: "王强".into(),
             text: "希望延长营业时间".into(),
         }];
-        let m = store_month(&absent, &[], heard, &zone);
+        let m = store_month(&absent, (&[], &Choices::core()), heard, &zone);
         let count = |list: &[(String, usize)], code: &str| list.iter().find(|(c, _)| c == code).unwrap().1;
         assert_eq!(m.reasons.len(), REASONS.len());
         assert_eq!((count(&m.reasons, "no_answer"), count(&m.reasons, "no_call")), (2, 1));

@@ -110,7 +110,7 @@ pub struct PlaybookFile {
 }
 
 /// The anchors the engine knows how to find subjects for.
-pub const ANCHORS: [&str; 21] = [
+pub const ANCHORS: [&str; 22] = [
     "purchase",
     "first_service_due",
     "service_due",
@@ -139,6 +139,8 @@ pub const ANCHORS: [&str; 21] = [
     "estate_repair_completed",
     // The power pack: a bill issued by the billing run (its due date).
     "power_bill_issued",
+    // The estate pack: an opinion-visit plan's first day (its visits' tasks).
+    "estate_opinion_visit_plan",
 ];
 
 /// Anchors that are events rather than dates: the event itself sends the

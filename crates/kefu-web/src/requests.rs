@@ -144,7 +144,7 @@ pub(crate) async fn month_summary(app: &AppState, ctx: &Ctx, first: Date) -> Res
     let zone = &app.0.zone;
     let bounds = (zone.start_of(first), zone.start_of(first + 1.month()));
     let complaints = summary::received(app.db(), &ctx.actor.scope, bounds).await?;
-    Ok(summary::summarize(&complaints))
+    Ok(summary::summarize(&complaints, &app.packs().core().complaint_choices()))
 }
 
 /// One store's month, named.
@@ -171,7 +171,8 @@ pub(crate) async fn month_store_reports(app: &AppState, ctx: &Ctx, first: Date) 
         let solicited = app.packs().core().effectiveness(db, &scope, (first, next - 1.day()), app.today()).await?;
         let complaints = summary::received(db, &scope, (zone.start_of(first), zone.start_of(next))).await?;
         let heard = monthly::heard(db, &scope, (first, next), zone).await?;
-        let month = monthly::store_month(&solicited.not_came, &complaints, heard, zone);
+        let choices = app.packs().core().complaint_choices();
+        let month = monthly::store_month(&solicited.not_came, (&complaints, &choices), heard, zone);
         out.push(Store { id: b.id.0, name: b.name, month });
     }
     Ok(out)

@@ -4,7 +4,7 @@
 //! found. The figures are a plain function of the complaints; the SQL that
 //! finds a month's complaints sits beside it.
 
-use super::{CATEGORIES, Complaint, DEPARTMENTS, SELECT, from_row};
+use super::{Choices, Complaint, SELECT, from_row};
 use kefu_core::Scope;
 use kefu_core::time::{instant_text, parse_instant};
 use kefu_store::{Db, Failure};
@@ -14,7 +14,8 @@ use serde::Serialize;
 pub struct Summary {
     pub received: usize,
     pub closed: usize,
-    /// Every category and department, in their fixed order, with its count.
+    /// Every category and department a complaint may be taken in under
+    /// (the core's, then the running packs'), in that order, with its count.
     pub by_category: Vec<(String, usize)>,
     pub by_department: Vec<(String, usize)>,
     /// Mean hours from intake to the first contact, of those contacted.
@@ -45,8 +46,9 @@ fn counted(codes: &[&str], of: impl Fn(&Complaint) -> &str, complaints: &[Compla
     codes.iter().map(|code| (code.to_string(), complaints.iter().filter(|c| of(c) == *code).count())).collect()
 }
 
-/// The summary of these complaints.
-pub fn summarize(complaints: &[Complaint]) -> Summary {
+/// The summary of these complaints, counted under the categories and
+/// departments of `choices` (the core's and the running packs').
+pub fn summarize(complaints: &[Complaint], choices: &Choices) -> Summary {
     let contact: Vec<(f64, bool)> = complaints
         .iter()
         .filter_map(|c| {
@@ -64,8 +66,8 @@ pub fn summarize(complaints: &[Complaint]) -> Summary {
     Summary {
         received: complaints.len(),
         closed: complaints.iter().filter(|c| c.status == super::Status::Closed).count(),
-        by_category: counted(&CATEGORIES, |c| &c.category, complaints),
-        by_department: counted(&DEPARTMENTS, |c| &c.department, complaints),
+        by_category: counted(&choices.categories, |c| &c.category, complaints),
+        by_department: counted(&choices.departments, |c| &c.department, complaints),
         first_contact_hours: mean(&contact.iter().map(|(h, _)| *h).collect::<Vec<_>>()),
         contacted_in_time: share(contact.iter().filter(|(_, in_time)| *in_time).count(), contact.len()),
         resolution_hours: mean(&resolution),
@@ -96,7 +98,7 @@ pub async fn received(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Escalation, Status};
+    use super::super::{CATEGORIES, Escalation, Status};
     use super::*;
     use kefu_core::ids::{BranchId, ComplaintId, CustomerId};
 
@@ -147,7 +149,7 @@ mod tests {
         list[0].status = Status::Closed;
         list[0].satisfied = Some(true);
         list[1].satisfied = Some(false);
-        let s = summarize(&list);
+        let s = summarize(&list, &Choices::core());
         assert_eq!((s.received, s.closed), (3, 1));
         assert!(s.by_category.contains(&("repair_quality".into(), 2)) && s.by_category.contains(&("parts".into(), 0)));
         assert_eq!(s.by_category.len(), CATEGORIES.len(), "every category, zero or not");
@@ -156,7 +158,14 @@ mod tests {
         assert_eq!(s.contacted_in_time, Some(0.5), "one of two by the 2-hour deadline");
         assert_eq!(s.resolution_hours, Some(48.0));
         assert_eq!((s.recontacted, s.satisfied, s.satisfaction), (2, 1, Some(0.5)));
-        let empty = summarize(&[]);
+        let empty = summarize(&[], &Choices::core());
+        // A pack's categories and departments are counted beside the core's.
+        let pack = complaint("estate_repairs", "engineering", None, None);
+        let with = Choices::core().with(&["estate_repairs"], &["engineering"], true);
+        let s = summarize(&[pack], &with);
+        assert!(s.by_category.contains(&("estate_repairs".into(), 1)));
+        assert!(s.by_department.contains(&("engineering".into(), 1)));
+        assert_eq!(s.by_category.len(), CATEGORIES.len() + 1);
         assert_eq!((empty.first_contact_hours, empty.satisfaction), (None, None));
     }
 }

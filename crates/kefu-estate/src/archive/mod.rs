@@ -9,8 +9,9 @@
 mod store;
 
 pub use store::{
-    Building, Estate, Held, HouseRow, add_buildings_in, add_estate_in, building, buildings, count, estate, estates,
-    house, houses, houses_of_customer, insert_in, residents_of, vehicles_of,
+    ArchiveRows, Building, DOCUMENT_INSERT, Estate, HOUSE_INSERT, Held, HouseRow, Ids, RESIDENT_INSERT, VEHICLE_INSERT,
+    add_buildings_in, add_estate_in, building, buildings, count, estate, estates, house, houses, houses_of_customer,
+    insert_in, residents_of, rows_of, vehicles_of,
 };
 
 use crate::houses::HouseNo;

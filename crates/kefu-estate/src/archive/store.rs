@@ -98,6 +98,165 @@ fn taken(field: &'static str) -> impl Fn(StoreError) -> Failure {
     }
 }
 
+/// The columns of the rows [`rows_of`] makes, in order.
+pub const HOUSE_INSERT: [&str; 12] = [
+    "id",
+    "branch_id",
+    "building_id",
+    "number",
+    "sort_key",
+    "unit",
+    "kind",
+    "state",
+    "building_area",
+    "interior_area",
+    "billed_from",
+    "created_at",
+];
+pub const RESIDENT_INSERT: [&str; 11] = [
+    "id",
+    "house_id",
+    "customer_id",
+    "role",
+    "moved_in",
+    "moved_out",
+    "keys_handed_on",
+    "certificate_no",
+    "emergency_name",
+    "emergency_phone",
+    "created_at",
+];
+pub const DOCUMENT_INSERT: [&str; 4] = ["house_id", "kind", "signed_on", "created_at"];
+pub const VEHICLE_INSERT: [&str; 6] = ["id", "house_id", "customer_id", "plate", "space_id", "created_at"];
+
+/// An estate's houses as rows: houses, residents, papers, vehicles (each of
+/// the columns above) and the residents' search keys.
+#[derive(Default)]
+pub struct ArchiveRows {
+    pub houses: Vec<[Cell; 12]>,
+    pub residents: Vec<[Cell; 11]>,
+    pub documents: Vec<[Cell; 4]>,
+    pub vehicles: Vec<[Cell; 6]>,
+    pub keys: Vec<search::Keys>,
+}
+
+/// Where [`rows_of`] finds the ids: the estate's buildings by code, its
+/// parking spaces by number, and the next ids of residents and vehicles.
+pub struct Ids<'a> {
+    pub buildings: &'a HashMap<String, i64>,
+    pub spaces: &'a HashMap<String, i64>,
+    pub resident: &'a mut dyn Iterator<Item = i64>,
+    pub vehicle: &'a mut dyn Iterator<Item = i64>,
+}
+
+/// Rows of one table as [`bulk::insert`] takes them.
+fn cells<const N: usize>(rows: Vec<[Cell; N]>) -> Vec<Vec<Cell>> {
+    rows.into_iter().map(Vec::from).collect()
+}
+
+/// The rows of `houses` of `estate`, stored as `house_ids` (in order); a
+/// room's building must be in `ids.buildings`, a vehicle's space in
+/// `ids.spaces`. The one place a house becomes rows: [`insert_in`] and the
+/// generator (`kefu gen`) write them.
+pub fn rows_of(
+    estate: BranchId,
+    houses: &[NewHouse],
+    house_ids: &[i64],
+    ids: Ids<'_>,
+    now: &str,
+) -> Result<ArchiveRows> {
+    let mut out = ArchiveRows::default();
+    for (h, id) in houses.iter().zip(house_ids) {
+        let id = *id;
+        let (building, unit) = match &h.number {
+            HouseNo::Room { building, unit, .. } => {
+                let b = ids.buildings.get(building).copied().ok_or_else(|| {
+                    Failure::Invalid(kefu_core::Invalid::new(
+                        "house",
+                        kefu_core::Rule::new(
+                            "unknown_building",
+                            "本小区没有这栋楼",
+                            "there is no such building in this estate",
+                        ),
+                    ))
+                })?;
+                (Some(b), unit.map(i64::from))
+            }
+            _ => (None, None),
+        };
+        out.houses.push([
+            Cell::from(id),
+            estate.0.into(),
+            building.into(),
+            h.number.to_string().into(),
+            sort_key(&h.number).into(),
+            unit.into(),
+            h.kind.code().into(),
+            h.state.code().into(),
+            h.building_area.hundredths().into(),
+            h.interior_area.hundredths().into(),
+            h.billed_from.map(|d| d.to_string()).into(),
+            now.into(),
+        ]);
+        for (kind, signed) in &h.documents {
+            out.documents.push([Cell::from(id), (*kind).into(), signed.to_string().into(), now.into()]);
+        }
+        for r in &h.residents {
+            let resident = ids.resident.next().expect("an id for each resident");
+            let day = |d: Option<jiff::civil::Date>| Cell::from(d.map(|d| d.to_string()));
+            let (emergency_name, emergency_phone) = r.emergency.clone().unzip();
+            out.residents.push([
+                Cell::from(resident),
+                id.into(),
+                r.customer_id.0.into(),
+                r.role.into(),
+                day(r.moved_in),
+                day(None),
+                day(r.keys_handed_on),
+                r.certificate_no.clone().into(),
+                emergency_name.into(),
+                emergency_phone.into(),
+                now.into(),
+            ]);
+            out.keys.push(search::Keys {
+                customer: r.customer_id,
+                source: format!("estate_resident:{resident}"),
+                keys: house_keys(&h.number),
+            });
+            for (plate, space) in &r.vehicles {
+                let vehicle = ids.vehicle.next().expect("an id for each vehicle");
+                let space = match space {
+                    Some(s) => Some(ids.spaces.get(s).copied().ok_or_else(|| {
+                        Failure::Invalid(kefu_core::Invalid::new(
+                            "space",
+                            kefu_core::Rule::new(
+                                "unknown_space",
+                                "本小区没有这个车位",
+                                "there is no such parking space in this estate",
+                            ),
+                        ))
+                    })?),
+                    None => None,
+                };
+                out.vehicles.push([
+                    Cell::from(vehicle),
+                    id.into(),
+                    r.customer_id.0.into(),
+                    plate.as_str().into(),
+                    space.into(),
+                    now.into(),
+                ]);
+                out.keys.push(search::Keys {
+                    customer: r.customer_id,
+                    source: format!("estate_vehicle:{vehicle}"),
+                    keys: plate_keys(plate),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Inserts an estate's houses with their people, papers, vehicles and
 /// search keys in as few statements as the database allows, inside the
 /// caller's transaction (which audits). A room's building must be stored
@@ -109,9 +268,9 @@ pub async fn insert_in(tx: &mut Tx, estate: BranchId, houses: Vec<NewHouse>, now
         .bind(estate.0)
         .fetch_all(tx.conn())
         .await?;
-    let mut building_ids = HashMap::new();
+    let mut buildings = HashMap::new();
     for r in &building_rows {
-        building_ids.insert(r.text("code")?, r.i64("id")?);
+        buildings.insert(r.text("code")?, r.i64("id")?);
     }
     let ids = tx.reserve_ids("estate_houses", houses.len()).await?;
     let mut spaces: HashMap<String, i64> = HashMap::new();
@@ -131,120 +290,22 @@ pub async fn insert_in(tx: &mut Tx, estate: BranchId, houses: Vec<NewHouse>, now
             .bind(s.clone())
             .fetch_optional(tx.conn())
             .await?;
-        let id = id.ok_or_else(|| {
-            Failure::Invalid(kefu_core::Invalid::new(
-                "space",
-                kefu_core::Rule::new(
-                    "unknown_space",
-                    "本小区没有这个车位",
-                    "there is no such parking space in this estate",
-                ),
-            ))
-        })?;
-        spaces.insert(s, id);
+        // One not found is refused by `rows_of`.
+        if let Some(id) = id {
+            spaces.insert(s, id);
+        }
     }
     let residents = houses.iter().map(|h| h.residents.len()).sum();
-    let mut resident_ids = tx.reserve_ids("estate_residents", residents).await?.into_iter();
+    let mut resident = tx.reserve_ids("estate_residents", residents).await?.into_iter();
     let vehicles = houses.iter().flat_map(|h| &h.residents).map(|r| r.vehicles.len()).sum();
-    let mut vehicle_ids = tx.reserve_ids("estate_vehicles", vehicles).await?.into_iter();
-    let (mut house_rows, mut resident_rows, mut document_rows, mut vehicle_rows, mut key_sets) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (h, id) in houses.iter().zip(ids) {
-        let (building, unit) = match &h.number {
-            HouseNo::Room { building, unit, .. } => {
-                let b = building_ids.get(building).copied().ok_or_else(|| {
-                    Failure::Invalid(kefu_core::Invalid::new(
-                        "house",
-                        kefu_core::Rule::new(
-                            "unknown_building",
-                            "本小区没有这栋楼",
-                            "there is no such building in this estate",
-                        ),
-                    ))
-                })?;
-                (Some(b), unit.map(i64::from))
-            }
-            _ => (None, None),
-        };
-        house_rows.push(vec![
-            Cell::from(id),
-            estate.0.into(),
-            building.into(),
-            h.number.to_string().into(),
-            sort_key(&h.number).into(),
-            unit.into(),
-            h.kind.code().into(),
-            h.state.code().into(),
-            h.building_area.hundredths().into(),
-            h.interior_area.hundredths().into(),
-            h.billed_from.map(|d| d.to_string()).into(),
-            now.clone().into(),
-        ]);
-        for (kind, signed) in &h.documents {
-            document_rows.push(vec![Cell::from(id), (*kind).into(), signed.to_string().into(), now.clone().into()]);
-        }
-        for r in &h.residents {
-            let resident = resident_ids.next().expect("an id reserved for each resident");
-            let day = |d: Option<jiff::civil::Date>| Cell::from(d.map(|d| d.to_string()));
-            let (emergency_name, emergency_phone) = r.emergency.clone().unzip();
-            resident_rows.push(vec![
-                Cell::from(resident),
-                id.into(),
-                r.customer_id.0.into(),
-                r.role.into(),
-                day(r.moved_in),
-                day(None),
-                day(r.keys_handed_on),
-                r.certificate_no.clone().into(),
-                emergency_name.into(),
-                emergency_phone.into(),
-                now.clone().into(),
-            ]);
-            key_sets.push(search::Keys {
-                customer: r.customer_id,
-                source: format!("estate_resident:{resident}"),
-                keys: house_keys(&h.number),
-            });
-            for (plate, space) in &r.vehicles {
-                let vehicle = vehicle_ids.next().expect("an id reserved for each vehicle");
-                vehicle_rows.push(vec![
-                    Cell::from(vehicle),
-                    id.into(),
-                    r.customer_id.0.into(),
-                    plate.as_str().into(),
-                    space.as_ref().and_then(|s| spaces.get(s).copied()).into(),
-                    now.clone().into(),
-                ]);
-                key_sets.push(search::Keys {
-                    customer: r.customer_id,
-                    source: format!("estate_vehicle:{vehicle}"),
-                    keys: plate_keys(plate),
-                });
-            }
-        }
-    }
-    let columns = [
-        "id",
-        "branch_id",
-        "building_id",
-        "number",
-        "sort_key",
-        "unit",
-        "kind",
-        "state",
-        "building_area",
-        "interior_area",
-        "billed_from",
-        "created_at",
-    ];
-    bulk::insert(tx.conn(), "estate_houses", &columns, house_rows, "").await.map_err(taken("house"))?;
-    let resident_columns: Vec<&str> = RESIDENT_COLUMNS.split(", ").chain(["created_at"]).collect();
-    bulk::insert(tx.conn(), "estate_residents", &resident_columns, resident_rows, "").await?;
-    bulk::insert(tx.conn(), "estate_documents", &["house_id", "kind", "signed_on", "created_at"], document_rows, "")
-        .await?;
-    let vehicle_columns = ["id", "house_id", "customer_id", "plate", "space_id", "created_at"];
-    bulk::insert(tx.conn(), "estate_vehicles", &vehicle_columns, vehicle_rows, "").await?;
-    search::insert_many(tx, key_sets).await?;
+    let mut vehicle = tx.reserve_ids("estate_vehicles", vehicles).await?.into_iter();
+    let found = Ids { buildings: &buildings, spaces: &spaces, resident: &mut resident, vehicle: &mut vehicle };
+    let rows = rows_of(estate, &houses, &ids, found, &now)?;
+    bulk::insert(tx.conn(), "estate_houses", &HOUSE_INSERT, cells(rows.houses), "").await.map_err(taken("house"))?;
+    bulk::insert(tx.conn(), "estate_residents", &RESIDENT_INSERT, cells(rows.residents), "").await?;
+    bulk::insert(tx.conn(), "estate_documents", &DOCUMENT_INSERT, cells(rows.documents), "").await?;
+    bulk::insert(tx.conn(), "estate_vehicles", &VEHICLE_INSERT, cells(rows.vehicles), "").await?;
+    search::insert_many(tx, rows.keys).await?;
     Ok(houses.len())
 }
 
@@ -359,21 +420,32 @@ pub struct HouseRow {
 
 /// A building's houses in natural order, or the estate's parking spaces
 /// and shops (`building` none), with their owners.
-pub async fn houses(db: &Db, estate: &Estate, building: Option<&Building>) -> Result<Vec<HouseRow>> {
+pub async fn houses(
+    db: &Db,
+    estate: &Estate,
+    building: Option<&Building>,
+    window: crate::window::Window,
+) -> Result<Vec<HouseRow>> {
     let filter = match building {
         Some(b) => format!("h.building_id = {}", b.id),
         None => "h.building_id IS NULL".to_string(),
     };
-    let sql =
-        format!("SELECT {HOUSE_COLUMNS} FROM estate_houses h WHERE h.branch_id = $1 AND {filter} ORDER BY h.sort_key");
+    let sql = format!(
+        "SELECT {HOUSE_COLUMNS} FROM estate_houses h WHERE h.branch_id = $1 AND {filter} ORDER BY h.sort_key, h.id{}",
+        window.sql()
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(estate.branch_id.0).fetch_all(db.pool()).await?;
     let list = rows.iter().map(house_from).collect::<Result<Vec<_>>>()?;
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The owners of this page's houses only.
+    let ids = list.iter().map(|h| h.id.to_string()).collect::<Vec<_>>().join(", ");
     let owner_sql = format!(
         "SELECT r.house_id, c.id, c.name FROM estate_residents r JOIN customers c ON c.id = r.customer_id \
-         JOIN estate_houses h ON h.id = r.house_id WHERE h.branch_id = $1 AND {filter} \
-         AND r.role IN ('owner', 'co_owner') AND r.moved_out IS NULL ORDER BY r.id"
+         WHERE r.house_id IN ({ids}) AND r.role IN ('owner', 'co_owner') AND r.moved_out IS NULL ORDER BY r.id"
     );
-    let owner_rows = sqlx::query(sqlx::AssertSqlSafe(owner_sql)).bind(estate.branch_id.0).fetch_all(db.pool()).await?;
+    let owner_rows = sqlx::query(sqlx::AssertSqlSafe(owner_sql)).fetch_all(db.pool()).await?;
     let mut owners: HashMap<i64, Vec<(CustomerId, String)>> = HashMap::new();
     for r in &owner_rows {
         owners.entry(r.i64("house_id")?).or_default().push((CustomerId(r.i64("id")?), r.text("name")?));

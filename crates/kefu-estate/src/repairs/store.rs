@@ -326,8 +326,8 @@ pub struct Filter {
     pub escalated: bool,
 }
 
-/// The repairs in scope the filter keeps, latest first (at most 500).
-pub async fn list(db: &Db, scope: &Scope, filter: &Filter) -> Result<Vec<Repair>> {
+/// The repairs in scope the filter keeps, latest first (a page of them).
+pub async fn list(db: &Db, scope: &Scope, filter: &Filter, window: crate::window::Window) -> Result<Vec<Repair>> {
     let mut sql = format!("SELECT {COLUMNS} WHERE r.branch_id IN ({})", scope.sql_list());
     if let Some(b) = filter.estate {
         sql.push_str(&format!(" AND r.branch_id = {}", b.0));
@@ -341,8 +341,24 @@ pub async fn list(db: &Db, scope: &Scope, filter: &Filter) -> Result<Vec<Repair>
     if filter.escalated {
         sql.push_str(" AND r.escalation > 0");
     }
-    sql.push_str(" ORDER BY r.reported_at DESC, r.id DESC LIMIT 500");
+    sql.push_str(" ORDER BY r.reported_at DESC, r.id DESC");
+    sql.push_str(&window.sql());
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The estate's repairs reported from `from` to before `to` (the monthly
+/// report's), in order.
+pub async fn reported_between(db: &Db, estate: &Estate, (from, to): (Timestamp, Timestamp)) -> Result<Vec<Repair>> {
+    let sql = format!(
+        "SELECT {COLUMNS} WHERE r.branch_id = $1 AND r.reported_at >= $2 AND r.reported_at < $3 ORDER BY r.reported_at, r.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(estate.branch_id.0)
+        .bind(instant_text(from))
+        .bind(instant_text(to))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(from_row).collect()
 }
 

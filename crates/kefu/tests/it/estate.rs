@@ -201,7 +201,9 @@ on_both!(the_demo_company_loads_its_estates_houses_and_people, |backend| async m
     assert_eq!(estates.iter().map(|e| e.houses).sum::<i64>(), 400);
     // A room's owner is found by the house's number.
     let buildings = archive::buildings(&app.db, &estates[0]).await.unwrap();
-    let rows = archive::houses(&app.db, &estates[0], Some(&buildings[0])).await.unwrap();
+    let rows = archive::houses(&app.db, &estates[0], Some(&buildings[0]), kefu_estate::window::Window::new(1000, 0))
+        .await
+        .unwrap();
     let owned = rows.iter().find(|r| !r.owners.is_empty()).expect("an owned room");
     let hits = estate_pack().core().search(&app.db, &everything, &owned.house.number, 50).await.unwrap();
     assert!(hits.iter().any(|h| h.customer.id == owned.owners[0].0), "the owner is found by {}", owned.house.number);

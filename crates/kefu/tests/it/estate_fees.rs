@@ -96,7 +96,7 @@ async fn bills(app: &TestApp, number: &str) -> Vec<BillFacts> {
         .await
         .unwrap();
     let house = archive::house(&app.db, &everything, id).await.unwrap();
-    let mut list: Vec<BillFacts> = charges::bills_of(&app.db, &house)
+    let mut list: Vec<BillFacts> = charges::bills_of(&app.db, &house, kefu_estate::window::Window::new(1000, 0))
         .await
         .unwrap()
         .into_iter()

@@ -18,6 +18,7 @@ mod estate_collection;
 mod estate_fees;
 mod estate_notices;
 mod estate_ops;
+mod estate_rest;
 mod first_day;
 mod foundation;
 mod generate;

@@ -4,8 +4,9 @@
 //! retention an estate manager sets for the records.
 
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
+use crate::packs::estate::pager;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
@@ -17,10 +18,19 @@ use kefu_estate::{archive, desk};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// The pages of the day's two lists.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DayQuery {
+    offset: i64,
+    entries_offset: i64,
+}
+
 pub async fn visitors(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(code): PathParams<String>,
+    QueryParams(q): QueryParams<DayQuery>,
 ) -> Result<Html<String>, AppError> {
     let estate = archive::estate(app.db(), &ctx.actor.scope, &code).await?;
     let zone = &app.0.zone;
@@ -28,7 +38,7 @@ pub async fn visitors(
     let from = zone.start_of(today);
     let to = zone.start_of(today + 1.day());
     let shown = |t: &str| t.parse::<jiff::Timestamp>().map(|t| zone.display(t)).unwrap_or_default();
-    let rows: Vec<Value> = desk::between(app.db(), &estate, from, to)
+    let mut rows: Vec<Value> = desk::between(app.db(), &estate, (from, to), pager::window(q.offset))
         .await?
         .into_iter()
         .map(|v| {
@@ -40,11 +50,17 @@ pub async fn visitors(
             view! { v => v, mobile => mobile, arrived => shown(&v.arrived_at), left => v.left_at.as_deref().map(shown) }
         })
         .collect();
-    let entries: Vec<Value> = desk::entries_between(app.db(), &estate, from, to)
+    let mut entries: Vec<Value> = desk::entries_between(app.db(), &estate, (from, to), pager::window(q.entries_offset))
         .await?
         .into_iter()
         .map(|e| view! { e => e, at => shown(&e.at) })
         .collect();
+    // Each list keeps the other's page.
+    let base = format!("/estate/estates/{}/visitors?", estate.code);
+    let visitors_pager =
+        pager::pager(&mut rows, q.offset, &format!("{base}entries_offset={}&", q.entries_offset), "offset");
+    let entries_pager =
+        pager::pager(&mut entries, q.entries_offset, &format!("{base}offset={}&", q.offset), "entries_offset");
     page(
         &app,
         &ctx,
@@ -52,7 +68,7 @@ pub async fn visitors(
         "nav_estate_estates",
         view! {
             estate => estate, rows => rows, today => today.to_string(), entries => entries,
-            departments => desk::DEPARTMENTS,
+            departments => desk::DEPARTMENTS, visitors_pager => visitors_pager, entries_pager => entries_pager,
             can_manage => ctx.actor.can(Permission::EstateManage),
         },
     )

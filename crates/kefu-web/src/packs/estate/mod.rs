@@ -7,6 +7,7 @@ pub mod api;
 pub mod desk;
 pub mod fees;
 pub mod notices;
+pub mod pager;
 pub mod pages;
 pub mod passes;
 pub mod receivables;
@@ -87,6 +88,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("estate/billing_run.html", include_str!("templates/billing_run.html")),
     ("estate/completeness.html", include_str!("templates/completeness.html")),
     ("estate/customer_panel.html", include_str!("templates/customer_panel.html")),
+    ("estate/_pager.html", include_str!("templates/_pager.html")),
 ];
 
 impl WebPack for Estate {
@@ -188,13 +190,14 @@ impl WebPack for Estate {
         })
     }
 
+    /// The opinion visit a resident's task in the call queue is about.
     fn call_panel<'a>(
         &'a self,
-        _app: &'a AppState,
-        _ctx: &'a Ctx,
-        _customer: CustomerId,
+        app: &'a AppState,
+        ctx: &'a Ctx,
+        customer: CustomerId,
     ) -> BoxFuture<'a, Result<Option<Panel>, AppError>> {
-        Box::pin(async { Ok(None) })
+        Box::pin(visits::pages::call_panel(app, ctx, customer))
     }
 
     /// No estate record is linked to a complaint yet.

@@ -3,8 +3,9 @@
 //! people and their cars.
 
 use crate::error::AppError;
-use crate::extract::PathParams;
+use crate::extract::{PathParams, QueryParams};
 use crate::guard::Ctx;
+use crate::packs::estate::pager;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
@@ -12,6 +13,7 @@ use axum::response::Html;
 use kefu_care::customers;
 use kefu_core::Permission;
 use kefu_estate::{archive, charges, completeness, receivables};
+use serde::Deserialize;
 use serde_json::Value;
 
 pub async fn estates(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -19,20 +21,33 @@ pub async fn estates(State(app): State<AppState>, ctx: Ctx) -> Result<Html<Strin
     page(&app, &ctx, "estate/estates.html", "nav_estate_estates", view! { estates => estates })
 }
 
+/// The page of a long list to show.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    offset: i64,
+}
+
 pub async fn estate(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(code): PathParams<String>,
+    QueryParams(q): QueryParams<PageQuery>,
 ) -> Result<Html<String>, AppError> {
     let estate = archive::estate(app.db(), &ctx.actor.scope, &code).await?;
     let buildings = archive::buildings(app.db(), &estate).await?;
-    let others = archive::houses(app.db(), &estate, None).await?;
+    // Parking spaces and shops: tens of thousands in a large estate.
+    let mut others = archive::houses(app.db(), &estate, None, pager::window(q.offset)).await?;
+    let pager = pager::pager(&mut others, q.offset, &format!("/estate/estates/{}?", estate.code), "offset");
     page(
         &app,
         &ctx,
         "estate/estate.html",
         "nav_estate_estates",
-        view! { estate => estate, buildings => buildings, others => others },
+        view! {
+            estate => estate, buildings => buildings, others => others, pager => pager,
+            can_work => ctx.actor.can(Permission::EstateWork),
+        },
     )
 }
 
@@ -40,15 +55,17 @@ pub async fn building(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
+    QueryParams(q): QueryParams<PageQuery>,
 ) -> Result<Html<String>, AppError> {
     let (estate, building) = archive::building(app.db(), &ctx.actor.scope, id).await?;
-    let houses = archive::houses(app.db(), &estate, Some(&building)).await?;
+    let mut houses = archive::houses(app.db(), &estate, Some(&building), pager::window(q.offset)).await?;
+    let pager = pager::pager(&mut houses, q.offset, &format!("/estate/buildings/{id}?"), "offset");
     page(
         &app,
         &ctx,
         "estate/houses.html",
         "nav_estate_estates",
-        view! { estate => estate, building => building, houses => houses },
+        view! { estate => estate, building => building, houses => houses, pager => pager },
     )
 }
 
@@ -56,6 +73,7 @@ pub async fn house(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
+    QueryParams(q): QueryParams<PageQuery>,
 ) -> Result<Html<String>, AppError> {
     let scope = &ctx.actor.scope;
     let house = archive::house(app.db(), scope, id).await?;
@@ -72,7 +90,8 @@ pub async fn house(
             view! { r => r.shown_to(&ctx.actor), person => person, cars => cars }
         })
         .collect();
-    let bills = charges::bills_of(app.db(), &house).await?;
+    let mut bills = charges::bills_of(app.db(), &house, pager::window(q.offset)).await?;
+    let bills_pager = pager::pager(&mut bills, q.offset, &format!("/estate/houses/{id}?"), "offset");
     let (mut payments, prepaid) = charges::payments_of(app.db(), &house).await?;
     for p in &mut payments {
         if let Ok(at) = p.paid_at.parse::<jiff::Timestamp>() {
@@ -103,33 +122,33 @@ pub async fn house(
             channels => charges::CHANNELS, can_pay => ctx.actor.can(Permission::PaymentsTake),
             can_reverse => ctx.actor.can(Permission::EstateManage),
             one_offs => charges_list, late_fees => late_fees, one_off_items => one_off_items,
-            can_charge => ctx.actor.can(Permission::EstateWork),
+            can_work => ctx.actor.can(Permission::EstateWork), bills_pager => bills_pager,
             notices => super::notices::house_part(&app, &ctx, &house).await?,
         },
     )
 }
 
-/// The houses whose list is shown on the completeness page; the counts
-/// cover them all.
-const GAPS_SHOWN: usize = 500;
-
 /// The archive's completeness: this month's counts, the monthly trend and
-/// the houses whose files have gaps.
+/// the houses whose files have gaps, a page at a time.
 pub async fn completeness(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(code): PathParams<String>,
+    QueryParams(q): QueryParams<PageQuery>,
 ) -> Result<Html<String>, AppError> {
     let estate = archive::estate(app.db(), &ctx.actor.scope, &code).await?;
     let month = kefu_estate::fees::Month::of(app.today());
     let (now, gaps) = completeness::check(app.db(), &estate, month).await?;
     let trend = completeness::trend(app.db(), &estate).await?;
-    let shown: Vec<&completeness::Gap> = gaps.iter().take(GAPS_SHOWN).collect();
+    let window = pager::window(q.offset);
+    let mut shown: Vec<&completeness::Gap> =
+        gaps.iter().skip(window.offset as usize).take(window.limit as usize).collect();
+    let pager = pager::pager(&mut shown, q.offset, &format!("/estate/estates/{}/completeness?", estate.code), "offset");
     page(
         &app,
         &ctx,
         "estate/completeness.html",
         "nav_estate_estates",
-        view! { estate => estate, now => now, trend => trend, gaps => shown, more => gaps.len().saturating_sub(GAPS_SHOWN) },
+        view! { estate => estate, now => now, trend => trend, gaps => shown, total => gaps.len(), pager => pager },
     )
 }

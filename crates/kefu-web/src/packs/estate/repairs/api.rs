@@ -12,6 +12,7 @@ use axum::extract::State;
 use kefu_estate::fees::yuan_text;
 use kefu_estate::repairs::store::{self, Completion, Filter, NewRepair, Repair};
 use kefu_estate::repairs::{CATEGORIES, Status};
+use kefu_estate::window::Window;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -127,6 +128,8 @@ pub struct ListParams {
     category: String,
     /// Any text: only those escalated.
     escalated: String,
+    /// Repairs to skip (the list gives at most 500 from here, latest first).
+    offset: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/estate/repairs", tag = "estate", params(ListParams),
@@ -147,7 +150,7 @@ pub async fn list(
         category: CATEGORIES.iter().find(|c| c.code == q.category).map(|c| c.code),
         escalated: !q.escalated.is_empty(),
     };
-    let list = store::list(app.db(), &ctx.actor.scope, &filter).await?;
+    let list = store::list(app.db(), &ctx.actor.scope, &filter, Window::new(500, q.offset)).await?;
     Ok(Json(list.iter().map(|r| RepairDto::of(r, app.now())).collect()))
 }
 

@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
+use crate::packs::estate::pager;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
@@ -23,6 +24,7 @@ pub struct ListQuery {
     status: String,
     category: String,
     escalated: String,
+    offset: i64,
 }
 
 /// An instant as stored, in the business zone.
@@ -56,8 +58,16 @@ pub async fn list(
         category: CATEGORIES.iter().find(|c| c.code == q.category).map(|c| c.code),
         escalated: !q.escalated.is_empty(),
     };
-    let rows: Vec<Value> =
-        store::list(app.db(), &ctx.actor.scope, &filter).await?.iter().map(|r| row(&app, r)).collect();
+    let mut rows: Vec<Value> = store::list(app.db(), &ctx.actor.scope, &filter, pager::window(q.offset))
+        .await?
+        .iter()
+        .map(|r| row(&app, r))
+        .collect();
+    let base = format!(
+        "/estate/repairs?estate={}&status={}&category={}&escalated={}&",
+        q.estate, q.status, q.category, q.escalated
+    );
+    let pager = pager::pager(&mut rows, q.offset, &base, "offset");
     let deadlines = match estate {
         Some(e) => store::deadlines(app.db(), e).await?,
         None => Vec::new(),
@@ -71,7 +81,7 @@ pub async fn list(
         view! {
             estates => estates, estate => estate.map(|e| e.code.clone()), rows => rows, statuses => statuses,
             status => filter.status, categories => CATEGORIES, category => filter.category,
-            escalated => filter.escalated, deadlines => deadlines,
+            escalated => filter.escalated, deadlines => deadlines, pager => pager,
             can_manage => ctx.actor.can(Permission::EstateManage),
         },
     )

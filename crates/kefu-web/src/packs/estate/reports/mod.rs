@@ -1,9 +1,13 @@
 //! The monthly report per estate (issue 21 §7): the desk's calls and visits
 //! by kind, the fees billed and collected with the collection rate, the
-//! arrears by bucket at the month's end and the archive's completeness —
+//! arrears by bucket at the month's end, the repairs, owners' complaints
+//! with their measures, opinion visits (`ops.rs`) and the archive's
+//! completeness —
 //! each a [`Section`] shown as a page with SVG charts, exported as XLSX
 //! (a sheet per section) and printed as PDF, all from the one list that
 //! [`sections`] builds.
+
+mod ops;
 
 use super::receivables::pdf;
 use super::receivables::{MonthQuery, month_of, rate_chart, rates};
@@ -193,6 +197,7 @@ pub async fn sections(app: &AppState, lang: Lang, estate: &Estate, month: Month)
         fees(app, lang, estate, month).await?,
         arrears(app, lang, estate, month).await?,
     ];
+    out.extend(ops::sections(app, lang, estate, month).await?);
     out.extend(completeness_of(app, lang, estate, month).await?);
     out.push(super::notices::report_section(app, lang, estate, month).await?);
     Ok(out)

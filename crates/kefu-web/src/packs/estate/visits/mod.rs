@@ -2,7 +2,8 @@
 //! estate's plans and a new plan for a period, a plan's completion and
 //! coverage with its buildings' staff and the visit list (one's own, the
 //! ones still to make), a visit's form, the month's opinions summary, and
-//! a plan's figures over JSON.
+//! a plan's figures over JSON; on a call's page, the form of the opinion
+//! visit the call's task is about.
 
 pub mod pages;
 
@@ -26,6 +27,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("estate/visit_plan.html", include_str!("templates/plan.html")),
     ("estate/opinion_visit.html", include_str!("templates/visit.html")),
     ("estate/visit_summary.html", include_str!("templates/summary.html")),
+    ("estate/visit_call_panel.html", include_str!("templates/call_panel.html")),
 ];
 
 pub fn routes() -> Vec<Entry> {

@@ -3,16 +3,20 @@
 use crate::error::AppError;
 use crate::extract::{FormBody, JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
+use crate::packs::Panel;
 use crate::packs::estate::api::Problem;
+use crate::packs::estate::pager;
 use crate::render::page;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
+use kefu_core::ids::CustomerId;
 use kefu_estate::archive;
 use kefu_estate::fees::Month;
 use kefu_estate::opinions::{self, Plan, Said};
+use kefu_estate::visit_tasks;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -71,7 +75,7 @@ pub async fn create(
     let estate = crate::packs::estate::repairs::pages::estate_field(&app, &ctx, &f.estate).await?;
     let first = crate::fields::date("starts_on", f.starts_on.trim()).map_err(AppError::Invalid)?;
     let last = crate::fields::date("ends_on", f.ends_on.trim()).map_err(AppError::Invalid)?;
-    let id = opinions::create_plan(app.db(), &ctx.actor, &estate, (first, last)).await?;
+    let id = opinions::create_plan(app.db(), &ctx.actor, &estate, (first, last), app.today()).await?;
     Ok(Redirect::to(&format!("/estate/visit-plans/{id}")).into_response())
 }
 
@@ -80,6 +84,7 @@ pub async fn create(
 pub struct PlanQuery {
     mine: String,
     pending: String,
+    offset: i64,
 }
 
 pub async fn plan(
@@ -90,7 +95,10 @@ pub async fn plan(
 ) -> Result<Html<String>, AppError> {
     let p = opinions::plan(app.db(), &ctx.actor.scope, id).await?;
     let (mine, pending) = (!q.mine.is_empty(), !q.pending.is_empty());
-    let visits = opinions::visits(app.db(), &p, mine.then_some(ctx.actor.user_id.0), pending).await?;
+    let filter = (mine.then_some(ctx.actor.user_id.0), pending);
+    let mut visits = opinions::visits(app.db(), &p, filter, pager::window(q.offset)).await?;
+    let base = format!("/estate/visit-plans/{id}?mine={}&pending={}&", q.mine, q.pending);
+    let pager = pager::pager(&mut visits, q.offset, &base, "offset");
     let assignments = opinions::assignments(app.db(), &p).await?;
     let staff: Vec<serde_json::Value> = opinions::staff(app.db(), kefu_core::ids::BranchId(p.branch_id))
         .await?
@@ -104,7 +112,7 @@ pub async fn plan(
         "nav_estate_visits",
         view! {
             p => p, completion => percent(p.completion_bp), coverage => percent(p.coverage_bp),
-            visits => visits, assignments => assignments, staff => staff, mine => mine, pending => pending,
+            visits => visits, pager => pager, assignments => assignments, staff => staff, mine => mine, pending => pending,
             can_manage => ctx.actor.can(Permission::EstateManage),
         },
     )
@@ -137,14 +145,48 @@ pub async fn visit(
     page(&app, &ctx, "estate/opinion_visit.html", "nav_estate_visits", view! { v => v })
 }
 
+/// The visit form, from the visit page or from a call's page (`back` =
+/// `calls`: back to the call queue, the visit's task done).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VisitForm {
+    #[serde(flatten)]
+    said: Said,
+    back: String,
+}
+
 pub async fn record(
     State(app): State<AppState>,
     ctx: Ctx,
     PathParams(id): PathParams<i64>,
-    FormBody(said): FormBody<Said>,
+    FormBody(f): FormBody<VisitForm>,
 ) -> Result<Response, AppError> {
-    let v = opinions::record(app.db(), &ctx.actor, id, &said, (app.now(), app.today())).await?;
+    let v = opinions::record(app.db(), &ctx.actor, id, &f.said, (app.now(), app.today())).await?;
+    if f.back == "calls" {
+        return Ok(Redirect::to("/outreach/calls").into_response());
+    }
     Ok(Redirect::to(&format!("/estate/visit-plans/{}?mine=1&pending=1", v.plan_id)).into_response())
+}
+
+/// On a call's page: the opinion visits the resident's open tasks are
+/// about, each with the visit's form — for those who may record a visit.
+pub async fn call_panel(app: &AppState, ctx: &Ctx, customer: CustomerId) -> Result<Option<Panel>, AppError> {
+    if !ctx.actor.can(Permission::EstateWork) {
+        return Ok(None);
+    }
+    let mut visits = Vec::new();
+    for id in visit_tasks::open_visits_of(app.db(), customer).await? {
+        match opinions::visit(app.db(), &ctx.actor.scope, id).await {
+            Ok(v) if v.visited_on.is_none() => visits.push(v),
+            Ok(_) | Err(kefu_store::Failure::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((!visits.is_empty()).then(|| Panel {
+        template: "estate/visit_call_panel.html",
+        top: None,
+        data: view! { visits => visits },
+    }))
 }
 
 pub async fn summary(
