@@ -418,18 +418,14 @@ async fn daily_run_row(db: &Db, a: &Args, day: jiff::civil::Date) -> anyhow::Res
 async fn estate_billing_row(db: &Db, a: &Args, period: &str) -> anyhow::Result<()> {
     let period = kefu_estate::fees::Month::parse("period", period).map_err(|e| anyhow::anyhow!("{}", e.rule.en))?;
     let f = estate_billing::measure(db, period).await?;
-    let ratio = f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6);
-    let met = f.run <= estate_billing::TARGET && ratio <= estate_billing::MAX_RATIO;
+    let backend = a.backend.as_deref().unwrap_or_default();
+    let (ratio, verdict) = batch_verdict(backend, (f.run, f.floor), estate_billing::TARGET, estate_billing::MAX_RATIO);
     let line = format!(
-        "| estate billing run {period} ({} houses, {} bills) | {} | {:.2} s | {:.2} s | {ratio:.1} | {} (≤ {} s, ≤ {}× floor) |",
+        "| estate billing run {period} ({} houses, {} bills) | {backend} | {:.2} s | {:.2} s | {ratio:.1} | {verdict} |",
         f.houses,
         f.bills,
-        a.backend.as_deref().unwrap_or_default(),
         f.run.as_secs_f64(),
         f.floor.as_secs_f64(),
-        yes_no(met),
-        estate_billing::TARGET.as_secs(),
-        estate_billing::MAX_RATIO,
     );
     emit(a, &line)
 }
@@ -438,21 +434,16 @@ async fn estate_billing_row(db: &Db, a: &Args, period: &str) -> anyhow::Result<(
 async fn power_billing_row(db: &Db, a: &Args, month: jiff::civil::Date) -> anyhow::Result<()> {
     let scope = Scope::new(branches::all(db).await?.into_iter().map(|b| b.id).collect());
     let f = power_billing::measure(db, &Actor::system(scope), month).await?;
-    let ratio = f.run.as_secs_f64() / f.floor.as_secs_f64().max(1e-6);
-    let met = f.run <= power_billing::TARGET && ratio <= power_billing::MAX_RATIO;
     let backend = a.backend.as_deref().unwrap_or_default();
-    let whose = if backend == "sqlite" { "" } else { ", set for SQLite" };
+    let (ratio, verdict) = batch_verdict(backend, (f.run, f.floor), power_billing::TARGET, power_billing::MAX_RATIO);
     let line = format!(
-        "| power billing run {} ({} bills, {} lines, {} SMS queued) | {backend} | {:.2} s | {:.2} s | {ratio:.1} | {} (≤ {} s, ≤ {}× floor{whose}) |",
+        "| power billing run {} ({} bills, {} lines, {} SMS queued) | {backend} | {:.2} s | {:.2} s | {ratio:.1} | {verdict} |",
         &month.to_string()[..7],
         f.bills,
         f.lines,
         f.notices,
         f.run.as_secs_f64(),
         f.floor.as_secs_f64(),
-        yes_no(met),
-        power_billing::TARGET.as_secs(),
-        power_billing::MAX_RATIO,
     );
     emit(a, &line)
 }
@@ -513,6 +504,19 @@ fn emit(a: &Args, line: &str) -> anyhow::Result<()> {
         writeln!(std::fs::OpenOptions::new().create(true).append(true).open(p)?, "{line}")?;
     }
     Ok(())
+}
+
+/// A billing run's ratio to its floor and its verdict. The issues set the
+/// time for SQLite, so another backend's row is judged by the ratio alone
+/// and says whose the time is.
+fn batch_verdict(backend: &str, (run, floor): (Duration, Duration), target: Duration, max_ratio: f64) -> (f64, String) {
+    let ratio = run.as_secs_f64() / floor.as_secs_f64().max(1e-6);
+    let verdict = if backend == "sqlite" {
+        format!("{} (≤ {} s, ≤ {max_ratio}× floor)", yes_no(run <= target && ratio <= max_ratio), target.as_secs())
+    } else {
+        format!("{} (≤ {max_ratio}× floor; the {} s is set for SQLite)", yes_no(ratio <= max_ratio), target.as_secs())
+    };
+    (ratio, verdict)
 }
 
 fn yes_no(met: bool) -> &'static str {
