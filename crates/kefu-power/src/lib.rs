@@ -1,8 +1,12 @@
-//! The power-supply pack's domain core: the rules of a county power-supply
-//! company's customer service centre (the seed's 第四篇; issues 19 and 20) as
-//! plain functions over plain data. Nothing here touches the database, the
-//! network or the clock; dates and settings are passed in, so every rule is
-//! tested by the hundreds without I/O.
+//! The power-supply pack: a county power-supply company's customer service
+//! centre (the seed's 第四篇; issues 19 and 20). Its rules are plain
+//! functions over plain data ([`price`], [`tariffs`], [`billing`],
+//! [`readings`], [`indicators`]' fractions, [`meters`], [`inspections`],
+//! [`accounts`]): nothing there touches the database, the network or the
+//! clock, so every rule is tested by the hundreds without I/O. The stored
+//! parts ([`archive`], [`books`], [`bills`], [`collection`], …) read and
+//! write through `kefu_store` and call those rules; the web half is in
+//! `kefu-web/src/packs/power/`.
 //!
 //! # What is here
 //!
@@ -23,8 +27,8 @@
 //! | [`accounts`] | account numbers (户号) with the station's prefix, kefu's own format, and meter numbers |
 //! | [`contracts`] | supply contracts (供用电合同) of non-residential accounts and power-use permits: their rules (an expired permit refused), storage, the lists expiring soon, and the renewal reminders' anchors and playbooks |
 //! | [`archive`] | the stored archive: supply stations, electricity accounts of the common customers and their meters, hydro stations' meters; their search keys and probes (户号, its tail, meter number) |
-//! | [`books`] | reading books and readings stored (migration 0040): books with a reader, route order and reading day; each reading checked by [`readings`] as it comes in (typed, imported from a handheld's CSV/XLSX, or by the API), held ones confirmed, corrections as new rows; the month's reading audit |
-//! | [`bills`] | the billing run (migration 0041): a book's or station's bills of a month from the standing readings, idempotent, a corrected reading reversed and re-billed |
+//! | [`books`] | reading books and readings stored (migration 0040): books with a reader, route order and reading day; each reading checked by [`readings`] as it comes in (typed, imported from a handheld's CSV/XLSX, or by the API), held ones confirmed, corrections as new rows; a file's or page's readings checked against one read of their accounts' readings and entered in one transaction (`ledger.rs`); the generated county's books and two months of readings (`generated.rs`); the month's reading audit |
+//! | [`bills`] | the billing run (migration 0041): a book's or station's bills of a month from the standing readings, idempotent, a corrected reading reversed and re-billed; large users' basic charge and power factor adjustment (the company's table, `pf_tables.rs`), time-of-use registers, the bill notice PDF and its SMS |
 //! | [`collection`] | collection as stored (migrations 0042, 0043): payments at the counter, from bank and agents' files, prepaid balances and reversals, each bill's late charge settled before it and waived by a manager, the cashier's day close and the stations' totals, arrears by station, book and age with the dunning steps, the reminders' anchor and playbooks, and the collection rate (`rate.rs`) |
 //! | [`cli`] | `kefu power …`: the quote, and the tariff file's import and export |
 //! | [`pack`], [`demo`] | the pack on the seam (`kefu_pack::Pack`, code `power`), its demo county, and the county at any scale in bulk (`generate.rs`, `kefu gen --packs power --accounts N`) |
@@ -33,37 +37,13 @@
 //! `tariff[0].version[1].tiers[2].price` where the input is a file) and the
 //! rule, in Chinese and English. Money is [`kefu_core::Money`] in fen.
 //!
-//! # What the next session wires
+//! # What is left
 //!
-//! The pack is on the seam ([`pack`]) with its first slice stored
-//! ([`archive`]: stations, accounts, meters; the search; the demo county)
-//! and its web half in `kefu-web/src/packs/power/` (the 360° panel, an
-//! account's page, a station's list, the stored tariffs with their edit,
-//! import and export, `GET /api/v1/power/accounts/{number}`, `POST
-//! /api/v1/power/tariffs/{code}/quote`, the reading books, readings and
-//! billing run). Still to wire:
-//! - **storage** still to add: meters' installation and removal readings
-//!   taken with a meter change (the readings of kind base and removal
-//!   stand in), payments, waivers, and the month's station totals
-//!   (tariffs, books, readings and bills are stored: [`tariffs::store`],
-//!   [`books`], [`bills`]);
-//! - **the billing run** still to add: large users' basic charge and power
-//!   factor adjustment (`billing::basic_charge`, `power_factor_adjustment`)
-//!   and time-of-use registers, which [`bills::run`] refuses by name; the
-//!   bill notice (PDF) and its SMS;
-//! - **collection**: `billing::allocate` for each payment (and for a
-//!   prepaid balance against new bills), `billing::late_charge` on each
-//!   overdue bill with the payments applied to it, to the payment day or
-//!   today; `billing::check_suspension_day` before a suspension for arrears;
-//! - **meters** (wired in [`meter_archive`]: acceptance, installation,
-//!   removal, the monthly plan): the readings entered later check against
-//!   the installation reading the archive keeps; a meter's search key is
-//!   not yet added when it is installed from stock;
-//! - **pages and API**: the codes of `UsageClass`, `Basis`
-//!   and `Period` get their labels in the i18n catalogues (no labels here);
-//!   `inspections::assess_theft` answers `POST
-//!   /api/v1/power/theft-assessments` and `inspections::escalates` decides
-//!   which cases only a manager may close (wired in [`cases`]).
+//! - The lists of connections, outages, suspensions and inspection plans
+//!   show their newest rows, capped, rather than a page at a time as the
+//!   books, bills, arrears, cases and the meter archive do ([`paging`]).
+//! - The power factor table is edited on its settings page only; it has no
+//!   API yet.
 
 pub mod accounts;
 pub mod archive;

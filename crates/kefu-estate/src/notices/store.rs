@@ -547,13 +547,14 @@ async fn deliveries_to(
 
 /// The notices sent to a house, newest first, with the house's delivery
 /// on each channel.
-pub async fn of_house(db: &Db, scope: &Scope, house: &House) -> Result<Vec<(Notice, Vec<Delivery>)>> {
+pub async fn of_house(db: &Db, scope: &Scope, house: &House, limit: i64) -> Result<Vec<(Notice, Vec<Delivery>)>> {
     let sql = format!(
         "SELECT DISTINCT n.id FROM estate_notices n JOIN estate_notice_deliveries d ON d.notice_id = n.id \
-         WHERE d.house_id = $1 AND n.branch_id IN ({}) ORDER BY n.id DESC LIMIT 100",
+         WHERE d.house_id = $1 AND n.branch_id IN ({}) ORDER BY n.id DESC LIMIT $2",
         scope.sql_list()
     );
-    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(house.id).fetch_all(db.pool()).await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(house.id).bind(limit).fetch_all(db.pool()).await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let notice = get(db, scope, id).await?;

@@ -209,7 +209,7 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 
 on_both!(a_notice_reaches_the_houses_it_is_addressed_to, |backend| async move {
     let app = TestApp::start(backend).await;
-    estate(&app).await;
+    let owners = estate(&app).await;
     let (agent, csrf) = app.signed_in("agent_a").await;
     let (manager, manager_csrf) = app.signed_in("manager_a").await;
     let create = |client, csrf, body| {
@@ -245,6 +245,15 @@ on_both!(a_notice_reaches_the_houses_it_is_addressed_to, |backend| async move {
     // A notice is sent once.
     let (status, _) = post_json(&manager, &manager_csrf, app.at(&send), json!({})).await;
     assert_eq!(status, 409);
+
+    // The owner's 360° page lists the notices sent to the house: the
+    // house's own, the building's and the estate's, with their deliveries.
+    let page = agent.get(app.at(&format!("/customers/{}", owners["赵磊"]))).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    let (_, listed) = page.split_once(r#"data-testid="estate-customer-notices""#).expect("the notices on the 360° page");
+    let listed = listed.split("</table>").next().unwrap();
+    assert_eq!(listed.matches("5-1-102").count(), 3, "{listed}");
+    assert_eq!(listed.matches("停水通知").count(), 3, "{listed}");
 
     // Names that are not the estate's are refused by field, nothing stored.
     let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM estate_notices").fetch_one(app.db.pool()).await.unwrap();

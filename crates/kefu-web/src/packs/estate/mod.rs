@@ -177,8 +177,8 @@ impl WebPack for Estate {
 
     fn customer_panel<'a>(
         &'a self,
-        _app: &'a AppState,
-        _ctx: &'a Ctx,
+        app: &'a AppState,
+        ctx: &'a Ctx,
         _customer: &'a Customer,
         part: &'a CustomerPart,
     ) -> BoxFuture<'a, Result<Panel, AppError>> {
@@ -186,7 +186,9 @@ impl WebPack for Estate {
             let held = part.data.downcast_ref::<Held>().cloned().unwrap_or_default();
             let rows: Vec<serde_json::Value> =
                 held.houses.iter().map(|(h, role, estate)| view! { h => h, role => role, estate => estate }).collect();
-            Ok(Panel { template: "estate/customer_panel.html", top: None, data: view! { houses => rows } })
+            let houses: Vec<_> = held.houses.iter().map(|(h, _, _)| h).collect();
+            let notices = notices::customer_part(app, ctx, &houses).await?;
+            Ok(Panel { template: "estate/customer_panel.html", top: None, data: view! { houses => rows, notices => notices } })
         })
     }
 

@@ -65,7 +65,7 @@ pub fn routes() -> Vec<Entry> {
 /// deliveries, and its people's WeChat openids to edit.
 pub async fn house_part(app: &AppState, ctx: &Ctx, house: &House) -> Result<Value, AppError> {
     let scope = &ctx.actor.scope;
-    let notices: Vec<Value> = store::of_house(app.db(), scope, house)
+    let notices: Vec<Value> = store::of_house(app.db(), scope, house, 100)
         .await?
         .into_iter()
         .map(|(n, d)| view! { n => n, days => n.days(), deliveries => d })
@@ -80,6 +80,23 @@ pub async fn house_part(app: &AppState, ctx: &Ctx, house: &House) -> Result<Valu
         openids.push((r.customer_id.0, openid));
     }
     Ok(view! { list => notices, openids => openids, can_edit => ctx.actor.can(EstateWork) })
+}
+
+/// What the 360° page shows of notices: the latest few sent to each of the
+/// customer's houses, with that house's deliveries; none for a reader who
+/// may not open a notice.
+pub async fn customer_part(app: &AppState, ctx: &Ctx, houses: &[&House]) -> Result<Vec<Value>, AppError> {
+    const LATEST: i64 = 5;
+    let mut rows = Vec::new();
+    if !ctx.actor.can(EstateWork) {
+        return Ok(rows);
+    }
+    for house in houses {
+        for (n, d) in store::of_house(app.db(), &ctx.actor.scope, house, LATEST).await? {
+            rows.push(view! { house => house.number, days => n.days(), n => n, deliveries => d });
+        }
+    }
+    Ok(rows)
 }
 
 /// The monthly report's section: the notices sent in the month, their
