@@ -250,7 +250,8 @@ on_both!(a_notice_reaches_the_houses_it_is_addressed_to, |backend| async move {
     // house's own, the building's and the estate's, with their deliveries.
     let page = agent.get(app.at(&format!("/customers/{}", owners["赵磊"]))).send().await.unwrap();
     let page = page.text().await.unwrap();
-    let (_, listed) = page.split_once(r#"data-testid="estate-customer-notices""#).expect("the notices on the 360° page");
+    let (_, listed) =
+        page.split_once(r#"data-testid="estate-customer-notices""#).expect("the notices on the 360° page");
     let listed = listed.split("</table>").next().unwrap();
     assert_eq!(listed.matches("5-1-102").count(), 3, "{listed}");
     assert_eq!(listed.matches("停水通知").count(), 3, "{listed}");

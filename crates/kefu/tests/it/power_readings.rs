@@ -307,3 +307,65 @@ on_both!(a_handheld_export_is_imported_and_every_bad_row_reported, |backend| asy
     let kwh: Vec<&Value> = route.as_array().unwrap().iter().map(|s| &s["this_month"]["kwh"]).collect();
     assert_eq!(kwh, [&json!(180), &Value::Null], "the good rows are in");
 });
+
+/// Imports a handheld's CSV as `reader_a`; the report.
+async fn import_csv(app: &TestApp, csv: String) -> Value {
+    let (reader, csrf) = app.signed_in("reader_a").await;
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("handheld.csv"));
+    let res = reader
+        .post(app.at("/api/v1/power/readings/import"))
+        .header("x-csrf-token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+on_both!(a_file_of_a_few_accounts_and_one_of_most_are_checked_alike, |backend| async move {
+    // Eight accounts: a file naming most of them reads the tables through,
+    // one naming a few looks its accounts up; both find the same last
+    // readings (a rollover on a five-digit register included).
+    let serials: Vec<u64> = (41..=48).collect();
+    let accounts: Vec<Acct> = serials
+        .iter()
+        .map(|s| Acct {
+            serial: *s,
+            tariff: "gx-res-1",
+            meters: vec![(
+                ["H-41", "H-42", "H-43", "H-44", "H-45", "H-46", "H-47", "H-48"][(*s - 41) as usize],
+                5,
+                (1, 1),
+            )],
+        })
+        .collect();
+    let app = county(backend, &accounts).await;
+    let book_id = book(&app, "LY-41", &serials).await;
+    let row = |serial: u64, value: i64, day: &str| format!("{},{value},{day},王五\n", number(serial));
+    let mut october = String::from("户号,示数,抄表时间,抄表员\n");
+    for s in &serials {
+        october.push_str(&row(*s, if *s == 48 { 99950 } else { 1000 * (*s as i64 - 40) }, "2026-10-25"));
+    }
+    assert_eq!(import_csv(&app, october).await["entered"], 8);
+    // One account of eight: looked up.
+    let one = format!("户号,示数,抄表时间,抄表员\n{}", row(41, 1150, "2026-11-25"));
+    assert_eq!(import_csv(&app, one).await["entered"], 1);
+    // The seven others: read through.
+    let mut rest = String::from("户号,示数,抄表时间,抄表员\n");
+    for s in 42..=47 {
+        rest.push_str(&row(s, 1000 * (s as i64 - 40) + 100 + s as i64, "2026-11-25"));
+    }
+    rest.push_str(&row(48, 30, "2026-11-25"));
+    let report = import_csv(&app, rest).await;
+    assert_eq!(
+        (report["entered"].as_i64(), report["rejected"].as_array().map(Vec::len)),
+        (Some(7), Some(0)),
+        "{report}"
+    );
+    let (reader, _) = app.signed_in("reader_a").await;
+    let route = get_json(&reader, app.at(&format!("/api/v1/power/books/{book_id}/route?month=2026-11"))).await;
+    let kwh: Vec<i64> = route.as_array().unwrap().iter().map(|s| s["this_month"]["kwh"].as_i64().unwrap()).collect();
+    assert_eq!(kwh, [150, 142, 143, 144, 145, 146, 147, 80]);
+});
