@@ -6,7 +6,7 @@
 //! configured gateways and records them, and calls wait in the call queue.
 //! A delivery's state is read from its tasks ([`super::state_of`]).
 
-use super::{Addressed, CHANNELS, DeliveryState, Message, NoticeInput, STATES, reason, state_of};
+use super::{Addressed, CHANNELS, DeliveryState, Message, NoticeInput, STATES, ValidNotice, reason, state_of};
 use crate::archive::{Estate, House};
 use crate::desk::house_in;
 use jiff::Timestamp;
@@ -96,23 +96,48 @@ pub async fn create(db: &Db, actor: &Actor, estate: &Estate, input: &NoticeInput
     let v = input.validate()?;
     let mut tx = db.begin().await?;
     let at = instant_text(now);
-    let id: i64 = sqlx::query_scalar(
+    let insert = sqlx::query(
         "INSERT INTO estate_notices (branch_id, title, body, kind, effective_from, effective_until, addressed_to, \
          channels, status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10) RETURNING id",
     )
-    .bind(estate.branch_id.0)
-    .bind(v.title.clone())
-    .bind(v.body.clone())
-    .bind(v.kind)
-    .bind(v.effective_from.to_string())
-    .bind(v.effective_until.map(|d| d.to_string()))
-    .bind(v.addressed.code())
-    .bind(v.channels.join(","))
-    .bind(actor.display_name.clone())
-    .bind(at)
-    .fetch_one(tx.conn())
-    .await?;
-    match &v.addressed {
+    .bind(estate.branch_id.0);
+    let id = with_fields(insert, &v).bind(actor.display_name.clone()).bind(at).fetch_one(tx.conn()).await?.i64("id")?;
+    address_in(&mut tx, estate, id, &v.addressed).await?;
+    let change = Change {
+        entity: "estate_notice",
+        entity_id: id.to_string(),
+        action: "create",
+        branch: Some(estate.branch_id),
+        old: None,
+        new: Some(
+            json!({ "title": v.title, "kind": v.kind, "addressed_to": v.addressed.code(), "names": v.addressed.names(), "channels": v.channels }),
+        ),
+    };
+    tx.audit(actor, change).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Binds a notice's own fields, in the order its INSERT and UPDATE name
+/// them after their first parameter.
+fn with_fields<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    v: &ValidNotice,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(v.title.clone())
+        .bind(v.body.clone())
+        .bind(v.kind)
+        .bind(v.effective_from.to_string())
+        .bind(v.effective_until.map(|d| d.to_string()))
+        .bind(v.addressed.code())
+        .bind(v.channels.join(","))
+}
+
+/// Writes whom a notice addresses: its buildings or houses, each named as
+/// the desk types it and refused by field when the estate has none such.
+async fn address_in(tx: &mut kefu_store::Tx, estate: &Estate, id: i64, addressed: &Addressed) -> Result<()> {
+    match addressed {
         Addressed::Estate => {}
         Addressed::Buildings(codes) => {
             for code in codes {
@@ -133,35 +158,58 @@ pub async fn create(db: &Db, actor: &Actor, estate: &Estate, input: &NoticeInput
                     )
                     .into());
                 };
-                target(&mut tx, id, Some(building), None).await?;
+                target(tx, id, Some(building), None).await?;
             }
         }
         Addressed::Houses(numbers) => {
             for no in numbers {
-                let house = house_in(&mut tx, estate, no).await.map_err(|e| match e {
+                let house = house_in(tx, estate, no).await.map_err(|e| match e {
                     Failure::Invalid(i) => Failure::Invalid(Invalid::new(
                         "houses",
                         Rule::new(i.rule.code, format!("{no}：{}", i.rule.zh), format!("{no}: {}", i.rule.en)),
                     )),
                     other => other,
                 })?;
-                target(&mut tx, id, None, Some(house)).await?;
+                target(tx, id, None, Some(house)).await?;
             }
         }
     }
+    Ok(())
+}
+
+/// Rewrites a draft — its text, dates, channels and whom it addresses —
+/// checked as a new one is; a notice sent stands as it went out.
+pub async fn update(db: &Db, actor: &Actor, id: i64, input: &NoticeInput) -> Result<()> {
+    let old = get(db, &actor.scope, id).await?;
+    let v = input.validate()?;
+    let estate = crate::archive::estate(db, &actor.scope, &old.estate).await?;
+    let mut tx = db.begin().await?;
+    let rewrite = sqlx::query(
+        "UPDATE estate_notices SET title = $2, body = $3, kind = $4, effective_from = $5, effective_until = $6, \
+         addressed_to = $7, channels = $8 WHERE id = $1 AND status = 'draft'",
+    )
+    .bind(id);
+    let changed = with_fields(rewrite, &v).execute(tx.conn()).await?.rows_affected();
+    if changed == 0 {
+        return Err(Failure::Conflict(Rule::new("notice_sent", "该通知已发送", "this notice was sent already")));
+    }
+    sqlx::query("DELETE FROM estate_notice_targets WHERE notice_id = $1").bind(id).execute(tx.conn()).await?;
+    address_in(&mut tx, &estate, id, &v.addressed).await?;
     let change = Change {
         entity: "estate_notice",
         entity_id: id.to_string(),
-        action: "create",
+        action: "update",
         branch: Some(estate.branch_id),
-        old: None,
+        old: Some(
+            json!({ "title": old.title, "kind": old.kind, "addressed_to": old.addressed_to, "channels": old.channels }),
+        ),
         new: Some(
             json!({ "title": v.title, "kind": v.kind, "addressed_to": v.addressed.code(), "names": v.addressed.names(), "channels": v.channels }),
         ),
     };
     tx.audit(actor, change).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Adds a building or a house to those a notice addresses, once.

@@ -508,3 +508,65 @@ on_both!(a_residents_wechat_openid_is_checked_and_the_notice_routes_are_guarded,
     let res = anonymous.get(app.at(&format!("/api/v1/estate/notices/{id}/deliveries"))).send().await.unwrap();
     assert_eq!(res.status(), 401);
 });
+
+on_both!(a_draft_is_edited_until_it_is_sent, |backend| async move {
+    let app = TestApp::start(backend).await;
+    estate(&app).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let (_, n) =
+        post_json(&agent, &csrf, app.at("/api/v1/estate/notices"), notice("houses", &["5-1-101"], &["call"], false))
+            .await;
+    let id = n["id"].as_i64().unwrap();
+    let edit = app.at(&format!("/estate/notices/{id}/edit"));
+    let form_page = agent.get(edit.clone()).send().await.unwrap().text().await.unwrap();
+    assert!(form_page.contains("5-1-101") && form_page.contains("停水通知"), "the form holds the draft");
+    let save = |title: &'static str, houses: &'static str| {
+        let (agent, csrf, app) = (&agent, &csrf, &app);
+        async move {
+            let form = [
+                ("_csrf", csrf.as_str()),
+                ("estate", "TA"),
+                ("title", title),
+                ("kind", "water_cut"),
+                ("body", "水箱清洗延至12月4日。"),
+                ("effective_from", "2026-12-04"),
+                ("addressed_to", "houses"),
+                ("houses", houses),
+                ("sms", "1"),
+                ("call", "1"),
+            ];
+            agent.post(app.at(&format!("/estate/notices/{id}"))).form(&form).send().await.unwrap()
+        }
+    };
+    // A house the estate has not: refused by field, the draft as it was.
+    let res = save("停水通知（改期）", "5-1-101\n8-1-808").await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("8-1-808"));
+    let d = deliveries(&agent, &app, id, "").await;
+    assert_eq!(d["deliveries"], json!([]));
+    assert_eq!(app.audit_count("estate_notice", "update").await, 0);
+    // Saved: new title, text, channels and houses.
+    assert_eq!(save("停水通知（改期）", "5-1-102\n5-1-103").await.status(), 303);
+    assert_eq!(app.audit_count("estate_notice", "update").await, 1);
+    let (manager, manager_csrf) = app.signed_in("manager_a").await;
+    let (status, sent) =
+        post_json(&manager, &manager_csrf, app.at(&format!("/api/v1/estate/notices/{id}/send")), json!({})).await;
+    assert_eq!(status, 200, "{sent}");
+    let d = deliveries(&manager, &app, id, "").await;
+    assert_eq!(houses_of(&d), set(&["5-1-102", "5-1-103"]));
+    let channels: BTreeSet<String> =
+        d["deliveries"].as_array().unwrap().iter().map(|x| x["channel"].as_str().unwrap().to_string()).collect();
+    assert_eq!(channels, set(&["sms", "call"]));
+    let page = agent.get(app.at(&format!("/estate/notices/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("停水通知（改期）"));
+    // Sent, it stands: the form goes back to the notice, a save is refused.
+    let res = agent.get(edit).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], format!("/estate/notices/{id}").as_str());
+    assert_eq!(save("又改了", "5-1-101").await.status(), 409);
+    // Another estate's agent cannot reach it.
+    let (other, other_csrf) = app.signed_in("agent_b").await;
+    let form = [("_csrf", other_csrf.as_str()), ("title", "x")];
+    assert_eq!(other.post(app.at(&format!("/estate/notices/{id}"))).form(&form).send().await.unwrap().status(), 404);
+    assert_eq!(other.get(app.at(&format!("/estate/notices/{id}/edit"))).send().await.unwrap().status(), 404);
+});

@@ -188,7 +188,11 @@ impl WebPack for Estate {
                 held.houses.iter().map(|(h, role, estate)| view! { h => h, role => role, estate => estate }).collect();
             let houses: Vec<_> = held.houses.iter().map(|(h, _, _)| h).collect();
             let notices = notices::customer_part(app, ctx, &houses).await?;
-            Ok(Panel { template: "estate/customer_panel.html", top: None, data: view! { houses => rows, notices => notices } })
+            Ok(Panel {
+                template: "estate/customer_panel.html",
+                top: None,
+                data: view! { houses => rows, notices => notices },
+            })
         })
     }
 

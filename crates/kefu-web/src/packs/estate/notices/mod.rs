@@ -52,6 +52,8 @@ pub fn routes() -> Vec<Entry> {
         entry(M::POST, "/estate/notices", Signed(EstateWork), post(pages::create)),
         entry(M::GET, "/estate/notices/new", Signed(EstateWork), get(pages::new_form)),
         entry(M::GET, "/estate/notices/{id}", Signed(EstateWork), get(pages::show)),
+        entry(M::POST, "/estate/notices/{id}", Signed(EstateWork), post(pages::update)),
+        entry(M::GET, "/estate/notices/{id}/edit", Signed(EstateWork), get(pages::edit_form)),
         entry(M::POST, "/estate/notices/{id}/send", Signed(EstateWork), post(pages::send)),
         entry(M::GET, "/estate/notices/{id}/notice.pdf", Signed(EstateWork), get(pages::pdf)),
         entry(M::POST, "/estate/houses/{id}/wechat", Signed(EstateWork), post(pages::set_wechat)),

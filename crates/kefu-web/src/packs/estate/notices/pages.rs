@@ -123,6 +123,49 @@ pub async fn create(
     Ok(Redirect::to(&format!("/estate/notices/{id}")).into_response())
 }
 
+/// A draft's form, filled in with what it holds.
+pub async fn edit_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    let notice = store::get(app.db(), &ctx.actor.scope, id).await?;
+    if notice.status != "draft" {
+        return Ok(Redirect::to(&format!("/estate/notices/{id}")).into_response());
+    }
+    let targets = store::targets(app.db(), &notice).await?;
+    let estates = archive::estates(app.db(), &ctx.actor.scope).await?;
+    let (buildings, houses) = match notice.addressed_to.as_str() {
+        "buildings" => (targets.join(", "), String::new()),
+        "houses" => (String::new(), targets.join("\n")),
+        _ => (String::new(), String::new()),
+    };
+    Ok(page(
+        &app,
+        &ctx,
+        "estate/notices_new.html",
+        "nav_estate_notices",
+        view! {
+            estates => estates, estate => notice.estate.clone(), kinds => KINDS, addressed => ADDRESSED,
+            channels => CHANNELS, today => app.today().to_string(),
+            can_manage => ctx.actor.can(Permission::EstateManage),
+            draft => notice, buildings => buildings, houses => houses,
+        },
+    )?
+    .into_response())
+}
+
+/// Saves a draft's form; the estate stays the draft's.
+pub async fn update(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<NoticeForm>,
+) -> Result<Response, AppError> {
+    store::update(app.db(), &ctx.actor, id, &f.input()).await?;
+    Ok(Redirect::to(&format!("/estate/notices/{id}")).into_response())
+}
+
 /// The deliveries a notice's page lists at most.
 const ROWS_SHOWN: usize = 400;
 
