@@ -35,7 +35,7 @@ pub fn default_playbooks() -> Vec<Playbook> {
 /// days from `from` to `last`, the first on `from`.
 pub fn due_day(from: Date, last: Date, k: usize, n: usize) -> Date {
     let days = (last - from).get_days().max(0) as usize + 1;
-    let offset = if n == 0 { 0 } else { k * days / n };
+    let offset = (k * days).checked_div(n).unwrap_or(0);
     from + (offset as i64).days()
 }
 
