@@ -361,6 +361,51 @@ pub async fn load(
     Ok(summary)
 }
 
+/// A member of the demo county's staff (a cashier, a meter reader) whom
+/// the demo's records name, with a password nobody knows; [`retire`]
+/// them once their records are made.
+pub(crate) async fn staff(
+    db: &Db,
+    rng: &mut ChaCha8Rng,
+    (username, display_name): (&str, &str),
+    role: kefu_core::Role,
+    branches: Vec<BranchId>,
+) -> anyhow::Result<kefu_core::ids::UserId> {
+    use kefu_accounts::users::{self, NewUser};
+    let password: String = (0..24).map(|_| char::from(rng.random_range(b'a'..=b'z'))).collect();
+    let user = NewUser {
+        username: username.into(),
+        display_name: display_name.into(),
+        password: format!("Kefu-{password}-9"),
+        roles: vec![role],
+        branches: branches.clone(),
+        locale: kefu_core::Lang::Zh,
+    };
+    Ok(users::create(db, &Actor::system(Scope::new(branches)), user).await?.id)
+}
+
+/// Makes the demo's staff inactive: no one signs in as them, and `serve`
+/// still makes the first administrator (an administrator may activate one
+/// and set a password).
+pub(crate) async fn retire(db: &Db, staff: &[kefu_core::ids::UserId]) -> anyhow::Result<()> {
+    let system = Actor::system(Scope::new(Vec::new()));
+    let mut tx = db.begin().await?;
+    for id in staff {
+        sqlx::query("UPDATE users SET active = 0 WHERE id = $1").bind(id.0).execute(tx.conn()).await?;
+        let change = Change {
+            entity: "user",
+            entity_id: id.0.to_string(),
+            action: "deactivate",
+            branch: None,
+            old: None,
+            new: Some(serde_json::json!({"active": false})),
+        };
+        tx.audit(&system, change).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Noon UTC of `today`: the instant generated rows are made at, from the
 /// day asked for rather than the wall clock, so a seed and day give the
 /// same rows.

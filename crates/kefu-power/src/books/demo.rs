@@ -6,7 +6,8 @@
 
 use jiff::ToSpan;
 use jiff::civil::Date;
-use kefu_core::{Actor, Scope};
+use kefu_core::ids::BranchId;
+use kefu_core::{Actor, Role, Scope};
 use kefu_store::{Db, RowExt};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -26,15 +27,24 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<usize> {
         .iter()
         .map(|r| Ok((r.i64("branch_id")?, r.text("prefix")?)))
         .collect::<kefu_store::Result<_>>()?;
-    let actor = Actor::system(Scope::new(stations.iter().map(|s| kefu_core::ids::BranchId(s.0)).collect()));
+    let actor = Actor::system(Scope::new(stations.iter().map(|s| BranchId(s.0)).collect()));
     let now = jiff::tz::TimeZone::UTC.to_timestamp(today.at(9, 0, 0, 0))?;
     let first = today.first_of_month();
     let months: Vec<Date> = (1..=3).rev().map(|m| first - m.months()).collect();
-    let mut readings = 0;
-    if let Some((station, prefix)) = stations.first() {
-        readings += super::demo_two_part::load(db, &actor, (*station, prefix), seed, today).await?;
-    }
+    // Each station's meter reader reads its books (`crate::demo::staff`).
+    let mut readers = Vec::with_capacity(stations.len());
     for (station, prefix) in &stations {
+        let (name, _) = kefu_pack::names::person(&mut rng);
+        let username = format!("demo_reader_{prefix}");
+        let id =
+            crate::demo::staff(db, &mut rng, (&username, &name), Role::MeterReader, vec![BranchId(*station)]).await?;
+        readers.push(((username, name), id));
+    }
+    let mut readings = 0;
+    if let (Some((station, prefix)), Some((reader, _))) = (stations.first(), readers.first()) {
+        readings += super::demo_two_part::load(db, &actor, (*station, prefix), reader, seed, today).await?;
+    }
+    for ((station, prefix), ((reader, reader_name), _)) in stations.iter().zip(&readers) {
         let accounts: Vec<String> = sqlx::query_scalar(
             "SELECT a.account_no FROM power_accounts a WHERE a.branch_id = $1 AND a.status = 'active' \
              AND a.tariff_code IN ('gx-res-1', 'gx-com-1') \
@@ -49,7 +59,7 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<usize> {
                 branch_id: kefu_core::ids::BranchId(*station),
                 code: format!("{prefix}-{:02}", n + 1),
                 name: format!("第{}抄表段", n + 1),
-                reader: None,
+                reader: Some(reader.clone()),
                 reading_day: 25,
                 accounts: chunk.to_vec(),
             };
@@ -63,7 +73,7 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<usize> {
                     reading: value.to_string(),
                     read_on: day,
                     kind,
-                    reader: "演示".into(),
+                    reader: reader_name.clone(),
                     source: source::IMPORT,
                     extra: Extra::default(),
                 };
@@ -92,5 +102,6 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<usize> {
             }
         }
     }
+    crate::demo::retire(db, &readers.iter().map(|(_, id)| *id).collect::<Vec<_>>()).await?;
     Ok(readings)
 }

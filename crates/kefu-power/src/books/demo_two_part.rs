@@ -48,11 +48,13 @@ async fn accounts(db: &Db, station: i64, class_and_tariff: (&str, &str), limit: 
         .collect::<kefu_store::Result<_>>()?)
 }
 
-/// Loads the two books of `station` (`prefix`) as `actor`; the readings entered.
+/// Loads the two books of `station` (`prefix`) as `actor`, read by `reader`
+/// (user name, display name); the readings entered.
 pub(super) async fn load(
     db: &Db,
     actor: &Actor,
     (station, prefix): (i64, &str),
+    (reader, reader_name): &(String, String),
     seed: u64,
     today: Date,
 ) -> anyhow::Result<usize> {
@@ -75,7 +77,7 @@ pub(super) async fn load(
             branch_id: kefu_core::ids::BranchId(station),
             code: format!("{prefix}-{code}"),
             name: name.into(),
-            reader: None,
+            reader: Some(reader.clone()),
             reading_day: 25,
             accounts: list.iter().map(|a| a.0.clone()).collect(),
         };
@@ -115,7 +117,7 @@ pub(super) async fn load(
                     reading: text(registers[0]),
                     read_on: day,
                     kind: Kind::Real,
-                    reader: "演示".into(),
+                    reader: reader_name.clone(),
                     source: source::IMPORT,
                     extra,
                 }

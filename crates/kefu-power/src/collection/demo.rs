@@ -5,7 +5,6 @@
 
 use jiff::ToSpan;
 use jiff::civil::Date;
-use kefu_accounts::users::{self, NewUser};
 use kefu_core::ids::BranchId;
 use kefu_core::{Actor, Money, Role, Scope};
 use kefu_store::{Db, RowExt};
@@ -24,33 +23,11 @@ pub async fn load(db: &Db, seed: u64, today: Date) -> anyhow::Result<usize> {
         .into_iter()
         .map(BranchId)
         .collect();
-    // The payments need a cashier: the demo's own, inactive, whose password
-    // nobody knows (an administrator may activate it and set one).
-    let password: String = (0..24).map(|_| char::from(rng.random_range(b'a'..=b'z'))).collect();
-    let cashier = NewUser {
-        username: "demo_cashier".into(),
-        display_name: "演示收费员".into(),
-        password: format!("Kefu-{password}-9"),
-        roles: vec![Role::Cashier],
-        branches: stations.clone(),
-        locale: kefu_core::Lang::Zh,
-    };
-    let system = Actor::system(Scope::new(stations));
-    let cashier = users::create(db, &system, cashier).await?;
-    // Inactive: no one signs in as it, and `serve` still makes the first administrator.
-    let mut tx = db.begin().await?;
-    sqlx::query("UPDATE users SET active = 0 WHERE id = $1").bind(cashier.id.0).execute(tx.conn()).await?;
-    let change = kefu_store::Change {
-        entity: "user",
-        entity_id: cashier.id.0.to_string(),
-        action: "deactivate",
-        branch: None,
-        old: None,
-        new: Some(serde_json::json!({"active": false})),
-    };
-    tx.audit(&system, change).await?;
-    tx.commit().await?;
-    let actor = Actor { user_id: cashier.id, ..system };
+    // The payments need a cashier: the demo's own (`crate::demo::staff`).
+    let system = Actor::system(Scope::new(stations.clone()));
+    let cashier = crate::demo::staff(db, &mut rng, ("demo_cashier", "演示收费员"), Role::Cashier, stations).await?;
+    crate::demo::retire(db, &[cashier]).await?;
+    let actor = Actor { user_id: cashier, ..system };
     let bills = sqlx::query(
         "SELECT a.account_no, b.amount, b.due_on FROM power_bills b JOIN power_accounts a ON a.id = b.account_id \
          WHERE b.status = 'issued' ORDER BY a.account_no, b.due_on",

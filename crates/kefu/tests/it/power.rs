@@ -155,6 +155,17 @@ on_both!(the_demo_county_loads_its_stations_hydros_and_accounts, |backend| async
     let packs = Enabled::select(&["power"]).unwrap();
     let hits = packs.core().search(&app.db, &everything, &first[0].account_no, 5).await.unwrap();
     assert_eq!(hits[0].customer.id, first[0].customer_id);
+    // Every book is read by a meter reader of its own station, whom no one
+    // signs in as.
+    let unread: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM power_books b LEFT JOIN users u ON u.id = b.reader_id \
+         LEFT JOIN user_branches m ON m.user_id = u.id AND m.branch_id = b.branch_id \
+         WHERE m.user_id IS NULL OR u.active <> 0",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(unread, 0, "every book has its station's reader, inactive");
     assert!(kefu_power::demo::load(&app.db, 7, today, 10, &()).await.is_err(), "a second load is refused");
 });
 
