@@ -93,26 +93,8 @@ async fn station_floor(db: &Db, station: i64, month: &str) -> anyhow::Result<Dur
     Ok(took)
 }
 
-const BILL_COLUMNS: [&str; 16] = [
-    "id",
-    "bill_no",
-    "account_id",
-    "branch_id",
-    "book_id",
-    "month",
-    "period_from",
-    "period_to",
-    "tariff_code",
-    "kwh",
-    "amount",
-    "due_on",
-    "status",
-    "reverses_id",
-    "reading_id",
-    "created_at",
-];
-const LINE_COLUMNS: [&str; 10] =
-    ["bill_id", "line_no", "kind", "tier", "period", "label", "effective_from", "kwh", "price", "amount"];
+const BILL_COLUMNS: [&str; 16] = bills::BILL_COLUMNS;
+const LINE_COLUMNS: [&str; 10] = bills::LINE_COLUMNS;
 /// The tasks' columns that hold numbers; the others hold text.
 const TASK_NUMBERS: [&str; 6] = ["branch_id", "customer_id", "asset_id", "step", "priority", "merged_into"];
 

@@ -86,33 +86,7 @@ pub async fn measure(db: &Db, actor: &Actor, month: Date) -> anyhow::Result<Figu
 }
 
 /// The readings' columns as the import writes them.
-const COLUMNS: [&str; 25] = [
-    "id",
-    "account_id",
-    "meter_id",
-    "month",
-    "read_on",
-    "reading",
-    "kind",
-    "status",
-    "hold_reason",
-    "kwh",
-    "rollover",
-    "reader",
-    "source",
-    "created_at",
-    "peak",
-    "flat",
-    "valley",
-    "peak_kwh",
-    "flat_kwh",
-    "valley_kwh",
-    "reactive",
-    "kvarh",
-    "demand_kw",
-    "power_factor",
-    "replaced_by",
-];
+const COLUMNS: [&str; 25] = books::READING_COLUMNS;
 const TEXTS: [&str; 8] = ["month", "read_on", "kind", "status", "hold_reason", "reader", "source", "created_at"];
 
 /// The rows the import wrote, copied by plain multi-row INSERTs under new

@@ -73,7 +73,7 @@ fn batch(
     let mut meters = Rows::new("power_meters", &archive::METER_INSERT);
     let mut sets = Rows::new("search_key_sets", KEY_SETS);
     let mut booked = Rows::new("power_book_accounts", &generated::BOOK_ACCOUNT_INSERT);
-    let mut read = Rows::new("power_readings", &generated::READING_INSERT);
+    let mut read = Rows::new("power_readings", generated::READING_INSERT);
     let mut keys: Vec<Key> = Vec::new();
     let mut add_keys = |set: search::Keys| {
         // As search::insert_many: the keys, and the set that names them.

@@ -16,7 +16,7 @@ pub mod terms;
 
 pub use month_page::bills_page;
 pub use store::month_ok;
-pub use store::{Bill, BillLine, RunOutcome, Target, bill, bills_of_month, run};
+pub use store::{BILL_COLUMNS, Bill, BillLine, LINE_COLUMNS, RunOutcome, Target, bill, bills_of_month, run};
 pub use terms::{BasicBy, Terms};
 
 /// Days from the billing run to the bill's due date (kefu's default; the

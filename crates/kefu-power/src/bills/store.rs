@@ -308,6 +308,30 @@ fn price_bill(
     Ok(Priced { kwh: charge.kwh, amount: lines.iter().map(|l| l.amount).sum(), lines })
 }
 
+/// The columns a bill is inserted with (the bench's floor writes the same).
+pub const BILL_COLUMNS: [&str; 16] = [
+    "id",
+    "bill_no",
+    "account_id",
+    "branch_id",
+    "book_id",
+    "month",
+    "period_from",
+    "period_to",
+    "tariff_code",
+    "kwh",
+    "amount",
+    "due_on",
+    "status",
+    "reverses_id",
+    "reading_id",
+    "created_at",
+];
+
+/// The columns a bill's line is inserted with.
+pub const LINE_COLUMNS: [&str; 10] =
+    ["bill_id", "line_no", "kind", "tier", "period", "label", "effective_from", "kwh", "price", "amount"];
+
 /// Runs the month's billing for `target`, audited. Each account with a
 /// standing real or estimated reading and none held gets its bill; one
 /// billed already is passed over, or corrected when its reading changed.
@@ -561,28 +585,8 @@ pub async fn run(
             ]);
         }
     }
-    let columns = [
-        "id",
-        "bill_no",
-        "account_id",
-        "branch_id",
-        "book_id",
-        "month",
-        "period_from",
-        "period_to",
-        "tariff_code",
-        "kwh",
-        "amount",
-        "due_on",
-        "status",
-        "reverses_id",
-        "reading_id",
-        "created_at",
-    ];
-    bulk::insert(tx.conn(), "power_bills", &columns, bill_rows, "").await?;
-    let line_columns =
-        ["bill_id", "line_no", "kind", "tier", "period", "label", "effective_from", "kwh", "price", "amount"];
-    bulk::insert(tx.conn(), "power_bill_lines", &line_columns, line_rows, "").await?;
+    bulk::insert(tx.conn(), "power_bills", &BILL_COLUMNS, bill_rows, "").await?;
+    bulk::insert(tx.conn(), "power_bill_lines", &LINE_COLUMNS, line_rows, "").await?;
     tx.analyze_grown("power_bills", new_bills.len() as u64).await?;
     let mut subjects = Vec::with_capacity(new_bills.len());
     for ((c, _, _, _, charge, _), id) in new_bills.iter().zip(&ids) {

@@ -23,28 +23,9 @@ pub(crate) const BOOK_SIZE: usize = 500;
 /// The reading day of the generated books.
 const READING_DAY: i8 = 25;
 
-pub(crate) const READING_INSERT: [&str; 20] = [
-    "id",
-    "account_id",
-    "meter_id",
-    "month",
-    "read_on",
-    "reading",
-    "kind",
-    "status",
-    "hold_reason",
-    "kwh",
-    "rollover",
-    "reader",
-    "source",
-    "created_at",
-    "peak",
-    "flat",
-    "valley",
-    "peak_kwh",
-    "flat_kwh",
-    "valley_kwh",
-];
+/// A generated reading's columns: the first twenty a reading is inserted
+/// with (no reactive register, demand, power factor or replacement).
+pub(crate) const READING_INSERT: &[&str] = super::ledger::READING_COLUMNS.split_at(20).0;
 
 pub(crate) const BOOK_ACCOUNT_INSERT: [&str; 3] = ["book_id", "account_id", "route_order"];
 

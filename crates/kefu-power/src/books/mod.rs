@@ -14,6 +14,7 @@ mod ledger;
 mod store;
 
 pub use import::{Imported, import};
+pub use ledger::READING_COLUMNS;
 
 pub use store::{
     Book, Entry, Extra, Kind, MonthAudit, NewBook, Stop, StoredReading, Unbooked, confirm, create, enter, get, held,

@@ -274,23 +274,13 @@ on_both!(a_handheld_export_is_imported_and_every_bad_row_reported, |backend| asy
     )
     .await;
     let book_id = book(&app, "LY-31", &[31, 32]).await;
-    let (reader, csrf) = app.signed_in("reader_a").await;
+    let (reader, _) = app.signed_in("reader_a").await;
     let csv = format!(
         "户号,表号,示数,抄表时间,抄表员\n{a},,1000,2026-10-25 09:12,王五\n,H-32,2000,2026/10/25,王五\n{a},,1180,2026-11-25,王五\n\
          ,H-32,21x0,2026-11-25,王五\n3101009999,,100,2026-11-25,王五\n,NO-SUCH,100,2026-11-25,王五\n,H-32,2100,明天,王五\n",
         a = number(31)
     );
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("handheld.csv"));
-    let res = reader
-        .post(app.at("/api/v1/power/readings/import"))
-        .header("x-csrf-token", &csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let report: Value = res.json().await.unwrap();
+    let report = import_csv(&app, csv).await;
     assert_eq!(report["entered"], 3, "{report}");
     let rejected: Vec<(i64, &str)> = report["rejected"]
         .as_array()
