@@ -158,6 +158,7 @@ const PAGE_TIMELINE: i64 = 200;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    kefu::tune_allocator();
     let a = Args::parse();
     let db = Db::connect(&a.database).await?;
     if let Some(n) = a.seed_repair_orders {

@@ -11,7 +11,8 @@
 //! The floor is then the reads and writes any implementation must make,
 //! per station: the station's accounts with their month's readings read in
 //! one query, and the very bill, line and task rows the run wrote written
-//! again by plain multi-row INSERTs in one transaction, rolled back.
+//! again by plain INSERTs, in one bulk transaction as the run's is (no
+//! foreign-key lookups on SQLite), rolled back.
 
 use jiff::civil::Date;
 use kefu_core::Actor;
@@ -75,15 +76,15 @@ type Rows = Vec<Vec<Cell>>;
 async fn station_floor(db: &Db, station: i64, month: &str) -> anyhow::Result<Duration> {
     let (bill_rows, line_rows, task_rows) = written(db, station, month).await?;
     let started = Instant::now();
-    let mut tx = db.begin().await?;
-    sqlx::query(
+    // As the run does: a bulk transaction, read the fastest way there is.
+    let mut tx = db.begin_bulk().await?;
+    bulk::fetch(
+        tx.conn(),
         "SELECT a.id, a.account_no, a.tariff_code, a.customer_id, r.id AS reading_id, r.kwh, r.read_on, r.peak_kwh, \
          r.flat_kwh, r.valley_kwh FROM power_accounts a JOIN power_book_accounts x ON x.account_id = a.id \
          JOIN power_readings r ON r.account_id = a.id WHERE a.branch_id = $1 AND r.month = $2",
+        &[Cell::from(station), Cell::from(month)],
     )
-    .bind(station)
-    .bind(month.to_string())
-    .fetch_all(tx.conn())
     .await?;
     bulk::insert(tx.conn(), "power_bills", &BILL_COLUMNS, bill_rows, "").await?;
     bulk::insert(tx.conn(), "power_bill_lines", &LINE_COLUMNS, line_rows, "").await?;

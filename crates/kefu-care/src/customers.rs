@@ -275,7 +275,7 @@ fn time_of(text: Option<String>) -> Option<jiff::civil::Time> {
 
 /// The contact preferences in a row that selected the customers table's
 /// preference columns (allow_letter … quiet_end).
-pub fn preferences_of(r: &sqlx::any::AnyRow) -> Result<Preferences> {
+pub fn preferences_of(r: &impl RowExt) -> Result<Preferences> {
     Ok(Preferences {
         allow_letter: r.flag("allow_letter")?,
         allow_sms: r.flag("allow_sms")?,

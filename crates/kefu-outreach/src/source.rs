@@ -43,7 +43,7 @@ pub fn customer_columns() -> String {
 /// A subject about a customer (and perhaps `asset`) from a row holding
 /// [`customer_columns`], anchored on `date`.
 pub fn customer_subject(
-    r: &sqlx::any::AnyRow,
+    r: &impl RowExt,
     (branch, customer): (BranchId, CustomerId),
     asset: Option<(&'static str, i64)>,
     date: Date,

@@ -4,13 +4,14 @@
 //! makes a 100,000-row import take seconds rather than minutes. On SQLite
 //! an INSERT's rows are read from Rust's memory instead ([`insert_lent`]).
 
+pub use crate::fetched::{fetch, fetch_in};
 use crate::{Result, Tx, lent_rows};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Executor};
 
 /// SQLite allows 32,766 bind parameters per statement (PostgreSQL 65,535);
 /// staying under both keeps one statement shape for both.
-const MAX_BINDS: usize = 30_000;
+pub(crate) const MAX_BINDS: usize = 30_000;
 
 /// One value to bind.
 #[derive(Debug, Clone)]
@@ -303,6 +304,65 @@ mod tests {
             (3, None, Some(-7), "null".to_string(), "integer".to_string()),
         ];
         assert_eq!(stored, expect);
+        drop(conn);
+        db.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Rows read through `kefu_keep` come back as SQLite holds them —
+    /// integers, text (Chinese, quotes, empty), NULLs — with the
+    /// statement's binds applied, and a lookup of more keys than one
+    /// statement binds finds every row; a column read as the wrong type
+    /// is an error naming it, never a silent default.
+    #[tokio::test]
+    async fn rows_fetched_arrive_as_they_were_stored() {
+        use crate::RowExt;
+        let dir = std::env::temp_dir().join(format!("kefu-kept-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::Db::connect(&format!("sqlite://{}", dir.join("kefu.db").display())).await.unwrap();
+        let mut conn = db.write_pool().acquire().await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)").execute(&mut *conn).await.unwrap();
+        let rows: Vec<Vec<Cell>> = (1..=MAX_BINDS as i64 + 5)
+            .map(|id| match id {
+                1 => vec![Cell::from(1), Cell::from("引号\"和\\"), Cell::from(i64::MAX)],
+                2 => vec![Cell::from(2), Cell::from(""), Cell::Int(None)],
+                3 => vec![Cell::from(3), Cell::Text(None), Cell::from(-7)],
+                id => vec![Cell::from(id), Cell::from(format!("第{id}行")), Cell::from(id * 2)],
+            })
+            .collect();
+        insert(&mut conn, "t", &["id", "name", "n"], rows, "").await.unwrap();
+
+        let few =
+            fetch(&mut conn, "SELECT id, name, n AS doubled FROM t WHERE id <= $1", &[Cell::from(4)]).await.unwrap();
+        let mut got: Vec<(i64, Option<String>, Option<i64>)> = few
+            .iter()
+            .map(|r| (r.i64("id").unwrap(), r.opt_text("name").unwrap(), r.opt_i64("doubled").unwrap()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                (1, Some("引号\"和\\".to_string()), Some(i64::MAX)),
+                (2, Some(String::new()), None),
+                (3, None, Some(-7)),
+                (4, Some("第4行".to_string()), Some(8)),
+            ]
+        );
+        let row = few.iter().find(|r| r.i64("id").unwrap() == 2).unwrap();
+        assert!(row.text("name").is_ok());
+        assert!(row.i64("name").unwrap_err().to_string().contains("name"), "a text read as a number names its column");
+        assert!(row.i64("doubled").is_err(), "a NULL read as a number is refused");
+        assert!(row.i64("nowhere").is_err());
+
+        let keys: Vec<Cell> = (1..=MAX_BINDS as i64 + 5).rev().map(Cell::from).collect();
+        let all = fetch_in(&mut conn, "SELECT id, n FROM t WHERE id", &keys, "").await.unwrap();
+        assert_eq!(all.len(), MAX_BINDS + 5);
+        let sum: i64 = all.iter().map(|r| r.i64("id").unwrap()).sum();
+        let n = MAX_BINDS as i64 + 5;
+        assert_eq!(sum, n * (n + 1) / 2);
+        let last = all.iter().find(|r| r.i64("id").unwrap() == n).unwrap();
+        assert_eq!(last.i64("n").unwrap(), n * 2);
+        assert!(fetch(&mut conn, "SELECT id FROM t WHERE id < 0", &[]).await.unwrap().is_empty());
         drop(conn);
         db.close().await;
         std::fs::remove_dir_all(&dir).unwrap();

@@ -89,7 +89,8 @@ unsafe extern "C" fn register_on(
     // rusqlite handle borrows it and does not close it when dropped.
     unsafe {
         rusqlite::auto_extension::init_auto_extension(db, error, |conn| {
-            conn.create_module("kefu_rows", eponymous_only_module::<RowsTable>(), None)
+            conn.create_module("kefu_rows", eponymous_only_module::<RowsTable>(), None)?;
+            crate::kept_rows::register(&conn)
         })
     }
 }

@@ -94,6 +94,7 @@ enum OutreachCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    kefu::tune_allocator();
     // Bulk loads run statements of thousands of rows; sqlx's slow-statement
     // warning would print each one whole.
     tracing_subscriber::fmt()

@@ -28,7 +28,7 @@ pub fn default_playbooks() -> Vec<Playbook> {
 /// [`kefu_outreach::source::customer_columns`] and the account's `customer_id` and `account_no`,
 /// anchored on the bill's due date, so `{due_date}` is the day it is due.
 pub(super) fn subject(
-    r: &sqlx::any::AnyRow,
+    r: &impl RowExt,
     (branch, bill): (BranchId, i64),
     month: &str,
     amount: Money,

@@ -14,7 +14,7 @@ use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Money, Rule, Scope};
 use kefu_outreach::source::customer_columns;
 use kefu_store::bulk::{self, Cell};
-use kefu_store::{Change, Db, Failure, RowExt};
+use kefu_store::{Change, Db, Failure, FetchedRow, RowExt};
 use serde::Serialize;
 use serde_json::json;
 
@@ -359,8 +359,15 @@ pub async fn run(
     // (one at most), the kWh billed earlier in the calendar year (reversals
     // cancel what they reverse) and the day of the last reading before the
     // month, where the period begins.
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT a.id, a.account_no, a.branch_id, a.tariff_code, x.book_id, t.basic_by, t.pf_standard, \
+    // Read inside the run's transaction, so that what is billed is what
+    // the bills refer to: on SQLite no other writer comes in between, and
+    // the rows written need not be checked against their accounts again.
+    let mut tx = db.begin_bulk().await?;
+    let binds = [Cell::from(key), Cell::from(month), Cell::from(format!("{}-01", &month[..4]))];
+    let rows = bulk::fetch(
+        tx.conn(),
+        &format!(
+            "SELECT a.id, a.account_no, a.branch_id, a.tariff_code, x.book_id, t.basic_by, t.pf_standard, \
          CASE WHEN t.basic_by = 'capacity' THEN COALESCE((SELECT k.capacity_kva FROM power_contracts k \
            WHERE k.account_id = a.id ORDER BY k.id DESC LIMIT 1), a.capacity_kva) ELSE 0 END AS capacity_kva, \
          i.id AS issued_id, i.reading_id AS issued_reading, i.bill_no AS issued_no, \
@@ -373,14 +380,15 @@ pub async fn run(
          JOIN customers c ON c.id = a.customer_id JOIN branches b ON b.id = a.branch_id \
          LEFT JOIN power_billing_terms t ON t.account_id = a.id \
          LEFT JOIN power_bills i ON i.account_id = a.id AND i.month = $2 AND i.status = 'issued' \
-         WHERE a.id IN ({accounts_sql}) ORDER BY a.account_no",
-        customer_columns()
-    )))
-    .bind(key)
-    .bind(month.to_string())
-    .bind(format!("{}-01", &month[..4]))
-    .fetch_all(db.pool())
+         WHERE a.id IN ({accounts_sql})",
+            customer_columns()
+        ),
+        &binds,
+    )
     .await?;
+    // In the order of the account numbers, as the bills' ids are given.
+    let mut rows: Vec<FetchedRow> = rows.iter().collect();
+    rows.sort_by_cached_key(|r| r.text("account_no").unwrap_or_default());
     let candidates: Vec<Candidate> = rows
         .iter()
         .enumerate()
@@ -410,15 +418,19 @@ pub async fn run(
             })
         })
         .collect::<Result<_>>()?;
-    let readings = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, account_id, kind, status, kwh, read_on, peak_kwh, flat_kwh, valley_kwh, kvarh, demand_kw, \
-         power_factor FROM power_readings WHERE month = $2 AND replaced_by IS NULL \
-         AND account_id IN ({accounts_sql}) ORDER BY id"
-    )))
-    .bind(key)
-    .bind(month.to_string())
-    .fetch_all(db.pool())
+    let readings = bulk::fetch(
+        tx.conn(),
+        &format!(
+            "SELECT id, account_id, kind, status, kwh, read_on, peak_kwh, flat_kwh, valley_kwh, kvarh, demand_kw, \
+             power_factor FROM power_readings WHERE month = $2 AND replaced_by IS NULL \
+             AND account_id IN ({accounts_sql})"
+        ),
+        &binds[..2],
+    )
     .await?;
+    // Each account's readings in the order they were entered.
+    let mut readings: Vec<FetchedRow> = readings.iter().collect();
+    readings.sort_by_cached_key(|r| r.i64("id").unwrap_or_default());
     let mut by_account: HashMap<i64, Vec<MonthReading>> = HashMap::new();
     for r in &readings {
         by_account.entry(r.i64("account_id")?).or_default().push(MonthReading {
@@ -513,7 +525,6 @@ pub async fn run(
         return Ok(out);
     }
 
-    let mut tx = db.begin().await?;
     let at = instant_text(now);
     // Reversals first: the old bill leaves the one issued slot of its month.
     for (old, old_no) in &to_reverse {
@@ -611,7 +622,8 @@ pub async fn run(
     // (the collection rules', audited there).
     if out.created + out.corrected > 0 {
         let rules = crate::collection::load_rules(db).await?;
-        out.prepaid = crate::collection::apply_prepaid(db, actor, None, today, &rules, now).await?;
+        let billed: Vec<i64> = new_bills.iter().map(|b| b.0.id).collect();
+        out.prepaid = crate::collection::apply_prepaid(db, actor, Some(&billed), today, &rules, now).await?;
     }
     Ok(out)
 }

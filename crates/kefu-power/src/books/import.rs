@@ -142,8 +142,9 @@ pub async fn import(
         });
         numbers.push(row.number);
     }
-    // Every row that passes in one transaction, with one audit record.
-    let mut tx = db.begin().await?;
+    // Every row that passes in one transaction, with one audit record. A
+    // bulk one: each reading refers to an account and a meter read in it.
+    let mut tx = db.begin_bulk().await?;
     let outcomes = enter_all((db, &mut tx), actor, &entries, reader_of_book, rules, now).await?;
     for (outcome, number) in outcomes.into_iter().zip(numbers) {
         match outcome {

@@ -27,8 +27,7 @@ use kefu_core::ids::{BranchId, UserId};
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Invalid, Rule};
 use kefu_store::bulk::{self, Cell};
-use kefu_store::{Db, Failure, RowExt, Tx};
-use sqlx::any::AnyRow;
+use kefu_store::{Db, Failure, Fetched, FetchedRow, RowExt, Tx};
 
 use super::store::{
     AVERAGE_MONTHS, Decided, Entry, Last, MeterRow, Needs, Past, decide, decide_extra, meter_of, month_of,
@@ -81,10 +80,11 @@ struct Standing {
 }
 
 impl Standing {
-    /// Where the checks' SQL ordered it: by month, then by id, the
-    /// readings entered now after every stored one, in their order.
-    fn order(&self, at: usize) -> (&str, i64) {
-        (&self.month, self.id.unwrap_or(i64::MAX / 2 + at as i64))
+    /// Where the checks' SQL orders it: by month, a real reading after the
+    /// installation one of its month, then by id, the readings entered now
+    /// after every stored one, in their order.
+    fn order(&self, at: usize) -> (&str, bool, i64) {
+        (&self.month, self.kind == "real", self.id.unwrap_or(i64::MAX / 2 + at as i64))
     }
 }
 
@@ -232,69 +232,88 @@ pub(super) async fn enter_all(
         .filter(|t| t.basis() == Basis::TimeOfUse)
         .map(|t| t.code().to_string())
         .collect();
-    // One row a meter (or an account without one): the account, the
-    // meter, and the meter's last real or installation reading before the
-    // months the entries read.
-    let head = format!(
-        "SELECT a.id, a.account_no, a.branch_id, a.tariff_code, b.reader_id, t.basic_by, t.pf_standard, \
-         m.id AS meter_id, m.meter_no, m.register_digits, m.ct_primary, m.ct_secondary, m.pt_primary, m.pt_secondary, \
-         m.removed_on, r.month, r.reading, r.peak, r.flat, r.valley, r.reactive \
-         FROM power_accounts a LEFT JOIN power_book_accounts x ON x.account_id = a.id \
-         LEFT JOIN power_books b ON b.id = x.book_id LEFT JOIN power_billing_terms t ON t.account_id = a.id \
-         LEFT JOIN power_meters m ON m.account_id = a.id \
-         LEFT JOIN power_readings r ON r.id = (SELECT q.id FROM power_readings q WHERE q.meter_id = m.id \
-           AND q.replaced_by IS NULL AND q.status <> 'held' AND q.kind IN ('real', 'base') AND q.month < '{from}' \
-           ORDER BY q.month DESC, q.id DESC LIMIT 1) \
-         WHERE a.branch_id IN ({})",
+    // The accounts; then, looked up by their ids, their books' readers,
+    // their billing terms and their meters, each meter with its last real
+    // or installation reading before the months the entries read. Read
+    // apart and joined here: a county's file reads each table through
+    // once, where one query joining them looked every row up in the
+    // others (6 s for a million accounts against 2 s).
+    let accounts_sql = format!(
+        "SELECT id, account_no, branch_id, tariff_code FROM power_accounts WHERE branch_id IN ({})",
         actor.scope.sql_list()
     );
     let mut sorted: Vec<&str> = numbers.iter().copied().collect();
     sorted.sort_unstable();
-    let values = sorted.into_iter().map(Cell::from).collect();
+    let values: Vec<Cell> = sorted.into_iter().map(Cell::from).collect();
     let mut accounts: HashMap<String, Account> = HashMap::new();
-    let mut ledger = Ledger::default();
-    for r in pass.rows(tx, &head, "a.account_no", values, "").await? {
+    for r in pass.rows(tx, &accounts_sql, "account_no", &values, "").await?.iter() {
         let number = r.text("account_no")?;
         if !numbers.contains(number.as_str()) {
             continue;
         }
-        if !accounts.contains_key(&number) {
-            let needs = Needs {
-                time_of_use: time_of_use.contains(&r.text("tariff_code")?),
-                demand: r.opt_text("basic_by")?.as_deref() == Some("demand"),
-                power_factor: r.opt_i64("pf_standard")?.is_some(),
-            };
-            let account = Account {
-                id: r.i64("id")?,
-                branch: BranchId(r.i64("branch_id")?),
-                reader: r.opt_i64("reader_id")?,
-                needs,
-                meters: Vec::new(),
-            };
-            accounts.insert(number.clone(), account);
+        let needs = Needs { time_of_use: time_of_use.contains(&r.text("tariff_code")?), ..Needs::default() };
+        let account = Account {
+            id: r.i64("id")?,
+            branch: BranchId(r.i64("branch_id")?),
+            reader: None,
+            needs,
+            meters: Vec::new(),
+        };
+        accounts.insert(number, account);
+    }
+    let mut ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
+    ids.sort_unstable();
+    let keys: Vec<Cell> = ids.iter().copied().map(Cell::from).collect();
+    let mut of_id: HashMap<i64, &mut Account> = accounts.values_mut().map(|a| (a.id, a)).collect();
+    let readers = "SELECT x.account_id, b.reader_id FROM power_book_accounts x JOIN power_books b ON b.id = x.book_id \
+         WHERE true";
+    for r in pass.rows(tx, readers, "x.account_id", &keys, "").await?.iter() {
+        if let Some(a) = of_id.get_mut(&r.i64("account_id")?) {
+            a.reader = r.opt_i64("reader_id")?;
         }
-        let Some(meter) = r.opt_i64("meter_id")? else { continue };
+    }
+    let terms = "SELECT account_id, basic_by, pf_standard FROM power_billing_terms WHERE true";
+    for r in pass.rows(tx, terms, "account_id", &keys, "").await?.iter() {
+        if let Some(a) = of_id.get_mut(&r.i64("account_id")?) {
+            a.needs.demand = r.opt_text("basic_by")?.as_deref() == Some("demand");
+            a.needs.power_factor = r.opt_i64("pf_standard")?.is_some();
+        }
+    }
+    // A meter's standing readings are one of a kind a month (the partial
+    // unique index), and its installation reading comes before any real
+    // one of the same month: so month, then kind, orders them, along the
+    // index, with no sort of each meter's readings.
+    let meters = format!(
+        "SELECT m.id AS meter_id, m.account_id, m.meter_no, m.register_digits, m.ct_primary, m.ct_secondary, \
+         m.pt_primary, m.pt_secondary, m.removed_on, r.month, r.reading, r.peak, r.flat, r.valley, r.reactive \
+         FROM power_meters m LEFT JOIN power_readings r ON r.id = (SELECT q.id FROM power_readings q \
+           WHERE q.meter_id = m.id AND q.replaced_by IS NULL AND q.status <> 'held' AND q.kind IN ('real', 'base') \
+           AND q.month < '{from}' ORDER BY q.month DESC, q.kind DESC LIMIT 1) \
+         WHERE m.account_id IS NOT NULL"
+    );
+    let mut ledger = Ledger::default();
+    for r in pass.rows(tx, &meters, "m.account_id", &keys, "").await?.iter() {
+        let Some(a) = of_id.get_mut(&r.i64("account_id")?) else { continue };
+        let meter = r.i64("meter_id")?;
         if let Some(month) = r.opt_text("month")? {
             let [peak, flat, valley, reactive] = registers(&r)?;
             let last = Last { month, reading: r.i64("reading")?, peak, flat, valley, reactive };
             ledger.last_before.insert(meter, last);
         }
-        let m = MeterRow {
+        a.meters.push(MeterRow {
             id: meter,
             meter_no: r.text("meter_no")?,
             removed: r.opt_text("removed_on")?.is_some(),
             digits: r.i64("register_digits")?,
             ct: (r.i64("ct_primary")?, r.i64("ct_secondary")?),
             pt: (r.i64("pt_primary")?, r.i64("pt_secondary")?),
-        };
-        if let Some(a) = accounts.get_mut(&number) {
-            a.meters.push(m);
-        }
+        });
     }
+    drop(of_id);
     for a in accounts.values_mut() {
         a.meters.sort_by_key(|m| std::cmp::Reverse(m.id));
     }
-    ledger_of(tx, &mut ledger, accounts.values().map(|a| a.id).collect(), &from, pass).await?;
+    ledger_of(tx, &mut ledger, ids, &from, pass).await?;
     check_and_write(tx, (&accounts, ledger), entries, reader_of_book, rules, now).await
 }
 
@@ -314,17 +333,17 @@ impl Pass {
     /// is one of `keys` (sorted, so that each batch reads neighbouring
     /// pages), then `tail`; in one pass, every row of `sql`, the caller
     /// passing over the others.
-    async fn rows(self, tx: &mut Tx, sql: &str, column: &str, keys: Vec<Cell>, tail: &str) -> Result<Vec<AnyRow>> {
+    async fn rows(self, tx: &mut Tx, sql: &str, column: &str, keys: &[Cell], tail: &str) -> Result<Fetched> {
         if self.whole {
-            Ok(sqlx::query(sqlx::AssertSqlSafe(format!("{sql} {tail}"))).fetch_all(tx.conn()).await?)
+            Ok(bulk::fetch(tx.conn(), &format!("{sql} {tail}"), &[]).await?)
         } else {
-            Ok(bulk::select_in(tx.conn(), &format!("{sql} AND {column}"), keys, tail).await?)
+            Ok(bulk::fetch_in(tx.conn(), &format!("{sql} AND {column}"), keys, tail).await?)
         }
     }
 }
 
 /// A reading row's peak, flat, valley and reactive registers.
-fn registers(r: &sqlx::any::AnyRow) -> Result<[Option<i64>; 4]> {
+fn registers(r: &impl RowExt) -> Result<[Option<i64>; 4]> {
     Ok([r.opt_i64("peak")?, r.opt_i64("flat")?, r.opt_i64("valley")?, r.opt_i64("reactive")?])
 }
 
@@ -341,8 +360,9 @@ async fn ledger_of(tx: &mut Tx, ledger: &mut Ledger, mut ids: Vec<i64>, from: &s
         "SELECT id, account_id, meter_id, month, kind, status, reading, kwh, peak, flat, valley, reactive \
          FROM power_readings WHERE replaced_by IS NULL AND month >= '{from}'"
     );
-    let mut rows = pass.rows(tx, &held, "account_id", ids.clone(), "").await?;
-    rows.retain(|r| r.i64("account_id").is_ok_and(|a| ours.contains(&a)));
+    let fetched = pass.rows(tx, &held, "account_id", &ids, "").await?;
+    let mut rows: Vec<FetchedRow> =
+        fetched.iter().filter(|r| r.i64("account_id").is_ok_and(|a| ours.contains(&a))).collect();
     rows.sort_by_key(|r| r.i64("id").unwrap_or(0));
     for r in &rows {
         let kind = r.text("kind")?;
@@ -364,7 +384,7 @@ async fn ledger_of(tx: &mut Tx, ledger: &mut Ledger, mut ids: Vec<i64>, from: &s
         "SELECT account_id, meter_id, month, kwh FROM power_readings WHERE kind = 'estimated' AND replaced_by IS NULL \
          AND month < '{from}'"
     );
-    for r in pass.rows(tx, &estimates, "account_id", ids.clone(), "").await? {
+    for r in pass.rows(tx, &estimates, "account_id", &ids, "").await?.iter() {
         if !ours.contains(&r.i64("account_id")?) {
             continue;
         }
@@ -382,7 +402,7 @@ async fn ledger_of(tx: &mut Tx, ledger: &mut Ledger, mut ids: Vec<i64>, from: &s
         latest.collect::<Vec<_>>().join(", ")
     );
     let tail = format!("GROUP BY account_id, month) g) t WHERE n <= {AVERAGE_MONTHS} GROUP BY account_id");
-    for r in pass.rows(tx, &history, "account_id", ids, &tail).await? {
+    for r in pass.rows(tx, &history, "account_id", &ids, &tail).await?.iter() {
         if !ours.contains(&r.i64("account_id")?) {
             continue;
         }

@@ -476,7 +476,7 @@ pub async fn enter(
 }
 
 /// What an account's readings must carry beyond the main register.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(super) struct Needs {
     /// Its tariff bills peak, flat and valley apart.
     pub(super) time_of_use: bool,

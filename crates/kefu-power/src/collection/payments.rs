@@ -3,7 +3,7 @@
 //! prepaid balance applied, a receipt, a reversal, and a waiver of a late
 //! charge. See the module's notes for the order a payment is applied in.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -533,17 +533,21 @@ pub async fn apply_prepaid(
     rules: &CollectionRules,
     now: Timestamp,
 ) -> Result<usize> {
-    let only = accounts.map(|ids| {
-        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-        format!(" AND a.id IN ({})", if list.is_empty() { "NULL".into() } else { list.join(", ") })
-    });
+    // The accounts holding a balance are few beside those billed: they
+    // are read whole and the ones asked for picked here.
     let sql = format!(
         "SELECT a.id, a.account_no, a.branch_id, a.usage_class FROM power_prepaid p JOIN power_accounts a \
-         ON a.id = p.account_id WHERE p.balance > 0 AND a.branch_id IN ({}){} ORDER BY a.id",
+         ON a.id = p.account_id WHERE p.balance > 0 AND a.branch_id IN ({}) ORDER BY a.id",
         actor.scope.sql_list(),
-        only.unwrap_or_default()
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    let only: Option<HashSet<i64>> = accounts.map(|ids| ids.iter().copied().collect());
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    if let Some(only) = &only {
+        rows.retain(|r| r.i64("id").is_ok_and(|id| only.contains(&id)));
+    }
+    if rows.is_empty() {
+        return Ok(0);
+    }
     let mut tx = db.begin().await?;
     let mut paid = 0;
     for r in &rows {
