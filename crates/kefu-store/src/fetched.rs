@@ -102,14 +102,7 @@ impl RowExt for FetchedRow<'_> {
 /// hold integers or text (flags as 0/1), and have a name of its own.
 pub async fn fetch(conn: &mut AnyConnection, sql: &str, binds: &[Cell]) -> Result<Fetched> {
     if conn.backend_name() != "SQLite" {
-        let mut query = sqlx::query(AssertSqlSafe(sql.to_string()));
-        for cell in binds.iter().cloned() {
-            query = match cell {
-                Cell::Int(v) => query.bind(v),
-                Cell::Text(v) => query.bind(v),
-            };
-        }
-        return copied(&query.fetch_all(&mut *conn).await?);
+        return copied(&bound(sql.to_string(), binds).fetch_all(&mut *conn).await?);
     }
     let columns: Vec<String> = conn
         .prepare(AssertSqlSafe(sql.to_string()).into_sql_str())
@@ -122,9 +115,9 @@ pub async fn fetch(conn: &mut AnyConnection, sql: &str, binds: &[Cell]) -> Resul
     let batch = kept_rows::reserve();
     // The batch is a number this process made, written into the statement.
     let wrapped = format!("SELECT COUNT(kefu_keep({batch}, {})) FROM ({sql}) AS q", picks.join(", "));
-    let counted = bind_all(sqlx::query_scalar::<_, i64>(AssertSqlSafe(wrapped)), binds).fetch_one(&mut *conn).await;
+    let counted = bound(wrapped, binds).fetch_one(&mut *conn).await;
     let rows = kept_rows::take(batch);
-    let counted = counted?;
+    let counted: i64 = counted?.try_get(0)?;
     let fetched = Fetched { columns, rows };
     if fetched.len() as i64 != counted || !fetched.rows.values.len().is_multiple_of(fetched.columns.len().max(1)) {
         return Err(StoreError::Other(format!(
@@ -146,12 +139,11 @@ pub async fn fetch_in(conn: &mut AnyConnection, head: &str, values: &[Cell], tai
     Ok(all)
 }
 
-fn bind_all<'q>(
-    mut query: sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments>,
-    binds: &[Cell],
-) -> sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments> {
-    for cell in binds {
-        query = match cell.clone() {
+/// `sql` with its `$1`, `$2`… bound to `binds`.
+fn bound(sql: String, binds: &[Cell]) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for cell in binds.iter().cloned() {
+        query = match cell {
             Cell::Int(v) => query.bind(v),
             Cell::Text(v) => query.bind(v),
         };
