@@ -326,17 +326,11 @@ pub(crate) async fn insert_tasks(
     today: Date,
     now: &str,
 ) -> Result<Vec<(i64, bool)>> {
-    // Each task is written under an id reserved for it, so no RETURNING
-    // need bring every row back: the ids found afterwards are the tasks
-    // that are new.
-    let ids = tx.reserve_ids("outreach_tasks", tasks.len()).await?;
     let rows = tasks
         .iter()
-        .zip(&ids)
-        .map(|(t, id)| {
+        .map(|t| {
             let (asset_kind, asset_id) = t.subject.asset.unwrap_or(("", 0));
             vec![
-                Cell::from(*id),
                 Cell::from(t.subject.branch.0),
                 Cell::from(t.subject.customer.0),
                 Cell::from(asset_kind),
@@ -358,23 +352,26 @@ pub(crate) async fn insert_tasks(
             ]
         })
         .collect();
-    let columns: Vec<&str> = std::iter::once("id").chain(TASK_COLUMNS).collect();
-    bulk::insert(tx.conn(), "outreach_tasks", &columns, rows, &format!("ON CONFLICT ({TASK_KEY}) DO NOTHING")).await?;
-    let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) else { return Ok(Vec::new()) };
-    let found = bulk::fetch(
-        tx.conn(),
-        "SELECT id FROM outreach_tasks WHERE id BETWEEN $1 AND $2",
-        &[Cell::from(*first), Cell::from(*last)],
-    )
-    .await?;
-    let made: HashSet<i64> = found.iter().map(|r| r.i64("id")).collect::<std::result::Result<_, _>>()?;
+    let tail = format!("ON CONFLICT ({TASK_KEY}) DO NOTHING RETURNING id, {TASK_KEY}");
+    let mut made: HashMap<TaskKey, i64> = HashMap::new();
+    for r in bulk::insert(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, &tail).await? {
+        let key = (
+            r.text("playbook")?,
+            r.i64("step")?,
+            r.i64("customer_id")?,
+            r.text("asset_kind")?,
+            r.i64("asset_id")?,
+            r.text("anchor_date")?,
+        );
+        made.insert(key, r.i64("id")?);
+    }
     let mut stored = Vec::with_capacity(tasks.len());
-    for (t, id) in tasks.iter().zip(ids) {
+    for t in tasks {
+        let key = key_of(t);
         // The first task of a key made it; any other found it there.
-        if made.contains(&id) {
-            stored.push((id, true));
-        } else {
-            stored.push((existing_task(tx, &key_of(t)).await?, false));
+        match made.remove(&key) {
+            Some(id) => stored.push((id, true)),
+            None => stored.push((existing_task(tx, &key).await?, false)),
         }
     }
     Ok(stored)
