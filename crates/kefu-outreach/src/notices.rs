@@ -10,7 +10,7 @@
 
 use crate::playbook::{Playbook, StopWhen};
 use crate::rules;
-use crate::run::{NewTask, insert_tasks};
+use crate::run::{NewTask, insert_tasks, insert_tasks_counted};
 use crate::source::Subject;
 use jiff::civil::Date;
 use kefu_core::time::instant_text;
@@ -59,8 +59,7 @@ pub async fn notify_all_in(
     let now = instant_text(tx.now());
     let tasks: Vec<NewTask> =
         subjects.iter().flat_map(|s| (0..p.steps.len()).map(move |i| task_of(p, i, s, today))).collect();
-    let stored = insert_tasks(tx, &tasks, today, &now).await?;
-    Ok(tasks.iter().zip(stored).filter(|(t, (_, new))| *new && t.status == "pending").count())
+    insert_counting_sent(tx, tasks, today, &now).await
 }
 
 /// The task of step `i` of `p` to the subject, due today, on the channel
@@ -105,6 +104,14 @@ pub async fn send_step_now_in(
     }
     let now = instant_text(tx.now());
     let tasks: Vec<NewTask> = subjects.iter().map(|s| task_of(p, step, s, today)).collect();
-    let stored = insert_tasks(tx, &tasks, today, &now).await?;
-    Ok(tasks.iter().zip(stored).filter(|(t, (_, new))| *new && t.status == "pending").count())
+    insert_counting_sent(tx, tasks, today, &now).await
+}
+
+/// Stores the tasks; returns how many are new and go out (the skipped ones
+/// are stored apart, so the count of the others is the answer).
+async fn insert_counting_sent(tx: &mut Tx, tasks: Vec<NewTask<'_>>, today: Date, now: &str) -> Result<usize, Failure> {
+    let (going, skipped): (Vec<NewTask>, Vec<NewTask>) = tasks.into_iter().partition(|t| t.status == "pending");
+    let sent = insert_tasks_counted(tx, &going, today, now).await?;
+    insert_tasks_counted(tx, &skipped, today, now).await?;
+    Ok(sent)
 }

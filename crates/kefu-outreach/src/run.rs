@@ -164,13 +164,9 @@ pub async fn run(
         .filter(|t| merge_into[*t] != *t)
         .map(|t| task(t, "merged", stored_id.get(&merge_into[t]).copied(), String::new()))
         .collect();
-    for (_, new) in insert_tasks(&mut tx, &merged, today, &now).await? {
-        if new {
-            summary.merged += 1;
-        } else {
-            summary.existing += 1;
-        }
-    }
+    let added = insert_tasks_counted(&mut tx, &merged, today, &now).await?;
+    summary.merged += added as i64;
+    summary.existing += (merged.len() - added) as i64;
     // Touches nobody can receive are recorded too, so the effectiveness
     // report can say why a customer was not reached.
     let skipped: Vec<NewTask> = planned
@@ -193,11 +189,7 @@ pub async fn run(
             }
         })
         .collect();
-    for (_, new) in insert_tasks(&mut tx, &skipped, today, &now).await? {
-        if new {
-            summary.opted_out += 1;
-        }
-    }
+    summary.opted_out += insert_tasks_counted(&mut tx, &skipped, today, &now).await? as i64;
     let added = summary.created_total + summary.merged + summary.opted_out;
     tx.analyze_grown("outreach_tasks", u64::try_from(added).unwrap_or(0)).await?;
     sqlx::query(
@@ -240,13 +232,12 @@ pub(crate) fn message_of(template: &str, s: &Subject, today: Date) -> (String, S
 /// was loaded; a variable a subject has no value for (a customer-level
 /// touch has no plate) is left empty.
 fn render(template: &str, vars: &crate::source::Vars) -> String {
-    let mut values: std::collections::BTreeMap<String, String> =
-        crate::playbook::VARIABLES.iter().map(|v| (v.to_string(), String::new())).collect();
-    values.extend(vars.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    Template::parse("template", template, &crate::playbook::VARIABLES)
-        .ok()
-        .and_then(|t| t.render(&values).ok())
-        .unwrap_or_else(|| template.to_string())
+    match Template::parse("template", template, &crate::playbook::VARIABLES) {
+        Ok(t) => t
+            .fill(|name| Ok::<_, std::convert::Infallible>(vars.get(name).map_or("", String::as_str)))
+            .unwrap_or_else(|never| match never {}),
+        Err(_) => template.to_string(),
+    }
 }
 
 /// Subjects of a playbook and anchor day for whom a call booked an
@@ -326,7 +317,50 @@ pub(crate) async fn insert_tasks(
     today: Date,
     now: &str,
 ) -> Result<Vec<(i64, bool)>> {
-    let rows = tasks
+    let rows = task_rows(tasks, today, now);
+    let tail = format!("ON CONFLICT ({TASK_KEY}) DO NOTHING RETURNING id, {TASK_KEY}");
+    let mut made: HashMap<TaskKey, i64> = HashMap::new();
+    for r in bulk::insert(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, &tail).await? {
+        let key = (
+            r.text("playbook")?,
+            r.i64("step")?,
+            r.i64("customer_id")?,
+            r.text("asset_kind")?,
+            r.i64("asset_id")?,
+            r.text("anchor_date")?,
+        );
+        made.insert(key, r.i64("id")?);
+    }
+    let mut stored = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        let key = key_of(t);
+        // The first task of a key made it; any other found it there.
+        match made.remove(&key) {
+            Some(id) => stored.push((id, true)),
+            None => stored.push((existing_task(tx, &key).await?, false)),
+        }
+    }
+    Ok(stored)
+}
+
+/// [`insert_tasks`] for a caller that needs to know only how many of the
+/// tasks are new, not their ids: nothing is read back (a billing run's
+/// hundred thousand bill notices took longer to read back than to write).
+pub(crate) async fn insert_tasks_counted(
+    tx: &mut kefu_store::Tx,
+    tasks: &[NewTask<'_>],
+    today: Date,
+    now: &str,
+) -> Result<usize> {
+    let rows = task_rows(tasks, today, now);
+    let tail = format!("ON CONFLICT ({TASK_KEY}) DO NOTHING");
+    let added = bulk::insert_counted(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, &tail).await?;
+    Ok(usize::try_from(added).unwrap_or(usize::MAX))
+}
+
+/// The tasks' rows, in the order of [`TASK_COLUMNS`].
+fn task_rows(tasks: &[NewTask<'_>], today: Date, now: &str) -> Vec<Vec<Cell>> {
+    tasks
         .iter()
         .map(|t| {
             let (asset_kind, asset_id) = t.subject.asset.unwrap_or(("", 0));
@@ -351,30 +385,7 @@ pub(crate) async fn insert_tasks(
                 Cell::from(now),
             ]
         })
-        .collect();
-    let tail = format!("ON CONFLICT ({TASK_KEY}) DO NOTHING RETURNING id, {TASK_KEY}");
-    let mut made: HashMap<TaskKey, i64> = HashMap::new();
-    for r in bulk::insert(tx.conn(), "outreach_tasks", &TASK_COLUMNS, rows, &tail).await? {
-        let key = (
-            r.text("playbook")?,
-            r.i64("step")?,
-            r.i64("customer_id")?,
-            r.text("asset_kind")?,
-            r.i64("asset_id")?,
-            r.text("anchor_date")?,
-        );
-        made.insert(key, r.i64("id")?);
-    }
-    let mut stored = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        let key = key_of(t);
-        // The first task of a key made it; any other found it there.
-        match made.remove(&key) {
-            Some(id) => stored.push((id, true)),
-            None => stored.push((existing_task(tx, &key).await?, false)),
-        }
-    }
-    Ok(stored)
+        .collect()
 }
 
 /// The id of the task stored under `key`.

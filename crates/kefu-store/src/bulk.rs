@@ -82,6 +82,29 @@ pub async fn insert(
         .await
 }
 
+/// [`insert`] for a caller that needs only how many rows went in (an `ON
+/// CONFLICT … DO NOTHING` tail leaves some out): on SQLite no row comes
+/// back through the driver, which costs more than writing it. `tail` has
+/// no RETURNING clause.
+pub async fn insert_counted(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Cell>>,
+    tail: &str,
+) -> Result<u64> {
+    let columns_list = columns.join(", ");
+    if Placeholders::of(conn) == Placeholders::Positional {
+        let lent = lent_rows::lend(rows);
+        let sql = lent_insert_sql(table, &columns_list, columns.len(), tail);
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lent.batch()).execute(&mut *conn).await;
+        free_aside(lent);
+        return Ok(done?.rows_affected());
+    }
+    let sql = format!("INSERT INTO {table} ({columns_list}) VALUES {{values}} {tail} RETURNING 1");
+    Ok(with_values(conn, &sql, columns.len(), rows).await?.len() as u64)
+}
+
 /// [`insert`], running `meanwhile` on this thread while the database
 /// writes the rows: the work for the next statement (its rows, their
 /// search keys) is done while this one runs on the database's thread (or
@@ -164,18 +187,24 @@ async fn insert_lent(
     rows: Vec<Vec<Cell>>,
     tail: &str,
 ) -> Result<Vec<AnyRow>> {
-    let picks: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
-    // `WHERE true` keeps SQLite from reading an ON CONFLICT tail as a join's ON.
-    let sql = format!(
-        "INSERT OR FAIL INTO {table} ({columns}) SELECT {} FROM kefu_rows(?) WHERE true {tail}",
-        picks.join(", ")
-    );
+    let sql = lent_insert_sql(table, columns, width, tail);
     let lent = lent_rows::lend(rows);
     let returned = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(lent.batch()).fetch_all(&mut *conn).await;
-    // Freeing a large batch's strings takes as long as SQLite took to
-    // write them; done aside, the caller's next statement need not wait.
-    tokio::task::spawn_blocking(move || drop(lent));
+    free_aside(lent);
     Ok(returned?)
+}
+
+/// The statement that inserts the rows lent to `kefu_rows`, `width` to a row.
+fn lent_insert_sql(table: &str, columns: &str, width: usize, tail: &str) -> String {
+    let picks: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+    // `WHERE true` keeps SQLite from reading an ON CONFLICT tail as a join's ON.
+    format!("INSERT OR FAIL INTO {table} ({columns}) SELECT {} FROM kefu_rows(?) WHERE true {tail}", picks.join(", "))
+}
+
+/// Freeing a large batch's strings takes as long as SQLite took to write
+/// them; done aside, the caller's next statement need not wait.
+fn free_aside(lent: lent_rows::Lent) {
+    tokio::task::spawn_blocking(move || drop(lent));
 }
 
 /// Runs `template` with `{values}` replaced by a VALUES list of `rows` (each
@@ -269,6 +298,19 @@ fn values_list(style: Placeholders, width: usize, rows: usize) -> String {
 mod tests {
     use super::*;
 
+    /// A SQLite database of its own in a new directory, for one test.
+    async fn scratch(name: &str) -> (crate::Db, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("kefu-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::Db::connect(&format!("sqlite://{}", dir.join("kefu.db").display())).await.unwrap();
+        (db, dir)
+    }
+
+    async fn done(db: crate::Db, dir: std::path::PathBuf) {
+        db.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn placeholders_follow_the_rows() {
         assert_eq!(values_list(Placeholders::Numbered, 2, 2), "($1, $2), ($3, $4)");
@@ -280,9 +322,7 @@ mod tests {
     /// missing values as NULL; and a RETURNING tail gives rows back.
     #[tokio::test]
     async fn lent_rows_arrive_as_they_were() {
-        let dir = std::env::temp_dir().join(format!("kefu-lent-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = crate::Db::connect(&format!("sqlite://{}", dir.join("kefu.db").display())).await.unwrap();
+        let (db, dir) = scratch("lent").await;
         let mut conn = db.write_pool().acquire().await.unwrap();
         sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)").execute(&mut *conn).await.unwrap();
         let rows = vec![
@@ -305,8 +345,30 @@ mod tests {
         ];
         assert_eq!(stored, expect);
         drop(conn);
-        db.close().await;
-        std::fs::remove_dir_all(&dir).unwrap();
+        done(db, dir).await;
+    }
+
+    /// A counted insert says how many rows went in: those a conflict left
+    /// out (one already stored, a repeat within the rows) are not counted.
+    #[tokio::test]
+    async fn a_counted_insert_counts_only_the_rows_that_went_in() {
+        let (db, dir) = scratch("counted").await;
+        let mut conn = db.write_pool().acquire().await.unwrap();
+        sqlx::query("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)").execute(&mut *conn).await.unwrap();
+        sqlx::query("INSERT INTO t VALUES ('甲', 1)").execute(&mut *conn).await.unwrap();
+        let rows = vec![
+            vec![Cell::from("甲"), Cell::from(2)],
+            vec![Cell::from("乙"), Cell::from(3)],
+            vec![Cell::from("乙"), Cell::from(4)],
+            vec![Cell::from("丙"), Cell::from(5)],
+        ];
+        let added = insert_counted(&mut conn, "t", &["k", "n"], rows, "ON CONFLICT (k) DO NOTHING").await.unwrap();
+        assert_eq!(added, 2);
+        let stored: Vec<(String, i64)> =
+            sqlx::query_as("SELECT k, n FROM t ORDER BY n").fetch_all(&mut *conn).await.unwrap();
+        assert_eq!(stored, [("甲".into(), 1), ("乙".into(), 3), ("丙".into(), 5)]);
+        drop(conn);
+        done(db, dir).await;
     }
 
     /// Rows read through `kefu_keep` come back as SQLite holds them —
@@ -317,9 +379,7 @@ mod tests {
     #[tokio::test]
     async fn rows_fetched_arrive_as_they_were_stored() {
         use crate::RowExt;
-        let dir = std::env::temp_dir().join(format!("kefu-kept-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = crate::Db::connect(&format!("sqlite://{}", dir.join("kefu.db").display())).await.unwrap();
+        let (db, dir) = scratch("kept").await;
         let mut conn = db.write_pool().acquire().await.unwrap();
         sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)").execute(&mut *conn).await.unwrap();
         let rows: Vec<Vec<Cell>> = (1..=MAX_BINDS as i64 + 5)
@@ -364,7 +424,6 @@ mod tests {
         assert_eq!(last.i64("n").unwrap(), n * 2);
         assert!(fetch(&mut conn, "SELECT id FROM t WHERE id < 0", &[]).await.unwrap().is_empty());
         drop(conn);
-        db.close().await;
-        std::fs::remove_dir_all(&dir).unwrap();
+        done(db, dir).await;
     }
 }

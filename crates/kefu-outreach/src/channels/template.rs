@@ -91,11 +91,18 @@ impl Template {
 
     /// Fills in the variables.
     pub fn render(&self, vars: &BTreeMap<String, String>) -> Result<String, MissingValue> {
+        self.fill(|name| vars.get(name).map(String::as_str).ok_or_else(|| MissingValue(name.to_string())))
+    }
+
+    /// Fills in each variable with what `value` gives for its name: the
+    /// way to render from values that are not in a map of owned strings
+    /// (an outreach run renders a message for each of a million subjects).
+    pub fn fill<'v, E>(&self, value: impl Fn(&str) -> Result<&'v str, E>) -> Result<String, E> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(text) => out.push_str(text),
-                Part::Var(name) => out.push_str(vars.get(name).ok_or_else(|| MissingValue(name.clone()))?),
+                Part::Var(name) => out.push_str(value(name)?),
             }
         }
         Ok(out)
