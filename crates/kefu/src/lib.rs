@@ -39,9 +39,10 @@ pub fn tune_allocator() {
         // Freed memory is kept for reuse, not given back to the kernel
         // after 10 ms: a billing run frees a station's rows and allocates
         // the next station's moments later, and each time it paged fresh
-        // memory in again (a million-account run: 37.5 s → 34.5 s, five
-        // runs each; a delay of 1 s or 10 s instead changed nothing). The
-        // process keeps its largest job's memory (1.7 GB after that run).
+        // memory in again (a million-account run: 37.1–39.3 s in five runs
+        // giving it back after 10 ms, 1 s or 10 s; 34.0–35.2 s in five
+        // keeping it). The process keeps its largest job's memory (1.7 GB
+        // after that run).
         libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
     }
 }
