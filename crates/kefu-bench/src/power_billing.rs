@@ -5,9 +5,11 @@
 //! every active metered account and whose meters were read in the two
 //! months before the day it was generated for (the time-of-use ones with
 //! their peak, flat and valley registers), the run bills last month:
-//! `kefu_power::bills::run` per station, as the billing page runs it — the
-//! reads, the pricing, the bills, their lines and the bill SMS queued
-//! through the outreach engine, in one audited transaction per station.
+//! `kefu_power::bills::run` of every station, as the billing page's "all
+//! stations" runs it — the reads, the pricing, the bills, their lines and
+//! the bill SMS queued through the outreach engine, in one audited
+//! transaction per station, the next station read while the one before is
+//! written.
 //! The floor is then the reads and writes any implementation must make,
 //! per station: the station's accounts with their month's readings read in
 //! one query, and the very bill, line and task rows the run wrote written
@@ -17,7 +19,7 @@
 use jiff::civil::Date;
 use kefu_core::Actor;
 use kefu_core::time::{Clock, SystemClock};
-use kefu_power::bills::{self, Target};
+use kefu_power::bills;
 use kefu_store::bulk::{self, Cell};
 use kefu_store::{Db, RowExt};
 use std::time::{Duration, Instant};
@@ -47,15 +49,9 @@ pub async fn measure(db: &Db, actor: &Actor, month: Date) -> anyhow::Result<Figu
     );
     let today = month + jiff::Span::new().months(1);
     let started = Instant::now();
-    let (mut created, mut notices) = (0, 0);
-    for s in &stations {
-        let o =
-            bills::run(db, actor, Target::Station(kefu_core::ids::BranchId(*s)), &m, today, SystemClock.now()).await?;
-        anyhow::ensure!(o.refused.is_empty(), "the run refused {} accounts: {:?}", o.refused.len(), o.refused.first());
-        created += o.created;
-        notices += o.notices;
-    }
+    let o = bills::run(db, actor, bills::Target::AllStations, &m, today, SystemClock.now()).await?;
     let run = started.elapsed();
+    anyhow::ensure!(o.refused.is_empty(), "the run refused {} accounts: {:?}", o.refused.len(), o.refused.first());
     let mut floor = Duration::ZERO;
     for s in &stations {
         floor += station_floor(db, *s, &m).await?;
@@ -66,7 +62,7 @@ pub async fn measure(db: &Db, actor: &Actor, month: Date) -> anyhow::Result<Figu
     .bind(m)
     .fetch_one(db.pool())
     .await?;
-    Ok(Figures { bills: created, lines, notices, run, floor })
+    Ok(Figures { bills: o.created, lines, notices: o.notices, run, floor })
 }
 
 type Rows = Vec<Vec<Cell>>;

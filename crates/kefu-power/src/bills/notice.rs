@@ -27,19 +27,26 @@ pub fn default_playbooks() -> Vec<Playbook> {
 /// The subject of a bill's notice: its holder, from a row holding
 /// [`kefu_outreach::source::customer_columns`] and the account's `customer_id` and `account_no`,
 /// anchored on the bill's due date, so `{due_date}` is the day it is due.
+/// It is about the bill once the bill has its id ([`of_bill`]).
 pub(super) fn subject(
     r: &impl RowExt,
-    (branch, bill): (BranchId, i64),
+    branch: BranchId,
     month: &str,
     amount: Money,
     due: Date,
 ) -> Result<Subject, Failure> {
     let who = (branch, CustomerId(r.i64("customer_id")?));
-    let mut s = customer_subject(r, who, Some((ASSET, bill)), due)?;
+    let mut s = customer_subject(r, who, None, due)?;
     s.vars.insert("account_no", r.text("account_no")?);
     s.vars.insert("month", month.to_string());
     s.vars.insert("amount", yuan(amount));
     Ok(s)
+}
+
+/// The notice `s` about the bill `id`.
+pub(super) fn of_bill(mut s: Subject, id: i64) -> Subject {
+    s.asset = Some((ASSET, id));
+    s
 }
 
 /// Queues the notices of the bills issued, inside the run's transaction.

@@ -41,8 +41,8 @@ pub use arrears::{
 pub use bank::{BankImport, import_bank_file};
 pub use close::{ChannelTotal, CloseSummary, DayClose, StationTotal, cashier_day, close_day, closes, station_totals};
 pub use payments::{
-    AccountDue, Channel, DueBill, NewPayment, Receipt, ReceiptLine, apply_prepaid, find_accounts, open_bills, receipt,
-    receipts_of, reverse, take, waive,
+    AccountDue, Channel, DueBill, NewPayment, Receipt, ReceiptLine, apply_prepaid, apply_prepaid_in, find_accounts,
+    open_bills, receipt, receipts_of, reverse, take, waive,
 };
 pub use reminders::{BILL_DUE, BillDue, default_playbooks};
 pub use rules::{CollectionRules, RulesInput, load_rules, save_rules};

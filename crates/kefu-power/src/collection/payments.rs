@@ -523,10 +523,28 @@ pub async fn take(db: &Db, actor: &Actor, p: &NewPayment, rules: &CollectionRule
 }
 
 /// Applies the prepaid balances of the accounts in scope (or of the
-/// accounts given) to their open bills: what the billing run calls after
-/// issuing bills. The number of accounts whose balance paid something.
+/// accounts given) to their open bills, audited. The number of accounts
+/// whose balance paid something.
 pub async fn apply_prepaid(
     db: &Db,
+    actor: &Actor,
+    accounts: Option<&[i64]>,
+    day: Date,
+    rules: &CollectionRules,
+    now: Timestamp,
+) -> Result<usize> {
+    let mut tx = db.begin().await?;
+    let paid = apply_prepaid_in(&mut tx, actor, accounts, day, rules, now).await?;
+    if paid > 0 {
+        tx.commit().await?;
+    }
+    Ok(paid)
+}
+
+/// [`apply_prepaid`] in `tx`: what the billing run does with the bills it
+/// issued, in its own transaction.
+pub async fn apply_prepaid_in(
+    tx: &mut Tx,
     actor: &Actor,
     accounts: Option<&[i64]>,
     day: Date,
@@ -541,14 +559,10 @@ pub async fn apply_prepaid(
         actor.scope.sql_list(),
     );
     let only: Option<HashSet<i64>> = accounts.map(|ids| ids.iter().copied().collect());
-    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(tx.conn()).await?;
     if let Some(only) = &only {
         rows.retain(|r| r.i64("id").is_ok_and(|id| only.contains(&id)));
     }
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let mut tx = db.begin().await?;
     let mut paid = 0;
     for r in &rows {
         let a = Account {
@@ -558,13 +572,9 @@ pub async fn apply_prepaid(
             payer: payer_of(&r.text("usage_class")?),
         };
         let before = prepaid_of(tx.conn(), a.id).await?;
-        let after = use_prepaid(&mut tx, actor, &a, day, rules, now).await?;
+        let after = use_prepaid(tx, actor, &a, day, rules, now).await?;
         paid += usize::from(after != before);
     }
-    if paid == 0 {
-        return Ok(0);
-    }
-    tx.commit().await?;
     Ok(paid)
 }
 

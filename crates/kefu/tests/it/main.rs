@@ -33,6 +33,7 @@ mod points;
 mod power;
 mod power_archive;
 mod power_billing;
+mod power_billing_county;
 mod power_billing_more;
 mod power_collection;
 mod power_connections;

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 const TIER_1: i64 = 5283;
 
 /// A bill of `kwh` in tier 1, in fen: kWh × price rounded half up.
-fn fen(kwh: i64) -> i64 {
+pub(crate) fn fen(kwh: i64) -> i64 {
     (kwh * TIER_1 + 50) / 100
 }
 
@@ -39,7 +39,7 @@ fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
-fn account_number(prefix: &str, serial: u64) -> String {
+pub(crate) fn account_number(prefix: &str, serial: u64) -> String {
     AccountNo::issue(&StationPrefix::parse("prefix", prefix).unwrap(), serial).unwrap().as_str().to_string()
 }
 
@@ -151,7 +151,7 @@ async fn pay(app: &TestApp, receipt: &str, bill_no: &str, amount: i64, day: &str
 }
 
 /// The bills of an account and month, issued last: (bill_no, kWh, amount).
-async fn bills(app: &TestApp, account_no: &str) -> Vec<(String, i64, i64)> {
+pub(crate) async fn bills(app: &TestApp, account_no: &str) -> Vec<(String, i64, i64)> {
     sqlx::query_as(
         "SELECT b.bill_no, b.kwh, b.amount FROM power_bills b JOIN power_accounts a ON a.id = b.account_id \
          WHERE a.account_no = $1 ORDER BY b.id",
@@ -165,7 +165,7 @@ async fn bills(app: &TestApp, account_no: &str) -> Vec<(String, i64, i64)> {
 /// Store A (3101, accounts 1–3) and store B (3102, accounts 1–2) as supply
 /// stations with a book each, a hydro station under the group, a centre
 /// manager `centre` over both, and September and October read.
-async fn county(backend: Backend) -> TestApp {
+pub(crate) async fn county(backend: Backend) -> TestApp {
     let app = TestApp::start_with_packs(backend, Enabled::select(&["power"]).unwrap()).await;
     station(&app, app.fx.store_a, "3101", app.fx.customer_a, &[1, 2, 3]).await;
     station(&app, app.fx.store_b, "3102", app.fx.customer_b, &[1, 2]).await;
@@ -193,7 +193,7 @@ async fn county(backend: Backend) -> TestApp {
 }
 
 /// Posts a reading of account `serial` at `prefix` as the centre manager.
-async fn read(
+pub(crate) async fn read(
     app: &TestApp,
     client: &reqwest::Client,
     csrf: &str,

@@ -242,13 +242,17 @@ pub async fn audit(
     Ok(Json(audit_view(&app, &ctx, &month).await?))
 }
 
-/// A billing run: a book or a whole station, and the month.
+/// A billing run: a book, a whole station or every station in scope, and
+/// the month.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"book_id": 1, "month": "2026-11"}))]
 pub struct BillingRunBody {
     book_id: Option<i64>,
     station_id: Option<i64>,
+    /// Every station in the user's scope, one after another.
+    #[serde(default)]
+    all_stations: bool,
     /// YYYY-MM
     month: String,
 }
@@ -266,13 +270,18 @@ pub(super) fn outcome_json(o: &bills::RunOutcome, ctx: &Ctx) -> Value {
     })
 }
 
-pub(super) fn target(book: Option<i64>, station: Option<i64>) -> Result<Target, AppError> {
-    match (book, station) {
-        (Some(b), None) => Ok(Target::Book(b)),
-        (None, Some(s)) => Ok(Target::Station(BranchId(s))),
+pub(super) fn target(book: Option<i64>, station: Option<i64>, all_stations: bool) -> Result<Target, AppError> {
+    match (book, station, all_stations) {
+        (Some(b), None, false) => Ok(Target::Book(b)),
+        (None, Some(s), false) => Ok(Target::Station(BranchId(s))),
+        (None, None, true) => Ok(Target::AllStations),
         _ => Err(AppError::Invalid(Invalid::new(
             "book_id",
-            Rule::new("book_or_station", "请选择一个抄表本或一个供电所", "choose either a reading book or a station"),
+            Rule::new(
+                "book_or_station",
+                "请选择一个抄表本、一个供电所或全部供电所",
+                "choose a reading book, a station or all stations",
+            ),
         ))),
     }
 }
@@ -286,7 +295,7 @@ pub async fn run(
     JsonBody(b): JsonBody<BillingRunBody>,
 ) -> Result<Json<Value>, AppError> {
     let month = month_or_this(&app, Some(&b.month))?;
-    let target = target(b.book_id, b.station_id)?;
+    let target = target(b.book_id, b.station_id, b.all_stations)?;
     let o = bills::run(app.db(), &ctx.actor, target, &month, app.today(), app.now()).await?;
     Ok(Json(outcome_json(&o, &ctx)))
 }

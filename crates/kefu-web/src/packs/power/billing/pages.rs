@@ -254,7 +254,7 @@ pub async fn billing(
 pub struct RunForm {
     #[serde(default)]
     month: String,
-    /// `book:ID` or `station:ID`.
+    /// `book:ID`, `station:ID` or `all`.
     #[serde(default)]
     what: String,
 }
@@ -266,7 +266,7 @@ pub async fn run(State(app): State<AppState>, ctx: Ctx, FormBody(f): FormBody<Ru
         _ => (None, None),
     };
     let month = books::month_of(app.today());
-    let checked = month_or_this(&app, Some(&f.month)).and_then(|m| Ok((m, target(book, station)?)));
+    let checked = month_or_this(&app, Some(&f.month)).and_then(|m| Ok((m, target(book, station, f.what == "all")?)));
     let (month, target) = match checked {
         Ok(ok) => ok,
         Err(AppError::Invalid(e)) => {
