@@ -7,12 +7,13 @@
 //! prices the next station while it writes the one before, on SQLite, whose
 //! one writer otherwise leaves the second core idle. Such a plan was read
 //! outside the transaction that writes it; it is written only when nothing
-//! but the run itself committed since it was read, as the audit log tells:
-//! every business write commits with its audit record (the store refuses
-//! one without), so the log's last id moves with every change anyone
-//! makes. A station's bills and payments are its own accounts', so what
-//! the run wrote for one station changes nothing another's plan read.
-//! Otherwise the station is read again inside its transaction.
+//! but the run itself committed since it was read, and otherwise the
+//! station is read again inside its transaction. The audit log tells: every
+//! business write commits with its audit record (the store refuses one
+//! without), so the log's last id moves with every change anyone makes.
+//! The run's own commits do not count, since a station's bills and
+//! payments are its own accounts': what the run wrote for one station
+//! changes nothing another's plan read.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
