@@ -81,11 +81,13 @@ on_both!(the_county_run_bills_every_station_in_scope_as_their_own_runs_would, |b
 
     // The page offers the county's run and shows what it did.
     let page = centre.get(app.at("/power/billing?month=2026-11")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(r#"<option value="all">"#), "{page}");
+    assert!(page.contains(r#"<option value="all" >"#), "{page}");
     let form = [("what", "all"), ("month", "2026-11"), ("_csrf", csrf.as_str())];
     let res = centre.post(app.at("/power/billing")).form(&form).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
     let outcome = &page[page.find(r#"data-testid="billing-outcome""#).expect("the outcome is shown")..];
     assert!(outcome.contains("<strong>0</strong>"), "nothing new to bill: {outcome}");
+    // …with what was run still chosen.
+    assert!(page.contains(r#"<option value="all" selected>"#), "{page}");
 });

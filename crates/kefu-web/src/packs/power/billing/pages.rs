@@ -214,10 +214,14 @@ pub async fn confirm(
     Ok(Redirect::to("/power/readings/held").into_response())
 }
 
+/// The billing page of `month` (the bills of `book`, or of every book);
+/// `chosen` is what the run form offers first (`book:ID`, `station:ID` or
+/// `all`), what was run last.
 async fn billing_page(
     app: &AppState,
     ctx: &Ctx,
     (month, book, at): (String, Option<i64>, Page),
+    chosen: String,
     outcome: Option<Value>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
@@ -233,7 +237,8 @@ async fn billing_page(
         "power/billing.html",
         "nav_power_billing",
         view! {
-            books => list, stations => stations, month => month, book => book, outcome => outcome, error => error,
+            books => list, stations => stations, month => month, book => book, chosen => chosen, outcome => outcome,
+            error => error,
             bills => bills.rows, count => bills.total, pager => pager, total => kefu_power::tariffs::quote::yuan(total),
             can_run => ctx.actor.can(Permission::PowerManage),
         },
@@ -247,7 +252,8 @@ pub async fn billing(
     QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Response, AppError> {
     let month = month_or_this(&app, q.month.as_deref())?;
-    billing_page(&app, &ctx, (month, q.book, paging::page(&q.offset)), None, None).await
+    let chosen = q.book.map(|b| format!("book:{b}")).unwrap_or_default();
+    billing_page(&app, &ctx, (month, q.book, paging::page(&q.offset)), chosen, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -270,14 +276,17 @@ pub async fn run(State(app): State<AppState>, ctx: Ctx, FormBody(f): FormBody<Ru
     let (month, target) = match checked {
         Ok(ok) => ok,
         Err(AppError::Invalid(e)) => {
-            return billing_page(&app, &ctx, (month, None, paging::page("")), None, Some(message(&ctx, &e))).await;
+            let page = (month, None, paging::page(""));
+            return billing_page(&app, &ctx, page, f.what, None, Some(message(&ctx, &e))).await;
         }
         Err(other) => return Err(other),
     };
     match bills::run(app.db(), &ctx.actor, target, &month, app.today(), app.now()).await {
-        Ok(o) => billing_page(&app, &ctx, (month, book, paging::page("")), Some(outcome_json(&o, &ctx)), None).await,
+        Ok(o) => {
+            billing_page(&app, &ctx, (month, book, paging::page("")), f.what, Some(outcome_json(&o, &ctx)), None).await
+        }
         Err(kefu_store::Failure::Invalid(e)) => {
-            billing_page(&app, &ctx, (month, book, paging::page("")), None, Some(message(&ctx, &e))).await
+            billing_page(&app, &ctx, (month, book, paging::page("")), f.what, None, Some(message(&ctx, &e))).await
         }
         Err(other) => Err(other.into()),
     }
