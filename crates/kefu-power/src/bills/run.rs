@@ -25,7 +25,7 @@ use kefu_store::{Backend, Change, Db, Failure, Tx};
 use serde_json::json;
 
 use super::notice;
-use super::plan::{Plan, plan_in};
+use super::plan::{Plan, last_audit, plan_in};
 use super::store::{BILL_COLUMNS, LINE_COLUMNS, RunOutcome, Target, month_ok};
 use crate::tariffs::quote::yuan;
 
@@ -62,7 +62,7 @@ pub async fn run(
     // transaction.
     let mut total = RunOutcome::default();
     for s in stations {
-        add(&mut total, run_one(db, actor, Target::Station(s), month, day).await?);
+        total.add(run_one(db, actor, Target::Station(s), month, day).await?);
     }
     Ok(total)
 }
@@ -98,7 +98,7 @@ async fn run_reading_ahead(
     for (k, station) in stations.iter().enumerate() {
         let target = Target::Station(*station);
         let mut tx = db.begin_bulk().await?;
-        let before = last_audit(&mut tx).await?;
+        let before = last_audit(tx.conn()).await?;
         let plan = match ahead.take() {
             Some(p) if still_stands(p.seen, before, ours) => p,
             _ => plan_in(tx.conn(), db, &actor.scope, target, month, today).await?,
@@ -120,13 +120,13 @@ async fn run_reading_ahead(
             ahead = next.await.ok().and_then(|p| p.ok());
         }
         ours = if writes {
-            let after = last_audit(&mut tx).await?;
+            let after = last_audit(tx.conn()).await?;
             tx.commit().await?;
             Some((before, after))
         } else {
             None // nothing written: the transaction is dropped
         };
-        add(&mut total, out);
+        total.add(out);
     }
     Ok(total)
 }
@@ -143,23 +143,6 @@ fn still_stands(seen: i64, now: i64, ours: Option<(i64, i64)>) -> bool {
 async fn read_ahead(db: Db, scope: Scope, station: BranchId, month: String, today: Date) -> Result<Plan> {
     let mut reading = db.pool().begin().await?;
     plan_in(&mut reading, &db, &scope, Target::Station(station), &month, today).await
-}
-
-/// The audit log's last id, as `tx` sees it.
-async fn last_audit(tx: &mut Tx) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetch_one(tx.conn()).await?)
-}
-
-fn add(total: &mut RunOutcome, o: RunOutcome) {
-    total.accounts += o.accounts;
-    total.created += o.created;
-    total.corrected += o.corrected;
-    total.existing += o.existing;
-    total.unread += o.unread;
-    total.held += o.held;
-    total.refused.extend(o.refused);
-    total.notices += o.notices;
-    total.prepaid += o.prepaid;
 }
 
 /// Writes `plan` in `tx`, audited; what the run did.

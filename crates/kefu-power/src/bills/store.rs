@@ -45,6 +45,21 @@ pub struct RunOutcome {
     pub prepaid: usize,
 }
 
+impl RunOutcome {
+    /// Adds what another run did (a county's run, station by station).
+    pub(super) fn add(&mut self, o: RunOutcome) {
+        self.accounts += o.accounts;
+        self.created += o.created;
+        self.corrected += o.corrected;
+        self.existing += o.existing;
+        self.unread += o.unread;
+        self.held += o.held;
+        self.refused.extend(o.refused);
+        self.notices += o.notices;
+        self.prepaid += o.prepaid;
+    }
+}
+
 /// A bill with its lines.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bill {
