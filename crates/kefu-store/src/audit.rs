@@ -103,3 +103,12 @@ pub async fn list_audit(db: &Db, scope: &kefu_core::Scope, f: &AuditFilter) -> R
         })
         .collect()
 }
+
+/// The audit log's last id, as `conn` sees it. Every business write commits
+/// with its audit record ([`crate::Tx::commit`] refuses one without), and
+/// SQLite's one writer takes the ids in commit order: there, a last id
+/// unchanged since a read began means nobody changed anything meanwhile, so
+/// what was read outside a write transaction still stands inside it.
+pub async fn last_audit_id(conn: &mut sqlx::AnyConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetch_one(conn).await?)
+}

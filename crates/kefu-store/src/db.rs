@@ -93,7 +93,9 @@ impl Db {
     }
 
     /// Begins a write transaction for a bulk load (an import) whose rows
-    /// refer only to rows it read or wrote in the same transaction. On
+    /// refer only to rows it read or wrote in the same transaction (or read
+    /// before it, when [`crate::last_audit_id`] shows nobody committed
+    /// since). On
     /// SQLite the foreign-key lookups are skipped for it: they are most of
     /// an import's cost (every search key looks up its customer) and cannot
     /// fail for such rows, since SQLite lets no other writer in meanwhile and

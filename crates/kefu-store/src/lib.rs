@@ -18,7 +18,7 @@ mod lent_rows;
 mod migrate;
 mod row;
 
-pub use audit::{AuditEntry, AuditFilter, Change, list_audit};
+pub use audit::{AuditEntry, AuditFilter, Change, last_audit_id, list_audit};
 pub use bulk_load::Rows;
 pub use db::{Backend, Db, Tx};
 pub use failure::Failure;

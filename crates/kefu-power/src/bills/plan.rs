@@ -129,7 +129,7 @@ pub(super) async fn plan_in(
     month: &str,
     today: Date,
 ) -> Result<Plan> {
-    let seen = last_audit(&mut *conn).await?;
+    let seen = kefu_store::last_audit_id(&mut *conn).await?;
     let first_day = month_ok(month)?;
     let (filter, key) = match target {
         Target::Book(b) => ("x.book_id = $1", b),
@@ -321,12 +321,6 @@ pub(super) async fn plan_in(
     }
     let branch = candidates.first().map(|c| c.branch);
     Ok(Plan { seen, out, bills, branch, due })
-}
-
-/// The audit log's last id, as `conn` sees it (see [`super::run`] for
-/// what it tells).
-pub(super) async fn last_audit(conn: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM audit_log").fetch_one(conn).await?)
 }
 
 fn required(field: &str, code: &'static str, zh: &str, en: &str) -> Invalid {

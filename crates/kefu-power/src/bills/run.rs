@@ -21,11 +21,11 @@ use kefu_core::ids::BranchId;
 use kefu_core::time::instant_text;
 use kefu_core::{Actor, Money, Scope};
 use kefu_store::bulk::{self, Cell};
-use kefu_store::{Backend, Change, Db, Failure, Tx};
+use kefu_store::{Backend, Change, Db, Failure, Tx, last_audit_id};
 use serde_json::json;
 
 use super::notice;
-use super::plan::{Plan, last_audit, plan_in};
+use super::plan::{Plan, plan_in};
 use super::store::{BILL_COLUMNS, LINE_COLUMNS, RunOutcome, Target, month_ok};
 use crate::tariffs::quote::yuan;
 
@@ -98,7 +98,7 @@ async fn run_reading_ahead(
     for (k, station) in stations.iter().enumerate() {
         let target = Target::Station(*station);
         let mut tx = db.begin_bulk().await?;
-        let before = last_audit(tx.conn()).await?;
+        let before = last_audit_id(tx.conn()).await?;
         let plan = match ahead.take() {
             Some(p) if still_stands(p.seen, before, ours) => p,
             _ => plan_in(tx.conn(), db, &actor.scope, target, month, today).await?,
@@ -120,7 +120,7 @@ async fn run_reading_ahead(
             ahead = next.await.ok().and_then(|p| p.ok());
         }
         ours = if writes {
-            let after = last_audit(tx.conn()).await?;
+            let after = last_audit_id(tx.conn()).await?;
             tx.commit().await?;
             Some((before, after))
         } else {

@@ -18,7 +18,7 @@ use kefu_store::{Change, Db, Failure, RowExt};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
-use super::ledger::enter_all;
+use super::ledger::{enter_all, read_ahead};
 use super::source;
 use super::store::{Entry, Extra, Kind};
 use crate::readings::ReadingRules;
@@ -143,9 +143,11 @@ pub async fn import(
         numbers.push(row.number);
     }
     // Every row that passes in one transaction, with one audit record. A
-    // bulk one: each reading refers to an account and a meter read in it.
+    // bulk one: each reading refers to an account and a meter read in it,
+    // or read before it while nobody committed.
+    let ahead = read_ahead(db, actor, &entries).await?;
     let mut tx = db.begin_bulk().await?;
-    let outcomes = enter_all((db, &mut tx), actor, &entries, reader_of_book, rules, now).await?;
+    let outcomes = enter_all((db, &mut tx), actor, &entries, ahead, reader_of_book, rules, now).await?;
     for (outcome, number) in outcomes.into_iter().zip(numbers) {
         match outcome {
             Ok(r) => {

@@ -457,7 +457,8 @@ pub async fn enter(
 ) -> Result<StoredReading> {
     let mut tx = db.begin().await?;
     let entered =
-        super::ledger::enter_all((db, &mut tx), actor, std::slice::from_ref(e), reader_of_book, rules, now).await?;
+        super::ledger::enter_all((db, &mut tx), actor, std::slice::from_ref(e), None, reader_of_book, rules, now)
+            .await?;
     let w = entered.into_iter().next().ok_or(Failure::NotFound)??;
     let change = Change {
         entity: "power_reading",
