@@ -48,9 +48,16 @@ pub fn t(lang: Lang, key: &str) -> String {
     catalog(lang).get(key).cloned().unwrap_or_else(|| key.to_string())
 }
 
-/// A field's label for error messages: `field_<name>` in the catalog.
+/// A field's label for error messages: `field_<name>` in the catalog. A
+/// path into a request's body (`standards.0.90.0.85`, `tiers[1].price`)
+/// has no label of its own: it is shown as the client wrote it.
 pub fn field_label(lang: Lang, field: &str) -> String {
-    t(lang, &format!("field_{field}"))
+    let key = format!("field_{field}");
+    match catalog(lang).get(&key) {
+        Some(label) => label.clone(),
+        None if field.contains(['.', '[']) => field.to_string(),
+        None => key,
+    }
 }
 
 #[cfg(test)]
@@ -62,6 +69,16 @@ mod tests {
     fn is_chinese(c: char) -> bool {
         matches!(c, '\u{2E80}'..='\u{2FDF}' | '\u{3000}'..='\u{303F}' | '\u{3400}'..='\u{4DBF}'
             | '\u{4E00}'..='\u{9FFF}' | '\u{FF00}'..='\u{FFEF}')
+    }
+
+    #[test]
+    fn a_field_is_named_by_its_label_and_a_path_in_a_body_as_written() {
+        assert_eq!(field_label(Lang::Zh, "mobile"), t(Lang::Zh, "field_mobile"));
+        assert_ne!(field_label(Lang::Zh, "mobile"), "field_mobile", "the catalog labels it");
+        assert_eq!(field_label(Lang::En, "standards.0.90.0.85"), "standards.0.90.0.85");
+        assert_eq!(field_label(Lang::Zh, "tiers[1].price"), "tiers[1].price");
+        // A plain field without a label shows its key, so it is noticed.
+        assert_eq!(field_label(Lang::Zh, "no_such_field"), "field_no_such_field");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The power pack's remaining parts of issue 20, on SQLite and PostgreSQL:
 //! a large user's billing terms on their page (a manager edits them,
 //! audited, a bad value refused naming the field in the user's language);
-//! the company's own power factor table, which the billing run reads; the
+//! the company's own power factor table, which the billing run reads, on its
+//! page and through the API; the
 //! month's station meter readings from a CSV or XLSX file, entered whole or
 //! not at all with every refused row named; the indicator targets and the
 //! analysis meeting's minutes and actions through the API, guarded by the
@@ -243,6 +244,87 @@ on_both!(the_billing_run_adjusts_by_the_companys_own_power_factor_table, |backen
     assert_eq!(post_form(&agent, &agent_csrf, table_url.clone(), &table_form(own)).await.0, 403);
     let (status, _) = post_form(&manager, &csrf, format!("{table_url}/reset"), &[]).await;
     assert_eq!(status, 303);
+    assert_eq!(app.audit_count("power_factor_table", "reset").await, 1);
+    assert_eq!(
+        kefu_power::bills::pf_tables::load(&app.db).await.unwrap(),
+        kefu_power::billing::PowerFactorTables::standard()
+    );
+});
+
+on_both!(the_power_factor_table_is_read_kept_and_given_back_through_the_api, |backend| async move {
+    let app = county(backend, &large_users()).await;
+    let url = app.at("/api/v1/power/power-factor-table");
+    let send = |client: &reqwest::Client, csrf: &str, method: reqwest::Method, body: Option<Value>| {
+        let mut req = client.request(method, url.clone()).header("x-csrf-token", csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let body_of = |rows: &dyn Fn(Standard, u8) -> i32| {
+        let mut standards = serde_json::Map::new();
+        for (s, code) in [(Standard::P90, "0.90"), (Standard::P85, "0.85"), (Standard::P80, "0.80")] {
+            let table: serde_json::Map<String, Value> =
+                (0..=100u8).map(|f| (format!("{}.{:02}", f / 100, f % 100), json!(typed(rows(s, f))))).collect();
+            standards.insert(code.into(), table.into());
+        }
+        json!({ "standards": standards })
+    };
+    let standard = |s: Standard, f: u8| PowerFactorTable::standard(s).basis_points(f);
+
+    // An agent reads the 办法's table and may not change it.
+    let (agent, agent_csrf) = app.signed_in("agent_a").await;
+    let (status, t) = send(&agent, &agent_csrf, reqwest::Method::GET, None).await;
+    assert_eq!((status, t["own"].as_bool()), (200, Some(false)), "{t}");
+    assert_eq!(t, json!({"own": false, "standards": body_of(&standard)["standards"]}));
+    assert_eq!(send(&agent, &agent_csrf, reqwest::Method::PUT, Some(body_of(&standard))).await.0, 403);
+    assert_eq!(send(&agent, &agent_csrf, reqwest::Method::DELETE, None).await.0, 403);
+
+    // A manager keeps the company's own: every increase doubled.
+    let own = |s: Standard, f: u8| if standard(s, f) > 0 { standard(s, f) * 2 } else { standard(s, f) };
+    let (manager, csrf) = app.signed_in("manager_a").await;
+    let (status, t) = send(&manager, &csrf, reqwest::Method::PUT, Some(body_of(&own))).await;
+    assert_eq!((status, t["own"].as_bool()), (200, Some(true)), "{t}");
+    assert_eq!(t["standards"], body_of(&own)["standards"]);
+    assert_eq!(t["standards"]["0.90"]["0.70"], json!(typed(standard(Standard::P90, 70) * 2)));
+    assert_eq!(app.audit_count("power_factor_table", "set").await, 1);
+
+    // Refused, naming where in the body, and nothing kept: a row that is
+    // not a percentage, a better factor costing more, a row left out, a
+    // standard or a factor the table does not have.
+    let refused = |edit: &dyn Fn(&mut Value)| {
+        let mut body = body_of(&standard);
+        edit(&mut body);
+        body
+    };
+    let cases: [(Value, &str, &str); 5] = [
+        (refused(&|b| b["standards"]["0.90"]["0.85"] = json!("abc")), "standards.0.90.0.85", "pf_percent"),
+        (refused(&|b| b["standards"]["0.80"]["0.91"] = json!("1")), "standards.0.80.0.91", "pf_monotonic"),
+        (
+            refused(&|b| {
+                b["standards"]["0.85"].as_object_mut().unwrap().remove("0.50");
+            }),
+            "standards.0.85.0.50",
+            "required",
+        ),
+        (refused(&|b| b["standards"]["0.95"] = json!({})), "standards.0.95", "pf_standard"),
+        (refused(&|b| b["standards"]["0.90"]["1.05"] = json!("0")), "standards.0.90.1.05", "pf_factor"),
+    ];
+    for (body, field, rule) in cases {
+        let (status, p) = send(&manager, &csrf, reqwest::Method::PUT, Some(body)).await;
+        assert_eq!((status, p["field"].as_str(), p["rule"].as_str()), (422, Some(field), Some(rule)), "{p}");
+        assert!(p["detail"].as_str().is_some_and(|d| d.starts_with(&format!("{field}："))), "named in the text: {p}");
+    }
+    assert_eq!(app.audit_count("power_factor_table", "set").await, 1);
+    assert_eq!(get_json(&agent, url.clone()).await["standards"], body_of(&own)["standards"]);
+
+    // Given back to the 办法's.
+    let (status, t) = send(&manager, &csrf, reqwest::Method::DELETE, None).await;
+    assert_eq!((status, t["own"].as_bool()), (200, Some(false)), "{t}");
+    assert_eq!(t["standards"], body_of(&standard)["standards"]);
     assert_eq!(app.audit_count("power_factor_table", "reset").await, 1);
     assert_eq!(
         kefu_power::bills::pf_tables::load(&app.db).await.unwrap(),

@@ -61,6 +61,7 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     doc.merge(outages::OutagesApi::openapi());
     doc.merge(training::TrainingApi::openapi());
     doc.merge(collection::CollectionApi::openapi());
+    doc.merge(terms::TermsApi::openapi());
     doc
 }
 
