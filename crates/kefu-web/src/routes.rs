@@ -165,6 +165,12 @@ fn shell() -> Vec<Entry> {
             Signed(CustomersWrite),
             put(api::customers::set_preferences),
         ),
+        entry(
+            M::PUT,
+            "/api/v1/customers/{id}/wechat-openid",
+            Signed(CustomersWrite),
+            put(api::customers::set_wechat_openid),
+        ),
         entry(M::GET, "/api/v1/customers/{id}/overview", Signed(CustomersRead), get(api::customers::overview)),
         entry(M::POST, "/api/v1/customers/{id}/contacts", Signed(CustomersWrite), post(api::customers::add_contact)),
         entry(

@@ -315,6 +315,30 @@ pub async fn set_preferences(
     Ok(Json(CustomerDto::of(&c, &ctx)))
 }
 
+/// A customer's WeChat openid: the follower's id under the company's
+/// Official Account, which the WeChat channel sends to.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"wechat_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}))]
+pub struct WechatOpenidBody {
+    /// Blank or null clears it.
+    #[serde(default)]
+    wechat_openid: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/customers/{id}/wechat-openid", tag = "customers", params(("id" = i64, Path)),
+    request_body = WechatOpenidBody,
+    responses((status = 200, body = WechatOpenidBody), (status = 403, body = super::Problem), (status = 404, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn set_wechat_openid(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    JsonBody(b): JsonBody<WechatOpenidBody>,
+) -> Result<Json<WechatOpenidBody>, AppError> {
+    let text = b.wechat_openid.unwrap_or_default();
+    let wechat_openid = customers::set_wechat_openid(app.db(), &ctx.actor, CustomerId(id), &text).await?;
+    Ok(Json(WechatOpenidBody { wechat_openid }))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ContactDto {
     id: i64,

@@ -570,3 +570,108 @@ on_both!(a_draft_is_edited_until_it_is_sent, |backend| async move {
     assert_eq!(other.post(app.at(&format!("/estate/notices/{id}"))).form(&form).send().await.unwrap().status(), 404);
     assert_eq!(other.get(app.at(&format!("/estate/notices/{id}/edit"))).send().await.unwrap().status(), 404);
 });
+
+on_both!(a_draft_is_read_and_rewritten_through_the_api_until_it_is_sent, |backend| async move {
+    let app = TestApp::start(backend).await;
+    estate(&app).await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+    let (_, n) =
+        post_json(&agent, &csrf, app.at("/api/v1/estate/notices"), notice("houses", &["5-1-101"], &["call"], false))
+            .await;
+    let id = n["id"].as_i64().unwrap();
+    let url = app.at(&format!("/api/v1/estate/notices/{id}"));
+    let put = |client: &reqwest::Client, csrf: &str, body: Value| {
+        let req = client.put(url.clone()).header("x-csrf-token", csrf).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let change = |houses: &[&str]| {
+        json!({"title": "停水通知（改期）", "body": "水箱清洗延至12月4日。", "kind": "water_cut",
+            "effective_from": "2026-12-04", "addressed_to": "houses", "houses": houses, "channels": ["sms", "call"]})
+    };
+
+    // Read alone and in the estate's list.
+    let got = get_json(&agent, url.clone()).await;
+    assert_eq!(
+        (got["id"].as_i64(), got["status"].as_str(), &got["targets"]),
+        (Some(id), Some("draft"), &json!(["5-1-101"]))
+    );
+    let listed = get_json(&agent, app.at("/api/v1/estate/notices?estate=TA")).await;
+    assert!(listed.as_array().unwrap().iter().any(|x| x["id"].as_i64() == Some(id)), "{listed}");
+
+    // Refused naming the field, the draft as it was: a house the estate has
+    // not, a kind it does not know, a field it does not take.
+    let (status, p) = put(&agent, &csrf, change(&["5-1-101", "8-1-808"])).await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("houses")), "{p}");
+    let mut bad_kind = change(&["5-1-102"]);
+    bad_kind["kind"] = json!("flood");
+    assert_eq!(put(&agent, &csrf, bad_kind).await.1["field"].as_str(), Some("kind"));
+    let mut unknown = change(&["5-1-102"]);
+    unknown["estate"] = json!("TB");
+    assert_eq!(put(&agent, &csrf, unknown).await.0, 422, "the estate is not rewritten");
+    assert_eq!(get_json(&agent, url.clone()).await, got);
+    assert_eq!(app.audit_count("estate_notice", "update").await, 0);
+
+    // Rewritten: title, text, day, houses and channels.
+    let (status, n) = put(&agent, &csrf, change(&["5-1-102", "5-1-103"])).await;
+    assert_eq!(status, 200, "{n}");
+    assert_eq!(
+        (n["title"].as_str(), n["effective_from"].as_str(), &n["targets"], &n["channels"]),
+        (Some("停水通知（改期）"), Some("2026-12-04"), &json!(["5-1-102", "5-1-103"]), &json!(["sms", "call"]))
+    );
+    assert_eq!(app.audit_count("estate_notice", "update").await, 1);
+
+    // Another estate's agent finds none of it; a cashier reaches none of it.
+    let (other, other_csrf) = app.signed_in("agent_b").await;
+    assert_eq!(other.get(url.clone()).send().await.unwrap().status(), 404);
+    assert_eq!(put(&other, &other_csrf, change(&["5-1-101"])).await.0, 404);
+    let listed = get_json(&other, app.at("/api/v1/estate/notices")).await;
+    assert!(listed.as_array().unwrap().iter().all(|x| x["id"].as_i64() != Some(id)), "{listed}");
+
+    // Sent, it stands.
+    let (manager, manager_csrf) = app.signed_in("manager_a").await;
+    let send = app.at(&format!("/api/v1/estate/notices/{id}/send"));
+    assert_eq!(post_json(&manager, &manager_csrf, send, json!({})).await.0, 200);
+    let (status, p) = put(&agent, &csrf, change(&["5-1-101"])).await;
+    assert_eq!((status, p["rule"].as_str()), (409, Some("notice_sent")), "{p}");
+    let d = deliveries(&agent, &app, id, "").await;
+    assert_eq!(houses_of(&d), set(&["5-1-102", "5-1-103"]));
+});
+
+on_both!(a_customers_wechat_openid_is_set_through_the_api, |backend| async move {
+    let app = TestApp::start(backend).await;
+    let owners = estate(&app).await;
+    let customer = owners["赵磊"];
+    let url = app.at(&format!("/api/v1/customers/{}/wechat-openid", customer.0));
+    let put = |client: &reqwest::Client, csrf: &str, body: Value| {
+        let req = client.put(url.clone()).header("x-csrf-token", csrf).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let scope = Scope::new(vec![app.fx.store_a]);
+    let stored = || customers::wechat_openid_of(&app.db, &scope, customer);
+    let before = stored().await.unwrap();
+    let audits = app.audit_count("customer", "wechat_openid").await;
+    let (agent, csrf) = app.signed_in("agent_a").await;
+
+    // Not an openid: refused by field, nothing changed.
+    let (status, p) = put(&agent, &csrf, json!({"wechat_openid": "o 1"})).await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("wechat_openid")), "{p}");
+    assert_eq!(stored().await.unwrap(), before);
+    // Set, audited; then cleared.
+    let (status, v) = put(&agent, &csrf, json!({"wechat_openid": " oZhaoLei_api "})).await;
+    assert_eq!((status, v["wechat_openid"].as_str()), (200, Some("oZhaoLei_api")), "{v}");
+    assert_eq!(stored().await.unwrap().as_deref(), Some("oZhaoLei_api"));
+    assert_eq!(app.audit_count("customer", "wechat_openid").await, audits + 1);
+    let (status, v) = put(&agent, &csrf, json!({"wechat_openid": ""})).await;
+    assert_eq!((status, &v["wechat_openid"]), (200, &Value::Null), "{v}");
+    assert_eq!(stored().await.unwrap(), None);
+    // Another store's agent finds no such customer.
+    let (other, other_csrf) = app.signed_in("agent_b").await;
+    assert_eq!(put(&other, &other_csrf, json!({"wechat_openid": "oX"})).await.0, 404);
+    assert_eq!(stored().await.unwrap(), None);
+});

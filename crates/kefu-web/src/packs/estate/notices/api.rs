@@ -1,5 +1,6 @@
-//! Notices over JSON: a draft (sent at once when asked), its sending, and
-//! its deliveries house by house.
+//! Notices over JSON: the list, a notice, a draft made (sent at once when
+//! asked) and rewritten until it is sent, its sending, and its deliveries
+//! house by house.
 
 use super::super::repairs::pages::estate_field;
 use crate::error::AppError;
@@ -118,6 +119,44 @@ pub struct NewNoticeBody {
     send: bool,
 }
 
+/// A draft rewritten: every field of the notice but its estate.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+#[schema(example = json!({"title": "停水通知（更正）", "body": "因二次供水水箱清洗，12月4日9:00至17:00停水，请提前储水。",
+    "kind": "water_cut", "effective_from": "2026-12-04", "addressed_to": "buildings", "buildings": ["3", "5"],
+    "channels": ["sms", "wechat"]}))]
+pub struct NoticeChangeBody {
+    title: String,
+    body: String,
+    /// water_cut | power_cut | fees | event | other
+    kind: String,
+    effective_from: String,
+    /// Left out for a single day or an open end.
+    effective_until: String,
+    /// estate | buildings | houses
+    addressed_to: String,
+    buildings: Vec<String>,
+    houses: Vec<String>,
+    /// sms | email | wechat | call
+    channels: Vec<String>,
+}
+
+impl NoticeChangeBody {
+    fn input(self) -> NoticeInput {
+        NoticeInput {
+            title: self.title,
+            body: self.body,
+            kind: self.kind,
+            effective_from: self.effective_from,
+            effective_until: self.effective_until,
+            addressed_to: self.addressed_to,
+            buildings: self.buildings.join(","),
+            houses: self.houses.join("\n"),
+            channels: self.channels,
+        }
+    }
+}
+
 async fn dto(app: &AppState, ctx: &Ctx, id: i64, sent: Option<Sent>) -> Result<NoticeDto, AppError> {
     let n = store::get(app.db(), &ctx.actor.scope, id).await?;
     let targets = store::targets(app.db(), &n).await?;
@@ -132,18 +171,30 @@ pub async fn create(
     JsonBody(b): JsonBody<NewNoticeBody>,
 ) -> Result<Json<NoticeDto>, AppError> {
     let estate = estate_field(&app, &ctx, &b.estate).await?;
-    let input = NoticeInput {
-        title: b.title,
-        body: b.body,
-        kind: b.kind,
-        effective_from: b.effective_from,
-        effective_until: b.effective_until,
-        addressed_to: b.addressed_to,
-        buildings: b.buildings.join(","),
-        houses: b.houses.join("\n"),
-        channels: b.channels,
+    let NewNoticeBody {
+        title,
+        body,
+        kind,
+        effective_from,
+        effective_until,
+        addressed_to,
+        buildings,
+        houses,
+        channels,
+        ..
+    } = b;
+    let notice = NoticeChangeBody {
+        title,
+        body,
+        kind,
+        effective_from,
+        effective_until,
+        addressed_to,
+        buildings,
+        houses,
+        channels,
     };
-    let id = store::create(app.db(), &ctx.actor, &estate, &input, app.now()).await?;
+    let id = store::create(app.db(), &ctx.actor, &estate, &notice.input(), app.now()).await?;
     let sent = match b.send {
         true => {
             let when = (app.today(), app.now(), app.local_time());
@@ -152,6 +203,57 @@ pub async fn create(
         false => None,
     };
     Ok(Json(dto(&app, &ctx, id, sent).await?))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
+pub struct NoticeParams {
+    /// An estate's code; every estate in scope when left out.
+    estate: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/estate/notices", tag = "estate", params(NoticeParams),
+    responses((status = 200, body = [NoticeDto]), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<NoticeParams>,
+) -> Result<Json<Vec<NoticeDto>>, AppError> {
+    let estate = match q.estate.trim() {
+        "" => None,
+        code => Some(estate_field(&app, &ctx, code).await?.branch_id),
+    };
+    let mut out = Vec::new();
+    for n in store::list(app.db(), &ctx.actor.scope, estate).await? {
+        let targets = store::targets(app.db(), &n).await?;
+        out.push(NoticeDto::of(n, targets, None));
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/v1/estate/notices/{id}", tag = "estate", params(("id" = i64, Path)),
+    responses((status = 200, body = NoticeDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+) -> Result<Json<NoticeDto>, AppError> {
+    Ok(Json(dto(&app, &ctx, id, None).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/estate/notices/{id}", tag = "estate", params(("id" = i64, Path)),
+    request_body = NoticeChangeBody,
+    responses((status = 200, body = NoticeDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "sent already: a notice sent is never edited"),
+        (status = 422, body = Problem)))]
+pub async fn update(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    PathParams(id): PathParams<i64>,
+    JsonBody(b): JsonBody<NoticeChangeBody>,
+) -> Result<Json<NoticeDto>, AppError> {
+    store::update(app.db(), &ctx.actor, id, &b.input()).await?;
+    Ok(Json(dto(&app, &ctx, id, None).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/estate/notices/{id}/send", tag = "estate", params(("id" = i64, Path)),

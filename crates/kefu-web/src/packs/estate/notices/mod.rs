@@ -15,7 +15,7 @@ use crate::render::NavItem;
 use crate::routes::{Entry, entry};
 use crate::state::AppState;
 use axum::http::Method as M;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use kefu_core::Lang;
 use kefu_core::Permission::*;
 use kefu_estate::archive::{Estate, House};
@@ -26,9 +26,10 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(api::create, api::send, api::deliveries),
+    paths(api::list, api::create, api::get, api::update, api::send, api::deliveries),
     components(schemas(
         api::NewNoticeBody,
+        api::NoticeChangeBody,
         api::NoticeDto,
         api::NoticeSentDto,
         api::NoticeDeliveryDto,
@@ -57,7 +58,10 @@ pub fn routes() -> Vec<Entry> {
         entry(M::POST, "/estate/notices/{id}/send", Signed(EstateWork), post(pages::send)),
         entry(M::GET, "/estate/notices/{id}/notice.pdf", Signed(EstateWork), get(pages::pdf)),
         entry(M::POST, "/estate/houses/{id}/wechat", Signed(EstateWork), post(pages::set_wechat)),
+        entry(M::GET, "/api/v1/estate/notices", Signed(EstateWork), get(api::list)),
         entry(M::POST, "/api/v1/estate/notices", Signed(EstateWork), post(api::create)),
+        entry(M::GET, "/api/v1/estate/notices/{id}", Signed(EstateWork), get(api::get)),
+        entry(M::PUT, "/api/v1/estate/notices/{id}", Signed(EstateWork), put(api::update)),
         entry(M::POST, "/api/v1/estate/notices/{id}/send", Signed(EstateWork), post(api::send)),
         entry(M::GET, "/api/v1/estate/notices/{id}/deliveries", Signed(EstateWork), get(api::deliveries)),
     ]

@@ -48,9 +48,13 @@ async fn in_force(app: &AppState) -> Result<PowerFactorTableDto, AppError> {
     Ok(PowerFactorTableDto { own: pf_tables::is_own(app.db()).await?, standards })
 }
 
-/// The body as the page's form (`pf_90_95` → `-0.75`), and the name each
-/// form field has in the body, for the errors.
-fn as_form(b: &PowerFactorTableDto) -> Result<(HashMap<String, String>, HashMap<String, String>), Invalid> {
+/// Form field → text: the page's form (`pf_90_95` → `-0.75`), or the name
+/// each form field has in the body (`pf_90_95` → `standards.0.90.0.95`).
+type Fields = HashMap<String, String>;
+
+/// The body as the page's form, and the name each form field has in the
+/// body, for the errors.
+fn as_form(b: &PowerFactorTableDto) -> Result<(Fields, Fields), Invalid> {
     let (mut form, mut names) = (HashMap::new(), HashMap::new());
     for (standard, rows) in &b.standards {
         let path = format!("standards.{standard}");
