@@ -3,6 +3,7 @@
 //! attend, each one's result and the certificate earned with its expiry,
 //! and whose certificate lapses soon.
 
+use crate::paging::{Page, Paged, total_of};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use kefu_core::ids::BranchId;
@@ -58,9 +59,10 @@ fn session_of(r: &sqlx::any::AnyRow) -> Result<Session> {
     })
 }
 
-const SESSION: &str = "SELECT s.id, s.branch_id, b.name AS station, s.held_on, s.topic, s.trainer, \
-     (SELECT COUNT(*) FROM power_training_attendees a WHERE a.session_id = s.id) AS attendees \
-     FROM power_training_sessions s JOIN branches b ON b.id = s.branch_id";
+const SESSION_COLUMNS: &str = "s.id, s.branch_id, b.name AS station, s.held_on, s.topic, s.trainer, \
+     (SELECT COUNT(*) FROM power_training_attendees a WHERE a.session_id = s.id) AS attendees";
+
+const SESSIONS: &str = "power_training_sessions s JOIN branches b ON b.id = s.branch_id";
 
 const ATTENDEE: &str = "SELECT a.user_id, u.display_name, b.name AS station, a.result, a.score, a.certificate_no, \
      a.certificate_expires, s.topic, s.held_on FROM power_training_attendees a \
@@ -210,7 +212,8 @@ pub async fn record(db: &Db, actor: &Actor, session: i64, r: &Outcome) -> Result
 
 /// A session in scope with its attendees.
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<(Session, Vec<Attendee>)> {
-    let sql = format!("{SESSION} WHERE s.id = $1 AND s.branch_id IN ({})", scope.sql_list());
+    let sql =
+        format!("SELECT {SESSION_COLUMNS} FROM {SESSIONS} WHERE s.id = $1 AND s.branch_id IN ({})", scope.sql_list());
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?;
     let session = session_of(&row.ok_or(Failure::NotFound)?)?;
     let sql = format!("{ATTENDEE} WHERE a.session_id = $1 ORDER BY u.display_name");
@@ -218,12 +221,16 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<(Session, Vec<Attend
     Ok((session, rows.iter().map(attendee_of).collect::<Result<_>>()?))
 }
 
-/// The sessions in scope, latest first.
-pub async fn sessions(db: &Db, scope: &Scope) -> Result<Vec<Session>> {
-    let sql =
-        format!("{SESSION} WHERE s.branch_id IN ({}) ORDER BY s.held_on DESC, s.id DESC LIMIT 500", scope.sql_list());
+/// A page of the sessions in scope, latest first.
+pub async fn sessions(db: &Db, scope: &Scope, page: Page) -> Result<Paged<Session>> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS}, COUNT(*) OVER () AS total FROM {SESSIONS} WHERE s.branch_id IN ({}) \
+         ORDER BY s.held_on DESC, s.id DESC{}",
+        scope.sql_list(),
+        page.sql()
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
-    rows.iter().map(session_of).collect()
+    Ok(Paged { total: total_of(&rows)?, rows: rows.iter().map(session_of).collect::<Result<_>>()? })
 }
 
 /// Certificates in scope that lapse from `today` to `LAPSING_DAYS` ahead,

@@ -5,6 +5,7 @@
 
 use super::store::user_of;
 use crate::archive;
+use crate::paging::{Page, Paged, total_of};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kefu_core::ids::BranchId;
@@ -13,6 +14,7 @@ use kefu_core::{Actor, Invalid, Rule, Scope};
 use kefu_store::{Change, Db, Failure, RowExt, Tx};
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -89,13 +91,15 @@ pub async fn create(
     Ok(id)
 }
 
-/// The plans in scope due from `from` to `to`, with their records, by due day.
-pub async fn list(db: &Db, scope: &Scope, from: Date, to: Date) -> Result<Vec<Plan>> {
+/// A page of the plans in scope due from `from` to `to`, by due day, with
+/// their records.
+pub async fn list(db: &Db, scope: &Scope, from: Date, to: Date, page: Page) -> Result<Paged<Plan>> {
     let sql = format!(
-        "SELECT p.id, p.branch_id, a.account_no, p.subject, p.due_on FROM power_inspection_plans p \
-         JOIN power_accounts a ON a.id = p.account_id WHERE p.branch_id IN ({}) AND p.due_on >= $1 AND p.due_on <= $2 \
-         ORDER BY p.due_on, p.id LIMIT 1000",
-        scope.sql_list()
+        "SELECT p.id, p.branch_id, a.account_no, p.subject, p.due_on, COUNT(*) OVER () AS total \
+         FROM power_inspection_plans p JOIN power_accounts a ON a.id = p.account_id \
+         WHERE p.branch_id IN ({}) AND p.due_on >= $1 AND p.due_on <= $2 ORDER BY p.due_on, p.id{}",
+        scope.sql_list(),
+        page.sql()
     );
     let rows =
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from.to_string()).bind(to.to_string()).fetch_all(db.pool()).await?;
@@ -110,27 +114,36 @@ pub async fn list(db: &Db, scope: &Scope, from: Date, to: Date) -> Result<Vec<Pl
             records: Vec::new(),
         });
     }
-    if !plans.is_empty() {
-        let ids = plans.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT id, plan_id, inspected_on, result, findings, case_id FROM power_inspection_records \
-             WHERE plan_id IN ({ids}) ORDER BY inspected_on, id"
-        );
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
-            let record = Record {
-                id: r.i64("id")?,
-                plan_id: r.i64("plan_id")?,
-                inspected_on: date_of(r.text("inspected_on")?)?,
-                result: r.text("result")?,
-                findings: r.text("findings")?,
-                case_id: r.opt_i64("case_id")?,
-            };
-            if let Some(p) = plans.iter_mut().find(|p| p.id == record.plan_id) {
-                p.records.push(record);
-            }
+    add_records(db, &mut plans).await?;
+    Ok(Paged { total: total_of(&rows)?, rows: plans })
+}
+
+/// Each plan's records, by visit day.
+async fn add_records(db: &Db, plans: &mut [Plan]) -> Result<()> {
+    if plans.is_empty() {
+        return Ok(());
+    }
+    let ids = plans.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT id, plan_id, inspected_on, result, findings, case_id FROM power_inspection_records \
+         WHERE plan_id IN ({ids}) ORDER BY inspected_on, id"
+    );
+    // A whole month's plans (the workbook) are found by id, not by a scan each.
+    let at: HashMap<i64, usize> = plans.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await? {
+        let record = Record {
+            id: r.i64("id")?,
+            plan_id: r.i64("plan_id")?,
+            inspected_on: date_of(r.text("inspected_on")?)?,
+            result: r.text("result")?,
+            findings: r.text("findings")?,
+            case_id: r.opt_i64("case_id")?,
+        };
+        if let Some(&i) = at.get(&record.plan_id) {
+            plans[i].records.push(record);
         }
     }
-    Ok(plans)
+    Ok(())
 }
 
 /// What a visit found.

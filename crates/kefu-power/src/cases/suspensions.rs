@@ -4,6 +4,7 @@
 
 use super::store::user_of;
 use crate::archive;
+use crate::paging::{Page, Paged, total_of};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kefu_core::ids::BranchId;
@@ -117,15 +118,17 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Suspension> {
     })
 }
 
-/// The suspensions in scope, newest first.
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Suspension>> {
+/// A page of the suspensions in scope, newest first.
+pub async fn list(db: &Db, scope: &Scope, page: Page) -> Result<Paged<Suspension>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM power_suspensions s JOIN power_accounts a ON a.id = s.account_id \
-         WHERE s.branch_id IN ({}) ORDER BY s.suspend_on DESC, s.id DESC LIMIT 500",
-        scope.sql_list()
+        "SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM power_suspensions s \
+         JOIN power_accounts a ON a.id = s.account_id \
+         WHERE s.branch_id IN ({}) ORDER BY s.suspend_on DESC, s.id DESC{}",
+        scope.sql_list(),
+        page.sql()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
-    rows.iter().map(from_row).collect()
+    Ok(Paged { total: total_of(&rows)?, rows: rows.iter().map(from_row).collect::<Result<_>>()? })
 }
 
 async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Suspension> {

@@ -18,6 +18,7 @@ use sqlx::AnyConnection;
 use super::rules::CollectionRules;
 use super::yuan;
 use crate::billing::{self, Arrears, OpenBill, Payer};
+use crate::paging::{Page, Paged, total_of};
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -638,19 +639,27 @@ pub async fn receipt(db: &Db, scope: &Scope, receipt_no: &str) -> Result<Receipt
     Ok(out)
 }
 
-/// The latest payments of an account (or, without one, of the business day) in scope.
-pub async fn receipts_of(db: &Db, scope: &Scope, account_no: Option<&str>, day: Option<Date>) -> Result<Vec<Receipt>> {
+/// A page of the payments of an account (or, without one, of the business
+/// day) in scope, the latest first, and how many there are.
+pub async fn receipts_of(
+    db: &Db,
+    scope: &Scope,
+    account_no: Option<&str>,
+    day: Option<Date>,
+    page: Page,
+) -> Result<Paged<Receipt>> {
     let sql = format!(
-        "{RECEIPT_SELECT} WHERE ($1 IS NULL OR a.account_no = $1) AND ($2 IS NULL OR p.business_day = $2) \
-         AND p.branch_id IN ({}) ORDER BY p.id DESC LIMIT 200",
-        scope.sql_list()
+        "SELECT q.*, COUNT(*) OVER () AS total FROM ({RECEIPT_SELECT} WHERE ($1 IS NULL OR a.account_no = $1) \
+         AND ($2 IS NULL OR p.business_day = $2) AND p.branch_id IN ({})) q ORDER BY q.id DESC{}",
+        scope.sql_list(),
+        page.sql()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(account_no.map(str::to_string))
         .bind(day.map(|d| d.to_string()))
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(receipt_of).collect()
+    Ok(Paged { total: total_of(&rows)?, rows: rows.iter().map(receipt_of).collect::<Result<_>>()? })
 }
 
 /// Reverses a payment (a refund, or one taken by mistake): a payment of the

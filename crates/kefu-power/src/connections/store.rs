@@ -10,6 +10,7 @@
 use super::{DayKind, Done, Step, StepPlan, Supply, WorkCalendar, notice};
 use crate::accounts::{AccountNo, MeterNo, StationPrefix};
 use crate::archive;
+use crate::paging::{Page, Paged, total_of};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use kefu_care::search;
@@ -935,13 +936,9 @@ pub async fn document(db: &Db, scope: &Scope, application: i64, doc: i64) -> Res
     r.ok_or(Failure::NotFound)
 }
 
-/// The most rows a list shows (and exports).
-pub const LIST_LIMIT: i64 = 2000;
-
-/// Applications in scope: open ones by deadline (connected ones too when
-/// asked), narrowed by station, next step and overdue.
-pub async fn list(db: &Db, scope: &Scope, f: &Filter, today: Date) -> Result<Vec<Application>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE a.branch_id IN ({})", scope.sql_list());
+/// The condition of the applications in scope the filter leaves.
+fn filtered(scope: &Scope, f: &Filter, today: Date) -> String {
+    let mut sql = format!("a.branch_id IN ({})", scope.sql_list());
     if let Some(s) = f.station {
         sql.push_str(&format!(" AND a.branch_id = {}", s.0));
     }
@@ -955,9 +952,29 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter, today: Date) -> Result<Vec
     if !f.all {
         sql.push_str(" AND a.next_step IS NOT NULL");
     }
-    sql.push_str(&format!(" ORDER BY a.next_due IS NULL, a.next_due, a.id LIMIT {LIST_LIMIT}"));
+    sql
+}
+
+/// A page of the applications in scope: open ones by deadline (connected
+/// ones too when asked), narrowed by station, next step and overdue; and
+/// how many there are.
+pub async fn list(db: &Db, scope: &Scope, f: &Filter, today: Date, page: Page) -> Result<Paged<Application>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM {FROM} WHERE {} \
+         ORDER BY a.next_due IS NULL, a.next_due, a.id{}",
+        filtered(scope, f, today),
+        page.sql()
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
-    rows.iter().map(|r| from_row(r, today)).collect()
+    Ok(Paged { total: total_of(&rows)?, rows: rows.iter().map(|r| from_row(r, today)).collect::<Result<_>>()? })
+}
+
+/// How many of the applications the filter leaves are past their deadline:
+/// the list's summary counts them all, not only the page shown.
+pub async fn overdue_count(db: &Db, scope: &Scope, f: &Filter, today: Date) -> Result<i64> {
+    let overdue = Filter { overdue: true, ..f.clone() };
+    let sql = format!("SELECT COUNT(*) FROM power_applications a WHERE {}", filtered(scope, &overdue, today));
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(db.pool()).await?)
 }
 
 /// A customer's open applications in scope (the 360° page).

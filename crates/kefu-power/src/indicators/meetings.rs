@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::parse_month;
+use crate::paging::{Page, Paged, total_of};
 
 type Result<T> = std::result::Result<T, Failure>;
 
@@ -254,16 +255,20 @@ pub struct OpenAction {
     pub action: Action,
 }
 
-/// The open actions of the meetings in scope, the earliest due first.
-pub async fn open_actions(db: &Db, scope: &Scope, today: Date) -> Result<Vec<OpenAction>> {
+/// A page of the open actions of the meetings in scope, the earliest due
+/// first, and how many there are.
+pub async fn open_actions(db: &Db, scope: &Scope, today: Date, page: Page) -> Result<Paged<OpenAction>> {
     let sql = format!(
-        "SELECT m.month, a.id, a.action, a.owner, a.due_on FROM power_indicator_actions a \
+        "SELECT m.month, a.id, a.action, a.owner, a.due_on, COUNT(*) OVER () AS total FROM power_indicator_actions a \
          JOIN power_indicator_meetings m ON m.id = a.meeting_id WHERE a.done_at IS NULL AND m.branch_id IN ({}) \
-         ORDER BY a.due_on, a.id LIMIT 500",
-        scope.sql_list()
+         ORDER BY a.due_on, a.id{}",
+        scope.sql_list(),
+        page.sql()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
-    rows.iter()
+    let total = total_of(&rows)?;
+    let rows = rows
+        .iter()
         .map(|r| {
             let due_on = r.text("due_on")?;
             Ok(OpenAction {
@@ -279,7 +284,8 @@ pub async fn open_actions(db: &Db, scope: &Scope, today: Date) -> Result<Vec<Ope
                 },
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(Paged { rows, total })
 }
 
 /// The meetings held by branches in scope, the latest month first (at most

@@ -9,6 +9,7 @@
 //! (migration 36).
 
 use crate::accounts::AccountNo;
+use crate::paging::{Page, Paged, total_of};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use kefu_care::customers::{PREFERENCE_COLUMNS, preferences_of};
@@ -364,15 +365,16 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<(Outage, Vec<Affecte
     Ok((outage, affected))
 }
 
-/// The outages in scope, latest first.
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Outage>> {
+/// A page of the outages in scope, latest first.
+pub async fn list(db: &Db, scope: &Scope, page: Page) -> Result<Paged<Outage>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM power_outages o JOIN branches b ON b.id = o.branch_id WHERE o.branch_id IN ({}) \
-         ORDER BY o.start_day DESC, o.id DESC LIMIT 500",
-        scope.sql_list()
+        "SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM power_outages o JOIN branches b ON b.id = o.branch_id \
+         WHERE o.branch_id IN ({}) ORDER BY o.start_day DESC, o.id DESC{}",
+        scope.sql_list(),
+        page.sql()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await?;
-    rows.iter().map(from_row).collect()
+    Ok(Paged { total: total_of(&rows)?, rows: rows.iter().map(from_row).collect::<Result<_>>()? })
 }
 
 /// The holders of the accounts an approved outage starting on a day cuts.

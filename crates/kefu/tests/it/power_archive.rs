@@ -399,15 +399,6 @@ on_both!(the_contract_routes_are_guarded, |backend| async move {
     assert_eq!(stored, 0);
 });
 
-/// The first sheet's rows of a workbook, as text.
-fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
-    use calamine::Reader;
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let first = book.sheet_names()[0].clone();
-    let range = book.worksheet_range(&first).unwrap();
-    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
-}
-
 on_both!(the_account_list_filters_and_exports, |backend| async move {
     let app = TestApp::start_with_packs(backend, power()).await;
     account_of_customer_a(&app, "general_commercial").await;
@@ -426,7 +417,7 @@ on_both!(the_account_list_filters_and_exports, |backend| async move {
         async move {
             let res = agent.get(url).send().await.unwrap();
             assert_eq!(res.status(), 200);
-            sheet_rows(&res.bytes().await.unwrap())
+            first_sheet_rows(&res.bytes().await.unwrap())
         }
     };
     let rows = export("class=general_commercial").await;

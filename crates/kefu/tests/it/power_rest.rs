@@ -293,7 +293,7 @@ on_both!(the_power_factor_table_is_read_kept_and_given_back_through_the_api, |ba
     assert_eq!(app.audit_count("power_factor_table", "set").await, 1);
 
     // Refused, naming where in the body, and nothing kept: a row that is
-    // not a percentage, a better factor costing more, a row left out, a
+    // not a percentage, a better factor costing more, a row sent blank, a
     // standard or a factor the table does not have.
     let refused = |edit: &dyn Fn(&mut Value)| {
         let mut body = body_of(&standard);
@@ -303,13 +303,7 @@ on_both!(the_power_factor_table_is_read_kept_and_given_back_through_the_api, |ba
     let cases: [(Value, &str, &str); 5] = [
         (refused(&|b| b["standards"]["0.90"]["0.85"] = json!("abc")), "standards.0.90.0.85", "pf_percent"),
         (refused(&|b| b["standards"]["0.80"]["0.91"] = json!("1")), "standards.0.80.0.91", "pf_monotonic"),
-        (
-            refused(&|b| {
-                b["standards"]["0.85"].as_object_mut().unwrap().remove("0.50");
-            }),
-            "standards.0.85.0.50",
-            "required",
-        ),
+        (refused(&|b| b["standards"]["0.85"]["0.50"] = json!(" ")), "standards.0.85.0.50", "required"),
         (refused(&|b| b["standards"]["0.95"] = json!({})), "standards.0.95", "pf_standard"),
         (refused(&|b| b["standards"]["0.90"]["1.05"] = json!("0")), "standards.0.90.1.05", "pf_factor"),
     ];
@@ -320,6 +314,18 @@ on_both!(the_power_factor_table_is_read_kept_and_given_back_through_the_api, |ba
     }
     assert_eq!(app.audit_count("power_factor_table", "set").await, 1);
     assert_eq!(get_json(&agent, url.clone()).await["standards"], body_of(&own)["standards"]);
+
+    // The rows sent replace theirs, the others stand; a row left as it was
+    // refused against a row sent is named where it belongs.
+    let one = json!({"standards": {"0.85": {"0.80": typed(own(Standard::P85, 80) + 10)}}});
+    let (status, t) = send(&manager, &csrf, reqwest::Method::PUT, Some(one)).await;
+    assert_eq!(status, 200, "{t}");
+    let mut expected = body_of(&own)["standards"].clone();
+    expected["0.85"]["0.80"] = json!(typed(own(Standard::P85, 80) + 10));
+    assert_eq!(t["standards"], expected);
+    let above = json!({"standards": {"0.80": {"0.79": "-5.00"}}});
+    let (status, p) = send(&manager, &csrf, reqwest::Method::PUT, Some(above)).await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("standards.0.80.0.80")), "the next row, kept: {p}");
 
     // Given back to the 办法's.
     let (status, t) = send(&manager, &csrf, reqwest::Method::DELETE, None).await;

@@ -3,7 +3,17 @@
 //! page before and after, keeping the list's other query fields.
 
 use kefu_power::paging::Page;
+use serde::Deserialize;
 use serde_json::Value;
+
+/// Which page of a list: a page's `?offset=`, or the API's.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub struct OffsetQuery {
+    /// The page's first row, counted from 0 (the API answers at most 1,000
+    /// rows a request).
+    #[serde(default)]
+    pub offset: String,
+}
 
 /// Rows a page.
 pub const PAGE: i64 = 50;

@@ -3,30 +3,10 @@
 //! active with its meter, and the page shows every step done.
 
 use super::*;
-use kefu_core::{Actor, Scope};
-use kefu_power::accounts::StationPrefix;
-use kefu_power::archive;
-use kefu_store::Change;
-
-async fn station_a(app: &TestApp) {
-    let actor = Actor::system(Scope::new(vec![app.fx.store_a]));
-    let mut tx = app.db.begin().await.unwrap();
-    archive::add_station_in(&mut tx, app.fx.store_a, &StationPrefix::parse("prefix", "3101").unwrap()).await.unwrap();
-    let change = Change {
-        entity: "power_station",
-        entity_id: "3101".into(),
-        action: "create",
-        branch: None,
-        old: None,
-        new: None,
-    };
-    tx.audit(&actor, change).await.unwrap();
-    tx.commit().await.unwrap();
-}
 
 async fn from_acceptance_to_connection(backend: Backend) {
     let app = TestApp::start_with_packs(backend, kefu_web::packs::Enabled::select(&["power"]).unwrap()).await;
-    station_a(&app).await;
+    crate::support::power::station(&app, (app.fx.store_a, "3101")).await;
     let scan = tempfile::tempdir().unwrap();
     let document = scan.path().join("application.pdf");
     std::fs::write(&document, b"%PDF-1.4\n% an application form\n").unwrap();

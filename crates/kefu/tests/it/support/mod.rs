@@ -3,6 +3,7 @@
 //! spoken to over HTTP on loopback.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod listing;
 pub mod power;
 pub mod process;
 #[path = "../../../../kefu-outreach/tests/support/smtp.rs"]
@@ -244,6 +245,14 @@ pub async fn post_json(
     let res = client.post(url).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The rows of a workbook's first sheet, the header first, each cell as text.
+pub fn first_sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("a first sheet").expect("a readable first sheet");
+    sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
 }
 
 pub fn csrf_in(html: &str) -> Option<String> {

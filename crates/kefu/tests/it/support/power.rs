@@ -8,6 +8,22 @@ use kefu_power::accounts::{AccountNo, MeterNo, StationPrefix};
 use kefu_power::archive::{self, NewAccount, NewMeter};
 use kefu_store::Change;
 
+/// Makes `station` a supply station with `prefix`, and no account yet.
+pub async fn station(app: &TestApp, (station, prefix): (BranchId, &str)) {
+    let mut tx = app.db.begin().await.unwrap();
+    archive::add_station_in(&mut tx, station, &StationPrefix::parse("prefix", prefix).unwrap()).await.unwrap();
+    let change = Change {
+        entity: "power_station",
+        entity_id: prefix.into(),
+        action: "create",
+        branch: None,
+        old: None,
+        new: None,
+    };
+    tx.audit(&Actor::system(Scope::new(vec![station])), change).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
 /// Makes `station` a supply station with `prefix` and gives `customer` the
 /// station's account number `serial` (general commercial, 380 V, 8 kVA) with
 /// meter `meter_no`; answers the account number.

@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::i18n::field_label;
+use crate::packs::power::paging::OffsetQuery;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
@@ -184,13 +185,6 @@ pub async fn save_reading(
 pub(super) fn message(ctx: &Ctx, e: &kefu_core::Invalid) -> String {
     let lang = ctx.actor.lang;
     e.message(lang, &field_label(lang, &e.field))
-}
-
-/// The page asked for.
-#[derive(Deserialize, Default)]
-pub struct OffsetQuery {
-    #[serde(default)]
-    offset: String,
 }
 
 pub async fn held(

@@ -2,6 +2,7 @@
 //! its amounts, evidence and closing; inspection plans of a month with
 //! their records; suspensions of supply; the parameters of the amounts.
 
+use super::super::paging;
 use super::api::{CaseQuery, CaseRulesDto, no_photo};
 use super::requests::{AmountsBody, CaseBody, form_json};
 use crate::error::AppError;
@@ -17,6 +18,7 @@ use jiff::civil::Date;
 use kefu_core::{Invalid, Permission, Rule};
 use kefu_power::cases::{self, Case, KINDS, SOURCES, plans, suspensions};
 use kefu_power::inspections::UserClass;
+use kefu_power::paging::{Page, Paged};
 use kefu_power::tariffs::quote::yuan;
 use serde::Deserialize;
 use serde_json::Value;
@@ -259,27 +261,44 @@ pub async fn save_rules(
     Ok(Redirect::to("/power/case-rules").into_response())
 }
 
-/// The month's inspection plans with their records.
-async fn month_plans(app: &AppState, ctx: &Ctx, q: &MonthQuery) -> Result<(Date, Vec<plans::Plan>), AppError> {
+/// The month whose inspection plans are listed, and the page of them.
+#[derive(Deserialize, Default)]
+pub struct PlansQuery {
+    #[serde(flatten)]
+    month: MonthQuery,
+    /// The page's first plan, counted from 0.
+    #[serde(default)]
+    offset: String,
+}
+
+/// A page of the month's inspection plans with their records.
+async fn month_plans(
+    app: &AppState,
+    ctx: &Ctx,
+    q: &MonthQuery,
+    at: Page,
+) -> Result<(Date, Paged<plans::Plan>), AppError> {
     let first = month(q, app.today())?;
     let last = first.last_of_month();
-    Ok((first, plans::list(app.db(), &ctx.actor.scope, first, last).await?))
+    Ok((first, plans::list(app.db(), &ctx.actor.scope, first, last, at).await?))
 }
 
 pub async fn inspections(
     State(app): State<AppState>,
     ctx: Ctx,
-    QueryParams(q): QueryParams<MonthQuery>,
+    QueryParams(q): QueryParams<PlansQuery>,
 ) -> Result<Html<String>, AppError> {
-    let (first, list) = month_plans(&app, &ctx, &q).await?;
+    let at = paging::page(&q.offset);
+    let (first, list) = month_plans(&app, &ctx, &q.month, at).await?;
     let m = first.strftime("%Y-%m").to_string();
+    let pager = paging::pager("/power/inspections", &[("month", m.clone())], at, list.rows.len(), list.total);
     page(
         &app,
         &ctx,
         "power/cases/inspections.html",
         "nav_power_inspections",
         view! {
-            plans => list, month => m, subjects => plans::SUBJECTS, results => plans::RESULTS,
+            plans => list.rows, pager => pager, month => m, subjects => plans::SUBJECTS, results => plans::RESULTS,
             today => app.today().to_string(),
         },
     )
@@ -291,7 +310,7 @@ pub async fn inspections_export(
     QueryParams(q): QueryParams<MonthQuery>,
 ) -> Result<Response, AppError> {
     let t = |k: &str| crate::i18n::t(ctx.actor.lang, k);
-    let (first, list) = month_plans(&app, &ctx, &q).await?;
+    let (first, list) = month_plans(&app, &ctx, &q, Page::ALL).await?;
     let header = [
         "field_account_no",
         "power_plan_subject",
@@ -304,7 +323,7 @@ pub async fn inspections_export(
     .map(|k| t(k))
     .collect();
     let mut rows = Vec::new();
-    for p in &list {
+    for p in &list.rows {
         let base = |r: Option<&plans::Record>| {
             vec![
                 Cell::Text(p.account_no.clone()),
@@ -365,22 +384,36 @@ pub async fn add_record(
     Ok(Redirect::to(&format!("/power/inspections?month={}", on.strftime("%Y-%m"))).into_response())
 }
 
-pub async fn suspensions(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let list = suspensions::list(app.db(), &ctx.actor.scope).await?;
-    let rows: Vec<Value> = list.iter().map(|s| view! { s => s, state => s.state() }).collect();
+/// Which page of the suspensions to show.
+#[derive(Deserialize, Default)]
+pub struct SuspensionQuery {
+    /// The page's first suspension, counted from 0.
+    #[serde(default)]
+    offset: String,
+}
+
+pub async fn suspensions(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<SuspensionQuery>,
+) -> Result<Html<String>, AppError> {
+    let at = paging::page(&q.offset);
+    let list = suspensions::list(app.db(), &ctx.actor.scope, at).await?;
+    let rows: Vec<Value> = list.rows.iter().map(|s| view! { s => s, state => s.state() }).collect();
+    let pager = paging::pager("/power/suspensions", &[], at, list.rows.len(), list.total);
     let can_approve = ctx.actor.can(Permission::PowerManage);
     page(
         &app,
         &ctx,
         "power/cases/suspensions.html",
         "nav_power_suspensions",
-        view! { rows => rows, can_approve => can_approve, today => app.today().to_string() },
+        view! { rows => rows, pager => pager, can_approve => can_approve, today => app.today().to_string() },
     )
 }
 
 pub async fn suspensions_export(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let t = |k: &str| crate::i18n::t(ctx.actor.lang, k);
-    let list = suspensions::list(app.db(), &ctx.actor.scope).await?;
+    let list = suspensions::list(app.db(), &ctx.actor.scope, Page::ALL).await?.rows;
     let header = [
         "field_account_no",
         "field_reason",

@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::i18n::{field_label, t};
+use crate::packs::power::paging::OffsetQuery;
 use crate::render::page;
 use crate::state::AppState;
 use axum::extract::State;
@@ -230,17 +231,22 @@ pub async fn waive(
 #[derive(Deserialize, Default)]
 pub struct DayQuery {
     day: Option<String>,
+    #[serde(default)]
+    offset: String,
 }
 
+/// The cashier's day with a page of the day's payments (`at`).
 async fn day_page(
     app: &AppState,
     ctx: &Ctx,
     day: jiff::civil::Date,
+    at: Page,
     error: Option<String>,
     imported: Option<Value>,
 ) -> Result<Response, AppError> {
     let data = day_json(app, ctx, day).await?;
-    let receipts = col::receipts_of(app.db(), &ctx.actor.scope, None, Some(day)).await?;
+    let receipts = col::receipts_of(app.db(), &ctx.actor.scope, None, Some(day), at).await?;
+    let pager = paging::pager("/power/day-close", &[("day", day.to_string())], at, receipts.rows.len(), receipts.total);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let month = kefu_power::books::month_of(day);
     let html = page(
@@ -249,8 +255,8 @@ async fn day_page(
         "power/day_close.html",
         "nav_power_day_close",
         view! {
-            day => day.to_string(), d => data, receipts => receipts, error => error, imported => imported, month => month,
-            can_export => ctx.actor.can(Permission::PowerManage),
+            day => day.to_string(), d => data, receipts => receipts.rows, pager => pager, error => error,
+            imported => imported, month => month, can_export => ctx.actor.can(Permission::PowerManage),
         },
     )?;
     Ok((status, html).into_response())
@@ -262,8 +268,10 @@ pub async fn day_close(
     QueryParams(q): QueryParams<DayQuery>,
 ) -> Result<Response, AppError> {
     match day_or_today(&app, "day", q.day.as_deref()) {
-        Ok(day) => day_page(&app, &ctx, day, None, None).await,
-        Err(AppError::Invalid(e)) => day_page(&app, &ctx, app.today(), Some(message(&ctx, &e)), None).await,
+        Ok(day) => day_page(&app, &ctx, day, paging::page(&q.offset), None, None).await,
+        Err(AppError::Invalid(e)) => {
+            day_page(&app, &ctx, app.today(), paging::page(""), Some(message(&ctx, &e)), None).await
+        }
         Err(other) => Err(other),
     }
 }
@@ -290,7 +298,7 @@ pub async fn close(
     };
     match invalid_or(closed)? {
         Ok(()) => Ok(Redirect::to(&format!("/power/day-close?day={day}")).into_response()),
-        Err(e) => day_page(&app, &ctx, day, Some(message(&ctx, &e)), None).await,
+        Err(e) => day_page(&app, &ctx, day, paging::page(""), Some(message(&ctx, &e)), None).await,
     }
 }
 
@@ -311,8 +319,11 @@ pub async fn import(
     let rules = col::load_rules(app.db()).await?;
     let done = col::import_bank_file(app.db(), &ctx.actor, &upload.bytes, channel, &rules, app.now());
     match invalid_or(done.await)? {
-        Ok(done) => day_page(&app, &ctx, app.today(), None, Some(imported_json(&done, ctx.actor.lang))).await,
-        Err(e) => day_page(&app, &ctx, app.today(), Some(message(&ctx, &e)), None).await,
+        Ok(done) => {
+            let imported = Some(imported_json(&done, ctx.actor.lang));
+            day_page(&app, &ctx, app.today(), paging::page(""), None, imported).await
+        }
+        Err(e) => day_page(&app, &ctx, app.today(), paging::page(""), Some(message(&ctx, &e)), None).await,
     }
 }
 
@@ -423,13 +434,6 @@ async fn arrears_page(app: &AppState, ctx: &Ctx, at: Page, error: Option<String>
         },
     )?;
     Ok((status, html).into_response())
-}
-
-/// The page asked for.
-#[derive(Deserialize, Default)]
-pub struct OffsetQuery {
-    #[serde(default)]
-    offset: String,
 }
 
 pub async fn arrears(

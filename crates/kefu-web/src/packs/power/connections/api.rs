@@ -104,6 +104,8 @@ pub struct ListParams {
     overdue: String,
     /// Any text: connected ones too.
     all: String,
+    /// The page's first application, counted from 0 (at most 1000 a request).
+    offset: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/power/applications", tag = "power", params(ListParams),
@@ -119,8 +121,9 @@ pub async fn list(
         overdue: !q.overdue.is_empty(),
         all: !q.all.is_empty(),
     };
-    let list = store::list(app.db(), &ctx.actor.scope, &f, app.today()).await?;
-    Ok(Json(list.iter().map(|a| ApplicationDto::of(a, None)).collect()))
+    let page = kefu_power::paging::Page { limit: 1000, ..super::super::paging::page(&q.offset) };
+    let list = store::list(app.db(), &ctx.actor.scope, &f, app.today(), page).await?;
+    Ok(Json(list.rows.iter().map(|a| ApplicationDto::of(a, None)).collect()))
 }
 
 /// A new application, taken with its acceptance (受理).

@@ -20,6 +20,7 @@ use kefu_core::{Invalid, Lang, Permission};
 use kefu_power::archive;
 use kefu_power::connections::store::{self, Application, Document, Filter, NewApplication, StepInput};
 use kefu_power::connections::{DayKind, Step};
+use kefu_power::paging::Page;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -31,6 +32,7 @@ pub struct ListQuery {
     step: String,
     overdue: String,
     all: String,
+    offset: String,
 }
 
 impl ListQuery {
@@ -44,34 +46,35 @@ impl ListQuery {
     }
 }
 
-async fn rows(app: &AppState, ctx: &Ctx, q: &ListQuery) -> Result<Vec<Application>, AppError> {
-    Ok(store::list(app.db(), &ctx.actor.scope, &q.filter(), app.today()).await?)
-}
-
 pub async fn list(
     State(app): State<AppState>,
     ctx: Ctx,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let list = rows(&app, &ctx, &q).await?;
-    let stations = archive::stations(app.db(), &ctx.actor.scope).await?;
+    let at = super::super::paging::page(&q.offset);
+    let (scope, f) = (&ctx.actor.scope, q.filter());
+    let list = store::list(app.db(), scope, &f, app.today(), at).await?;
+    let overdue_count = store::overdue_count(app.db(), scope, &f, app.today()).await?;
+    let stations = archive::stations(app.db(), scope).await?;
     let steps: Vec<&str> = Step::ALL[1..].iter().map(|s| s.code()).collect();
-    let query = format!(
-        "station={}&step={}&overdue={}&all={}",
-        q.station.map(|s| s.to_string()).unwrap_or_default(),
-        q.step,
-        q.overdue,
-        q.all
-    );
+    let fields = [
+        ("station", q.station.map(|s| s.to_string()).unwrap_or_default()),
+        ("step", q.step.clone()),
+        ("overdue", q.overdue.clone()),
+        ("all", q.all.clone()),
+    ];
+    let pager = super::super::paging::pager("/power/applications", &fields, at, list.rows.len(), list.total);
+    // The workbook takes the list's filters, not its page.
+    let query = fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
     page(
         &app,
         &ctx,
         "power/conn_list.html",
         "nav_power_applications",
         view! {
-            rows => list, stations => stations, steps => steps, station => q.station, step => q.step,
+            rows => list.rows, stations => stations, steps => steps, station => q.station, step => q.step,
             overdue => !q.overdue.is_empty(), all => !q.all.is_empty(), query => query,
-            overdue_count => list.iter().filter(|a| a.overdue).count(),
+            overdue_count => overdue_count, pager => pager,
         },
     )
 }
@@ -83,7 +86,7 @@ pub async fn export(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Response, AppError> {
     let lang = ctx.actor.lang;
-    let list = rows(&app, &ctx, &q).await?;
+    let list = store::list(app.db(), &ctx.actor.scope, &q.filter(), app.today(), Page::ALL).await?.rows;
     let step_label = |code: &str| t(lang, &format!("power_conn_step_{code}"));
     let rows = list
         .iter()

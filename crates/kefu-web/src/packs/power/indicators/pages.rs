@@ -322,10 +322,23 @@ pub async fn reopen_action(
     or_report(&app, &ctx, month, reopened).await
 }
 
-/// The meetings' open actions, those past their date first marked.
-pub async fn actions(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let list = meetings::open_actions(app.db(), &ctx.actor.scope, app.today()).await?;
-    Ok(page(&app, &ctx, "power/ind_actions.html", "nav_power_indicators", view! { actions => list })?.into_response())
+#[derive(Deserialize, Default)]
+pub struct ActionsQuery {
+    #[serde(default)]
+    offset: String,
+}
+
+/// The meetings' open actions a page at a time, those past their date marked.
+pub async fn actions(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<ActionsQuery>,
+) -> Result<Response, AppError> {
+    let at = super::super::paging::page(&q.offset);
+    let list = meetings::open_actions(app.db(), &ctx.actor.scope, app.today(), at).await?;
+    let pager = super::super::paging::pager("/power/indicators/actions", &[], at, list.rows.len(), list.total);
+    let data = view! { actions => list.rows, pager => pager };
+    Ok(page(&app, &ctx, "power/ind_actions.html", "nav_power_indicators", data)?.into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -4,8 +4,9 @@
 
 use super::requests::{OutageFields, approves, late_warning};
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
+use crate::packs::power::paging::OffsetQuery;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -148,11 +149,16 @@ pub struct OutageDecisionBody {
     note: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/power/outages", tag = "power",
-    responses((status = 200, body = [OutageDto], description = "Latest first, at most 500"), (status = 403, body = Problem)))]
-pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Json<Vec<OutageDto>>, AppError> {
-    let list = outages::list(app.db(), &ctx.actor.scope).await?;
-    Ok(Json(list.into_iter().map(OutageDto::of).collect()))
+#[utoipa::path(get, path = "/api/v1/power/outages", tag = "power", params(OffsetQuery),
+    responses((status = 200, body = [OutageDto], description = "Latest first, at most 1,000 from `offset`"), (status = 403, body = Problem)))]
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<OffsetQuery>,
+) -> Result<Json<Vec<OutageDto>>, AppError> {
+    let page = kefu_power::paging::Page { limit: 1000, ..super::super::paging::page(&q.offset) };
+    let list = outages::list(app.db(), &ctx.actor.scope, page).await?;
+    Ok(Json(list.rows.into_iter().map(OutageDto::of).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/power/outages/{id}", tag = "power",

@@ -1,10 +1,12 @@
 //! The outages' pages and the printed notice.
 
+use super::super::paging;
 use super::requests::{OutageFields, approves, late_warning};
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Ctx;
 use crate::i18n::t;
+use crate::packs::power::paging::OffsetQuery;
 use crate::render::page;
 use crate::state::AppState;
 use crate::xlsx::{self, Cell, Sheet};
@@ -13,25 +15,33 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_core::Permission;
 use kefu_power::archive;
 use kefu_power::outages;
+use kefu_power::paging::Page;
 use serde::Deserialize;
 
-pub async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
-    let list = outages::list(app.db(), &ctx.actor.scope).await?;
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<OffsetQuery>,
+) -> Result<Html<String>, AppError> {
+    let at = paging::page(&q.offset);
+    let list = outages::list(app.db(), &ctx.actor.scope, at).await?;
+    let pager = paging::pager("/power/outages", &[], at, list.rows.len(), list.total);
     let stations = archive::stations(app.db(), &ctx.actor.scope).await?;
     page(
         &app,
         &ctx,
         "power/outages.html",
         "nav_power_outages",
-        view! { outages => list, stations => stations, kinds => outages::EQUIPMENT_KINDS },
+        view! { outages => list.rows, pager => pager, stations => stations, kinds => outages::EQUIPMENT_KINDS },
     )
 }
 
 /// The list as a workbook.
 pub async fn export(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let lang = ctx.actor.lang;
-    let rows = outages::list(app.db(), &ctx.actor.scope)
+    let rows = outages::list(app.db(), &ctx.actor.scope, Page::ALL)
         .await?
+        .rows
         .iter()
         .map(|o| {
             vec![

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use kefu_core::{Invalid, Rule};
-use kefu_power::billing::Standard;
+use kefu_power::billing::{PowerFactorTables, Standard};
 use kefu_power::bills::pf_tables::{self, STANDARDS};
 use kefu_power::bills::terms::standard_hundredths;
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,10 @@ use utoipa::ToSchema;
 /// The tables: per standard (`"0.90"`, `"0.85"`, `"0.80"`), per power
 /// factor (`"0.00"` … `"1.00"`), the adjustment in percent with at most
 /// two decimals (`"-0.75"` lowers the bill by 0.75 %, `"2.50"` raises it).
+/// Sent, the rows given replace those in force and the rows left out keep
+/// theirs; the tables that result are checked whole.
 #[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"standards": {"0.90": {"0.95": "-0.60"}}}))]
 pub struct PowerFactorTableDto {
     /// Whether the company keeps its own rows (otherwise the 办法's are in
     /// force); not read when sent.
@@ -52,10 +55,15 @@ async fn in_force(app: &AppState) -> Result<PowerFactorTableDto, AppError> {
 /// each form field has in the body (`pf_90_95` → `standards.0.90.0.95`).
 type Fields = HashMap<String, String>;
 
-/// The body as the page's form, and the name each form field has in the
-/// body, for the errors.
-fn as_form(b: &PowerFactorTableDto) -> Result<(Fields, Fields), Invalid> {
+/// The tables in force with the body's rows in their place, as the page's
+/// form, and the name each form field has in the body, for the errors.
+fn as_form(in_force: &PowerFactorTables, b: &PowerFactorTableDto) -> Result<(Fields, Fields), Invalid> {
     let (mut form, mut names) = (HashMap::new(), HashMap::new());
+    for s in STANDARDS {
+        for (f, bp) in in_force.of(s).rows().iter().enumerate() {
+            form.insert(pf_tables::field(s, f), pf_tables::percent_text(*bp));
+        }
+    }
     for (standard, rows) in &b.standards {
         let path = format!("standards.{standard}");
         let s = STANDARDS.into_iter().find(|s| standard_text(*s) == standard.trim()).ok_or_else(|| {
@@ -104,7 +112,7 @@ pub async fn save(
     ctx: Ctx,
     JsonBody(b): JsonBody<PowerFactorTableDto>,
 ) -> Result<Json<PowerFactorTableDto>, AppError> {
-    let (form, names) = as_form(&b).map_err(AppError::Invalid)?;
+    let (form, names) = as_form(&pf_tables::load(app.db()).await?, &b).map_err(AppError::Invalid)?;
     let tables = pf_tables::parse(&form).map_err(|errors| {
         let mut first = errors.into_iter().next().expect("a refused table names its rows");
         if let Some(path) = names.get(&first.field) {

@@ -4,8 +4,9 @@
 
 use super::requests::{ResultFields, SessionFields};
 use crate::error::AppError;
-use crate::extract::{JsonBody, PathParams};
+use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::guard::Ctx;
+use crate::packs::power::paging::OffsetQuery;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -123,11 +124,16 @@ async fn detail(app: &AppState, ctx: &Ctx, id: i64) -> Result<TrainingSessionDet
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/power/training/sessions", tag = "power",
-    responses((status = 200, body = [TrainingSessionDto], description = "Latest first, at most 500"), (status = 403, body = Problem)))]
-pub async fn sessions(State(app): State<AppState>, ctx: Ctx) -> Result<Json<Vec<TrainingSessionDto>>, AppError> {
-    let list = training::sessions(app.db(), &ctx.actor.scope).await?;
-    Ok(Json(list.into_iter().map(TrainingSessionDto::of).collect()))
+#[utoipa::path(get, path = "/api/v1/power/training/sessions", tag = "power", params(OffsetQuery),
+    responses((status = 200, body = [TrainingSessionDto], description = "Latest first, at most 1,000 from `offset`"), (status = 403, body = Problem)))]
+pub async fn sessions(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<OffsetQuery>,
+) -> Result<Json<Vec<TrainingSessionDto>>, AppError> {
+    let page = kefu_power::paging::Page { limit: 1000, ..super::super::paging::page(&q.offset) };
+    let list = training::sessions(app.db(), &ctx.actor.scope, page).await?;
+    Ok(Json(list.rows.into_iter().map(TrainingSessionDto::of).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/power/training/sessions/{id}", tag = "power",

@@ -6,8 +6,9 @@
 pub mod api;
 mod requests;
 
+use super::paging;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::guard::Access::Signed;
 use crate::guard::Ctx;
 use crate::i18n::t;
@@ -20,6 +21,7 @@ use axum::http::Method as M;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kefu_core::Permission::*;
+use kefu_power::paging::Page;
 use kefu_power::{archive, training};
 use requests::{ResultFields, SessionFields};
 
@@ -58,9 +60,15 @@ pub fn routes() -> Vec<Entry> {
 )]
 pub struct TrainingApi;
 
-async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    QueryParams(q): QueryParams<super::paging::OffsetQuery>,
+) -> Result<Html<String>, AppError> {
     let scope = &ctx.actor.scope;
-    let sessions = training::sessions(app.db(), scope).await?;
+    let at = paging::page(&q.offset);
+    let sessions = training::sessions(app.db(), scope, at).await?;
+    let pager = paging::pager("/power/training", &[], at, sessions.rows.len(), sessions.total);
     let lapsing = training::lapsing(app.db(), scope, app.today()).await?;
     let stations = archive::stations(app.db(), scope).await?;
     page(
@@ -69,8 +77,8 @@ async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, App
         "power/training.html",
         "nav_power_training",
         view! {
-            sessions => sessions, lapsing => lapsing, stations => stations, days => training::LAPSING_DAYS,
-            today => app.today().to_string(),
+            sessions => sessions.rows, pager => pager, lapsing => lapsing, stations => stations,
+            days => training::LAPSING_DAYS, today => app.today().to_string(),
         },
     )
 }
@@ -79,8 +87,9 @@ async fn list(State(app): State<AppState>, ctx: Ctx) -> Result<Html<String>, App
 async fn export(State(app): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let (lang, scope) = (ctx.actor.lang, &ctx.actor.scope);
     let tr = |keys: &[&str]| keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>();
-    let sessions = training::sessions(app.db(), scope)
+    let sessions = training::sessions(app.db(), scope, Page::ALL)
         .await?
+        .rows
         .iter()
         .map(|s| {
             vec![
